@@ -1,0 +1,118 @@
+# podctl build. `make` builds, `make install` installs, `make check` tests.
+# `make SAN=1` builds everything with ASan+UBSan into build-san/.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/podctl
+
+CC      ?= cc
+MUSLCC  ?= musl-gcc
+PKGS    := yaml-0.1 jansson libarchive libcrypto libcap
+CSTD    := -std=gnu11
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
+           -Wmissing-prototypes -Wstrict-prototypes -Wvla
+ifeq ($(SAN),1)
+B       ?= build-san
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else
+B       ?= build
+OPT     := -O2 -g -D_FORTIFY_SOURCE=2
+LDSAN   :=
+endif
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE -Iinclude -Isrc \
+           $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS))
+
+# Library modules, in link order (a module may use the ones after it).
+MODULES := monitor runtime cgroup image state spec util
+lib_srcs = $(wildcard src/$(1)/*.c)
+lib_objs = $(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,$(1)))
+LIBS     := $(foreach m,$(MODULES),$(B)/lib$(m).a)
+
+CLI_SRCS := $(wildcard src/cli/*.c)
+CLI_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(CLI_SRCS))
+MON_OBJS := $(B)/obj/bin/podctl-monitor.o
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+
+all: $(B)/podctl $(B)/podctl-monitor $(B)/pause $(UNIT_BINS) $(B)/tests/probe
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define module_rule
+$(B)/lib$(1).a: $(call lib_objs,$(1))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_rule,$(m))))
+
+$(B)/podctl: $(CLI_OBJS) $(LIBS)
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(LDLIBS)
+
+$(B)/podctl-monitor: $(MON_OBJS) $(LIBS)
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(MON_OBJS) $(LIBS) $(LDLIBS)
+
+# pause: static, musl, no sanitizer, nothing else linked.
+$(B)/pause: src/pause/pause.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s \
+	  -fno-asynchronous-unwind-tables -o $@ $<
+
+# In-container probe used by the integration tests: static, tiny.
+$(B)/tests/probe: tests/probe.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s -o $@ $<
+
+# A unit test tests/unit/test_<module>[_x].c links only its module and what
+# that module uses, so a module under construction never breaks another's tests.
+DEPS_util    := util
+DEPS_spec    := spec util
+DEPS_image   := image util
+DEPS_cgroup  := cgroup util
+DEPS_state   := state spec util
+DEPS_runtime := runtime cgroup util
+DEPS_monitor := $(MODULES)
+test_mod  = $(firstword $(subst _, ,$(patsubst test_%,%,$(notdir $(1)))))
+test_libs = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(B)/lib$(m).a)
+
+.SECONDEXPANSION:
+$(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $$(call test_libs,$$@)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(call test_libs,$@) $(LDLIBS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(B)/podctl $(DESTDIR)$(BINDIR)/podctl
+	install -m 0755 $(B)/podctl-monitor $(DESTDIR)$(LIBEXECDIR)/podctl-monitor
+	install -m 0755 $(B)/pause $(DESTDIR)$(LIBEXECDIR)/pause
+
+check: all
+	B=$(B) tests/run
+
+check-san:
+	$(MAKE) SAN=1 check
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude -Isrc \
+	  --suppress=missingIncludeSystem src
+
+bench: all
+	bench/run
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all install check check-san format format-check lint bench clean
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+/* The OCI image store.
+ *
+ * Layout under <root>/images (all 0700):
+ *   blobs/sha256/<hex>          content-addressed blobs, verified on write
+ *   layers/sha256/<hex>/        a layer unpacked once (hex = blob digest),
+ *                               with a "rootfs" subdir and a ".done" marker
+ *   refs.json                   { "docker.io/library/busybox:latest": "sha256:<manifest>" }
+ *   lock                        flock for writers
+ */
+#ifndef PODCTL_IMAGE_IMAGE_H
+#define PODCTL_IMAGE_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+typedef struct pc_image_store pc_image_store;
+
+/* The parts of an image's config a container needs. */
+struct pc_image {
+        char *ref;             /* normalized name:tag as stored */
+        char *manifest_digest; /* sha256:... (the image ID shown is the config digest) */
+        char *config_digest;
+        char **entrypoint;     /* NULL-terminated or NULL */
+        char **cmd;
+        char **env;            /* "K=V" */
+        char *working_dir;     /* NULL or "" when unset */
+        char *user;            /* NULL or "" when unset */
+        char *stop_signal;     /* NULL or e.g. "SIGQUIT" */
+        char **layer_dirs;     /* unpacked rootfs dirs, bottom layer first */
+        size_t n_layers;
+        int64_t size;          /* sum of compressed layer sizes */
+        int64_t created;       /* ns since epoch, 0 if unknown */
+};
+
+int pc_image_store_open(const char *root, pc_image_store **out, pc_error *err);
+void pc_image_store_close(pc_image_store *s);
+
+/* Load an OCI image layout (directory or tar) or a `docker save` archive.
+ * Every image found is stored and its references recorded; `names` (may be
+ * NULL) receives the references loaded. */
+int pc_image_load(pc_image_store *s, const char *path, char ***names, pc_error *err);
+
+/* Make a one-layer image from a root filesystem tarball (like docker import). */
+int pc_image_import(pc_image_store *s, const char *tarball, const char *name, pc_error *err);
+
+/* Resolve a reference (normalized as the spec module does, or a digest or an
+ * unambiguous ID prefix) and make sure its layers are unpacked. */
+int pc_image_get(pc_image_store *s, const char *ref, struct pc_image **out, pc_error *err);
+void pc_image_free(struct pc_image *img);
+
+/* All stored references. */
+int pc_image_list(pc_image_store *s, struct pc_image ***out, size_t *n, pc_error *err);
+/* Remove a reference; blobs and layers no longer referenced are deleted. */
+int pc_image_remove(pc_image_store *s, const char *ref, pc_error *err);
+
+#endif

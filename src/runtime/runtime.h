@@ -1,0 +1,113 @@
+/* Kernel-facing part of a Pod: the sandbox (pause) and its containers.
+ *
+ * Called by the per-pod monitor, which is the parent of every process it
+ * creates (so it can reap them). Nothing here knows about manifests: the
+ * monitor turns the pod spec + image config into the plans below.
+ *
+ * Setup happens in the child between clone() and execve(); any failure there
+ * is sent back to the parent over a CLOEXEC socketpair as {errno, message}
+ * and returned as an error naming the step ("mount volume \"data\" at
+ * /usr/share/nginx/html: ..."), never a silent exit.
+ */
+#ifndef PODCTL_RUNTIME_RUNTIME_H
+#define PODCTL_RUNTIME_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+struct pc_sandbox_plan {
+        const char *pause_path;   /* the static pause binary */
+        const char *hostname;     /* set in the new UTS namespace */
+        bool share_pid;           /* pause is PID 1 of a new PID namespace */
+        bool host_network;        /* keep the host's network namespace */
+        bool host_ipc;            /* keep the host's IPC namespace */
+        int cgroup_procs_fd;      /* -1, or unused: the caller moves the pid */
+};
+
+struct pc_sandbox {
+        pid_t pause_pid;
+        /* O_CLOEXEC fds to pause's namespaces (-1 where the host's is kept). */
+        int netns_fd, ipcns_fd, utsns_fd, pidns_fd;
+};
+
+/* Start pause in new namespaces; loopback up, hostname set.
+ * `before_exec_hook` is not needed: cgroup placement is done by the caller
+ * through `on_child` (called in the parent with the child's pid while the
+ * child waits, may be NULL). */
+typedef int (*pc_on_child_fn)(pid_t pid, void *data, pc_error *err);
+
+int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_child, void *data,
+                      struct pc_sandbox *out, pc_error *err);
+/* Close the namespace fds (does not signal pause). */
+void pc_sandbox_release(struct pc_sandbox *sb);
+
+/* One bind mount into the container. */
+struct pc_bind {
+        const char *source;      /* host path (file or directory) */
+        const char *destination; /* absolute path inside the container */
+        bool read_only;
+        bool create_file;        /* destination is a file (create it if missing) */
+        const char *what;        /* for messages: volume "data", "/etc/hosts" */
+};
+
+struct pc_container_plan {
+        const char *name; /* for messages */
+        /* rootfs: overlay of lower dirs (bottom first) + upper/work, mounted on
+         * `rootfs_dir`, inside the container's own mount namespace only. */
+        char **lower_dirs;
+        size_t n_lower;
+        const char *upper_dir;
+        const char *work_dir;
+        const char *rootfs_dir;
+        bool rootfs_read_only;
+
+        const struct pc_sandbox *sandbox; /* namespaces to join */
+        bool share_pid;                   /* join pause's PID namespace, else a new one */
+        const char *shm_dir;              /* bind-mounted at /dev/shm */
+
+        struct pc_bind *binds; /* volumes, /etc/hosts, /etc/hostname, /etc/resolv.conf, ... */
+        size_t n_binds;
+
+        char **argv; /* argv[0] is looked up in PATH from envp when it has no '/' */
+        char **envp;
+        const char *cwd; /* created when missing, like runc */
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups;
+        size_t n_groups;
+        const char *user; /* image/pod user spec ("1000", "nobody", "1000:1000"), resolved
+                             against the container's /etc/passwd when uid/gid not numeric;
+                             NULL = use uid/gid above */
+        bool privileged;  /* keep all capabilities */
+
+        int stdin_fd;  /* -1: /dev/null */
+        int stdout_fd; /* the write ends of the monitor's log pipes */
+        int stderr_fd;
+};
+
+/* Start a container; returns once the program has been exec'd (or fails with
+ * the reason). The pid is a child of the caller. on_child as above. */
+int pc_container_start(const struct pc_container_plan *plan, pc_on_child_fn on_child, void *data,
+                       pid_t *pid, pc_error *err);
+
+/* For `podctl exec`: run argv inside the namespaces of a running container
+ * process `target` (its mount, pid, net, ipc, uts namespaces and root), with
+ * env/cwd/uid/gid. Returns the child's pid (a child of the caller). Stdio is
+ * inherited unless fds are given (>= 0). */
+struct pc_exec_plan {
+        pid_t target;
+        char **argv;
+        char **envp;
+        const char *cwd;
+        uid_t uid;
+        gid_t gid;
+        int stdin_fd, stdout_fd, stderr_fd;
+        const char *cgroup_procs; /* path of a cgroup.procs to join, or NULL */
+};
+int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid, pc_error *err);
+
+#endif

@@ -1,0 +1,249 @@
+/* The Pod model: manifests (YAML or JSON) -> validated, defaulted pods.
+ *
+ * This module makes no system calls beyond reading the manifest, so it can be
+ * unit-tested and fuzzed. Flow:
+ *
+ *   pc_manifest_parse()  YAML/JSON text -> documents, each a jansson tree plus
+ *                        a table of source positions (file:line:column)
+ *   pc_manifest_check()  per document: kind dispatch, API-server validation,
+ *                        defaults, unsupported-field warnings; fills
+ *                        pc_manifest.pods/configmaps/secrets
+ *   pc_pod_from_json()   decode a stored (already defaulted) pod.json, as the
+ *                        monitor does; no positions, no warnings
+ *   pc_pod_to_json()     not needed: the defaulted jansson tree of each pod is
+ *                        kept in pc_pod.json, and is what `get -o json` prints
+ */
+#ifndef PODCTL_SPEC_SPEC_H
+#define PODCTL_SPEC_SPEC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+/* ---- model ------------------------------------------------------------ */
+
+struct pc_kv {
+        char *name;
+        char *value;
+};
+
+enum pc_env_source {
+        PC_ENV_VALUE = 0,   /* value: "..." (possibly empty) */
+        PC_ENV_CONFIGMAP,   /* valueFrom.configMapKeyRef */
+        PC_ENV_SECRET,      /* valueFrom.secretKeyRef */
+        PC_ENV_FIELD,       /* valueFrom.fieldRef.fieldPath */
+};
+
+struct pc_env {
+        char *name;
+        char *value; /* PC_ENV_VALUE: the value, $(VAR) references not yet expanded */
+        enum pc_env_source source;
+        char *ref_name; /* configmap/secret name */
+        char *ref_key;  /* key, or fieldPath for PC_ENV_FIELD */
+        bool optional;
+};
+
+/* envFrom: every key of a ConfigMap or Secret, with an optional prefix. */
+struct pc_env_from {
+        bool secret; /* false: configMapRef */
+        char *name;
+        char *prefix;
+        bool optional;
+};
+
+struct pc_port {
+        char *name;
+        int32_t container_port;
+        int32_t host_port; /* 0 = none */
+        char *protocol;    /* TCP, UDP, SCTP (defaulted to TCP) */
+        char *host_ip;
+};
+
+struct pc_volume_mount {
+        char *name;
+        char *mount_path;
+        char *sub_path; /* NULL or relative path inside the volume */
+        bool read_only;
+};
+
+struct pc_resources {
+        /* Quantities in base units; -1 = not set. cpu in millicores, memory
+         * and ephemeral-storage in bytes. */
+        int64_t cpu_request, cpu_limit;
+        int64_t memory_request, memory_limit;
+};
+
+struct pc_container {
+        char *name;
+        char *image;
+        char **command;    /* NULL-terminated, NULL when not given */
+        char **args;       /* NULL-terminated, NULL when not given */
+        char *working_dir; /* NULL when not given */
+        struct pc_env *env;
+        size_t n_env;
+        struct pc_env_from *env_from;
+        size_t n_env_from;
+        struct pc_port *ports;
+        size_t n_ports;
+        struct pc_volume_mount *mounts;
+        size_t n_mounts;
+        struct pc_resources resources;
+        char *image_pull_policy;          /* Always, IfNotPresent, Never (defaulted) */
+        char *restart_policy;             /* init containers only: "Always" = native sidecar */
+        char *termination_message_path;   /* defaulted /dev/termination-log */
+        char *termination_message_policy; /* File | FallbackToLogsOnError */
+        bool stdin_open, tty;
+        /* securityContext (subset) */
+        bool has_run_as_user, has_run_as_group;
+        int64_t run_as_user, run_as_group;
+        bool privileged;
+        bool read_only_root_fs;
+        bool init;  /* true for entries of spec.initContainers */
+        size_t pos; /* index inside containers or initContainers */
+};
+
+enum pc_volume_kind {
+        PC_VOL_EMPTYDIR = 1,
+        PC_VOL_HOSTPATH,
+        PC_VOL_CONFIGMAP,
+        PC_VOL_SECRET,
+};
+
+struct pc_volume {
+        char *name;
+        enum pc_volume_kind kind;
+        /* hostPath */
+        char *path;
+        char *hostpath_type; /* "", DirectoryOrCreate, Directory, FileOrCreate, File,
+                                Socket, CharDevice, BlockDevice */
+        /* emptyDir */
+        char *medium;        /* "" or Memory */
+        int64_t size_limit;  /* bytes, -1 = none */
+        /* configMap / secret */
+        char *ref_name;
+        bool optional;
+        int32_t default_mode; /* -1 = 0644 default */
+        struct pc_kv *items;  /* key -> path; n_items == 0 = all keys */
+        size_t n_items;
+};
+
+struct pc_pod {
+        /* metadata */
+        char *name;
+        char *namespace_; /* defaulted "default" */
+        char *uid;        /* set when the pod is created; NULL before */
+        struct pc_kv *labels;
+        size_t n_labels;
+        struct pc_kv *annotations;
+        size_t n_annotations;
+        /* spec */
+        struct pc_container *init_containers;
+        size_t n_init_containers;
+        struct pc_container *containers;
+        size_t n_containers;
+        struct pc_volume *volumes;
+        size_t n_volumes;
+        char *restart_policy;                     /* Always (default), OnFailure, Never */
+        int64_t termination_grace_period_seconds; /* default 30 */
+        int64_t active_deadline_seconds;          /* -1 = none */
+        bool share_process_namespace;
+        bool host_network, host_pid, host_ipc;
+        char *hostname;  /* spec.hostname, NULL = metadata.name */
+        char *subdomain; /* NULL when absent */
+        struct pc_kv *host_aliases; /* name = IP, value = space-separated hostnames */
+        size_t n_host_aliases;
+        char *dns_policy; /* ClusterFirst (default), Default, None, ClusterFirstWithHostNet */
+        char **dns_nameservers;
+        char **dns_searches;
+        struct pc_kv *dns_options; /* value may be NULL */
+        size_t n_dns_options;
+
+        /* The defaulted v1 Pod object (metadata, spec), as stored in pod.json and
+         * printed by `get -o json|yaml` (with status added). Owned. */
+        json_t *json;
+};
+
+/* A ConfigMap or Secret (Secret data already base64-decoded; stringData merged). */
+struct pc_configmap {
+        char *name;
+        char *namespace_;
+        bool secret;
+        struct pc_kv *data; /* value bytes may contain NULs for secrets: see len */
+        size_t *len;
+        size_t n_data;
+        json_t *json; /* the defaulted object, as stored */
+};
+
+/* ---- diagnostics -------------------------------------------------------- */
+
+enum pc_diag_level { PC_DIAG_WARNING, PC_DIAG_ERROR };
+
+struct pc_diag {
+        enum pc_diag_level level;
+        char *file; /* as given by the user; "-" shown as "<stdin>" */
+        int line, column; /* 1-based; 0 when unknown */
+        char *path;       /* field path, e.g. spec.containers[1].volumeMounts[0].name */
+        char *msg;        /* e.g. volume "shared-dat" not found */
+};
+
+struct pc_diags {
+        struct pc_diag *v;
+        size_t n;
+        size_t n_errors;
+};
+
+/* "file:line:col: path: msg" (without the position when unknown). Caller frees. */
+char *pc_diag_format(const struct pc_diag *d);
+void pc_diags_free(struct pc_diags *d);
+
+/* ---- manifests ---------------------------------------------------------- */
+
+struct pc_manifest {
+        struct pc_pod *pods;
+        size_t n_pods;
+        struct pc_configmap *configmaps; /* ConfigMaps and Secrets */
+        size_t n_configmaps;
+        struct pc_diags diags;
+};
+
+struct pc_check_opts {
+        bool strict; /* --validate=strict: unsupported/unknown fields are errors */
+};
+
+/* Parse and check `len` bytes of `text` read from `filename` (used only in
+ * messages). Returns 0 when there is no error-level diagnostic; -1 otherwise,
+ * with every problem in m->diags (and err set to a summary). Warnings are in
+ * m->diags either way. */
+int pc_manifest_load(const char *filename, const char *text, size_t len,
+                     const struct pc_check_opts *opts, struct pc_manifest *m, pc_error *err);
+void pc_manifest_free(struct pc_manifest *m);
+
+/* Decode a pod previously produced by pc_manifest_load (its ->json, as stored
+ * with metadata.uid set). */
+int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err);
+int pc_configmap_from_json(json_t *json, struct pc_configmap *cm, pc_error *err);
+void pc_pod_free(struct pc_pod *pod);
+void pc_configmap_free(struct pc_configmap *cm);
+
+/* Find a container by name among init and app containers; NULL if none. */
+struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name);
+
+/* Emit a jansson value as YAML (kubectl's -o yaml style: block style, keys in
+ * the object's order, strings quoted only when needed). */
+int pc_yaml_emit(json_t *value, FILE *out, pc_error *err);
+
+/* Kubernetes quantities: "100m" -> 100 (millis), "1Gi" -> 1073741824.
+ * pc_quantity_parse returns value * 1000 when milli is true (cpu). */
+int pc_quantity_parse(const char *s, bool milli, int64_t *out);
+
+/* Validation helpers exposed for other modules and tests. */
+bool pc_is_dns1123_label(const char *s);     /* container, port names: <= 63 */
+bool pc_is_dns1123_subdomain(const char *s); /* pod, configmap names: <= 253 */
+
+/* Image references: "busybox" -> "docker.io/library/busybox:latest". Caller frees. */
+char *pc_image_normalize(const char *ref);
+
+#endif
