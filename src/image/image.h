@@ -35,6 +35,11 @@ struct pc_image {
         int64_t created;       /* ns since epoch, 0 if unknown */
 };
 
+/* Image references: "busybox" -> "docker.io/library/busybox:latest",
+ * "reg:5000/x/y:1" unchanged, "a@sha256:..." kept by digest. NULL if invalid.
+ * Caller frees. */
+char *pc_image_normalize(const char *ref);
+
 int pc_image_store_open(const char *root, pc_image_store **out, pc_error *err);
 void pc_image_store_close(pc_image_store *s);
 

@@ -243,7 +243,4 @@ int pc_quantity_parse(const char *s, bool milli, int64_t *out);
 bool pc_is_dns1123_label(const char *s);     /* container, port names: <= 63 */
 bool pc_is_dns1123_subdomain(const char *s); /* pod, configmap names: <= 253 */
 
-/* Image references: "busybox" -> "docker.io/library/busybox:latest". Caller frees. */
-char *pc_image_normalize(const char *ref);
-
 #endif
