@@ -220,14 +220,14 @@ static int write_all(int fd, const void *data, size_t len)
         return 0;
 }
 
-int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync,
                          pc_error *err)
 {
         _cleanup_free_ char *tmp = pc_xasprintf("%s.tmp.%d", path, (int)getpid());
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return pc_fail(err, errno, "create %s", tmp);
-        if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
                 int e = errno;
                 close(fd);
                 unlink(tmp);
@@ -240,6 +240,17 @@ int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
                 return pc_fail(err, e, "rename %s", path);
         }
         return 0;
+}
+
+int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         pc_error *err)
+{
+        return write_replace(path, data, len, mode, true, err);
+}
+
+int pc_replace_file(const char *path, const void *data, size_t len, mode_t mode, pc_error *err)
+{
+        return write_replace(path, data, len, mode, false, err);
 }
 
 int pc_write_file(const char *path, const char *data, pc_error *err)

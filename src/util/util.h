@@ -34,6 +34,9 @@ int pc_read_file(const char *path, char **out, size_t *len, pc_error *err);
 /* Write via a temporary file in the same directory, fsync, rename. */
 int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          pc_error *err);
+/* The same without fsync: for runtime state that means nothing after a reboot
+ * (status files rewritten on every event). Readers still never see a torn file. */
+int pc_replace_file(const char *path, const void *data, size_t len, mode_t mode, pc_error *err);
 int pc_write_file(const char *path, const char *data, pc_error *err); /* for /proc, /sys */
 
 /* Time. */
