@@ -1,8 +1,8 @@
 /* podctl-monitor: one per Pod; see src/monitor/monitor.h. */
+#include "monitor/monitor.h"
+
 int main(int argc, char **argv);
 int main(int argc, char **argv)
 {
-        (void)argc;
-        (void)argv;
-        return 1;
+        return pc_monitor_main(argc, argv);
 }

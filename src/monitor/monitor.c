@@ -1,0 +1,804 @@
+/* podctl-monitor: the per-Pod supervisor. See monitor.h for the state
+ * machine and docs/ARCHITECTURE.md for how the CLI starts it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "monitor/monitor.h"
+#include "util/util.h"
+
+#define NS_PER_SEC       1000000000LL
+#define BACKOFF_INITIAL  (10 * NS_PER_SEC)
+#define BACKOFF_MAX      (300 * NS_PER_SEC)
+#define BACKOFF_RESET    (600 * NS_PER_SEC)
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+        char ts[40];
+        va_list ap;
+        pc_format_time(pc_now_ns(), true, ts, sizeof(ts));
+        fprintf(stderr, "%s ", ts);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+/* ---- reporting to the CLI that started us --------------------------------- */
+
+static void report(struct pc_monitor *m, const char *kind, const char *msg)
+{
+        if (m->report_fd < 0)
+                return;
+        _cleanup_free_ char *line = pc_xasprintf("%s %s\n", kind, msg ? msg : "");
+        for (char *p = line; *p && p[1]; p++)
+                if (*p == '\n')
+                        *p = ' ';
+        if (write(m->report_fd, line, strlen(line)) < 0) {
+                /* The CLI went away (killed?): nobody to tell. */
+        }
+}
+
+static void report_done(struct pc_monitor *m)
+{
+        if (m->report_fd < 0)
+                return;
+        report(m, "ok", NULL);
+        close(m->report_fd);
+        m->report_fd = -1;
+}
+
+/* ---- containers ------------------------------------------------------------- */
+
+static void set_str(char **dst, const char *s)
+{
+        free(*dst);
+        *dst = pc_xstrdup(s);
+}
+
+static int64_t scaled(const struct pc_monitor *m, int64_t ns)
+{
+        return (int64_t)((double)ns * m->time_scale);
+}
+
+static void watch_add(struct pc_monitor *m, struct pc_ctr *c)
+{
+        int fds[2] = {c->out_fd, c->err_fd};
+        for (int s = 0; s < 2; s++) {
+                c->watch[s] = (struct pc_watch){c, s};
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->watch[s]};
+                epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, fds[s], &ev);
+        }
+}
+
+/* Read what a stream has; on EOF close it. */
+static void drain(struct pc_monitor *m, struct pc_ctr *c, int stream)
+{
+        int *fd = stream ? &c->err_fd : &c->out_fd;
+        char buf[16384];
+        while (*fd >= 0) {
+                ssize_t n = read(*fd, buf, sizeof(buf));
+                if (n > 0) {
+                        pc_log_feed(&c->log, stream, buf, (size_t)n);
+                        continue;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return;
+                epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
+                close(*fd);
+                *fd = -1;
+                pc_log_flush(&c->log, stream);
+        }
+}
+
+static void close_streams(struct pc_monitor *m, struct pc_ctr *c)
+{
+        for (int s = 0; s < 2; s++) {
+                drain(m, c, s);
+                int *fd = s ? &c->err_fd : &c->out_fd;
+                if (*fd >= 0) {
+                        epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
+                        close(*fd);
+                        *fd = -1;
+                }
+        }
+        pc_log_close(&c->log);
+}
+
+static void new_container_id(struct pc_ctr *c)
+{
+        char a[37], b[37];
+        pc_uuid4(a);
+        pc_uuid4(b);
+        size_t n = 0;
+        for (const char *p = a; *p && n < 32; p++)
+                if (*p != '-')
+                        c->container_id[n++] = *p;
+        for (const char *p = b; *p && n < 64; p++)
+                if (*p != '-')
+                        c->container_id[n++] = *p;
+        c->container_id[n] = '\0';
+}
+
+static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
+{
+        pc_error err;
+        pc_error_clear(&err);
+        if (c->ever_started)
+                c->restart_count++;
+        c->restart_due = 0;
+        new_container_id(c);
+        c->started_at = pc_now_ns();
+        if (pc_monitor_start_container(m, c, &err) < 0) {
+                logf_("container %s: start failed: %s", c->spec->name, err.msg);
+                c->state = CTR_TERMINATED;
+                c->exit_code = 128;
+                c->finished_at = pc_now_ns();
+                set_str(&c->reason, "StartError");
+                set_str(&c->message, err.msg);
+                _cleanup_free_ char *msg =
+                        pc_xasprintf("container \"%s\": %s", c->spec->name, err.msg);
+                report(m, "error", msg);
+                c->ever_started = true;
+                return;
+        }
+        c->state = CTR_RUNNING;
+        c->ever_started = true;
+        c->healthy_since = pc_monotonic_ns();
+        free(c->reason);
+        free(c->message);
+        c->reason = c->message = NULL;
+        watch_add(m, c);
+        logf_("container %s: started pid %d", c->spec->name, (int)c->pid);
+}
+
+/* Schedule a restart with Kubernetes' backoff: the first restart is at once,
+ * then 10s, 20s, 40s ... capped at 300s; reset after 10 minutes of running. */
+static void schedule_restart(struct pc_monitor *m, struct pc_ctr *c)
+{
+        int64_t now = pc_monotonic_ns();
+        if (now - c->healthy_since >= scaled(m, BACKOFF_RESET))
+                c->backoff_ns = 0;
+        int64_t delay = scaled(m, c->backoff_ns);
+        c->restart_due = now + delay;
+        if (c->restart_due == 0)
+                c->restart_due = 1;
+        c->backoff_ns = c->backoff_ns ? c->backoff_ns * 2 : BACKOFF_INITIAL;
+        if (c->backoff_ns > BACKOFF_MAX)
+                c->backoff_ns = BACKOFF_MAX;
+        if (delay > 0) {
+                json_decref(c->last_state);
+                c->last_state = NULL;
+        }
+}
+
+static bool should_restart(const struct pc_monitor *m, const struct pc_ctr *c)
+{
+        if (m->state == POD_TERMINATING || m->state == POD_DONE)
+                return false;
+        if (c->sidecar)
+                return m->state != POD_STOPPING_SIDECARS;
+        const char *p = m->pod.restart_policy;
+        if (c->spec->init)
+                return c->exit_code != 0 && strcmp(p, "Never") != 0;
+        if (!strcmp(p, "Always"))
+                return true;
+        if (!strcmp(p, "OnFailure"))
+                return c->exit_code != 0;
+        return false;
+}
+
+static char *termination_message(struct pc_ctr *c)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/termination-log", c->dir);
+        char *msg = NULL;
+        size_t len = 0;
+        pc_error ignore;
+        if (pc_read_file(p, &msg, &len, &ignore) == 0 && len > 0) {
+                if (len > 4096)
+                        msg[4096] = '\0';
+                return msg;
+        }
+        free(msg);
+        return NULL;
+}
+
+/* Record the ContainerState of the run that just ended as lastState. */
+static void remember_last_state(struct pc_ctr *c)
+{
+        char s[40], f[40], id[80];
+        pc_format_time(c->started_at, false, s, sizeof(s));
+        pc_format_time(c->finished_at, false, f, sizeof(f));
+        snprintf(id, sizeof(id), "podctl://%s", c->container_id);
+        json_t *t = json_pack("{s:i,s:s,s:s,s:s,s:s}", "exitCode", c->exit_code, "reason",
+                              c->reason ? c->reason : "Error", "startedAt", s, "finishedAt", f,
+                              "containerID", id);
+        if (c->message)
+                json_object_set_new(t, "message", json_string(c->message));
+        json_decref(c->last_state);
+        c->last_state = json_pack("{s:o}", "terminated", t);
+}
+
+static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
+{
+        close_streams(m, c);
+        if (c->cgroup) {
+                pc_error ignore;
+                pc_cgroup_kill(c->cgroup, &ignore); /* what the main process left behind */
+        }
+        c->state = CTR_TERMINATED;
+        c->finished_at = pc_now_ns();
+        c->pid = 0;
+        if (WIFEXITED(status))
+                c->exit_code = WEXITSTATUS(status);
+        else
+                c->exit_code = 128 + WTERMSIG(status);
+        set_str(&c->reason, c->exit_code == 0 ? "Completed" : "Error");
+        free(c->message);
+        c->message = termination_message(c);
+        logf_("container %s: exited with %d", c->spec->name, c->exit_code);
+}
+
+static void after_termination(struct pc_monitor *m, struct pc_ctr *c)
+{
+        if (c->spec->init && !c->sidecar && c->exit_code != 0 &&
+            !strcmp(m->pod.restart_policy, "Never") && m->state == POD_INIT) {
+                m->failed_init = true;
+                return;
+        }
+        if (should_restart(m, c)) {
+                remember_last_state(c);
+                schedule_restart(m, c);
+        }
+}
+
+static struct pc_ctr *find_pid(struct pc_monitor *m, pid_t pid)
+{
+        for (size_t i = 0; i < m->n_init; i++)
+                if (m->init[i].state == CTR_RUNNING && m->init[i].pid == pid)
+                        return &m->init[i];
+        for (size_t i = 0; i < m->n_app; i++)
+                if (m->app[i].state == CTR_RUNNING && m->app[i].pid == pid)
+                        return &m->app[i];
+        return NULL;
+}
+
+static int stop_signal(const struct pc_ctr *c)
+{
+        const char *s = c->image ? c->image->stop_signal : NULL;
+        if (!s || !*s)
+                return SIGTERM;
+        if (pc_str_has_prefix(s, "SIG"))
+                s += 3;
+        for (int i = 1; i < NSIG; i++) {
+                const char *abbrev = sigabbrev_np(i);
+                if (abbrev && !strcmp(abbrev, s))
+                        return i;
+        }
+        int n = atoi(s);
+        return n > 0 && n < NSIG ? n : SIGTERM;
+}
+
+static void kill_ctr(struct pc_ctr *c, int sig)
+{
+        if (c->state != CTR_RUNNING)
+                return;
+        if (sig == SIGKILL && c->cgroup) {
+                pc_error ignore;
+                pc_cgroup_kill(c->cgroup, &ignore);
+        }
+        kill(c->pid, sig);
+}
+
+static size_t running_count(const struct pc_monitor *m, bool apps, bool inits)
+{
+        size_t n = 0;
+        for (size_t i = 0; inits && i < m->n_init; i++)
+                n += m->init[i].state == CTR_RUNNING;
+        for (size_t i = 0; apps && i < m->n_app; i++)
+                n += m->app[i].state == CTR_RUNNING;
+        return n;
+}
+
+/* Sidecars are stopped after the app containers, in reverse order. */
+static void stop_sidecars(struct pc_monitor *m, int sig)
+{
+        for (size_t i = m->n_init; i-- > 0;)
+                if (m->init[i].sidecar)
+                        kill_ctr(&m->init[i], sig);
+}
+
+static void begin_termination(struct pc_monitor *m, int64_t grace_s)
+{
+        if (m->state == POD_TERMINATING || m->state == POD_DONE)
+                return;
+        logf_("terminating, grace period %llds", (long long)grace_s);
+        m->state = POD_TERMINATING;
+        m->grace_deadline = pc_monotonic_ns() + grace_s * NS_PER_SEC;
+        for (size_t i = 0; i < m->n_init; i++)
+                m->init[i].restart_due = 0;
+        for (size_t i = 0; i < m->n_app; i++) {
+                m->app[i].restart_due = 0;
+                kill_ctr(&m->app[i], grace_s > 0 ? stop_signal(&m->app[i]) : SIGKILL);
+        }
+        for (size_t i = 0; i < m->n_init; i++)
+                if (!m->init[i].sidecar)
+                        kill_ctr(&m->init[i], grace_s > 0 ? stop_signal(&m->init[i]) : SIGKILL);
+        if (running_count(m, true, false) == 0)
+                stop_sidecars(m, grace_s > 0 ? SIGTERM : SIGKILL);
+}
+
+/* A start that failed is a termination (StartError) for the restart policy. */
+static void after_start(struct pc_monitor *m, struct pc_ctr *c)
+{
+        if (c->state == CTR_TERMINATED)
+                after_termination(m, c);
+}
+
+/* ---- the Pod state machine -------------------------------------------------- */
+
+static void finish(struct pc_monitor *m);
+
+static void advance(struct pc_monitor *m)
+{
+        int64_t now = pc_monotonic_ns();
+        for (int guard = 0; guard < 64; guard++) {
+                enum pc_pod_state_id before = m->state;
+                switch (m->state) {
+                case POD_INIT:
+                        if (m->failed_init) {
+                                finish(m);
+                                return;
+                        }
+                        while (m->next_init < m->n_init) {
+                                struct pc_ctr *c = &m->init[m->next_init];
+                                if (c->sidecar && c->state == CTR_RUNNING) {
+                                        m->next_init++;
+                                        continue;
+                                }
+                                if (!c->sidecar && c->state == CTR_TERMINATED &&
+                                    c->exit_code == 0 && !c->restart_due) {
+                                        m->next_init++;
+                                        continue;
+                                }
+                                if (c->state == CTR_RUNNING)
+                                        break;
+                                if (c->state == CTR_WAITING && !c->ever_started) {
+                                        start_ctr(m, c);
+                                        after_start(m, c);
+                                        continue;
+                                }
+                                if (c->restart_due && c->restart_due <= now) {
+                                        start_ctr(m, c);
+                                        after_start(m, c);
+                                        continue;
+                                }
+                                break;
+                        }
+                        if (m->failed_init) {
+                                finish(m);
+                                return;
+                        }
+                        if (m->next_init == m->n_init) {
+                                m->state = POD_RUNNING;
+                                for (size_t i = 0; i < m->n_app; i++) {
+                                        start_ctr(m, &m->app[i]);
+                                        after_start(m, &m->app[i]);
+                                }
+                                report_done(m);
+                        }
+                        break;
+                case POD_RUNNING: {
+                        for (size_t i = 0; i < m->n_init; i++) {
+                                struct pc_ctr *c = &m->init[i];
+                                if (c->sidecar && c->restart_due && c->restart_due <= now) {
+                                        start_ctr(m, c);
+                                        after_start(m, c);
+                                }
+                        }
+                        bool pending = false;
+                        for (size_t i = 0; i < m->n_app; i++) {
+                                struct pc_ctr *c = &m->app[i];
+                                if (c->restart_due && c->restart_due <= now) {
+                                        start_ctr(m, c);
+                                        after_start(m, c);
+                                }
+                                if (c->state != CTR_TERMINATED || c->restart_due)
+                                        pending = true;
+                        }
+                        if (!pending) {
+                                m->state = POD_STOPPING_SIDECARS;
+                                stop_sidecars(m, SIGTERM);
+                                m->grace_deadline =
+                                        now + m->pod.termination_grace_period_seconds * NS_PER_SEC;
+                        }
+                        break;
+                }
+                case POD_STOPPING_SIDECARS:
+                        if (running_count(m, true, true) == 0) {
+                                finish(m);
+                                return;
+                        }
+                        break;
+                case POD_TERMINATING:
+                        if (running_count(m, true, false) == 0)
+                                stop_sidecars(m, SIGTERM);
+                        if (running_count(m, true, true) == 0) {
+                                finish(m);
+                                return;
+                        }
+                        break;
+                case POD_DONE:
+                        return;
+                }
+                if (m->state == before)
+                        break;
+        }
+}
+
+/* Reap everything, stop pause, remove runtime state, write the final status. */
+static void finish(struct pc_monitor *m)
+{
+        pc_error err;
+        logf_("pod done (%s)", pc_pod_phase(m));
+        for (size_t i = 0; i < m->n_init; i++)
+                kill_ctr(&m->init[i], SIGKILL);
+        for (size_t i = 0; i < m->n_app; i++)
+                kill_ctr(&m->app[i], SIGKILL);
+        int status;
+        pid_t pid;
+        while (running_count(m, true, true) > 0 && (pid = waitpid(-1, &status, 0)) > 0) {
+                struct pc_ctr *c = find_pid(m, pid);
+                if (c)
+                        on_exit_ctr(m, c, status);
+        }
+        if (m->sandbox.pause_pid > 0) {
+                kill(m->sandbox.pause_pid, SIGKILL);
+                while (waitpid(m->sandbox.pause_pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+        m->state = POD_DONE;
+        pc_monitor_write_status(m, true);
+        report_done(m);
+        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
+        json_t *doc = NULL;
+        if (pc_json_load(p, &doc, &err) == 0) {
+                if (pc_pod_teardown(m->pod_dir, json_object_get(doc, "runtime"), &err) < 0)
+                        logf_("teardown: %s", err.msg);
+                json_decref(doc);
+        }
+        m->sandbox.pause_pid = 0;
+}
+
+/* ---- setup -------------------------------------------------------------------- */
+
+static const char *qos_class(const struct pc_pod *p)
+{
+        bool any = false, guaranteed = true;
+        for (int l = 0; l < 2; l++) {
+                struct pc_container *cs = l ? p->containers : p->init_containers;
+                size_t n = l ? p->n_containers : p->n_init_containers;
+                for (size_t i = 0; i < n; i++) {
+                        const struct pc_resources *r = &cs[i].resources;
+                        if (r->cpu_request >= 0 || r->cpu_limit >= 0 || r->memory_request >= 0 ||
+                            r->memory_limit >= 0)
+                                any = true;
+                        int64_t creq = r->cpu_request >= 0 ? r->cpu_request : r->cpu_limit;
+                        int64_t mreq = r->memory_request >= 0 ? r->memory_request : r->memory_limit;
+                        if (r->cpu_limit < 0 || r->memory_limit < 0 || creq != r->cpu_limit ||
+                            mreq != r->memory_limit)
+                                guaranteed = false;
+                }
+        }
+        if (!any)
+                return "BestEffort";
+        return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
+                     struct pc_ctr **out, pc_error *err)
+{
+        *out = pc_xcalloc(n, sizeof(struct pc_ctr));
+        for (size_t i = 0; i < n; i++) {
+                struct pc_ctr *c = &(*out)[i];
+                c->spec = &specs[i];
+                c->state = CTR_WAITING;
+                c->out_fd = c->err_fd = -1;
+                c->log.fd = -1;
+                c->sidecar = specs[i].init && specs[i].restart_policy &&
+                             !strcmp(specs[i].restart_policy, "Always");
+                c->reason = pc_xstrdup(specs[i].init || m->pod.n_init_containers == 0
+                                               ? "ContainerCreating"
+                                               : "PodInitializing");
+                c->dir = pc_xasprintf("%s/containers/%s", m->pod_dir, specs[i].name);
+                if (pc_mkdir_p(c->dir, 0700, err) < 0)
+                        return -1;
+                if (pc_image_get(m->images, specs[i].image, &c->image, err) < 0)
+                        return pc_error_prefix(err, "container \"%s\"", specs[i].name);
+        }
+        return 0;
+}
+
+static int enter_pause_cgroup(pid_t pid, void *data, pc_error *err)
+{
+        struct pc_monitor *m = data;
+        if (!m->cgroup)
+                return 0;
+        pc_cgroup *cg = NULL;
+        _cleanup_free_ char *rel = pc_xasprintf("%s/pause", m->cgroup_rel);
+        if (pc_cgroup_create("/sys/fs/cgroup", rel, NULL, &cg, err) < 0)
+                return -1;
+        int r = pc_cgroup_enter(cg, pid, err);
+        pc_cgroup_free(cg);
+        return r;
+}
+
+static int setup(struct pc_monitor *m, pc_error *err)
+{
+        _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", m->pod_dir);
+        json_t *j = NULL;
+        if (pc_json_load(podp, &j, err) < 0)
+                return -1;
+        int r = pc_pod_from_json(j, &m->pod, err);
+        json_decref(j);
+        if (r < 0)
+                return pc_error_prefix(err, "pod.json");
+        m->log_dir = pc_pod_log_dir(&m->root, m->pod.namespace_, m->pod.name, m->pod.uid);
+        if (pc_mkdir_p(m->log_dir, 0755, err) < 0)
+                return -1;
+        if (pc_image_store_open(m->root.root, &m->images, err) < 0)
+                return -1;
+        if (init_ctrs(m, m->pod.init_containers, m->pod.n_init_containers, &m->init, err) < 0)
+                return -1;
+        m->n_init = m->pod.n_init_containers;
+        if (init_ctrs(m, m->pod.containers, m->pod.n_containers, &m->app, err) < 0)
+                return -1;
+        m->n_app = m->pod.n_containers;
+
+        /* cgroups: podctl/<qos>/pod<uid>, kubelet's layout. Without cgroups
+         * (none mounted, or not permitted) the Pod still runs. */
+        m->qos_class = pc_xstrdup(qos_class(&m->pod));
+        const char *qos = !strcmp(m->qos_class, "Guaranteed") ? ""
+                          : !strcmp(m->qos_class, "Burstable") ? "burstable/"
+                                                                : "besteffort/";
+        m->cgroup_rel = pc_xasprintf("%spod%s", qos, m->pod.uid);
+        pc_error cgerr;
+        if (pc_cgroup_detect("/sys/fs/cgroup") == PC_CGROUP_NONE ||
+            pc_cgroup_create("/sys/fs/cgroup", m->cgroup_rel, NULL, &m->cgroup, &cgerr) < 0) {
+                logf_("warning: running without cgroups: %s",
+                      m->cgroup ? "" : "cgroup setup failed");
+                m->cgroup = NULL;
+        }
+
+        if (pc_monitor_prepare_pod(m, err) < 0)
+                return -1;
+        _cleanup_free_ char *pause = pc_xasprintf("%s/pause", m->root.libexec_dir);
+        struct pc_sandbox_plan plan = {
+                .pause_path = pause,
+                .hostname = m->pod.hostname ? m->pod.hostname : m->pod.name,
+                .share_pid = m->pod.share_process_namespace,
+                .host_network = m->pod.host_network,
+                .host_ipc = m->pod.host_ipc,
+                .cgroup_procs_fd = -1,
+        };
+        if (pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err) < 0)
+                return pc_error_prefix(err, "pod sandbox");
+        m->pause_start = pc_proc_starttime(m->sandbox.pause_pid);
+        m->start_time = pc_now_ns();
+        return 0;
+}
+
+/* Undo a setup that failed half-way: nothing of the Pod may remain. */
+static void rollback(struct pc_monitor *m)
+{
+        pc_error err;
+        if (m->sandbox.pause_pid > 0) {
+                kill(m->sandbox.pause_pid, SIGKILL);
+                waitpid(m->sandbox.pause_pid, NULL, 0);
+                m->sandbox.pause_pid = 0;
+        }
+        json_t *rt = json_object();
+        if (m->cgroup_rel)
+                json_object_set_new(rt, "cgroup", json_string(m->cgroup_rel));
+        if (pc_pod_teardown(m->pod_dir, rt, &err) < 0)
+                logf_("rollback: %s", err.msg);
+        json_decref(rt);
+        if (m->log_dir)
+                pc_rm_rf(m->log_dir, &err);
+}
+
+/* ---- main ------------------------------------------------------------------------ */
+
+static void handle_signal(struct pc_monitor *m)
+{
+        struct signalfd_siginfo si;
+        while (read(m->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGCHLD)
+                        continue; /* reaped below */
+                int64_t grace = m->pod.termination_grace_period_seconds;
+                if (si.ssi_code == SI_QUEUE && si.ssi_int >= 0)
+                        grace = si.ssi_int;
+                if (m->state == POD_TERMINATING && grace == 0) {
+                        m->grace_deadline = pc_monotonic_ns();
+                        continue;
+                }
+                begin_termination(m, grace);
+        }
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                if (pid == m->sandbox.pause_pid) {
+                        logf_("pause exited unexpectedly");
+                        m->sandbox.pause_pid = 0;
+                        set_str(&m->pod_reason, "SandboxDied");
+                        begin_termination(m, 0);
+                        continue;
+                }
+                struct pc_ctr *c = find_pid(m, pid);
+                if (!c)
+                        continue; /* an orphan we reaped as subreaper */
+                on_exit_ctr(m, c, status);
+                after_termination(m, c);
+        }
+}
+
+static int compute_timeout(const struct pc_monitor *m)
+{
+        int64_t now = pc_monotonic_ns(), next = INT64_MAX;
+        for (size_t i = 0; i < m->n_init; i++)
+                if (m->init[i].restart_due && m->init[i].restart_due < next)
+                        next = m->init[i].restart_due;
+        for (size_t i = 0; i < m->n_app; i++)
+                if (m->app[i].restart_due && m->app[i].restart_due < next)
+                        next = m->app[i].restart_due;
+        if ((m->state == POD_TERMINATING || m->state == POD_STOPPING_SIDECARS) &&
+            m->grace_deadline < next)
+                next = m->grace_deadline;
+        if (next == INT64_MAX)
+                return -1;
+        if (next <= now)
+                return 0;
+        int64_t ms = (next - now + 999999) / 1000000;
+        return ms > 60000 ? 60000 : (int)ms;
+}
+
+static void on_grace_expired(struct pc_monitor *m)
+{
+        if (m->state != POD_TERMINATING && m->state != POD_STOPPING_SIDECARS)
+                return;
+        if (pc_monotonic_ns() < m->grace_deadline)
+                return;
+        logf_("grace period over: killing");
+        for (size_t i = 0; i < m->n_app; i++)
+                kill_ctr(&m->app[i], SIGKILL);
+        for (size_t i = 0; i < m->n_init; i++)
+                kill_ctr(&m->init[i], SIGKILL);
+}
+
+int pc_monitor_main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"root", required_argument, NULL, 'r'},
+                {"log-dir", required_argument, NULL, 'l'},
+                {"pod-dir", required_argument, NULL, 'p'},
+                {"lock-fd", required_argument, NULL, 'k'},
+                {"report-fd", required_argument, NULL, 'o'},
+                {NULL, 0, NULL, 0},
+        };
+        struct pc_monitor mon = {0};
+        struct pc_monitor *m = &mon;
+        const char *root = NULL, *log_dir = NULL;
+        int lock_fd = -1, opt;
+        pc_error err;
+        m->report_fd = -1;
+        m->epoll_fd = m->signal_fd = -1;
+        while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (opt) {
+                case 'r': root = optarg; break;
+                case 'l': log_dir = optarg; break;
+                case 'p': m->pod_dir = pc_xstrdup(optarg); break;
+                case 'k': lock_fd = atoi(optarg); break;
+                case 'o': m->report_fd = atoi(optarg); break;
+                default: return 2;
+                }
+        }
+        if (!m->pod_dir || lock_fd < 0) {
+                fprintf(stderr, "usage: podctl-monitor --pod-dir DIR --lock-fd N [--report-fd N] "
+                                "[--root DIR] [--log-dir DIR]\n");
+                return 2;
+        }
+        fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
+        if (m->report_fd >= 0)
+                fcntl(m->report_fd, F_SETFD, FD_CLOEXEC);
+
+        /* Our own diagnostics go to <pod dir>/monitor.log. */
+        _cleanup_free_ char *mlog = pc_xasprintf("%s/monitor.log", m->pod_dir);
+        int lfd = open(mlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (nfd >= 0) {
+                dup2(nfd, 0);
+                dup2(nfd, 1);
+                close(nfd);
+        }
+        if (lfd >= 0) {
+                dup2(lfd, 2);
+                close(lfd);
+        }
+        setvbuf(stderr, NULL, _IOLBF, 0);
+
+        const char *scale = getenv("PODCTL_TIME_SCALE");
+        m->time_scale = scale ? strtod(scale, NULL) : 1.0;
+        if (m->time_scale < 0)
+                m->time_scale = 1.0;
+
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        prctl(PR_SET_NAME, "podctl-monitor");
+        m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        m->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (m->signal_fd < 0 || m->epoll_fd < 0) {
+                pc_fail(&err, errno, "signalfd/epoll");
+                report(m, "fatal", err.msg);
+                return 1;
+        }
+        struct epoll_event sev = {.events = EPOLLIN, .data.ptr = NULL};
+        epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, m->signal_fd, &sev);
+
+        if (pc_root_open(root, log_dir, &m->root, &err) < 0 || setup(m, &err) < 0) {
+                logf_("setup failed: %s", err.msg);
+                report(m, "fatal", err.msg);
+                rollback(m);
+                return 1;
+        }
+        logf_("pod %s/%s: sandbox pid %d", m->pod.namespace_, m->pod.name,
+              (int)m->sandbox.pause_pid);
+        m->state = POD_INIT;
+        advance(m);
+        pc_monitor_write_status(m, false);
+
+        while (m->state != POD_DONE) {
+                struct epoll_event evs[16];
+                int n = epoll_wait(m->epoll_fd, evs, 16, compute_timeout(m));
+                if (n < 0 && errno != EINTR) {
+                        logf_("epoll_wait: %s", strerror(errno));
+                        break;
+                }
+                for (int i = 0; i < n; i++) {
+                        if (!evs[i].data.ptr) {
+                                handle_signal(m);
+                                continue;
+                        }
+                        struct pc_watch *w = evs[i].data.ptr;
+                        drain(m, w->c, w->stream);
+                }
+                on_grace_expired(m);
+                advance(m);
+                if (m->state != POD_DONE)
+                        pc_monitor_write_status(m, false);
+        }
+        pc_root_close(&m->root);
+        return 0;
+}

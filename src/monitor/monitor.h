@@ -1,0 +1,146 @@
+/* The per-Pod monitor (podctl-monitor): one small process per Pod that
+ * outlives the CLI, like conmon but for a whole Pod. It is the parent of
+ * pause and of every container process; it reaps them, restarts containers
+ * per restartPolicy, captures their output into CRI log files and writes the
+ * Pod's status atomically after every change.
+ *
+ * Lifecycle of a Pod, an explicit state machine (docs/LIFECYCLE.md):
+ *
+ *   POD_INIT --(last init container done)--> POD_RUNNING
+ *   POD_INIT --(init failed, restartPolicy Never)--> POD_DONE
+ *   POD_RUNNING --(no app container running or due to restart)--> POD_STOPPING_SIDECARS
+ *   POD_STOPPING_SIDECARS --(sidecars exited)--> POD_DONE
+ *   any --(stop request: SIGTERM/SIGINT, grace in sigqueue value)--> POD_TERMINATING
+ *   POD_TERMINATING --(all exited, or grace expired -> SIGKILL)--> POD_DONE
+ *   POD_DONE: pause stopped, cgroups and per-container dirs removed, final
+ *   status written with runtime.finished=true, monitor exits.
+ *
+ * Containers: WAITING -> RUNNING -> TERMINATED -> (restart: WAITING, after backoff).
+ */
+#ifndef PODCTL_MONITOR_MONITOR_H
+#define PODCTL_MONITOR_MONITOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "image/image.h"
+#include "runtime/runtime.h"
+#include "spec/spec.h"
+#include "state/state.h"
+#include "util/error.h"
+
+enum pc_pod_state_id {
+        POD_INIT,
+        POD_RUNNING,
+        POD_STOPPING_SIDECARS,
+        POD_TERMINATING,
+        POD_DONE,
+};
+
+enum pc_ctr_state_id { CTR_WAITING, CTR_RUNNING, CTR_TERMINATED };
+
+/* CRI log writer for one container run. */
+struct pc_log {
+        int fd;          /* the <restartCount>.log file */
+        char *path;
+        char buf[2][16384]; /* pending partial line per stream (0 stdout, 1 stderr) */
+        size_t len[2];
+};
+int pc_log_open(struct pc_log *log, const char *path, pc_error *err);
+/* Feed bytes read from a stream; complete lines are written as F records, a
+ * line longer than the buffer is split into P records. */
+void pc_log_feed(struct pc_log *log, int stream, const char *data, size_t len);
+/* Flush what is left of a stream (at EOF) as an F record. */
+void pc_log_flush(struct pc_log *log, int stream);
+void pc_log_close(struct pc_log *log);
+/* Format one CRI record into buf (for tests): "<RFC3339Nano> stdout F <line>\n". */
+size_t pc_log_format(char *buf, size_t cap, int64_t ns, int stream, bool partial,
+                     const char *line, size_t len);
+
+struct pc_ctr {
+        struct pc_container *spec; /* owned by the pod */
+        struct pc_image *image;
+        enum pc_ctr_state_id state;
+        char *reason;  /* waiting or terminated reason */
+        char *message; /* waiting or terminated message */
+        pid_t pid;
+        uint64_t pid_start;
+        int64_t started_at, finished_at; /* ns since epoch */
+        int exit_code;
+        int restart_count;
+        bool ever_started;
+        json_t *last_state; /* v1 ContainerState of the previous run, or NULL */
+        char container_id[65];
+        int64_t restart_due;  /* monotonic ns; 0 = not scheduled */
+        int64_t backoff_ns;   /* current backoff step */
+        int64_t healthy_since;
+        int out_fd, err_fd;   /* read ends of the log pipes, -1 when closed */
+        struct pc_log log;
+        pc_cgroup *cgroup;
+        char *dir;            /* <pod dir>/containers/<name> */
+        struct pc_watch {
+                struct pc_ctr *c;
+                int stream; /* 0 stdout, 1 stderr */
+        } watch[2];           /* epoll data for out_fd, err_fd */
+        bool sidecar;         /* init container with restartPolicy Always */
+};
+
+struct pc_monitor {
+        struct pc_root root;
+        char *pod_dir;
+        struct pc_pod pod;
+        enum pc_pod_state_id state;
+        struct pc_sandbox sandbox;
+        uint64_t pause_start;
+        pc_image_store *images;
+        pc_cgroup *cgroup; /* the Pod's; NULL when cgroups are unavailable */
+        char *cgroup_rel;
+        char *qos_class;
+        char *log_dir;
+        struct pc_ctr *init; /* n_init */
+        size_t n_init;
+        struct pc_ctr *app; /* n_app */
+        size_t n_app;
+        size_t next_init; /* index of the init container being run */
+        int64_t start_time;
+        int64_t grace_deadline; /* monotonic ns while terminating */
+        double time_scale; /* PODCTL_TIME_SCALE: multiplies backoff timings (tests) */
+        int epoll_fd, signal_fd;
+        int report_fd; /* to the CLI that started us, -1 once reported */
+        char *pod_reason, *pod_message;
+        bool failed_init;
+        char *shm_dir, *etc_dir;
+        /* Pod conditions PodScheduled, Initialized, ContainersReady, Ready:
+         * current value and last transition time (ns). */
+        bool cond_val[4];
+        int64_t cond_time[4];
+};
+
+/* setup.c: files and plans. */
+int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err);
+int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error *err);
+/* Kubernetes' rules for command/args/env/workingDir against the image config,
+ * with $(VAR) expansion. Exposed for unit tests. */
+int pc_resolve_process(const struct pc_container *c, const struct pc_image *img,
+                       char *const *extra_env, char ***argv, char ***envp, char **cwd,
+                       pc_error *err);
+char *pc_expand_vars(const char *s, char *const *envp);
+
+/* status.c */
+const char *pc_pod_phase(const struct pc_monitor *m);
+json_t *pc_monitor_status_json(const struct pc_monitor *m);
+int pc_monitor_write_status(struct pc_monitor *m, bool finished);
+
+/* teardown.c: remove everything of a Pod given its state dir, whether its
+ * monitor is alive (the monitor calls it at the end) or dead (the CLI calls it
+ * then). Kills recorded processes (verified by start time) and the Pod's
+ * cgroup, removes cgroups and runtime dirs. Does not remove the pod dir. */
+int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err);
+
+/* monitor.c */
+int pc_monitor_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,696 @@
+/* Turning the Pod spec and image configs into files on disk and container
+ * plans for the runtime. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "monitor/monitor.h"
+#include "util/util.h"
+
+/* ---- $(VAR) expansion and Kubernetes' command/args/env rules -------------- */
+
+static const char *env_lookup(char *const *envp, const char *name, size_t nlen)
+{
+        for (size_t i = 0; envp && envp[i]; i++)
+                if (strncmp(envp[i], name, nlen) == 0 && envp[i][nlen] == '=')
+                        return envp[i] + nlen + 1;
+        return NULL;
+}
+
+/* $(NAME) -> value when NAME is defined, kept verbatim otherwise; $$ -> $. */
+char *pc_expand_vars(const char *s, char *const *envp)
+{
+        size_t cap = strlen(s) + 1, n = 0;
+        char *out = pc_xmalloc(cap);
+#define PUT(p, l)                                                                                  \
+        do {                                                                                       \
+                if (n + (l) + 1 > cap) {                                                           \
+                        cap = (n + (l) + 1) * 2;                                                   \
+                        out = pc_xrealloc(out, cap);                                               \
+                }                                                                                  \
+                memcpy(out + n, (p), (l));                                                         \
+                n += (l);                                                                          \
+        } while (0)
+        for (const char *p = s; *p;) {
+                if (p[0] == '$' && p[1] == '$') {
+                        PUT("$", 1);
+                        p += 2;
+                        continue;
+                }
+                if (p[0] == '$' && p[1] == '(') {
+                        const char *close = strchr(p + 2, ')');
+                        if (close) {
+                                const char *v = env_lookup(envp, p + 2, (size_t)(close - p - 2));
+                                if (v) {
+                                        PUT(v, strlen(v));
+                                } else {
+                                        PUT(p, (size_t)(close - p + 1));
+                                }
+                                p = close + 1;
+                                continue;
+                        }
+                }
+                PUT(p, 1);
+                p++;
+        }
+#undef PUT
+        out[n] = '\0';
+        return out;
+}
+
+static void env_set(char ***envp, const char *kv)
+{
+        const char *eq = strchr(kv, '=');
+        size_t nlen = eq ? (size_t)(eq - kv) : strlen(kv);
+        for (size_t i = 0; *envp && (*envp)[i]; i++) {
+                if (strncmp((*envp)[i], kv, nlen) == 0 && (*envp)[i][nlen] == '=') {
+                        free((*envp)[i]);
+                        (*envp)[i] = pc_xstrdup(kv);
+                        return;
+                }
+        }
+        pc_strv_push(envp, kv);
+}
+
+int pc_resolve_process(const struct pc_container *c, const struct pc_image *img,
+                       char *const *manifest_env, char ***argv_out, char ***envp_out,
+                       char **cwd_out, pc_error *err)
+{
+        _cleanup_strv_ char **argv = pc_xcalloc(1, sizeof(char *));
+        _cleanup_strv_ char **envp = pc_xcalloc(1, sizeof(char *));
+
+        /* Environment: the image's, then the manifest's on top (by name). */
+        for (size_t i = 0; img && img->env && img->env[i]; i++)
+                env_set(&envp, img->env[i]);
+        if (!env_lookup(envp, "PATH", 4))
+                env_set(&envp, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        for (size_t i = 0; manifest_env && manifest_env[i]; i++)
+                env_set(&envp, manifest_env[i]);
+
+        /* Kubernetes: command replaces ENTRYPOINT, args replace CMD; a command
+         * given without args drops the image's CMD. */
+        char *const *entry = c->command ? c->command : (img ? img->entrypoint : NULL);
+        char *const *cmd = c->args ? c->args : (c->command ? NULL : (img ? img->cmd : NULL));
+        for (size_t i = 0; entry && entry[i]; i++) {
+                _cleanup_free_ char *s =
+                        c->command ? pc_expand_vars(entry[i], manifest_env) : pc_xstrdup(entry[i]);
+                pc_strv_push(&argv, s);
+        }
+        for (size_t i = 0; cmd && cmd[i]; i++) {
+                _cleanup_free_ char *s =
+                        c->args ? pc_expand_vars(cmd[i], manifest_env) : pc_xstrdup(cmd[i]);
+                pc_strv_push(&argv, s);
+        }
+        if (!argv[0])
+                return pc_fail(err, EINVAL,
+                               "no command specified: the image has no entrypoint or cmd and "
+                               "the container no command");
+
+        const char *cwd = c->working_dir && *c->working_dir
+                                  ? c->working_dir
+                                  : (img && img->working_dir && *img->working_dir ? img->working_dir
+                                                                                   : "/");
+        *cwd_out = pc_xstrdup(cwd);
+        *argv_out = STEAL(argv);
+        *envp_out = STEAL(envp);
+        return 0;
+}
+
+/* ---- ConfigMaps and Secrets ------------------------------------------------ */
+
+static int load_object(struct pc_monitor *m, const char *name, bool secret,
+                       struct pc_configmap *cm, pc_error *err)
+{
+        _cleanup_free_ char *p =
+                pc_xasprintf("%s/%s_%s.json", m->root.objects_dir, m->pod.namespace_, name);
+        json_t *j = NULL;
+        if (pc_json_load(p, &j, err) < 0)
+                return pc_fail(err, ENOENT, "%s \"%s\" not found", secret ? "secret" : "configmap",
+                               name);
+        int r = pc_configmap_from_json(j, cm, err);
+        json_decref(j);
+        if (r < 0)
+                return -1;
+        if (cm->secret != secret) {
+                pc_configmap_free(cm);
+                return pc_fail(err, ENOENT, "%s \"%s\" not found", secret ? "secret" : "configmap",
+                               name);
+        }
+        return 0;
+}
+
+static const char *cm_get(const struct pc_configmap *cm, const char *key, size_t *len)
+{
+        for (size_t i = 0; i < cm->n_data; i++)
+                if (strcmp(cm->data[i].name, key) == 0) {
+                        if (len)
+                                *len = cm->len ? cm->len[i] : strlen(cm->data[i].value);
+                        return cm->data[i].value;
+                }
+        return NULL;
+}
+
+static char *field_ref(struct pc_monitor *m, const char *path)
+{
+        struct pc_pod *p = &m->pod;
+        if (!strcmp(path, "metadata.name"))
+                return pc_xstrdup(p->name);
+        if (!strcmp(path, "metadata.namespace"))
+                return pc_xstrdup(p->namespace_);
+        if (!strcmp(path, "metadata.uid"))
+                return pc_xstrdup(p->uid);
+        if (!strcmp(path, "spec.nodeName")) {
+                char host[256] = "";
+                gethostname(host, sizeof(host) - 1);
+                return pc_xstrdup(host);
+        }
+        if (!strcmp(path, "status.podIP") || !strcmp(path, "status.hostIP"))
+                return pc_xstrdup("127.0.0.1");
+        const char *prefixes[] = {"metadata.labels['", "metadata.annotations['"};
+        for (int k = 0; k < 2; k++) {
+                if (!pc_str_has_prefix(path, prefixes[k]))
+                        continue;
+                const char *key = path + strlen(prefixes[k]);
+                size_t klen = strcspn(key, "'");
+                struct pc_kv *kv = k ? p->annotations : p->labels;
+                size_t n = k ? p->n_annotations : p->n_labels;
+                for (size_t i = 0; i < n; i++)
+                        if (strlen(kv[i].name) == klen && !strncmp(kv[i].name, key, klen))
+                                return pc_xstrdup(kv[i].value);
+                return pc_xstrdup("");
+        }
+        return pc_xstrdup("");
+}
+
+/* The container's manifest env, resolved and expanded in order. */
+static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char ***out,
+                       pc_error *err)
+{
+        _cleanup_strv_ char **env = pc_xcalloc(1, sizeof(char *));
+        _cleanup_free_ char *hn = pc_xasprintf("HOSTNAME=%s", m->pod.hostname ? m->pod.hostname
+                                                                             : m->pod.name);
+        if (!m->pod.host_network)
+                env_set(&env, hn);
+        for (size_t i = 0; i < c->n_env_from; i++) {
+                const struct pc_env_from *ef = &c->env_from[i];
+                struct pc_configmap cm;
+                if (load_object(m, ef->name, ef->secret, &cm, err) < 0) {
+                        if (ef->optional)
+                                continue;
+                        return -1;
+                }
+                for (size_t k = 0; k < cm.n_data; k++) {
+                        _cleanup_free_ char *kv = pc_xasprintf(
+                                "%s%s=%s", ef->prefix ? ef->prefix : "", cm.data[k].name,
+                                cm.data[k].value);
+                        env_set(&env, kv);
+                }
+                pc_configmap_free(&cm);
+        }
+        for (size_t i = 0; i < c->n_env; i++) {
+                const struct pc_env *e = &c->env[i];
+                _cleanup_free_ char *val = NULL;
+                switch (e->source) {
+                case PC_ENV_VALUE:
+                        val = pc_expand_vars(e->value ? e->value : "", env);
+                        break;
+                case PC_ENV_FIELD:
+                        val = field_ref(m, e->ref_key);
+                        break;
+                case PC_ENV_CONFIGMAP:
+                case PC_ENV_SECRET: {
+                        struct pc_configmap cm;
+                        bool secret = e->source == PC_ENV_SECRET;
+                        if (load_object(m, e->ref_name, secret, &cm, err) < 0) {
+                                if (e->optional)
+                                        continue;
+                                return pc_error_prefix(err, "env %s", e->name);
+                        }
+                        const char *v = cm_get(&cm, e->ref_key, NULL);
+                        if (!v) {
+                                pc_configmap_free(&cm);
+                                if (e->optional)
+                                        continue;
+                                return pc_fail(err, ENOENT,
+                                               "env %s: couldn't find key %s in %s %s", e->name,
+                                               e->ref_key, secret ? "Secret" : "ConfigMap",
+                                               e->ref_name);
+                        }
+                        val = pc_xstrdup(v);
+                        pc_configmap_free(&cm);
+                        break;
+                }
+                }
+                _cleanup_free_ char *kv = pc_xasprintf("%s=%s", e->name, val);
+                env_set(&env, kv);
+        }
+        *out = STEAL(env);
+        return 0;
+}
+
+/* ---- Pod-level files ----------------------------------------------------- */
+
+static int write_text(const char *path, const char *text, pc_error *err)
+{
+        return pc_write_file_atomic(path, text, strlen(text), 0644, err);
+}
+
+static int make_hosts(struct pc_monitor *m, pc_error *err)
+{
+        struct pc_pod *p = &m->pod;
+        const char *hostname = p->hostname ? p->hostname : p->name;
+        _cleanup_free_ char *path = pc_xasprintf("%s/hosts", m->etc_dir);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return pc_fail(err, errno, "open_memstream");
+        fputs("# Kubernetes-managed hosts file.\n"
+              "127.0.0.1\tlocalhost\n"
+              "::1\tlocalhost ip6-localhost ip6-loopback\n"
+              "fe00::0\tip6-localnet\n"
+              "fe00::0\tip6-mcastprefix\n"
+              "fe00::1\tip6-allnodes\n"
+              "fe00::2\tip6-allrouters\n",
+              f);
+        /* No Pod IP until Pod networking: the Pod's name resolves to loopback. */
+        if (p->subdomain)
+                fprintf(f, "127.0.1.1\t%s.%s.%s.svc.cluster.local\t%s\n", hostname, p->subdomain,
+                        p->namespace_, hostname);
+        else
+                fprintf(f, "127.0.1.1\t%s\n", hostname);
+        if (p->n_host_aliases > 0) {
+                fputs("\n# Entries added by HostAliases.\n", f);
+                for (size_t i = 0; i < p->n_host_aliases; i++)
+                        fprintf(f, "%s\t%s\n", p->host_aliases[i].name, p->host_aliases[i].value);
+        }
+        fclose(f);
+        int r = pc_write_file_atomic(path, buf, len, 0644, err);
+        free(buf);
+        return r;
+}
+
+static int make_resolv_conf(struct pc_monitor *m, pc_error *err)
+{
+        struct pc_pod *p = &m->pod;
+        _cleanup_free_ char *path = pc_xasprintf("%s/resolv.conf", m->etc_dir);
+        _cleanup_free_ char *host = NULL;
+        pc_error ignore;
+        bool none = p->dns_policy && strcmp(p->dns_policy, "None") == 0;
+        if (!none && pc_read_file("/etc/resolv.conf", &host, NULL, &ignore) < 0)
+                host = pc_xstrdup("");
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return pc_fail(err, errno, "open_memstream");
+        /* Without cluster DNS, ClusterFirst falls back to the host's
+         * resolv.conf, as the kubelet does; dnsConfig is merged on top. */
+        if (host)
+                fputs(host, f);
+        if (host && len > 0 && buf[len - 1] != '\n')
+                fputc('\n', f);
+        for (size_t i = 0; p->dns_nameservers && p->dns_nameservers[i]; i++)
+                fprintf(f, "nameserver %s\n", p->dns_nameservers[i]);
+        if (p->dns_searches && p->dns_searches[0]) {
+                fputs("search", f);
+                for (size_t i = 0; p->dns_searches[i]; i++)
+                        fprintf(f, " %s", p->dns_searches[i]);
+                fputc('\n', f);
+        }
+        if (p->n_dns_options > 0) {
+                fputs("options", f);
+                for (size_t i = 0; i < p->n_dns_options; i++) {
+                        if (p->dns_options[i].value)
+                                fprintf(f, " %s:%s", p->dns_options[i].name,
+                                        p->dns_options[i].value);
+                        else
+                                fprintf(f, " %s", p->dns_options[i].name);
+                }
+                fputc('\n', f);
+        }
+        fclose(f);
+        int r = pc_write_file_atomic(path, buf, len, 0644, err);
+        free(buf);
+        return r;
+}
+
+int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
+{
+        struct pc_pod *p = &m->pod;
+        m->etc_dir = pc_xasprintf("%s/etc", m->pod_dir);
+        m->shm_dir = pc_xasprintf("%s/shm", m->pod_dir);
+        if (pc_mkdir_p(m->etc_dir, 0755, err) < 0 || pc_mkdir_p(m->shm_dir, 01777, err) < 0)
+                return -1;
+        chmod(m->shm_dir, 01777);
+        _cleanup_free_ char *hn = pc_xasprintf("%s\n", p->hostname ? p->hostname : p->name);
+        _cleanup_free_ char *hn_path = pc_xasprintf("%s/hostname", m->etc_dir);
+        if (write_text(hn_path, hn, err) < 0 || make_hosts(m, err) < 0 ||
+            make_resolv_conf(m, err) < 0)
+                return pc_error_prefix(err, "pod files");
+        for (size_t i = 0; i < p->n_volumes; i++) {
+                struct pc_volume *v = &p->volumes[i];
+                if (v->kind != PC_VOL_EMPTYDIR)
+                        continue;
+                _cleanup_free_ char *d = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
+                if (pc_mkdir_p(d, 0777, err) < 0)
+                        return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
+                chmod(d, 0777);
+        }
+        return 0;
+}
+
+/* ---- volumes per container ------------------------------------------------ */
+
+static struct pc_volume *find_volume(struct pc_pod *p, const char *name)
+{
+        for (size_t i = 0; i < p->n_volumes; i++)
+                if (strcmp(p->volumes[i].name, name) == 0)
+                        return &p->volumes[i];
+        return NULL;
+}
+
+/* Kubernetes' hostPath type checks; *is_file tells the runtime what to bind. */
+static int check_host_path(const struct pc_volume *v, bool *is_file, pc_error *err)
+{
+        struct stat st;
+        const char *t = v->hostpath_type ? v->hostpath_type : "";
+        int r = stat(v->path, &st);
+        *is_file = r == 0 && !S_ISDIR(st.st_mode);
+        if (!strcmp(t, "DirectoryOrCreate")) {
+                if (r < 0) {
+                        if (pc_mkdir_p(v->path, 0755, err) < 0)
+                                return -1;
+                        return 0;
+                }
+                if (!S_ISDIR(st.st_mode))
+                        return pc_fail(err, 0, "hostPath type check failed: %s is not a directory",
+                                       v->path);
+                return 0;
+        }
+        if (!strcmp(t, "FileOrCreate")) {
+                *is_file = true;
+                if (r < 0) {
+                        int fd = open(v->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                        if (fd < 0)
+                                return pc_fail(err, errno, "hostPath: create %s", v->path);
+                        close(fd);
+                        return 0;
+                }
+                if (!S_ISREG(st.st_mode))
+                        return pc_fail(err, 0, "hostPath type check failed: %s is not a file",
+                                       v->path);
+                return 0;
+        }
+        if (r < 0) {
+                if (!*t)
+                        return pc_fail(err, errno, "hostPath %s", v->path);
+                return pc_fail(err, 0, "hostPath type check failed: %s does not exist (type %s)",
+                               v->path, t);
+        }
+        struct {
+                const char *type;
+                mode_t fmt;
+                const char *what;
+        } checks[] = {
+                {"Directory", S_IFDIR, "a directory"},     {"File", S_IFREG, "a file"},
+                {"Socket", S_IFSOCK, "a socket"},          {"CharDevice", S_IFCHR, "a character device"},
+                {"BlockDevice", S_IFBLK, "a block device"},
+        };
+        for (size_t i = 0; i < PC_ARRAY_SIZE(checks); i++)
+                if (!strcmp(t, checks[i].type) && (st.st_mode & S_IFMT) != checks[i].fmt)
+                        return pc_fail(err, 0, "hostPath type check failed: %s is not %s",
+                                       v->path, checks[i].what);
+        return 0;
+}
+
+static int write_object_volume(struct pc_monitor *m, struct pc_volume *v, const char *dir,
+                               pc_error *err)
+{
+        struct pc_configmap cm;
+        bool secret = v->kind == PC_VOL_SECRET;
+        if (pc_mkdir_p(dir, 0755, err) < 0)
+                return -1;
+        if (load_object(m, v->ref_name, secret, &cm, err) < 0)
+                return v->optional ? 0 : -1;
+        mode_t mode = v->default_mode >= 0 ? (mode_t)v->default_mode : 0644;
+        int r = 0;
+        for (size_t i = 0; i < cm.n_data && r == 0; i++) {
+                const char *target = cm.data[i].name;
+                if (v->n_items > 0) {
+                        target = NULL;
+                        for (size_t k = 0; k < v->n_items; k++)
+                                if (!strcmp(v->items[k].name, cm.data[i].name))
+                                        target = v->items[k].value;
+                        if (!target)
+                                continue;
+                }
+                _cleanup_free_ char *path = pc_xasprintf("%s/%s", dir, target);
+                _cleanup_free_ char *parent = pc_xstrdup(path);
+                *strrchr(parent, '/') = '\0';
+                if (pc_mkdir_p(parent, 0755, err) < 0) {
+                        r = -1;
+                        break;
+                }
+                size_t len = cm.len ? cm.len[i] : strlen(cm.data[i].value);
+                r = pc_write_file_atomic(path, cm.data[i].value, len, mode, err);
+        }
+        pc_configmap_free(&cm);
+        return r;
+}
+
+static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *binds, size_t *n,
+                        char ***owned, pc_error *err)
+{
+        struct pc_container *spec = c->spec;
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                struct pc_volume_mount *vm = &spec->mounts[i];
+                struct pc_volume *v = find_volume(&m->pod, vm->name);
+                if (!v)
+                        return pc_fail(err, ENOENT, "volume \"%s\" not found", vm->name);
+                _cleanup_free_ char *src = NULL;
+                bool is_file = false;
+                switch (v->kind) {
+                case PC_VOL_EMPTYDIR:
+                        src = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
+                        break;
+                case PC_VOL_HOSTPATH:
+                        if (check_host_path(v, &is_file, err) < 0)
+                                return pc_error_prefix(err, "volume \"%s\"", v->name);
+                        src = pc_xstrdup(v->path);
+                        break;
+                case PC_VOL_CONFIGMAP:
+                case PC_VOL_SECRET:
+                        src = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
+                        if (write_object_volume(m, v, src, err) < 0)
+                                return pc_error_prefix(err, "volume \"%s\"", v->name);
+                        break;
+                }
+                if (vm->sub_path && *vm->sub_path) {
+                        char *sp = pc_xasprintf("%s/%s", src, vm->sub_path);
+                        free(src);
+                        src = sp;
+                        struct stat st;
+                        if (stat(src, &st) < 0) {
+                                if (pc_mkdir_p(src, 0755, err) < 0)
+                                        return pc_error_prefix(err, "volume \"%s\" subPath",
+                                                               v->name);
+                        } else {
+                                is_file = !S_ISDIR(st.st_mode);
+                        }
+                }
+                char *what = pc_xasprintf("volume \"%s\"", v->name);
+                pc_strv_push(owned, what);
+                free(what);
+                pc_strv_push(owned, src);
+                size_t k = pc_strv_len(*owned);
+                binds[*n] = (struct pc_bind){
+                        .source = (*owned)[k - 1],
+                        .destination = vm->mount_path,
+                        .read_only = vm->read_only,
+                        .create_file = is_file,
+                        .what = (*owned)[k - 2],
+                };
+                (*n)++;
+        }
+        return 0;
+}
+
+/* ---- starting one container ------------------------------------------------ */
+
+static int enter_cgroup(pid_t pid, void *data, pc_error *err)
+{
+        pc_cgroup *cg = data;
+        return cg ? pc_cgroup_enter(cg, pid, err) : 0;
+}
+
+static char *user_spec(const struct pc_container *c, const struct pc_image *img)
+{
+        const char *iu = img && img->user && *img->user ? img->user : "0";
+        const char *colon = strchr(iu, ':');
+        _cleanup_free_ char *u = colon ? strndup(iu, (size_t)(colon - iu)) : pc_xstrdup(iu);
+        _cleanup_free_ char *g = colon ? pc_xstrdup(colon + 1) : NULL;
+        if (c->has_run_as_user) {
+                free(u);
+                u = pc_xasprintf("%lld", (long long)c->run_as_user);
+        }
+        if (c->has_run_as_group) {
+                free(g);
+                g = pc_xasprintf("%lld", (long long)c->run_as_group);
+        }
+        return g ? pc_xasprintf("%s:%s", u, g) : pc_xstrdup(u);
+}
+
+static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, const char *user,
+                            pc_error *err)
+{
+        json_t *j = json_object();
+        json_t *env = json_array();
+        for (size_t i = 0; envp[i]; i++)
+                json_array_append_new(env, json_string(envp[i]));
+        json_object_set_new(j, "env", env);
+        json_object_set_new(j, "cwd", json_string(cwd));
+        json_object_set_new(j, "user", json_string(user));
+        _cleanup_free_ char *p = pc_xasprintf("%s/exec.json", c->dir);
+        int r = pc_json_save(p, j, false, err);
+        json_decref(j);
+        return r;
+}
+
+/* Mounts, cgroup, pipes and the runtime call, once the log is open. */
+static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp,
+                 const char *cwd, const char *user, pc_error *err)
+{
+        struct pc_container *spec = c->spec;
+        _cleanup_strv_ char **owned = pc_xcalloc(1, sizeof(char *));
+        _cleanup_free_ char *upper = pc_xasprintf("%s/upper", c->dir);
+        _cleanup_free_ char *work = pc_xasprintf("%s/work", c->dir);
+        _cleanup_free_ char *rootfs = pc_xasprintf("%s/rootfs", c->dir);
+        _cleanup_free_ char *termlog = pc_xasprintf("%s/termination-log", c->dir);
+        struct pc_bind binds[64 + 8];
+        size_t n = 0;
+        if (spec->n_mounts > 64)
+                return pc_fail(err, E2BIG, "too many volume mounts");
+        if (volume_binds(m, c, binds, &n, &owned, err) < 0)
+                return -1;
+        _cleanup_free_ char *hosts = pc_xasprintf("%s/hosts", m->etc_dir);
+        _cleanup_free_ char *hostname = pc_xasprintf("%s/hostname", m->etc_dir);
+        _cleanup_free_ char *resolv = pc_xasprintf("%s/resolv.conf", m->etc_dir);
+        binds[n++] = (struct pc_bind){m->pod.host_network ? "/etc/hosts" : hosts, "/etc/hosts",
+                                      false, true, "/etc/hosts"};
+        binds[n++] = (struct pc_bind){hostname, "/etc/hostname", false, true, "/etc/hostname"};
+        binds[n++] = (struct pc_bind){resolv, "/etc/resolv.conf", false, true, "/etc/resolv.conf"};
+        if (spec->termination_message_path && *spec->termination_message_path)
+                binds[n++] = (struct pc_bind){termlog, spec->termination_message_path, false, true,
+                                              "terminationMessagePath"};
+
+        /* Container cgroup, below the Pod's. */
+        if (m->cgroup) {
+                _cleanup_free_ char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, spec->name);
+                if (!c->cgroup && pc_cgroup_create("/sys/fs/cgroup", rel, NULL, &c->cgroup, err) < 0)
+                        return -1;
+        }
+
+        int outp[2] = {-1, -1}, errp[2] = {-1, -1};
+        if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+                pc_fail(err, errno, "pipe");
+                if (outp[0] >= 0) {
+                        close(outp[0]);
+                        close(outp[1]);
+                }
+                return -1;
+        }
+        char **lowers = pc_xcalloc(c->image->n_layers + 1, sizeof(char *));
+        for (size_t i = 0; i < c->image->n_layers; i++)
+                lowers[i] = c->image->layer_dirs[i];
+        struct pc_container_plan plan = {
+                .name = spec->name,
+                .lower_dirs = lowers,
+                .n_lower = c->image->n_layers,
+                .upper_dir = upper,
+                .work_dir = work,
+                .rootfs_dir = rootfs,
+                .rootfs_read_only = spec->read_only_root_fs,
+                .sandbox = &m->sandbox,
+                .share_pid = m->pod.share_process_namespace,
+                .shm_dir = m->shm_dir,
+                .binds = binds,
+                .n_binds = n,
+                .argv = argv,
+                .envp = envp,
+                .cwd = cwd,
+                .user = user,
+                .privileged = spec->privileged,
+                .stdin_fd = -1,
+                .stdout_fd = outp[1],
+                .stderr_fd = errp[1],
+        };
+        pid_t pid = -1;
+        int r = pc_container_start(&plan, enter_cgroup, c->cgroup, &pid, err);
+        free(lowers);
+        close(outp[1]);
+        close(errp[1]);
+        if (r < 0) {
+                close(outp[0]);
+                close(errp[0]);
+                return -1;
+        }
+        c->pid = pid;
+        c->pid_start = pc_proc_starttime(pid);
+        c->out_fd = outp[0];
+        c->err_fd = errp[0];
+        fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
+        fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
+        return 0;
+
+}
+
+int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error *err)
+{
+        struct pc_container *spec = c->spec;
+        _cleanup_strv_ char **menv = NULL;
+        _cleanup_strv_ char **argv = NULL;
+        _cleanup_strv_ char **envp = NULL;
+        _cleanup_free_ char *cwd = NULL;
+        _cleanup_free_ char *user = user_spec(spec, c->image);
+
+        if (resolve_env(m, spec, &menv, err) < 0)
+                return -1;
+        if (pc_resolve_process(spec, c->image, menv, &argv, &envp, &cwd, err) < 0)
+                return -1;
+
+        /* A fresh writable layer for every run, as the kubelet gives a
+         * restarted container a new container. */
+        _cleanup_free_ char *upper = pc_xasprintf("%s/upper", c->dir);
+        _cleanup_free_ char *work = pc_xasprintf("%s/work", c->dir);
+        _cleanup_free_ char *rootfs = pc_xasprintf("%s/rootfs", c->dir);
+        _cleanup_free_ char *termlog = pc_xasprintf("%s/termination-log", c->dir);
+        if (pc_rm_rf(upper, err) < 0 || pc_rm_rf(work, err) < 0 ||
+            pc_mkdir_p(upper, 0755, err) < 0 || pc_mkdir_p(work, 0700, err) < 0 ||
+            pc_mkdir_p(rootfs, 0755, err) < 0)
+                return -1;
+        if (pc_write_file_atomic(termlog, "", 0, 0666, err) < 0)
+                return -1;
+        chmod(termlog, 0666);
+        if (save_exec_config(c, envp, cwd, user, err) < 0)
+                return -1;
+
+        /* Log file: <log_dir>/<container>/<restartCount>.log */
+        _cleanup_free_ char *ldir = pc_xasprintf("%s/%s", m->log_dir, spec->name);
+        _cleanup_free_ char *lpath = pc_xasprintf("%s/%d.log", ldir, c->restart_count);
+        if (pc_mkdir_p(ldir, 0755, err) < 0)
+                return -1;
+        unlink(lpath);
+        if (pc_log_open(&c->log, lpath, err) < 0)
+                return -1;
+
+        if (spawn(m, c, argv, envp, cwd, user, err) < 0) {
+                pc_log_close(&c->log);
+                return -1;
+        }
+        return 0;
+}

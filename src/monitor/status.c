@@ -1,0 +1,214 @@
+/* The Pod's status in Kubernetes' v1 PodStatus shape, plus podctl's own
+ * runtime facts (pids, cgroups, paths) for the CLI. */
+#include <string.h>
+#include <unistd.h>
+
+#include "monitor/monitor.h"
+#include "util/util.h"
+
+static json_t *time_json(int64_t ns)
+{
+        char buf[40];
+        pc_format_time(ns, false, buf, sizeof(buf));
+        return json_string(buf);
+}
+
+static bool app_terminal(const struct pc_monitor *m, bool *all_ok)
+{
+        *all_ok = true;
+        for (size_t i = 0; i < m->n_app; i++) {
+                const struct pc_ctr *c = &m->app[i];
+                if (c->state != CTR_TERMINATED || c->restart_due)
+                        return false;
+                if (c->exit_code != 0)
+                        *all_ok = false;
+        }
+        return true;
+}
+
+const char *pc_pod_phase(const struct pc_monitor *m)
+{
+        bool all_ok;
+        if (m->failed_init)
+                return "Failed";
+        if (m->state == POD_INIT)
+                return "Pending";
+        if (app_terminal(m, &all_ok) && m->n_app > 0) {
+                bool started = true;
+                for (size_t i = 0; i < m->n_app; i++)
+                        started = started && m->app[i].ever_started;
+                if (started || !all_ok)
+                        return all_ok ? "Succeeded" : "Failed";
+        }
+        for (size_t i = 0; i < m->n_app; i++)
+                if (m->app[i].ever_started)
+                        return "Running";
+        return "Pending";
+}
+
+static json_t *state_json(const struct pc_ctr *c)
+{
+        json_t *inner = json_object();
+        switch (c->state) {
+        case CTR_WAITING:
+                json_object_set_new(inner, "reason",
+                                    json_string(c->reason ? c->reason : "ContainerCreating"));
+                if (c->message)
+                        json_object_set_new(inner, "message", json_string(c->message));
+                return json_pack("{s:o}", "waiting", inner);
+        case CTR_RUNNING:
+                json_object_set_new(inner, "startedAt", time_json(c->started_at));
+                return json_pack("{s:o}", "running", inner);
+        case CTR_TERMINATED:
+                json_object_set_new(inner, "exitCode", json_integer(c->exit_code));
+                json_object_set_new(inner, "reason",
+                                    json_string(c->reason ? c->reason : "Completed"));
+                if (c->message)
+                        json_object_set_new(inner, "message", json_string(c->message));
+                if (c->started_at)
+                        json_object_set_new(inner, "startedAt", time_json(c->started_at));
+                json_object_set_new(inner, "finishedAt", time_json(c->finished_at));
+                if (c->container_id[0]) {
+                        char id[80];
+                        snprintf(id, sizeof(id), "podctl://%s", c->container_id);
+                        json_object_set_new(inner, "containerID", json_string(id));
+                }
+                return json_pack("{s:o}", "terminated", inner);
+        }
+        return inner;
+}
+
+static json_t *ctr_status_json(const struct pc_ctr *c)
+{
+        json_t *j = json_object();
+        json_object_set_new(j, "name", json_string(c->spec->name));
+        json_object_set_new(j, "state", state_json(c));
+        json_object_set_new(j, "lastState", c->last_state ? json_incref(c->last_state)
+                                                          : json_object());
+        bool running = c->state == CTR_RUNNING;
+        json_object_set_new(j, "ready", json_boolean(running));
+        json_object_set_new(j, "restartCount", json_integer(c->restart_count));
+        json_object_set_new(j, "image", json_string(c->image ? c->image->ref : c->spec->image));
+        if (c->image) {
+                _cleanup_free_ char *id = pc_xasprintf("%s@%s", c->image->ref,
+                                                       c->image->manifest_digest);
+                json_object_set_new(j, "imageID", json_string(id));
+        }
+        if (c->container_id[0]) {
+                char id[80];
+                snprintf(id, sizeof(id), "podctl://%s", c->container_id);
+                json_object_set_new(j, "containerID", json_string(id));
+        }
+        json_object_set_new(j, "started", json_boolean(running));
+        return j;
+}
+
+static void update_conditions(struct pc_monitor *m)
+{
+        bool init_done = m->state != POD_INIT && !m->failed_init;
+        bool all_ready = m->n_app > 0;
+        for (size_t i = 0; i < m->n_app; i++)
+                all_ready = all_ready && m->app[i].state == CTR_RUNNING;
+        bool vals[4] = {true, init_done, all_ready, all_ready};
+        int64_t now = pc_now_ns();
+        for (int i = 0; i < 4; i++) {
+                if (m->cond_time[i] == 0 || m->cond_val[i] != vals[i]) {
+                        m->cond_val[i] = vals[i];
+                        m->cond_time[i] = now;
+                }
+        }
+}
+
+json_t *pc_monitor_status_json(const struct pc_monitor *m)
+{
+        static const char *cond_names[4] = {"PodScheduled", "Initialized", "ContainersReady",
+                                            "Ready"};
+        json_t *st = json_object();
+        json_object_set_new(st, "phase", json_string(pc_pod_phase(m)));
+        json_t *conds = json_array();
+        for (int i = 0; i < 4; i++) {
+                json_t *c = json_object();
+                json_object_set_new(c, "type", json_string(cond_names[i]));
+                json_object_set_new(c, "status", json_string(m->cond_val[i] ? "True" : "False"));
+                json_object_set_new(c, "lastProbeTime", json_null());
+                json_object_set_new(c, "lastTransitionTime", time_json(m->cond_time[i]));
+                if (!m->cond_val[i] && i > 0) {
+                        json_object_set_new(c, "reason",
+                                            json_string(i == 1 ? "ContainersNotInitialized"
+                                                               : "ContainersNotReady"));
+                }
+                json_array_append_new(conds, c);
+        }
+        json_object_set_new(st, "conditions", conds);
+        if (m->pod_reason)
+                json_object_set_new(st, "reason", json_string(m->pod_reason));
+        if (m->pod_message)
+                json_object_set_new(st, "message", json_string(m->pod_message));
+        json_object_set_new(st, "hostIP", json_string("127.0.0.1"));
+        if (m->start_time)
+                json_object_set_new(st, "startTime", time_json(m->start_time));
+        if (m->n_init > 0) {
+                json_t *a = json_array();
+                for (size_t i = 0; i < m->n_init; i++)
+                        json_array_append_new(a, ctr_status_json(&m->init[i]));
+                json_object_set_new(st, "initContainerStatuses", a);
+        }
+        json_t *a = json_array();
+        for (size_t i = 0; i < m->n_app; i++)
+                json_array_append_new(a, ctr_status_json(&m->app[i]));
+        json_object_set_new(st, "containerStatuses", a);
+        json_object_set_new(st, "qosClass", json_string(m->qos_class ? m->qos_class : "BestEffort"));
+        return st;
+}
+
+static json_t *runtime_json(const struct pc_monitor *m, bool finished)
+{
+        json_t *rt = json_object();
+        json_object_set_new(rt, "monitorPid", json_integer(finished ? 0 : getpid()));
+        json_object_set_new(rt, "monitorStart",
+                            json_integer(finished ? 0 : (json_int_t)pc_proc_starttime(getpid())));
+        json_object_set_new(rt, "pausePid", json_integer(m->sandbox.pause_pid));
+        json_object_set_new(rt, "pauseStart", json_integer((json_int_t)m->pause_start));
+        if (m->cgroup_rel)
+                json_object_set_new(rt, "cgroup", json_string(m->cgroup_rel));
+        if (m->cgroup)
+                json_object_set_new(rt, "cgroupPath", json_string(pc_cgroup_path(m->cgroup)));
+        json_object_set_new(rt, "logDir", json_string(m->log_dir));
+        json_object_set_new(rt, "finished", json_boolean(finished));
+        json_t *cs = json_object();
+        struct pc_ctr *lists[2] = {m->init, m->app};
+        size_t counts[2] = {m->n_init, m->n_app};
+        for (int l = 0; l < 2; l++) {
+                for (size_t i = 0; i < counts[l]; i++) {
+                        const struct pc_ctr *c = &lists[l][i];
+                        json_t *j = json_object();
+                        bool running = c->state == CTR_RUNNING;
+                        json_object_set_new(j, "pid", json_integer(running ? c->pid : 0));
+                        json_object_set_new(j, "pidStart",
+                                            json_integer(running ? (json_int_t)c->pid_start : 0));
+                        _cleanup_free_ char *rootfs = pc_xasprintf("%s/rootfs", c->dir);
+                        json_object_set_new(j, "rootfs", json_string(rootfs));
+                        _cleanup_free_ char *log = pc_xasprintf("%s/%s/%d.log", m->log_dir,
+                                                                c->spec->name, c->restart_count);
+                        json_object_set_new(j, "logPath", json_string(log));
+                        if (c->cgroup)
+                                json_object_set_new(j, "cgroupPath",
+                                                    json_string(pc_cgroup_path(c->cgroup)));
+                        json_object_set_new(cs, c->spec->name, j);
+                }
+        }
+        json_object_set_new(rt, "containers", cs);
+        return rt;
+}
+
+int pc_monitor_write_status(struct pc_monitor *m, bool finished)
+{
+        update_conditions(m);
+        json_t *doc = json_object();
+        json_object_set_new(doc, "status", pc_monitor_status_json(m));
+        json_object_set_new(doc, "runtime", runtime_json(m, finished));
+        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
+        int r = pc_json_save(p, doc, false, NULL);
+        json_decref(doc);
+        return r;
+}
