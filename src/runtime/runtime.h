@@ -20,12 +20,13 @@
 #include "util/error.h"
 
 struct pc_sandbox_plan {
-        const char *pause_path;   /* the static pause binary */
-        const char *hostname;     /* set in the new UTS namespace */
-        bool share_pid;           /* pause is PID 1 of a new PID namespace */
-        bool host_network;        /* keep the host's network namespace */
-        bool host_ipc;            /* keep the host's IPC namespace */
-        int cgroup_procs_fd;      /* -1, or unused: the caller moves the pid */
+        const char *pause_path; /* the static pause binary */
+        const char *hostname;   /* set in the new UTS namespace */
+        bool share_pid;         /* pause is PID 1 of a new PID namespace */
+        bool host_network;      /* keep the host's network namespace */
+        bool host_ipc;          /* keep the host's IPC namespace */
+        int cgroup_procs_fd;    /* unused (kept for source compatibility): the caller
+                                   moves the pid into cgroups through on_child */
 };
 
 struct pc_sandbox {
@@ -42,7 +43,8 @@ typedef int (*pc_on_child_fn)(pid_t pid, void *data, pc_error *err);
 
 int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_child, void *data,
                       struct pc_sandbox *out, pc_error *err);
-/* Close the namespace fds (does not signal pause). */
+/* Close the namespace fds and set them to -1 (does not signal or reap pause;
+ * safe to call twice). */
 void pc_sandbox_release(struct pc_sandbox *sb);
 
 /* One bind mount into the container. */
@@ -50,14 +52,18 @@ struct pc_bind {
         const char *source;      /* host path (file or directory) */
         const char *destination; /* absolute path inside the container */
         bool read_only;
-        bool create_file;        /* destination is a file (create it if missing) */
-        const char *what;        /* for messages: volume "data", "/etc/hosts" */
+        bool create_file; /* destination is a file (create it if missing) */
+        const char *what; /* for messages: volume "data", "/etc/hosts" */
 };
 
 struct pc_container_plan {
         const char *name; /* for messages */
-        /* rootfs: overlay of lower dirs (bottom first) + upper/work, mounted on
-         * `rootfs_dir`, inside the container's own mount namespace only. */
+        /* rootfs: overlay of lower dirs + upper/work, mounted on `rootfs_dir`,
+         * inside the container's own mount namespace only (it disappears with the
+         * container's last process; nothing to unmount on the host).
+         * lower_dirs is in image layer order, BOTTOM FIRST (lower_dirs[0] is the
+         * base layer); the overlay lowerdir= option is built top-first from it.
+         * upper_dir/work_dir NULL: a read-only overlay of the lower dirs. */
         char **lower_dirs;
         size_t n_lower;
         const char *upper_dir;
@@ -67,22 +73,32 @@ struct pc_container_plan {
 
         const struct pc_sandbox *sandbox; /* namespaces to join */
         bool share_pid;                   /* join pause's PID namespace, else a new one */
-        const char *shm_dir;              /* bind-mounted at /dev/shm */
+        const char *shm_dir;              /* bind-mounted at /dev/shm (NULL: a private
+                                             64m tmpfs) */
 
-        struct pc_bind *binds; /* volumes, /etc/hosts, /etc/hostname, /etc/resolv.conf, ... */
+        /* Volumes, /etc/hosts, /etc/hostname, /etc/resolv.conf, ..., in order.
+         * The destination is resolved inside the rootfs (symlinks cannot escape
+         * it); missing directories are created; a source that is not a
+         * directory gets a file destination even without create_file. */
+        struct pc_bind *binds;
         size_t n_binds;
 
         char **argv; /* argv[0] is looked up in PATH from envp when it has no '/' */
         char **envp;
-        const char *cwd; /* created when missing, like runc */
+        const char *cwd; /* created when missing, like runc; NULL = "/" */
         uid_t uid;
         gid_t gid;
-        gid_t *groups;
+        gid_t *groups; /* supplementary groups (added to /etc/group ones with `user`) */
         size_t n_groups;
-        const char *user; /* image/pod user spec ("1000", "nobody", "1000:1000"), resolved
-                             against the container's /etc/passwd when uid/gid not numeric;
-                             NULL = use uid/gid above */
-        bool privileged;  /* keep all capabilities */
+        const char *user; /* image/pod user spec ("1000", "nobody", "1000:1000",
+                             "nobody:nogroup"), resolved against the container's own
+                             /etc/passwd and /etc/group (parsed by hand, no NSS);
+                             gid = the passwd entry's (0 when unknown) unless given;
+                             supplementary groups = /etc/group memberships + groups[];
+                             NULL = use uid/gid/groups above */
+        bool privileged;  /* keep all capabilities; otherwise bounding = the default
+                             container set, effective = permitted = that set for
+                             uid 0 and empty otherwise, inheritable and ambient empty */
 
         int stdin_fd;  /* -1: /dev/null */
         int stdout_fd; /* the write ends of the monitor's log pipes */
@@ -95,18 +111,30 @@ int pc_container_start(const struct pc_container_plan *plan, pc_on_child_fn on_c
                        pid_t *pid, pc_error *err);
 
 /* For `podctl exec`: run argv inside the namespaces of a running container
- * process `target` (its mount, pid, net, ipc, uts namespaces and root), with
- * env/cwd/uid/gid. Returns the child's pid (a child of the caller). Stdio is
- * inherited unless fds are given (>= 0). */
+ * process `target` (its ipc, uts, net, pid and, last, mount namespace, hence
+ * its root), with env/cwd/uid/gid. Returns the pid of the process that execs
+ * argv, a direct child of the caller: waitpid() on it gives the command's exit
+ * status. A failure before exec (e.g. command not found) is returned as an
+ * error, the child reaped. Stdio is inherited unless fds are given (>= 0);
+ * every other fd is closed. Zero-initialise the plan (designated
+ * initialisers) so fields added later default to off. */
 struct pc_exec_plan {
         pid_t target;
-        char **argv;
+        char **argv; /* argv[0] looked up in PATH (from envp) inside the container */
         char **envp;
-        const char *cwd;
+        const char *cwd; /* inside the container; NULL = "/"; must exist */
         uid_t uid;
         gid_t gid;
         int stdin_fd, stdout_fd, stderr_fd;
-        const char *cgroup_procs; /* path of a cgroup.procs to join, or NULL */
+        const char *cgroup_procs; /* a cgroup.procs the child writes itself into, or NULL
+                                     (cgroup v1 has one per hierarchy: use on_child) */
+        /* Added: */
+        gid_t *groups; /* supplementary groups */
+        size_t n_groups;
+        bool privileged;         /* keep all capabilities (else the default set) */
+        pc_on_child_fn on_child; /* called with the child's pid before it joins
+                                    anything (e.g. pc_cgroup_enter for each cgroup); may be NULL */
+        void *on_child_data;
 };
 int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid, pc_error *err);
 

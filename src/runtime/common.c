@@ -1,0 +1,271 @@
+#include "runtime/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+pid_t pc_rt_fork(enum pc_rt_pidns how, int join_fd, pc_error *err)
+{
+        _cleanup_close_ int saved = -1;
+
+        if (how != PC_RT_PIDNS_KEEP) {
+                saved = open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+                if (saved < 0)
+                        return pc_fail(err, errno, "open /proc/thread-self/ns/pid_for_children");
+                if (how == PC_RT_PIDNS_NEW && unshare(CLONE_NEWPID) < 0)
+                        return pc_fail(err, errno, "unshare(CLONE_NEWPID)");
+                if (how == PC_RT_PIDNS_JOIN && setns(join_fd, CLONE_NEWPID) < 0)
+                        return pc_fail(err, errno, "join PID namespace");
+        }
+        pid_t pid = fork();
+        int e = errno;
+        if (pid == 0)
+                return 0;
+        if (saved >= 0 && setns(saved, CLONE_NEWPID) < 0) {
+                /* Cannot happen as root (our own namespace); never leave the
+                 * thread forking into the wrong namespace silently. */
+                e = errno;
+                if (pid > 0)
+                        pc_pid_killp(&pid);
+                return pc_fail(err, e, "restore pid_for_children namespace");
+        }
+        if (pid < 0)
+                return pc_fail(err, e, "fork");
+        return pid;
+}
+
+int pc_rt_sync_pair(int sv[2], pc_error *err)
+{
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return pc_fail(err, errno, "socketpair");
+        return 0;
+}
+
+static void kill_reap(pid_t pid)
+{
+        pc_pid_killp(&pid);
+}
+
+int pc_rt_parent_run(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *data, pc_error *err)
+{
+        if (on_child && on_child(pid, data, err) < 0) {
+                kill_reap(pid);
+                return -1;
+        }
+        char go = 'g';
+        if (send(parent_fd, &go, 1, MSG_NOSIGNAL) != 1) {
+                int e = errno;
+                kill_reap(pid);
+                return pc_fail(err, e, "start child");
+        }
+        pc_error rec;
+        ssize_t n;
+        do
+                n = recv(parent_fd, &rec, sizeof(rec), 0);
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+                return 0; /* EOF: the CLOEXEC end closed by a successful execve */
+        if (n < 0) {
+                int e = errno;
+                kill_reap(pid);
+                return pc_fail(err, e, "read from child");
+        }
+        kill_reap(pid);
+        if ((size_t)n != sizeof(rec))
+                return pc_fail(err, EPROTO, "short error record from child");
+        rec.msg[sizeof(rec.msg) - 1] = '\0';
+        err->code = rec.code;
+        memcpy(err->msg, rec.msg, sizeof(err->msg));
+        return -1;
+}
+
+void pc_rt_child_wait_go(int child_fd)
+{
+        char go;
+        ssize_t n;
+        do
+                n = recv(child_fd, &go, 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+                _exit(127);
+}
+
+void pc_rt_child_fail(int child_fd, const pc_error *err)
+{
+        (void)!send(child_fd, err, sizeof(*err), MSG_NOSIGNAL);
+        _exit(127);
+}
+
+int pc_rt_child_fd_high(int fd, pc_error *err)
+{
+        if (fd < 0 || fd > 2)
+                return fd;
+        int n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (n < 0)
+                return pc_fail(err, errno, "dup fd %d", fd);
+        close(fd);
+        return n;
+}
+
+void pc_rt_child_reset_signals(void)
+{
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        sigemptyset(&sa.sa_mask);
+        for (int sig = 1; sig < NSIG; sig++)
+                (void)sigaction(sig, &sa, NULL); /* EINVAL for SIGKILL/SIGSTOP/glibc's */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+int pc_rt_child_stdio(int in, int out, int err_fd, int devnull_fd, int keep_fd, pc_error *err)
+{
+        int src[3] = {in, out, err_fd};
+        int tmp[3] = {-1, -1, -1};
+
+        for (int i = 0; i < 3; i++) {
+                int fd = src[i] >= 0 ? src[i] : devnull_fd;
+                if (fd < 0)
+                        continue; /* inherit */
+                tmp[i] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                if (tmp[i] < 0)
+                        return pc_fail(err, errno, "stdio: dup fd %d", fd);
+        }
+        for (int i = 0; i < 3; i++) {
+                if (tmp[i] < 0)
+                        continue;
+                if (dup2(tmp[i], i) < 0) /* dup2 leaves FD_CLOEXEC clear */
+                        return pc_fail(err, errno, "stdio: dup2 to %d", i);
+        }
+        /* 0,1,2 must not be CLOEXEC even when inherited. */
+        for (int i = 0; i < 3; i++) {
+                int fl = fcntl(i, F_GETFD);
+                if (fl >= 0 && (fl & FD_CLOEXEC))
+                        fcntl(i, F_SETFD, fl & ~FD_CLOEXEC);
+        }
+        pc_close_fds_from(3, keep_fd);
+        return 0;
+}
+
+static const cap_value_t default_caps[] = {
+    CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+    CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
+    CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+    CAP_KILL,    CAP_AUDIT_WRITE,
+};
+
+static bool is_default_cap(cap_value_t c)
+{
+        for (size_t i = 0; i < PC_ARRAY_SIZE(default_caps); i++)
+                if (default_caps[i] == c)
+                        return true;
+        return false;
+}
+
+static int drop_bounding(pc_error *err)
+{
+        cap_value_t max = (cap_value_t)cap_max_bits();
+        for (cap_value_t c = 0; c < max; c++) {
+                if (is_default_cap(c))
+                        continue;
+                if (cap_drop_bound(c) < 0 && errno != EINVAL)
+                        return pc_fail(err, errno, "drop capability %d from bounding set", c);
+        }
+        return 0;
+}
+
+static int set_caps(bool keep_default, pc_error *err)
+{
+        cap_t caps = cap_init(); /* all clear */
+        if (!caps)
+                return pc_fail(err, errno, "cap_init");
+        if (keep_default && (cap_set_flag(caps, CAP_EFFECTIVE, (int)PC_ARRAY_SIZE(default_caps),
+                                          default_caps, CAP_SET) < 0 ||
+                             cap_set_flag(caps, CAP_PERMITTED, (int)PC_ARRAY_SIZE(default_caps),
+                                          default_caps, CAP_SET) < 0)) {
+                int e = errno;
+                cap_free(caps);
+                return pc_fail(err, e, "cap_set_flag");
+        }
+        if (cap_set_proc(caps) < 0) {
+                int e = errno;
+                cap_free(caps);
+                return pc_fail(err, e, "set capabilities");
+        }
+        cap_free(caps);
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return pc_fail(err, errno, "clear ambient capabilities");
+        return 0;
+}
+
+int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
+                         bool privileged, pc_error *err)
+{
+        if (!privileged && drop_bounding(err) < 0)
+                return -1;
+        if (setgroups(n_groups, n_groups ? groups : NULL) < 0)
+                return pc_fail(err, errno, "setgroups");
+        if (setresgid(gid, gid, gid) < 0)
+                return pc_fail(err, errno, "setgid %u", (unsigned)gid);
+        if (setresuid(uid, uid, uid) < 0)
+                return pc_fail(err, errno, "setuid %u", (unsigned)uid);
+        if (!privileged && set_caps(uid == 0, err) < 0)
+                return -1;
+        if (privileged && uid == 0 &&
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return pc_fail(err, errno, "clear ambient capabilities");
+        return 0;
+}
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static bool is_executable(const char *p)
+{
+        struct stat st;
+        return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+int pc_rt_child_lookup(const char *argv0, char *const *envp, char *out, size_t outlen,
+                       pc_error *err)
+{
+        if (!argv0 || !*argv0)
+                return pc_fail(err, EINVAL, "exec: empty command");
+        if (strchr(argv0, '/')) {
+                if ((size_t)snprintf(out, outlen, "%s", argv0) >= outlen)
+                        return pc_fail(err, ENAMETOOLONG, "exec \"%s\"", argv0);
+                return 0;
+        }
+        const char *path = DEFAULT_PATH;
+        for (size_t i = 0; envp && envp[i]; i++)
+                if (pc_str_has_prefix(envp[i], "PATH="))
+                        path = envp[i] + 5;
+        const char *p = path;
+        for (;;) {
+                const char *end = strchrnul(p, ':');
+                int dlen = (int)(end - p);
+                int n = dlen ? snprintf(out, outlen, "%.*s/%s", dlen, p, argv0)
+                             : snprintf(out, outlen, "./%s", argv0);
+                if (n > 0 && (size_t)n < outlen && is_executable(out))
+                        return 0;
+                if (!*end)
+                        break;
+                p = end + 1;
+        }
+        return pc_fail(err, ENOENT, "exec \"%s\": not found in PATH %s", argv0, path);
+}

@@ -1,0 +1,390 @@
+/* A container: a process in its own mount namespace on an overlay rootfs,
+ * joined to the sandbox's namespaces. */
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "runtime/fsroot.h"
+#include "runtime/internal.h"
+#include "runtime/user.h"
+#include "util/util.h"
+
+#define FDPATH_MAX 32
+
+static void fd_path(int fd, char buf[FDPATH_MAX])
+{
+        snprintf(buf, FDPATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+/* mount(2) onto what `fd` (an O_PATH fd from the fsroot helpers) refers to. */
+static int mount_on_fd(const char *source, int fd, const char *fstype, unsigned long flags,
+                       const char *data)
+{
+        char p[FDPATH_MAX];
+        fd_path(fd, p);
+        return mount(source, p, fstype, flags, data);
+}
+
+/* Overlay option values must not contain the separators. */
+static int check_overlay_path(const char *p, pc_error *err)
+{
+        if (strpbrk(p, ",:\\"))
+                return pc_fail(err, EINVAL, "overlay path %s contains ',', ':' or '\\'", p);
+        return 0;
+}
+
+static int mount_rootfs(const struct pc_container_plan *plan, pc_error *err)
+{
+        if (plan->n_lower == 0)
+                return pc_fail(err, EINVAL, "rootfs: no lower directory");
+        size_t cap = 64;
+        for (size_t i = 0; i < plan->n_lower; i++) {
+                if (check_overlay_path(plan->lower_dirs[i], err) < 0)
+                        return -1;
+                cap += strlen(plan->lower_dirs[i]) + 1;
+        }
+        if (plan->upper_dir) {
+                if (!plan->work_dir)
+                        return pc_fail(err, EINVAL, "rootfs: upper_dir without work_dir");
+                if (check_overlay_path(plan->upper_dir, err) < 0 ||
+                    check_overlay_path(plan->work_dir, err) < 0)
+                        return -1;
+                cap += strlen(plan->upper_dir) + strlen(plan->work_dir) + 32;
+        }
+        _cleanup_free_ char *opts = pc_xmalloc(cap);
+        size_t n = (size_t)snprintf(opts, cap, "lowerdir=");
+        /* lower_dirs is bottom first; overlayfs wants the top layer first. */
+        for (size_t i = plan->n_lower; i-- > 0;)
+                n += (size_t)snprintf(opts + n, cap - n, "%s%s", plan->lower_dirs[i], i ? ":" : "");
+        if (plan->upper_dir)
+                snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s", plan->upper_dir,
+                         plan->work_dir);
+        if (strlen(opts) >= (size_t)sysconf(_SC_PAGESIZE))
+                return pc_fail(err, E2BIG,
+                               "rootfs: overlay options longer than a page (%zu "
+                               "layers)",
+                               plan->n_lower);
+        if (mount("overlay", plan->rootfs_dir, "overlay", 0, opts) < 0)
+                return pc_fail(err, errno, "mount rootfs overlay on %s", plan->rootfs_dir);
+        return 0;
+}
+
+/* Mount `fstype` at `dest` inside the root (created as a directory). */
+static int mount_fs_in_root(int rootfd, const char *dest, const char *fstype, const char *source,
+                            unsigned long flags, const char *data, pc_error *err)
+{
+        _cleanup_close_ int fd = pc_fsroot_mkdir_p(rootfd, dest, 0755, err);
+        if (fd < 0)
+                return pc_error_prefix(err, "mount %s at %s", fstype, dest);
+        if (mount_on_fd(source, fd, fstype, flags, data) < 0)
+                return pc_fail(err, errno, "mount %s at %s", fstype, dest);
+        return 0;
+}
+
+/* Read-only remount of the mount at `path` inside the root, keeping the
+ * flags it has (nosuid, nodev, noexec, atime). */
+static int remount_ro(int rootfd, const char *path, pc_error *err)
+{
+        /* Reopen: the path now resolves to the new mount's root. */
+        _cleanup_close_ int fd = pc_fsroot_open(rootfd, path, O_PATH, err);
+        if (fd < 0)
+                return -1;
+        struct statvfs sv;
+        if (fstatvfs(fd, &sv) < 0)
+                return pc_fail(err, errno, "statvfs %s", path);
+        unsigned long keep = 0;
+        if (sv.f_flag & ST_NOSUID)
+                keep |= MS_NOSUID;
+        if (sv.f_flag & ST_NODEV)
+                keep |= MS_NODEV;
+        if (sv.f_flag & ST_NOEXEC)
+                keep |= MS_NOEXEC;
+        if (sv.f_flag & ST_NOATIME)
+                keep |= MS_NOATIME;
+        if (sv.f_flag & ST_NODIRATIME)
+                keep |= MS_NODIRATIME;
+        if (sv.f_flag & ST_RELATIME)
+                keep |= MS_RELATIME;
+        if (mount_on_fd(NULL, fd, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
+                return pc_fail(err, errno, "remount %s read-only", path);
+        return 0;
+}
+
+static int bind_in_root(int rootfd, const char *source, const char *dest, bool file, bool read_only,
+                        pc_error *err)
+{
+        _cleanup_close_ int fd = file ? pc_fsroot_mkfile(rootfd, dest, 0644, err)
+                                      : pc_fsroot_mkdir_p(rootfd, dest, 0755, err);
+        if (fd < 0)
+                return -1;
+        if (mount_on_fd(source, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return pc_fail(err, errno, "bind %s", source);
+        if (read_only && remount_ro(rootfd, dest, err) < 0)
+                return -1;
+        return 0;
+}
+
+struct devnode {
+        const char *name;
+        unsigned maj, min;
+};
+static const struct devnode devnodes[] = {
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+static int setup_dev(int rootfd, const char *shm_dir, pc_error *err)
+{
+        if (mount_fs_in_root(rootfd, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                             "mode=755,size=65536k", err) < 0)
+                return -1;
+        _cleanup_close_ int dev = pc_fsroot_open(rootfd, "/dev", O_PATH | O_DIRECTORY, err);
+        if (dev < 0)
+                return -1;
+        for (size_t i = 0; i < PC_ARRAY_SIZE(devnodes); i++) {
+                const struct devnode *d = &devnodes[i];
+                if (mknodat(dev, d->name, S_IFCHR | 0666, makedev(d->maj, d->min)) == 0)
+                        continue;
+                /* No mknod (device cgroup, user namespace): bind the host's. */
+                char host[64], dst[64];
+                snprintf(host, sizeof(host), "/dev/%s", d->name);
+                snprintf(dst, sizeof(dst), "/dev/%s", d->name);
+                if (bind_in_root(rootfd, host, dst, true, false, err) < 0)
+                        return pc_error_prefix(err, "create %s", dst);
+        }
+        static const char *const links[][2] = {
+            {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+            {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+            {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"},
+        };
+        for (size_t i = 0; i < PC_ARRAY_SIZE(links); i++)
+                if (symlinkat(links[i][0], dev, links[i][1]) < 0)
+                        return pc_fail(err, errno, "symlink /dev/%s", links[i][1]);
+        if (mount_fs_in_root(rootfd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                             "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
+                return -1;
+        if (shm_dir) {
+                if (bind_in_root(rootfd, shm_dir, "/dev/shm", false, false, err) < 0)
+                        return pc_error_prefix(err, "/dev/shm");
+        } else if (mount_fs_in_root(rootfd, "/dev/shm", "tmpfs", "shm",
+                                    MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+                                    err) < 0) {
+                return -1;
+        }
+        if (mount_fs_in_root(rootfd, "/dev/mqueue", "mqueue", "mqueue",
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+                return -1;
+        return 0;
+}
+
+static int setup_sys(int rootfd, pc_error *err)
+{
+        unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
+        if (mount_fs_in_root(rootfd, "/sys", "sysfs", "sysfs", fl, NULL, err) == 0)
+                return 0;
+        if (err->code != EPERM && err->code != EACCES)
+                return -1;
+        /* sysfs refused (e.g. host network in a user namespace): a
+         * read-only recursive bind of the host's. */
+        if (bind_in_root(rootfd, "/sys", "/sys", false, true, err) < 0)
+                return pc_error_prefix(err, "bind /sys");
+        return 0;
+}
+
+static int setup_binds(const struct pc_container_plan *plan, int rootfd, pc_error *err)
+{
+        for (size_t i = 0; i < plan->n_binds; i++) {
+                const struct pc_bind *b = &plan->binds[i];
+                const char *what = b->what ? b->what : b->destination;
+                struct stat st;
+                if (!b->source || !b->destination)
+                        return pc_fail(err, EINVAL, "mount %s: no source or destination", what);
+                if (stat(b->source, &st) < 0)
+                        return pc_fail(err, errno, "mount %s at %s: source %s", what,
+                                       b->destination, b->source);
+                bool file = b->create_file || !S_ISDIR(st.st_mode);
+                if (bind_in_root(rootfd, b->source, b->destination, file, b->read_only, err) < 0)
+                        return pc_error_prefix(err, "mount %s at %s", what, b->destination);
+        }
+        return 0;
+}
+
+static int do_pivot_root(const char *rootfs, pc_error *err)
+{
+        if (chdir(rootfs) < 0)
+                return pc_fail(err, errno, "chdir %s", rootfs);
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return pc_fail(err, errno, "pivot_root %s", rootfs);
+        /* The old root is now stacked on "."; detach it. */
+        if (umount2(".", MNT_DETACH) < 0)
+                return pc_fail(err, errno, "unmount old root");
+        if (chdir("/") < 0)
+                return pc_fail(err, errno, "chdir /");
+        return 0;
+}
+
+/* After pivot_root: create (when missing) and enter the working directory. */
+static int make_cwd(const char *cwd, pc_error *err)
+{
+        struct stat st;
+        if (stat(cwd, &st) == 0) {
+                if (!S_ISDIR(st.st_mode))
+                        return pc_fail(err, ENOTDIR, "workingDir \"%s\"", cwd);
+                return 0;
+        }
+        if (errno != ENOENT)
+                return pc_fail(err, errno, "workingDir \"%s\"", cwd);
+        if (pc_mkdir_p(cwd, 0755, err) < 0)
+                return pc_error_prefix(err, "workingDir \"%s\"", cwd);
+        return 0;
+}
+
+static int setup_container(const struct pc_container_plan *plan, int *stdio, int sync_fd,
+                           pc_error *err)
+{
+        const struct pc_sandbox *sb = plan->sandbox;
+        const struct {
+                int fd;
+                int type;
+                const char *name;
+        } ns[] = {
+            {sb ? sb->ipcns_fd : -1, CLONE_NEWIPC, "ipc"},
+            {sb ? sb->utsns_fd : -1, CLONE_NEWUTS, "uts"},
+            {sb ? sb->netns_fd : -1, CLONE_NEWNET, "net"},
+        };
+        for (size_t i = 0; i < PC_ARRAY_SIZE(ns); i++)
+                if (ns[i].fd >= 0 && setns(ns[i].fd, ns[i].type) < 0)
+                        return pc_fail(err, errno, "join the pod's %s namespace", ns[i].name);
+        if (unshare(CLONE_NEWNS) < 0)
+                return pc_fail(err, errno, "unshare mount namespace");
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return pc_fail(err, errno, "make / rslave");
+
+        /* /dev/null of the host, for stdin, before the host's /dev goes. */
+        _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0)
+                return pc_fail(err, errno, "open /dev/null");
+
+        if (!plan->rootfs_dir)
+                return pc_fail(err, EINVAL, "no rootfs directory");
+        if (mount_rootfs(plan, err) < 0)
+                return -1;
+        _cleanup_close_ int rootfd = open(plan->rootfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return pc_fail(err, errno, "open rootfs %s", plan->rootfs_dir);
+
+        if (mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             NULL, err) < 0)
+                return -1;
+        if (setup_dev(rootfd, plan->shm_dir, err) < 0)
+                return -1;
+        if (setup_sys(rootfd, err) < 0)
+                return -1;
+        if (setup_binds(plan, rootfd, err) < 0)
+                return -1;
+
+        if (do_pivot_root(plan->rootfs_dir, err) < 0)
+                return -1;
+        const char *cwd = plan->cwd && *plan->cwd ? plan->cwd : "/";
+        if (make_cwd(cwd, err) < 0) /* may create: before the read-only remount */
+                return -1;
+        if (plan->rootfs_read_only &&
+            mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                return pc_fail(err, errno, "remount rootfs read-only");
+        if (chdir(cwd) < 0)
+                return pc_fail(err, errno, "workingDir \"%s\"", cwd);
+
+        uid_t uid = plan->uid;
+        gid_t gid = plan->gid;
+        struct pc_user u = {0};
+        if (plan->user) {
+                if (pc_user_resolve("/", plan->user, &u, err) < 0)
+                        return -1;
+                uid = u.uid;
+                gid = u.gid;
+        }
+        for (size_t i = 0; i < plan->n_groups; i++) {
+                bool dup = false;
+                for (size_t j = 0; j < u.n_groups; j++)
+                        dup |= u.groups[j] == plan->groups[i];
+                if (!dup) {
+                        u.groups = pc_xrealloc(u.groups, (u.n_groups + 1) * sizeof(gid_t));
+                        u.groups[u.n_groups++] = plan->groups[i];
+                }
+        }
+        int r = pc_rt_child_identity(uid, gid, u.groups, u.n_groups, plan->privileged, err);
+        pc_user_free(&u);
+        if (r < 0)
+                return -1;
+
+        char exe[PATH_MAX];
+        if (!plan->argv || !plan->argv[0])
+                return pc_fail(err, EINVAL, "no command");
+        if (pc_rt_child_lookup(plan->argv[0], plan->envp, exe, sizeof(exe), err) < 0)
+                return -1;
+        if (pc_rt_child_stdio(stdio[0], stdio[1], stdio[2], devnull, sync_fd, err) < 0)
+                return -1;
+        umask(022);
+        pc_rt_child_reset_signals();
+        char *empty[] = {NULL};
+        execve(exe, plan->argv, plan->envp ? plan->envp : empty);
+        return pc_fail(err, errno, "exec \"%s\"", exe);
+}
+
+__attribute__((noreturn)) static void container_child(const struct pc_container_plan *plan,
+                                                      int sync_fd)
+{
+        pc_error err;
+        pc_error_clear(&err);
+        pc_rt_child_reset_signals();
+        umask(0);
+        int stdio[3] = {plan->stdin_fd, plan->stdout_fd, plan->stderr_fd};
+        sync_fd = pc_rt_child_fd_high(sync_fd, &err);
+        if (sync_fd < 0)
+                _exit(127);
+        pc_rt_child_wait_go(sync_fd);
+        setup_container(plan, stdio, sync_fd, &err);
+        pc_rt_child_fail(sync_fd, &err);
+}
+
+int pc_container_start(const struct pc_container_plan *plan, pc_on_child_fn on_child, void *data,
+                       pid_t *pid_out, pc_error *err)
+{
+        const char *name = plan->name ? plan->name : "";
+        *pid_out = -1;
+        if (plan->share_pid && (!plan->sandbox || plan->sandbox->pidns_fd < 0))
+                return pc_fail(err, EINVAL,
+                               "container \"%s\": share_pid without the sandbox's PID namespace",
+                               name);
+        int sv[2];
+        if (pc_rt_sync_pair(sv, err) < 0)
+                return pc_error_prefix(err, "container \"%s\"", name);
+        _cleanup_close_ int parent_fd = sv[0];
+        _cleanup_close_ int child_fd = sv[1];
+
+        pid_t pid = plan->share_pid ? pc_rt_fork(PC_RT_PIDNS_JOIN, plan->sandbox->pidns_fd, err)
+                                    : pc_rt_fork(PC_RT_PIDNS_NEW, -1, err);
+        if (pid < 0)
+                return pc_error_prefix(err, "container \"%s\"", name);
+        if (pid == 0) {
+                close(STEAL_FD(parent_fd));
+                container_child(plan, STEAL_FD(child_fd));
+        }
+        close(STEAL_FD(child_fd));
+        if (pc_rt_parent_run(parent_fd, pid, on_child, data, err) < 0)
+                return pc_error_prefix(err, "container \"%s\"", name);
+        *pid_out = pid;
+        return 0;
+}

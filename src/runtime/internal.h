@@ -1,0 +1,63 @@
+/* Helpers shared by sandbox.c, container.c and exec.c (not part of the
+ * module's interface). Everything named pc_rt_child_* runs in a forked child
+ * between fork() and execve(). */
+#ifndef PODCTL_RUNTIME_INTERNAL_H
+#define PODCTL_RUNTIME_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "runtime/runtime.h"
+#include "util/error.h"
+
+/* How fork_in_pidns places the child. */
+enum pc_rt_pidns {
+        PC_RT_PIDNS_KEEP, /* the caller's pid_for_children */
+        PC_RT_PIDNS_NEW,  /* a new PID namespace: the child is its PID 1 */
+        PC_RT_PIDNS_JOIN, /* the PID namespace of `join_fd` */
+};
+
+/* fork() (so atfork handlers run and malloc stays usable in the child) with
+ * the calling thread's pid_for_children switched for the duration of the
+ * fork and restored right after. Returns the pid in the parent, 0 in the
+ * child, -1 on error (nothing left behind). */
+pid_t pc_rt_fork(enum pc_rt_pidns how, int join_fd, pc_error *err);
+
+/* The sync socket: a SOCK_SEQPACKET|SOCK_CLOEXEC pair. sv[0] is the
+ * parent's end, sv[1] the child's. */
+int pc_rt_sync_pair(int sv[2], pc_error *err);
+
+/* Parent: run on_child, send the go, wait for EOF (exec done) or an error
+ * record. On any failure the child is killed and reaped, *err filled and -1
+ * returned. On success returns 0 and the child keeps running. */
+int pc_rt_parent_run(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *data, pc_error *err);
+
+/* Child: wait for the parent's go (exits quietly when the parent is gone). */
+void pc_rt_child_wait_go(int child_fd);
+/* Child: send *err to the parent and _exit(127). */
+__attribute__((noreturn)) void pc_rt_child_fail(int child_fd, const pc_error *err);
+
+/* Child: move fd to a number >= 3 (O_CLOEXEC), closing the old one; returns it. */
+int pc_rt_child_fd_high(int fd, pc_error *err);
+
+/* Child: default signal dispositions, empty mask. */
+void pc_rt_child_reset_signals(void);
+
+/* Child: make 0,1,2 the given fds (-1: /dev/null opened as devnull_fd, or
+ * inherited when devnull_fd is -1 too), then close every fd >= 3 except
+ * keep_fd (the sync socket, CLOEXEC). The given fds are first duplicated
+ * above 2 so overlapping numbers are handled. */
+int pc_rt_child_stdio(int in, int out, int err_fd, int devnull_fd, int keep_fd, pc_error *err);
+
+/* Child: setgroups/setgid/setuid then capabilities (see runtime.h,
+ * `privileged`). */
+int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
+                         bool privileged, pc_error *err);
+
+/* Child: find argv0 in PATH taken from envp (the default PATH when envp has
+ * none), in the current root. out gets the path to execve. */
+int pc_rt_child_lookup(const char *argv0, char *const *envp, char *out, size_t outlen,
+                       pc_error *err);
+
+#endif

@@ -1,0 +1,137 @@
+/* The Pod sandbox: pause, holding the Pod's namespaces. */
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+#include "util/util.h"
+
+static int loopback_up(pc_error *err)
+{
+        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0)
+                return pc_fail(err, errno, "bring lo up: socket");
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof(ifr));
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+                return pc_fail(err, errno, "bring lo up: SIOCGIFFLAGS");
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+                return pc_fail(err, errno, "bring lo up: SIOCSIFFLAGS");
+        return 0;
+}
+
+/* In the child: never returns. */
+__attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan *plan, int sync_fd)
+{
+        pc_error err;
+        pc_error_clear(&err);
+        pc_rt_child_reset_signals();
+        sync_fd = pc_rt_child_fd_high(sync_fd, &err);
+        if (sync_fd < 0)
+                _exit(127);
+        pc_rt_child_wait_go(sync_fd);
+
+        int flags = CLONE_NEWUTS;
+        if (!plan->host_network)
+                flags |= CLONE_NEWNET;
+        if (!plan->host_ipc)
+                flags |= CLONE_NEWIPC;
+        if (unshare(flags) < 0) {
+                pc_fail(&err, errno, "unshare namespaces");
+                pc_rt_child_fail(sync_fd, &err);
+        }
+        if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
+                pc_fail(&err, errno, "set hostname \"%s\"", plan->hostname);
+                pc_rt_child_fail(sync_fd, &err);
+        }
+        if (!plan->host_network && loopback_up(&err) < 0)
+                pc_rt_child_fail(sync_fd, &err);
+        if (chdir("/") < 0) {
+                pc_fail(&err, errno, "chdir /");
+                pc_rt_child_fail(sync_fd, &err);
+        }
+        _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0) {
+                pc_fail(&err, errno, "open /dev/null");
+                pc_rt_child_fail(sync_fd, &err);
+        }
+        if (pc_rt_child_stdio(-1, -1, -1, devnull, sync_fd, &err) < 0)
+                pc_rt_child_fail(sync_fd, &err);
+        char *argv[] = {"pause", NULL};
+        char *envp[] = {NULL};
+        execve(plan->pause_path, argv, envp);
+        pc_fail(&err, errno, "exec pause \"%s\"", plan->pause_path);
+        pc_rt_child_fail(sync_fd, &err);
+}
+
+static int open_ns(pid_t pid, const char *name, int *out, pc_error *err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+        *out = open(path, O_RDONLY | O_CLOEXEC);
+        if (*out < 0)
+                return pc_fail(err, errno, "open %s", path);
+        return 0;
+}
+
+int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_child, void *data,
+                      struct pc_sandbox *out, pc_error *err)
+{
+        out->pause_pid = -1;
+        out->netns_fd = out->ipcns_fd = out->utsns_fd = out->pidns_fd = -1;
+        if (!plan->pause_path)
+                return pc_fail(err, EINVAL, "sandbox: no pause binary");
+
+        int sv[2];
+        if (pc_rt_sync_pair(sv, err) < 0)
+                return pc_error_prefix(err, "sandbox");
+        _cleanup_close_ int parent_fd = sv[0];
+        _cleanup_close_ int child_fd = sv[1];
+
+        pid_t pid = pc_rt_fork(plan->share_pid ? PC_RT_PIDNS_NEW : PC_RT_PIDNS_KEEP, -1, err);
+        if (pid < 0)
+                return pc_error_prefix(err, "sandbox");
+        if (pid == 0) {
+                close(STEAL_FD(parent_fd));
+                sandbox_child(plan, STEAL_FD(child_fd));
+        }
+        close(STEAL_FD(child_fd));
+        if (pc_rt_parent_run(parent_fd, pid, on_child, data, err) < 0)
+                return pc_error_prefix(err, "sandbox");
+
+        /* pause is exec'd: its namespaces are final. */
+        _cleanup_pid_ pid_t owned = pid;
+        struct pc_sandbox sb = {.pause_pid = pid};
+        sb.netns_fd = sb.ipcns_fd = sb.utsns_fd = sb.pidns_fd = -1;
+        if ((!plan->host_network && open_ns(pid, "net", &sb.netns_fd, err) < 0) ||
+            (!plan->host_ipc && open_ns(pid, "ipc", &sb.ipcns_fd, err) < 0) ||
+            open_ns(pid, "uts", &sb.utsns_fd, err) < 0 ||
+            (plan->share_pid && open_ns(pid, "pid", &sb.pidns_fd, err) < 0)) {
+                pc_sandbox_release(&sb);
+                return pc_error_prefix(err, "sandbox");
+        }
+        owned = -1;
+        *out = sb;
+        return 0;
+}
+
+void pc_sandbox_release(struct pc_sandbox *sb)
+{
+        int *fds[] = {&sb->netns_fd, &sb->ipcns_fd, &sb->utsns_fd, &sb->pidns_fd};
+        for (size_t i = 0; i < PC_ARRAY_SIZE(fds); i++) {
+                if (*fds[i] >= 0)
+                        close(*fds[i]);
+                *fds[i] = -1;
+        }
+}
