@@ -23,16 +23,16 @@ struct pc_image {
         char *ref;             /* normalized name:tag as stored */
         char *manifest_digest; /* sha256:... (the image ID shown is the config digest) */
         char *config_digest;
-        char **entrypoint;     /* NULL-terminated or NULL */
+        char **entrypoint; /* NULL-terminated or NULL */
         char **cmd;
-        char **env;            /* "K=V" */
-        char *working_dir;     /* NULL or "" when unset */
-        char *user;            /* NULL or "" when unset */
-        char *stop_signal;     /* NULL or e.g. "SIGQUIT" */
-        char **layer_dirs;     /* unpacked rootfs dirs, bottom layer first */
+        char **env;        /* "K=V" */
+        char *working_dir; /* NULL or "" when unset */
+        char *user;        /* NULL or "" when unset */
+        char *stop_signal; /* NULL or e.g. "SIGQUIT" */
+        char **layer_dirs; /* unpacked rootfs dirs, bottom layer first */
         size_t n_layers;
-        int64_t size;          /* sum of compressed layer sizes */
-        int64_t created;       /* ns since epoch, 0 if unknown */
+        int64_t size;    /* sum of compressed layer sizes */
+        int64_t created; /* ns since epoch, 0 if unknown */
 };
 
 /* Image references: "busybox" -> "docker.io/library/busybox:latest",
@@ -40,6 +40,8 @@ struct pc_image {
  * Caller frees. */
 char *pc_image_normalize(const char *ref);
 
+/* root is the podctl state root (e.g. /var/lib/podctl); the store lives in
+ * <root>/images and is created if missing. */
 int pc_image_store_open(const char *root, pc_image_store **out, pc_error *err);
 void pc_image_store_close(pc_image_store *s);
 
@@ -47,6 +49,13 @@ void pc_image_store_close(pc_image_store *s);
  * Every image found is stored and its references recorded; `names` (may be
  * NULL) receives the references loaded. */
 int pc_image_load(pc_image_store *s, const char *path, char ***names, pc_error *err);
+/* Same, naming the image(s) `name` (a name without a tag takes the tag from
+ * the layout's ref name, else "latest"). Without a name, an OCI layout entry
+ * is named by its io.containerd.image.name annotation, else by its ref name
+ * when that has a repository part ("busybox:1"), else loading fails asking
+ * for a name. `names` is a NULL-terminated list for pc_strv_free. */
+int pc_image_load_named(pc_image_store *s, const char *path, const char *name, char ***names,
+                        pc_error *err);
 
 /* Make a one-layer image from a root filesystem tarball (like docker import). */
 int pc_image_import(pc_image_store *s, const char *tarball, const char *name, pc_error *err);
@@ -56,7 +65,8 @@ int pc_image_import(pc_image_store *s, const char *tarball, const char *name, pc
 int pc_image_get(pc_image_store *s, const char *ref, struct pc_image **out, pc_error *err);
 void pc_image_free(struct pc_image *img);
 
-/* All stored references. */
+/* All stored references, sorted by name (layer_dirs are where the layers
+ * are or will be unpacked). Free each with pc_image_free, then the array. */
 int pc_image_list(pc_image_store *s, struct pc_image ***out, size_t *n, pc_error *err);
 /* Remove a reference; blobs and layers no longer referenced are deleted. */
 int pc_image_remove(pc_image_store *s, const char *ref, pc_error *err);
