@@ -26,7 +26,7 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE -Iinclude -Isrc \
 LDLIBS  += $(shell pkg-config --libs $(PKGS))
 
 # Library modules, in link order (a module may use the ones after it).
-MODULES := monitor runtime cgroup image state spec util
+MODULES := pod monitor runtime cgroup image state spec util
 lib_srcs = $(wildcard src/$(1)/*.c)
 lib_objs = $(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,$(1)))
 LIBS     := $(foreach m,$(MODULES),$(B)/lib$(m).a)
@@ -72,6 +72,7 @@ DEPS_cgroup  := cgroup util
 DEPS_state   := state spec util
 DEPS_runtime := runtime cgroup util
 DEPS_monitor := $(MODULES)
+DEPS_pod     := $(MODULES)
 test_mod  = $(firstword $(subst _, ,$(patsubst test_%,%,$(notdir $(1)))))
 test_libs = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(B)/lib$(m).a)
 

@@ -742,6 +742,12 @@ int pc_monitor_main(int argc, char **argv)
         }
         setvbuf(stderr, NULL, _IOLBF, 0);
 
+        /* So that `delete` can signal us even before status.json exists. */
+        _cleanup_free_ char *pidp = pc_xasprintf("%s/monitor.pid", m->pod_dir);
+        _cleanup_free_ char *pids = pc_xasprintf("%d %llu\n", (int)getpid(),
+                                                 (unsigned long long)pc_proc_starttime(getpid()));
+        pc_replace_file(pidp, pids, strlen(pids), 0600, &err);
+
         const char *scale = getenv("PODCTL_TIME_SCALE");
         m->time_scale = scale ? strtod(scale, NULL) : 1.0;
         if (m->time_scale < 0)

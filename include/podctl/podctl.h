@@ -1,0 +1,69 @@
+/* libpodctl: the public API. The CLI (src/cli) uses only what is declared
+ * here and in the headers it includes; a future CRI server will too.
+ *
+ * Error convention: functions return >= 0 on success and -1 on failure with
+ * *err filled (errno-like code + message). See docs/ERRORS.md.
+ */
+#ifndef PODCTL_PODCTL_H
+#define PODCTL_PODCTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "spec/spec.h"
+#include "util/error.h"
+
+typedef struct podctl podctl;
+
+/* Open a podctl root (state + images). NULL = defaults (/var/lib/podctl,
+ * /var/log/pods). Leftovers of applies killed half-way are removed by the
+ * next create or delete, and never listed. */
+int podctl_open(const char *root, const char *log_dir, podctl **out, pc_error *err);
+void podctl_close(podctl *ctx);
+const char *podctl_root_dir(const podctl *ctx);
+const char *podctl_log_dir(const podctl *ctx);
+
+/* Store ConfigMaps/Secrets of a manifest (create or replace). */
+int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err);
+
+enum podctl_create_result { PODCTL_CREATED = 0, PODCTL_UNCHANGED = 1 };
+
+/* Create and start a Pod: admit it (images present, name free), create its
+ * state, start its monitor, wait until its containers have had their first
+ * start (at most wait_ms). Container start failures do not fail the call: they
+ * are returned in *start_errors (NULL-terminated; may be NULL) and are in the
+ * Pod's status. A failure to create the sandbox leaves nothing behind. */
+int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***start_errors,
+                      pc_error *err);
+
+/* Stop (preStop..SIGTERM..grace..SIGKILL) and remove a Pod. grace < 0: the
+ * Pod's terminationGracePeriodSeconds. ENOENT when there is no such Pod. */
+int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace,
+                      pc_error *err);
+
+/* The v1 Pod object with its status ({"apiVersion":"v1","kind":"Pod",...}). */
+int podctl_pod_get(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
+/* All Pods of a namespace (NULL: all namespaces), as an array of v1 Pods. */
+int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err);
+/* podctl's runtime facts of a Pod (pids, cgroups, paths), for `inspect`. */
+int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out,
+                       pc_error *err);
+
+struct podctl_exec_opts {
+        const char *container; /* NULL: the first app container */
+        char **argv;
+        bool tty, stdin_open;
+};
+/* Run a command in a running container; *status is its exit status (as the
+ * shell reports it: 128+signal when killed). */
+int podctl_pod_exec(podctl *ctx, const char *ns, const char *name,
+                    const struct podctl_exec_opts *opts, int *status, pc_error *err);
+
+/* Path of a container's log file (restart = -1: current run; otherwise that
+ * restartCount), and whether the container is still running. */
+int podctl_pod_log_path(podctl *ctx, const char *ns, const char *name, const char *container,
+                        bool previous, char **path, bool *running, pc_error *err);
+
+#endif

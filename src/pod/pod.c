@@ -1,0 +1,667 @@
+/* Pod operations on a podctl root: what the CLI verbs call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image/image.h"
+#include "monitor/monitor.h"
+#include "podctl/podctl.h"
+#include "state/state.h"
+#include "util/util.h"
+
+struct podctl {
+        struct pc_root root;
+};
+
+/* ---- opening, garbage collection ------------------------------------------- */
+
+/* A pod dir without a live monitor and without status.json is what an apply
+ * killed half-way left: nothing of it ever ran under a monitor. */
+static void gc_orphans(podctl *ctx)
+{
+        _cleanup_strv_ char **keys = NULL;
+        pc_error err;
+        if (pc_pods_list(&ctx->root, &keys, &err) < 0)
+                return;
+        for (size_t i = 0; keys[i]; i++) {
+                _cleanup_free_ char *dir = pc_xasprintf("%s/%s", ctx->root.pods_dir, keys[i]);
+                _cleanup_free_ char *st = pc_xasprintf("%s/status.json", dir);
+                if (access(st, F_OK) == 0 || pc_pod_monitor_alive(dir))
+                        continue;
+                json_t *rt = json_object();
+                pc_pod_teardown(dir, rt, &err);
+                json_decref(rt);
+                pc_rm_rf(dir, &err);
+        }
+}
+
+int podctl_open(const char *root, const char *log_dir, podctl **out, pc_error *err)
+{
+        podctl *ctx = pc_xcalloc(1, sizeof(*ctx));
+        if (pc_root_open(root, log_dir, &ctx->root, err) < 0) {
+                pc_root_close(&ctx->root);
+                free(ctx);
+                return -1;
+        }
+        *out = ctx;
+        return 0;
+}
+
+void podctl_close(podctl *ctx)
+{
+        if (!ctx)
+                return;
+        pc_root_close(&ctx->root);
+        free(ctx);
+}
+
+const char *podctl_root_dir(const podctl *ctx)
+{
+        return ctx->root.root;
+}
+
+const char *podctl_log_dir(const podctl *ctx)
+{
+        return ctx->root.log_dir;
+}
+
+int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err)
+{
+        _cleanup_free_ char *p =
+                pc_xasprintf("%s/%s_%s.json", ctx->root.objects_dir, obj->namespace_, obj->name);
+        return pc_json_save(p, obj->json, true, err);
+}
+
+/* ---- create ------------------------------------------------------------------ */
+
+static int check_images(podctl *ctx, const struct pc_pod *pod, pc_error *err)
+{
+        pc_image_store *s = NULL;
+        if (pc_image_store_open(ctx->root.root, &s, err) < 0)
+                return -1;
+        int r = 0;
+        for (int l = 0; l < 2 && r == 0; l++) {
+                const struct pc_container *cs = l ? pod->containers : pod->init_containers;
+                size_t n = l ? pod->n_containers : pod->n_init_containers;
+                for (size_t i = 0; i < n && r == 0; i++) {
+                        struct pc_image *img = NULL;
+                        r = pc_image_get(s, cs[i].image, &img, err);
+                        if (r < 0)
+                                pc_error_prefix(err, "container \"%s\"", cs[i].name);
+                        pc_image_free(img);
+                }
+        }
+        pc_image_store_close(s);
+        return r;
+}
+
+static int move_fd_high(int fd)
+{
+        int n = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+        close(fd);
+        return n;
+}
+
+/* Start the monitor detached (its own session, reparented to init), with the
+ * pod's monitor.lock (already flocked by us) and the report pipe as fds 3, 4. */
+static int spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc_error *err)
+{
+        _cleanup_free_ char *bin = pc_xasprintf("%s/podctl-monitor", ctx->root.libexec_dir);
+        if (access(bin, X_OK) < 0)
+                return pc_fail(err, errno, "%s", bin);
+        pid_t pid = fork();
+        if (pid < 0)
+                return pc_fail(err, errno, "fork");
+        if (pid == 0) {
+                setsid();
+                pid_t gc = fork();
+                if (gc != 0)
+                        _exit(gc < 0 ? 1 : 0);
+                int l = move_fd_high(lock_fd), w = move_fd_high(report_w);
+                int nfd = open("/dev/null", O_RDWR);
+                if (l < 0 || w < 0 || nfd < 0 || dup2(l, 3) < 0 || dup2(w, 4) < 0)
+                        _exit(127);
+                dup2(nfd, 0);
+                dup2(nfd, 1);
+                dup2(nfd, 2);
+                pc_close_fds_from(5, -1);
+                char *argv[] = {"podctl-monitor",   "--root",   ctx->root.root,
+                                "--log-dir",        ctx->root.log_dir,
+                                "--pod-dir",        (char *)dir,
+                                "--lock-fd",        "3",
+                                "--report-fd",      "4",
+                                NULL};
+                execv(bin, argv);
+                _exit(127);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return pc_fail(err, 0, "could not start podctl-monitor");
+        return 0;
+}
+
+/* Read the monitor's report: "error <msg>" lines, then "ok" or "fatal <msg>". */
+static int read_report(int fd, int wait_ms, char ***errors, pc_error *err)
+{
+        char buf[8192];
+        size_t len = 0;
+        int64_t deadline = pc_monotonic_ns() + (int64_t)wait_ms * 1000000;
+        for (;;) {
+                int64_t left = (deadline - pc_monotonic_ns()) / 1000000;
+                if (left <= 0)
+                        break;
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                int n = poll(&p, 1, (int)left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                len += (size_t)r;
+                if (len == sizeof(buf) - 1)
+                        break;
+        }
+        buf[len] = '\0';
+        bool ok = false;
+        for (char *line = buf, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (pc_str_has_prefix(line, "error "))
+                        pc_strv_push(errors, line + 6);
+                else if (pc_str_has_prefix(line, "fatal "))
+                        return pc_fail(err, 0, "%s", line + 6);
+                else if (!strcmp(line, "ok ") || !strcmp(line, "ok"))
+                        ok = true;
+        }
+        (void)ok; /* no "ok" within wait_ms: still starting (long init containers) */
+        return 0;
+}
+
+static bool same_spec(json_t *a, json_t *b)
+{
+        return json_equal(json_object_get(a, "spec"), json_object_get(b, "spec"));
+}
+
+int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***start_errors,
+                      pc_error *err)
+{
+        _cleanup_free_ char *dir = pc_pod_dir(&ctx->root, pod->namespace_, pod->name);
+        _cleanup_free_ char *lockp = pc_xasprintf("%s/monitor.lock", dir);
+        _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", dir);
+        _cleanup_close_ int lock_fd = -1;
+        int pipefd[2] = {-1, -1};
+        char **errors = pc_xcalloc(1, sizeof(char *));
+        if (start_errors)
+                *start_errors = NULL;
+
+        if (pc_root_lock(&ctx->root, err) < 0)
+                goto fail;
+        gc_orphans(ctx);
+        struct stat st;
+        if (stat(dir, &st) == 0) {
+                _cleanup_free_ char *key = pc_pod_key(pod->namespace_, pod->name);
+                struct pc_pod_state ps;
+                pc_error e2;
+                int same = pc_pod_state_load(&ctx->root, key, &ps, &e2) == 0 &&
+                           same_spec(ps.pod, pod->json);
+                pc_pod_state_free(&ps);
+                pc_root_unlock(&ctx->root);
+                pc_strv_free(errors);
+                if (same)
+                        return PODCTL_UNCHANGED;
+                return pc_fail(err, EEXIST,
+                               "pods \"%s\" already exists with a different spec (a Pod's spec "
+                               "cannot be changed: delete it first)",
+                               pod->name);
+        }
+        if (check_images(ctx, pod, err) < 0)
+                goto fail;
+
+        char uid[37], ts[40];
+        pc_uuid4(uid);
+        pc_format_time(pc_now_ns(), false, ts, sizeof(ts));
+        json_t *meta = json_object_get(pod->json, "metadata");
+        json_object_set_new(meta, "uid", json_string(uid));
+        json_object_set_new(meta, "creationTimestamp", json_string(ts));
+        free(pod->uid);
+        pod->uid = pc_xstrdup(uid);
+
+        if (mkdir(dir, 0700) < 0) {
+                pc_fail(err, errno, "mkdir %s", dir);
+                goto fail;
+        }
+        lock_fd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
+                pc_fail(err, errno, "lock %s", lockp);
+                goto fail_dir;
+        }
+        if (pc_json_save(podp, pod->json, true, err) < 0)
+                goto fail_dir;
+        if (pipe2(pipefd, O_CLOEXEC) < 0) {
+                pc_fail(err, errno, "pipe");
+                goto fail_dir;
+        }
+        if (spawn_monitor(ctx, dir, lock_fd, pipefd[1], err) < 0)
+                goto fail_dir;
+        close(pipefd[1]);
+        pipefd[1] = -1;
+        /* The monitor holds the lock now (same open file description). */
+        close(STEAL_FD(lock_fd));
+        pc_root_unlock(&ctx->root);
+
+        int r = read_report(pipefd[0], wait_ms, &errors, err);
+        close(pipefd[0]);
+        if (r < 0) {
+                /* The monitor rolled back and exited: remove what is left. */
+                pc_error e2;
+                for (int i = 0; i < 500 && pc_pod_monitor_alive(dir); i++)
+                        usleep(10000);
+                pc_root_lock(&ctx->root, &e2);
+                pc_rm_rf(dir, &e2);
+                pc_root_unlock(&ctx->root);
+                pc_strv_free(errors);
+                return -1;
+        }
+        if (start_errors && errors[0])
+                *start_errors = STEAL(errors);
+        pc_strv_free(errors);
+        return PODCTL_CREATED;
+
+fail_dir : {
+        pc_error e2;
+        pc_rm_rf(dir, &e2);
+}
+fail:
+        if (pipefd[0] >= 0)
+                close(pipefd[0]);
+        if (pipefd[1] >= 0)
+                close(pipefd[1]);
+        pc_root_unlock(&ctx->root);
+        pc_strv_free(errors);
+        return -1;
+}
+
+/* ---- reading -------------------------------------------------------------------- */
+
+static int load(podctl *ctx, const char *ns, const char *name, struct pc_pod_state *ps,
+                pc_error *err)
+{
+        _cleanup_free_ char *key = pc_pod_key(ns, name);
+        if (pc_pod_state_load(&ctx->root, key, ps, err) < 0) {
+                pc_pod_state_free(ps);
+                if (err->code == ENOENT)
+                        return pc_fail(err, ENOENT, "pods \"%s\" not found", name);
+                return -1;
+        }
+        return 0;
+}
+
+/* The v1 Pod with status; honest when the monitor is gone. */
+static json_t *pod_object(const struct pc_pod_state *ps)
+{
+        json_t *o = json_deep_copy(ps->pod);
+        json_t *status = ps->status ? json_deep_copy(ps->status) : NULL;
+        if (!status)
+                status = json_pack("{s:s}", "phase", "Pending");
+        if (!ps->monitor_alive && !ps->finished && ps->status) {
+                json_object_set_new(status, "phase", json_string("Unknown"));
+                json_object_set_new(status, "reason", json_string("MonitorLost"));
+                json_object_set_new(status, "message",
+                                    json_string("podctl-monitor of this Pod is not running; the "
+                                                "container states below are the last known"));
+        }
+        json_object_set_new(o, "status", status);
+        return o;
+}
+
+int podctl_pod_get(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err)
+{
+        struct pc_pod_state ps;
+        if (load(ctx, ns, name, &ps, err) < 0)
+                return -1;
+        *out = pod_object(&ps);
+        pc_pod_state_free(&ps);
+        return 0;
+}
+
+int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
+{
+        _cleanup_strv_ char **keys = NULL;
+        if (pc_pods_list(&ctx->root, &keys, err) < 0)
+                return -1;
+        json_t *arr = json_array();
+        for (size_t i = 0; keys[i]; i++) {
+                struct pc_pod_state ps;
+                pc_error e2;
+                if (pc_pod_state_load(&ctx->root, keys[i], &ps, &e2) < 0 ||
+                    (!ps.status && !ps.monitor_alive)) {
+                        pc_pod_state_free(&ps);
+                        continue; /* being created or deleted, or an apply's debris */
+                }
+                const char *pns = json_string_value(
+                        json_object_get(json_object_get(ps.pod, "metadata"), "namespace"));
+                if (!ns || (pns && !strcmp(ns, pns)))
+                        json_array_append_new(arr, pod_object(&ps));
+                pc_pod_state_free(&ps);
+        }
+        *out = arr;
+        return 0;
+}
+
+int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out,
+                       pc_error *err)
+{
+        struct pc_pod_state ps;
+        if (load(ctx, ns, name, &ps, err) < 0)
+                return -1;
+        json_t *o = json_object();
+        json_t *meta = json_object_get(ps.pod, "metadata");
+        json_object_set(o, "name", json_object_get(meta, "name"));
+        json_object_set(o, "namespace", json_object_get(meta, "namespace"));
+        json_object_set(o, "uid", json_object_get(meta, "uid"));
+        json_object_set_new(o, "stateDir", json_string(ps.dir));
+        json_object_set_new(o, "monitorAlive", json_boolean(ps.monitor_alive));
+        if (ps.status)
+                json_object_set(o, "phase", json_object_get(ps.status, "phase"));
+        json_object_set_new(o, "runtime", ps.runtime ? json_incref(ps.runtime) : json_object());
+        *out = o;
+        pc_pod_state_free(&ps);
+        return 0;
+}
+
+/* ---- delete ---------------------------------------------------------------------- */
+
+static bool wait_monitor_exit(const char *dir, int64_t timeout_ms)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/monitor.lock", dir);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return true;
+        int64_t deadline = pc_monotonic_ns() + timeout_ms * 1000000;
+        while (pc_monotonic_ns() < deadline) {
+                if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+                        return true;
+                struct timespec ts = {0, 2 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+        }
+        return false;
+}
+
+int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace,
+                      pc_error *err)
+{
+        struct pc_pod_state ps;
+        if (load(ctx, ns, name, &ps, err) < 0)
+                return -1;
+        if (grace < 0) {
+                json_t *g = json_object_get(json_object_get(ps.pod, "spec"),
+                                            "terminationGracePeriodSeconds");
+                grace = g ? json_integer_value(g) : 30;
+        }
+        if (ps.monitor_alive) {
+                /* Ask the monitor to stop the Pod; the grace period rides in the
+                 * signal's value. Its pid is in status.json, or monitor.pid while
+                 * it is still setting up. */
+                pid_t mpid = 0;
+                uint64_t mstart = 0;
+                for (int i = 0; i < 200 && mpid == 0; i++) {
+                        _cleanup_free_ char *pp = pc_xasprintf("%s/monitor.pid", ps.dir);
+                        char *s = NULL;
+                        pc_error e2;
+                        if (pc_read_file(pp, &s, NULL, &e2) == 0) {
+                                unsigned long long st = 0;
+                                int p = 0;
+                                if (sscanf(s, "%d %llu", &p, &st) == 2) {
+                                        mpid = p;
+                                        mstart = st;
+                                }
+                                free(s);
+                        }
+                        if (!mpid)
+                                usleep(10000);
+                }
+                if (mpid > 0 && pc_proc_alive(mpid, mstart)) {
+                        union sigval v = {.sival_int = (int)grace};
+                        sigqueue(mpid, SIGTERM, v);
+                }
+                if (!wait_monitor_exit(ps.dir, (grace + 30) * 1000))
+                        kill(mpid, SIGKILL);
+                wait_monitor_exit(ps.dir, 5000);
+        }
+        pc_pod_state_free(&ps);
+
+        /* Whatever the monitor did or could not do: remove everything. */
+        if (pc_root_lock(&ctx->root, err) < 0)
+                return -1;
+        if (load(ctx, ns, name, &ps, err) < 0) {
+                pc_root_unlock(&ctx->root);
+                return -1;
+        }
+        int r = 0;
+        json_t *rt = ps.runtime ? json_incref(ps.runtime) : json_object();
+        pc_error e2;
+        if (pc_pod_teardown(ps.dir, rt, &e2) < 0)
+                r = pc_fail(err, e2.code, "%s", e2.msg);
+        json_decref(rt);
+        json_t *meta = json_object_get(ps.pod, "metadata");
+        const char *uid = json_string_value(json_object_get(meta, "uid"));
+        if (uid) {
+                _cleanup_free_ char *ld = pc_pod_log_dir(&ctx->root, ns, name, uid);
+                pc_rm_rf(ld, &e2);
+        }
+        if (r == 0 && pc_rm_rf(ps.dir, &e2) < 0)
+                r = pc_fail(err, e2.code, "%s", e2.msg);
+        pc_pod_state_free(&ps);
+        pc_root_unlock(&ctx->root);
+        return r;
+}
+
+/* ---- logs -------------------------------------------------------------------------- */
+
+static json_t *find_status(json_t *status, const char *container, bool *init)
+{
+        const char *lists[2] = {"initContainerStatuses", "containerStatuses"};
+        for (int l = 0; l < 2; l++) {
+                json_t *arr = json_object_get(status, lists[l]);
+                size_t i;
+                json_t *c;
+                json_array_foreach(arr, i, c)
+                {
+                        if (!strcmp(json_string_value(json_object_get(c, "name")) ?: "",
+                                    container)) {
+                                if (init)
+                                        *init = l == 0;
+                                return c;
+                        }
+                }
+        }
+        return NULL;
+}
+
+static const char *first_container(json_t *pod)
+{
+        json_t *cs = json_object_get(json_object_get(pod, "spec"), "containers");
+        return json_string_value(json_object_get(json_array_get(cs, 0), "name"));
+}
+
+static int log_path_of(podctl *ctx, const char *ns, const char *name, struct pc_pod_state *ps,
+                       const char *container, bool previous, char **path, bool *running,
+                       pc_error *err)
+{
+        if (!container)
+                container = first_container(ps->pod);
+        json_t *cs = find_status(ps->status, container ? container : "", NULL);
+        if (!cs)
+                return pc_fail(err, ENOENT, "container \"%s\" is not valid for pod \"%s\"",
+                               container ? container : "", name);
+        int restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
+        if (previous) {
+                if (restarts == 0)
+                        return pc_fail(err, ENOENT,
+                                       "previous terminated container \"%s\" in pod \"%s\" not "
+                                       "found",
+                                       container, name);
+                restarts--;
+        }
+        const char *uid =
+                json_string_value(json_object_get(json_object_get(ps->pod, "metadata"), "uid"));
+        _cleanup_free_ char *ld = pc_pod_log_dir(&ctx->root, ns, name, uid ? uid : "");
+        *path = pc_xasprintf("%s/%s/%d.log", ld, container, restarts);
+        json_t *state = json_object_get(cs, "state");
+        *running = !previous && ps->monitor_alive && json_object_get(state, "running") != NULL;
+        return 0;
+}
+
+int podctl_pod_log_path(podctl *ctx, const char *ns, const char *name, const char *container,
+                        bool previous, char **path, bool *running, pc_error *err)
+{
+        struct pc_pod_state ps;
+        if (load(ctx, ns, name, &ps, err) < 0)
+                return -1;
+        int r = log_path_of(ctx, ns, name, &ps, container, previous, path, running, err);
+        pc_pod_state_free(&ps);
+        return r;
+}
+
+/* ---- exec ---------------------------------------------------------------------------- */
+
+/* "uid[:gid]" or names, resolved in the container's /etc/passwd and
+ * /etc/group (read through its root, never following links out of it). */
+static int lookup_id(pid_t pid, const char *file, const char *name, long *id)
+{
+        char *end;
+        long v = strtol(name, &end, 10);
+        if (*name && !*end) {
+                *id = v;
+                return 0;
+        }
+        _cleanup_free_ char *p = pc_xasprintf("/proc/%d/root/etc/%s", (int)pid, file);
+        _cleanup_fclose_ FILE *f = fopen(p, "re");
+        if (!f)
+                return -1;
+        char line[1024];
+        while (fgets(line, sizeof(line), f)) {
+                char *save, *n = strtok_r(line, ":", &save);
+                strtok_r(NULL, ":", &save);
+                char *idp = strtok_r(NULL, ":", &save);
+                if (n && idp && !strcmp(n, name)) {
+                        *id = strtol(idp, NULL, 10);
+                        return 0;
+                }
+        }
+        return -1;
+}
+
+static int exec_in(struct pc_pod_state *ps, const char *name, const struct podctl_exec_opts *opts,
+                   int *status, pc_error *err)
+{
+        const char *container = opts->container ? opts->container : first_container(ps->pod);
+        json_t *rt = json_object_get(json_object_get(ps->runtime, "containers"),
+                                     container ? container : "");
+        pid_t pid = (pid_t)json_integer_value(json_object_get(rt, "pid"));
+        uint64_t start = (uint64_t)json_integer_value(json_object_get(rt, "pidStart"));
+        if (!rt) 
+                return pc_fail(err, ENOENT, "container %s not found in pod %s", container ? container : "",
+                        name);
+
+        if (!ps->monitor_alive || pid <= 0 || !pc_proc_alive(pid, start)) 
+                return pc_fail(err, 0, "container %s is not running (pod %s)", container, name);
+
+        _cleanup_free_ char *cfgp = pc_xasprintf("%s/containers/%s/exec.json", ps->dir, container);
+        json_t *cfg = NULL;
+        if (pc_json_load(cfgp, &cfg, err) < 0)
+                return -1;
+        _cleanup_strv_ char **envp = pc_xcalloc(1, sizeof(char *));
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(cfg, "env"), i, e)
+        {
+                pc_strv_push(&envp, json_string_value(e));
+        }
+        _cleanup_free_ char *cwd = pc_xstrdup(json_string_value(json_object_get(cfg, "cwd")));
+        _cleanup_free_ char *user = pc_xstrdup(json_string_value(json_object_get(cfg, "user")));
+        json_decref(cfg);
+        long uid = 0, gid = -1;
+        char *colon = user ? strchr(user, ':') : NULL;
+        if (colon)
+                *colon = '\0';
+        if (user && lookup_id(pid, "passwd", user, &uid) < 0) 
+                return pc_fail(err, 0, "unable to find user %s", user);
+
+        if (colon && lookup_id(pid, "group", colon + 1, &gid) < 0) 
+                return pc_fail(err, 0, "unable to find group %s", colon + 1);
+
+        if (gid < 0) {
+                /* The user's primary group from passwd (field 4). */
+                gid = 0;
+                _cleanup_free_ char *p = pc_xasprintf("/proc/%d/root/etc/passwd", (int)pid);
+                _cleanup_fclose_ FILE *f = fopen(p, "re");
+                char line[1024];
+                while (f && fgets(line, sizeof(line), f)) {
+                        long u = -1, g = -1;
+                        char *save, *tok = strtok_r(line, ":", &save);
+                        for (int fld = 1; tok && fld <= 4; fld++, tok = strtok_r(NULL, ":", &save)) {
+                                if (fld == 3)
+                                        u = strtol(tok, NULL, 10);
+                                if (fld == 4)
+                                        g = strtol(tok, NULL, 10);
+                        }
+                        if (u == uid && g >= 0) {
+                                gid = g;
+                                break;
+                        }
+                }
+        }
+        const char *cg = json_string_value(json_object_get(rt, "cgroupPath"));
+        _cleanup_free_ char *procs = cg ? pc_xasprintf("%s/cgroup.procs", cg) : NULL;
+        struct pc_exec_plan plan = {
+                .target = pid,
+                .argv = opts->argv,
+                .envp = envp,
+                .cwd = cwd,
+                .uid = (uid_t)uid,
+                .gid = (gid_t)gid,
+                .stdin_fd = opts->stdin_open ? 0 : -1,
+                .stdout_fd = 1,
+                .stderr_fd = 2,
+                .cgroup_procs = procs,
+        };
+        pid_t child;
+        if (pc_exec_start(&plan, &child, err) < 0)
+                return -1;
+        int ws;
+        while (waitpid(child, &ws, 0) < 0) {
+                if (errno != EINTR) 
+                        return pc_fail(err, errno, "waitpid");
+
+        }
+        *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+        return 0;
+}
+
+int podctl_pod_exec(podctl *ctx, const char *ns, const char *name,
+                    const struct podctl_exec_opts *opts, int *status, pc_error *err)
+{
+        struct pc_pod_state ps;
+        if (load(ctx, ns, name, &ps, err) < 0)
+                return -1;
+        int r = exec_in(&ps, name, opts, status, err);
+        pc_pod_state_free(&ps);
+        return r;
+}
