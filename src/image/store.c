@@ -444,8 +444,9 @@ int pc_image_verify_unpack(pc_image_store *s, const char *manifest_digest, pc_er
                         return pc_fail(err, 0, "manifest %s: bad layer %zu", manifest_digest, i);
                 }
                 if (pc_layer_unpack(s, d, json_string_value(did), err) < 0) {
+                        pc_error_prefix(err, "layer %s", d);
                         manifest_info_clear(&m);
-                        return pc_error_prefix(err, "layer %s", d);
+                        return -1;
                 }
         }
         manifest_info_clear(&m);

@@ -282,8 +282,9 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                         pc_fail(err, 0, "read %s: %s", src, archive_error_string(tar));
                         goto out;
                 }
-                const char *orig = archive_entry_pathname(ae);
-                _cleanup_free_ char *rel = clean_path(orig ? orig : "");
+                /* a copy: the entry's own string changes below */
+                _cleanup_free_ char *orig = pc_xstrdup(archive_entry_pathname(ae) ?: "");
+                _cleanup_free_ char *rel = clean_path(orig);
                 if (!rel) {
                         pc_fail(err, 0, "%s: refusing entry \"%s\": path contains \"..\"", src,
                                 orig);

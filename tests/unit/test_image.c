@@ -587,6 +587,7 @@ static void test_traversal(void)
                 make_layout(dir, &l, &gz, 1, "localhost/t3:1");
                 free(l.p);
                 CHECK(pc_image_load(s, dir, NULL, &err) < 0);
+                CHECK_CONTAINS(err.msg, "symlink");
                 CHECK(!exists("%s/pwned%s", outside, ""));
         }
         /* 4. a whiteout through a symlink */
@@ -598,6 +599,7 @@ static void test_traversal(void)
                 make_layout(dir, &l, &gz, 1, "localhost/t4:1");
                 free(l.p);
                 CHECK(pc_image_load(s, dir, NULL, &err) < 0);
+                CHECK_CONTAINS(err.msg, "symlink");
                 CHECK(!exists("%s/pwned%s", outside, ""));
         }
         found_evil = false;
