@@ -31,10 +31,10 @@ struct pc_kv {
 };
 
 enum pc_env_source {
-        PC_ENV_VALUE = 0,   /* value: "..." (possibly empty) */
-        PC_ENV_CONFIGMAP,   /* valueFrom.configMapKeyRef */
-        PC_ENV_SECRET,      /* valueFrom.secretKeyRef */
-        PC_ENV_FIELD,       /* valueFrom.fieldRef.fieldPath */
+        PC_ENV_VALUE = 0, /* value: "..." (possibly empty) */
+        PC_ENV_CONFIGMAP, /* valueFrom.configMapKeyRef */
+        PC_ENV_SECRET,    /* valueFrom.secretKeyRef */
+        PC_ENV_FIELD,     /* valueFrom.fieldRef.fieldPath */
 };
 
 struct pc_env {
@@ -120,8 +120,8 @@ struct pc_volume {
         char *hostpath_type; /* "", DirectoryOrCreate, Directory, FileOrCreate, File,
                                 Socket, CharDevice, BlockDevice */
         /* emptyDir */
-        char *medium;        /* "" or Memory */
-        int64_t size_limit;  /* bytes, -1 = none */
+        char *medium;       /* "" or Memory */
+        int64_t size_limit; /* bytes, -1 = none */
         /* configMap / secret */
         char *ref_name;
         bool optional;
@@ -151,8 +151,8 @@ struct pc_pod {
         int64_t active_deadline_seconds;          /* -1 = none */
         bool share_process_namespace;
         bool host_network, host_pid, host_ipc;
-        char *hostname;  /* spec.hostname, NULL = metadata.name */
-        char *subdomain; /* NULL when absent */
+        char *hostname;             /* spec.hostname, NULL = metadata.name */
+        char *subdomain;            /* NULL when absent */
         struct pc_kv *host_aliases; /* name = IP, value = space-separated hostnames */
         size_t n_host_aliases;
         char *dns_policy; /* ClusterFirst (default), Default, None, ClusterFirstWithHostNet */
@@ -183,7 +183,7 @@ enum pc_diag_level { PC_DIAG_WARNING, PC_DIAG_ERROR };
 
 struct pc_diag {
         enum pc_diag_level level;
-        char *file; /* as given by the user; "-" shown as "<stdin>" */
+        char *file;       /* as given by the user; "-" shown as "<stdin>" */
         int line, column; /* 1-based; 0 when unknown */
         char *path;       /* field path, e.g. spec.containers[1].volumeMounts[0].name */
         char *msg;        /* e.g. volume "shared-dat" not found */

@@ -1,0 +1,561 @@
+/* The C model: decode a (validated, defaulted) v1 object into structs. */
+#include "spec/spec_int.h"
+#include "util/util.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- base64 (libcrypto) ------------------------------------------------- */
+
+int pc_b64_decode(const char *s, unsigned char **out, size_t *len)
+{
+        size_t n = strlen(s), pad = 0;
+        static const char alpha[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+        if (n % 4 != 0 || n > (size_t)INT32_MAX)
+                return -1;
+        while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
+                pad++;
+        for (size_t i = 0; i < n - pad; i++)
+                if (!s[i] || !strchr(alpha, s[i]))
+                        return -1;
+        unsigned char *buf = pc_xmalloc(n / 4 * 3 + 1);
+        int r = n ? EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n) : 0;
+        if (r < 0 || (size_t)r < pad) {
+                free(buf);
+                return -1;
+        }
+        *len = (size_t)r - pad; /* EVP_DecodeBlock counts the padding bytes */
+        buf[*len] = 0;
+        *out = buf;
+        return 0;
+}
+
+char *pc_b64_encode(const unsigned char *data, size_t len)
+{
+        char *buf = pc_xmalloc((len + 2) / 3 * 4 + 1);
+        EVP_EncodeBlock((unsigned char *)buf, data, (int)len);
+        return buf;
+}
+
+int pc_quantity_json(json_t *v, bool milli, int64_t *out)
+{
+        char buf[64];
+        if (json_is_string(v))
+                return pc_quantity_parse(json_string_value(v), milli, out);
+        if (json_is_integer(v))
+                snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        else if (json_is_real(v))
+                snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+        else
+                return -1;
+        return pc_quantity_parse(buf, milli, out);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static const char *jstr(json_t *o, const char *k)
+{
+        return json_string_value(json_object_get(o, k));
+}
+
+static char *jdup(json_t *o, const char *k)
+{
+        return pc_xstrdup(jstr(o, k));
+}
+
+static bool jbool(json_t *o, const char *k)
+{
+        return json_is_true(json_object_get(o, k));
+}
+
+static int64_t jint(json_t *o, const char *k, int64_t def)
+{
+        json_t *v = json_object_get(o, k);
+        return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+static char **jstrv(json_t *a)
+{
+        char **v = NULL;
+        size_t i;
+        json_t *c;
+        if (!json_is_array(a))
+                return NULL;
+        v = pc_xcalloc(1, sizeof(char *));
+        json_array_foreach(a, i, c) pc_strv_push(&v, json_is_string(c) ? json_string_value(c) : "");
+        return v;
+}
+
+static void kv_from_map(json_t *o, struct pc_kv **out, size_t *n)
+{
+        const char *k;
+        json_t *v;
+        *out = NULL;
+        *n = 0;
+        if (!json_is_object(o) || json_object_size(o) == 0)
+                return;
+        *out = pc_xcalloc(json_object_size(o), sizeof(**out));
+        json_object_foreach(o, k, v)
+        {
+                (*out)[*n].name = pc_xstrdup(k);
+                (*out)[*n].value = pc_xstrdup(json_is_string(v) ? json_string_value(v) : "");
+                (*n)++;
+        }
+}
+
+static void kv_free(struct pc_kv *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].name);
+                free(v[i].value);
+        }
+        free(v);
+}
+
+/* ---- pods --------------------------------------------------------------- */
+
+static void decode_resources(json_t *r, struct pc_resources *res)
+{
+        json_t *lim = json_object_get(r, "limits"), *req = json_object_get(r, "requests");
+        int64_t v;
+        res->cpu_request = res->cpu_limit = res->memory_request = res->memory_limit = -1;
+        if (pc_quantity_json(json_object_get(req, "cpu"), true, &v) == 0)
+                res->cpu_request = v;
+        if (pc_quantity_json(json_object_get(lim, "cpu"), true, &v) == 0)
+                res->cpu_limit = v;
+        if (pc_quantity_json(json_object_get(req, "memory"), false, &v) == 0)
+                res->memory_request = v;
+        if (pc_quantity_json(json_object_get(lim, "memory"), false, &v) == 0)
+                res->memory_limit = v;
+}
+
+static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, struct pc_container *c,
+                            pc_error *err)
+{
+        size_t i;
+        json_t *x;
+
+        if (!json_is_object(j) || !jstr(j, "name") || !jstr(j, "image"))
+                return pc_fail(err, 0, "%s[%zu]: name and image are required",
+                               init ? "initContainers" : "containers", pos);
+        c->name = jdup(j, "name");
+        c->image = jdup(j, "image");
+        c->command = jstrv(json_object_get(j, "command"));
+        c->args = jstrv(json_object_get(j, "args"));
+        c->working_dir = jdup(j, "workingDir");
+        c->init = init;
+        c->pos = pos;
+
+        json_t *env = json_object_get(j, "env");
+        if (json_is_array(env) && json_array_size(env)) {
+                c->env = pc_xcalloc(json_array_size(env), sizeof(*c->env));
+                json_array_foreach(env, i, x)
+                {
+                        struct pc_env *e = &c->env[c->n_env++];
+                        json_t *vf = json_object_get(x, "valueFrom"), *ref;
+                        e->name = jdup(x, "name");
+                        if (!e->name)
+                                e->name = pc_xstrdup("");
+                        if ((ref = json_object_get(vf, "configMapKeyRef"))) {
+                                e->source = PC_ENV_CONFIGMAP;
+                                e->ref_name = jdup(ref, "name");
+                                e->ref_key = jdup(ref, "key");
+                                e->optional = jbool(ref, "optional");
+                        } else if ((ref = json_object_get(vf, "secretKeyRef"))) {
+                                e->source = PC_ENV_SECRET;
+                                e->ref_name = jdup(ref, "name");
+                                e->ref_key = jdup(ref, "key");
+                                e->optional = jbool(ref, "optional");
+                        } else if ((ref = json_object_get(vf, "fieldRef"))) {
+                                e->source = PC_ENV_FIELD;
+                                e->ref_key = jdup(ref, "fieldPath");
+                        } else {
+                                e->source = PC_ENV_VALUE;
+                                e->value = pc_xstrdup(jstr(x, "value") ? jstr(x, "value") : "");
+                        }
+                }
+        }
+        json_t *ef = json_object_get(j, "envFrom");
+        if (json_is_array(ef) && json_array_size(ef)) {
+                c->env_from = pc_xcalloc(json_array_size(ef), sizeof(*c->env_from));
+                json_array_foreach(ef, i, x)
+                {
+                        struct pc_env_from *e = &c->env_from[c->n_env_from++];
+                        json_t *ref = json_object_get(x, "secretRef");
+                        e->secret = ref != NULL;
+                        if (!ref)
+                                ref = json_object_get(x, "configMapRef");
+                        e->name = jdup(ref, "name");
+                        e->optional = jbool(ref, "optional");
+                        e->prefix = jdup(x, "prefix");
+                }
+        }
+        json_t *ports = json_object_get(j, "ports");
+        if (json_is_array(ports) && json_array_size(ports)) {
+                c->ports = pc_xcalloc(json_array_size(ports), sizeof(*c->ports));
+                json_array_foreach(ports, i, x)
+                {
+                        struct pc_port *p = &c->ports[c->n_ports++];
+                        p->name = jdup(x, "name");
+                        p->container_port = (int32_t)jint(x, "containerPort", 0);
+                        p->host_port = (int32_t)jint(x, "hostPort", 0);
+                        p->protocol = pc_xstrdup(jstr(x, "protocol") ? jstr(x, "protocol") : "TCP");
+                        p->host_ip = jdup(x, "hostIP");
+                }
+        }
+        json_t *vm = json_object_get(j, "volumeMounts");
+        if (json_is_array(vm) && json_array_size(vm)) {
+                c->mounts = pc_xcalloc(json_array_size(vm), sizeof(*c->mounts));
+                json_array_foreach(vm, i, x)
+                {
+                        struct pc_volume_mount *m = &c->mounts[c->n_mounts++];
+                        m->name = jdup(x, "name");
+                        m->mount_path = jdup(x, "mountPath");
+                        m->sub_path =
+                            jstr(x, "subPath") && *jstr(x, "subPath") ? jdup(x, "subPath") : NULL;
+                        m->read_only = jbool(x, "readOnly");
+                        if (!m->name || !m->mount_path)
+                                return pc_fail(err, 0,
+                                               "container %s: volumeMounts[%zu]: name "
+                                               "and mountPath are required",
+                                               c->name, i);
+                }
+        }
+        decode_resources(json_object_get(j, "resources"), &c->resources);
+        c->image_pull_policy = jdup(j, "imagePullPolicy");
+        c->restart_policy = jdup(j, "restartPolicy");
+        c->termination_message_path = jdup(j, "terminationMessagePath");
+        c->termination_message_policy = jdup(j, "terminationMessagePolicy");
+        c->stdin_open = jbool(j, "stdin");
+        c->tty = jbool(j, "tty");
+        json_t *sc = json_object_get(j, "securityContext");
+        json_t *u = json_object_get(sc, "runAsUser"), *g = json_object_get(sc, "runAsGroup");
+        if (!json_is_integer(u))
+                u = json_object_get(podsc, "runAsUser");
+        if (!json_is_integer(g))
+                g = json_object_get(podsc, "runAsGroup");
+        if (json_is_integer(u)) {
+                c->has_run_as_user = true;
+                c->run_as_user = json_integer_value(u);
+        }
+        if (json_is_integer(g)) {
+                c->has_run_as_group = true;
+                c->run_as_group = json_integer_value(g);
+        }
+        c->privileged = jbool(sc, "privileged");
+        c->read_only_root_fs = jbool(sc, "readOnlyRootFilesystem");
+        return 0;
+}
+
+static void container_free(struct pc_container *c)
+{
+        free(c->name);
+        free(c->image);
+        pc_strv_free(c->command);
+        pc_strv_free(c->args);
+        free(c->working_dir);
+        for (size_t i = 0; i < c->n_env; i++) {
+                free(c->env[i].name);
+                free(c->env[i].value);
+                free(c->env[i].ref_name);
+                free(c->env[i].ref_key);
+        }
+        free(c->env);
+        for (size_t i = 0; i < c->n_env_from; i++) {
+                free(c->env_from[i].name);
+                free(c->env_from[i].prefix);
+        }
+        free(c->env_from);
+        for (size_t i = 0; i < c->n_ports; i++) {
+                free(c->ports[i].name);
+                free(c->ports[i].protocol);
+                free(c->ports[i].host_ip);
+        }
+        free(c->ports);
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                free(c->mounts[i].name);
+                free(c->mounts[i].mount_path);
+                free(c->mounts[i].sub_path);
+        }
+        free(c->mounts);
+        free(c->image_pull_policy);
+        free(c->restart_policy);
+        free(c->termination_message_path);
+        free(c->termination_message_policy);
+}
+
+static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *err)
+{
+        json_t *s;
+        v->name = jdup(j, "name");
+        v->size_limit = -1;
+        v->default_mode = -1;
+        if (!v->name)
+                return pc_fail(err, 0, "volumes[%zu]: name is required", idx);
+        if ((s = json_object_get(j, "emptyDir"))) {
+                v->kind = PC_VOL_EMPTYDIR;
+                v->medium = pc_xstrdup(jstr(s, "medium") ? jstr(s, "medium") : "");
+                int64_t q;
+                if (pc_quantity_json(json_object_get(s, "sizeLimit"), false, &q) == 0)
+                        v->size_limit = q;
+        } else if ((s = json_object_get(j, "hostPath"))) {
+                v->kind = PC_VOL_HOSTPATH;
+                v->path = jdup(s, "path");
+                v->hostpath_type = pc_xstrdup(jstr(s, "type") ? jstr(s, "type") : "");
+                if (!v->path)
+                        return pc_fail(err, 0, "volume %s: hostPath.path is required", v->name);
+        } else if ((s = json_object_get(j, "configMap")) || (s = json_object_get(j, "secret"))) {
+                bool secret = json_object_get(j, "secret") == s;
+                v->kind = secret ? PC_VOL_SECRET : PC_VOL_CONFIGMAP;
+                v->ref_name = jdup(s, secret ? "secretName" : "name");
+                v->optional = jbool(s, "optional");
+                v->default_mode = (int32_t)jint(s, "defaultMode", -1);
+                json_t *items = json_object_get(s, "items"), *it;
+                size_t i;
+                if (json_is_array(items) && json_array_size(items)) {
+                        v->items = pc_xcalloc(json_array_size(items), sizeof(*v->items));
+                        json_array_foreach(items, i, it)
+                        {
+                                v->items[v->n_items].name = jdup(it, "key");
+                                v->items[v->n_items].value = jdup(it, "path");
+                                v->n_items++;
+                        }
+                }
+        } else {
+                return pc_fail(err, 0, "volume %s: no supported volume type", v->name);
+        }
+        return 0;
+}
+
+static void volume_free(struct pc_volume *v)
+{
+        free(v->name);
+        free(v->path);
+        free(v->hostpath_type);
+        free(v->medium);
+        free(v->ref_name);
+        kv_free(v->items, v->n_items);
+}
+
+void pc_pod_free(struct pc_pod *pod)
+{
+        if (!pod)
+                return;
+        free(pod->name);
+        free(pod->namespace_);
+        free(pod->uid);
+        kv_free(pod->labels, pod->n_labels);
+        kv_free(pod->annotations, pod->n_annotations);
+        for (size_t i = 0; i < pod->n_init_containers; i++)
+                container_free(&pod->init_containers[i]);
+        free(pod->init_containers);
+        for (size_t i = 0; i < pod->n_containers; i++)
+                container_free(&pod->containers[i]);
+        free(pod->containers);
+        for (size_t i = 0; i < pod->n_volumes; i++)
+                volume_free(&pod->volumes[i]);
+        free(pod->volumes);
+        free(pod->restart_policy);
+        free(pod->hostname);
+        free(pod->subdomain);
+        kv_free(pod->host_aliases, pod->n_host_aliases);
+        free(pod->dns_policy);
+        pc_strv_free(pod->dns_nameservers);
+        pc_strv_free(pod->dns_searches);
+        kv_free(pod->dns_options, pod->n_dns_options);
+        json_decref(pod->json);
+        memset(pod, 0, sizeof(*pod));
+}
+
+static int decode_containers(json_t *arr, json_t *podsc, bool init, struct pc_container **out,
+                             size_t *n, pc_error *err)
+{
+        size_t i;
+        json_t *x;
+        *out = NULL;
+        *n = 0;
+        if (!arr)
+                return 0;
+        if (!json_is_array(arr))
+                return pc_fail(err, 0, "spec.%s: not an array",
+                               init ? "initContainers" : "containers");
+        if (json_array_size(arr) == 0)
+                return 0;
+        *out = pc_xcalloc(json_array_size(arr), sizeof(**out));
+        json_array_foreach(arr, i, x)
+        {
+                (*n)++;
+                if (decode_container(x, podsc, init, i, &(*out)[i], err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
+{
+        json_t *md = json_object_get(json, "metadata"), *spec = json_object_get(json, "spec");
+        json_t *x;
+        size_t i;
+
+        memset(pod, 0, sizeof(*pod));
+        if (!json_is_object(json) || !json_is_object(md) || !json_is_object(spec) ||
+            !jstr(md, "name"))
+                return pc_fail(err, 0, "invalid pod object: metadata.name and spec are required");
+        pod->json = json_incref(json);
+        pod->name = jdup(md, "name");
+        pod->namespace_ = pc_xstrdup(jstr(md, "namespace") ? jstr(md, "namespace") : "default");
+        pod->uid = jdup(md, "uid");
+        kv_from_map(json_object_get(md, "labels"), &pod->labels, &pod->n_labels);
+        kv_from_map(json_object_get(md, "annotations"), &pod->annotations, &pod->n_annotations);
+
+        json_t *podsc = json_object_get(spec, "securityContext");
+        if (decode_containers(json_object_get(spec, "initContainers"), podsc, true,
+                              &pod->init_containers, &pod->n_init_containers, err) < 0 ||
+            decode_containers(json_object_get(spec, "containers"), podsc, false, &pod->containers,
+                              &pod->n_containers, err) < 0)
+                goto fail;
+        if (pod->n_containers == 0) {
+                pc_fail(err, 0, "spec.containers: at least one container is required");
+                goto fail;
+        }
+        json_t *vols = json_object_get(spec, "volumes");
+        if (json_is_array(vols) && json_array_size(vols)) {
+                pod->volumes = pc_xcalloc(json_array_size(vols), sizeof(*pod->volumes));
+                json_array_foreach(vols, i, x)
+                {
+                        pod->n_volumes++;
+                        if (decode_volume(x, i, &pod->volumes[i], err) < 0)
+                                goto fail;
+                }
+        }
+        pod->restart_policy =
+            pc_xstrdup(jstr(spec, "restartPolicy") ? jstr(spec, "restartPolicy") : "Always");
+        pod->termination_grace_period_seconds = jint(spec, "terminationGracePeriodSeconds", 30);
+        pod->active_deadline_seconds = jint(spec, "activeDeadlineSeconds", -1);
+        pod->share_process_namespace = jbool(spec, "shareProcessNamespace");
+        pod->host_network = jbool(spec, "hostNetwork");
+        pod->host_pid = jbool(spec, "hostPID");
+        pod->host_ipc = jbool(spec, "hostIPC");
+        pod->hostname = jdup(spec, "hostname");
+        pod->subdomain = jdup(spec, "subdomain");
+        json_t *ha = json_object_get(spec, "hostAliases");
+        if (json_is_array(ha) && json_array_size(ha)) {
+                pod->host_aliases = pc_xcalloc(json_array_size(ha), sizeof(*pod->host_aliases));
+                json_array_foreach(ha, i, x)
+                {
+                        struct pc_kv *kv = &pod->host_aliases[pod->n_host_aliases++];
+                        kv->name = pc_xstrdup(jstr(x, "ip") ? jstr(x, "ip") : "");
+                        kv->value = pc_xstrdup("");
+                        size_t j;
+                        json_t *h;
+                        json_array_foreach(json_object_get(x, "hostnames"), j, h)
+                        {
+                                char *nv =
+                                    pc_xasprintf("%s%s%s", kv->value, *kv->value ? " " : "",
+                                                 json_string_value(h) ? json_string_value(h) : "");
+                                free(kv->value);
+                                kv->value = nv;
+                        }
+                }
+        }
+        pod->dns_policy =
+            pc_xstrdup(jstr(spec, "dnsPolicy") ? jstr(spec, "dnsPolicy") : "ClusterFirst");
+        json_t *dc = json_object_get(spec, "dnsConfig");
+        pod->dns_nameservers = jstrv(json_object_get(dc, "nameservers"));
+        pod->dns_searches = jstrv(json_object_get(dc, "searches"));
+        json_t *opts = json_object_get(dc, "options");
+        if (json_is_array(opts) && json_array_size(opts)) {
+                pod->dns_options = pc_xcalloc(json_array_size(opts), sizeof(*pod->dns_options));
+                json_array_foreach(opts, i, x)
+                {
+                        struct pc_kv *kv = &pod->dns_options[pod->n_dns_options++];
+                        kv->name = pc_xstrdup(jstr(x, "name") ? jstr(x, "name") : "");
+                        kv->value = jdup(x, "value");
+                }
+        }
+        return 0;
+fail:
+        pc_error_prefix(err, "pod %s", pod->name);
+        pc_pod_free(pod);
+        return -1;
+}
+
+struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name)
+{
+        for (size_t i = 0; i < pod->n_init_containers; i++)
+                if (!strcmp(pod->init_containers[i].name, name))
+                        return &pod->init_containers[i];
+        for (size_t i = 0; i < pod->n_containers; i++)
+                if (!strcmp(pod->containers[i].name, name))
+                        return &pod->containers[i];
+        return NULL;
+}
+
+/* ---- configmaps and secrets --------------------------------------------- */
+
+void pc_configmap_free(struct pc_configmap *cm)
+{
+        if (!cm)
+                return;
+        free(cm->name);
+        free(cm->namespace_);
+        kv_free(cm->data, cm->n_data);
+        free(cm->len);
+        json_decref(cm->json);
+        memset(cm, 0, sizeof(*cm));
+}
+
+static void cm_add(struct pc_configmap *cm, const char *k, char *value, size_t len)
+{
+        size_t n = cm->n_data;
+        cm->data = pc_xrealloc(cm->data, (n + 1) * sizeof(*cm->data));
+        cm->len = pc_xrealloc(cm->len, (n + 1) * sizeof(*cm->len));
+        cm->data[n].name = pc_xstrdup(k);
+        cm->data[n].value = value;
+        cm->len[n] = len;
+        cm->n_data++;
+}
+
+int pc_configmap_from_json(json_t *json, struct pc_configmap *cm, pc_error *err)
+{
+        json_t *md = json_object_get(json, "metadata"), *v;
+        const char *kind = jstr(json, "kind"), *k;
+
+        memset(cm, 0, sizeof(*cm));
+        if (!kind || (strcmp(kind, "ConfigMap") && strcmp(kind, "Secret")) || !jstr(md, "name"))
+                return pc_fail(err, 0, "invalid ConfigMap/Secret object");
+        cm->secret = !strcmp(kind, "Secret");
+        cm->name = jdup(md, "name");
+        cm->namespace_ = pc_xstrdup(jstr(md, "namespace") ? jstr(md, "namespace") : "default");
+        cm->json = json_incref(json);
+        json_object_foreach(json_object_get(json, "data"), k, v)
+        {
+                if (!json_is_string(v))
+                        goto bad;
+                if (cm->secret) {
+                        unsigned char *d;
+                        size_t len;
+                        if (pc_b64_decode(json_string_value(v), &d, &len) < 0)
+                                goto bad;
+                        cm_add(cm, k, (char *)d, len);
+                } else {
+                        cm_add(cm, k, pc_xstrdup(json_string_value(v)), json_string_length(v));
+                }
+        }
+        json_object_foreach(json_object_get(json, "binaryData"), k, v)
+        {
+                unsigned char *d;
+                size_t len;
+                if (!json_is_string(v) || pc_b64_decode(json_string_value(v), &d, &len) < 0)
+                        goto bad;
+                cm_add(cm, k, (char *)d, len);
+        }
+        return 0;
+bad:
+        pc_fail(err, 0, "%s %s: invalid data", kind, cm->name);
+        pc_configmap_free(cm);
+        return -1;
+}

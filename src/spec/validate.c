@@ -1,0 +1,1555 @@
+/* Kind dispatch, API-server style validation, defaults, and the
+ * unsupported/unknown field checks. */
+#include "spec/spec_int.h"
+#include "util/util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- context and diagnostics -------------------------------------------- */
+
+struct vctx {
+        const char *file;
+        json_t *pos;
+        struct pc_diags *diags;
+        bool strict;
+};
+
+/* Strip the last component of a field path in place; false at the root. */
+static bool path_parent(char *p)
+{
+        size_t n = strlen(p);
+        if (n == 0)
+                return false;
+        if (p[n - 1] == ']') {
+                char *b = strrchr(p, '[');
+                if (b) {
+                        *b = 0;
+                        return true;
+                }
+        }
+        char *d = strrchr(p, '.');
+        if (d)
+                *d = 0;
+        else
+                *p = 0;
+        return true;
+}
+
+static void find_pos(struct vctx *c, const char *path, int *line, int *col)
+{
+        _cleanup_free_ char *p = pc_xstrdup(path);
+        json_t *e = json_object_get(c->pos, p);
+        *line = *col = 0;
+        if (e) {
+                int kl = (int)json_integer_value(json_array_get(e, 0));
+                if (kl > 0) {
+                        *line = kl;
+                        *col = (int)json_integer_value(json_array_get(e, 1));
+                        return;
+                }
+        }
+        /* not in the source (a missing field): the enclosing mapping */
+        do {
+                if ((e = json_object_get(c->pos, p))) {
+                        *line = (int)json_integer_value(json_array_get(e, 2));
+                        *col = (int)json_integer_value(json_array_get(e, 3));
+                        return;
+                }
+        } while (path_parent(p));
+}
+
+static void diag(struct vctx *c, enum pc_diag_level lvl, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void diag(struct vctx *c, enum pc_diag_level lvl, const char *path, const char *fmt, ...)
+{
+        va_list ap;
+        _cleanup_free_ char *msg = NULL;
+        int line, col;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        find_pos(c, path, &line, &col);
+        pc_diag_add(c->diags, lvl, c->file, line, col, path, "%s", msg);
+}
+
+#define ERR(c, path, ...) diag(c, PC_DIAG_ERROR, path, __VA_ARGS__)
+
+/* A JSON value for messages: strings quoted, containers by type. */
+static char *show(json_t *v)
+{
+        switch (json_typeof(v)) {
+        case JSON_STRING:
+                return pc_xasprintf("\"%s\"", json_string_value(v));
+        case JSON_OBJECT:
+                return pc_xstrdup("{object}");
+        case JSON_ARRAY:
+                return pc_xstrdup("[array]");
+        default: {
+                char *s = json_dumps(v, JSON_ENCODE_ANY);
+                return s ? s : pc_xstrdup("?");
+        }
+        }
+}
+
+static void unsupported(struct vctx *c, const char *path, const char *val, const char *const *ok)
+{
+        char buf[512] = "";
+        size_t n = 0;
+        for (size_t i = 0; ok[i]; i++)
+                n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s\"%s\"", i ? ", " : "", ok[i]);
+        ERR(c, path, "Unsupported value: \"%s\": supported values: %s", val, buf);
+}
+
+static bool one_of(const char *v, const char *const *ok)
+{
+        for (size_t i = 0; ok[i]; i++)
+                if (!strcmp(v, ok[i]))
+                        return true;
+        return false;
+}
+
+/* ---- schema ------------------------------------------------------------- */
+
+enum ftype { F_STR, F_INT, F_BOOL, F_OBJ, F_LIST, F_STRLIST, F_STRMAP, F_QTYMAP, F_QTY, F_ANY };
+
+struct schema;
+struct fdef {
+        const char *name;
+        enum ftype t;
+        const struct schema *sub;
+};
+struct schema {
+        const char *name; /* used by the unsupported table */
+        const struct fdef *f;
+};
+
+#define S(var, nm, ...)                                                                            \
+        static const struct fdef var##_f[] = {__VA_ARGS__, {NULL, 0, NULL}};                       \
+        static const struct schema var = {nm, var##_f}
+
+S(s_meta, "metadata", {"name", F_STR, NULL}, {"namespace", F_STR, NULL}, {"labels", F_STRMAP, NULL},
+  {"annotations", F_STRMAP, NULL}, {"uid", F_STR, NULL}, {"creationTimestamp", F_STR, NULL});
+S(s_keysel, "keySelector", {"name", F_STR, NULL}, {"key", F_STR, NULL}, {"optional", F_BOOL, NULL});
+S(s_fieldref, "fieldRef", {"apiVersion", F_STR, NULL}, {"fieldPath", F_STR, NULL});
+S(s_envsrc, "envVarSource", {"fieldRef", F_OBJ, &s_fieldref}, {"configMapKeyRef", F_OBJ, &s_keysel},
+  {"secretKeyRef", F_OBJ, &s_keysel});
+S(s_env, "env", {"name", F_STR, NULL}, {"value", F_STR, NULL}, {"valueFrom", F_OBJ, &s_envsrc});
+S(s_envref, "envFromRef", {"name", F_STR, NULL}, {"optional", F_BOOL, NULL});
+S(s_envfrom, "envFrom", {"prefix", F_STR, NULL}, {"configMapRef", F_OBJ, &s_envref},
+  {"secretRef", F_OBJ, &s_envref});
+S(s_port, "port", {"name", F_STR, NULL}, {"hostPort", F_INT, NULL}, {"containerPort", F_INT, NULL},
+  {"protocol", F_STR, NULL}, {"hostIP", F_STR, NULL});
+S(s_res, "resources", {"limits", F_QTYMAP, NULL}, {"requests", F_QTYMAP, NULL});
+S(s_mount, "volumeMount", {"name", F_STR, NULL}, {"readOnly", F_BOOL, NULL},
+  {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL});
+S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, NULL},
+  {"runAsGroup", F_INT, NULL}, {"readOnlyRootFilesystem", F_BOOL, NULL});
+S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
+  {"command", F_STRLIST, NULL}, {"args", F_STRLIST, NULL}, {"workingDir", F_STR, NULL},
+  {"ports", F_LIST, &s_port}, {"envFrom", F_LIST, &s_envfrom}, {"env", F_LIST, &s_env},
+  {"resources", F_OBJ, &s_res}, {"restartPolicy", F_STR, NULL}, {"volumeMounts", F_LIST, &s_mount},
+  {"terminationMessagePath", F_STR, NULL}, {"terminationMessagePolicy", F_STR, NULL},
+  {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc}, {"stdin", F_BOOL, NULL},
+  {"tty", F_BOOL, NULL});
+S(s_hostpath, "hostPath", {"path", F_STR, NULL}, {"type", F_STR, NULL});
+S(s_emptydir, "emptyDir", {"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL});
+S(s_keytopath, "keyToPath", {"key", F_STR, NULL}, {"path", F_STR, NULL}, {"mode", F_INT, NULL});
+S(s_cmvol, "configMapVolume", {"name", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
+  {"defaultMode", F_INT, NULL}, {"optional", F_BOOL, NULL});
+S(s_secvol, "secretVolume", {"secretName", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
+  {"defaultMode", F_INT, NULL}, {"optional", F_BOOL, NULL});
+S(s_volume, "volume", {"name", F_STR, NULL}, {"hostPath", F_OBJ, &s_hostpath},
+  {"emptyDir", F_OBJ, &s_emptydir}, {"configMap", F_OBJ, &s_cmvol}, {"secret", F_OBJ, &s_secvol});
+S(s_podsc, "podSecurityContext", {"runAsUser", F_INT, NULL}, {"runAsGroup", F_INT, NULL});
+S(s_hostalias, "hostAlias", {"ip", F_STR, NULL}, {"hostnames", F_STRLIST, NULL});
+S(s_dnsopt, "dnsOption", {"name", F_STR, NULL}, {"value", F_STR, NULL});
+S(s_dnsconfig, "dnsConfig", {"nameservers", F_STRLIST, NULL}, {"searches", F_STRLIST, NULL},
+  {"options", F_LIST, &s_dnsopt});
+S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIST, &s_container},
+  {"containers", F_LIST, &s_container}, {"restartPolicy", F_STR, NULL},
+  {"terminationGracePeriodSeconds", F_INT, NULL}, {"activeDeadlineSeconds", F_INT, NULL},
+  {"dnsPolicy", F_STR, NULL}, {"hostNetwork", F_BOOL, NULL}, {"hostPID", F_BOOL, NULL},
+  {"hostIPC", F_BOOL, NULL}, {"shareProcessNamespace", F_BOOL, NULL},
+  {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
+  {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
+  {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL});
+S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
+  {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
+S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
+  {"metadata", F_OBJ, &s_meta}, {"data", F_STRMAP, NULL}, {"binaryData", F_STRMAP, NULL},
+  {"immutable", F_BOOL, NULL});
+S(s_secret, "secret", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
+  {"metadata", F_OBJ, &s_meta}, {"data", F_STRMAP, NULL}, {"stringData", F_STRMAP, NULL},
+  {"type", F_STR, NULL}, {"immutable", F_BOOL, NULL});
+
+/* Fields of the Kubernetes v1 schema that podctl does not implement (yet):
+ * a warning ("ignored"), an error with --validate=strict. Anything neither
+ * here nor in the schemas above is an unknown field. */
+static const struct {
+        const char *schema, *field;
+} unsupported_fields[] = {
+    {"metadata", "generateName"},
+    {"metadata", "ownerReferences"},
+    {"metadata", "finalizers"},
+    {"metadata", "managedFields"},
+    {"metadata", "resourceVersion"},
+    {"metadata", "generation"},
+    {"metadata", "selfLink"},
+    {"metadata", "deletionTimestamp"},
+    {"metadata", "deletionGracePeriodSeconds"},
+    {"podSpec", "ephemeralContainers"},
+    {"podSpec", "nodeSelector"},
+    {"podSpec", "nodeName"},
+    {"podSpec", "serviceAccountName"},
+    {"podSpec", "serviceAccount"},
+    {"podSpec", "automountServiceAccountToken"},
+    {"podSpec", "imagePullSecrets"},
+    {"podSpec", "affinity"},
+    {"podSpec", "tolerations"},
+    {"podSpec", "priorityClassName"},
+    {"podSpec", "priority"},
+    {"podSpec", "readinessGates"},
+    {"podSpec", "runtimeClassName"},
+    {"podSpec", "preemptionPolicy"},
+    {"podSpec", "overhead"},
+    {"podSpec", "topologySpreadConstraints"},
+    {"podSpec", "setHostnameAsFQDN"},
+    {"podSpec", "os"},
+    {"podSpec", "hostUsers"},
+    {"podSpec", "schedulingGates"},
+    {"podSpec", "resourceClaims"},
+    {"podSpec", "resources"},
+    {"podSecurityContext", "seLinuxOptions"},
+    {"podSecurityContext", "windowsOptions"},
+    {"podSecurityContext", "runAsNonRoot"},
+    {"podSecurityContext", "supplementalGroups"},
+    {"podSecurityContext", "supplementalGroupsPolicy"},
+    {"podSecurityContext", "fsGroup"},
+    {"podSecurityContext", "fsGroupChangePolicy"},
+    {"podSecurityContext", "sysctls"},
+    {"podSecurityContext", "seccompProfile"},
+    {"podSecurityContext", "appArmorProfile"},
+    {"podSecurityContext", "seLinuxChangePolicy"},
+    {"container", "resizePolicy"},
+    {"container", "volumeDevices"},
+    {"container", "livenessProbe"},
+    {"container", "readinessProbe"},
+    {"container", "startupProbe"},
+    {"container", "lifecycle"},
+    {"container", "stdinOnce"},
+    {"securityContext", "capabilities"},
+    {"securityContext", "seLinuxOptions"},
+    {"securityContext", "windowsOptions"},
+    {"securityContext", "runAsNonRoot"},
+    {"securityContext", "allowPrivilegeEscalation"},
+    {"securityContext", "procMount"},
+    {"securityContext", "seccompProfile"},
+    {"securityContext", "appArmorProfile"},
+    {"envVarSource", "resourceFieldRef"},
+    {"resources", "claims"},
+    {"volumeMount", "recursiveReadOnly"},
+    {"volumeMount", "mountPropagation"},
+    {"volumeMount", "subPathExpr"},
+    {"volume", "gcePersistentDisk"},
+    {"volume", "awsElasticBlockStore"},
+    {"volume", "gitRepo"},
+    {"volume", "nfs"},
+    {"volume", "iscsi"},
+    {"volume", "glusterfs"},
+    {"volume", "persistentVolumeClaim"},
+    {"volume", "rbd"},
+    {"volume", "flexVolume"},
+    {"volume", "cinder"},
+    {"volume", "cephfs"},
+    {"volume", "flocker"},
+    {"volume", "downwardAPI"},
+    {"volume", "fc"},
+    {"volume", "azureFile"},
+    {"volume", "vsphereVolume"},
+    {"volume", "quobyte"},
+    {"volume", "azureDisk"},
+    {"volume", "photonPersistentDisk"},
+    {"volume", "projected"},
+    {"volume", "portworxVolume"},
+    {"volume", "scaleIO"},
+    {"volume", "storageos"},
+    {"volume", "csi"},
+    {"volume", "ephemeral"},
+    {"volume", "image"},
+};
+
+static bool is_unsupported(const char *schema, const char *field)
+{
+        for (size_t i = 0; i < PC_ARRAY_SIZE(unsupported_fields); i++)
+                if (!strcmp(unsupported_fields[i].schema, schema) &&
+                    !strcmp(unsupported_fields[i].field, field))
+                        return true;
+        return false;
+}
+
+static const char *type_name(enum ftype t)
+{
+        switch (t) {
+        case F_STR:
+                return "string";
+        case F_INT:
+                return "integer";
+        case F_BOOL:
+                return "boolean";
+        case F_OBJ:
+        case F_STRMAP:
+        case F_QTYMAP:
+                return "object";
+        case F_LIST:
+        case F_STRLIST:
+                return "array";
+        case F_QTY:
+                return "quantity (string or number)";
+        default:
+                return "any";
+        }
+}
+
+static bool type_ok(enum ftype t, json_t *v)
+{
+        switch (t) {
+        case F_STR:
+                return json_is_string(v);
+        case F_INT:
+                return json_is_integer(v);
+        case F_BOOL:
+                return json_is_boolean(v);
+        case F_OBJ:
+        case F_STRMAP:
+        case F_QTYMAP:
+                return json_is_object(v);
+        case F_LIST:
+        case F_STRLIST:
+                return json_is_array(v);
+        case F_QTY:
+                return json_is_string(v) || json_is_number(v);
+        default:
+                return true;
+        }
+}
+
+static void type_error(struct vctx *c, const char *path, json_t *v, const char *want)
+{
+        _cleanup_free_ char *s = show(v);
+        ERR(c, path, "Invalid value: %s: expected %s", s, want);
+}
+
+static void walk(struct vctx *c, const struct schema *s, json_t *obj, const char *path);
+
+static void walk_value(struct vctx *c, const struct fdef *f, json_t *v, const char *path)
+{
+        size_t i;
+        json_t *x;
+        const char *k;
+
+        if (!type_ok(f->t, v)) {
+                type_error(c, path, v, type_name(f->t));
+                return;
+        }
+        switch (f->t) {
+        case F_OBJ:
+                walk(c, f->sub, v, path);
+                break;
+        case F_LIST:
+                json_array_foreach(v, i, x)
+                {
+                        _cleanup_free_ char *p = pc_path_index(path, i);
+                        if (!json_is_object(x))
+                                type_error(c, p, x, "object");
+                        else
+                                walk(c, f->sub, x, p);
+                }
+                break;
+        case F_STRLIST:
+                json_array_foreach(v, i, x)
+                {
+                        if (!json_is_string(x)) {
+                                _cleanup_free_ char *p = pc_path_index(path, i);
+                                type_error(c, p, x, "string");
+                        }
+                }
+                break;
+        case F_STRMAP:
+        case F_QTYMAP:
+                json_object_foreach(v, k, x)
+                {
+                        bool ok = f->t == F_STRMAP ? json_is_string(x)
+                                                   : json_is_string(x) || json_is_number(x);
+                        if (!ok) {
+                                _cleanup_free_ char *p = pc_path_key(path, k);
+                                type_error(c, p, x, f->t == F_STRMAP ? "string" : "quantity");
+                        }
+                }
+                break;
+        default:
+                break;
+        }
+}
+
+/* Type-check obj against s; report unsupported and unknown fields; drop
+ * nulls (absent, as in Kubernetes) and unknown fields (pruned). */
+static void walk(struct vctx *c, const struct schema *s, json_t *obj, const char *path)
+{
+        const char *k;
+        json_t *v;
+        void *tmp;
+
+        json_object_foreach_safe(obj, tmp, k, v)
+        {
+                _cleanup_free_ char *p = pc_path_key(path, k);
+                const struct fdef *f = NULL;
+                if (json_is_null(v)) {
+                        json_object_del(obj, k);
+                        continue;
+                }
+                for (size_t i = 0; s->f[i].name; i++)
+                        if (!strcmp(s->f[i].name, k))
+                                f = &s->f[i];
+                if (f) {
+                        walk_value(c, f, v, p);
+                } else if (is_unsupported(s->name, k)) {
+                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
+                             "not supported by podctl yet; ignored");
+                } else {
+                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
+                             "unknown field \"%s\"", k);
+                        json_object_del(obj, k);
+                }
+        }
+}
+
+/* ---- name rules --------------------------------------------------------- */
+
+#define LABEL_MSG                                                                                  \
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "   \
+        "and must start and end with an alphanumeric character (e.g. 'my-name',  or "              \
+        "'123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+#define SUBDOMAIN_MSG                                                                              \
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "  \
+        "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "      \
+        "regex used for validation is "                                                            \
+        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+#define QNAME_MSG                                                                                  \
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "  \
+        "end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "  \
+        "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+#define LABELVAL_MSG                                                                               \
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "   \
+        "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "      \
+        "'my_value',  or '12345', regex used for validation is "                                   \
+        "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+#define ENVNAME_MSG                                                                                \
+        "a valid environment variable name must consist of alphabetic characters, digits, '_', "   \
+        "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  "   \
+        "or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
+#define CONFIGKEY_MSG                                                                              \
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "       \
+        "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "                \
+        "'[-._a-zA-Z0-9]+')"
+
+static void check_label(struct vctx *c, const char *path, const char *v)
+{
+        if (strlen(v) > 63)
+                ERR(c, path, "Invalid value: \"%s\": must be no more than 63 characters", v);
+        else if (!pc_is_dns1123_label(v))
+                ERR(c, path, "Invalid value: \"%s\": " LABEL_MSG, v);
+}
+
+static void check_subdomain(struct vctx *c, const char *path, const char *v)
+{
+        if (strlen(v) > 253)
+                ERR(c, path, "Invalid value: \"%s\": must be no more than 253 characters", v);
+        else if (!pc_is_dns1123_subdomain(v))
+                ERR(c, path, "Invalid value: \"%s\": " SUBDOMAIN_MSG, v);
+}
+
+static bool qname_part(const char *s, size_t n)
+{
+        if (n == 0 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+                        return false;
+        return true;
+}
+
+static void check_qualified_name(struct vctx *c, const char *path, const char *k)
+{
+        const char *slash = strchr(k, '/');
+        const char *name = slash ? slash + 1 : k;
+        if (slash) {
+                _cleanup_free_ char *prefix = strndup(k, (size_t)(slash - k));
+                if (!pc_is_dns1123_subdomain(prefix))
+                        ERR(c, path, "Invalid value: \"%s\": prefix part " SUBDOMAIN_MSG, k);
+        }
+        if (strlen(name) > 63)
+                ERR(c, path, "Invalid value: \"%s\": name part must be no more than 63 characters",
+                    k);
+        else if (!qname_part(name, strlen(name)))
+                ERR(c, path, "Invalid value: \"%s\": " QNAME_MSG, k);
+}
+
+static bool env_name_ok(const char *s)
+{
+        if (!*s || isdigit((unsigned char)*s))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && !strchr("-._", *s))
+                        return false;
+        return true;
+}
+
+static bool config_key_ok(const char *s)
+{
+        if (!*s || strlen(s) > 253 || !strcmp(s, ".") || !strcmp(s, ".."))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && !strchr("-._", *s))
+                        return false;
+        return true;
+}
+
+static void check_config_key(struct vctx *c, const char *path, const char *k)
+{
+        if (!config_key_ok(k))
+                ERR(c, path, "Invalid value: \"%s\": " CONFIGKEY_MSG, k);
+}
+
+/* IANA_SVC_NAME: port names. */
+static void check_port_name(struct vctx *c, const char *path, const char *v)
+{
+        bool letter = false;
+        if (strlen(v) > 15) {
+                ERR(c, path, "Invalid value: \"%s\": must be no more than 15 characters", v);
+                return;
+        }
+        for (const char *p = v; *p; p++) {
+                if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-')) {
+                        ERR(c, path,
+                            "Invalid value: \"%s\": must contain only alpha-numeric characters "
+                            "(a-z, 0-9), and hyphens (-)",
+                            v);
+                        return;
+                }
+                letter |= islower((unsigned char)*p) != 0;
+        }
+        if (strstr(v, "--"))
+                ERR(c, path, "Invalid value: \"%s\": must not contain consecutive hyphens", v);
+        else if (!letter)
+                ERR(c, path, "Invalid value: \"%s\": must contain at least one letter (a-z)", v);
+        else if (v[0] == '-' || v[strlen(v) - 1] == '-')
+                ERR(c, path, "Invalid value: \"%s\": must not begin or end with a hyphen", v);
+}
+
+static bool has_dotdot(const char *p)
+{
+        _cleanup_free_ char *s = pc_xstrdup(p);
+        char *save = NULL;
+        for (char *t = strtok_r(s, "/", &save); t; t = strtok_r(NULL, "/", &save))
+                if (!strcmp(t, ".."))
+                        return true;
+        return false;
+}
+
+static void check_relative_path(struct vctx *c, const char *path, const char *v)
+{
+        if (v[0] == '/')
+                ERR(c, path, "Invalid value: \"%s\": must be a relative path", v);
+        else if (has_dotdot(v))
+                ERR(c, path, "Invalid value: \"%s\": must not contain '..'", v);
+}
+
+static bool ip_ok(const char *s)
+{
+        unsigned char buf[16];
+        return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* ---- accessors (NULL when absent or of the wrong type, already reported) */
+
+static const char *gstr(json_t *o, const char *k)
+{
+        return json_string_value(json_object_get(o, k));
+}
+
+static json_t *gobj(json_t *o, const char *k)
+{
+        json_t *v = json_object_get(o, k);
+        return json_is_object(v) ? v : NULL;
+}
+
+static json_t *garr(json_t *o, const char *k)
+{
+        json_t *v = json_object_get(o, k);
+        return json_is_array(v) ? v : NULL;
+}
+
+/* Required string field: reports "Required value" when absent or empty. */
+static const char *require_str(struct vctx *c, json_t *o, const char *k, const char *parent)
+{
+        json_t *v = json_object_get(o, k);
+        if (!v || (json_is_string(v) && !*json_string_value(v))) {
+                _cleanup_free_ char *p = pc_path_key(parent, k);
+                ERR(c, p, "Required value");
+                return NULL;
+        }
+        return json_string_value(v);
+}
+
+/* ---- metadata ----------------------------------------------------------- */
+
+static void check_metadata(struct vctx *c, json_t *obj, const char *root)
+{
+        _cleanup_free_ char *mp = pc_path_key(root, "metadata");
+        json_t *md = json_object_get(obj, "metadata");
+        const char *k;
+        json_t *v;
+        _cleanup_free_ char *np = pc_path_key(mp, "name");
+
+        if (!json_is_object(md)) {
+                if (!md)
+                        ERR(c, np, "Required value: name or generateName is required");
+                return;
+        }
+        const char *name = gstr(md, "name");
+        if (!json_object_get(md, "name") || (name && !*name))
+                ERR(c, np, "Required value: name or generateName is required");
+        else if (name)
+                check_subdomain(c, np, name);
+        const char *ns = gstr(md, "namespace");
+        if (ns) {
+                _cleanup_free_ char *p = pc_path_key(mp, "namespace");
+                check_label(c, p, ns);
+        }
+        _cleanup_free_ char *lp = pc_path_key(mp, "labels");
+        json_object_foreach(gobj(md, "labels"), k, v)
+        {
+                _cleanup_free_ char *p = pc_path_key(lp, k);
+                check_qualified_name(c, p, k);
+                const char *s = json_string_value(v);
+                if (!s)
+                        continue;
+                if (strlen(s) > 63)
+                        ERR(c, p, "Invalid value: \"%s\": must be no more than 63 characters", s);
+                else if (*s && !qname_part(s, strlen(s)))
+                        ERR(c, p, "Invalid value: \"%s\": " LABELVAL_MSG, s);
+        }
+        _cleanup_free_ char *ap = pc_path_key(mp, "annotations");
+        size_t total = 0;
+        json_object_foreach(gobj(md, "annotations"), k, v)
+        {
+                _cleanup_free_ char *p = pc_path_key(ap, k);
+                check_qualified_name(c, p, k);
+                total += strlen(k) + json_string_length(v);
+        }
+        if (total > 256 * 1024)
+                ERR(c, ap, "Too long: must have at most 262144 bytes");
+}
+
+/* ---- defaults ----------------------------------------------------------- */
+
+static void set_default(json_t *o, const char *k, json_t *v)
+{
+        if (json_is_object(o) && !json_object_get(o, k))
+                json_object_set_new(o, k, v);
+        else
+                json_decref(v);
+}
+
+static const char *default_pull_policy(const char *image)
+{
+        if (strchr(image, '@'))
+                return "IfNotPresent";
+        const char *slash = strrchr(image, '/');
+        const char *colon = strrchr(slash ? slash : image, ':');
+        if (!colon || !strcmp(colon + 1, "latest"))
+                return "Always";
+        return "IfNotPresent";
+}
+
+static void default_container(json_t *ct, bool host_network)
+{
+        size_t i;
+        json_t *x;
+        if (!json_is_object(ct))
+                return;
+        set_default(ct, "resources", json_object());
+        json_t *res = gobj(ct, "resources");
+        json_t *lim = gobj(res, "limits");
+        if (lim && json_object_size(lim)) {
+                /* requests default to limits */
+                set_default(res, "requests", json_object());
+                const char *k;
+                json_t *v;
+                json_object_foreach(lim, k, v)
+                    set_default(gobj(res, "requests"), k, json_deep_copy(v));
+        }
+        set_default(ct, "terminationMessagePath", json_string("/dev/termination-log"));
+        set_default(ct, "terminationMessagePolicy", json_string("File"));
+        if (gstr(ct, "image"))
+                set_default(ct, "imagePullPolicy",
+                            json_string(default_pull_policy(gstr(ct, "image"))));
+        json_array_foreach(garr(ct, "ports"), i, x)
+        {
+                set_default(x, "protocol", json_string("TCP"));
+                if (host_network && json_is_integer(json_object_get(x, "containerPort")))
+                        set_default(x, "hostPort",
+                                    json_deep_copy(json_object_get(x, "containerPort")));
+        }
+        json_array_foreach(garr(ct, "env"), i, x)
+        {
+                json_t *fr = gobj(gobj(x, "valueFrom"), "fieldRef");
+                set_default(fr, "apiVersion", json_string("v1"));
+        }
+}
+
+static void default_pod(json_t *pod)
+{
+        json_t *md = gobj(pod, "metadata"), *spec = gobj(pod, "spec"), *x;
+        size_t i;
+
+        set_default(md, "namespace", json_string("default"));
+        if (!spec)
+                return;
+        json_array_foreach(garr(spec, "volumes"), i, x)
+        {
+                if (!json_is_object(x))
+                        continue;
+                const char *k;
+                json_t *v;
+                bool any = false;
+                json_object_foreach(x, k, v) any |= strcmp(k, "name") != 0;
+                if (!any)
+                        json_object_set_new(x, "emptyDir", json_object());
+                set_default(gobj(x, "hostPath"), "type", json_string(""));
+                set_default(gobj(x, "configMap"), "defaultMode", json_integer(0644));
+                set_default(gobj(x, "secret"), "defaultMode", json_integer(0644));
+        }
+        bool hostnet = json_is_true(json_object_get(spec, "hostNetwork"));
+        json_array_foreach(garr(spec, "initContainers"), i, x) default_container(x, hostnet);
+        json_array_foreach(garr(spec, "containers"), i, x) default_container(x, hostnet);
+        set_default(spec, "restartPolicy", json_string("Always"));
+        set_default(spec, "terminationGracePeriodSeconds", json_integer(30));
+        set_default(spec, "dnsPolicy", json_string("ClusterFirst"));
+        set_default(spec, "securityContext", json_object());
+        set_default(spec, "schedulerName", json_string("default-scheduler"));
+        set_default(spec, "enableServiceLinks", json_true());
+}
+
+/* ---- pod spec validation ------------------------------------------------ */
+
+static const char *const restart_policies[] = {"Always", "OnFailure", "Never", NULL};
+static const char *const pull_policies[] = {"Always", "IfNotPresent", "Never", NULL};
+static const char *const tm_policies[] = {"File", "FallbackToLogsOnError", NULL};
+static const char *const dns_policies[] = {"ClusterFirstWithHostNet", "ClusterFirst", "Default",
+                                           "None", NULL};
+static const char *const protocols[] = {"TCP", "UDP", "SCTP", NULL};
+static const char *const hostpath_types[] = {
+    "",           "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket",
+    "CharDevice", "BlockDevice",       NULL};
+static const char *const media[] = {"", "Memory", NULL};
+static const char *const field_paths[] = {"metadata.name",
+                                          "metadata.namespace",
+                                          "metadata.uid",
+                                          "metadata.labels",
+                                          "metadata.annotations",
+                                          "spec.nodeName",
+                                          "spec.serviceAccountName",
+                                          "status.hostIP",
+                                          "status.hostIPs",
+                                          "status.podIP",
+                                          "status.podIPs",
+                                          NULL};
+static const char *const vol_types[] = {"emptyDir", "hostPath", "configMap", "secret", NULL};
+
+static void check_env(struct vctx *c, json_t *env, const char *path)
+{
+        size_t i;
+        json_t *e;
+        json_array_foreach(env, i, e)
+        {
+                _cleanup_free_ char *ep = pc_path_index(path, i);
+                _cleanup_free_ char *np = pc_path_key(ep, "name");
+                _cleanup_free_ char *vp = pc_path_key(ep, "valueFrom");
+                const char *name = require_str(c, e, "name", ep);
+                if (name && !env_name_ok(name))
+                        ERR(c, np, "Invalid value: \"%s\": " ENVNAME_MSG, name);
+                json_t *vf = gobj(e, "valueFrom");
+                if (!vf)
+                        continue;
+                const char *val = gstr(e, "value");
+                if (val && *val) {
+                        ERR(c, vp,
+                            "Invalid value: \"\": may not be specified when `value` is not "
+                            "empty");
+                        continue;
+                }
+                json_t *cm = gobj(vf, "configMapKeyRef"), *sec = gobj(vf, "secretKeyRef");
+                json_t *fr = gobj(vf, "fieldRef");
+                int n = !!cm + !!sec + !!fr;
+                if (n == 0 && !json_object_get(vf, "resourceFieldRef"))
+                        ERR(c, vp,
+                            "Invalid value: \"\": must specify one of: `fieldRef`, "
+                            "`resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
+                else if (n + !!json_object_get(vf, "resourceFieldRef") > 1)
+                        ERR(c, vp,
+                            "Invalid value: \"\": may not have more than one field "
+                            "specified at a time");
+                json_t *ref = cm ? cm : sec;
+                if (ref && n == 1) {
+                        _cleanup_free_ char *rp =
+                            pc_path_key(vp, cm ? "configMapKeyRef" : "secretKeyRef");
+                        _cleanup_free_ char *kp = pc_path_key(rp, "key");
+                        const char *rn = require_str(c, ref, "name", rp);
+                        if (rn) {
+                                _cleanup_free_ char *p = pc_path_key(rp, "name");
+                                check_subdomain(c, p, rn);
+                        }
+                        const char *key = require_str(c, ref, "key", rp);
+                        if (key)
+                                check_config_key(c, kp, key);
+                }
+                if (fr && n == 1) {
+                        _cleanup_free_ char *rp = pc_path_key(vp, "fieldRef");
+                        _cleanup_free_ char *fp = pc_path_key(rp, "fieldPath");
+                        const char *f = require_str(c, fr, "fieldPath", rp);
+                        const char *av = gstr(fr, "apiVersion");
+                        if (av && strcmp(av, "v1")) {
+                                _cleanup_free_ char *p = pc_path_key(rp, "apiVersion");
+                                ERR(c, p, "Unsupported value: \"%s\": supported values: \"v1\"",
+                                    av);
+                        }
+                        if (f && !one_of(f, field_paths) &&
+                            !((pc_str_has_prefix(f, "metadata.labels['") ||
+                               pc_str_has_prefix(f, "metadata.annotations['")) &&
+                              pc_str_has_suffix(f, "']")))
+                                ERR(c, fp,
+                                    "Unsupported value: \"%s\": supported values: "
+                                    "\"metadata.name\", \"metadata.namespace\", \"metadata.uid\", "
+                                    "\"metadata.labels\", \"metadata.annotations\", "
+                                    "\"spec.nodeName\", \"spec.serviceAccountName\", "
+                                    "\"status.hostIP\", \"status.hostIPs\", \"status.podIP\", "
+                                    "\"status.podIPs\"",
+                                    f);
+                }
+        }
+}
+
+static void check_env_from(struct vctx *c, json_t *ef, const char *path)
+{
+        size_t i;
+        json_t *e;
+        json_array_foreach(ef, i, e)
+        {
+                _cleanup_free_ char *ep = pc_path_index(path, i);
+                json_t *cm = gobj(e, "configMapRef"), *sec = gobj(e, "secretRef");
+                if (!cm && !sec) {
+                        ERR(c, ep,
+                            "Invalid value: \"\": must specify one of: `configMapRef` or "
+                            "`secretRef`");
+                        continue;
+                }
+                if (cm && sec) {
+                        ERR(c, ep,
+                            "Invalid value: \"\": may not have more than one field "
+                            "specified at a time");
+                        continue;
+                }
+                _cleanup_free_ char *rp = pc_path_key(ep, cm ? "configMapRef" : "secretRef");
+                const char *n = require_str(c, cm ? cm : sec, "name", rp);
+                if (n) {
+                        _cleanup_free_ char *p = pc_path_key(rp, "name");
+                        check_subdomain(c, p, n);
+                }
+                const char *pre = gstr(e, "prefix");
+                if (pre && *pre && !env_name_ok(pre)) {
+                        _cleanup_free_ char *p = pc_path_key(ep, "prefix");
+                        ERR(c, p, "Invalid value: \"%s\": " ENVNAME_MSG, pre);
+                }
+        }
+}
+
+static void check_ports(struct vctx *c, json_t *ports, const char *path, json_t *host_ports)
+{
+        size_t i;
+        json_t *p;
+        _cleanup_(json_decrefp) json_t *names = json_object();
+        json_array_foreach(ports, i, p)
+        {
+                _cleanup_free_ char *pp = pc_path_index(path, i);
+                _cleanup_free_ char *cpp = pc_path_key(pp, "containerPort");
+                _cleanup_free_ char *hpp = pc_path_key(pp, "hostPort");
+                json_t *cp = json_object_get(p, "containerPort");
+                json_t *hp = json_object_get(p, "hostPort");
+                if (!cp)
+                        ERR(c, cpp, "Required value");
+                else if (json_is_integer(cp) &&
+                         (json_integer_value(cp) < 1 || json_integer_value(cp) > 65535))
+                        ERR(c, cpp,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be between 1 and 65535, inclusive",
+                            json_integer_value(cp));
+                if (json_is_integer(hp) && json_integer_value(hp) != 0 &&
+                    (json_integer_value(hp) < 1 || json_integer_value(hp) > 65535))
+                        ERR(c, hpp,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be between 1 and 65535, inclusive",
+                            json_integer_value(hp));
+                const char *proto = gstr(p, "protocol");
+                if (proto && !one_of(proto, protocols)) {
+                        _cleanup_free_ char *q = pc_path_key(pp, "protocol");
+                        unsupported(c, q, proto, protocols);
+                }
+                const char *hip = gstr(p, "hostIP");
+                if (hip && !ip_ok(hip)) {
+                        _cleanup_free_ char *q = pc_path_key(pp, "hostIP");
+                        ERR(c, q, "Invalid value: \"%s\": must be a valid IP address", hip);
+                }
+                const char *name = gstr(p, "name");
+                if (name) {
+                        _cleanup_free_ char *q = pc_path_key(pp, "name");
+                        check_port_name(c, q, name);
+                        if (json_object_get(names, name))
+                                ERR(c, q, "Duplicate value: \"%s\"", name);
+                        json_object_set_new(names, name, json_true());
+                }
+                if (json_is_integer(hp) && json_integer_value(hp) > 0) {
+                        _cleanup_free_ char *key =
+                            pc_xasprintf("%s/%" JSON_INTEGER_FORMAT "/%s", hip ? hip : "",
+                                         json_integer_value(hp), proto ? proto : "TCP");
+                        if (json_object_get(host_ports, key))
+                                ERR(c, hpp, "Duplicate value: \"%" JSON_INTEGER_FORMAT "/%s\"",
+                                    json_integer_value(hp), proto ? proto : "TCP");
+                        json_object_set_new(host_ports, key, json_true());
+                }
+        }
+}
+
+static void check_resources(struct vctx *c, json_t *res, const char *path)
+{
+        static const char *const which[] = {"limits", "requests"};
+        int64_t vals[2][2] = {{-1, -1}, {-1, -1}}; /* [limits|requests][cpu|memory] */
+        for (int w = 0; w < 2; w++) {
+                _cleanup_free_ char *wp = pc_path_key(path, which[w]);
+                const char *k;
+                json_t *v;
+                json_object_foreach(gobj(res, which[w]), k, v)
+                {
+                        _cleanup_free_ char *p = pc_path_key(wp, k);
+                        bool cpu = !strcmp(k, "cpu");
+                        int64_t q;
+                        if (!cpu && strcmp(k, "memory")) {
+                                if (!strcmp(k, "ephemeral-storage") ||
+                                    pc_str_has_prefix(k, "hugepages-") || strchr(k, '/'))
+                                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
+                                             "not supported by podctl yet; ignored");
+                                else
+                                        ERR(c, p,
+                                            "Invalid value: \"%s\": must be a standard resource "
+                                            "type or fully qualified",
+                                            k);
+                                continue;
+                        }
+                        if (!json_is_string(v) && !json_is_number(v))
+                                continue;
+                        if (pc_quantity_json(v, cpu, &q) < 0) {
+                                _cleanup_free_ char *s = show(v);
+                                ERR(c, p,
+                                    "Invalid value: %s: quantities must match the regular "
+                                    "expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+                                    s);
+                                continue;
+                        }
+                        if (q < 0) {
+                                _cleanup_free_ char *s = show(v);
+                                ERR(c, p, "Invalid value: %s: must be greater than or equal to 0",
+                                    s);
+                                continue;
+                        }
+                        vals[w][cpu ? 0 : 1] = q;
+                }
+        }
+        for (int r = 0; r < 2; r++) {
+                const char *rn = r == 0 ? "cpu" : "memory";
+                if (vals[0][r] >= 0 && vals[1][r] > vals[0][r]) {
+                        _cleanup_free_ char *rp = pc_path_key(path, "requests");
+                        _cleanup_free_ char *p = pc_path_key(rp, rn);
+                        _cleanup_free_ char *s = show(json_object_get(gobj(res, "requests"), rn));
+                        _cleanup_free_ char *l = show(json_object_get(gobj(res, "limits"), rn));
+                        ERR(c, p, "Invalid value: %s: must be less than or equal to %s limit of %s",
+                            s, rn, l);
+                }
+        }
+}
+
+static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_t *volumes)
+{
+        size_t i;
+        json_t *m;
+        _cleanup_(json_decrefp) json_t *seen = json_object();
+        json_array_foreach(mounts, i, m)
+        {
+                _cleanup_free_ char *mp = pc_path_index(path, i);
+                _cleanup_free_ char *np = pc_path_key(mp, "name");
+                _cleanup_free_ char *pp = pc_path_key(mp, "mountPath");
+                const char *name = require_str(c, m, "name", mp);
+                if (name && !json_object_get(volumes, name))
+                        ERR(c, np, "Not found: \"%s\" (no volume of that name in spec.volumes)",
+                            name);
+                const char *mpath = require_str(c, m, "mountPath", mp);
+                if (mpath) {
+                        /* Kubernetes accepts relative paths here (resolved by the
+                         * runtime); podctl requires absolute ones. */
+                        if (mpath[0] != '/')
+                                ERR(c, pp, "Invalid value: \"%s\": must be an absolute path",
+                                    mpath);
+                        else if (json_object_get(seen, mpath))
+                                ERR(c, pp, "Invalid value: \"%s\": must be unique", mpath);
+                        json_object_set_new(seen, mpath, json_true());
+                }
+                const char *sub = gstr(m, "subPath");
+                if (sub && *sub) {
+                        _cleanup_free_ char *sp = pc_path_key(mp, "subPath");
+                        check_relative_path(c, sp, sub);
+                }
+        }
+}
+
+static void check_container(struct vctx *c, json_t *ct, const char *path, bool init, json_t *names,
+                            json_t *volumes, json_t *host_ports)
+{
+        _cleanup_free_ char *np = pc_path_key(path, "name");
+        const char *name = require_str(c, ct, "name", path);
+        if (name) {
+                check_label(c, np, name);
+                if (json_object_get(names, name))
+                        ERR(c, np, "Duplicate value: \"%s\"", name);
+                json_object_set_new(names, name, json_true());
+        }
+        const char *image = require_str(c, ct, "image", path);
+        if (image && (isspace((unsigned char)image[0]) ||
+                      isspace((unsigned char)image[strlen(image) - 1]))) {
+                _cleanup_free_ char *p = pc_path_key(path, "image");
+                ERR(c, p, "Invalid value: \"%s\": must not have leading or trailing whitespace",
+                    image);
+        }
+        _cleanup_free_ char *rp = pc_path_key(path, "restartPolicy");
+        const char *rpol = gstr(ct, "restartPolicy");
+        if (rpol && !init)
+                ERR(c, rp, "Forbidden: may not be set for non-init containers");
+        else if (rpol && strcmp(rpol, "Always"))
+                unsupported(c, rp, rpol, (const char *const[]){"Always", NULL});
+        const char *ipp = gstr(ct, "imagePullPolicy");
+        if (ipp && !one_of(ipp, pull_policies)) {
+                _cleanup_free_ char *p = pc_path_key(path, "imagePullPolicy");
+                unsupported(c, p, ipp, pull_policies);
+        }
+        const char *tmp = gstr(ct, "terminationMessagePolicy");
+        if (tmp && !one_of(tmp, tm_policies)) {
+                _cleanup_free_ char *p = pc_path_key(path, "terminationMessagePolicy");
+                unsupported(c, p, tmp, tm_policies);
+        }
+        const char *tmpath = gstr(ct, "terminationMessagePath");
+        if (tmpath && tmpath[0] != '/') {
+                _cleanup_free_ char *p = pc_path_key(path, "terminationMessagePath");
+                ERR(c, p, "Invalid value: \"%s\": must be an absolute path", tmpath);
+        }
+        const char *wd = gstr(ct, "workingDir");
+        if (wd && *wd && wd[0] != '/') {
+                _cleanup_free_ char *p = pc_path_key(path, "workingDir");
+                ERR(c, p, "Invalid value: \"%s\": must be an absolute path", wd);
+        }
+        _cleanup_free_ char *ep = pc_path_key(path, "env");
+        check_env(c, garr(ct, "env"), ep);
+        _cleanup_free_ char *efp = pc_path_key(path, "envFrom");
+        check_env_from(c, garr(ct, "envFrom"), efp);
+        _cleanup_free_ char *pp = pc_path_key(path, "ports");
+        check_ports(c, garr(ct, "ports"), pp, host_ports);
+        _cleanup_free_ char *resp = pc_path_key(path, "resources");
+        check_resources(c, gobj(ct, "resources"), resp);
+        _cleanup_free_ char *mp = pc_path_key(path, "volumeMounts");
+        check_mounts(c, garr(ct, "volumeMounts"), mp, volumes);
+        json_t *sc = gobj(ct, "securityContext");
+        static const char *const ids[] = {"runAsUser", "runAsGroup"};
+        for (int i = 0; i < 2; i++) {
+                json_t *v = json_object_get(sc, ids[i]);
+                if (json_is_integer(v) &&
+                    (json_integer_value(v) < 0 || json_integer_value(v) > 2147483647)) {
+                        _cleanup_free_ char *sp = pc_path_key(path, "securityContext");
+                        _cleanup_free_ char *p = pc_path_key(sp, ids[i]);
+                        ERR(c, p,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be between 0 and 2147483647, inclusive",
+                            json_integer_value(v));
+                }
+        }
+}
+
+static void check_mode(struct vctx *c, json_t *o, const char *k, const char *path)
+{
+        json_t *v = json_object_get(o, k);
+        if (json_is_integer(v) && (json_integer_value(v) < 0 || json_integer_value(v) > 0777)) {
+                _cleanup_free_ char *p = pc_path_key(path, k);
+                ERR(c, p,
+                    "Invalid value: %" JSON_INTEGER_FORMAT
+                    ": must be a number between 0 and 0777 (octal), both inclusive",
+                    json_integer_value(v));
+        }
+}
+
+static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *names)
+{
+        _cleanup_free_ char *np = pc_path_key(path, "name");
+        const char *name = require_str(c, v, "name", path);
+        if (name) {
+                check_label(c, np, name);
+                if (json_object_get(names, name))
+                        ERR(c, np, "Duplicate value: \"%s\"", name);
+                json_object_set_new(names, name, json_true());
+        }
+        int n = 0;
+        const char *type = NULL;
+        for (size_t i = 0; vol_types[i]; i++)
+                if (json_object_get(v, vol_types[i])) {
+                        n++;
+                        type = vol_types[i];
+                }
+        if (n == 0) {
+                ERR(c, path,
+                    "Required value: must specify a volume type (podctl supports emptyDir, "
+                    "hostPath, configMap and secret)");
+                return;
+        }
+        if (n > 1) {
+                ERR(c, path, "Forbidden: may not specify more than 1 volume type");
+                return;
+        }
+        _cleanup_free_ char *tp = pc_path_key(path, type);
+        json_t *s = gobj(v, type);
+        if (!s)
+                return;
+        if (!strcmp(type, "hostPath")) {
+                const char *p = require_str(c, s, "path", tp);
+                _cleanup_free_ char *pp = pc_path_key(tp, "path");
+                if (p && has_dotdot(p))
+                        ERR(c, pp, "Invalid value: \"%s\": must not contain '..'", p);
+                else if (p && p[0] != '/')
+                        ERR(c, pp, "Invalid value: \"%s\": must be an absolute path", p);
+                const char *t = gstr(s, "type");
+                if (t && !one_of(t, hostpath_types)) {
+                        _cleanup_free_ char *q = pc_path_key(tp, "type");
+                        unsupported(c, q, t, hostpath_types);
+                }
+        } else if (!strcmp(type, "emptyDir")) {
+                const char *m = gstr(s, "medium");
+                if (m && !one_of(m, media)) {
+                        _cleanup_free_ char *q = pc_path_key(tp, "medium");
+                        unsupported(c, q, m, media);
+                }
+                json_t *sl = json_object_get(s, "sizeLimit");
+                int64_t q;
+                if (sl && type_ok(F_QTY, sl) && (pc_quantity_json(sl, false, &q) < 0 || q < 0)) {
+                        _cleanup_free_ char *p = pc_path_key(tp, "sizeLimit");
+                        _cleanup_free_ char *sv = show(sl);
+                        ERR(c, p, "Invalid value: %s: must be a non-negative quantity", sv);
+                }
+        } else {
+                bool secret = !strcmp(type, "secret");
+                const char *rn = require_str(c, s, secret ? "secretName" : "name", tp);
+                if (rn) {
+                        _cleanup_free_ char *p = pc_path_key(tp, secret ? "secretName" : "name");
+                        check_subdomain(c, p, rn);
+                }
+                check_mode(c, s, "defaultMode", tp);
+                _cleanup_free_ char *ip = pc_path_key(tp, "items");
+                size_t i;
+                json_t *it;
+                json_array_foreach(garr(s, "items"), i, it)
+                {
+                        _cleanup_free_ char *p = pc_path_index(ip, i);
+                        _cleanup_free_ char *kp = pc_path_key(p, "key");
+                        _cleanup_free_ char *pp = pc_path_key(p, "path");
+                        const char *k = require_str(c, it, "key", p);
+                        if (k)
+                                check_config_key(c, kp, k);
+                        const char *ipath = require_str(c, it, "path", p);
+                        if (ipath)
+                                check_relative_path(c, pp, ipath);
+                        check_mode(c, it, "mode", p);
+                }
+        }
+}
+
+static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
+{
+        _cleanup_free_ char *sp = pc_path_key(root, "spec");
+        json_t *spec = json_object_get(pod, "spec");
+        size_t i;
+        json_t *x;
+
+        if (!json_is_object(spec)) {
+                if (!spec)
+                        ERR(c, sp, "Required value");
+                return;
+        }
+        _cleanup_(json_decrefp) json_t *vnames = json_object();
+        _cleanup_(json_decrefp) json_t *cnames = json_object();
+        _cleanup_(json_decrefp) json_t *host_ports = json_object();
+        _cleanup_free_ char *vp = pc_path_key(sp, "volumes");
+        json_array_foreach(garr(spec, "volumes"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(vp, i);
+                check_volume(c, x, p, vnames);
+        }
+        _cleanup_free_ char *ip = pc_path_key(sp, "initContainers");
+        json_array_foreach(garr(spec, "initContainers"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(ip, i);
+                check_container(c, x, p, true, cnames, vnames, host_ports);
+        }
+        _cleanup_free_ char *cp = pc_path_key(sp, "containers");
+        json_t *cts = json_object_get(spec, "containers");
+        if (!cts || (json_is_array(cts) && json_array_size(cts) == 0))
+                ERR(c, cp, "Required value");
+        json_array_foreach(garr(spec, "containers"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(cp, i);
+                check_container(c, x, p, false, cnames, vnames, host_ports);
+        }
+        const char *rp = gstr(spec, "restartPolicy");
+        if (rp && !one_of(rp, restart_policies)) {
+                _cleanup_free_ char *p = pc_path_key(sp, "restartPolicy");
+                unsupported(c, p, rp, restart_policies);
+        }
+        const char *dp = gstr(spec, "dnsPolicy");
+        if (dp && !one_of(dp, dns_policies)) {
+                _cleanup_free_ char *p = pc_path_key(sp, "dnsPolicy");
+                unsupported(c, p, dp, dns_policies);
+        } else if (dp && !strcmp(dp, "None") && !gobj(spec, "dnsConfig")) {
+                _cleanup_free_ char *p = pc_path_key(sp, "dnsConfig");
+                ERR(c, p, "Required value: must provide `dnsConfig` when `dnsPolicy` is None");
+        }
+        json_t *tg = json_object_get(spec, "terminationGracePeriodSeconds");
+        if (json_is_integer(tg) && json_integer_value(tg) < 0) {
+                _cleanup_free_ char *p = pc_path_key(sp, "terminationGracePeriodSeconds");
+                ERR(c, p,
+                    "Invalid value: %" JSON_INTEGER_FORMAT ": must be greater than or equal to 0",
+                    json_integer_value(tg));
+        }
+        json_t *ad = json_object_get(spec, "activeDeadlineSeconds");
+        if (json_is_integer(ad) &&
+            (json_integer_value(ad) < 1 || json_integer_value(ad) > 2147483647)) {
+                _cleanup_free_ char *p = pc_path_key(sp, "activeDeadlineSeconds");
+                ERR(c, p,
+                    "Invalid value: %" JSON_INTEGER_FORMAT
+                    ": must be between 1 and 2147483647, inclusive",
+                    json_integer_value(ad));
+        }
+        static const char *const hn[] = {"hostname", "subdomain"};
+        for (int k = 0; k < 2; k++) {
+                const char *h = gstr(spec, hn[k]);
+                if (h) {
+                        _cleanup_free_ char *p = pc_path_key(sp, hn[k]);
+                        check_label(c, p, h);
+                }
+        }
+        _cleanup_free_ char *hp = pc_path_key(sp, "hostAliases");
+        json_array_foreach(garr(spec, "hostAliases"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(hp, i);
+                _cleanup_free_ char *ipp = pc_path_key(p, "ip");
+                const char *ipv = require_str(c, x, "ip", p);
+                if (ipv && !ip_ok(ipv))
+                        ERR(c, ipp, "Invalid value: \"%s\": must be a valid IP address", ipv);
+                _cleanup_free_ char *hnp = pc_path_key(p, "hostnames");
+                size_t j;
+                json_t *h;
+                json_array_foreach(garr(x, "hostnames"), j, h)
+                {
+                        _cleanup_free_ char *q = pc_path_index(hnp, j);
+                        if (json_is_string(h))
+                                check_subdomain(c, q, json_string_value(h));
+                }
+        }
+        json_t *dc = gobj(spec, "dnsConfig");
+        _cleanup_free_ char *dcp = pc_path_key(sp, "dnsConfig");
+        _cleanup_free_ char *nsp = pc_path_key(dcp, "nameservers");
+        json_array_foreach(garr(dc, "nameservers"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(nsp, i);
+                if (json_is_string(x) && !ip_ok(json_string_value(x)))
+                        ERR(c, p, "Invalid value: \"%s\": must be valid IP address",
+                            json_string_value(x));
+        }
+        _cleanup_free_ char *op = pc_path_key(dcp, "options");
+        json_array_foreach(garr(dc, "options"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(op, i);
+                require_str(c, x, "name", p);
+        }
+        json_t *psc = gobj(spec, "securityContext");
+        static const char *const ids[] = {"runAsUser", "runAsGroup"};
+        for (int k = 0; k < 2; k++) {
+                json_t *v = json_object_get(psc, ids[k]);
+                if (json_is_integer(v) &&
+                    (json_integer_value(v) < 0 || json_integer_value(v) > 2147483647)) {
+                        _cleanup_free_ char *scp = pc_path_key(sp, "securityContext");
+                        _cleanup_free_ char *p = pc_path_key(scp, ids[k]);
+                        ERR(c, p,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be between 0 and 2147483647, inclusive",
+                            json_integer_value(v));
+                }
+        }
+}
+
+/* ---- ConfigMap and Secret ----------------------------------------------- */
+
+static void check_data_keys(struct vctx *c, json_t *obj, const char *field, const char *root,
+                            json_t *seen)
+{
+        _cleanup_free_ char *fp = pc_path_key(root, field);
+        const char *k;
+        json_t *v;
+        json_object_foreach(gobj(obj, field), k, v)
+        {
+                _cleanup_free_ char *p = pc_path_key(fp, k);
+                check_config_key(c, p, k);
+                if (seen) {
+                        if (json_object_get(seen, k))
+                                ERR(c, p,
+                                    "Invalid value: \"%s\": duplicate of key present in "
+                                    "data",
+                                    k);
+                        json_object_set_new(seen, k, json_true());
+                }
+        }
+}
+
+/* Validate base64, merge stringData into data (base64), default type. */
+static void normalize_secret(struct vctx *c, json_t *obj, const char *root)
+{
+        _cleanup_free_ char *dp = pc_path_key(root, "data");
+        json_t *data = gobj(obj, "data"), *sd = gobj(obj, "stringData"), *v;
+        const char *k;
+
+        json_object_foreach(data, k, v)
+        {
+                unsigned char *d;
+                size_t len;
+                if (!json_is_string(v))
+                        continue;
+                if (pc_b64_decode(json_string_value(v), &d, &len) < 0) {
+                        _cleanup_free_ char *p = pc_path_key(dp, k);
+                        ERR(c, p, "Invalid value: <redacted>: illegal base64 data");
+                        continue;
+                }
+                free(d);
+        }
+        if (sd) {
+                if (!data) {
+                        json_object_set_new(obj, "data", json_object());
+                        data = gobj(obj, "data");
+                }
+                json_object_foreach(sd, k, v)
+                {
+                        if (!json_is_string(v))
+                                continue;
+                        _cleanup_free_ char *enc = pc_b64_encode(
+                            (const unsigned char *)json_string_value(v), json_string_length(v));
+                        json_object_set_new(data, k, json_string(enc));
+                }
+                json_object_del(obj, "stringData");
+        }
+        set_default(obj, "type", json_string("Opaque"));
+}
+
+/* ---- documents ---------------------------------------------------------- */
+
+static void add_pod(struct vctx *c, struct pc_manifest *m, json_t *obj, const char *root)
+{
+        size_t before = c->diags->n_errors;
+        walk(c, &s_pod, obj, root);
+        default_pod(obj);
+        check_metadata(c, obj, root);
+        check_pod_spec(c, obj, root);
+        if (c->diags->n_errors != before)
+                return;
+        json_object_del(obj, "status");
+        struct pc_pod pod;
+        pc_error err;
+        if (pc_pod_from_json(obj, &pod, &err) < 0) {
+                ERR(c, root, "%s", err.msg);
+                return;
+        }
+        m->pods = pc_xrealloc(m->pods, (m->n_pods + 1) * sizeof(*m->pods));
+        m->pods[m->n_pods++] = pod;
+}
+
+static void add_configmap(struct vctx *c, struct pc_manifest *m, json_t *obj, const char *root,
+                          bool secret)
+{
+        size_t before = c->diags->n_errors;
+        walk(c, secret ? &s_secret : &s_configmap, obj, root);
+        set_default(gobj(obj, "metadata"), "namespace", json_string("default"));
+        check_metadata(c, obj, root);
+        _cleanup_(json_decrefp) json_t *seen = json_object();
+        check_data_keys(c, obj, "data", root, seen);
+        if (secret) {
+                check_data_keys(c, obj, "stringData", root, NULL);
+                normalize_secret(c, obj, root);
+        } else {
+                check_data_keys(c, obj, "binaryData", root, seen);
+                const char *k;
+                json_t *v;
+                _cleanup_free_ char *bp = pc_path_key(root, "binaryData");
+                json_object_foreach(gobj(obj, "binaryData"), k, v)
+                {
+                        unsigned char *d;
+                        size_t len;
+                        if (!json_is_string(v))
+                                continue;
+                        if (pc_b64_decode(json_string_value(v), &d, &len) < 0) {
+                                _cleanup_free_ char *p = pc_path_key(bp, k);
+                                ERR(c, p, "Invalid value: <binary>: illegal base64 data");
+                        } else {
+                                free(d);
+                        }
+                }
+        }
+        if (c->diags->n_errors != before)
+                return;
+        struct pc_configmap cm;
+        pc_error err;
+        if (pc_configmap_from_json(obj, &cm, &err) < 0) {
+                ERR(c, root, "%s", err.msg);
+                return;
+        }
+        m->configmaps = pc_xrealloc(m->configmaps, (m->n_configmaps + 1) * sizeof(*m->configmaps));
+        m->configmaps[m->n_configmaps++] = cm;
+}
+
+static const char *const kinds[] = {"Pod", "ConfigMap", "Secret", "List", NULL};
+
+static void check_object(struct vctx *c, struct pc_manifest *m, json_t *obj, const char *root,
+                         bool in_list)
+{
+        if (!json_is_object(obj)) {
+                _cleanup_free_ char *s = show(obj);
+                ERR(c, root, "Invalid value: %s: expected an object (a Kubernetes resource)", s);
+                return;
+        }
+        _cleanup_free_ char *ap = pc_path_key(root, "apiVersion");
+        _cleanup_free_ char *kp = pc_path_key(root, "kind");
+        json_t *av = json_object_get(obj, "apiVersion"), *kd = json_object_get(obj, "kind");
+        bool ok = true;
+        if (!av) {
+                ERR(c, ap, "Required value: apiVersion not set");
+                ok = false;
+        } else if (!json_is_string(av)) {
+                type_error(c, ap, av, "string");
+                ok = false;
+        }
+        if (!kd) {
+                ERR(c, kp, "Required value: kind not set");
+                ok = false;
+        } else if (!json_is_string(kd)) {
+                type_error(c, kp, kd, "string");
+                ok = false;
+        }
+        if (!ok)
+                return;
+        const char *apiv = json_string_value(av), *kind = json_string_value(kd);
+        if (strcmp(apiv, "v1") != 0) {
+                ERR(c, ap,
+                    "Unsupported value: \"%s\": podctl supports only apiVersion \"v1\" "
+                    "(kind %s)",
+                    apiv, kind);
+                return;
+        }
+        if (!one_of(kind, kinds) || (in_list && !strcmp(kind, "List"))) {
+                unsupported(c, kp, kind,
+                            in_list ? (const char *const[]){"Pod", "ConfigMap", "Secret", NULL}
+                                    : kinds);
+                return;
+        }
+        if (!strcmp(kind, "Pod")) {
+                add_pod(c, m, obj, root);
+        } else if (!strcmp(kind, "ConfigMap") || !strcmp(kind, "Secret")) {
+                add_configmap(c, m, obj, root, !strcmp(kind, "Secret"));
+        } else {
+                _cleanup_free_ char *ip = pc_path_key(root, "items");
+                json_t *items = json_object_get(obj, "items"), *x;
+                size_t i;
+                if (items && !json_is_array(items)) {
+                        type_error(c, ip, items, "array");
+                        return;
+                }
+                json_array_foreach(items, i, x)
+                {
+                        _cleanup_free_ char *p = pc_path_index(ip, i);
+                        check_object(c, m, x, p, true);
+                }
+        }
+}
+
+int pc_manifest_load(const char *filename, const char *text, size_t len,
+                     const struct pc_check_opts *opts, struct pc_manifest *m, pc_error *err)
+{
+        struct pc_docs docs;
+        const char *shown = !filename || !strcmp(filename, "-") ? "<stdin>" : filename;
+
+        memset(m, 0, sizeof(*m));
+        if (pc_yaml_parse(filename, text, len, &docs, &m->diags) == 0) {
+                for (size_t i = 0; i < docs.n; i++) {
+                        struct vctx c = {
+                            .file = filename,
+                            .pos = docs.v[i].pos,
+                            .diags = &m->diags,
+                            .strict = opts && opts->strict,
+                        };
+                        check_object(&c, m, docs.v[i].root, "", false);
+                }
+                if (docs.n == 0 && m->diags.n_errors == 0)
+                        pc_diag_add(&m->diags, PC_DIAG_ERROR, filename, 0, 0, "",
+                                    "no objects found in the manifest");
+                pc_docs_free(&docs);
+        }
+        if (m->diags.n_errors == 0)
+                return 0;
+        for (size_t i = 0; i < m->diags.n; i++) {
+                if (m->diags.v[i].level != PC_DIAG_ERROR)
+                        continue;
+                _cleanup_free_ char *first = pc_diag_format(&m->diags.v[i]);
+                if (m->diags.n_errors > 1)
+                        return pc_fail(err, 0, "%s (and %zu more error%s in %s)", first,
+                                       m->diags.n_errors - 1, m->diags.n_errors > 2 ? "s" : "",
+                                       shown);
+                return pc_fail(err, 0, "%s", first);
+        }
+        return pc_fail(err, 0, "%s: invalid manifest", shown);
+}
+
+void pc_manifest_free(struct pc_manifest *m)
+{
+        for (size_t i = 0; i < m->n_pods; i++)
+                pc_pod_free(&m->pods[i]);
+        free(m->pods);
+        for (size_t i = 0; i < m->n_configmaps; i++)
+                pc_configmap_free(&m->configmaps[i]);
+        free(m->configmaps);
+        pc_diags_free(&m->diags);
+        memset(m, 0, sizeof(*m));
+}
