@@ -52,14 +52,38 @@ static char *split_last(char *path, const char **parent)
         return slash + 1;
 }
 
+/* `comp` (in the directory `dirfd`, reached as `parent` inside the root) is
+ * a symlink whose target does not exist: rewrite `buf` as the path to
+ * create, i.e. the target (relative to `parent` unless absolute) followed by
+ * `rest`. Resolution stays inside the root since the result is resolved
+ * with RESOLVE_IN_ROOT again. */
+static int follow_dangling(int dirfd, const char *comp, const char *parent, const char *rest,
+                           char *buf, size_t buflen)
+{
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(dirfd, comp, target, sizeof(target) - 1);
+        if (n < 0)
+                return -1;
+        target[n] = '\0';
+        char tmp[PATH_MAX];
+        int k = target[0] == '/' ? snprintf(tmp, sizeof(tmp), "%s/%s", target, rest)
+                                 : snprintf(tmp, sizeof(tmp), "%s/%s/%s", parent, target, rest);
+        if (k < 0 || (size_t)k >= sizeof(tmp) || (size_t)k >= buflen) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        memcpy(buf, tmp, (size_t)k + 1);
+        return 0;
+}
+
 int pc_fsroot_mkdir_p(int rootfd, const char *path, mode_t mode, pc_error *err)
 {
-        size_t len = strlen(path);
-        if (len >= PATH_MAX)
-                return pc_fail(err, ENAMETOOLONG, "mkdir %s", path);
         char buf[PATH_MAX];
-        memcpy(buf, path, len + 1);
-
+        if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+                return pc_fail(err, ENAMETOOLONG, "mkdir %s", path);
+        int links = 0;
+restart:;
+        size_t len = strlen(buf);
         _cleanup_close_ int cur = openat2_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
         if (cur < 0)
                 return pc_fail(err, errno, "open root");
@@ -82,6 +106,22 @@ int pc_fsroot_mkdir_p(int rootfd, const char *path, mode_t mode, pc_error *err)
                         if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
                                 return pc_fail(err, errno, "mkdir %s", buf);
                         fd = openat2_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+                        struct stat st;
+                        if (fd < 0 && errno == ENOENT &&
+                            fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                            S_ISLNK(st.st_mode)) {
+                                /* A dangling symlink: create its target instead. */
+                                if (++links > 40)
+                                        return pc_fail(err, ELOOP, "mkdir %s", path);
+                                char parent[PATH_MAX];
+                                snprintf(parent, sizeof(parent), "%.*s", (int)start, buf);
+                                char rest[PATH_MAX];
+                                snprintf(rest, sizeof(rest), "%s", saved ? buf + i + 1 : "");
+                                if (follow_dangling(cur, comp, parent, rest, buf, sizeof(buf)) < 0)
+                                        return pc_fail(err, errno, "mkdir %s", path);
+                                close(STEAL_FD(cur));
+                                goto restart;
+                        }
                 }
                 if (fd < 0)
                         return pc_fail(err, errno, "%s", buf);
