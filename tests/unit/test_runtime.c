@@ -280,6 +280,17 @@ static void test_fsroot(void)
         CHECK(c < 0 && err.code == ENOTDIR);
 }
 
+static int fail_on_child(pid_t pid, void *data, pc_error *err)
+{
+        return pc_fail(err, 0, "refused %d", (int)pid);
+}
+
+static int record_on_child(pid_t pid, void *data, pc_error *err)
+{
+        *(pid_t *)data = pid;
+        return 0;
+}
+
 int main(void)
 {
         pc_error err;
@@ -299,7 +310,9 @@ int main(void)
         test_fsroot();
 
         /* pause: build/pause when built, else a stand-in script. */
-        if (access("build/pause", X_OK) == 0 && realpath("build/pause", pause_path)) {
+        if (getenv("PODCTL_TEST_PAUSE")) {
+                snprintf(pause_path, sizeof(pause_path), "%s", getenv("PODCTL_TEST_PAUSE"));
+        } else if (access("build/pause", X_OK) == 0 && realpath("build/pause", pause_path)) {
         } else {
                 _cleanup_free_ char *p = path_in("pause.sh");
                 write_at("pause.sh", "#!/bin/busybox sh\nexec /bin/busybox sleep 100000\n");
@@ -313,6 +326,45 @@ int main(void)
         CHECK(pc_sandbox_create(&bplan, NULL, NULL, &bad, &err) < 0);
         CHECK_CONTAINS(err.msg, "exec pause \"/nonexistent/pause\": No such file or directory");
         CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
+
+        /* on_child failure: error returned, child reaped */
+        bplan.pause_path = pause_path;
+        CHECK(pc_sandbox_create(&bplan, fail_on_child, NULL, &bad, &err) < 0);
+        CHECK_CONTAINS(err.msg, "sandbox: refused");
+        CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
+
+        /* host network + host IPC, no shared PID namespace */
+        {
+                struct pc_sandbox hsb;
+                pid_t seen = -1;
+                struct pc_sandbox_plan hplan = {.pause_path = pause_path,
+                                                .hostname = "hostnet",
+                                                .host_network = true,
+                                                .host_ipc = true};
+                if (pc_sandbox_create(&hplan, record_on_child, &seen, &hsb, &err) < 0) {
+                        fprintf(stderr, "host sandbox: %s\n", err.msg);
+                        CHECK(!"host sandbox");
+                } else {
+                        own(hsb.pause_pid);
+                        CHECK(seen == hsb.pause_pid);
+                        CHECK(hsb.netns_fd < 0 && hsb.ipcns_fd < 0 && hsb.pidns_fd < 0);
+                        CHECK(hsb.utsns_fd >= 0);
+                        char np[64];
+                        snprintf(np, sizeof(np), "/proc/%d/ns/net", (int)hsb.pause_pid);
+                        CHECK(ino_of(np) == ino_of("/proc/self/ns/net"));
+                        snprintf(np, sizeof(np), "/proc/%d/ns/uts", (int)hsb.pause_pid);
+                        CHECK(ino_of(np) != ino_of("/proc/self/ns/uts"));
+                        /* share_pid needs the sandbox's PID namespace */
+                        char *argv[] = {"true", NULL};
+                        struct pc_container_plan p = make_plan(argv);
+                        p.sandbox = &hsb;
+                        p.share_pid = true;
+                        pid_t cp;
+                        CHECK(pc_container_start(&p, NULL, NULL, &cp, &err) < 0);
+                        CHECK(err.code == EINVAL);
+                        pc_sandbox_release(&hsb);
+                }
+        }
 
         struct pc_sandbox_plan splan = {
             .pause_path = pause_path, .hostname = "podtest", .share_pid = true};
@@ -524,8 +576,11 @@ int main(void)
                                                   .stdin_fd = -1,
                                                   .stdout_fd = pfd[1],
                                                   .stderr_fd = 2};
-                        pid_t epid = -1;
+                        pid_t epid = -1, seen = -1;
+                        ep.on_child = record_on_child;
+                        ep.on_child_data = &seen;
                         CHECK(pc_exec_start(&ep, &epid, &err) == 0);
+                        CHECK(seen == epid);
                         close(pfd[1]);
                         char buf[64] = "";
                         ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
