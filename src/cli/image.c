@@ -1,0 +1,337 @@
+/* podctl image: load, import, ls, rm, inspect. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "image/image.h"
+#include "util/util.h"
+
+static void usage(FILE *f)
+{
+        fputs("Usage:\n"
+              "  podctl image load -i FILE|DIR [--name NAME]   load an OCI layout/archive or a "
+              "docker save archive\n"
+              "  podctl image import ROOTFS.tar[.gz] NAME[:TAG] make an image from a root "
+              "filesystem tarball\n"
+              "  podctl image ls [-q] [-o table|json]           list images\n"
+              "  podctl image rm NAME|ID...                     remove images\n"
+              "  podctl image inspect NAME|ID                   show an image's config (JSON)\n",
+              f);
+}
+
+static void human_size(int64_t n, char *buf, size_t len)
+{
+        static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+        double v = (double)n;
+        size_t u = 0;
+        while (v >= 1000.0 && u + 1 < PC_ARRAY_SIZE(units)) {
+                v /= 1000.0;
+                u++;
+        }
+        snprintf(buf, len, "%.4g%s", v, units[u]);
+}
+
+/* "docker.io/library/busybox:latest" -> repo "docker.io/library/busybox",
+ * tag "latest"; digest references have tag "<none>". */
+static void split_ref(const char *ref, char **repo, char **tag)
+{
+        const char *at = strchr(ref, '@');
+        const char *end = at ? at : ref + strlen(ref);
+        const char *slash = memrchr(ref, '/', (size_t)(end - ref));
+        const char *colon =
+            memrchr(slash ? slash : ref, ':', (size_t)(end - (slash ? slash : ref)));
+        if (colon) {
+                *repo = strndup(ref, (size_t)(colon - ref));
+                *tag = strndup(colon + 1, (size_t)(end - colon - 1));
+        } else {
+                *repo = strndup(ref, (size_t)(end - ref));
+                *tag = pc_xstrdup("<none>");
+        }
+        if (!*repo || !*tag)
+                abort();
+}
+
+static int open_store(struct pc_cli *cli, pc_image_store **s)
+{
+        pc_error err;
+        if (pc_image_store_open(cli->root, s, &err) < 0)
+                return pc_cli_die(&err);
+        return 0;
+}
+
+static int image_load(struct pc_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {{"input", required_argument, NULL, 'i'},
+                                             {"name", required_argument, NULL, 'n'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+        const char *input = NULL, *name = NULL;
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+i:n:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'i':
+                        input = optarg;
+                        break;
+                case 'n':
+                        name = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        return pc_cli_fail("usage: podctl image load -i FILE|DIR [--name NAME]");
+                }
+        }
+        if (!input && optind < argc)
+                input = argv[optind++];
+        if (!input || optind < argc)
+                return pc_cli_fail("usage: podctl image load -i FILE|DIR [--name NAME]");
+        pc_image_store *s = NULL;
+        if (open_store(cli, &s))
+                return 1;
+        pc_error err;
+        _cleanup_strv_ char **names = NULL;
+        int r = pc_image_load_named(s, input, name, &names, &err);
+        pc_image_store_close(s);
+        if (r < 0)
+                return pc_cli_die(&err);
+        for (size_t i = 0; names && names[i]; i++)
+                printf("Loaded image: %s\n", names[i]);
+        return 0;
+}
+
+static int image_import(struct pc_cli *cli, int argc, char **argv)
+{
+        if (argc != 3)
+                return pc_cli_fail("usage: podctl image import ROOTFS.tar[.gz] NAME[:TAG]");
+        _cleanup_free_ char *norm = pc_image_normalize(argv[2]);
+        if (!norm)
+                return pc_cli_fail("invalid image name \"%s\"", argv[2]);
+        pc_image_store *s = NULL;
+        if (open_store(cli, &s))
+                return 1;
+        pc_error err;
+        struct pc_image *img = NULL;
+        int r = pc_image_import(s, argv[1], norm, &err);
+        if (r == 0)
+                r = pc_image_get(s, norm, &img, &err);
+        pc_image_store_close(s);
+        if (r < 0)
+                return pc_cli_die(&err);
+        printf("Imported image: %s (%s)\n", norm, img->config_digest);
+        pc_image_free(img);
+        return 0;
+}
+
+static void free_list(struct pc_image **v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                pc_image_free(v[i]);
+        free(v);
+}
+
+static int image_ls(struct pc_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {NULL, 0, NULL, 0}};
+        bool quiet = false, json = false;
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+qo:", opts, NULL)) != -1) {
+                switch (c) {
+                case 'q':
+                        quiet = true;
+                        break;
+                case 'o':
+                        if (!strcmp(optarg, "json"))
+                                json = true;
+                        else if (strcmp(optarg, "table") != 0)
+                                return pc_cli_fail("unsupported output format \"%s\"", optarg);
+                        break;
+                default:
+                        return pc_cli_fail("usage: podctl image ls [-q] [-o table|json]");
+                }
+        }
+        if (optind < argc)
+                return pc_cli_fail("usage: podctl image ls [-q] [-o table|json]");
+        pc_image_store *s = NULL;
+        if (open_store(cli, &s))
+                return 1;
+        pc_error err;
+        struct pc_image **v = NULL;
+        size_t n = 0;
+        int r = pc_image_list(s, &v, &n, &err);
+        pc_image_store_close(s);
+        if (r < 0)
+                return pc_cli_die(&err);
+
+        if (quiet) {
+                /* unique IDs, in list order */
+                for (size_t i = 0; i < n; i++) {
+                        bool seen = false;
+                        for (size_t k = 0; k < i && !seen; k++)
+                                seen = !strcmp(v[k]->config_digest, v[i]->config_digest);
+                        if (!seen)
+                                printf("%s\n", v[i]->config_digest);
+                }
+                free_list(v, n);
+                return 0;
+        }
+        if (json) {
+                /* like `crictl images -o json`: one entry per image ID */
+                json_t *images = json_array();
+                for (size_t i = 0; i < n; i++) {
+                        json_t *e = NULL;
+                        for (size_t k = 0; k < json_array_size(images); k++) {
+                                json_t *x = json_array_get(images, k);
+                                if (!strcmp(json_string_value(json_object_get(x, "id")),
+                                            v[i]->config_digest))
+                                        e = x;
+                        }
+                        if (!e) {
+                                char created[40];
+                                pc_format_time(v[i]->created, false, created, sizeof(created));
+                                _cleanup_free_ char *sz =
+                                    pc_xasprintf("%lld", (long long)v[i]->size);
+                                e = json_pack("{s:s, s:[], s:[], s:s, s:s, s:I}", "id",
+                                              v[i]->config_digest, "repoTags", "repoDigests",
+                                              "size", sz, "created", created, "layers",
+                                              (json_int_t)v[i]->n_layers);
+                                json_array_append_new(images, e);
+                        }
+                        json_t *list =
+                            json_object_get(e, strchr(v[i]->ref, '@') ? "repoDigests" : "repoTags");
+                        json_array_append_new(list, json_string(v[i]->ref));
+                        _cleanup_free_ char *repo = NULL, *tag = NULL;
+                        split_ref(v[i]->ref, &repo, &tag);
+                        _cleanup_free_ char *dig =
+                            pc_xasprintf("%s@%s", repo, v[i]->manifest_digest);
+                        json_t *digests = json_object_get(e, "repoDigests");
+                        bool have = false;
+                        for (size_t k = 0; k < json_array_size(digests); k++)
+                                have |= !strcmp(json_string_value(json_array_get(digests, k)), dig);
+                        if (!have)
+                                json_array_append_new(digests, json_string(dig));
+                }
+                json_t *root = json_pack("{s:o}", "images", images);
+                char *out = json_dumps(root, JSON_INDENT(2));
+                printf("%s\n", out ? out : "{}");
+                free(out);
+                json_decref(root);
+                free_list(v, n);
+                return 0;
+        }
+        size_t w_repo = strlen("IMAGE"), w_tag = strlen("TAG");
+        char **repos = pc_xcalloc(n + 1, sizeof(char *)),
+             **tags = pc_xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++) {
+                split_ref(v[i]->ref, &repos[i], &tags[i]);
+                if (strlen(repos[i]) > w_repo)
+                        w_repo = strlen(repos[i]);
+                if (strlen(tags[i]) > w_tag)
+                        w_tag = strlen(tags[i]);
+        }
+        printf("%-*s   %-*s   %-13s   %s\n", (int)w_repo, "IMAGE", (int)w_tag, "TAG", "IMAGE ID",
+               "SIZE");
+        for (size_t i = 0; i < n; i++) {
+                char size[32];
+                human_size(v[i]->size, size, sizeof(size));
+                printf("%-*s   %-*s   %.13s   %s\n", (int)w_repo, repos[i], (int)w_tag, tags[i],
+                       v[i]->config_digest + 7, size);
+        }
+        pc_strv_free(repos);
+        pc_strv_free(tags);
+        free_list(v, n);
+        return 0;
+}
+
+static int image_rm(struct pc_cli *cli, int argc, char **argv)
+{
+        if (argc < 2)
+                return pc_cli_fail("usage: podctl image rm NAME|ID...");
+        pc_image_store *s = NULL;
+        if (open_store(cli, &s))
+                return 1;
+        int status = 0;
+        for (int i = 1; i < argc; i++) {
+                pc_error err;
+                if (pc_image_remove(s, argv[i], &err) < 0) {
+                        status = pc_cli_die(&err);
+                        continue;
+                }
+                printf("Deleted: %s\n", argv[i]);
+        }
+        pc_image_store_close(s);
+        return status;
+}
+
+static json_t *strv_json(char **v)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; v && v[i]; i++)
+                json_array_append_new(a, json_string(v[i]));
+        return a;
+}
+
+static int image_inspect(struct pc_cli *cli, int argc, char **argv)
+{
+        if (argc != 2)
+                return pc_cli_fail("usage: podctl image inspect NAME|ID");
+        pc_image_store *s = NULL;
+        if (open_store(cli, &s))
+                return 1;
+        pc_error err;
+        struct pc_image *img = NULL;
+        int r = pc_image_get(s, argv[1], &img, &err);
+        pc_image_store_close(s);
+        if (r < 0)
+                return pc_cli_die(&err);
+        char created[40];
+        pc_format_time(img->created, false, created, sizeof(created));
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:I, s:s}", "ref", img->ref, "id",
+            img->config_digest, "manifestDigest", img->manifest_digest, "entrypoint",
+            strv_json(img->entrypoint), "cmd", strv_json(img->cmd), "env", strv_json(img->env),
+            "workingDir", img->working_dir ? img->working_dir : "", "user",
+            img->user ? img->user : "", "stopSignal", img->stop_signal ? img->stop_signal : "",
+            "layerDirs", strv_json(img->layer_dirs), "size", (json_int_t)img->size, "created",
+            created);
+        char *out = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+        printf("%s\n", out ? out : "{}");
+        free(out);
+        json_decref(j);
+        pc_image_free(img);
+        return 0;
+}
+
+int cmd_image(struct pc_cli *cli, int argc, char **argv)
+{
+        if (argc < 2) {
+                usage(stderr);
+                return 1;
+        }
+        const char *verb = argv[1];
+        argc--;
+        argv++;
+        if (!strcmp(verb, "load"))
+                return image_load(cli, argc, argv);
+        if (!strcmp(verb, "import"))
+                return image_import(cli, argc, argv);
+        if (!strcmp(verb, "ls") || !strcmp(verb, "list"))
+                return image_ls(cli, argc, argv);
+        if (!strcmp(verb, "rm") || !strcmp(verb, "remove"))
+                return image_rm(cli, argc, argv);
+        if (!strcmp(verb, "inspect"))
+                return image_inspect(cli, argc, argv);
+        if (!strcmp(verb, "-h") || !strcmp(verb, "--help") || !strcmp(verb, "help")) {
+                usage(stdout);
+                return 0;
+        }
+        usage(stderr);
+        return pc_cli_fail("unknown image command \"%s\"", verb);
+}
