@@ -15,6 +15,8 @@
 #include "spec/spec.h"
 #include "util/error.h"
 
+#define PODCTL_VERSION "0.1.0"
+
 typedef struct podctl podctl;
 
 /* Open a podctl root (state + images). NULL = defaults (/var/lib/podctl,

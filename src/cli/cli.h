@@ -3,14 +3,20 @@
 #ifndef PODCTL_CLI_CLI_H
 #define PODCTL_CLI_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
+#include "podctl/podctl.h"
 #include "util/error.h"
 
 struct pc_cli {
-        const char *root;    /* --root / PODCTL_ROOT, default /var/lib/podctl */
-        const char *log_dir; /* PODCTL_LOG_DIR, default /var/log/pods */
-        bool debug;
+        const char *root;      /* --root / PODCTL_ROOT, default /var/lib/podctl */
+        const char *log_dir;   /* --log-dir / PODCTL_LOG_DIR, default /var/log/pods */
+        const char *namespace_; /* -n/--namespace, default "default" */
+        bool all_namespaces;   /* -A/--all-namespaces */
+        podctl *ctx;           /* opened on first use by pc_cli_ctx() */
 };
 
 /* Each verb: argv[0] is the verb itself. Returns the process exit status. */
@@ -23,9 +29,32 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv);
 int cmd_inspect(struct pc_cli *cli, int argc, char **argv);
 int cmd_image(struct pc_cli *cli, int argc, char **argv);
 
+/* ---- shared by the verbs (common.c) ---- */
+
 /* Print "error: <msg>" to stderr; returns 1. */
 int pc_cli_die(const pc_error *err);
 /* Print "error: <fmt>" to stderr; returns 1 (usage mistakes, exit 1 like kubectl). */
 int pc_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The library context for cli->root (opened once). NULL after printing an error. */
+podctl *pc_cli_ctx(struct pc_cli *cli);
+/* Read a whole manifest file ("-" = stdin). */
+int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err);
+/* Load a manifest file (prints warnings and errors). 0 on success. */
+int pc_cli_load_manifest(const char *path, bool strict, struct pc_manifest *m);
+/* Print a JSON value (-o json) or YAML (-o yaml). */
+void pc_cli_print_json(json_t *v);
+int pc_cli_print_yaml(json_t *v);
+/* kubectl's AGE column ("5s", "3m2s", "2d3h"). */
+void pc_cli_age(int64_t since_ns, char *buf, size_t len);
+/* kubectl's STATUS column for a Pod object. Returns a pointer into buf. */
+const char *pc_cli_pod_status(json_t *pod, char *buf, size_t len);
+/* READY "n/m" and total RESTARTS of a Pod object. */
+void pc_cli_pod_ready(json_t *pod, char *buf, size_t len);
+int64_t pc_cli_pod_restarts(json_t *pod);
+/* Split "pod/NAME", "pods NAME" style resource arguments: returns true when
+ * `word` names the pod resource (pod, pods, po). */
+bool pc_cli_is_pod_resource(const char *word);
+/* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
+const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);
 
 #endif

@@ -568,6 +568,11 @@ static int lookup_id(pid_t pid, const char *file, const char *name, long *id)
         return -1;
 }
 
+static int enter_cgroup(pid_t pid, void *data, pc_error *err)
+{
+        return pc_cgroup_enter(data, pid, err);
+}
+
 static int exec_in(struct pc_pod_state *ps, const char *name, const struct podctl_exec_opts *opts,
                    int *status, pc_error *err)
 {
@@ -628,8 +633,15 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
                         }
                 }
         }
-        const char *cg = json_string_value(json_object_get(rt, "cgroupPath"));
-        _cleanup_free_ char *procs = cg ? pc_xasprintf("%s/cgroup.procs", cg) : NULL;
+        /* The command joins the container's cgroup (every hierarchy on v1). */
+        const char *podcg = json_string_value(json_object_get(ps->runtime, "cgroup"));
+        pc_cgroup *cg = NULL;
+        if (podcg) {
+                _cleanup_free_ char *rel = pc_xasprintf("%s/%s", podcg, container);
+                pc_error ignore;
+                if (pc_cgroup_open("/sys/fs/cgroup", rel, &cg, &ignore) < 0)
+                        cg = NULL;
+        }
         struct pc_exec_plan plan = {
                 .target = pid,
                 .argv = opts->argv,
@@ -640,10 +652,13 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
                 .stdin_fd = opts->stdin_open ? 0 : -1,
                 .stdout_fd = 1,
                 .stderr_fd = 2,
-                .cgroup_procs = procs,
+                .on_child = cg ? enter_cgroup : NULL,
+                .on_child_data = cg,
         };
         pid_t child;
-        if (pc_exec_start(&plan, &child, err) < 0)
+        int r = pc_exec_start(&plan, &child, err);
+        pc_cgroup_free(cg);
+        if (r < 0)
                 return -1;
         int ws;
         while (waitpid(child, &ws, 0) < 0) {

@@ -1,0 +1,72 @@
+/* podctl apply -f FILE|- [--validate=strict|warn] [--wait-timeout=SECONDS] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/util.h"
+
+int cmd_apply(struct pc_cli *cli, int argc, char **argv)
+{
+        const char *file = NULL, *v;
+        bool strict = false;
+        int wait_ms = 60000;
+        for (int i = 1; i < argc; i++) {
+                if ((v = pc_cli_flag(argc, argv, &i, "-f")) ||
+                    (v = pc_cli_flag(argc, argv, &i, "--filename")))
+                        file = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--validate"))) {
+                        if (!strcmp(v, "strict") || !strcmp(v, "true"))
+                                strict = true;
+                        else if (strcmp(v, "warn") && strcmp(v, "false") && strcmp(v, "ignore"))
+                                return pc_cli_fail("invalid --validate value \"%s\": must be "
+                                                   "strict, warn or ignore",
+                                                   v);
+                } else if ((v = pc_cli_flag(argc, argv, &i, "--wait-timeout")))
+                        wait_ms = atoi(v) * 1000;
+                else
+                        return pc_cli_fail("unknown argument \"%s\" for apply", argv[i]);
+        }
+        if (!file)
+                return pc_cli_fail("must specify -f FILE (or -f - for standard input)");
+
+        struct pc_manifest m;
+        if (pc_cli_load_manifest(file, strict, &m) != 0) {
+                pc_manifest_free(&m);
+                return 1;
+        }
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx) {
+                pc_manifest_free(&m);
+                return 1;
+        }
+        int rc = 0;
+        pc_error err;
+        for (size_t i = 0; i < m.n_configmaps; i++) {
+                struct pc_configmap *o = &m.configmaps[i];
+                if (podctl_object_put(ctx, o, &err) < 0) {
+                        rc = pc_cli_die(&err);
+                        continue;
+                }
+                printf("%s/%s configured\n", o->secret ? "secret" : "configmap", o->name);
+        }
+        for (size_t i = 0; i < m.n_pods; i++) {
+                struct pc_pod *p = &m.pods[i];
+                char **start_errors = NULL;
+                int r = podctl_pod_create(ctx, p, wait_ms, &start_errors, &err);
+                if (r < 0) {
+                        fprintf(stderr, "error: pod/%s: %s\n", p->name, err.msg);
+                        rc = 1;
+                        continue;
+                }
+                printf("pod/%s %s\n", p->name, r == PODCTL_UNCHANGED ? "unchanged" : "created");
+                for (size_t k = 0; start_errors && start_errors[k]; k++) {
+                        fprintf(stderr, "error: pod/%s: %s\n", p->name, start_errors[k]);
+                        rc = 1;
+                }
+                pc_strv_free(start_errors);
+        }
+        fflush(stdout);
+        pc_manifest_free(&m);
+        return rc;
+}

@@ -1,0 +1,240 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "util/util.h"
+
+int pc_cli_die(const pc_error *err)
+{
+        fprintf(stderr, "error: %s\n", err->msg);
+        return 1;
+}
+
+int pc_cli_fail(const char *fmt, ...)
+{
+        va_list ap;
+        fputs("error: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return 1;
+}
+
+podctl *pc_cli_ctx(struct pc_cli *cli)
+{
+        pc_error err;
+        if (!cli->ctx && podctl_open(cli->root, cli->log_dir, &cli->ctx, &err) < 0) {
+                pc_cli_die(&err);
+                return NULL;
+        }
+        return cli->ctx;
+}
+
+int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err)
+{
+        if (strcmp(path, "-") != 0)
+                return pc_read_file(path, text, len, err);
+        size_t cap = 8192, n = 0;
+        char *buf = pc_xmalloc(cap + 1);
+        for (;;) {
+                if (n == cap) {
+                        cap *= 2;
+                        buf = pc_xrealloc(buf, cap + 1);
+                }
+                ssize_t r = read(0, buf + n, cap - n);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0) {
+                        free(buf);
+                        return pc_fail(err, errno, "read standard input");
+                }
+                if (r == 0)
+                        break;
+                n += (size_t)r;
+        }
+        buf[n] = '\0';
+        *text = buf;
+        *len = n;
+        return 0;
+}
+
+int pc_cli_load_manifest(const char *path, bool strict, struct pc_manifest *m)
+{
+        pc_error err;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        memset(m, 0, sizeof(*m));
+        if (pc_cli_read_input(path, &text, &len, &err) < 0)
+                return pc_cli_die(&err);
+        struct pc_check_opts opts = {.strict = strict};
+        int r = pc_manifest_load(path, text, len, &opts, m, &err);
+        for (size_t i = 0; i < m->diags.n; i++) {
+                _cleanup_free_ char *line = pc_diag_format(&m->diags.v[i]);
+                fprintf(stderr, "%s: %s\n",
+                        m->diags.v[i].level == PC_DIAG_ERROR ? "error" : "Warning", line);
+        }
+        if (r < 0) {
+                if (m->diags.n_errors == 0)
+                        pc_cli_die(&err);
+                return 1;
+        }
+        return 0;
+}
+
+void pc_cli_print_json(json_t *v)
+{
+        json_dumpf(v, stdout, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+}
+
+int pc_cli_print_yaml(json_t *v)
+{
+        pc_error err;
+        if (pc_yaml_emit(v, stdout, &err) < 0)
+                return pc_cli_die(&err);
+        return 0;
+}
+
+void pc_cli_age(int64_t since_ns, char *buf, size_t len)
+{
+        int64_t s = (pc_now_ns() - since_ns) / 1000000000LL;
+        if (s < 0)
+                s = 0;
+        int64_t m = s / 60, h = s / 3600, d = s / 86400;
+        if (s < 120)
+                snprintf(buf, len, "%llds", (long long)s);
+        else if (m < 10)
+                snprintf(buf, len, "%lldm%llds", (long long)m, (long long)(s % 60));
+        else if (h < 3)
+                snprintf(buf, len, "%lldm", (long long)m);
+        else if (h < 8)
+                snprintf(buf, len, "%lldh%lldm", (long long)h, (long long)(m % 60));
+        else if (d < 2)
+                snprintf(buf, len, "%lldh", (long long)h);
+        else if (d < 8)
+                snprintf(buf, len, "%lldd%lldh", (long long)d, (long long)(h % 24));
+        else if (d < 365 * 2)
+                snprintf(buf, len, "%lldd", (long long)d);
+        else
+                snprintf(buf, len, "%lldy", (long long)(d / 365));
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+        return json_string_value(json_object_get(o, k));
+}
+
+/* kubectl's printPod: the first init container not done decides, then the
+ * last app container with a waiting or terminated reason. */
+const char *pc_cli_pod_status(json_t *pod, char *buf, size_t len)
+{
+        json_t *st = json_object_get(pod, "status");
+        const char *reason = jstr(st, "reason") ? jstr(st, "reason") : jstr(st, "phase");
+        snprintf(buf, len, "%s", reason ? reason : "Pending");
+        json_t *inits = json_object_get(st, "initContainerStatuses");
+        size_t n_init = json_array_size(inits), i;
+        json_t *c;
+        bool initializing = false;
+        json_array_foreach(inits, i, c)
+        {
+                json_t *state = json_object_get(c, "state");
+                json_t *t = json_object_get(state, "terminated");
+                json_t *w = json_object_get(state, "waiting");
+                if (t && json_integer_value(json_object_get(t, "exitCode")) == 0)
+                        continue;
+                initializing = true;
+                if (t) {
+                        if (jstr(t, "reason"))
+                                snprintf(buf, len, "Init:%s", jstr(t, "reason"));
+                        else
+                                snprintf(buf, len, "Init:ExitCode:%lld",
+                                         (long long)json_integer_value(
+                                                 json_object_get(t, "exitCode")));
+                } else if (w && jstr(w, "reason") && strcmp(jstr(w, "reason"), "PodInitializing")) {
+                        snprintf(buf, len, "Init:%s", jstr(w, "reason"));
+                } else {
+                        snprintf(buf, len, "Init:%zu/%zu", i, n_init);
+                }
+                break;
+        }
+        if (!initializing) {
+                json_t *apps = json_object_get(st, "containerStatuses");
+                bool has_running = false;
+                for (size_t k = json_array_size(apps); k-- > 0;) {
+                        c = json_array_get(apps, k);
+                        json_t *state = json_object_get(c, "state");
+                        json_t *t = json_object_get(state, "terminated");
+                        json_t *w = json_object_get(state, "waiting");
+                        if (w && jstr(w, "reason")) {
+                                snprintf(buf, len, "%s", jstr(w, "reason"));
+                        } else if (t && jstr(t, "reason")) {
+                                snprintf(buf, len, "%s", jstr(t, "reason"));
+                        } else if (t) {
+                                snprintf(buf, len, "ExitCode:%lld",
+                                         (long long)json_integer_value(
+                                                 json_object_get(t, "exitCode")));
+                        } else if (json_object_get(state, "running") &&
+                                   json_is_true(json_object_get(c, "ready"))) {
+                                has_running = true;
+                        }
+                }
+                if (!strcmp(buf, "Completed") && has_running)
+                        snprintf(buf, len, "Running");
+        }
+        json_t *meta = json_object_get(pod, "metadata");
+        if (json_object_get(meta, "deletionTimestamp"))
+                snprintf(buf, len, "Terminating");
+        return buf;
+}
+
+void pc_cli_pod_ready(json_t *pod, char *buf, size_t len)
+{
+        json_t *apps = json_object_get(json_object_get(pod, "status"), "containerStatuses");
+        size_t total = json_array_size(
+                json_object_get(json_object_get(pod, "spec"), "containers"));
+        size_t ready = 0, i;
+        json_t *c;
+        json_array_foreach(apps, i, c)
+        {
+                ready += json_is_true(json_object_get(c, "ready"));
+        }
+        snprintf(buf, len, "%zu/%zu", ready, total);
+}
+
+int64_t pc_cli_pod_restarts(json_t *pod)
+{
+        json_t *apps = json_object_get(json_object_get(pod, "status"), "containerStatuses");
+        int64_t n = 0;
+        size_t i;
+        json_t *c;
+        json_array_foreach(apps, i, c)
+        {
+                n += json_integer_value(json_object_get(c, "restartCount"));
+        }
+        return n;
+}
+
+bool pc_cli_is_pod_resource(const char *word)
+{
+        return !strcmp(word, "pod") || !strcmp(word, "pods") || !strcmp(word, "po");
+}
+
+const char *pc_cli_flag(int argc, char **argv, int *i, const char *name)
+{
+        size_t n = strlen(name);
+        const char *a = argv[*i];
+        if (strncmp(a, name, n) != 0)
+                return NULL;
+        if (a[n] == '=')
+                return a + n + 1;
+        if (a[n] == '\0' && *i + 1 < argc) {
+                (*i)++;
+                return argv[*i];
+        }
+        return NULL;
+}

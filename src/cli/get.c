@@ -1,0 +1,147 @@
+/* podctl get pods [NAME...] [-o wide|json|yaml|name] [-A] [-n NS] */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "util/util.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+        return json_string_value(json_object_get(o, k));
+}
+
+static void row(json_t *pod, bool wide, bool show_ns)
+{
+        json_t *meta = json_object_get(pod, "metadata");
+        json_t *st = json_object_get(pod, "status");
+        char ready[32], status[128], age[32];
+        pc_cli_pod_ready(pod, ready, sizeof(ready));
+        pc_cli_pod_status(pod, status, sizeof(status));
+        int64_t created = 0;
+        if (!jstr(meta, "creationTimestamp") ||
+            pc_parse_time(jstr(meta, "creationTimestamp"), &created) < 0)
+                created = pc_now_ns();
+        pc_cli_age(created, age, sizeof(age));
+        if (show_ns)
+                printf("%-16s ", jstr(meta, "namespace"));
+        printf("%-24s %-7s %-18s %-9lld %-6s", jstr(meta, "name"), ready, status,
+               (long long)pc_cli_pod_restarts(pod), age);
+        if (wide) {
+                char host[256] = "";
+                gethostname(host, sizeof(host) - 1);
+                const char *ip = jstr(st, "podIP");
+                printf(" %-16s %-12s %-15s %s", ip ? ip : "<none>", host, "<none>", "<none>");
+        }
+        putchar('\n');
+}
+
+int cmd_get(struct pc_cli *cli, int argc, char **argv)
+{
+        const char *output = NULL, *v;
+        _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
+        bool resource_seen = false;
+        for (int i = 1; i < argc; i++) {
+                if ((v = pc_cli_flag(argc, argv, &i, "-o")) ||
+                    (v = pc_cli_flag(argc, argv, &i, "--output")))
+                        output = v;
+                else if (!strncmp(argv[i], "-o", 2) && argv[i][2])
+                        output = argv[i] + 2;
+                else if (argv[i][0] == '-')
+                        return pc_cli_fail("unknown flag \"%s\" for get", argv[i]);
+                else if (!resource_seen && pc_cli_is_pod_resource(argv[i]))
+                        resource_seen = true;
+                else if (!strncmp(argv[i], "pod/", 4) || !strncmp(argv[i], "pods/", 5)) {
+                        resource_seen = true;
+                        pc_strv_push(&names, strchr(argv[i], '/') + 1);
+                } else if (resource_seen)
+                        pc_strv_push(&names, argv[i]);
+                else
+                        return pc_cli_fail("the server doesn't have a resource type \"%s\"",
+                                           argv[i]);
+        }
+        if (!resource_seen)
+                return pc_cli_fail("you must specify the type of resource to get: pods");
+        bool wide = output && !strcmp(output, "wide");
+        if (output && !wide && strcmp(output, "json") && strcmp(output, "yaml") &&
+            strcmp(output, "name"))
+                return pc_cli_fail("unable to match a printer suitable for the output format "
+                                   "\"%s\", allowed formats are: json,name,wide,yaml",
+                                   output);
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx)
+                return 1;
+        pc_error err;
+        json_t *items = NULL;
+        int rc = 0;
+        if (names[0]) {
+                items = json_array();
+                for (size_t i = 0; names[i]; i++) {
+                        json_t *p = NULL;
+                        if (podctl_pod_get(ctx, cli->namespace_, names[i], &p, &err) < 0) {
+                                if (err.code == ENOENT)
+                                        fprintf(stderr,
+                                                "Error from server (NotFound): pods \"%s\" not "
+                                                "found\n",
+                                                names[i]);
+                                else
+                                        pc_cli_die(&err);
+                                rc = 1;
+                                continue;
+                        }
+                        json_array_append_new(items, p);
+                }
+        } else if (podctl_pod_list(ctx, cli->all_namespaces ? NULL : cli->namespace_, &items,
+                                   &err) < 0) {
+                return pc_cli_die(&err);
+        }
+
+        if (output && (!strcmp(output, "json") || !strcmp(output, "yaml"))) {
+                json_t *out;
+                if (names[0] && !names[1] && json_array_size(items) == 1)
+                        out = json_incref(json_array_get(items, 0));
+                else
+                        out = json_pack("{s:s,s:O,s:s,s:{s:s}}", "apiVersion", "v1", "items",
+                                        items, "kind", "List", "metadata", "resourceVersion", "");
+                if (!names[0] || json_array_size(items) > 0) {
+                        if (!strcmp(output, "json"))
+                                pc_cli_print_json(out);
+                        else if (pc_cli_print_yaml(out) != 0)
+                                rc = 1;
+                }
+                json_decref(out);
+        } else if (output && !strcmp(output, "name")) {
+                size_t i;
+                json_t *p;
+                json_array_foreach(items, i, p)
+                {
+                        printf("pod/%s\n", jstr(json_object_get(p, "metadata"), "name"));
+                }
+        } else if (json_array_size(items) == 0) {
+                if (!names[0]) {
+                        if (cli->all_namespaces)
+                                fprintf(stderr, "No resources found\n");
+                        else
+                                fprintf(stderr, "No resources found in %s namespace.\n",
+                                        cli->namespace_);
+                }
+        } else {
+                if (cli->all_namespaces)
+                        printf("%-16s ", "NAMESPACE");
+                printf("%-24s %-7s %-18s %-9s %-6s", "NAME", "READY", "STATUS", "RESTARTS",
+                       "AGE");
+                if (wide)
+                        printf(" %-16s %-12s %-15s %s", "IP", "NODE", "NOMINATED NODE",
+                               "READINESS GATES");
+                putchar('\n');
+                size_t i;
+                json_t *p;
+                json_array_foreach(items, i, p)
+                {
+                        row(p, wide, cli->all_namespaces);
+                }
+        }
+        json_decref(items);
+        return rc;
+}

@@ -1,0 +1,94 @@
+/* podctl: run Kubernetes Pods on this host. Dispatches to one file per verb. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct verb {
+        const char *name;
+        int (*fn)(struct pc_cli *, int, char **);
+        const char *help;
+} verbs[] = {
+        {"apply", cmd_apply, "Create Pods, ConfigMaps and Secrets from a manifest (-f FILE|-)"},
+        {"get", cmd_get, "List Pods (get pods [NAME] [-o wide|json|yaml|name])"},
+        {"describe", cmd_describe, "Show a Pod in detail (describe pod NAME)"},
+        {"logs", cmd_logs, "Print a container's logs (logs POD [-c C] [-f] [-p] [--tail=N])"},
+        {"exec", cmd_exec, "Run a command in a container (exec POD [-c C] -- CMD...)"},
+        {"delete", cmd_delete, "Stop and remove Pods (delete pod NAME | -f FILE)"},
+        {"inspect", cmd_inspect, "Show podctl's runtime facts of a Pod (inspect pod NAME)"},
+        {"image", cmd_image, "Manage images (image load|import|ls|rm)"},
+};
+
+static void usage(FILE *f)
+{
+        fputs("podctl runs Kubernetes Pods on this host.\n\n"
+              "Usage: podctl [--root DIR] [--log-dir DIR] [-n NAMESPACE] COMMAND [ARGS]\n\n"
+              "Commands:\n",
+              f);
+        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+                fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].help);
+        fputs("\nEnvironment: PODCTL_ROOT (default /var/lib/podctl), PODCTL_LOG_DIR (default "
+              "/var/log/pods)\n",
+              f);
+}
+
+/* Global flags may stand anywhere before "--" (kubectl style); they are
+ * removed from argv. */
+static int take_globals(struct pc_cli *cli, int *argc, char **argv)
+{
+        int out = 0;
+        for (int i = 0; i < *argc; i++) {
+                const char *v;
+                if (!strcmp(argv[i], "--")) {
+                        while (i < *argc)
+                                argv[out++] = argv[i++];
+                        break;
+                }
+                if ((v = pc_cli_flag(*argc, argv, &i, "--root")))
+                        cli->root = v;
+                else if ((v = pc_cli_flag(*argc, argv, &i, "--log-dir")))
+                        cli->log_dir = v;
+                else if ((v = pc_cli_flag(*argc, argv, &i, "--namespace")) ||
+                         (v = pc_cli_flag(*argc, argv, &i, "-n")))
+                        cli->namespace_ = v;
+                else if (!strcmp(argv[i], "-A") || !strcmp(argv[i], "--all-namespaces"))
+                        cli->all_namespaces = true;
+                else
+                        argv[out++] = argv[i];
+        }
+        *argc = out;
+        argv[out] = NULL;
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct pc_cli cli = {
+                .root = getenv("PODCTL_ROOT"),
+                .log_dir = getenv("PODCTL_LOG_DIR"),
+                .namespace_ = "default",
+        };
+        argc--;
+        argv++;
+        take_globals(&cli, &argc, argv);
+        if (argc < 1 || !strcmp(argv[0], "help") || !strcmp(argv[0], "--help") ||
+            !strcmp(argv[0], "-h")) {
+                usage(argc < 1 ? stderr : stdout);
+                return argc < 1 ? 1 : 0;
+        }
+        if (!strcmp(argv[0], "version") || !strcmp(argv[0], "--version")) {
+                puts("podctl " PODCTL_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+                if (!strcmp(argv[0], verbs[i].name)) {
+                        int r = verbs[i].fn(&cli, argc, argv);
+                        podctl_close(cli.ctx);
+                        return r;
+                }
+        }
+        fprintf(stderr, "error: unknown command \"%s\" for \"podctl\"\n", argv[0]);
+        usage(stderr);
+        return 1;
+}
