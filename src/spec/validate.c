@@ -987,7 +987,9 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                         _cleanup_free_ char *rp = pc_path_key(path, "requests");
                         _cleanup_free_ char *p = pc_path_key(rp, rn);
                         _cleanup_free_ char *s = show(json_object_get(gobj(res, "requests"), rn));
-                        _cleanup_free_ char *l = show(json_object_get(gobj(res, "limits"), rn));
+                        json_t *lv = json_object_get(gobj(res, "limits"), rn);
+                        _cleanup_free_ char *l =
+                            json_is_string(lv) ? pc_xstrdup(json_string_value(lv)) : show(lv);
                         ERR(c, p, "Invalid value: %s: must be less than or equal to %s limit of %s",
                             s, rn, l);
                 }

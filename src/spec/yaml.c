@@ -108,6 +108,13 @@ static bool is_float_word(const char *s)
         return *s == 0;
 }
 
+static bool legacy_octal(const char *s)
+{
+        if (*s == '-' || *s == '+')
+                s++;
+        return s[0] == '0' && s[1] && all_digits(s + 1, "01234567");
+}
+
 bool pc_yaml_plain_is_special(const char *s)
 {
         return is_null_word(s) || bool_word(s) >= 0 || is_int_word(s) || is_float_word(s) ||
@@ -131,6 +138,9 @@ static json_t *resolve_plain(const char *s, const char **why)
                 } else if (!strncmp(s, "0x", 2)) {
                         d = s + 2;
                         base = 16;
+                } else if (legacy_octal(s)) {
+                        /* YAML 1.1, as Kubernetes reads it: defaultMode: 0644 */
+                        base = 8;
                 }
                 errno = 0;
                 long long v = strtoll(d, NULL, base);

@@ -548,8 +548,105 @@ static void test_from_json(void)
         json_decref(j);
 }
 
+static void test_full_pod_file(void)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        pc_error err;
+        struct pc_manifest m;
+        struct pc_check_opts o = {0};
+        const char *path = "tests/data/manifests/good/web-with-config.yaml";
+
+        CHECK(pc_read_file(path, &text, &len, &err) == 0);
+        if (!text)
+                return;
+        int r = pc_manifest_load(path, text, len, &o, &m, &err);
+        dump_if_failed(&m, r);
+        CHECK(r == 0 && m.diags.n == 0);
+        CHECK(m.n_pods == 1 && m.n_configmaps == 2);
+        if (m.n_pods != 1 || m.n_configmaps != 2)
+                goto out;
+        struct pc_configmap *cm = &m.configmaps[0];
+        CHECK_STR(cm->name, "web-config");
+        CHECK_STR(cm->data[0].value, "server {\n  listen 8080;\n}\n");
+        struct pc_configmap *sec = &m.configmaps[1];
+        CHECK(sec->secret && sec->n_data == 2);
+        CHECK_STR(sec->data[0].value, "secret");
+        CHECK_STR(sec->data[1].value, "admin");
+
+        struct pc_pod *p = &m.pods[0];
+        CHECK_STR(p->namespace_, "staging");
+        CHECK(p->n_labels == 2 && p->n_annotations == 1);
+        CHECK_STR(p->annotations[0].name, "example.com/owner");
+        CHECK_STR(p->restart_policy, "OnFailure");
+        CHECK(p->termination_grace_period_seconds == 10);
+        CHECK(p->active_deadline_seconds == 3600);
+        CHECK_STR(p->hostname, "web-0");
+        CHECK(p->n_host_aliases == 2);
+        CHECK_STR(p->host_aliases[0].value, "foo.local bar.local");
+        CHECK_STR(p->host_aliases[1].name, "::1");
+        CHECK_STR(p->dns_policy, "None");
+        CHECK(pc_strv_len(p->dns_nameservers) == 1 && pc_strv_len(p->dns_searches) == 1);
+        CHECK(p->n_dns_options == 1);
+        CHECK_STR(p->dns_options[0].value, "2");
+        CHECK(p->n_volumes == 4);
+        CHECK(p->volumes[0].kind == PC_VOL_CONFIGMAP && p->volumes[0].n_items == 1);
+        CHECK_STR(p->volumes[0].items[0].name, "nginx.conf");
+        CHECK_STR(p->volumes[0].items[0].value, "conf.d/default.conf");
+        CHECK(p->volumes[1].kind == PC_VOL_SECRET && p->volumes[1].default_mode == 0400);
+        CHECK(p->volumes[2].kind == PC_VOL_EMPTYDIR && p->volumes[2].size_limit == 64 << 20);
+        CHECK_STR(p->volumes[2].medium, "Memory");
+        CHECK_STR(p->volumes[3].hostpath_type, "DirectoryOrCreate");
+
+        CHECK(p->n_init_containers == 1);
+        struct pc_container *side = &p->init_containers[0];
+        CHECK(side->init && side->pos == 0);
+        CHECK_STR(side->restart_policy, "Always");
+        CHECK(side->has_run_as_user && side->run_as_user == 1000); /* from the pod */
+        CHECK(side->mounts[0].read_only);
+
+        struct pc_container *c = pc_pod_find_container(p, "nginx");
+        CHECK(c != NULL);
+        if (!c)
+                goto out;
+        CHECK_STR(c->working_dir, "/usr/share/nginx");
+        CHECK(c->n_ports == 2);
+        CHECK_STR(c->ports[0].name, "http");
+        CHECK(c->ports[0].host_port == 8080 && c->ports[1].container_port == 9113);
+        CHECK(c->n_env == 4);
+        CHECK(c->env[0].source == PC_ENV_CONFIGMAP);
+        CHECK_STR(c->env[0].ref_name, "web-config");
+        CHECK(c->env[1].source == PC_ENV_SECRET && !c->env[1].optional);
+        CHECK(c->env[2].source == PC_ENV_FIELD);
+        CHECK_STR(c->env[2].ref_key, "metadata.name");
+        CHECK_STR(c->env[3].value, "hello $(POD_NAME)");
+        CHECK(c->n_env_from == 1 && !c->env_from[0].secret);
+        CHECK_STR(c->env_from[0].prefix, "CFG_");
+        CHECK(c->resources.cpu_request == 100 && c->resources.cpu_limit == 1000);
+        CHECK(c->resources.memory_request == 64 << 20 && c->resources.memory_limit == 128 << 20);
+        CHECK(c->read_only_root_fs && !c->privileged);
+        CHECK(c->has_run_as_user && c->run_as_user == 101);
+        CHECK(c->has_run_as_group && c->run_as_group == 1000);
+        CHECK_STR(c->image_pull_policy, "IfNotPresent");
+        CHECK(c->n_mounts == 4);
+        CHECK_STR(c->mounts[3].sub_path, "nginx");
+        /* fieldRef.apiVersion defaulted */
+        json_t *env2 = json_array_get(
+            json_object_get(
+                json_array_get(json_object_get(json_object_get(p->json, "spec"), "containers"), 0),
+                "env"),
+            2);
+        CHECK_STR(
+            json_string_value(json_object_get(
+                json_object_get(json_object_get(env2, "valueFrom"), "fieldRef"), "apiVersion")),
+            "v1");
+out:
+        pc_manifest_free(&m);
+}
+
 int main(void)
 {
+        test_full_pod_file();
         test_example();
         test_defaults();
         test_positions_and_all_errors();
