@@ -495,6 +495,7 @@ int pc_cgroup_create(const char *base, const char *rel, const struct pc_cgroup_l
                      pc_cgroup **out, pc_error *err)
 {
         pc_cgroup *cg;
+        *out = NULL;
         if (cg_new(base, rel, true, &cg, err) < 0)
                 return -1;
         if (lim && pc_cgroup_set_limits(cg, lim, err) < 0) {
