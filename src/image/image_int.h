@@ -77,6 +77,10 @@ int pc_refs_read(pc_image_store *s, json_t **out, pc_error *err);
 int pc_refs_write(pc_image_store *s, json_t *refs, pc_error *err);
 /* Record name -> manifest digest (caller holds LOCK_EX). */
 int pc_refs_set(pc_image_store *s, const char *name, const char *manifest_digest, pc_error *err);
+/* Remove what interrupted writers left (temp blobs, half-unpacked layers,
+ * load scratch dirs). Only safe under LOCK_EX: every unpack or write holds
+ * at least LOCK_SH, so under LOCK_EX any temp entry is stale. */
+void pc_store_clean_stale(pc_image_store *s);
 /* Delete blobs and layers no reference needs (caller holds LOCK_EX). */
 int pc_image_gc(pc_image_store *s, pc_error *err);
 

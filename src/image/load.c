@@ -294,6 +294,7 @@ int pc_image_load_named(pc_image_store *s, const char *path, const char *name, c
                 return pc_fail(err, errno, "%s", path);
         if (pc_store_lock(s, LOCK_EX, err) < 0)
                 return -1;
+        pc_store_clean_stale(s);
         _cleanup_free_ char *tmp = NULL, *oci_index = NULL, *docker_manifest = NULL;
         const char *dir = path;
         int r = -1;
@@ -344,6 +345,7 @@ int pc_image_import(pc_image_store *s, const char *tarball, const char *name, pc
                 return pc_fail(err, EINVAL, "invalid image name \"%s\"", name ? name : "");
         if (pc_store_lock(s, LOCK_EX, err) < 0)
                 return -1;
+        pc_store_clean_stale(s);
         int r = -1;
         char ld[72], cd[72], md[72], created[40];
         int64_t lsize = 0;

@@ -749,20 +749,32 @@ int pc_image_gc(pc_image_store *s, pc_error *err)
                 if (r < 0)
                         return pc_error_prefix(err, "garbage collection");
         }
-        /* scratch space of interrupted loads */
-        DIR *d = opendir(s->tmp);
-        if (d) {
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                                continue;
-                        _cleanup_free_ char *p = pc_xasprintf("%s/%s", s->tmp, de->d_name);
-                        pc_error e;
-                        pc_rm_rf(p, &e);
-                }
-                closedir(d);
-        }
+        pc_store_clean_stale(s);
         return 0;
+}
+
+static void clean_dir(const char *dir, const char *prefix)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+                    !pc_str_has_prefix(de->d_name, prefix))
+                        continue;
+                _cleanup_free_ char *p = pc_xasprintf("%s/%s", dir, de->d_name);
+                pc_error e;
+                pc_rm_rf(p, &e); /* best effort */
+        }
+        closedir(d);
+}
+
+void pc_store_clean_stale(pc_image_store *s)
+{
+        clean_dir(s->blobs, ".tmp-");
+        clean_dir(s->layers, ".tmp-");
+        clean_dir(s->tmp, "");
 }
 
 int pc_image_remove(pc_image_store *s, const char *ref, pc_error *err)

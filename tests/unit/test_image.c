@@ -70,8 +70,9 @@ static la_ssize_t buf_write(struct archive *a, void *c, const void *data, size_t
 
 struct ent {
         const char *path;
-        char type;        /* f d l h */
-        const char *data; /* content, symlink or hardlink target */
+        char type;         /* f d l h c */
+        const char *data;  /* content, symlink or hardlink target */
+        const char *xattr; /* "name=value" or NULL */
 };
 
 static struct buf make_tar(const struct ent *e, size_t n)
@@ -96,6 +97,11 @@ static struct buf make_tar(const struct ent *e, size_t n)
                         archive_entry_set_perm(ae, 0777);
                         archive_entry_set_symlink(ae, e[i].data);
                         break;
+                case 'c':
+                        archive_entry_set_filetype(ae, AE_IFCHR);
+                        archive_entry_set_perm(ae, 0666);
+                        archive_entry_set_rdev(ae, makedev(1, 3));
+                        break;
                 case 'h':
                         archive_entry_set_filetype(ae, AE_IFREG);
                         archive_entry_set_perm(ae, 0644);
@@ -105,6 +111,11 @@ static struct buf make_tar(const struct ent *e, size_t n)
                         archive_entry_set_filetype(ae, AE_IFREG);
                         archive_entry_set_perm(ae, 0644);
                         archive_entry_set_size(ae, (la_int64_t)strlen(e[i].data));
+                }
+                if (e[i].xattr) {
+                        const char *eq = strchr(e[i].xattr, '=');
+                        _cleanup_free_ char *name = strndup(e[i].xattr, (size_t)(eq - e[i].xattr));
+                        archive_entry_xattr_add_entry(ae, name, eq + 1, strlen(eq + 1));
                 }
                 archive_write_header(a, ae);
                 if (e[i].type == 'f')
@@ -116,12 +127,18 @@ static struct buf make_tar(const struct ent *e, size_t n)
         return b;
 }
 
-static struct buf gzip_buf(struct buf in)
+enum { NONE, GZIP, ZSTD };
+
+static struct buf compress_buf(struct buf in, int how)
 {
         struct buf b = {0};
         struct archive *a = archive_write_new();
         archive_write_set_format_raw(a);
-        archive_write_add_filter_gzip(a);
+        if (how == ZSTD)
+                archive_write_add_filter_zstd(a);
+        else
+                archive_write_add_filter_gzip(a);
+        archive_write_set_bytes_in_last_block(a, 1); /* no zero padding after the stream */
         archive_write_open(a, &b, NULL, buf_write, NULL);
         struct archive_entry *ae = archive_entry_new();
         archive_entry_set_filetype(ae, AE_IFREG);
@@ -153,10 +170,13 @@ static void put_blob(const char *dir, const void *p, size_t n, char digest[72])
                 fprintf(stderr, "put_blob: %s\n", err.msg);
 }
 
-/* An OCI layout in dir with the given layer tars (gzip-compressed when
- * gz[i]); index ref name `refname`. */
-static void make_layout(const char *dir, struct buf *layers, const bool *gz, size_t n,
-                        const char *refname)
+static bool corrupt_diff_id; /* make_layout writes a wrong diff_id */
+
+/* An OCI layout in dir with the given layer tars, each compressed as
+ * comp[i]; index ref name `refname`. docker: Docker schema2 media types and
+ * a manifest list (arm64 + amd64) in front of the manifest. */
+static void make_layout(const char *dir, struct buf *layers, const int *comp, size_t n,
+                        const char *refname, bool docker)
 {
         pc_error err;
         _cleanup_free_ char *blobs = pc_xasprintf("%s/blobs/sha256", dir);
@@ -165,15 +185,19 @@ static void make_layout(const char *dir, struct buf *layers, const bool *gz, siz
         for (size_t i = 0; i < n; i++) {
                 char diff[72], d[72];
                 sha256_hex(layers[i].p, layers[i].n, diff);
+                if (corrupt_diff_id)
+                        diff[70] = diff[70] == '0' ? '1' : '0';
                 json_array_append_new(diff_ids, json_string(diff));
-                struct buf z = gz[i] ? gzip_buf(layers[i]) : layers[i];
+                struct buf z = comp[i] != NONE ? compress_buf(layers[i], comp[i]) : layers[i];
                 put_blob(dir, z.p, z.n, d);
-                json_array_append_new(
-                    ldescs, json_pack("{s:s,s:s,s:I}", "mediaType",
-                                      gz[i] ? "application/vnd.oci.image.layer.v1.tar+gzip"
-                                            : "application/vnd.oci.image.layer.v1.tar",
-                                      "digest", d, "size", (json_int_t)z.n));
-                if (gz[i])
+                const char *mt = comp[i] == GZIP   ? "application/vnd.oci.image.layer.v1.tar+gzip"
+                                 : comp[i] == ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
+                                                   : "application/vnd.oci.image.layer.v1.tar";
+                if (docker)
+                        mt = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+                json_array_append_new(ldescs, json_pack("{s:s,s:s,s:I}", "mediaType", mt, "digest",
+                                                        d, "size", (json_int_t)z.n));
+                if (comp[i] != NONE)
                         free(z.p);
         }
         json_t *cfg = json_pack(
@@ -183,16 +207,36 @@ static void make_layout(const char *dir, struct buf *layers, const bool *gz, siz
         char *cs = json_dumps(cfg, JSON_COMPACT);
         char cd[72], md[72];
         put_blob(dir, cs, strlen(cs), cd);
+        const char *mmt = docker ? "application/vnd.docker.distribution.manifest.v2+json"
+                                 : "application/vnd.oci.image.manifest.v1+json";
         json_t *man = json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:o}", "schemaVersion", 2, "mediaType",
-                                "application/vnd.oci.image.manifest.v1+json", "config", "mediaType",
-                                "application/vnd.oci.image.config.v1+json", "digest", cd, "size",
-                                (json_int_t)strlen(cs), "layers", ldescs);
+                                mmt, "config", "mediaType",
+                                docker ? "application/vnd.docker.container.image.v1+json"
+                                       : "application/vnd.oci.image.config.v1+json",
+                                "digest", cd, "size", (json_int_t)strlen(cs), "layers", ldescs);
         char *ms = json_dumps(man, JSON_COMPACT);
         put_blob(dir, ms, strlen(ms), md);
+        size_t top_size = strlen(ms);
+        char *ls = NULL;
+        json_t *list = NULL;
+        if (docker) {
+                list = json_pack(
+                    "{s:i,s:s,s:[{s:s,s:s,s:i,s:{s:s,s:s}},{s:s,s:s,s:I,s:{s:s,s:s}}]}",
+                    "schemaVersion", 2, "mediaType",
+                    "application/vnd.docker.distribution.manifest.list.v2+json", "manifests",
+                    "mediaType", mmt, "digest",
+                    "sha256:00000000000000000000000000000000000000000000000000000000000000ff",
+                    "size", 1, "platform", "architecture", "arm64", "os", "linux", "mediaType", mmt,
+                    "digest", md, "size", (json_int_t)strlen(ms), "platform", "architecture",
+                    "amd64", "os", "linux");
+                ls = json_dumps(list, JSON_COMPACT);
+                put_blob(dir, ls, strlen(ls), md);
+                mmt = "application/vnd.docker.distribution.manifest.list.v2+json";
+                top_size = strlen(ls);
+        }
         json_t *idx = json_pack("{s:i,s:[{s:s,s:s,s:I,s:{s:s}}]}", "schemaVersion", 2, "manifests",
-                                "mediaType", "application/vnd.oci.image.manifest.v1+json", "digest",
-                                md, "size", (json_int_t)strlen(ms), "annotations",
-                                "org.opencontainers.image.ref.name", refname);
+                                "mediaType", mmt, "digest", md, "size", (json_int_t)top_size,
+                                "annotations", "org.opencontainers.image.ref.name", refname);
         char *is = json_dumps(idx, JSON_COMPACT);
         _cleanup_free_ char *ip = pc_xasprintf("%s/index.json", dir);
         _cleanup_free_ char *lp = pc_xasprintf("%s/oci-layout", dir);
@@ -200,9 +244,11 @@ static void make_layout(const char *dir, struct buf *layers, const bool *gz, siz
         pc_write_file_atomic(lp, "{\"imageLayoutVersion\":\"1.0.0\"}", 30, 0644, &err);
         free(cs);
         free(ms);
+        free(ls);
         free(is);
         json_decref(cfg);
         json_decref(man);
+        json_decref(list);
         json_decref(idx);
 }
 
@@ -459,19 +505,20 @@ static void test_whiteouts(void)
 {
         pc_error err;
         const struct ent l1[] = {
-            {"a/", 'd', NULL},     {"a/keep", 'f', "k"},         {"a/gone", 'f', "g"},
-            {"o/", 'd', NULL},     {"o/lower", 'f', "l"},        {"bin/", 'd', NULL},
-            {"bin/app", 'f', "x"}, {"bin/app2", 'h', "bin/app"},
+            {"a/", 'd', NULL, NULL},     {"a/keep", 'f', "k", NULL},
+            {"a/gone", 'f', "g", NULL},  {"o/", 'd', NULL, NULL},
+            {"o/lower", 'f', "l", NULL}, {"bin/", 'd', NULL, NULL},
+            {"bin/app", 'f', "x", NULL}, {"bin/app2", 'h', "bin/app", NULL},
         };
         const struct ent l2[] = {
-            {"a/.wh.gone", 'f', ""},
-            {"o/.wh..wh..opq", 'f', ""},
-            {"o/upper", 'f', "u"},
+            {"a/.wh.gone", 'f', "", NULL},
+            {"o/.wh..wh..opq", 'f', "", NULL},
+            {"o/upper", 'f', "u", NULL},
         };
         struct buf layers[2] = {make_tar(l1, PC_ARRAY_SIZE(l1)), make_tar(l2, PC_ARRAY_SIZE(l2))};
-        bool gz[2] = {true, false};
+        int comp[2] = {GZIP, ZSTD};
         _cleanup_free_ char *dir = pc_xasprintf("%s/wh-layout", tmproot);
-        make_layout(dir, layers, gz, 2, "latest");
+        make_layout(dir, layers, comp, 2, "latest", false);
         free(layers[0].p);
         free(layers[1].p);
 
@@ -550,23 +597,24 @@ static void test_traversal(void)
                 return;
         /* 1. ".." is refused */
         {
-                const struct ent e[] = {
-                    {"ok", 'f', "1"}, {"../evil", 'f', "x"}, {"a/../../evil", 'f', "x"}};
+                const struct ent e[] = {{"ok", 'f', "1", NULL},
+                                        {"../evil", 'f', "x", NULL},
+                                        {"a/../../evil", 'f', "x", NULL}};
                 struct buf l = make_tar(e, PC_ARRAY_SIZE(e));
-                bool gz = false;
+                int comp = NONE;
                 _cleanup_free_ char *dir = pc_xasprintf("%s/trav1", tmproot);
-                make_layout(dir, &l, &gz, 1, "localhost/t1:1");
+                make_layout(dir, &l, &comp, 1, "localhost/t1:1", false);
                 free(l.p);
                 CHECK(pc_image_load(s, dir, NULL, &err) < 0);
                 CHECK_CONTAINS(err.msg, "..");
         }
         /* 2. absolute paths land inside the layer */
         {
-                const struct ent e[] = {{"/abs-evil", 'f', "x"}, {"/etc/x", 'f', "y"}};
+                const struct ent e[] = {{"/abs-evil", 'f', "x", NULL}, {"/etc/x", 'f', "y", NULL}};
                 struct buf l = make_tar(e, PC_ARRAY_SIZE(e));
-                bool gz = true;
+                int comp = GZIP;
                 _cleanup_free_ char *dir = pc_xasprintf("%s/trav2", tmproot);
-                make_layout(dir, &l, &gz, 1, "localhost/t2:1");
+                make_layout(dir, &l, &comp, 1, "localhost/t2:1", false);
                 free(l.p);
                 CHECK(pc_image_load(s, dir, NULL, &err) == 0);
                 struct pc_image *img = NULL;
@@ -580,11 +628,12 @@ static void test_traversal(void)
         }
         /* 3. no writing through a symlink */
         {
-                const struct ent e[] = {{"link", 'l', outside}, {"link/pwned", 'f', "x"}};
+                const struct ent e[] = {{"link", 'l', outside, NULL},
+                                        {"link/pwned", 'f', "x", NULL}};
                 struct buf l = make_tar(e, PC_ARRAY_SIZE(e));
-                bool gz = false;
+                int comp = NONE;
                 _cleanup_free_ char *dir = pc_xasprintf("%s/trav3", tmproot);
-                make_layout(dir, &l, &gz, 1, "localhost/t3:1");
+                make_layout(dir, &l, &comp, 1, "localhost/t3:1", false);
                 free(l.p);
                 CHECK(pc_image_load(s, dir, NULL, &err) < 0);
                 CHECK_CONTAINS(err.msg, "symlink");
@@ -592,11 +641,12 @@ static void test_traversal(void)
         }
         /* 4. a whiteout through a symlink */
         {
-                const struct ent e[] = {{"link", 'l', outside}, {"link/.wh.pwned", 'f', ""}};
+                const struct ent e[] = {{"link", 'l', outside, NULL},
+                                        {"link/.wh.pwned", 'f', "", NULL}};
                 struct buf l = make_tar(e, PC_ARRAY_SIZE(e));
-                bool gz = false;
+                int comp = NONE;
                 _cleanup_free_ char *dir = pc_xasprintf("%s/trav4", tmproot);
-                make_layout(dir, &l, &gz, 1, "localhost/t4:1");
+                make_layout(dir, &l, &comp, 1, "localhost/t4:1", false);
                 free(l.p);
                 CHECK(pc_image_load(s, dir, NULL, &err) < 0);
                 CHECK_CONTAINS(err.msg, "symlink");
@@ -607,6 +657,115 @@ static void test_traversal(void)
         CHECK(!found_evil);
         _cleanup_free_ char *layers = pc_xasprintf("%s/images/layers/sha256", root);
         CHECK(count_entries(layers) == 1); /* only t2; no temp dirs left */
+        pc_image_store_close(s);
+}
+
+static void test_misc(void)
+{
+        pc_error err;
+        const struct ent l1[] = {
+            {"dev/", 'd', NULL, NULL},
+            {"dev/null", 'c', NULL, NULL},
+            {"etc/", 'd', NULL, NULL},
+            {"etc/conf", 'f', "c", "user.test=hello"},
+            {"etc/sneaky", 'f', "s", "trusted.overlay.redirect=/etc"},
+        };
+        struct buf l = make_tar(l1, PC_ARRAY_SIZE(l1));
+        int comp = GZIP;
+        _cleanup_free_ char *dir = pc_xasprintf("%s/docker-layout", tmproot);
+        make_layout(dir, &l, &comp, 1, "localhost/dk:3", true);
+        _cleanup_free_ char *root = pc_xasprintf("%s/store-misc", tmproot);
+        pc_image_store *s = NULL;
+        CHECK(pc_image_store_open(root, &s, &err) == 0);
+        if (!s) {
+                free(l.p);
+                return;
+        }
+        char **names = NULL;
+        int r = pc_image_load(s, dir, &names, &err);
+        if (r < 0)
+                fprintf(stderr, "load docker-style layout: %s\n", err.msg);
+        CHECK(r == 0);
+        if (names)
+                CHECK_STR(names[0], "localhost/dk:3");
+        pc_strv_free(names);
+        struct pc_image *img = NULL;
+        CHECK(pc_image_get(s, "localhost/dk:3", &img, &err) == 0);
+        if (img) {
+                struct stat st;
+                _cleanup_free_ char *dn = pc_xasprintf("%s/dev/null", img->layer_dirs[0]);
+                CHECK(lstat(dn, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+                _cleanup_free_ char *cf = pc_xasprintf("%s/etc/conf", img->layer_dirs[0]);
+                char v[16] = {0};
+                CHECK(lgetxattr(cf, "user.test", v, sizeof(v)) == 5 && !strcmp(v, "hello"));
+                _cleanup_free_ char *sn = pc_xasprintf("%s/etc/sneaky", img->layer_dirs[0]);
+                CHECK(exists("%s", sn));
+                CHECK(lgetxattr(sn, "trusted.overlay.redirect", v, sizeof(v)) < 0);
+
+                /* stale temp entries (an unpack or load killed midway) */
+                _cleanup_free_ char *stale1 =
+                    pc_xasprintf("%s/images/layers/sha256/.tmp-0123-XXXXXX", root);
+                _cleanup_free_ char *stale2 =
+                    pc_xasprintf("%s/images/blobs/sha256/.tmp-XXXXXX", root);
+                CHECK(mkdtemp(stale1) != NULL);
+                int fd = mkstemp(stale2);
+                CHECK(fd >= 0);
+                if (fd >= 0)
+                        close(fd);
+
+                /* concurrent unpacks of the same layer */
+                _cleanup_free_ char *ldir = pc_xasprintf("%s/..", img->layer_dirs[0]);
+                CHECK(pc_rm_rf(ldir, &err) == 0);
+                pid_t kids[4];
+                for (int i = 0; i < 4; i++) {
+                        kids[i] = fork();
+                        if (kids[i] == 0) {
+                                pc_image_store *cs = NULL;
+                                struct pc_image *ci = NULL;
+                                pc_error cerr;
+                                if (pc_image_store_open(root, &cs, &cerr) < 0 ||
+                                    pc_image_get(cs, "localhost/dk:3", &ci, &cerr) < 0)
+                                        _exit(1);
+                                pc_image_free(ci);
+                                pc_image_store_close(cs);
+                                _exit(0);
+                        }
+                }
+                int ok = 0;
+                for (int i = 0; i < 4; i++) {
+                        int st2 = 0;
+                        if (kids[i] > 0 && waitpid(kids[i], &st2, 0) == kids[i] && WIFEXITED(st2) &&
+                            WEXITSTATUS(st2) == 0)
+                                ok++;
+                }
+                CHECK(ok == 4);
+                CHECK(exists("%s", dn));
+                CHECK(exists("%s", stale1)); /* readers leave temp entries alone */
+                /* a writer cleans them up */
+                CHECK(pc_image_load(s, dir, NULL, &err) == 0);
+                CHECK(!exists("%s", stale1));
+                CHECK(!exists("%s", stale2));
+                CHECK(exists("%s", dn));
+        }
+        pc_image_free(img);
+
+        /* wrong diff_id in the config */
+        corrupt_diff_id = true;
+        _cleanup_free_ char *bad = pc_xasprintf("%s/baddiff-layout", tmproot);
+        comp = ZSTD;
+        make_layout(bad, &l, &comp, 1, "localhost/baddiff:1", false);
+        corrupt_diff_id = false;
+        CHECK(pc_image_load(s, bad, NULL, &err) < 0);
+        CHECK_CONTAINS(err.msg, "diff_id mismatch");
+        struct pc_image **list = NULL;
+        size_t n = 0;
+        CHECK(pc_image_list(s, &list, &n, &err) == 0 && n == 1);
+        for (size_t i = 0; i < n; i++)
+                pc_image_free(list[i]);
+        free(list);
+        _cleanup_free_ char *layers = pc_xasprintf("%s/images/layers/sha256", root);
+        CHECK(count_entries(layers) == 1);
+        free(l.p);
         pc_image_store_close(s);
 }
 
@@ -625,6 +784,7 @@ int main(void)
                 test_formats(data);
                 test_whiteouts();
                 test_traversal();
+                test_misc();
         } else {
                 fprintf(stderr, "not root: store tests skipped\n");
         }
