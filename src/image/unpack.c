@@ -299,6 +299,8 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                 if (layer && pc_str_has_prefix(base, WH_PREFIX)) {
                         if (!strcmp(base, WH_OPAQUE)) {
                                 pc_strv_push(&opaque, parent);
+                        } else if (pc_str_has_prefix(base, WH_PREFIX WH_PREFIX)) {
+                                /* other AUFS metadata (.wh..wh.plnk...): not content */
                         } else {
                                 const char *name = base + strlen(WH_PREFIX);
                                 if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
