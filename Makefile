@@ -38,7 +38,7 @@ MON_OBJS := $(B)/obj/bin/podctl-monitor.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-all: $(B)/podctl $(B)/podctl-monitor $(B)/pause $(UNIT_BINS)
+all: $(B)/podctl $(B)/podctl-monitor $(B)/pause $(UNIT_BINS) $(B)/tests/probe
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -62,6 +62,11 @@ $(B)/pause: src/pause/pause.c
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s \
 	  -fno-asynchronous-unwind-tables -o $@ $<
+
+# In-container probe used by the integration tests: static, tiny.
+$(B)/tests/probe: tests/probe.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s -o $@ $<
 
 # A unit test tests/unit/test_<module>[_x].c links only its module and what
 # that module uses, so a module under construction never breaks another's tests.

@@ -53,16 +53,16 @@ static void print_state(const char *title, json_t *state)
         json_t *w = json_object_get(state, "waiting");
         json_t *t = json_object_get(state, "terminated");
         if (r) {
-                printf("    %-16s Running\n", title);
+                printf("    %-16sRunning\n", title);
                 printf("      Started:      %s\n",
                        human_time(jstr(r, "startedAt"), tb, sizeof(tb)));
         } else if (w) {
-                printf("    %-16s Waiting\n", title);
+                printf("    %-16sWaiting\n", title);
                 printf("      Reason:       %s\n", jstr(w, "reason"));
                 if (*jstr(w, "message"))
                         printf("      Message:      %s\n", jstr(w, "message"));
         } else if (t) {
-                printf("    %-16s Terminated\n", title);
+                printf("    %-16sTerminated\n", title);
                 printf("      Reason:       %s\n", jstr(t, "reason"));
                 if (*jstr(t, "message"))
                         printf("      Message:      %s\n", jstr(t, "message"));
@@ -73,7 +73,7 @@ static void print_state(const char *title, json_t *state)
                 printf("      Finished:     %s\n",
                        human_time(jstr(t, "finishedAt"), tb, sizeof(tb)));
         } else {
-                printf("    %-16s <none>\n", title);
+                printf("    %-16s<none>\n", title);
         }
 }
 

@@ -1,0 +1,79 @@
+# Shared by the integration tests. Each test file gets its own podctl root, so
+# files never see each other's pods; teardown removes everything it made.
+
+B=${B:-build}
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+PODCTL="$REPO/$B/podctl"
+PROBE="$REPO/$B/tests/probe"
+
+podctl() { "$PODCTL" "$@"; }
+
+# Per-file root and log dir; the busybox image loaded once per file.
+common_setup_file() {
+        export PODCTL_ROOT=$(mktemp -d /tmp/podctl-it.XXXXXX)
+        export PODCTL_LOG_DIR=$PODCTL_ROOT/logs
+        export PODCTL_TIME_SCALE=${PODCTL_TIME_SCALE:-0.01}
+        "$PODCTL" image load -i "$PODCTL_TEST_FIXTURES/busybox-oci" >/dev/null
+}
+
+# Delete every pod of this root, then check nothing of it is left.
+common_teardown_file() {
+        [ -n "${PODCTL_ROOT:-}" ] || return 0
+        for d in "$PODCTL_ROOT"/pods/*; do
+                [ -d "$d" ] || continue
+                k=$(basename "$d")
+                "$PODCTL" -n "${k%%_*}" delete pod "${k#*_}" --force --grace-period=0 \
+                        >/dev/null 2>&1 || true
+        done
+        # Last resort for a broken run: monitors of this root, by PID.
+        for p in $(pgrep -f -- "--root $PODCTL_ROOT" || true); do kill -9 "$p" 2>/dev/null || true; done
+        rm -rf "$PODCTL_ROOT"
+}
+
+# Write a manifest from stdin into the test's temp dir; print its path.
+manifest() {
+        local f="$BATS_TEST_TMPDIR/${1:-pod}.yaml"
+        cat >"$f"
+        echo "$f"
+}
+
+# wait_for TIMEOUT_S CMD...: retry CMD until it succeeds.
+wait_for() {
+        local t=$1
+        shift
+        local end=$((SECONDS + t))
+        until "$@"; do
+                [ $SECONDS -lt $end ] || return 1
+                sleep 0.1
+        done
+}
+
+jq_pod() { podctl get pod "$1" -o json | jq -r "$2"; }
+pod_phase() { jq_pod "$1" .status.phase; }
+phase_is() { [ "$(pod_phase "$1")" = "$2" ]; }
+container_running() {
+        [ "$(jq_pod "$1" ".status.containerStatuses[] | select(.name==\"$2\") | .state | has(\"running\")")" = true ]
+}
+pid_of() { podctl inspect pod "$1" | jq -r ".runtime.containers[\"$2\"].pid"; }
+pause_pid() { podctl inspect pod "$1" | jq -r .runtime.pausePid; }
+
+# Everything of this root on the host: mounts, processes, cgroups, state.
+trace_snapshot() {
+        {
+                grep -F "$PODCTL_ROOT" /proc/self/mountinfo || true
+                pgrep -a -f -- "--root $PODCTL_ROOT" || true
+                ls "$PODCTL_ROOT/pods" "$PODCTL_LOG_DIR" 2>/dev/null || true
+                find /sys/fs/cgroup/*/podctl /sys/fs/cgroup/podctl -mindepth 1 -type d \
+                        -name 'pod*' 2>/dev/null || true
+        } | sort
+}
+
+# A probe image: busybox plus the static probe binary, imported as a rootfs.
+load_probe_image() {
+        local d="$BATS_FILE_TMPDIR/probe-rootfs"
+        mkdir -p "$d/usr/bin"
+        cp "$PROBE" "$d/usr/bin/probe"
+        cp "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" "$BATS_FILE_TMPDIR/probe.tar"
+        tar -rf "$BATS_FILE_TMPDIR/probe.tar" -C "$d" ./usr/bin/probe
+        podctl image import "$BATS_FILE_TMPDIR/probe.tar" localhost/probe:latest >/dev/null
+}

@@ -1,0 +1,43 @@
+/* A tiny static probe run inside test containers, for what busybox lacks.
+ *   probe shm-create KEY     create a SysV shared memory segment with KEY
+ *   probe shm-check KEY      exit 0 when a segment with KEY exists
+ *   probe fds                list open fds of this process (one per line)
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+int main(int argc, char **argv)
+{
+        if (argc == 3 && !strcmp(argv[1], "shm-create")) {
+                int id = shmget((key_t)strtol(argv[2], NULL, 0), 4096, IPC_CREAT | 0600);
+                if (id < 0) {
+                        perror("shmget");
+                        return 1;
+                }
+                printf("created %d\n", id);
+                return 0;
+        }
+        if (argc == 3 && !strcmp(argv[1], "shm-check")) {
+                int id = shmget((key_t)strtol(argv[2], NULL, 0), 0, 0);
+                if (id < 0) {
+                        perror("shmget");
+                        return 1;
+                }
+                printf("found %d\n", id);
+                return 0;
+        }
+        if (argc == 2 && !strcmp(argv[1], "fds")) {
+                DIR *d = opendir("/proc/self/fd");
+                struct dirent *de;
+                while (d && (de = readdir(d)))
+                        if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
+                                printf("%s\n", de->d_name);
+                return 0;
+        }
+        fprintf(stderr, "usage: probe shm-create KEY | shm-check KEY | fds\n");
+        return 2;
+}
