@@ -26,7 +26,6 @@ struct pc_image_store {
         char *tmp;    /* <dir>/tmp: scratch space for loads */
         char *refs;   /* <dir>/refs.json */
         int lock_fd;
-        int lock_depth;
 };
 
 /* Locking: LOCK_EX for writers, LOCK_SH for readers. */

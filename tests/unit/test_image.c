@@ -652,6 +652,24 @@ static void test_traversal(void)
                 CHECK_CONTAINS(err.msg, "symlink");
                 CHECK(!exists("%s/pwned%s", outside, ""));
         }
+        /* 5. a hard link through a symlink to a file outside */
+        {
+                _cleanup_free_ char *victim = pc_xasprintf("%s/victim", outside);
+                CHECK(pc_write_file_atomic(victim, "v", 1, 0644, &err) == 0);
+                const struct ent e[] = {{"link", 'l', outside, NULL},
+                                        {"h", 'h', "link/victim", NULL},
+                                        {"h2", 'f', "overwritten", NULL},
+                                        {"h2", 'h', "link/victim", NULL}};
+                struct buf l = make_tar(e, PC_ARRAY_SIZE(e));
+                int comp = NONE;
+                _cleanup_free_ char *dir = pc_xasprintf("%s/trav5", tmproot);
+                make_layout(dir, &l, &comp, 1, "localhost/t5:1", false);
+                free(l.p);
+                CHECK(pc_image_load(s, dir, NULL, &err) < 0);
+                CHECK_CONTAINS(err.msg, "symlink");
+                struct stat st;
+                CHECK(stat(victim, &st) == 0 && st.st_nlink == 1 && st.st_size == 1);
+        }
         found_evil = false;
         nftw(tmproot, find_evil, 16, FTW_PHYS);
         CHECK(!found_evil);
