@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "util/util.h"
 
@@ -44,16 +43,30 @@ static void plus_list(unsigned bits, char *buf, size_t len)
         }
 }
 
-/* Enable *enable (bits) in <parent>/cgroup.subtree_control; parent is
- * podctl/ or a directory below it, all created by podctl. A controller
- * that cannot be enabled is dropped from *enable (degrade, not fail). */
+struct enable_ctx {
+        const char *root; /* <base>/podctl */
+        unsigned enable;  /* controllers still to pass down */
+};
+
+/* Before each child is created below podctl/: enable ctx->enable in
+ * <parent>/cgroup.subtree_control (parent is podctl/ or below, all created
+ * by podctl; the parent of podctl/ is never written). At podctl/ itself the
+ * set starts as what the parent of podctl/ delegates (re-read on every
+ * attempt of pc_cg_mkdirs). A controller the kernel refuses is dropped:
+ * degrade, not fail. */
 static int enable_subtree(const char *parent, void *data, pc_error *err)
 {
-        unsigned *enable = data;
+        struct enable_ctx *ctx = data;
+        if (strcmp(parent, ctx->root) == 0) {
+                unsigned avail;
+                if (read_ctrls(parent, "cgroup.controllers", &avail, err) < 0)
+                        return -1;
+                ctx->enable = ALL_WANTED & avail;
+        }
         unsigned have;
         if (read_ctrls(parent, "cgroup.subtree_control", &have, err) < 0)
                 return -1;
-        unsigned todo = *enable & ~have;
+        unsigned todo = ctx->enable & ~have;
         if (!todo)
                 return 0;
         char buf[64];
@@ -70,7 +83,7 @@ static int enable_subtree(const char *parent, void *data, pc_error *err)
                 if (pc_cg_write(parent, "cgroup.subtree_control", buf, err) < 0) {
                         if (err->code == ENOENT)
                                 return -1;
-                        *enable &= ~wanted_ctrls[i].bit;
+                        ctx->enable &= ~wanted_ctrls[i].bit;
                 }
         }
         pc_error_clear(err);
@@ -81,15 +94,10 @@ static int v2_init(pc_cgroup *cg, bool create, pc_error *err)
 {
         cg->root[PC_CG_UNIFIED] = pc_xasprintf("%s/" PC_CG_ROOT, cg->base);
         cg->dir[PC_CG_UNIFIED] = pc_xasprintf("%s/%s", cg->root[PC_CG_UNIFIED], cg->rel);
-        const char *root = cg->root[PC_CG_UNIFIED], *dir = cg->dir[PC_CG_UNIFIED];
+        const char *dir = cg->dir[PC_CG_UNIFIED];
         if (create) {
-                /* What the parent of podctl/ (not ours) delegates to it. */
-                if (mkdir(root, 0755) < 0 && errno != EEXIST)
-                        return pc_fail(err, errno, "mkdir %s", root);
-                unsigned enable;
-                if (read_ctrls(root, "cgroup.controllers", &enable, err) < 0)
-                        return -1;
-                if (pc_cg_mkdirs(root, cg->rel, enable_subtree, &enable, err) < 0)
+                struct enable_ctx ctx = {.root = cg->root[PC_CG_UNIFIED]};
+                if (pc_cg_mkdirs(ctx.root, cg->rel, enable_subtree, &ctx, err) < 0)
                         return -1;
         } else if (!pc_cg_is_dir(dir)) {
                 return pc_fail(err, ENOENT, "%s", dir);
