@@ -228,6 +228,7 @@ static void test_v2_limits(void)
         CHECK(pc_cgroup_create(base, "pod1/c1", &g, &cg, &err) == 0);
         if (!cg) {
                 fprintf(stderr, "%s\n", err.msg);
+                rm_tree(base);
                 return;
         }
         CHECK(pc_cgroup_get_mode(cg) == PC_CGROUP_V2);
@@ -333,8 +334,10 @@ static void test_v2_degrade(void)
         pc_error err;
         struct pc_cgroup_limits g = lim(1048576, 10000, 100000, 102, 50);
         CHECK(pc_cgroup_create(base, "pod1/c1", &g, &cg, &err) == 0);
-        if (!cg)
+        if (!cg) {
+                rm_tree(base);
                 return;
+        }
         CHECK(pc_cgroup_missing(cg) == PC_CGROUP_CTRL_PIDS);
         CHECK_CONTAINS(pc_cgroup_warning(cg), "pids");
         CHECK_STR(get(root, "cgroup.subtree_control"), "+cpu +memory");
@@ -380,8 +383,10 @@ static void test_v2_stats(void)
         pc_cgroup *cg = NULL;
         pc_error err;
         CHECK(pc_cgroup_open(base, "pod1/c1", &cg, &err) == 0);
-        if (!cg)
+        if (!cg) {
+                rm_tree(base);
                 return;
+        }
         struct pc_cgroup_stats st;
         CHECK(pc_cgroup_stats(cg, &st, &err) == 0);
         CHECK(st.cpu_usage_ns == 123456000ULL);
@@ -419,8 +424,10 @@ static void test_v2_kill(void)
         pc_cgroup *cg = NULL;
         pc_error err;
         CHECK(pc_cgroup_open(base, "pod1/c1", &cg, &err) == 0);
-        if (!cg)
+        if (!cg) {
+                rm_tree(base);
                 return;
+        }
         /* empty: immediate success; cgroup.kill used when present */
         put(leaf, "cgroup.kill", "");
         CHECK(pc_cgroup_kill(cg, &err) == 0);
@@ -462,8 +469,13 @@ static void test_v2_destroy(void)
         CHECK(pc_cgroup_open(base, "pod1/c1", &c1, &err) == 0);
         CHECK(pc_cgroup_open(base, "pod1/c2", &c2, &err) == 0);
         CHECK(pc_cgroup_open(base, "pod9/x", &x, &err) == 0);
-        if (!c1 || !c2 || !x)
+        if (!c1 || !c2 || !x) {
+                pc_cgroup_free(c1);
+                pc_cgroup_free(c2);
+                pc_cgroup_free(x);
+                rm_tree(base);
                 return;
+        }
 
         /* still "busy": a file the kernel would not leave (like EBUSY) */
         CHECK(pc_cgroup_destroy(c1, &err) < 0);
@@ -545,6 +557,7 @@ static void test_v1_limits(void)
         CHECK(pc_cgroup_create(base, "pod1/c1", &g, &cg, &err) == 0);
         if (!cg) {
                 fprintf(stderr, "%s\n", err.msg);
+                rm_tree(base);
                 return;
         }
         CHECK(pc_cgroup_get_mode(cg) == PC_CGROUP_V1);
@@ -616,8 +629,10 @@ static void test_v1_stats_kill_destroy(void)
         pc_cgroup *cg = NULL;
         pc_error err;
         CHECK(pc_cgroup_open(base, "pod1/c1", &cg, &err) == 0);
-        if (!cg)
+        if (!cg) {
+                rm_tree(base);
                 return;
+        }
         struct pc_cgroup_stats st;
         CHECK(pc_cgroup_stats(cg, &st, &err) == 0);
         CHECK(st.cpu_usage_ns == 987654321ULL);
@@ -663,8 +678,10 @@ static void test_v1_degrade(void)
         pc_error err;
         struct pc_cgroup_limits g = lim(1048576, -1, 100000, 2, 10);
         CHECK(pc_cgroup_create(base, "p/c", &g, &cg, &err) == 0);
-        if (!cg)
+        if (!cg) {
+                rm_tree(base);
                 return;
+        }
         CHECK(pc_cgroup_missing(cg) == (PC_CGROUP_CTRL_PIDS | PC_CGROUP_CTRL_FREEZER));
         CHECK_CONTAINS(pc_cgroup_warning(cg), "pids");
         CHECK(!is_dir(base, "pids"));
