@@ -181,8 +181,13 @@ static void schedule_restart(struct pc_monitor *m, struct pc_ctr *c)
         if (c->backoff_ns > BACKOFF_MAX)
                 c->backoff_ns = BACKOFF_MAX;
         if (delay > 0) {
-                json_decref(c->last_state);
-                c->last_state = NULL;
+                /* Kubernetes shows the wait as waiting/CrashLoopBackOff. */
+                c->state = CTR_WAITING;
+                set_str(&c->reason, "CrashLoopBackOff");
+                free(c->message);
+                c->message = pc_xasprintf("back-off %llds restarting failed container=%s pod=%s_%s(%s)",
+                                          (long long)(delay / NS_PER_SEC), c->spec->name,
+                                          m->pod.name, m->pod.namespace_, m->pod.uid);
         }
 }
 

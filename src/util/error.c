@@ -22,6 +22,17 @@ int pc_fail(pc_error *err, int errnum, const char *fmt, ...)
         return -1;
 }
 
+/* msg[len..cap) = ": " + tail, truncated to fit. */
+static void append(char *msg, size_t len, size_t cap, const char *tail)
+{
+        const char sep[] = ": ";
+        for (size_t i = 0; sep[i] && len + 1 < cap; i++)
+                msg[len++] = sep[i];
+        for (size_t i = 0; tail[i] && len + 1 < cap; i++)
+                msg[len++] = tail[i];
+        msg[len] = '\0';
+}
+
 int pc_error_prefix(pc_error *err, const char *fmt, ...)
 {
         char old[PC_ERROR_MSG_MAX];
@@ -35,7 +46,7 @@ int pc_error_prefix(pc_error *err, const char *fmt, ...)
         n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
         va_end(ap);
         if (n >= 0 && (size_t)n < sizeof(err->msg))
-                snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old);
+                append(err->msg, (size_t)n, sizeof(err->msg), old);
         return -1;
 }
 
