@@ -163,6 +163,8 @@ static json_t *resolve_plain(const char *s, const char **why)
 struct parser {
         yaml_parser_t p;
         const char *file;
+        const char *text;
+        size_t len;
         struct pc_diags *diags;
         json_t *pos;
         int depth;
@@ -192,10 +194,19 @@ static int next_event(struct parser *ps, yaml_event_t *ev)
         const char *problem = ps->p.problem ? ps->p.problem : "invalid YAML";
         yaml_mark_t m = ps->p.problem_mark;
         if (ps->p.error == YAML_READER_ERROR) {
+                /* the reader reports a byte offset only */
+                size_t off = ps->p.problem_offset < ps->len ? ps->p.problem_offset : ps->len;
                 m.line = 0;
                 m.column = 0;
-                /* the reader reports a byte offset only */
-                perr(ps, m, "", "%s (at byte %zu)", problem, ps->p.problem_offset);
+                for (size_t i = 0; i < off; i++) {
+                        if (ps->text[i] == '\n') {
+                                m.line++;
+                                m.column = 0;
+                        } else if (((unsigned char)ps->text[i] & 0xc0) != 0x80) {
+                                m.column++;
+                        }
+                }
+                perr(ps, m, "", "%s", problem);
         } else {
                 perr(ps, m, "", "%s", problem);
         }
@@ -345,7 +356,7 @@ void pc_docs_free(struct pc_docs *docs)
 int pc_yaml_parse(const char *file, const char *text, size_t len, struct pc_docs *docs,
                   struct pc_diags *diags)
 {
-        struct parser ps = {.file = file, .diags = diags};
+        struct parser ps = {.file = file, .text = text, .len = len, .diags = diags};
         yaml_event_t ev;
         int r = 0;
 
@@ -370,6 +381,7 @@ int pc_yaml_parse(const char *file, const char *text, size_t len, struct pc_docs
                 ps.pos = json_object();
                 if (next_event(&ps, &ev) < 0 || parse_node(&ps, &ev, "", 0, 0, &root) < 0 ||
                     next_event(&ps, &ev) < 0) {
+                        json_decref(root);
                         json_decref(ps.pos);
                         r = -1;
                         break;
@@ -411,10 +423,22 @@ static int emit_scalar(yaml_emitter_t *e, const char *s, size_t n, yaml_scalar_s
         return emit(e, &ev);
 }
 
+/* YAML 1.1 booleans: plain strings for us, but booleans for YAML 1.1 readers
+ * (go-yaml v2, which kubectl uses): quote them so both agree. */
+static bool yaml11_word(const char *s)
+{
+        static const char *const words[] = {"y",  "Y",  "yes", "Yes", "YES", "n",   "N",   "no",
+                                            "No", "NO", "on",  "On",  "ON",  "off", "Off", "OFF"};
+        for (size_t i = 0; i < PC_ARRAY_SIZE(words); i++)
+                if (!strcmp(s, words[i]))
+                        return true;
+        return false;
+}
+
 static int emit_string(yaml_emitter_t *e, const char *s, size_t n)
 {
         yaml_scalar_style_t st = YAML_PLAIN_SCALAR_STYLE;
-        if (memchr(s, 0, n) || pc_yaml_plain_is_special(s))
+        if (memchr(s, 0, n) || pc_yaml_plain_is_special(s) || yaml11_word(s))
                 st = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
         else if (memchr(s, '\n', n))
                 st = YAML_LITERAL_SCALAR_STYLE;

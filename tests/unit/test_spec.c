@@ -329,6 +329,49 @@ static void test_scalars(void)
         pc_manifest_free(&m);
 }
 
+static void test_int_forms(void)
+{
+        struct pc_manifest m;
+        const char *y = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                        "  terminationGracePeriodSeconds: 0x1e\n"
+                        "  volumes:\n"
+                        "  - {name: a, configMap: {name: c, defaultMode: 0644}}\n"
+                        "  - {name: b, secret: {secretName: s, defaultMode: 0o400}}\n"
+                        "  - {name: d, secret: {secretName: s, defaultMode: 256}}\n"
+                        "  containers: [{name: c, image: i, tty: true, stdin: false}]\n";
+        int r = load(y, false, &m);
+        dump_if_failed(&m, r);
+        CHECK(r == 0 && m.n_pods == 1);
+        if (m.n_pods == 1) {
+                CHECK(m.pods[0].volumes[0].default_mode == 420);
+                CHECK(m.pods[0].volumes[1].default_mode == 256);
+                CHECK(m.pods[0].volumes[2].default_mode == 256);
+                CHECK(m.pods[0].termination_grace_period_seconds == 30);
+                CHECK(m.pods[0].containers[0].tty && !m.pods[0].containers[0].stdin_open);
+        }
+        pc_manifest_free(&m);
+        /* a quoted number is a string: wrong type for an integer field */
+        y = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+            "  terminationGracePeriodSeconds: '30'\n"
+            "  containers: [{name: c, image: i}]\n";
+        CHECK(load(y, false, &m) < 0);
+        _cleanup_free_ char *t = diags_text(&m);
+        CHECK_CONTAINS(t, "pod.yaml:5:3: spec.terminationGracePeriodSeconds: Invalid value: "
+                          "\"30\": expected integer");
+        pc_manifest_free(&m);
+}
+
+static void test_bad_utf8(void)
+{
+        struct pc_manifest m;
+        const char *y = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\xff\n";
+        CHECK(load(y, false, &m) < 0);
+        CHECK(m.diags.n == 1);
+        _cleanup_free_ char *t = diags_text(&m);
+        CHECK_CONTAINS(t, "pod.yaml:4:10: invalid leading UTF-8 octet");
+        pc_manifest_free(&m);
+}
+
 static void test_syntax(void)
 {
         struct pc_manifest m;
@@ -368,10 +411,10 @@ static void test_emit_roundtrip(void)
         }
         json_t *extra = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:f, s:b, s:n, s:[], s:{}, "
-            "s:s, s:s, s:s}",
+            "s:s, s:s, s:s, s:s}",
             "t", "true", "n", "123", "e", "", "nl", "null", "colon", "a: b", "ml", "line1\nline2\n",
             "dash", "- x", "hash", "#x", "int", 42, "real", 2.0, "real2", 1.25, "bool", 1, "null",
-            "arr", "obj", "f", "1e3", "sp", " lead", "oct", "0o17");
+            "arr", "obj", "f", "1e3", "sp", " lead", "oct", "0o17", "yes", "on");
         json_object_set_new(m.pods[0].json, "status", extra);
         char *buf = NULL;
         size_t len = 0;
@@ -380,7 +423,9 @@ static void test_emit_roundtrip(void)
         CHECK(pc_yaml_emit(m.pods[0].json, f, &err) == 0);
         fclose(f);
         CHECK_CONTAINS(buf, "t: \"true\"\n");
-        CHECK_CONTAINS(buf, "n: \"123\"\n");
+        CHECK_CONTAINS(buf, "\"n\": \"123\"\n");
+        CHECK_CONTAINS(buf, "\"yes\": \"on\"\n");
+        CHECK_CONTAINS(buf, "ml: |\n");
         CHECK_CONTAINS(buf, "containers:\n  - name: nginx-container\n");
         CHECK_CONTAINS(buf, "  name: two-containers\n");
         /* parse it back */
@@ -406,8 +451,10 @@ static void test_emit_roundtrip(void)
  * check of the raw document instead. */
 static void test_emit_any(void)
 {
-        json_t *v = json_pack("{s:s,s:s,s:s,s:[s,s,{s:s}],s:s,s:s}", "k", "v: x", "q", "'", "u",
-                              "héllo", "a", "-", "?", "z", "[]", "e1", "e1", "tilde", "~");
+        json_t *v = json_pack("{s:s,s:s,s:s,s:[s,s,{s:s}],s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "k",
+                              "v: x", "q", "'", "u", "héllo", "a", "-", "?", "z", "[]", "e1", "e1",
+                              "tilde", "~", "yes", "yes", "on", "off", "octal", "0644", "multi",
+                              "a\nb\n  c\n", "trail", "x\n\n");
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -654,6 +701,8 @@ int main(void)
         test_multidoc_json_list();
         test_scalars();
         test_syntax();
+        test_int_forms();
+        test_bad_utf8();
         test_emit_roundtrip();
         test_emit_any();
         test_quantities();
