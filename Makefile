@@ -6,6 +6,14 @@ BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/podctl
 
 CC      ?= cc
+V       ?= 0
+ifeq ($(V),0)
+Q       := @
+say      = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q       :=
+say      =
+endif
 MUSLCC  ?= musl-gcc
 PKGS    := yaml-0.1 jansson libarchive libcrypto libcap
 CSTD    := -std=gnu11
@@ -42,31 +50,31 @@ all: $(B)/podctl $(B)/podctl-monitor $(B)/pause $(UNIT_BINS) $(B)/tests/probe
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 define module_rule
 $(B)/lib$(1).a: $(call lib_objs,$(1))
 	@mkdir -p $$(dir $$@)
-	rm -f $$@ && ar rcs $$@ $$^
+	$$(call say,AR,$$@)rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rule,$(m))))
 
 $(B)/podctl: $(CLI_OBJS) $(LIBS)
-	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(LDLIBS)
 
 $(B)/podctl-monitor: $(MON_OBJS) $(LIBS)
-	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(MON_OBJS) $(LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(MON_OBJS) $(LIBS) $(LDLIBS)
 
 # pause: static, musl, no sanitizer, nothing else linked.
 $(B)/pause: src/pause/pause.c
 	@mkdir -p $(dir $@)
-	$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s \
+	$(call say,MUSLCC,$@)$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s \
 	  -fno-asynchronous-unwind-tables -o $@ $<
 
 # In-container probe used by the integration tests: static, tiny.
 $(B)/tests/probe: tests/probe.c
 	@mkdir -p $(dir $@)
-	$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s -o $@ $<
+	$(call say,MUSLCC,$@)$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s -o $@ $<
 
 # A unit test tests/unit/test_<module>[_x].c links only its module and what
 # that module uses, so a module under construction never breaks another's tests.
@@ -78,13 +86,14 @@ DEPS_state   := state spec util
 DEPS_runtime := runtime cgroup util
 DEPS_monitor := $(MODULES)
 DEPS_pod     := $(MODULES)
+DEPS_pause   :=
 test_mod  = $(firstword $(subst _, ,$(patsubst test_%,%,$(notdir $(1)))))
 test_libs = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(B)/lib$(m).a)
 
 .SECONDEXPANSION:
 $(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $$(call test_libs,$$@)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(call test_libs,$@) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(call test_libs,$@) $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
