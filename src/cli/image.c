@@ -57,7 +57,10 @@ static void split_ref(const char *ref, char **repo, char **tag)
 static int open_store(struct pc_cli *cli, pc_image_store **s)
 {
         pc_error err;
-        if (pc_image_store_open(cli->root, s, &err) < 0)
+        podctl *ctx = pc_cli_ctx(cli); /* creates the root with the right modes */
+        if (!ctx)
+                return 1;
+        if (pc_image_store_open(podctl_root_dir(ctx), s, &err) < 0)
                 return pc_cli_die(&err);
         return 0;
 }
