@@ -169,15 +169,14 @@ char *pc_diag_format(const struct pc_diag *d)
 {
         const char *file = !d->file || !strcmp(d->file, "-") ? "<stdin>" : d->file;
         _cleanup_free_ char *pos = NULL;
-        const char *warn = d->level == PC_DIAG_WARNING ? "warning: " : "";
 
         if (d->line > 0)
                 pos = pc_xasprintf("%s:%d:%d: ", file, d->line, d->column);
         else
                 pos = pc_xasprintf("%s: ", file);
         if (d->path && *d->path)
-                return pc_xasprintf("%s%s%s: %s", pos, warn, d->path, d->msg);
-        return pc_xasprintf("%s%s%s", pos, warn, d->msg);
+                return pc_xasprintf("%s%s: %s", pos, d->path, d->msg);
+        return pc_xasprintf("%s%s", pos, d->msg);
 }
 
 void pc_diags_free(struct pc_diags *d)

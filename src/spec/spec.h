@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "util/error.h"
 
@@ -195,7 +196,9 @@ struct pc_diags {
         size_t n_errors;
 };
 
-/* "file:line:col: path: msg" (without the position when unknown). Caller frees. */
+/* "file:line:col: path: msg" (without the position when unknown, without
+ * "path: " when there is no path; "-" as file is shown as "<stdin>").
+ * The level is not part of the text (see ->level). Caller frees. */
 char *pc_diag_format(const struct pc_diag *d);
 void pc_diags_free(struct pc_diags *d);
 
@@ -215,14 +218,29 @@ struct pc_check_opts {
 
 /* Parse and check `len` bytes of `text` read from `filename` (used only in
  * messages). Returns 0 when there is no error-level diagnostic; -1 otherwise,
- * with every problem in m->diags (and err set to a summary). Warnings are in
- * m->diags either way. */
+ * with every problem in m->diags (and err set to a summary: the first error,
+ * formatted, plus a count of the others). Warnings are in m->diags either way.
+ * Always call pc_manifest_free(m) afterwards, also on failure. opts may be
+ * NULL. On failure m->pods/configmaps hold only objects of documents without
+ * errors; callers should not apply any of them.
+ *
+ * Notes on the accepted language: YAML 1.2 core scalars (true/false, null/~,
+ * ints incl. 0x/0o, floats), plus YAML 1.1 octal ints with a leading 0 (as
+ * kubectl reads `defaultMode: 0644`); yes/no/on/off stay strings. Anchors are
+ * ignored and aliases rejected. Unknown fields are dropped from ->json (as
+ * the API server prunes them); known-but-unsupported fields are kept.
+ * Differences from the API server: volumeMounts[].mountPath and hostPath.path
+ * must be absolute. */
 int pc_manifest_load(const char *filename, const char *text, size_t len,
                      const struct pc_check_opts *opts, struct pc_manifest *m, pc_error *err);
 void pc_manifest_free(struct pc_manifest *m);
 
 /* Decode a pod previously produced by pc_manifest_load (its ->json, as stored
- * with metadata.uid set). */
+ * with metadata.uid set). pod->json takes a new reference to json (so later
+ * changes to json show in pod->json). Not a validator: it only rejects input
+ * that cannot be decoded (no name, no containers, volume without a supported
+ * type, ...). Same for pc_configmap_from_json (kind ConfigMap or Secret;
+ * Secret data and ConfigMap binaryData are base64-decoded). */
 int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err);
 int pc_configmap_from_json(json_t *json, struct pc_configmap *cm, pc_error *err);
 void pc_pod_free(struct pc_pod *pod);
@@ -236,7 +254,10 @@ struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name)
 int pc_yaml_emit(json_t *value, FILE *out, pc_error *err);
 
 /* Kubernetes quantities: "100m" -> 100 (millis), "1Gi" -> 1073741824.
- * pc_quantity_parse returns value * 1000 when milli is true (cpu). */
+ * pc_quantity_parse returns value * 1000 when milli is true (cpu). Accepts
+ * decimal (n u m k M G T P E), binary (Ki..Ei) suffixes and exponents (1e3);
+ * fractions round up (as Quantity.Value() does); -1 when invalid or when the
+ * result does not fit in int64. */
 int pc_quantity_parse(const char *s, bool milli, int64_t *out);
 
 /* Validation helpers exposed for other modules and tests. */

@@ -16,6 +16,7 @@ struct vctx {
         json_t *pos;
         struct pc_diags *diags;
         bool strict;
+        bool host_network; /* of the pod being checked */
 };
 
 /* Strip the last component of a field path in place; false at the root. */
@@ -907,6 +908,12 @@ static void check_ports(struct vctx *c, json_t *ports, const char *path, json_t 
                             "Invalid value: %" JSON_INTEGER_FORMAT
                             ": must be between 1 and 65535, inclusive",
                             json_integer_value(hp));
+                if (c->host_network && json_is_integer(hp) && json_is_integer(cp) &&
+                    json_integer_value(hp) != json_integer_value(cp))
+                        ERR(c, hpp,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must match `containerPort` when `hostNetwork` is true",
+                            json_integer_value(hp));
                 const char *proto = gstr(p, "protocol");
                 if (proto && !one_of(proto, protocols)) {
                         _cleanup_free_ char *q = pc_path_key(pp, "protocol");
@@ -1206,6 +1213,7 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                         ERR(c, sp, "Required value");
                 return;
         }
+        c->host_network = json_is_true(json_object_get(spec, "hostNetwork"));
         _cleanup_(json_decrefp) json_t *vnames = json_object();
         _cleanup_(json_decrefp) json_t *cnames = json_object();
         _cleanup_(json_decrefp) json_t *host_ports = json_object();

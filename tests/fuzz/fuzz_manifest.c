@@ -37,5 +37,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
         }
         pc_manifest_free(&m);
+
+        /* The decoders must also reject, not crash on, arbitrary stored JSON. */
+        json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+        if (j) {
+                struct pc_pod pod;
+                struct pc_configmap cm;
+                if (pc_pod_from_json(j, &pod, &err) == 0)
+                        pc_pod_free(&pod);
+                if (pc_configmap_from_json(j, &cm, &err) == 0)
+                        pc_configmap_free(&cm);
+                json_decref(j);
+        }
         return 0;
 }

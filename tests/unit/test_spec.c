@@ -179,6 +179,22 @@ out:
         pc_manifest_free(&m);
 }
 
+static void test_host_network_defaults(void)
+{
+        struct pc_manifest m;
+        const char *y = "apiVersion: v1\nkind: Pod\nmetadata: {name: h}\nspec:\n"
+                        "  hostNetwork: true\n"
+                        "  containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]\n";
+        int r = load(y, false, &m);
+        dump_if_failed(&m, r);
+        CHECK(r == 0 && m.n_pods == 1);
+        if (m.n_pods == 1) {
+                CHECK(m.pods[0].host_network);
+                CHECK(m.pods[0].containers[0].ports[0].host_port == 8080);
+        }
+        pc_manifest_free(&m);
+}
+
 static void test_positions_and_all_errors(void)
 {
         struct pc_manifest m;
@@ -233,9 +249,9 @@ static void test_strict(void)
         CHECK(r == 0);
         CHECK(m.diags.n == 3 && m.diags.n_errors == 0);
         _cleanup_free_ char *t = diags_text(&m);
-        CHECK_CONTAINS(t, "pod.yaml:6:3: warning: spec.nodeSelector: not supported by podctl yet; "
+        CHECK_CONTAINS(t, "pod.yaml:6:3: spec.nodeSelector: not supported by podctl yet; "
                           "ignored");
-        CHECK_CONTAINS(t, "pod.yaml:10:5: warning: spec.containers[0].imagee: unknown field "
+        CHECK_CONTAINS(t, "pod.yaml:10:5: spec.containers[0].imagee: unknown field "
                           "\"imagee\"");
         CHECK_CONTAINS(t, "spec.containers[0].livenessProbe: not supported by podctl yet");
         /* unknown fields are pruned, unsupported ones kept */
@@ -696,6 +712,7 @@ int main(void)
         test_full_pod_file();
         test_example();
         test_defaults();
+        test_host_network_defaults();
         test_positions_and_all_errors();
         test_strict();
         test_multidoc_json_list();
