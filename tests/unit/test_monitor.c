@@ -1,0 +1,225 @@
+/* Unit tests of the monitor's pure parts: CRI log format, $(VAR) expansion,
+ * Kubernetes' command/args/env rules, phase and status computation. */
+#include "unit.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "monitor/monitor.h"
+#include "util/util.h"
+
+static void test_log_format(void)
+{
+        char buf[256];
+        size_t n = pc_log_format(buf, sizeof(buf), 1700000000123456789LL, 0, false, "hello", 5);
+        buf[n] = '\0';
+        CHECK_STR(buf, "2023-11-14T22:13:20.123456789Z stdout F hello\n");
+        n = pc_log_format(buf, sizeof(buf), 1700000000000000001LL, 1, true, "part", 4);
+        buf[n] = '\0';
+        CHECK_STR(buf, "2023-11-14T22:13:20.000000001Z stderr P part\n");
+}
+
+static char *read_all(const char *path)
+{
+        char *s = NULL;
+        pc_error err;
+        if (pc_read_file(path, &s, NULL, &err) < 0)
+                return NULL;
+        return s;
+}
+
+static void test_log_writer(void)
+{
+        char dir[] = "/tmp/podctl-unit-log-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        char *path = pc_xasprintf("%s/0.log", dir);
+        struct pc_log log = {.fd = -1};
+        pc_error err;
+        CHECK(pc_log_open(&log, path, &err) == 0);
+        pc_log_feed(&log, 0, "one\ntw", 6);
+        pc_log_feed(&log, 0, "o\n", 2);
+        pc_log_feed(&log, 1, "err without newline", 19);
+        /* A line longer than the buffer becomes P records, then an F. */
+        size_t big = sizeof(log.buf[0]) + 10;
+        char *long_line = pc_xmalloc(big + 1);
+        memset(long_line, 'x', big);
+        long_line[big] = '\n';
+        pc_log_feed(&log, 0, long_line, big + 1);
+        pc_log_close(&log);
+        char *s = read_all(path);
+        CHECK(s != NULL);
+        CHECK_CONTAINS(s, " stdout F one\n");
+        CHECK_CONTAINS(s, " stdout F two\n");
+        CHECK_CONTAINS(s, " stderr F err without newline\n");
+        CHECK_CONTAINS(s, " stdout P xxxx");
+        CHECK_CONTAINS(s, " stdout F xxxxxxxxxx\n");
+        /* Every record: timestamp, stream, tag, content. */
+        int lines = 0;
+        for (char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+                lines++;
+                CHECK(p[4] == '-' && p[10] == 'T' && p[29] == 'Z' && p[30] == ' ');
+        }
+        CHECK(lines == 5);
+        free(s);
+        free(long_line);
+        CHECK(pc_rm_rf(dir, &err) == 0);
+        free(path);
+}
+
+static void test_expand(void)
+{
+        char *env[] = {"A=alpha", "B=beta", NULL};
+        char *s = pc_expand_vars("$(A)-$(B)-$(C)-$$(A)-$$$(B)", env);
+        CHECK_STR(s, "alpha-beta-$(C)-$(A)-$beta");
+        free(s);
+        s = pc_expand_vars("no vars $(unterminated", env);
+        CHECK_STR(s, "no vars $(unterminated");
+        free(s);
+}
+
+static void test_resolve(void)
+{
+        char *entry[] = {"/entry", "-x", NULL};
+        char *cmd[] = {"default-arg", NULL};
+        char *ienv[] = {"PATH=/img/bin", "FOO=image", "KEEP=1", NULL};
+        struct pc_image img = {.entrypoint = entry, .cmd = cmd, .env = ienv,
+                               .working_dir = "/work"};
+        struct pc_container c = {0};
+        char *menv[] = {"FOO=manifest", "N=42", NULL};
+        char **argv = NULL, **envp = NULL, *cwd = NULL;
+        pc_error err;
+
+        /* Neither command nor args: ENTRYPOINT + CMD. */
+        CHECK(pc_resolve_process(&c, &img, menv, &argv, &envp, &cwd, &err) == 0);
+        CHECK(pc_strv_len(argv) == 3);
+        CHECK_STR(argv[0], "/entry");
+        CHECK_STR(argv[2], "default-arg");
+        CHECK_STR(cwd, "/work");
+        int foo = 0, keep = 0, path = 0;
+        for (size_t i = 0; envp[i]; i++) {
+                foo += !strcmp(envp[i], "FOO=manifest");
+                keep += !strcmp(envp[i], "KEEP=1");
+                path += !strcmp(envp[i], "PATH=/img/bin");
+                CHECK(strcmp(envp[i], "FOO=image") != 0);
+        }
+        CHECK(foo == 1 && keep == 1 && path == 1);
+        pc_strv_free(argv);
+        pc_strv_free(envp);
+        free(cwd);
+
+        /* args only: ENTRYPOINT + args, with $(VAR) expansion. */
+        char *args[] = {"n=$(N)", NULL};
+        c.args = args;
+        CHECK(pc_resolve_process(&c, &img, menv, &argv, &envp, &cwd, &err) == 0);
+        CHECK(pc_strv_len(argv) == 3);
+        CHECK_STR(argv[0], "/entry");
+        CHECK_STR(argv[2], "n=42");
+        pc_strv_free(argv);
+        pc_strv_free(envp);
+        free(cwd);
+
+        /* command only: the image's CMD is dropped. */
+        char *command[] = {"/bin/sh", NULL};
+        c.args = NULL;
+        c.command = command;
+        c.working_dir = "/override";
+        CHECK(pc_resolve_process(&c, &img, menv, &argv, &envp, &cwd, &err) == 0);
+        CHECK(pc_strv_len(argv) == 1);
+        CHECK_STR(argv[0], "/bin/sh");
+        CHECK_STR(cwd, "/override");
+        pc_strv_free(argv);
+        pc_strv_free(envp);
+        free(cwd);
+
+        /* No command anywhere: an error, and a PATH default otherwise. */
+        struct pc_image empty = {0};
+        struct pc_container c2 = {0};
+        CHECK(pc_resolve_process(&c2, &empty, NULL, &argv, &envp, &cwd, &err) < 0);
+        CHECK_CONTAINS(err.msg, "no command specified");
+}
+
+static struct pc_container specs[3];
+
+static void init_monitor(struct pc_monitor *m, struct pc_ctr *apps, size_t n)
+{
+        memset(m, 0, sizeof(*m));
+        m->pod.restart_policy = "Never";
+        m->app = apps;
+        m->n_app = n;
+        m->state = POD_RUNNING;
+        for (size_t i = 0; i < n; i++) {
+                memset(&apps[i], 0, sizeof(apps[i]));
+                specs[i].name = i == 0 ? "a" : "b";
+                apps[i].spec = &specs[i];
+        }
+}
+
+static void test_phase(void)
+{
+        struct pc_monitor m;
+        struct pc_ctr apps[2];
+        init_monitor(&m, apps, 2);
+        m.state = POD_INIT;
+        CHECK_STR(pc_pod_phase(&m), "Pending");
+        m.state = POD_RUNNING;
+        CHECK_STR(pc_pod_phase(&m), "Pending"); /* nothing started yet */
+        apps[0].state = CTR_RUNNING;
+        apps[0].ever_started = true;
+        CHECK_STR(pc_pod_phase(&m), "Running");
+        apps[0].state = CTR_TERMINATED;
+        apps[1].state = CTR_TERMINATED;
+        apps[1].ever_started = true;
+        CHECK_STR(pc_pod_phase(&m), "Succeeded");
+        apps[1].exit_code = 2;
+        CHECK_STR(pc_pod_phase(&m), "Failed");
+        apps[1].restart_due = 1; /* will restart: still running */
+        CHECK_STR(pc_pod_phase(&m), "Running");
+        apps[1].restart_due = 0;
+        m.failed_init = true;
+        CHECK_STR(pc_pod_phase(&m), "Failed");
+}
+
+static void test_status_json(void)
+{
+        struct pc_monitor m;
+        struct pc_ctr apps[2];
+        init_monitor(&m, apps, 2);
+        apps[0].state = CTR_RUNNING;
+        apps[0].ever_started = true;
+        apps[0].started_at = 1700000000000000000LL;
+        apps[1].state = CTR_TERMINATED;
+        apps[1].ever_started = true;
+        apps[1].exit_code = 1;
+        apps[1].reason = "Error";
+        apps[1].restart_count = 3;
+        apps[1].finished_at = 1700000001000000000LL;
+        json_t *st = pc_monitor_status_json(&m);
+        CHECK_STR(json_string_value(json_object_get(st, "phase")), "Running");
+        json_t *cs = json_object_get(st, "containerStatuses");
+        CHECK(json_array_size(cs) == 2);
+        json_t *a = json_array_get(cs, 0), *b = json_array_get(cs, 1);
+        CHECK_STR(json_string_value(json_object_get(
+                          json_object_get(json_object_get(a, "state"), "running"), "startedAt")),
+                  "2023-11-14T22:13:20Z");
+        CHECK(json_is_true(json_object_get(a, "ready")));
+        json_t *t = json_object_get(json_object_get(b, "state"), "terminated");
+        CHECK(json_integer_value(json_object_get(t, "exitCode")) == 1);
+        CHECK_STR(json_string_value(json_object_get(t, "reason")), "Error");
+        CHECK(json_integer_value(json_object_get(b, "restartCount")) == 3);
+        CHECK(!json_is_true(json_object_get(b, "ready")));
+        CHECK_STR(json_string_value(json_object_get(st, "qosClass")), "BestEffort");
+        CHECK(json_array_size(json_object_get(st, "conditions")) == 4);
+        json_decref(st);
+}
+
+int main(void)
+{
+        test_log_format();
+        test_log_writer();
+        test_expand();
+        test_resolve();
+        test_phase();
+        test_status_json();
+        UNIT_DONE();
+}
