@@ -54,6 +54,14 @@ int64_t pc_cli_pod_restarts(json_t *pod);
 /* Split "pod/NAME", "pods NAME" style resource arguments: returns true when
  * `word` names the pod resource (pod, pods, po). */
 bool pc_cli_is_pod_resource(const char *word);
+/* A table printed like kubectl's (columns padded to the widest cell + 3). */
+struct pc_table {
+        char ***rows; /* rows[r][c], NULL-terminated per row */
+        size_t n_rows;
+};
+void pc_table_add(struct pc_table *t, ...); /* strings, NULL-terminated */
+void pc_table_print(struct pc_table *t);    /* prints and frees */
+
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);
 

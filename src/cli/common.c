@@ -219,6 +219,40 @@ int64_t pc_cli_pod_restarts(json_t *pod)
         return n;
 }
 
+void pc_table_add(struct pc_table *t, ...)
+{
+        va_list ap;
+        char **row = NULL;
+        const char *cell;
+        va_start(ap, t);
+        while ((cell = va_arg(ap, const char *)))
+                pc_strv_push(&row, cell);
+        va_end(ap);
+        t->rows = pc_xrealloc(t->rows, (t->n_rows + 1) * sizeof(char **));
+        t->rows[t->n_rows++] = row;
+}
+
+void pc_table_print(struct pc_table *t)
+{
+        size_t widths[32] = {0};
+        for (size_t r = 0; r < t->n_rows; r++)
+                for (size_t c = 0; t->rows[r][c] && c < 32; c++)
+                        if (strlen(t->rows[r][c]) > widths[c])
+                                widths[c] = strlen(t->rows[r][c]);
+        for (size_t r = 0; r < t->n_rows; r++) {
+                for (size_t c = 0; t->rows[r][c] && c < 32; c++) {
+                        if (t->rows[r][c + 1])
+                                printf("%-*s   ", (int)widths[c], t->rows[r][c]);
+                        else
+                                printf("%s\n", t->rows[r][c]);
+                }
+                pc_strv_free(t->rows[r]);
+        }
+        free(t->rows);
+        t->rows = NULL;
+        t->n_rows = 0;
+}
+
 bool pc_cli_is_pod_resource(const char *word)
 {
         return !strcmp(word, "pod") || !strcmp(word, "pods") || !strcmp(word, "po");

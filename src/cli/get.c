@@ -12,29 +12,33 @@ static const char *jstr(json_t *o, const char *k)
         return json_string_value(json_object_get(o, k));
 }
 
-static void row(json_t *pod, bool wide, bool show_ns)
+static void row(struct pc_table *t, json_t *pod, bool wide, bool show_ns)
 {
         json_t *meta = json_object_get(pod, "metadata");
         json_t *st = json_object_get(pod, "status");
-        char ready[32], status[128], age[32];
+        char ready[32], status[128], age[32], restarts[32];
         pc_cli_pod_ready(pod, ready, sizeof(ready));
         pc_cli_pod_status(pod, status, sizeof(status));
+        snprintf(restarts, sizeof(restarts), "%lld", (long long)pc_cli_pod_restarts(pod));
         int64_t created = 0;
         if (!jstr(meta, "creationTimestamp") ||
             pc_parse_time(jstr(meta, "creationTimestamp"), &created) < 0)
                 created = pc_now_ns();
         pc_cli_age(created, age, sizeof(age));
-        if (show_ns)
-                printf("%-16s ", jstr(meta, "namespace"));
-        printf("%-24s %-7s %-18s %-9lld %-6s", jstr(meta, "name"), ready, status,
-               (long long)pc_cli_pod_restarts(pod), age);
-        if (wide) {
-                char host[256] = "";
-                gethostname(host, sizeof(host) - 1);
-                const char *ip = jstr(st, "podIP");
-                printf(" %-16s %-12s %-15s %s", ip ? ip : "<none>", host, "<none>", "<none>");
-        }
-        putchar('\n');
+        const char *ns = jstr(meta, "namespace"), *name = jstr(meta, "name");
+        const char *ip = jstr(st, "podIP") ? jstr(st, "podIP") : "<none>";
+        char host[256] = "";
+        gethostname(host, sizeof(host) - 1);
+        if (show_ns && wide)
+                pc_table_add(t, ns, name, ready, status, restarts, age, ip, host, "<none>",
+                             "<none>", NULL);
+        else if (show_ns)
+                pc_table_add(t, ns, name, ready, status, restarts, age, NULL);
+        else if (wide)
+                pc_table_add(t, name, ready, status, restarts, age, ip, host, "<none>", "<none>",
+                             NULL);
+        else
+                pc_table_add(t, name, ready, status, restarts, age, NULL);
 }
 
 int cmd_get(struct pc_cli *cli, int argc, char **argv)
@@ -127,20 +131,23 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                                         cli->namespace_);
                 }
         } else {
-                if (cli->all_namespaces)
-                        printf("%-16s ", "NAMESPACE");
-                printf("%-24s %-7s %-18s %-9s %-6s", "NAME", "READY", "STATUS", "RESTARTS",
-                       "AGE");
+                struct pc_table t = {0};
+                const char *h[] = {"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE",
+                                   "IP", "NODE", "NOMINATED NODE", "READINESS GATES"};
+                const char **hh = cli->all_namespaces ? h : h + 1;
                 if (wide)
-                        printf(" %-16s %-12s %-15s %s", "IP", "NODE", "NOMINATED NODE",
-                               "READINESS GATES");
-                putchar('\n');
+                        pc_table_add(&t, hh[0], hh[1], hh[2], hh[3], hh[4], hh[5], hh[6], hh[7],
+                                     hh[8], cli->all_namespaces ? hh[9] : NULL, NULL);
+                else
+                        pc_table_add(&t, hh[0], hh[1], hh[2], hh[3], hh[4],
+                                     cli->all_namespaces ? hh[5] : NULL, NULL);
                 size_t i;
                 json_t *p;
                 json_array_foreach(items, i, p)
                 {
-                        row(p, wide, cli->all_namespaces);
+                        row(&t, p, wide, cli->all_namespaces);
                 }
+                pc_table_print(&t);
         }
         json_decref(items);
         return rc;
