@@ -42,16 +42,14 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
 
 /* Stop (preStop..SIGTERM..grace..SIGKILL) and remove a Pod. grace < 0: the
  * Pod's terminationGracePeriodSeconds. ENOENT when there is no such Pod. */
-int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace,
-                      pc_error *err);
+int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err);
 
 /* The v1 Pod object with its status ({"apiVersion":"v1","kind":"Pod",...}). */
 int podctl_pod_get(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
 /* All Pods of a namespace (NULL: all namespaces), as an array of v1 Pods. */
 int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err);
 /* podctl's runtime facts of a Pod (pids, cgroups, paths), for `inspect`. */
-int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out,
-                       pc_error *err);
+int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
 
 struct podctl_exec_opts {
         const char *container; /* NULL: the first app container */

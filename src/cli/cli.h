@@ -12,11 +12,11 @@
 #include "util/error.h"
 
 struct pc_cli {
-        const char *root;      /* --root / PODCTL_ROOT, default /var/lib/podctl */
-        const char *log_dir;   /* --log-dir / PODCTL_LOG_DIR, default /var/log/pods */
+        const char *root;       /* --root / PODCTL_ROOT, default /var/lib/podctl */
+        const char *log_dir;    /* --log-dir / PODCTL_LOG_DIR, default /var/log/pods */
         const char *namespace_; /* -n/--namespace, default "default" */
-        bool all_namespaces;   /* -A/--all-namespaces */
-        podctl *ctx;           /* opened on first use by pc_cli_ctx() */
+        bool all_namespaces;    /* -A/--all-namespaces */
+        podctl *ctx;            /* opened on first use by pc_cli_ctx() */
 };
 
 /* Each verb: argv[0] is the verb itself. Returns the process exit status. */
@@ -59,8 +59,9 @@ struct pc_table {
         char ***rows; /* rows[r][c], NULL-terminated per row */
         size_t n_rows;
 };
-void pc_table_add(struct pc_table *t, ...); /* strings, NULL-terminated */
-void pc_table_print(struct pc_table *t);    /* prints and frees */
+void pc_table_add(struct pc_table *t, const char *const *cells); /* up to the first NULL */
+#define pc_table_row(t, ...) pc_table_add((t), (const char *const[]){__VA_ARGS__, NULL})
+void pc_table_print(struct pc_table *t); /* prints and frees */
 
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);

@@ -152,9 +152,9 @@ const char *pc_cli_pod_status(json_t *pod, char *buf, size_t len)
                         if (jstr(t, "reason"))
                                 snprintf(buf, len, "Init:%s", jstr(t, "reason"));
                         else
-                                snprintf(buf, len, "Init:ExitCode:%lld",
-                                         (long long)json_integer_value(
-                                                 json_object_get(t, "exitCode")));
+                                snprintf(
+                                    buf, len, "Init:ExitCode:%lld",
+                                    (long long)json_integer_value(json_object_get(t, "exitCode")));
                 } else if (w && jstr(w, "reason") && strcmp(jstr(w, "reason"), "PodInitializing")) {
                         snprintf(buf, len, "Init:%s", jstr(w, "reason"));
                 } else {
@@ -175,9 +175,9 @@ const char *pc_cli_pod_status(json_t *pod, char *buf, size_t len)
                         } else if (t && jstr(t, "reason")) {
                                 snprintf(buf, len, "%s", jstr(t, "reason"));
                         } else if (t) {
-                                snprintf(buf, len, "ExitCode:%lld",
-                                         (long long)json_integer_value(
-                                                 json_object_get(t, "exitCode")));
+                                snprintf(
+                                    buf, len, "ExitCode:%lld",
+                                    (long long)json_integer_value(json_object_get(t, "exitCode")));
                         } else if (json_object_get(state, "running") &&
                                    json_is_true(json_object_get(c, "ready"))) {
                                 has_running = true;
@@ -195,8 +195,7 @@ const char *pc_cli_pod_status(json_t *pod, char *buf, size_t len)
 void pc_cli_pod_ready(json_t *pod, char *buf, size_t len)
 {
         json_t *apps = json_object_get(json_object_get(pod, "status"), "containerStatuses");
-        size_t total = json_array_size(
-                json_object_get(json_object_get(pod, "spec"), "containers"));
+        size_t total = json_array_size(json_object_get(json_object_get(pod, "spec"), "containers"));
         size_t ready = 0, i;
         json_t *c;
         json_array_foreach(apps, i, c)
@@ -219,15 +218,11 @@ int64_t pc_cli_pod_restarts(json_t *pod)
         return n;
 }
 
-void pc_table_add(struct pc_table *t, ...)
+void pc_table_add(struct pc_table *t, const char *const *cells)
 {
-        va_list ap;
         char **row = NULL;
-        const char *cell;
-        va_start(ap, t);
-        while ((cell = va_arg(ap, const char *)))
-                pc_strv_push(&row, cell);
-        va_end(ap);
+        for (size_t i = 0; cells[i]; i++)
+                pc_strv_push(&row, cells[i]);
         t->rows = pc_xrealloc(t->rows, (t->n_rows + 1) * sizeof(char **));
         t->rows[t->n_rows++] = row;
 }

@@ -30,15 +30,14 @@ static void row(struct pc_table *t, json_t *pod, bool wide, bool show_ns)
         char host[256] = "";
         gethostname(host, sizeof(host) - 1);
         if (show_ns && wide)
-                pc_table_add(t, ns, name, ready, status, restarts, age, ip, host, "<none>",
-                             "<none>", NULL);
+                pc_table_row(t, ns, name, ready, status, restarts, age, ip, host, "<none>",
+                             "<none>");
         else if (show_ns)
-                pc_table_add(t, ns, name, ready, status, restarts, age, NULL);
+                pc_table_row(t, ns, name, ready, status, restarts, age);
         else if (wide)
-                pc_table_add(t, name, ready, status, restarts, age, ip, host, "<none>", "<none>",
-                             NULL);
+                pc_table_row(t, name, ready, status, restarts, age, ip, host, "<none>", "<none>");
         else
-                pc_table_add(t, name, ready, status, restarts, age, NULL);
+                pc_table_row(t, name, ready, status, restarts, age);
 }
 
 int cmd_get(struct pc_cli *cli, int argc, char **argv)
@@ -106,8 +105,8 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                 if (names[0] && !names[1] && json_array_size(items) == 1)
                         out = json_incref(json_array_get(items, 0));
                 else
-                        out = json_pack("{s:s,s:O,s:s,s:{s:s}}", "apiVersion", "v1", "items",
-                                        items, "kind", "List", "metadata", "resourceVersion", "");
+                        out = json_pack("{s:s,s:O,s:s,s:{s:s}}", "apiVersion", "v1", "items", items,
+                                        "kind", "List", "metadata", "resourceVersion", "");
                 if (!names[0] || json_array_size(items) > 0) {
                         if (!strcmp(output, "json"))
                                 pc_cli_print_json(out);
@@ -132,15 +131,16 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                 }
         } else {
                 struct pc_table t = {0};
-                const char *h[] = {"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE",
-                                   "IP", "NODE", "NOMINATED NODE", "READINESS GATES"};
+                const char *h[] = {
+                    "NAMESPACE", "NAME", "READY", "STATUS",         "RESTARTS",
+                    "AGE",       "IP",   "NODE",  "NOMINATED NODE", "READINESS GATES"};
                 const char **hh = cli->all_namespaces ? h : h + 1;
                 if (wide)
-                        pc_table_add(&t, hh[0], hh[1], hh[2], hh[3], hh[4], hh[5], hh[6], hh[7],
-                                     hh[8], cli->all_namespaces ? hh[9] : NULL, NULL);
+                        pc_table_row(&t, hh[0], hh[1], hh[2], hh[3], hh[4], hh[5], hh[6], hh[7],
+                                     hh[8], cli->all_namespaces ? hh[9] : NULL);
                 else
-                        pc_table_add(&t, hh[0], hh[1], hh[2], hh[3], hh[4],
-                                     cli->all_namespaces ? hh[5] : NULL, NULL);
+                        pc_table_row(&t, hh[0], hh[1], hh[2], hh[3], hh[4],
+                                     cli->all_namespaces ? hh[5] : NULL);
                 size_t i;
                 json_t *p;
                 json_array_foreach(items, i, p)

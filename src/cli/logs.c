@@ -13,10 +13,10 @@
 
 struct log_out {
         bool timestamps;
-        long tail;       /* -1: all */
-        char **ring;     /* last `tail` lines when tail >= 0 */
+        long tail;   /* -1: all */
+        char **ring; /* last `tail` lines when tail >= 0 */
         size_t ring_n, ring_pos;
-        char *partial;   /* content of P records waiting for their F */
+        char *partial; /* content of P records waiting for their F */
         size_t partial_len;
 };
 
@@ -63,7 +63,8 @@ static void record(struct log_out *o, const char *line, size_t len)
         const char *content = sp2 + 3 <= line + len ? sp2 + 3 : line + len;
         size_t clen = (size_t)(line + len - content);
         char ts[64];
-        size_t tslen = (size_t)(sp1 - line) < sizeof(ts) - 1 ? (size_t)(sp1 - line) : sizeof(ts) - 1;
+        size_t tslen =
+            (size_t)(sp1 - line) < sizeof(ts) - 1 ? (size_t)(sp1 - line) : sizeof(ts) - 1;
         memcpy(ts, line, tslen);
         ts[tslen] = '\0';
         o->partial = pc_xrealloc(o->partial, o->partial_len + clen + 1);

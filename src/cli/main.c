@@ -10,14 +10,14 @@ static const struct verb {
         int (*fn)(struct pc_cli *, int, char **);
         const char *help;
 } verbs[] = {
-        {"apply", cmd_apply, "Create Pods, ConfigMaps and Secrets from a manifest (-f FILE|-)"},
-        {"get", cmd_get, "List Pods (get pods [NAME] [-o wide|json|yaml|name])"},
-        {"describe", cmd_describe, "Show a Pod in detail (describe pod NAME)"},
-        {"logs", cmd_logs, "Print a container's logs (logs POD [-c C] [-f] [-p] [--tail=N])"},
-        {"exec", cmd_exec, "Run a command in a container (exec POD [-c C] -- CMD...)"},
-        {"delete", cmd_delete, "Stop and remove Pods (delete pod NAME | -f FILE)"},
-        {"inspect", cmd_inspect, "Show podctl's runtime facts of a Pod (inspect pod NAME)"},
-        {"image", cmd_image, "Manage images (image load|import|ls|rm)"},
+    {"apply", cmd_apply, "Create Pods, ConfigMaps and Secrets from a manifest (-f FILE|-)"},
+    {"get", cmd_get, "List Pods (get pods [NAME] [-o wide|json|yaml|name])"},
+    {"describe", cmd_describe, "Show a Pod in detail (describe pod NAME)"},
+    {"logs", cmd_logs, "Print a container's logs (logs POD [-c C] [-f] [-p] [--tail=N])"},
+    {"exec", cmd_exec, "Run a command in a container (exec POD [-c C] -- CMD...)"},
+    {"delete", cmd_delete, "Stop and remove Pods (delete pod NAME | -f FILE)"},
+    {"inspect", cmd_inspect, "Show podctl's runtime facts of a Pod (inspect pod NAME)"},
+    {"image", cmd_image, "Manage images (image load|import|ls|rm)"},
 };
 
 static void usage(FILE *f)
@@ -65,9 +65,9 @@ static int take_globals(struct pc_cli *cli, int *argc, char **argv)
 int main(int argc, char **argv)
 {
         struct pc_cli cli = {
-                .root = getenv("PODCTL_ROOT"),
-                .log_dir = getenv("PODCTL_LOG_DIR"),
-                .namespace_ = "default",
+            .root = getenv("PODCTL_ROOT"),
+            .log_dir = getenv("PODCTL_LOG_DIR"),
+            .namespace_ = "default",
         };
         argc--;
         argv++;

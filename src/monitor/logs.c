@@ -9,13 +9,13 @@
 #include "monitor/monitor.h"
 #include "util/util.h"
 
-size_t pc_log_format(char *buf, size_t cap, int64_t ns, int stream, bool partial,
-                     const char *line, size_t len)
+size_t pc_log_format(char *buf, size_t cap, int64_t ns, int stream, bool partial, const char *line,
+                     size_t len)
 {
         char ts[40];
         pc_format_time(ns, true, ts, sizeof(ts));
-        int n = snprintf(buf, cap, "%s %s %c ", ts, stream ? "stderr" : "stdout",
-                         partial ? 'P' : 'F');
+        int n =
+            snprintf(buf, cap, "%s %s %c ", ts, stream ? "stderr" : "stdout", partial ? 'P' : 'F');
         if (n < 0 || (size_t)n >= cap)
                 return 0;
         size_t room = cap - (size_t)n - 1;
@@ -36,8 +36,7 @@ int pc_log_open(struct pc_log *log, const char *path, pc_error *err)
         return 0;
 }
 
-static void write_record(struct pc_log *log, int stream, bool partial, const char *line,
-                         size_t len)
+static void write_record(struct pc_log *log, int stream, bool partial, const char *line, size_t len)
 {
         char rec[sizeof(log->buf[0]) + 64];
         size_t n = pc_log_format(rec, sizeof(rec), pc_now_ns(), stream, partial, line, len);

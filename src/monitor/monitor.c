@@ -18,10 +18,10 @@
 #include "monitor/monitor.h"
 #include "util/util.h"
 
-#define NS_PER_SEC       1000000000LL
-#define BACKOFF_INITIAL  (10 * NS_PER_SEC)
-#define BACKOFF_MAX      (300 * NS_PER_SEC)
-#define BACKOFF_RESET    (600 * NS_PER_SEC)
+#define NS_PER_SEC      1000000000LL
+#define BACKOFF_INITIAL (10 * NS_PER_SEC)
+#define BACKOFF_MAX     (300 * NS_PER_SEC)
+#define BACKOFF_RESET   (600 * NS_PER_SEC)
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
@@ -151,7 +151,7 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
                 set_str(&c->reason, "StartError");
                 set_str(&c->message, err.msg);
                 _cleanup_free_ char *msg =
-                        pc_xasprintf("container \"%s\": %s", c->spec->name, err.msg);
+                    pc_xasprintf("container \"%s\": %s", c->spec->name, err.msg);
                 report(m, "error", msg);
                 c->ever_started = true;
                 return;
@@ -185,9 +185,10 @@ static void schedule_restart(struct pc_monitor *m, struct pc_ctr *c)
                 c->state = CTR_WAITING;
                 set_str(&c->reason, "CrashLoopBackOff");
                 free(c->message);
-                c->message = pc_xasprintf("back-off %llds restarting failed container=%s pod=%s_%s(%s)",
-                                          (long long)(delay / NS_PER_SEC), c->spec->name,
-                                          m->pod.name, m->pod.namespace_, m->pod.uid);
+                c->message =
+                    pc_xasprintf("back-off %llds restarting failed container=%s pod=%s_%s(%s)",
+                                 (long long)(delay / NS_PER_SEC), c->spec->name, m->pod.name,
+                                 m->pod.namespace_, m->pod.uid);
         }
 }
 
@@ -429,7 +430,7 @@ static void advance(struct pc_monitor *m)
                                 m->state = POD_STOPPING_SIDECARS;
                                 stop_sidecars(m, SIGTERM);
                                 m->grace_deadline =
-                                        now + m->pod.termination_grace_period_seconds * NS_PER_SEC;
+                                    now + m->pod.termination_grace_period_seconds * NS_PER_SEC;
                         }
                         break;
                 }
@@ -528,9 +529,9 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                 c->log.fd = -1;
                 c->sidecar = specs[i].init && specs[i].restart_policy &&
                              !strcmp(specs[i].restart_policy, "Always");
-                c->reason = pc_xstrdup(specs[i].init || m->pod.n_init_containers == 0
-                                               ? "ContainerCreating"
-                                               : "PodInitializing");
+                c->reason =
+                    pc_xstrdup(specs[i].init || m->pod.n_init_containers == 0 ? "ContainerCreating"
+                                                                              : "PodInitializing");
                 c->dir = pc_xasprintf("%s/containers/%s", m->pod_dir, specs[i].name);
                 if (pc_mkdir_p(c->dir, 0700, err) < 0)
                         return -1;
@@ -579,9 +580,9 @@ static int setup(struct pc_monitor *m, pc_error *err)
         /* cgroups: podctl/<qos>/pod<uid>, kubelet's layout. Without cgroups
          * (none mounted, or not permitted) the Pod still runs. */
         m->qos_class = pc_xstrdup(qos_class(&m->pod));
-        const char *qos = !strcmp(m->qos_class, "Guaranteed") ? ""
+        const char *qos = !strcmp(m->qos_class, "Guaranteed")  ? ""
                           : !strcmp(m->qos_class, "Burstable") ? "burstable/"
-                                                                : "besteffort/";
+                                                               : "besteffort/";
         m->cgroup_rel = pc_xasprintf("%spod%s", qos, m->pod.uid);
         pc_error cgerr;
         if (pc_cgroup_detect("/sys/fs/cgroup") == PC_CGROUP_NONE ||
@@ -595,12 +596,12 @@ static int setup(struct pc_monitor *m, pc_error *err)
                 return -1;
         _cleanup_free_ char *pause = pc_xasprintf("%s/pause", m->root.libexec_dir);
         struct pc_sandbox_plan plan = {
-                .pause_path = pause,
-                .hostname = m->pod.hostname ? m->pod.hostname : m->pod.name,
-                .share_pid = m->pod.share_process_namespace,
-                .host_network = m->pod.host_network,
-                .host_ipc = m->pod.host_ipc,
-                .cgroup_procs_fd = -1,
+            .pause_path = pause,
+            .hostname = m->pod.hostname ? m->pod.hostname : m->pod.name,
+            .share_pid = m->pod.share_process_namespace,
+            .host_network = m->pod.host_network,
+            .host_ipc = m->pod.host_ipc,
+            .cgroup_procs_fd = -1,
         };
         if (pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err) < 0)
                 return pc_error_prefix(err, "pod sandbox");
@@ -699,12 +700,9 @@ static void on_grace_expired(struct pc_monitor *m)
 int pc_monitor_main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"root", required_argument, NULL, 'r'},
-                {"log-dir", required_argument, NULL, 'l'},
-                {"pod-dir", required_argument, NULL, 'p'},
-                {"lock-fd", required_argument, NULL, 'k'},
-                {"report-fd", required_argument, NULL, 'o'},
-                {NULL, 0, NULL, 0},
+            {"root", required_argument, NULL, 'r'},      {"log-dir", required_argument, NULL, 'l'},
+            {"pod-dir", required_argument, NULL, 'p'},   {"lock-fd", required_argument, NULL, 'k'},
+            {"report-fd", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0},
         };
         struct pc_monitor mon = {0};
         struct pc_monitor *m = &mon;
@@ -715,12 +713,23 @@ int pc_monitor_main(int argc, char **argv)
         m->epoll_fd = m->signal_fd = -1;
         while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (opt) {
-                case 'r': root = optarg; break;
-                case 'l': log_dir = optarg; break;
-                case 'p': m->pod_dir = pc_xstrdup(optarg); break;
-                case 'k': lock_fd = atoi(optarg); break;
-                case 'o': m->report_fd = atoi(optarg); break;
-                default: return 2;
+                case 'r':
+                        root = optarg;
+                        break;
+                case 'l':
+                        log_dir = optarg;
+                        break;
+                case 'p':
+                        m->pod_dir = pc_xstrdup(optarg);
+                        break;
+                case 'k':
+                        lock_fd = atoi(optarg);
+                        break;
+                case 'o':
+                        m->report_fd = atoi(optarg);
+                        break;
+                default:
+                        return 2;
                 }
         }
         if (!m->pod_dir || lock_fd < 0) {

@@ -44,7 +44,7 @@ enum pc_ctr_state_id { CTR_WAITING, CTR_RUNNING, CTR_TERMINATED };
 
 /* CRI log writer for one container run. */
 struct pc_log {
-        int fd;          /* the <restartCount>.log file */
+        int fd; /* the <restartCount>.log file */
         char *path;
         char buf[2][16384]; /* pending partial line per stream (0 stdout, 1 stderr) */
         size_t len[2];
@@ -57,8 +57,8 @@ void pc_log_feed(struct pc_log *log, int stream, const char *data, size_t len);
 void pc_log_flush(struct pc_log *log, int stream);
 void pc_log_close(struct pc_log *log);
 /* Format one CRI record into buf (for tests): "<RFC3339Nano> stdout F <line>\n". */
-size_t pc_log_format(char *buf, size_t cap, int64_t ns, int stream, bool partial,
-                     const char *line, size_t len);
+size_t pc_log_format(char *buf, size_t cap, int64_t ns, int stream, bool partial, const char *line,
+                     size_t len);
 
 struct pc_ctr {
         struct pc_container *spec; /* owned by the pod */
@@ -74,18 +74,18 @@ struct pc_ctr {
         bool ever_started;
         json_t *last_state; /* v1 ContainerState of the previous run, or NULL */
         char container_id[65];
-        int64_t restart_due;  /* monotonic ns; 0 = not scheduled */
-        int64_t backoff_ns;   /* current backoff step */
+        int64_t restart_due; /* monotonic ns; 0 = not scheduled */
+        int64_t backoff_ns;  /* current backoff step */
         int64_t healthy_since;
-        int out_fd, err_fd;   /* read ends of the log pipes, -1 when closed */
+        int out_fd, err_fd; /* read ends of the log pipes, -1 when closed */
         struct pc_log log;
         pc_cgroup *cgroup;
-        char *dir;            /* <pod dir>/containers/<name> */
+        char *dir; /* <pod dir>/containers/<name> */
         struct pc_watch {
                 struct pc_ctr *c;
                 int stream; /* 0 stdout, 1 stderr */
-        } watch[2];           /* epoll data for out_fd, err_fd */
-        bool sidecar;         /* init container with restartPolicy Always */
+        } watch[2];         /* epoll data for out_fd, err_fd */
+        bool sidecar;       /* init container with restartPolicy Always */
 };
 
 struct pc_monitor {
@@ -107,7 +107,7 @@ struct pc_monitor {
         size_t next_init; /* index of the init container being run */
         int64_t start_time;
         int64_t grace_deadline; /* monotonic ns while terminating */
-        double time_scale; /* PODCTL_TIME_SCALE: multiplies backoff timings (tests) */
+        double time_scale;      /* PODCTL_TIME_SCALE: multiplies backoff timings (tests) */
         int epoll_fd, signal_fd;
         int report_fd; /* to the CLI that started us, -1 once reported */
         char *pod_reason, *pod_message;

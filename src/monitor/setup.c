@@ -97,12 +97,12 @@ int pc_resolve_process(const struct pc_container *c, const struct pc_image *img,
         char *const *cmd = c->args ? c->args : (c->command ? NULL : (img ? img->cmd : NULL));
         for (size_t i = 0; entry && entry[i]; i++) {
                 _cleanup_free_ char *s =
-                        c->command ? pc_expand_vars(entry[i], manifest_env) : pc_xstrdup(entry[i]);
+                    c->command ? pc_expand_vars(entry[i], manifest_env) : pc_xstrdup(entry[i]);
                 pc_strv_push(&argv, s);
         }
         for (size_t i = 0; cmd && cmd[i]; i++) {
                 _cleanup_free_ char *s =
-                        c->args ? pc_expand_vars(cmd[i], manifest_env) : pc_xstrdup(cmd[i]);
+                    c->args ? pc_expand_vars(cmd[i], manifest_env) : pc_xstrdup(cmd[i]);
                 pc_strv_push(&argv, s);
         }
         if (!argv[0])
@@ -110,10 +110,10 @@ int pc_resolve_process(const struct pc_container *c, const struct pc_image *img,
                                "no command specified: the image has no entrypoint or cmd and "
                                "the container no command");
 
-        const char *cwd = c->working_dir && *c->working_dir
-                                  ? c->working_dir
-                                  : (img && img->working_dir && *img->working_dir ? img->working_dir
-                                                                                   : "/");
+        const char *cwd =
+            c->working_dir && *c->working_dir
+                ? c->working_dir
+                : (img && img->working_dir && *img->working_dir ? img->working_dir : "/");
         *cwd_out = pc_xstrdup(cwd);
         *argv_out = STEAL(argv);
         *envp_out = STEAL(envp);
@@ -122,11 +122,11 @@ int pc_resolve_process(const struct pc_container *c, const struct pc_image *img,
 
 /* ---- ConfigMaps and Secrets ------------------------------------------------ */
 
-static int load_object(struct pc_monitor *m, const char *name, bool secret,
-                       struct pc_configmap *cm, pc_error *err)
+static int load_object(struct pc_monitor *m, const char *name, bool secret, struct pc_configmap *cm,
+                       pc_error *err)
 {
         _cleanup_free_ char *p =
-                pc_xasprintf("%s/%s_%s.json", m->root.objects_dir, m->pod.namespace_, name);
+            pc_xasprintf("%s/%s_%s.json", m->root.objects_dir, m->pod.namespace_, name);
         json_t *j = NULL;
         if (pc_json_load(p, &j, err) < 0)
                 return pc_fail(err, ENOENT, "%s \"%s\" not found", secret ? "secret" : "configmap",
@@ -191,8 +191,8 @@ static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char 
                        pc_error *err)
 {
         _cleanup_strv_ char **env = pc_xcalloc(1, sizeof(char *));
-        _cleanup_free_ char *hn = pc_xasprintf("HOSTNAME=%s", m->pod.hostname ? m->pod.hostname
-                                                                             : m->pod.name);
+        _cleanup_free_ char *hn =
+            pc_xasprintf("HOSTNAME=%s", m->pod.hostname ? m->pod.hostname : m->pod.name);
         if (!m->pod.host_network)
                 env_set(&env, hn);
         for (size_t i = 0; i < c->n_env_from; i++) {
@@ -204,9 +204,9 @@ static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char 
                         return -1;
                 }
                 for (size_t k = 0; k < cm.n_data; k++) {
-                        _cleanup_free_ char *kv = pc_xasprintf(
-                                "%s%s=%s", ef->prefix ? ef->prefix : "", cm.data[k].name,
-                                cm.data[k].value);
+                        _cleanup_free_ char *kv =
+                            pc_xasprintf("%s%s=%s", ef->prefix ? ef->prefix : "", cm.data[k].name,
+                                         cm.data[k].value);
                         env_set(&env, kv);
                 }
                 pc_configmap_free(&cm);
@@ -235,9 +235,8 @@ static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char 
                                 pc_configmap_free(&cm);
                                 if (e->optional)
                                         continue;
-                                return pc_fail(err, ENOENT,
-                                               "env %s: couldn't find key %s in %s %s", e->name,
-                                               e->ref_key, secret ? "Secret" : "ConfigMap",
+                                return pc_fail(err, ENOENT, "env %s: couldn't find key %s in %s %s",
+                                               e->name, e->ref_key, secret ? "Secret" : "ConfigMap",
                                                e->ref_name);
                         }
                         val = pc_xstrdup(v);
@@ -417,14 +416,16 @@ static int check_host_path(const struct pc_volume *v, bool *is_file, pc_error *e
                 mode_t fmt;
                 const char *what;
         } checks[] = {
-                {"Directory", S_IFDIR, "a directory"},     {"File", S_IFREG, "a file"},
-                {"Socket", S_IFSOCK, "a socket"},          {"CharDevice", S_IFCHR, "a character device"},
-                {"BlockDevice", S_IFBLK, "a block device"},
+            {"Directory", S_IFDIR, "a directory"},
+            {"File", S_IFREG, "a file"},
+            {"Socket", S_IFSOCK, "a socket"},
+            {"CharDevice", S_IFCHR, "a character device"},
+            {"BlockDevice", S_IFBLK, "a block device"},
         };
         for (size_t i = 0; i < PC_ARRAY_SIZE(checks); i++)
                 if (!strcmp(t, checks[i].type) && (st.st_mode & S_IFMT) != checks[i].fmt)
-                        return pc_fail(err, 0, "hostPath type check failed: %s is not %s",
-                                       v->path, checks[i].what);
+                        return pc_fail(err, 0, "hostPath type check failed: %s is not %s", v->path,
+                                       checks[i].what);
         return 0;
 }
 
@@ -509,11 +510,11 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                 pc_strv_push(owned, src);
                 size_t k = pc_strv_len(*owned);
                 binds[*n] = (struct pc_bind){
-                        .source = (*owned)[k - 1],
-                        .destination = vm->mount_path,
-                        .read_only = vm->read_only,
-                        .create_file = is_file,
-                        .what = (*owned)[k - 2],
+                    .source = (*owned)[k - 1],
+                    .destination = vm->mount_path,
+                    .read_only = vm->read_only,
+                    .create_file = is_file,
+                    .what = (*owned)[k - 2],
                 };
                 (*n)++;
         }
@@ -562,8 +563,8 @@ static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, cons
 }
 
 /* Mounts, cgroup, pipes and the runtime call, once the log is open. */
-static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp,
-                 const char *cwd, const char *user, pc_error *err)
+static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp, const char *cwd,
+                 const char *user, pc_error *err)
 {
         struct pc_container *spec = c->spec;
         _cleanup_strv_ char **owned = pc_xcalloc(1, sizeof(char *));
@@ -591,7 +592,8 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         /* Container cgroup, below the Pod's. */
         if (m->cgroup) {
                 _cleanup_free_ char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, spec->name);
-                if (!c->cgroup && pc_cgroup_create("/sys/fs/cgroup", rel, NULL, &c->cgroup, err) < 0)
+                if (!c->cgroup &&
+                    pc_cgroup_create("/sys/fs/cgroup", rel, NULL, &c->cgroup, err) < 0)
                         return -1;
         }
 
@@ -608,26 +610,26 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         for (size_t i = 0; i < c->image->n_layers; i++)
                 lowers[i] = c->image->layer_dirs[i];
         struct pc_container_plan plan = {
-                .name = spec->name,
-                .lower_dirs = lowers,
-                .n_lower = c->image->n_layers,
-                .upper_dir = upper,
-                .work_dir = work,
-                .rootfs_dir = rootfs,
-                .rootfs_read_only = spec->read_only_root_fs,
-                .sandbox = &m->sandbox,
-                .share_pid = m->pod.share_process_namespace,
-                .shm_dir = m->shm_dir,
-                .binds = binds,
-                .n_binds = n,
-                .argv = argv,
-                .envp = envp,
-                .cwd = cwd,
-                .user = user,
-                .privileged = spec->privileged,
-                .stdin_fd = -1,
-                .stdout_fd = outp[1],
-                .stderr_fd = errp[1],
+            .name = spec->name,
+            .lower_dirs = lowers,
+            .n_lower = c->image->n_layers,
+            .upper_dir = upper,
+            .work_dir = work,
+            .rootfs_dir = rootfs,
+            .rootfs_read_only = spec->read_only_root_fs,
+            .sandbox = &m->sandbox,
+            .share_pid = m->pod.share_process_namespace,
+            .shm_dir = m->shm_dir,
+            .binds = binds,
+            .n_binds = n,
+            .argv = argv,
+            .envp = envp,
+            .cwd = cwd,
+            .user = user,
+            .privileged = spec->privileged,
+            .stdin_fd = -1,
+            .stdout_fd = outp[1],
+            .stderr_fd = errp[1],
         };
         pid_t pid = -1;
         int r = pc_container_start(&plan, enter_cgroup, c->cgroup, &pid, err);
@@ -646,7 +648,6 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
         fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
         return 0;
-
 }
 
 int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error *err)

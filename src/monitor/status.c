@@ -83,15 +83,15 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
         json_t *j = json_object();
         json_object_set_new(j, "name", json_string(c->spec->name));
         json_object_set_new(j, "state", state_json(c));
-        json_object_set_new(j, "lastState", c->last_state ? json_incref(c->last_state)
-                                                          : json_object());
+        json_object_set_new(j, "lastState",
+                            c->last_state ? json_incref(c->last_state) : json_object());
         bool running = c->state == CTR_RUNNING;
         json_object_set_new(j, "ready", json_boolean(running));
         json_object_set_new(j, "restartCount", json_integer(c->restart_count));
         json_object_set_new(j, "image", json_string(c->image ? c->image->ref : c->spec->image));
         if (c->image) {
-                _cleanup_free_ char *id = pc_xasprintf("%s@%s", c->image->ref,
-                                                       c->image->manifest_digest);
+                _cleanup_free_ char *id =
+                    pc_xasprintf("%s@%s", c->image->ref, c->image->manifest_digest);
                 json_object_set_new(j, "imageID", json_string(id));
         }
         if (c->container_id[0]) {
@@ -157,7 +157,8 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
         for (size_t i = 0; i < m->n_app; i++)
                 json_array_append_new(a, ctr_status_json(&m->app[i]));
         json_object_set_new(st, "containerStatuses", a);
-        json_object_set_new(st, "qosClass", json_string(m->qos_class ? m->qos_class : "BestEffort"));
+        json_object_set_new(st, "qosClass",
+                            json_string(m->qos_class ? m->qos_class : "BestEffort"));
         return st;
 }
 

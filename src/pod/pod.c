@@ -77,7 +77,7 @@ const char *podctl_log_dir(const podctl *ctx)
 int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err)
 {
         _cleanup_free_ char *p =
-                pc_xasprintf("%s/%s_%s.json", ctx->root.objects_dir, obj->namespace_, obj->name);
+            pc_xasprintf("%s/%s_%s.json", ctx->root.objects_dir, obj->namespace_, obj->name);
         return pc_json_save(p, obj->json, true, err);
 }
 
@@ -134,11 +134,17 @@ static int spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w
                 dup2(nfd, 1);
                 dup2(nfd, 2);
                 pc_close_fds_from(5, -1);
-                char *argv[] = {"podctl-monitor",   "--root",   ctx->root.root,
-                                "--log-dir",        ctx->root.log_dir,
-                                "--pod-dir",        (char *)dir,
-                                "--lock-fd",        "3",
-                                "--report-fd",      "4",
+                char *argv[] = {"podctl-monitor",
+                                "--root",
+                                ctx->root.root,
+                                "--log-dir",
+                                ctx->root.log_dir,
+                                "--pod-dir",
+                                (char *)dir,
+                                "--lock-fd",
+                                "3",
+                                "--report-fd",
+                                "4",
                                 NULL};
                 execv(bin, argv);
                 _exit(127);
@@ -355,7 +361,7 @@ int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
                         continue; /* being created or deleted, or an apply's debris */
                 }
                 const char *pns = json_string_value(
-                        json_object_get(json_object_get(ps.pod, "metadata"), "namespace"));
+                    json_object_get(json_object_get(ps.pod, "metadata"), "namespace"));
                 if (!ns || (pns && !strcmp(ns, pns)))
                         json_array_append_new(arr, pod_object(&ps));
                 pc_pod_state_free(&ps);
@@ -364,8 +370,7 @@ int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
         return 0;
 }
 
-int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out,
-                       pc_error *err)
+int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err)
 {
         struct pc_pod_state ps;
         if (load(ctx, ns, name, &ps, err) < 0)
@@ -403,8 +408,7 @@ static bool wait_monitor_exit(const char *dir, int64_t timeout_ms)
         return false;
 }
 
-int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace,
-                      pc_error *err)
+int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err)
 {
         struct pc_pod_state ps;
         if (load(ctx, ns, name, &ps, err) < 0)
@@ -520,7 +524,7 @@ static int log_path_of(podctl *ctx, const char *ns, const char *name, struct pc_
                 restarts--;
         }
         const char *uid =
-                json_string_value(json_object_get(json_object_get(ps->pod, "metadata"), "uid"));
+            json_string_value(json_object_get(json_object_get(ps->pod, "metadata"), "uid"));
         _cleanup_free_ char *ld = pc_pod_log_dir(&ctx->root, ns, name, uid ? uid : "");
         *path = pc_xasprintf("%s/%s/%d.log", ld, container, restarts);
         json_t *state = json_object_get(cs, "state");
@@ -577,15 +581,15 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
                    int *status, pc_error *err)
 {
         const char *container = opts->container ? opts->container : first_container(ps->pod);
-        json_t *rt = json_object_get(json_object_get(ps->runtime, "containers"),
-                                     container ? container : "");
+        json_t *rt =
+            json_object_get(json_object_get(ps->runtime, "containers"), container ? container : "");
         pid_t pid = (pid_t)json_integer_value(json_object_get(rt, "pid"));
         uint64_t start = (uint64_t)json_integer_value(json_object_get(rt, "pidStart"));
-        if (!rt) 
-                return pc_fail(err, ENOENT, "container %s not found in pod %s", container ? container : "",
-                        name);
+        if (!rt)
+                return pc_fail(err, ENOENT, "container %s not found in pod %s",
+                               container ? container : "", name);
 
-        if (!ps->monitor_alive || pid <= 0 || !pc_proc_alive(pid, start)) 
+        if (!ps->monitor_alive || pid <= 0 || !pc_proc_alive(pid, start))
                 return pc_fail(err, 0, "container %s is not running (pod %s)", container, name);
 
         _cleanup_free_ char *cfgp = pc_xasprintf("%s/containers/%s/exec.json", ps->dir, container);
@@ -606,10 +610,10 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
         char *colon = user ? strchr(user, ':') : NULL;
         if (colon)
                 *colon = '\0';
-        if (user && lookup_id(pid, "passwd", user, &uid) < 0) 
+        if (user && lookup_id(pid, "passwd", user, &uid) < 0)
                 return pc_fail(err, 0, "unable to find user %s", user);
 
-        if (colon && lookup_id(pid, "group", colon + 1, &gid) < 0) 
+        if (colon && lookup_id(pid, "group", colon + 1, &gid) < 0)
                 return pc_fail(err, 0, "unable to find group %s", colon + 1);
 
         if (gid < 0) {
@@ -621,7 +625,8 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
                 while (f && fgets(line, sizeof(line), f)) {
                         long u = -1, g = -1;
                         char *save, *tok = strtok_r(line, ":", &save);
-                        for (int fld = 1; tok && fld <= 4; fld++, tok = strtok_r(NULL, ":", &save)) {
+                        for (int fld = 1; tok && fld <= 4;
+                             fld++, tok = strtok_r(NULL, ":", &save)) {
                                 if (fld == 3)
                                         u = strtol(tok, NULL, 10);
                                 if (fld == 4)
@@ -643,17 +648,17 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
                         cg = NULL;
         }
         struct pc_exec_plan plan = {
-                .target = pid,
-                .argv = opts->argv,
-                .envp = envp,
-                .cwd = cwd,
-                .uid = (uid_t)uid,
-                .gid = (gid_t)gid,
-                .stdin_fd = opts->stdin_open ? 0 : -1,
-                .stdout_fd = 1,
-                .stderr_fd = 2,
-                .on_child = cg ? enter_cgroup : NULL,
-                .on_child_data = cg,
+            .target = pid,
+            .argv = opts->argv,
+            .envp = envp,
+            .cwd = cwd,
+            .uid = (uid_t)uid,
+            .gid = (gid_t)gid,
+            .stdin_fd = opts->stdin_open ? 0 : -1,
+            .stdout_fd = 1,
+            .stderr_fd = 2,
+            .on_child = cg ? enter_cgroup : NULL,
+            .on_child_data = cg,
         };
         pid_t child;
         int r = pc_exec_start(&plan, &child, err);
@@ -662,9 +667,8 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
                 return -1;
         int ws;
         while (waitpid(child, &ws, 0) < 0) {
-                if (errno != EINTR) 
+                if (errno != EINTR)
                         return pc_fail(err, errno, "waitpid");
-
         }
         *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
         return 0;

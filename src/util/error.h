@@ -21,8 +21,7 @@ typedef struct pc_error {
 
 /* Fill *err with msg (printf-style); when errnum != 0 append ": strerror".
  * Always returns -1, so `return pc_fail(err, errno, "open %s", p);`. */
-int pc_fail(pc_error *err, int errnum, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+int pc_fail(pc_error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Put "context: " in front of the message already in *err. Returns -1. */
 int pc_error_prefix(pc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

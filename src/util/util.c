@@ -242,8 +242,7 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
         return 0;
 }
 
-int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                         pc_error *err)
+int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, pc_error *err)
 {
         return write_replace(path, data, len, mode, true, err);
 }
@@ -408,10 +407,9 @@ void pc_uuid4(char out[37])
         }
         b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
         b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-        snprintf(out, 37,
-                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                 b[14], b[15]);
+        snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                 b[13], b[14], b[15]);
 }
 
 char *pc_self_dir(void)

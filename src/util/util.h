@@ -16,7 +16,7 @@
 void *pc_xmalloc(size_t n);
 void *pc_xcalloc(size_t n, size_t sz);
 void *pc_xrealloc(void *p, size_t n);
-char *pc_xstrdup(const char *s);              /* NULL stays NULL */
+char *pc_xstrdup(const char *s); /* NULL stays NULL */
 char *pc_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* NULL-terminated string vectors. */
@@ -29,7 +29,7 @@ bool pc_str_has_suffix(const char *s, const char *suffix);
 /* Files. All paths here are host paths; for paths inside a container root
  * use runtime/fsroot.h. */
 int pc_mkdir_p(const char *path, mode_t mode, pc_error *err);
-int pc_rm_rf(const char *path, pc_error *err);         /* ENOENT is success */
+int pc_rm_rf(const char *path, pc_error *err); /* ENOENT is success */
 int pc_read_file(const char *path, char **out, size_t *len, pc_error *err);
 /* Write via a temporary file in the same directory, fsync, rename. */
 int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
@@ -40,8 +40,8 @@ int pc_replace_file(const char *path, const void *data, size_t len, mode_t mode,
 int pc_write_file(const char *path, const char *data, pc_error *err); /* for /proc, /sys */
 
 /* Time. */
-int64_t pc_now_ns(void);        /* CLOCK_REALTIME */
-int64_t pc_monotonic_ns(void);  /* CLOCK_MONOTONIC */
+int64_t pc_now_ns(void);       /* CLOCK_REALTIME */
+int64_t pc_monotonic_ns(void); /* CLOCK_MONOTONIC */
 /* RFC 3339 in UTC: "2026-11-28T10:00:00Z" (nano=false) or with 9 fraction
  * digits (nano=true). buf must hold 40 bytes. */
 void pc_format_time(int64_t ns, bool nano, char *buf, size_t len);

@@ -83,8 +83,8 @@ static void test_resolve(void)
         char *entry[] = {"/entry", "-x", NULL};
         char *cmd[] = {"default-arg", NULL};
         char *ienv[] = {"PATH=/img/bin", "FOO=image", "KEEP=1", NULL};
-        struct pc_image img = {.entrypoint = entry, .cmd = cmd, .env = ienv,
-                               .working_dir = "/work"};
+        struct pc_image img = {
+            .entrypoint = entry, .cmd = cmd, .env = ienv, .working_dir = "/work"};
         struct pc_container c = {0};
         char *menv[] = {"FOO=manifest", "N=42", NULL};
         char **argv = NULL, **envp = NULL, *cwd = NULL;
@@ -200,7 +200,7 @@ static void test_status_json(void)
         CHECK(json_array_size(cs) == 2);
         json_t *a = json_array_get(cs, 0), *b = json_array_get(cs, 1);
         CHECK_STR(json_string_value(json_object_get(
-                          json_object_get(json_object_get(a, "state"), "running"), "startedAt")),
+                      json_object_get(json_object_get(a, "state"), "running"), "startedAt")),
                   "2023-11-14T22:13:20Z");
         CHECK(json_is_true(json_object_get(a, "ready")));
         json_t *t = json_object_get(json_object_get(b, "state"), "terminated");
