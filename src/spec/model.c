@@ -85,7 +85,10 @@ static char **jstrv(json_t *a)
         if (!json_is_array(a))
                 return NULL;
         v = pc_xcalloc(1, sizeof(char *));
-        json_array_foreach(a, i, c) pc_strv_push(&v, json_is_string(c) ? json_string_value(c) : "");
+        json_array_foreach(a, i, c)
+        {
+                pc_strv_push(&v, json_is_string(c) ? json_string_value(c) : "");
+        }
         return v;
 }
 

@@ -695,7 +695,9 @@ static void default_container(json_t *ct, bool host_network)
                 const char *k;
                 json_t *v;
                 json_object_foreach(lim, k, v)
-                    set_default(gobj(res, "requests"), k, json_deep_copy(v));
+                {
+                        set_default(gobj(res, "requests"), k, json_deep_copy(v));
+                }
         }
         set_default(ct, "terminationMessagePath", json_string("/dev/termination-log"));
         set_default(ct, "terminationMessagePolicy", json_string("File"));
@@ -731,7 +733,10 @@ static void default_pod(json_t *pod)
                 const char *k;
                 json_t *v;
                 bool any = false;
-                json_object_foreach(x, k, v) any |= strcmp(k, "name") != 0;
+                json_object_foreach(x, k, v)
+                {
+                        any |= strcmp(k, "name") != 0;
+                }
                 if (!any)
                         json_object_set_new(x, "emptyDir", json_object());
                 set_default(gobj(x, "hostPath"), "type", json_string(""));
@@ -739,8 +744,14 @@ static void default_pod(json_t *pod)
                 set_default(gobj(x, "secret"), "defaultMode", json_integer(0644));
         }
         bool hostnet = json_is_true(json_object_get(spec, "hostNetwork"));
-        json_array_foreach(garr(spec, "initContainers"), i, x) default_container(x, hostnet);
-        json_array_foreach(garr(spec, "containers"), i, x) default_container(x, hostnet);
+        json_array_foreach(garr(spec, "initContainers"), i, x)
+        {
+                default_container(x, hostnet);
+        }
+        json_array_foreach(garr(spec, "containers"), i, x)
+        {
+                default_container(x, hostnet);
+        }
         set_default(spec, "restartPolicy", json_string("Always"));
         set_default(spec, "terminationGracePeriodSeconds", json_integer(30));
         set_default(spec, "dnsPolicy", json_string("ClusterFirst"));
