@@ -399,6 +399,67 @@ EOF
         get_status_is native-get Completed
 }
 
+@test "native sidecar: restarted when it exits, even with restartPolicy Never" {
+        f=$(manifest screstart <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: screstart
+spec:
+  restartPolicy: Never
+  initContainers:
+  - name: side
+    image: busybox
+    restartPolicy: Always
+    command: ["sh", "-c", "echo run; sleep 0.5; exit 3"]
+  containers:
+  - name: app
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 20 container_running screstart app
+        restarted() { [ "$(jq_pod screstart '.status.initContainerStatuses[0].restartCount')" -ge 2 ]; }
+        wait_for 20 restarted
+        phase_is screstart Running
+        container_running screstart app
+        [ "$(jq_pod screstart '.status.containerStatuses[0].restartCount')" = 0 ]
+        [ "$(jq_pod screstart '.status.initContainerStatuses[0].lastState.terminated.exitCode')" = 3 ]
+        [ "$(podctl logs screstart -c side -p)" = run ]
+        podctl delete pod screstart --grace-period=0 --force
+}
+
+@test "init container failing with restartPolicy OnFailure is retried until it succeeds" {
+        f=$(manifest retryinit <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: retryinit
+spec:
+  restartPolicy: OnFailure
+  volumes:
+  - name: w
+    emptyDir: {}
+  initContainers:
+  - name: flaky
+    image: busybox
+    command: ["sh", "-c", "echo try >>/w/n; [ $(wc -l </w/n) -ge 3 ]"]
+    volumeMounts: [{name: w, mountPath: /w}]
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "wc -l </w/n"]
+    volumeMounts: [{name: w, mountPath: /w}]
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 30 phase_is retryinit Succeeded
+        [ "$(podctl logs retryinit -c app)" = 3 ]
+        [ "$(jq_pod retryinit '.status.initContainerStatuses[0].restartCount')" = 2 ]
+        [ "$(jq_pod retryinit '.status.initContainerStatuses[0].state.terminated.reason')" = Completed ]
+}
+
 # --- exec ----------------------------------------------------------------
 
 @test "exec returns the command's exit status" {
