@@ -629,6 +629,53 @@ static void rollback(struct pc_monitor *m)
                 pc_rm_rf(m->log_dir, &err);
 }
 
+static void free_ctrs(struct pc_ctr *cs, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                struct pc_ctr *c = &cs[i];
+                free(c->reason);
+                free(c->message);
+                free(c->dir);
+                free(c->log.path);
+                if (c->log.fd >= 0)
+                        close(c->log.fd);
+                if (c->out_fd >= 0)
+                        close(c->out_fd);
+                if (c->err_fd >= 0)
+                        close(c->err_fd);
+                json_decref(c->last_state);
+                pc_image_free(c->image);
+                pc_cgroup_free(c->cgroup);
+        }
+        free(cs);
+}
+
+/* Everything the monitor holds, at exit (so leak checkers see a clean exit). */
+static void monitor_free(struct pc_monitor *m)
+{
+        free_ctrs(m->init, m->n_init);
+        free_ctrs(m->app, m->n_app);
+        pc_sandbox_release(&m->sandbox);
+        pc_image_store_close(m->images);
+        pc_cgroup_free(m->cgroup);
+        pc_pod_free(&m->pod);
+        free(m->pod_dir);
+        free(m->cgroup_rel);
+        free(m->qos_class);
+        free(m->log_dir);
+        free(m->pod_reason);
+        free(m->pod_message);
+        free(m->shm_dir);
+        free(m->etc_dir);
+        if (m->epoll_fd >= 0)
+                close(m->epoll_fd);
+        if (m->signal_fd >= 0)
+                close(m->signal_fd);
+        if (m->report_fd >= 0)
+                close(m->report_fd);
+        pc_root_close(&m->root);
+}
+
 /* ---- main ------------------------------------------------------------------------ */
 
 static void handle_signal(struct pc_monitor *m)
@@ -711,6 +758,7 @@ int pc_monitor_main(int argc, char **argv)
         pc_error err;
         m->report_fd = -1;
         m->epoll_fd = m->signal_fd = -1;
+        m->sandbox.netns_fd = m->sandbox.ipcns_fd = m->sandbox.utsns_fd = m->sandbox.pidns_fd = -1;
         while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (opt) {
                 case 'r':
@@ -791,6 +839,7 @@ int pc_monitor_main(int argc, char **argv)
                 logf_("setup failed: %s", err.msg);
                 report(m, "fatal", err.msg);
                 rollback(m);
+                monitor_free(m);
                 return 1;
         }
         logf_("pod %s/%s: sandbox pid %d", m->pod.namespace_, m->pod.name,
@@ -819,6 +868,6 @@ int pc_monitor_main(int argc, char **argv)
                 if (m->state != POD_DONE)
                         pc_monitor_write_status(m, false);
         }
-        pc_root_close(&m->root);
+        monitor_free(m);
         return 0;
 }
