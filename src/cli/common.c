@@ -129,19 +129,69 @@ static const char *jstr(json_t *o, const char *k)
         return json_string_value(json_object_get(o, k));
 }
 
-/* kubectl's printPod: the first init container not done decides, then the
- * last app container with a waiting or terminated reason. */
-const char *pc_cli_pod_status(json_t *pod, char *buf, size_t len)
+static bool is_sidecar(json_t *pod, const char *name)
 {
-        json_t *st = json_object_get(pod, "status");
-        const char *reason = jstr(st, "reason") ? jstr(st, "reason") : jstr(st, "phase");
-        snprintf(buf, len, "%s", reason ? reason : "Pending");
-        json_t *inits = json_object_get(st, "initContainerStatuses");
-        size_t n_init = json_array_size(inits), i;
+        json_t *inits = json_object_get(json_object_get(pod, "spec"), "initContainers");
+        size_t i;
         json_t *c;
-        bool initializing = false;
         json_array_foreach(inits, i, c)
         {
+                const char *n = jstr(c, "name");
+                const char *rp = jstr(c, "restartPolicy");
+                if (n && !strcmp(n, name))
+                        return rp && !strcmp(rp, "Always");
+        }
+        return false;
+}
+
+static bool condition_true(json_t *pod, const char *type)
+{
+        json_t *conds = json_object_get(json_object_get(pod, "status"), "conditions");
+        size_t i;
+        json_t *c;
+        json_array_foreach(conds, i, c)
+        {
+                const char *t = jstr(c, "type"), *s = jstr(c, "status");
+                if (t && !strcmp(t, type))
+                        return s && !strcmp(s, "True");
+        }
+        return false;
+}
+
+/* kubectl's printPod: READY, STATUS and RESTARTS computed together. Native
+ * sidecars (restartable init containers) count as containers once started. */
+static void print_pod(json_t *pod, char *status, size_t slen, size_t *ready, size_t *total,
+                      int64_t *restarts)
+{
+        json_t *st = json_object_get(pod, "status");
+        json_t *spec = json_object_get(pod, "spec");
+        const char *reason = jstr(st, "reason") ? jstr(st, "reason") : jstr(st, "phase");
+        snprintf(status, slen, "%s", reason ? reason : "Pending");
+        *ready = 0;
+        *restarts = 0;
+        *total = json_array_size(json_object_get(spec, "containers"));
+        json_t *inits = json_object_get(st, "initContainerStatuses");
+        size_t n_init = json_array_size(json_object_get(spec, "initContainers")), i;
+        json_t *c;
+        json_array_foreach(json_object_get(spec, "initContainers"), i, c)
+        {
+                const char *rp = jstr(c, "restartPolicy");
+                if (rp && !strcmp(rp, "Always"))
+                        (*total)++;
+        }
+        bool initializing = false;
+        int64_t sidecar_restarts = 0;
+        json_array_foreach(inits, i, c)
+        {
+                int64_t rc = json_integer_value(json_object_get(c, "restartCount"));
+                *restarts += rc;
+                if (is_sidecar(pod, jstr(c, "name") ? jstr(c, "name") : "")) {
+                        sidecar_restarts += rc;
+                        if (json_is_true(json_object_get(c, "started"))) {
+                                *ready += json_is_true(json_object_get(c, "ready"));
+                                continue;
+                        }
+                }
                 json_t *state = json_object_get(c, "state");
                 json_t *t = json_object_get(state, "terminated");
                 json_t *w = json_object_get(state, "waiting");
@@ -150,72 +200,78 @@ const char *pc_cli_pod_status(json_t *pod, char *buf, size_t len)
                 initializing = true;
                 if (t) {
                         if (jstr(t, "reason"))
-                                snprintf(buf, len, "Init:%s", jstr(t, "reason"));
+                                snprintf(status, slen, "Init:%s", jstr(t, "reason"));
                         else
-                                snprintf(
-                                    buf, len, "Init:ExitCode:%lld",
-                                    (long long)json_integer_value(json_object_get(t, "exitCode")));
+                                snprintf(status, slen, "Init:ExitCode:%lld",
+                                         (long long)json_integer_value(
+                                                 json_object_get(t, "exitCode")));
                 } else if (w && jstr(w, "reason") && strcmp(jstr(w, "reason"), "PodInitializing")) {
-                        snprintf(buf, len, "Init:%s", jstr(w, "reason"));
+                        snprintf(status, slen, "Init:%s", jstr(w, "reason"));
                 } else {
-                        snprintf(buf, len, "Init:%zu/%zu", i, n_init);
+                        snprintf(status, slen, "Init:%zu/%zu", i, n_init);
                 }
                 break;
         }
-        if (!initializing) {
+        if (!initializing || condition_true(pod, "Initialized")) {
+                *restarts = sidecar_restarts;
+                if (initializing) {
+                        reason = jstr(st, "reason") ? jstr(st, "reason") : jstr(st, "phase");
+                        snprintf(status, slen, "%s", reason ? reason : "Pending");
+                }
                 json_t *apps = json_object_get(st, "containerStatuses");
                 bool has_running = false;
                 for (size_t k = json_array_size(apps); k-- > 0;) {
                         c = json_array_get(apps, k);
+                        *restarts += json_integer_value(json_object_get(c, "restartCount"));
                         json_t *state = json_object_get(c, "state");
                         json_t *t = json_object_get(state, "terminated");
                         json_t *w = json_object_get(state, "waiting");
                         if (w && jstr(w, "reason")) {
-                                snprintf(buf, len, "%s", jstr(w, "reason"));
+                                snprintf(status, slen, "%s", jstr(w, "reason"));
                         } else if (t && jstr(t, "reason")) {
-                                snprintf(buf, len, "%s", jstr(t, "reason"));
+                                snprintf(status, slen, "%s", jstr(t, "reason"));
                         } else if (t) {
-                                snprintf(
-                                    buf, len, "ExitCode:%lld",
-                                    (long long)json_integer_value(json_object_get(t, "exitCode")));
+                                snprintf(status, slen, "ExitCode:%lld",
+                                         (long long)json_integer_value(
+                                                 json_object_get(t, "exitCode")));
                         } else if (json_object_get(state, "running") &&
                                    json_is_true(json_object_get(c, "ready"))) {
                                 has_running = true;
+                                (*ready)++;
                         }
                 }
-                if (!strcmp(buf, "Completed") && has_running)
-                        snprintf(buf, len, "Running");
+                if (!strcmp(status, "Completed") && has_running)
+                        snprintf(status, slen, "%s",
+                                 condition_true(pod, "Ready") ? "Running" : "NotReady");
         }
-        json_t *meta = json_object_get(pod, "metadata");
-        if (json_object_get(meta, "deletionTimestamp"))
-                snprintf(buf, len, "Terminating");
+        if (json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp"))
+                snprintf(status, slen, "Terminating");
+}
+
+const char *pc_cli_pod_status(json_t *pod, char *buf, size_t len)
+{
+        size_t ready, total;
+        int64_t restarts;
+        print_pod(pod, buf, len, &ready, &total, &restarts);
         return buf;
 }
 
 void pc_cli_pod_ready(json_t *pod, char *buf, size_t len)
 {
-        json_t *apps = json_object_get(json_object_get(pod, "status"), "containerStatuses");
-        size_t total = json_array_size(json_object_get(json_object_get(pod, "spec"), "containers"));
-        size_t ready = 0, i;
-        json_t *c;
-        json_array_foreach(apps, i, c)
-        {
-                ready += json_is_true(json_object_get(c, "ready"));
-        }
+        char status[128];
+        size_t ready, total;
+        int64_t restarts;
+        print_pod(pod, status, sizeof(status), &ready, &total, &restarts);
         snprintf(buf, len, "%zu/%zu", ready, total);
 }
 
 int64_t pc_cli_pod_restarts(json_t *pod)
 {
-        json_t *apps = json_object_get(json_object_get(pod, "status"), "containerStatuses");
-        int64_t n = 0;
-        size_t i;
-        json_t *c;
-        json_array_foreach(apps, i, c)
-        {
-                n += json_integer_value(json_object_get(c, "restartCount"));
-        }
-        return n;
+        char status[128];
+        size_t ready, total;
+        int64_t restarts;
+        print_pod(pod, status, sizeof(status), &ready, &total, &restarts);
+        return restarts;
 }
 
 void pc_table_add(struct pc_table *t, const char *const *cells)

@@ -381,8 +381,12 @@ static void advance(struct pc_monitor *m)
                                         m->next_init++;
                                         continue;
                                 }
-                                if (c->state == CTR_RUNNING)
+                                if (c->state == CTR_RUNNING) {
+                                        /* Like kubectl, apply does not wait for
+                                         * init containers to finish. */
+                                        report_done(m);
                                         break;
+                                }
                                 if (c->state == CTR_WAITING && !c->ever_started) {
                                         start_ctr(m, c);
                                         after_start(m, c);

@@ -90,8 +90,14 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
         json_object_set_new(j, "restartCount", json_integer(c->restart_count));
         json_object_set_new(j, "image", json_string(c->image ? c->image->ref : c->spec->image));
         if (c->image) {
+                /* repo@digest, as the kubelet reports it (no tag). */
+                const char *ref = c->image->ref;
+                const char *slash = strrchr(ref, '/');
+                const char *colon = strrchr(slash ? slash : ref, ':');
+                const char *at = strchr(ref, '@');
+                size_t n = at ? (size_t)(at - ref) : colon ? (size_t)(colon - ref) : strlen(ref);
                 _cleanup_free_ char *id =
-                    pc_xasprintf("%s@%s", c->image->ref, c->image->manifest_digest);
+                    pc_xasprintf("%.*s@%s", (int)n, ref, c->image->manifest_digest);
                 json_object_set_new(j, "imageID", json_string(id));
         }
         if (c->container_id[0]) {

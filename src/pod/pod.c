@@ -585,9 +585,12 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
             json_object_get(json_object_get(ps->runtime, "containers"), container ? container : "");
         pid_t pid = (pid_t)json_integer_value(json_object_get(rt, "pid"));
         uint64_t start = (uint64_t)json_integer_value(json_object_get(rt, "pidStart"));
-        if (!rt)
-                return pc_fail(err, ENOENT, "container %s not found in pod %s",
-                               container ? container : "", name);
+        if (!rt) {
+                pc_fail(err, 0, "container %s is not valid for pod %s", container ? container : "",
+                        name);
+                err->code = ENOENT;
+                return -1;
+        }
 
         if (!ps->monitor_alive || pid <= 0 || !pc_proc_alive(pid, start))
                 return pc_fail(err, 0, "container %s is not running (pod %s)", container, name);
