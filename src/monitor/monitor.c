@@ -150,8 +150,10 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
                 c->finished_at = pc_now_ns();
                 set_str(&c->reason, "StartError");
                 set_str(&c->message, err.msg);
-                _cleanup_free_ char *msg =
-                    pc_xasprintf("container \"%s\": %s", c->spec->name, err.msg);
+                _cleanup_free_ char *prefix = pc_xasprintf("container \"%s\"", c->spec->name);
+                _cleanup_free_ char *msg = pc_str_has_prefix(err.msg, prefix)
+                                               ? pc_xstrdup(err.msg)
+                                               : pc_xasprintf("%s: %s", prefix, err.msg);
                 report(m, "error", msg);
                 c->ever_started = true;
                 return;
@@ -588,6 +590,9 @@ static int setup(struct pc_monitor *m, pc_error *err)
                           : !strcmp(m->qos_class, "Burstable") ? "burstable/"
                                                                : "besteffort/";
         m->cgroup_rel = pc_xasprintf("%spod%s", qos, m->pod.uid);
+        /* From here on the Pod is real: its status (with the cgroup) lets a
+         * delete clean up even if this monitor dies during setup. */
+        pc_monitor_write_status(m, false);
         pc_error cgerr;
         if (pc_cgroup_detect("/sys/fs/cgroup") == PC_CGROUP_NONE ||
             pc_cgroup_create("/sys/fs/cgroup", m->cgroup_rel, NULL, &m->cgroup, &cgerr) < 0) {
@@ -611,6 +616,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
                 return pc_error_prefix(err, "pod sandbox");
         m->pause_start = pc_proc_starttime(m->sandbox.pause_pid);
         m->start_time = pc_now_ns();
+        pc_monitor_write_status(m, false);
         return 0;
 }
 

@@ -17,6 +17,11 @@
  * them for PID 1 of a namespace too, so SIGTERM sent from inside the pod
  * works the same as from the host.
  *
+ * Readiness: once its signals are blocked, pause writes one newline to its
+ * standard output and closes it. The runtime gives it a pipe there and
+ * waits for that byte, so a pause that dies at once is an error of the
+ * sandbox, not a Pod that looked created.
+ *
  * Usage: pause          run
  *        pause -v       print the version on stdout, exit 0
  *        anything else  usage on stderr, exit 2
@@ -79,6 +84,12 @@ int main(int argc, char **argv)
                 put(2, "usage: pause [-v]\n");
                 return 2;
         }
+
+        /* Ready: tell whoever holds the other end of stdout, then let go of it. */
+        if (write(1, "\n", 1) < 0) {
+                /* no reader (run by hand with stdout closed): nothing to tell */
+        }
+        close(1);
 
         /* Children may predate us (e.g. exec'ed into from a process that
          * had some); collect those that already exited. */

@@ -309,9 +309,13 @@ static int load(podctl *ctx, const char *ns, const char *name, struct pc_pod_sta
                 pc_error *err)
 {
         _cleanup_free_ char *key = pc_pod_key(ns, name);
-        if (pc_pod_state_load(&ctx->root, key, ps, err) < 0) {
+        int r = pc_pod_state_load(&ctx->root, key, ps, err);
+        if (r < 0 || (!ps->status && !ps->monitor_alive)) {
+                /* A Pod exists once its monitor runs or has written its status;
+                 * anything else in pods/ is an apply's debris (gc_orphans). */
+                bool missing = r == 0 || err->code == ENOENT;
                 pc_pod_state_free(ps);
-                if (err->code == ENOENT)
+                if (missing)
                         return pc_fail(err, ENOENT, "pods \"%s\" not found", name);
                 return -1;
         }
@@ -411,6 +415,10 @@ static bool wait_monitor_exit(const char *dir, int64_t timeout_ms)
 int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err)
 {
         struct pc_pod_state ps;
+        if (pc_root_lock(&ctx->root, err) < 0)
+                return -1;
+        gc_orphans(ctx);
+        pc_root_unlock(&ctx->root);
         if (load(ctx, ns, name, &ps, err) < 0)
                 return -1;
         if (grace < 0) {

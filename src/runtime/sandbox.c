@@ -4,12 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/internal.h"
@@ -32,7 +35,8 @@ static int loopback_up(pc_error *err)
 }
 
 /* In the child: never returns. */
-__attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan *plan, int sync_fd)
+__attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan *plan, int sync_fd,
+                                                   int ready_fd)
 {
         pc_error err;
         pc_error_clear(&err);
@@ -66,7 +70,8 @@ __attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan
                 pc_fail(&err, errno, "open /dev/null");
                 pc_rt_child_fail(sync_fd, &err);
         }
-        if (pc_rt_child_stdio(-1, -1, -1, devnull, sync_fd, &err) < 0)
+        /* stdout: the readiness pipe (see src/pause/pause.c). */
+        if (pc_rt_child_stdio(-1, ready_fd, -1, devnull, sync_fd, &err) < 0)
                 pc_rt_child_fail(sync_fd, &err);
         char *argv[] = {"pause", NULL};
         char *envp[] = {NULL};
@@ -85,6 +90,31 @@ static int open_ns(pid_t pid, const char *name, int *out, pc_error *err)
         return 0;
 }
 
+/* pause writes one byte when it runs; EOF first means it died. On failure
+ * the child is reaped. */
+static int wait_ready(int fd, pid_t pid, pc_error *err)
+{
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        char c;
+        int n;
+        do {
+                n = poll(&p, 1, 10000);
+        } while (n < 0 && errno == EINTR);
+        ssize_t r = n > 0 ? read(fd, &c, 1) : -1;
+        if (r == 1)
+                return 0;
+        kill(pid, SIGKILL);
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (n == 0)
+                return pc_fail(err, ETIMEDOUT, "pause did not become ready");
+        if (WIFEXITED(st))
+                return pc_fail(err, 0, "pause exited before it was ready (exit status %d)",
+                               WEXITSTATUS(st));
+        return pc_fail(err, 0, "pause died before it was ready (signal %d)", WTERMSIG(st));
+}
+
 int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_child, void *data,
                       struct pc_sandbox *out, pc_error *err)
 {
@@ -99,15 +129,25 @@ int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_chil
         _cleanup_close_ int parent_fd = sv[0];
         _cleanup_close_ int child_fd = sv[1];
 
+        int ready[2];
+        if (pipe2(ready, O_CLOEXEC) < 0)
+                return pc_fail(err, errno, "sandbox: pipe");
+        _cleanup_close_ int ready_r = ready[0];
+        _cleanup_close_ int ready_w = ready[1];
+
         pid_t pid = pc_rt_fork(plan->share_pid ? PC_RT_PIDNS_NEW : PC_RT_PIDNS_KEEP, -1, err);
         if (pid < 0)
                 return pc_error_prefix(err, "sandbox");
         if (pid == 0) {
                 close(STEAL_FD(parent_fd));
-                sandbox_child(plan, STEAL_FD(child_fd));
+                close(STEAL_FD(ready_r));
+                sandbox_child(plan, STEAL_FD(child_fd), ready_w);
         }
         close(STEAL_FD(child_fd));
+        close(STEAL_FD(ready_w));
         if (pc_rt_parent_run(parent_fd, pid, on_child, data, err) < 0)
+                return pc_error_prefix(err, "sandbox");
+        if (wait_ready(ready_r, pid, err) < 0)
                 return pc_error_prefix(err, "sandbox");
 
         /* pause is exec'd: its namespaces are final. */

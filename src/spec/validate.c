@@ -422,7 +422,8 @@ static void walk(struct vctx *c, const struct schema *s, json_t *obj, const char
                         walk_value(c, f, v, p);
                 } else if (is_unsupported(s->name, k)) {
                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                             "not supported by podctl yet; ignored");
+                             c->strict ? "not supported by podctl yet"
+                                       : "not supported by podctl yet; ignored");
                 } else {
                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
                              "unknown field \"%s\"", k);
@@ -972,7 +973,8 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                                 if (!strcmp(k, "ephemeral-storage") ||
                                     pc_str_has_prefix(k, "hugepages-") || strchr(k, '/'))
                                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                                             "not supported by podctl yet; ignored");
+                                             c->strict ? "not supported by podctl yet"
+                                                       : "not supported by podctl yet; ignored");
                                 else
                                         ERR(c, p,
                                             "Invalid value: \"%s\": must be a standard resource "
