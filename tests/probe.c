@@ -2,7 +2,10 @@
  *   probe shm-create KEY     create a SysV shared memory segment with KEY
  *   probe shm-check KEY      exit 0 when a segment with KEY exists
  *   probe fds                list open fds of this process (one per line)
+ *   probe alloc MIB          allocate and touch MIB MiB, then sleep forever
+ *   probe spin               burn CPU forever
  */
+#include <unistd.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,28 @@ int main(int argc, char **argv)
                                 printf("%s\n", de->d_name);
                 return 0;
         }
-        fprintf(stderr, "usage: probe shm-create KEY | shm-check KEY | fds\n");
+        if (argc == 3 && !strcmp(argv[1], "alloc")) {
+                long mib = strtol(argv[2], NULL, 0);
+                for (long i = 0; i < mib; i++) {
+                        char *p = malloc(1 << 20);
+                        if (!p)
+                                return 1;
+                        memset(p, 1, 1 << 20);
+                        if (i % 16 == 0) {
+                                printf("allocated %ld MiB\n", i);
+                                fflush(stdout);
+                        }
+                }
+                printf("allocated %ld MiB\n", mib);
+                fflush(stdout);
+                for (;;)
+                        pause();
+        }
+        if (argc == 2 && !strcmp(argv[1], "spin")) {
+                volatile unsigned long n = 0;
+                for (;;)
+                        n++;
+        }
+        fprintf(stderr, "usage: probe shm-create KEY | shm-check KEY | fds | alloc MIB | spin\n");
         return 2;
 }

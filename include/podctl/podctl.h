@@ -51,6 +51,15 @@ int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err);
 /* podctl's runtime facts of a Pod (pids, cgroups, paths), for `inspect`. */
 int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
 
+/* The node as a v1 Node-like object: status.capacity and allocatable, and
+ * under "podctl" what the Pods holding resources requested (and their list). */
+int podctl_node_get(podctl *ctx, json_t **out, pc_error *err);
+
+/* Usage from the cgroups: rows {namespace, pod, [container], cpuMillicores,
+ * memoryWorkingSet} for running Pods (name NULL: all in ns; ns NULL: all). */
+int podctl_pod_top(podctl *ctx, const char *ns, const char *name, bool containers, json_t **out,
+                   pc_error *err);
+
 struct podctl_exec_opts {
         const char *container; /* NULL: the first app container */
         char **argv;

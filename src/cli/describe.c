@@ -198,9 +198,87 @@ static void print_volumes(json_t *vols)
         }
 }
 
+static void pct(char *buf, size_t len, int64_t v, int64_t of, bool cpu)
+{
+        _cleanup_free_ char *q = pc_quantity_format(v, cpu);
+        snprintf(buf, len, "%s (%lld%%)", q, (long long)(of > 0 ? v * 100 / of : 0));
+}
+
+static int describe_node(struct pc_cli *cli)
+{
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx)
+                return 1;
+        pc_error err;
+        json_t *node = NULL;
+        if (podctl_node_get(ctx, &node, &err) < 0)
+                return pc_cli_die(&err);
+        json_t *st = json_object_get(node, "status");
+        json_t *pc = json_object_get(node, "podctl");
+        printf("Name:               %s\n",
+               jstr(json_object_get(node, "metadata"), "name"));
+        printf("Roles:              <none>\n");
+        const char *sections[] = {"capacity", "allocatable"};
+        const char *titles[] = {"Capacity:", "Allocatable:"};
+        for (int s = 0; s < 2; s++) {
+                json_t *a = json_object_get(st, sections[s]);
+                printf("%s\n  cpu:     %s\n  memory:  %s\n  pids:    %s\n", titles[s],
+                       jstr(a, "cpu"), jstr(a, "memory"), jstr(a, "pids"));
+        }
+        json_t *pods = json_object_get(pc, "pods");
+        printf("Non-terminated Pods:          (%zu in total)\n", json_array_size(pods));
+        struct pc_table t = {0};
+        pc_table_row(&t, "  Namespace", "Name", "CPU Requests", "CPU Limits", "Memory Requests",
+                     "Memory Limits", "Age");
+        pc_table_row(&t, "  ---------", "----", "------------", "----------", "---------------",
+                     "-------------", "---");
+        /* allocatable, to show percentages */
+        int64_t acpu = 0, amem = 0;
+        json_t *alloc = json_object_get(st, "allocatable");
+        pc_quantity_parse(jstr(alloc, "cpu"), true, &acpu);
+        pc_quantity_parse(jstr(alloc, "memory"), false, &amem);
+        size_t i;
+        json_t *p;
+        json_array_foreach(pods, i, p)
+        {
+                char cr[64], cl[64], mr[64], ml[64], age[32];
+                pct(cr, sizeof(cr), json_integer_value(json_object_get(p, "cpuRequests")), acpu,
+                    true);
+                pct(cl, sizeof(cl), json_integer_value(json_object_get(p, "cpuLimits")), acpu, true);
+                pct(mr, sizeof(mr), json_integer_value(json_object_get(p, "memoryRequests")), amem,
+                    false);
+                pct(ml, sizeof(ml), json_integer_value(json_object_get(p, "memoryLimits")), amem,
+                    false);
+                int64_t created = pc_now_ns();
+                pc_parse_time(jstr(p, "creationTimestamp"), &created);
+                pc_cli_age(created, age, sizeof(age));
+                _cleanup_free_ char *ns = pc_xasprintf("  %s", jstr(p, "namespace"));
+                pc_table_row(&t, ns, jstr(p, "name"), cr, cl, mr, ml, age);
+        }
+        pc_table_print(&t);
+        json_t *req = json_object_get(pc, "requested"), *lim = json_object_get(pc, "limits");
+        char rc[64], lc[64], rm[64], lm[64];
+        pct(rc, sizeof(rc), json_integer_value(json_object_get(req, "cpu")), acpu, true);
+        pct(lc, sizeof(lc), json_integer_value(json_object_get(lim, "cpu")), acpu, true);
+        pct(rm, sizeof(rm), json_integer_value(json_object_get(req, "memory")), amem, false);
+        pct(lm, sizeof(lm), json_integer_value(json_object_get(lim, "memory")), amem, false);
+        puts("Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)");
+        pc_table_row(&t, "  Resource", "Requests", "Limits");
+        pc_table_row(&t, "  --------", "--------", "------");
+        pc_table_row(&t, "  cpu", rc, lc);
+        pc_table_row(&t, "  memory", rm, lm);
+        pc_table_print(&t);
+        puts("Events:              <none>");
+        json_decref(node);
+        return 0;
+}
+
 int cmd_describe(struct pc_cli *cli, int argc, char **argv)
 {
         int i = 1;
+        if (i < argc && (!strcmp(argv[i], "node") || !strcmp(argv[i], "nodes") ||
+                         !strcmp(argv[i], "no")))
+                return describe_node(cli);
         if (i < argc && pc_cli_is_pod_resource(argv[i]))
                 i++;
         if (i >= argc)

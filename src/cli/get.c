@@ -40,6 +40,37 @@ static void row(struct pc_table *t, json_t *pod, bool wide, bool show_ns)
                 pc_table_row(t, name, ready, status, restarts, age);
 }
 
+/* get node [-o json|yaml]: this host as the one node. */
+static int get_node(struct pc_cli *cli, int argc, char **argv)
+{
+        const char *output = NULL, *v;
+        for (int i = 1; i < argc; i++)
+                if ((v = pc_cli_flag(argc, argv, &i, "-o")) ||
+                    (v = pc_cli_flag(argc, argv, &i, "--output")))
+                        output = v;
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx)
+                return 1;
+        pc_error err;
+        json_t *node = NULL;
+        if (podctl_node_get(ctx, &node, &err) < 0)
+                return pc_cli_die(&err);
+        int rc = 0;
+        if (output && !strcmp(output, "json")) {
+                pc_cli_print_json(node);
+        } else if (output && !strcmp(output, "yaml")) {
+                rc = pc_cli_print_yaml(node);
+        } else {
+                struct pc_table t = {0};
+                pc_table_row(&t, "NAME", "STATUS", "ROLES", "VERSION");
+                pc_table_row(&t, jstr(json_object_get(node, "metadata"), "name"), "Ready",
+                             "<none>", "podctl-" PODCTL_VERSION);
+                pc_table_print(&t);
+        }
+        json_decref(node);
+        return rc;
+}
+
 int cmd_get(struct pc_cli *cli, int argc, char **argv)
 {
         const char *output = NULL, *v;
@@ -55,6 +86,9 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                         return pc_cli_fail("unknown flag \"%s\" for get", argv[i]);
                 else if (!resource_seen && pc_cli_is_pod_resource(argv[i]))
                         resource_seen = true;
+                else if (!resource_seen && (!strcmp(argv[i], "node") ||
+                                            !strcmp(argv[i], "nodes") || !strcmp(argv[i], "no")))
+                        return get_node(cli, argc, argv);
                 else if (!strncmp(argv[i], "pod/", 4) || !strncmp(argv[i], "pods/", 5)) {
                         resource_seen = true;
                         pc_strv_push(&names, strchr(argv[i], '/') + 1);
@@ -65,7 +99,7 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                                            argv[i]);
         }
         if (!resource_seen)
-                return pc_cli_fail("you must specify the type of resource to get: pods");
+                return pc_cli_fail("you must specify the type of resource to get: pods, nodes");
         bool wide = output && !strcmp(output, "wide");
         if (output && !wide && strcmp(output, "json") && strcmp(output, "yaml") &&
             strcmp(output, "name"))

@@ -244,10 +244,6 @@ static void remember_last_state(struct pc_ctr *c)
 static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
 {
         close_streams(m, c);
-        if (c->cgroup) {
-                pc_error ignore;
-                pc_cgroup_kill(c->cgroup, &ignore); /* what the main process left behind */
-        }
         c->state = CTR_TERMINATED;
         c->finished_at = pc_now_ns();
         c->pid = 0;
@@ -256,9 +252,19 @@ static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
         else
                 c->exit_code = 128 + WTERMSIG(status);
         set_str(&c->reason, c->exit_code == 0 ? "Completed" : "Error");
+        /* Killed by the kernel for exceeding its memory limit? */
+        struct pc_cgroup_stats cs;
+        pc_error ignore;
+        if (c->cgroup && pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 && cs.oom_kills > c->oom_base &&
+            WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+                set_str(&c->reason, "OOMKilled");
+                c->exit_code = 137;
+        }
+        if (c->cgroup)
+                pc_cgroup_kill(c->cgroup, &ignore); /* what the main process left behind */
         free(c->message);
         c->message = termination_message(c);
-        logf_("container %s: exited with %d", c->spec->name, c->exit_code);
+        logf_("container %s: exited with %d (%s)", c->spec->name, c->exit_code, c->reason);
 }
 
 static void after_termination(struct pc_monitor *m, struct pc_ctr *c)
@@ -500,27 +506,32 @@ static void finish(struct pc_monitor *m)
 
 /* ---- setup -------------------------------------------------------------------- */
 
-static const char *qos_class(const struct pc_pod *p)
+/* Kubernetes' pod-level cgroup values: limits only when every container has
+ * one; shares from the sum of requests (2 for BestEffort); the Pod's pids
+ * limit from its annotation podctl.io/pids-limit or the node's default. */
+static void pod_limits(const struct pc_monitor *m, int64_t node_pids, struct pc_cgroup_limits *l)
 {
-        bool any = false, guaranteed = true;
-        for (int l = 0; l < 2; l++) {
-                struct pc_container *cs = l ? p->containers : p->init_containers;
-                size_t n = l ? p->n_containers : p->n_init_containers;
-                for (size_t i = 0; i < n; i++) {
-                        const struct pc_resources *r = &cs[i].resources;
-                        if (r->cpu_request >= 0 || r->cpu_limit >= 0 || r->memory_request >= 0 ||
-                            r->memory_limit >= 0)
-                                any = true;
-                        int64_t creq = r->cpu_request >= 0 ? r->cpu_request : r->cpu_limit;
-                        int64_t mreq = r->memory_request >= 0 ? r->memory_request : r->memory_limit;
-                        if (r->cpu_limit < 0 || r->memory_limit < 0 || creq != r->cpu_limit ||
-                            mreq != r->memory_limit)
-                                guaranteed = false;
-                }
+        const struct pc_pod *p = &m->pod;
+        int64_t mem = 0, cpu = 0, req = 0;
+        bool all_mem = p->n_containers > 0, all_cpu = p->n_containers > 0;
+        for (size_t i = 0; i < p->n_containers; i++) {
+                const struct pc_resources *r = &p->containers[i].resources;
+                all_mem = all_mem && r->memory_limit > 0;
+                all_cpu = all_cpu && r->cpu_limit > 0;
+                mem += r->memory_limit > 0 ? r->memory_limit : 0;
+                cpu += r->cpu_limit > 0 ? r->cpu_limit : 0;
         }
-        if (!any)
-                return "BestEffort";
-        return guaranteed ? "Guaranteed" : "Burstable";
+        struct pc_pod_resources eff;
+        pc_pod_effective_request(p, &eff);
+        req = eff.cpu_m;
+        *l = PC_CGROUP_LIMITS_NONE;
+        l->memory_max = all_mem ? mem : -1;
+        l->cpu_quota = all_cpu ? cpu * l->cpu_period / 1000 : -1;
+        l->cpu_shares = req > 0 ? (req * 1024 / 1000 < 2 ? 2 : req * 1024 / 1000) : 2;
+        l->pids_max = node_pids;
+        for (size_t i = 0; i < p->n_annotations; i++)
+                if (!strcmp(p->annotations[i].name, "podctl.io/pids-limit"))
+                        l->pids_max = strtoll(p->annotations[i].value, NULL, 10);
 }
 
 static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
@@ -585,7 +596,12 @@ static int setup(struct pc_monitor *m, pc_error *err)
 
         /* cgroups: podctl/<qos>/pod<uid>, kubelet's layout. Without cgroups
          * (none mounted, or not permitted) the Pod still runs. */
-        m->qos_class = pc_xstrdup(qos_class(&m->pod));
+        m->qos_class = pc_xstrdup(pc_pod_qos_class(&m->pod));
+        struct pc_node node;
+        if (pc_node_load(&m->root, &node, err) < 0)
+                return -1;
+        struct pc_cgroup_limits lim;
+        pod_limits(m, node.pod_pids_limit, &lim);
         const char *qos = !strcmp(m->qos_class, "Guaranteed")  ? ""
                           : !strcmp(m->qos_class, "Burstable") ? "burstable/"
                                                                : "besteffort/";
@@ -595,7 +611,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
         pc_monitor_write_status(m, false);
         pc_error cgerr;
         if (pc_cgroup_detect("/sys/fs/cgroup") == PC_CGROUP_NONE ||
-            pc_cgroup_create("/sys/fs/cgroup", m->cgroup_rel, NULL, &m->cgroup, &cgerr) < 0) {
+            pc_cgroup_create("/sys/fs/cgroup", m->cgroup_rel, &lim, &m->cgroup, &cgerr) < 0) {
                 logf_("warning: running without cgroups: %s",
                       m->cgroup ? "" : "cgroup setup failed");
                 m->cgroup = NULL;

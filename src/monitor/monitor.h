@@ -80,7 +80,8 @@ struct pc_ctr {
         int out_fd, err_fd; /* read ends of the log pipes, -1 when closed */
         struct pc_log log;
         pc_cgroup *cgroup;
-        char *dir; /* <pod dir>/containers/<name> */
+        uint64_t oom_base; /* the cgroup's OOM kill count when this run started */
+        char *dir;         /* <pod dir>/containers/<name> */
         struct pc_watch {
                 struct pc_ctr *c;
                 int stream; /* 0 stdout, 1 stderr */

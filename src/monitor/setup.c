@@ -562,6 +562,19 @@ static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, cons
         return r;
 }
 
+/* Kubernetes' container cgroup values: memory limit, CFS quota from the cpu
+ * limit (period 100ms), shares from the cpu request (2 when none). */
+static void container_limits(const struct pc_resources *r, struct pc_cgroup_limits *l)
+{
+        *l = PC_CGROUP_LIMITS_NONE;
+        l->memory_max = r->memory_limit > 0 ? r->memory_limit : -1;
+        l->cpu_quota = r->cpu_limit > 0 ? r->cpu_limit * l->cpu_period / 1000 : -1;
+        if (l->cpu_quota >= 0 && l->cpu_quota < 1000)
+                l->cpu_quota = 1000; /* the kernel's minimum quota */
+        int64_t shares = r->cpu_request > 0 ? r->cpu_request * 1024 / 1000 : 2;
+        l->cpu_shares = shares < 2 ? 2 : shares;
+}
+
 /* Mounts, cgroup, pipes and the runtime call, once the log is open. */
 static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp, const char *cwd,
                  const char *user, pc_error *err)
@@ -589,12 +602,16 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
                 binds[n++] = (struct pc_bind){termlog, spec->termination_message_path, false, true,
                                               "terminationMessagePath"};
 
-        /* Container cgroup, below the Pod's. */
+        /* Container cgroup, below the Pod's, with the container's limits. */
         if (m->cgroup) {
                 _cleanup_free_ char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, spec->name);
-                if (!c->cgroup &&
-                    pc_cgroup_create("/sys/fs/cgroup", rel, NULL, &c->cgroup, err) < 0)
+                struct pc_cgroup_limits lim;
+                container_limits(&spec->resources, &lim);
+                if (!c->cgroup && pc_cgroup_create("/sys/fs/cgroup", rel, &lim, &c->cgroup, err) < 0)
                         return -1;
+                struct pc_cgroup_stats cs;
+                pc_error ignore;
+                c->oom_base = pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 ? cs.oom_kills : 0;
         }
 
         int outp[2] = {-1, -1}, errp[2] = {-1, -1};

@@ -14,13 +14,11 @@
 
 #include "image/image.h"
 #include "monitor/monitor.h"
+#include "pod/internal.h"
 #include "podctl/podctl.h"
 #include "state/state.h"
 #include "util/util.h"
 
-struct podctl {
-        struct pc_root root;
-};
 
 /* ---- opening, garbage collection ------------------------------------------- */
 
@@ -237,6 +235,11 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
                                pod->name);
         }
         if (check_images(ctx, pod, err) < 0)
+                goto fail;
+        /* Admission: the whole Pod fits what is left, or nothing of it is
+         * made. The check and the reservation (the pod dir below) happen
+         * under the same root lock. */
+        if (pc_node_admit(ctx, pod, err) < 0)
                 goto fail;
 
         char uid[37], ts[40];

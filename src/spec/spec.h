@@ -260,6 +260,21 @@ int pc_yaml_emit(json_t *value, FILE *out, pc_error *err);
  * result does not fit in int64. */
 int pc_quantity_parse(const char *s, bool milli, int64_t *out);
 
+/* Resources (resources.c). Quantities as in struct pc_resources: cpu in
+ * millicores, memory in bytes. */
+struct pc_pod_resources {
+        int64_t cpu_m;
+        int64_t memory;
+};
+/* The scheduler's effective request: per resource, the larger of the sum over
+ * app containers and native sidecars, and the largest init container (plus
+ * the sidecars started before it). */
+void pc_pod_effective_request(const struct pc_pod *p, struct pc_pod_resources *out);
+/* Guaranteed, Burstable or BestEffort, as Kubernetes computes it. */
+const char *pc_pod_qos_class(const struct pc_pod *p);
+/* 3221225472 -> "3Gi", 2684354560 -> "2560Mi"; cpu 1500 -> "1500m", 2000 -> "2". */
+char *pc_quantity_format(int64_t v, bool cpu);
+
 /* Validation helpers exposed for other modules and tests. */
 bool pc_is_dns1123_label(const char *s);     /* container, port names: <= 63 */
 bool pc_is_dns1123_subdomain(const char *s); /* pod, configmap names: <= 253 */

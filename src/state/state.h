@@ -69,6 +69,18 @@ void pc_pod_state_free(struct pc_pod_state *st);
 /* Is the monitor.lock of a pod dir held (by a live monitor)? */
 bool pc_pod_monitor_alive(const char *pod_dir);
 
+/* The node (node.c): capacity detected or configured in <root>/config.json,
+ * minus the reserve, is what Pods may request. cpu in millicores, memory in
+ * bytes. */
+struct pc_node_amounts {
+        int64_t cpu_m, memory, pids;
+};
+struct pc_node {
+        struct pc_node_amounts capacity, reserved, allocatable;
+        int64_t pod_pids_limit; /* default pids.max of every Pod; -1 = none */
+};
+int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err);
+
 /* JSON files. */
 int pc_json_load(const char *path, json_t **out, pc_error *err);
 int pc_json_save(const char *path, json_t *v, bool durable, pc_error *err);
