@@ -11,12 +11,13 @@ static const struct verb {
         const char *help;
 } verbs[] = {
     {"apply", cmd_apply, "Create Pods, ConfigMaps and Secrets from a manifest (-f FILE|-)"},
-    {"get", cmd_get, "List Pods (get pods [NAME] [-o wide|json|yaml|name])"},
-    {"describe", cmd_describe, "Show a Pod in detail (describe pod NAME)"},
+    {"get", cmd_get, "List Pods or the node (get pods [NAME] [-o wide|json|yaml|name], get node)"},
+    {"describe", cmd_describe, "Show a Pod or the node in detail (describe pod NAME, describe node)"},
     {"logs", cmd_logs, "Print a container's logs (logs POD [-c C] [-f] [-p] [--tail=N])"},
     {"exec", cmd_exec, "Run a command in a container (exec POD [-c C] -- CMD...)"},
     {"delete", cmd_delete, "Stop and remove Pods (delete pod NAME | -f FILE)"},
     {"inspect", cmd_inspect, "Show podctl's runtime facts of a Pod (inspect pod NAME)"},
+    {"top", cmd_top, "Show CPU and memory use (top pod [NAME] [--containers])"},
     {"image", cmd_image, "Manage images (image load|import|ls|rm)"},
 };
 
