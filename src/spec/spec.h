@@ -77,6 +77,34 @@ struct pc_resources {
         int64_t memory_request, memory_limit;
 };
 
+/* A probe or a lifecycle hook handler (exactly one kind is set). */
+enum pc_handler_kind { PC_HANDLER_NONE = 0, PC_HANDLER_EXEC, PC_HANDLER_HTTP, PC_HANDLER_TCP,
+                       PC_HANDLER_GRPC, PC_HANDLER_SLEEP };
+
+struct pc_handler {
+        enum pc_handler_kind kind;
+        char **command;        /* exec */
+        char *host;            /* httpGet/tcpSocket host; NULL = the Pod (localhost in its netns) */
+        char *path;            /* httpGet, default "/" */
+        char *scheme;          /* HTTP (default) or HTTPS */
+        int32_t port;          /* resolved port number (named ports resolved by the spec module) */
+        struct pc_kv *headers; /* httpGet.httpHeaders */
+        size_t n_headers;
+        char *service;         /* grpc.service, NULL = "" */
+        int64_t sleep_seconds; /* lifecycle sleep action */
+};
+
+struct pc_probe {
+        bool set;
+        struct pc_handler handler;
+        int32_t initial_delay_seconds; /* default 0 */
+        int32_t period_seconds;        /* default 10 */
+        int32_t timeout_seconds;       /* default 1 */
+        int32_t success_threshold;     /* default 1 (must be 1 for liveness/startup) */
+        int32_t failure_threshold;     /* default 3 */
+        int64_t termination_grace_period_seconds; /* probe-level override, -1 = none */
+};
+
 struct pc_container {
         char *name;
         char *image;
@@ -102,6 +130,8 @@ struct pc_container {
         int64_t run_as_user, run_as_group;
         bool privileged;
         bool read_only_root_fs;
+        struct pc_probe liveness, readiness, startup;
+        struct pc_handler post_start, pre_stop; /* kind NONE when absent */
         bool init;  /* true for entries of spec.initContainers */
         size_t pos; /* index inside containers or initContainers */
 };
