@@ -48,6 +48,9 @@ int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t gra
 int podctl_pod_get(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
 /* All Pods of a namespace (NULL: all namespaces), as an array of v1 Pods. */
 int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err);
+/* The Pod's events (v1 Event-like objects: type, reason, message, count,
+ * firstTimestamp, lastTimestamp, fieldPath), oldest first. */
+int podctl_pod_events(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
 /* podctl's runtime facts of a Pod (pids, cgroups, paths), for `inspect`. */
 int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
 

@@ -273,6 +273,43 @@ static int describe_node(struct pc_cli *cli)
         return 0;
 }
 
+/* kubectl's Events table: Type, Reason, Age ("3s (x4 over 10s)"), From, Message. */
+static void print_events(podctl *ctx, const char *ns, const char *name)
+{
+        pc_error err;
+        json_t *events = NULL;
+        if (podctl_pod_events(ctx, ns, name, &events, &err) < 0 || json_array_size(events) == 0) {
+                puts("Events:                     <none>");
+                json_decref(events);
+                return;
+        }
+        puts("Events:");
+        struct pc_table t = {0};
+        pc_table_row(&t, "  Type", "Reason", "Age", "From", "Message");
+        pc_table_row(&t, "  ----", "------", "----", "----", "-------");
+        size_t i;
+        json_t *e;
+        json_array_foreach(events, i, e)
+        {
+                int64_t first = pc_now_ns(), last = pc_now_ns();
+                pc_parse_time(jstr(e, "firstTimestamp"), &first);
+                pc_parse_time(jstr(e, "lastTimestamp"), &last);
+                char a1[32], a2[32], age[96];
+                pc_cli_age(last, a1, sizeof(a1));
+                long long count = json_integer_value(json_object_get(e, "count"));
+                if (count > 1) {
+                        pc_cli_age(first, a2, sizeof(a2));
+                        snprintf(age, sizeof(age), "%s (x%lld over %s)", a1, count, a2);
+                } else {
+                        snprintf(age, sizeof(age), "%s", a1);
+                }
+                _cleanup_free_ char *type = pc_xasprintf("  %s", jstr(e, "type"));
+                pc_table_row(&t, type, jstr(e, "reason"), age, "kubelet", jstr(e, "message"));
+        }
+        pc_table_print(&t);
+        json_decref(events);
+}
+
 int cmd_describe(struct pc_cli *cli, int argc, char **argv)
 {
         int i = 1;
@@ -337,7 +374,7 @@ int cmd_describe(struct pc_cli *cli, int argc, char **argv)
                 printf("QoS Class:                  %s\n", jstr(st, "qosClass"));
                 puts("Node-Selectors:             <none>");
                 puts("Tolerations:                <none>");
-                puts("Events:                     <none>");
+                print_events(ctx, cli->namespace_, name);
                 json_decref(pod);
                 if (argv[i + 1])
                         putchar('\n');

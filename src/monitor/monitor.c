@@ -143,6 +143,8 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         c->restart_due = 0;
         new_container_id(c);
         c->started_at = pc_now_ns();
+        pc_monitor_event(m, c, false, "Pulled", "Container image \"%s\" already present on machine",
+                         c->spec->image);
         if (pc_monitor_start_container(m, c, &err) < 0) {
                 logf_("container %s: start failed: %s", c->spec->name, err.msg);
                 c->state = CTR_TERMINATED;
@@ -155,12 +157,15 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
                                                ? pc_xstrdup(err.msg)
                                                : pc_xasprintf("%s: %s", prefix, err.msg);
                 report(m, "error", msg);
+                pc_monitor_event(m, c, true, "Failed", "Error: %s", err.msg);
                 c->ever_started = true;
                 return;
         }
         c->state = CTR_RUNNING;
         c->ever_started = true;
         c->healthy_since = pc_monotonic_ns();
+        pc_monitor_event(m, c, false, "Created", "Created container %s", c->spec->name);
+        pc_monitor_event(m, c, false, "Started", "Started container %s", c->spec->name);
         free(c->reason);
         free(c->message);
         c->reason = c->message = NULL;
@@ -183,6 +188,8 @@ static void schedule_restart(struct pc_monitor *m, struct pc_ctr *c)
         if (c->backoff_ns > BACKOFF_MAX)
                 c->backoff_ns = BACKOFF_MAX;
         if (delay > 0) {
+                pc_monitor_event(m, c, true, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)",
+                                 c->spec->name, m->pod.name, m->pod.namespace_, m->pod.uid);
                 /* Kubernetes shows the wait as waiting/CrashLoopBackOff. */
                 c->state = CTR_WAITING;
                 set_str(&c->reason, "CrashLoopBackOff");
@@ -210,7 +217,47 @@ static bool should_restart(const struct pc_monitor *m, const struct pc_ctr *c)
         return false;
 }
 
-static char *termination_message(struct pc_ctr *c)
+/* The tail of a CRI log file as plain text: at most 80 lines, 2048 bytes
+ * (the kubelet's FallbackToLogsOnError limits). */
+static char *log_tail(const char *path)
+{
+        char *raw = NULL;
+        size_t len = 0;
+        pc_error ignore;
+        if (pc_read_file(path, &raw, &len, &ignore) < 0)
+                return NULL;
+        /* Strip "<time> <stream> <tag> " from each record. */
+        char *out = pc_xmalloc(len + 1);
+        size_t n = 0;
+        for (char *line = raw, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                char *p = line;
+                for (int f = 0; f < 3 && p; f++)
+                        p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
+                if (!p)
+                        continue;
+                size_t l = strlen(p);
+                memcpy(out + n, p, l);
+                n += l;
+                if (line[strlen(line) - l - 2] == 'F')
+                        out[n++] = '\n';
+        }
+        out[n] = '\0';
+        free(raw);
+        size_t start = n > 2048 ? n - 2048 : 0, lines = 0;
+        for (size_t i = n; i-- > start;) {
+                if (out[i] == '\n' && i != n - 1 && ++lines == 80) {
+                        start = i + 1;
+                        break;
+                }
+        }
+        memmove(out, out + start, n - start + 1);
+        return out;
+}
+
+static char *termination_message(struct pc_monitor *m, struct pc_ctr *c)
 {
         _cleanup_free_ char *p = pc_xasprintf("%s/termination-log", c->dir);
         char *msg = NULL;
@@ -222,6 +269,15 @@ static char *termination_message(struct pc_ctr *c)
                 return msg;
         }
         free(msg);
+        const char *policy = c->spec->termination_message_policy;
+        if (c->exit_code != 0 && policy && !strcmp(policy, "FallbackToLogsOnError")) {
+                _cleanup_free_ char *lp =
+                        pc_xasprintf("%s/%s/%d.log", m->log_dir, c->spec->name, c->restart_count);
+                char *tail = log_tail(lp);
+                if (tail && *tail)
+                        return tail;
+                free(tail);
+        }
         return NULL;
 }
 
@@ -263,7 +319,7 @@ static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
         if (c->cgroup)
                 pc_cgroup_kill(c->cgroup, &ignore); /* what the main process left behind */
         free(c->message);
-        c->message = termination_message(c);
+        c->message = termination_message(m, c);
         logf_("container %s: exited with %d (%s)", c->spec->name, c->exit_code, c->reason);
 }
 
@@ -342,6 +398,13 @@ static void begin_termination(struct pc_monitor *m, int64_t grace_s)
                 return;
         logf_("terminating, grace period %llds", (long long)grace_s);
         m->state = POD_TERMINATING;
+        struct pc_ctr *lists[2] = {m->app, m->init};
+        size_t counts[2] = {m->n_app, m->n_init};
+        for (int l = 0; l < 2; l++)
+                for (size_t i = 0; i < counts[l]; i++)
+                        if (lists[l][i].state == CTR_RUNNING)
+                                pc_monitor_event(m, &lists[l][i], false, "Killing",
+                                                 "Stopping container %s", lists[l][i].spec->name);
         m->grace_deadline = pc_monotonic_ns() + grace_s * NS_PER_SEC;
         for (size_t i = 0; i < m->n_init; i++)
                 m->init[i].restart_due = 0;
@@ -572,6 +635,14 @@ static int enter_pause_cgroup(pid_t pid, void *data, pc_error *err)
         return r;
 }
 
+static const char *node_name(void)
+{
+        static char host[256];
+        if (!host[0] && gethostname(host, sizeof(host) - 1) < 0)
+                snprintf(host, sizeof(host), "localhost");
+        return host;
+}
+
 static int setup(struct pc_monitor *m, pc_error *err)
 {
         _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", m->pod_dir);
@@ -632,6 +703,11 @@ static int setup(struct pc_monitor *m, pc_error *err)
                 return pc_error_prefix(err, "pod sandbox");
         m->pause_start = pc_proc_starttime(m->sandbox.pause_pid);
         m->start_time = pc_now_ns();
+        if (m->pod.active_deadline_seconds > 0)
+                m->active_deadline =
+                        pc_monotonic_ns() + m->pod.active_deadline_seconds * NS_PER_SEC;
+        pc_monitor_event(m, NULL, false, "Scheduled", "Successfully assigned %s/%s to %s",
+                         m->pod.namespace_, m->pod.name, node_name());
         pc_monitor_write_status(m, false);
         return 0;
 }
@@ -685,6 +761,7 @@ static void monitor_free(struct pc_monitor *m)
         pc_image_store_close(m->images);
         pc_cgroup_free(m->cgroup);
         pc_pod_free(&m->pod);
+        pc_monitor_events_free(m);
         free(m->pod_dir);
         free(m->cgroup_rel);
         free(m->qos_class);
@@ -749,12 +826,28 @@ static int compute_timeout(const struct pc_monitor *m)
         if ((m->state == POD_TERMINATING || m->state == POD_STOPPING_SIDECARS) &&
             m->grace_deadline < next)
                 next = m->grace_deadline;
+        if (m->active_deadline && !m->deadline_exceeded && m->active_deadline < next)
+                next = m->active_deadline;
         if (next == INT64_MAX)
                 return -1;
         if (next <= now)
                 return 0;
         int64_t ms = (next - now + 999999) / 1000000;
         return ms > 60000 ? 60000 : (int)ms;
+}
+
+/* activeDeadlineSeconds: the Pod fails and its containers are stopped. */
+static void check_active_deadline(struct pc_monitor *m)
+{
+        if (!m->active_deadline || m->deadline_exceeded || pc_monotonic_ns() < m->active_deadline)
+                return;
+        if (m->state == POD_TERMINATING || m->state == POD_DONE)
+                return;
+        m->deadline_exceeded = true;
+        set_str(&m->pod_reason, "DeadlineExceeded");
+        set_str(&m->pod_message, "Pod was active on the node longer than the specified deadline");
+        pc_monitor_event(m, NULL, false, "DeadlineExceeded", "%s", m->pod_message);
+        begin_termination(m, m->pod.termination_grace_period_seconds);
 }
 
 static void on_grace_expired(struct pc_monitor *m)
@@ -889,6 +982,7 @@ int pc_monitor_main(int argc, char **argv)
                         struct pc_watch *w = evs[i].data.ptr;
                         drain(m, w->c, w->stream);
                 }
+                check_active_deadline(m);
                 on_grace_expired(m);
                 advance(m);
                 if (m->state != POD_DONE)

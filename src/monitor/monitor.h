@@ -114,6 +114,15 @@ struct pc_monitor {
         char *pod_reason, *pod_message;
         bool failed_init;
         char *shm_dir, *etc_dir;
+        bool deadline_exceeded; /* activeDeadlineSeconds passed: the Pod failed */
+        int64_t active_deadline; /* monotonic ns, 0 = none */
+        struct pc_event {
+                bool warning;
+                char *reason, *message, *object;
+                int count;
+                int64_t first, last; /* ns */
+        } *events;               /* what happened, for `describe` (deduplicated) */
+        size_t n_events;
         /* Pod conditions PodScheduled, Initialized, ContainersReady, Ready:
          * current value and last transition time (ns). */
         bool cond_val[4];
@@ -129,6 +138,13 @@ int pc_resolve_process(const struct pc_container *c, const struct pc_image *img,
                        char *const *extra_env, char ***argv, char ***envp, char **cwd,
                        pc_error *err);
 char *pc_expand_vars(const char *s, char *const *envp);
+
+/* events.c: record an event (same reason, object and message: count++). */
+void pc_monitor_event(struct pc_monitor *m, const struct pc_ctr *c, bool warning,
+                      const char *reason, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+json_t *pc_monitor_events_json(const struct pc_monitor *m);
+void pc_monitor_events_free(struct pc_monitor *m);
 
 /* status.c */
 const char *pc_pod_phase(const struct pc_monitor *m);

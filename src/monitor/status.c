@@ -29,7 +29,7 @@ static bool app_terminal(const struct pc_monitor *m, bool *all_ok)
 const char *pc_pod_phase(const struct pc_monitor *m)
 {
         bool all_ok;
-        if (m->failed_init)
+        if (m->failed_init || m->deadline_exceeded)
                 return "Failed";
         if (m->state == POD_INIT)
                 return "Pending";
@@ -214,6 +214,7 @@ int pc_monitor_write_status(struct pc_monitor *m, bool finished)
         json_t *doc = json_object();
         json_object_set_new(doc, "status", pc_monitor_status_json(m));
         json_object_set_new(doc, "runtime", runtime_json(m, finished));
+        json_object_set_new(doc, "events", pc_monitor_events_json(m));
         _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
         int r = pc_json_save(p, doc, false, NULL);
         json_decref(doc);

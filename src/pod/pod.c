@@ -377,6 +377,16 @@ int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
         return 0;
 }
 
+int podctl_pod_events(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err)
+{
+        struct pc_pod_state ps;
+        if (load(ctx, ns, name, &ps, err) < 0)
+                return -1;
+        *out = ps.events ? json_incref(ps.events) : json_array();
+        pc_pod_state_free(&ps);
+        return 0;
+}
+
 int podctl_pod_inspect(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err)
 {
         struct pc_pod_state ps;

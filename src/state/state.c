@@ -170,6 +170,7 @@ int pc_pod_state_load(const struct pc_root *r, const char *key, struct pc_pod_st
         if (pc_json_load(statp, &s, &ignore) == 0) {
                 st->status = json_incref(json_object_get(s, "status"));
                 st->runtime = json_incref(json_object_get(s, "runtime"));
+                st->events = json_incref(json_object_get(s, "events"));
                 json_decref(s);
         }
         st->monitor_alive = pc_pod_monitor_alive(st->dir);
@@ -183,5 +184,6 @@ void pc_pod_state_free(struct pc_pod_state *st)
         json_decref(st->pod);
         json_decref(st->status);
         json_decref(st->runtime);
+        json_decref(st->events);
         memset(st, 0, sizeof(*st));
 }

@@ -58,6 +58,7 @@ struct pc_pod_state {
         json_t *pod;     /* pod.json */
         json_t *status;  /* status.json "status", NULL when absent */
         json_t *runtime; /* status.json "runtime", NULL when absent */
+        json_t *events;  /* status.json "events", NULL when absent */
         bool monitor_alive;
         bool finished; /* the monitor ended the Pod itself (runtime.finished) */
 };
