@@ -2,6 +2,7 @@
 #include "spec/spec_int.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,111 @@ static void decode_resources(json_t *r, struct pc_resources *res)
                 res->memory_limit = v;
 }
 
+/* A handler's port: a number, or the name of one of the container's ports. */
+static int decode_port(json_t *a, const struct pc_container *c, int32_t *out, pc_error *err)
+{
+        json_t *v = json_object_get(a, "port");
+        if (json_is_integer(v)) {
+                *out = (int32_t)json_integer_value(v);
+                return 0;
+        }
+        const char *name = json_string_value(v);
+        for (size_t i = 0; name && i < c->n_ports; i++)
+                if (c->ports[i].name && !strcmp(c->ports[i].name, name)) {
+                        *out = c->ports[i].container_port;
+                        return 0;
+                }
+        return pc_fail(err, ENOENT, "port %s not found", name ? name : "(none)");
+}
+
+static int decode_handler(json_t *j, const struct pc_container *c, struct pc_handler *h,
+                          pc_error *err)
+{
+        json_t *a;
+        memset(h, 0, sizeof(*h));
+        if (!json_is_object(j))
+                return 0;
+        if ((a = json_object_get(j, "exec"))) {
+                h->kind = PC_HANDLER_EXEC;
+                h->command = jstrv(json_object_get(a, "command"));
+                if (!h->command || !h->command[0])
+                        return pc_fail(err, 0, "exec: command is required");
+        } else if ((a = json_object_get(j, "httpGet"))) {
+                h->kind = PC_HANDLER_HTTP;
+                h->host = jstr(a, "host") && *jstr(a, "host") ? jdup(a, "host") : NULL;
+                h->path = pc_xstrdup(jstr(a, "path") && *jstr(a, "path") ? jstr(a, "path") : "/");
+                h->scheme = pc_xstrdup(jstr(a, "scheme") && *jstr(a, "scheme") ? jstr(a, "scheme")
+                                                                               : "HTTP");
+                json_t *hs = json_object_get(a, "httpHeaders"), *x;
+                size_t i;
+                if (json_is_array(hs) && json_array_size(hs)) {
+                        h->headers = pc_xcalloc(json_array_size(hs), sizeof(*h->headers));
+                        json_array_foreach(hs, i, x)
+                        {
+                                struct pc_kv *kv = &h->headers[h->n_headers++];
+                                kv->name = pc_xstrdup(jstr(x, "name") ? jstr(x, "name") : "");
+                                kv->value = pc_xstrdup(jstr(x, "value") ? jstr(x, "value") : "");
+                        }
+                }
+                if (decode_port(a, c, &h->port, err) < 0)
+                        return pc_error_prefix(err, "httpGet");
+        } else if ((a = json_object_get(j, "tcpSocket"))) {
+                h->kind = PC_HANDLER_TCP;
+                h->host = jstr(a, "host") && *jstr(a, "host") ? jdup(a, "host") : NULL;
+                if (decode_port(a, c, &h->port, err) < 0)
+                        return pc_error_prefix(err, "tcpSocket");
+        } else if ((a = json_object_get(j, "grpc"))) {
+                h->kind = PC_HANDLER_GRPC;
+                h->port = (int32_t)jint(a, "port", 0);
+                h->service = jstr(a, "service") && *jstr(a, "service") ? jdup(a, "service") : NULL;
+        } else if ((a = json_object_get(j, "sleep"))) {
+                h->kind = PC_HANDLER_SLEEP;
+                h->sleep_seconds = jint(a, "seconds", 0);
+        } else {
+                return pc_fail(err, 0, "no supported handler type");
+        }
+        return 0;
+}
+
+static void handler_free(struct pc_handler *h)
+{
+        pc_strv_free(h->command);
+        free(h->host);
+        free(h->path);
+        free(h->scheme);
+        kv_free(h->headers, h->n_headers);
+        free(h->service);
+        memset(h, 0, sizeof(*h));
+}
+
+static int decode_probe(json_t *j, const struct pc_container *c, const char *what,
+                        struct pc_probe *p, pc_error *err)
+{
+        memset(p, 0, sizeof(*p));
+        p->termination_grace_period_seconds = -1;
+        if (!json_is_object(j))
+                return 0;
+        p->set = true;
+        p->initial_delay_seconds = (int32_t)jint(j, "initialDelaySeconds", 0);
+        /* zero is "unset" for the API server too */
+        p->period_seconds = (int32_t)jint(j, "periodSeconds", 0);
+        if (p->period_seconds <= 0)
+                p->period_seconds = 10;
+        p->timeout_seconds = (int32_t)jint(j, "timeoutSeconds", 0);
+        if (p->timeout_seconds <= 0)
+                p->timeout_seconds = 1;
+        p->success_threshold = (int32_t)jint(j, "successThreshold", 0);
+        if (p->success_threshold <= 0)
+                p->success_threshold = 1;
+        p->failure_threshold = (int32_t)jint(j, "failureThreshold", 0);
+        if (p->failure_threshold <= 0)
+                p->failure_threshold = 3;
+        p->termination_grace_period_seconds = jint(j, "terminationGracePeriodSeconds", -1);
+        if (decode_handler(j, c, &p->handler, err) < 0)
+                return pc_error_prefix(err, "container %s: %s", c->name, what);
+        return 0;
+}
+
 static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, struct pc_container *c,
                             pc_error *err)
 {
@@ -250,6 +356,18 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
         }
         c->privileged = jbool(sc, "privileged");
         c->read_only_root_fs = jbool(sc, "readOnlyRootFilesystem");
+        if (decode_probe(json_object_get(j, "livenessProbe"), c, "livenessProbe", &c->liveness,
+                         err) < 0 ||
+            decode_probe(json_object_get(j, "readinessProbe"), c, "readinessProbe", &c->readiness,
+                         err) < 0 ||
+            decode_probe(json_object_get(j, "startupProbe"), c, "startupProbe", &c->startup, err) <
+                0)
+                return -1;
+        json_t *lc = json_object_get(j, "lifecycle");
+        if (decode_handler(json_object_get(lc, "postStart"), c, &c->post_start, err) < 0)
+                return pc_error_prefix(err, "container %s: lifecycle.postStart", c->name);
+        if (decode_handler(json_object_get(lc, "preStop"), c, &c->pre_stop, err) < 0)
+                return pc_error_prefix(err, "container %s: lifecycle.preStop", c->name);
         return 0;
 }
 
@@ -288,6 +406,11 @@ static void container_free(struct pc_container *c)
         free(c->restart_policy);
         free(c->termination_message_path);
         free(c->termination_message_policy);
+        handler_free(&c->liveness.handler);
+        handler_free(&c->readiness.handler);
+        handler_free(&c->startup.handler);
+        handler_free(&c->post_start);
+        handler_free(&c->pre_stop);
 }
 
 static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *err)

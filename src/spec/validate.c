@@ -17,6 +17,7 @@ struct vctx {
         struct pc_diags *diags;
         bool strict;
         bool host_network; /* of the pod being checked */
+        json_int_t grace;  /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
 };
 
 /* Strip the last component of a field path in place; false at the root. */
@@ -118,7 +119,19 @@ static bool one_of(const char *v, const char *const *ok)
 
 /* ---- schema ------------------------------------------------------------- */
 
-enum ftype { F_STR, F_INT, F_BOOL, F_OBJ, F_LIST, F_STRLIST, F_STRMAP, F_QTYMAP, F_QTY, F_ANY };
+enum ftype {
+        F_STR,
+        F_INT,
+        F_BOOL,
+        F_OBJ,
+        F_LIST,
+        F_STRLIST,
+        F_STRMAP,
+        F_QTYMAP,
+        F_QTY,
+        F_INTSTR, /* IntOrString (ports) */
+        F_ANY
+};
 
 struct schema;
 struct fdef {
@@ -152,13 +165,29 @@ S(s_mount, "volumeMount", {"name", F_STR, NULL}, {"readOnly", F_BOOL, NULL},
   {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL});
 S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, NULL},
   {"runAsGroup", F_INT, NULL}, {"readOnlyRootFilesystem", F_BOOL, NULL});
+S(s_execact, "execAction", {"command", F_STRLIST, NULL});
+S(s_header, "httpHeader", {"name", F_STR, NULL}, {"value", F_STR, NULL});
+S(s_httpget, "httpGetAction", {"path", F_STR, NULL}, {"port", F_INTSTR, NULL},
+  {"host", F_STR, NULL}, {"scheme", F_STR, NULL}, {"httpHeaders", F_LIST, &s_header});
+S(s_tcpsocket, "tcpSocketAction", {"port", F_INTSTR, NULL}, {"host", F_STR, NULL});
+S(s_grpcact, "grpcAction", {"port", F_INT, NULL}, {"service", F_STR, NULL});
+S(s_sleepact, "sleepAction", {"seconds", F_INT, NULL});
+S(s_probe, "probe", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OBJ, &s_httpget},
+  {"tcpSocket", F_OBJ, &s_tcpsocket}, {"grpc", F_OBJ, &s_grpcact},
+  {"initialDelaySeconds", F_INT, NULL}, {"timeoutSeconds", F_INT, NULL},
+  {"periodSeconds", F_INT, NULL}, {"successThreshold", F_INT, NULL},
+  {"failureThreshold", F_INT, NULL}, {"terminationGracePeriodSeconds", F_INT, NULL});
+S(s_lchandler, "lifecycleHandler", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OBJ, &s_httpget},
+  {"tcpSocket", F_OBJ, &s_tcpsocket}, {"sleep", F_OBJ, &s_sleepact});
+S(s_lifecycle, "lifecycle", {"postStart", F_OBJ, &s_lchandler}, {"preStop", F_OBJ, &s_lchandler});
 S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
   {"command", F_STRLIST, NULL}, {"args", F_STRLIST, NULL}, {"workingDir", F_STR, NULL},
   {"ports", F_LIST, &s_port}, {"envFrom", F_LIST, &s_envfrom}, {"env", F_LIST, &s_env},
   {"resources", F_OBJ, &s_res}, {"restartPolicy", F_STR, NULL}, {"volumeMounts", F_LIST, &s_mount},
   {"terminationMessagePath", F_STR, NULL}, {"terminationMessagePolicy", F_STR, NULL},
   {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc}, {"stdin", F_BOOL, NULL},
-  {"tty", F_BOOL, NULL});
+  {"tty", F_BOOL, NULL}, {"livenessProbe", F_OBJ, &s_probe}, {"readinessProbe", F_OBJ, &s_probe},
+  {"startupProbe", F_OBJ, &s_probe}, {"lifecycle", F_OBJ, &s_lifecycle});
 S(s_hostpath, "hostPath", {"path", F_STR, NULL}, {"type", F_STR, NULL});
 S(s_emptydir, "emptyDir", {"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL});
 S(s_keytopath, "keyToPath", {"key", F_STR, NULL}, {"path", F_STR, NULL}, {"mode", F_INT, NULL});
@@ -240,10 +269,6 @@ static const struct {
     {"podSecurityContext", "seLinuxChangePolicy"},
     {"container", "resizePolicy"},
     {"container", "volumeDevices"},
-    {"container", "livenessProbe"},
-    {"container", "readinessProbe"},
-    {"container", "startupProbe"},
-    {"container", "lifecycle"},
     {"container", "stdinOnce"},
     {"securityContext", "capabilities"},
     {"securityContext", "seLinuxOptions"},
@@ -313,6 +338,8 @@ static const char *type_name(enum ftype t)
                 return "array";
         case F_QTY:
                 return "quantity (string or number)";
+        case F_INTSTR:
+                return "integer or string";
         default:
                 return "any";
         }
@@ -336,6 +363,8 @@ static bool type_ok(enum ftype t, json_t *v)
                 return json_is_array(v);
         case F_QTY:
                 return json_is_string(v) || json_is_number(v);
+        case F_INTSTR:
+                return json_is_string(v) || json_is_integer(v);
         default:
                 return true;
         }
@@ -681,6 +710,45 @@ static const char *default_pull_policy(const char *image)
         return "IfNotPresent";
 }
 
+/* The API server defaults Go zero values, so an explicit 0 is "unset" too. */
+static void default_nonzero(json_t *o, const char *k, json_int_t v)
+{
+        json_t *x = json_object_get(o, k);
+        if (!json_is_object(o))
+                return;
+        if (!x || (json_is_integer(x) && json_integer_value(x) == 0))
+                json_object_set_new(o, k, json_integer(v));
+}
+
+static void default_nonempty(json_t *o, const char *k, const char *v)
+{
+        json_t *x = json_object_get(o, k);
+        if (!json_is_object(o))
+                return;
+        if (!x || (json_is_string(x) && !*json_string_value(x)))
+                json_object_set_new(o, k, json_string(v));
+}
+
+/* SetDefaults_HTTPGetAction: path "/", scheme HTTP (probes and hooks). */
+static void default_handler(json_t *h)
+{
+        json_t *hg = gobj(h, "httpGet");
+        default_nonempty(hg, "path", "/");
+        default_nonempty(hg, "scheme", "HTTP");
+}
+
+/* SetDefaults_Probe. initialDelaySeconds stays absent (0). */
+static void default_probe(json_t *p)
+{
+        if (!p)
+                return;
+        default_handler(p);
+        default_nonzero(p, "timeoutSeconds", 1);
+        default_nonzero(p, "periodSeconds", 10);
+        default_nonzero(p, "successThreshold", 1);
+        default_nonzero(p, "failureThreshold", 3);
+}
+
 static void default_container(json_t *ct, bool host_network)
 {
         size_t i;
@@ -717,6 +785,11 @@ static void default_container(json_t *ct, bool host_network)
                 json_t *fr = gobj(gobj(x, "valueFrom"), "fieldRef");
                 set_default(fr, "apiVersion", json_string("v1"));
         }
+        default_probe(gobj(ct, "livenessProbe"));
+        default_probe(gobj(ct, "readinessProbe"));
+        default_probe(gobj(ct, "startupProbe"));
+        default_handler(gobj(gobj(ct, "lifecycle"), "postStart"));
+        default_handler(gobj(gobj(ct, "lifecycle"), "preStop"));
 }
 
 static void default_pod(json_t *pod)
@@ -1049,6 +1122,214 @@ static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_
         }
 }
 
+/* ---- probes and lifecycle hooks ---------------------------------------- */
+
+static const char *const http_schemes[] = {"HTTP", "HTTPS", NULL};
+static const char *const probe_kinds[] = {"exec", "httpGet", "tcpSocket", "grpc", NULL};
+static const char *const hook_kinds[] = {"exec", "httpGet", "tcpSocket", "sleep", NULL};
+#define NOT_FOR_INIT "Forbidden: may not be set for init containers without restartPolicy of Always"
+
+/* The containerPort of ct named `name`, or -1. */
+static json_int_t named_port(json_t *ct, const char *name)
+{
+        size_t i;
+        json_t *p;
+        json_array_foreach(garr(ct, "ports"), i, p)
+        {
+                const char *n = gstr(p, "name");
+                json_t *cp = json_object_get(p, "containerPort");
+                if (n && !strcmp(n, name) && json_is_integer(cp))
+                        return json_integer_value(cp);
+        }
+        return -1;
+}
+
+/* ValidatePortNumOrName, plus (podctl) a name must be one of the container's
+ * named ports: podctl resolves it when the Pod is created, where the kubelet
+ * would fail every probe with "port NAME not found". */
+static void check_handler_port(struct vctx *c, json_t *h, const char *path, json_t *ct)
+{
+        _cleanup_free_ char *p = pc_path_key(path, "port");
+        json_t *v = json_object_get(h, "port");
+        if (!v || json_is_integer(v)) {
+                json_int_t n = v ? json_integer_value(v) : 0;
+                if (n < 1 || n > 65535)
+                        ERR(c, p,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be between 1 and 65535, inclusive",
+                            n);
+                return;
+        }
+        if (!json_is_string(v))
+                return; /* reported by the schema walk */
+        const char *name = json_string_value(v);
+        size_t before = c->diags->n_errors;
+        check_port_name(c, p, name);
+        if (c->diags->n_errors == before && named_port(ct, name) < 0)
+                ERR(c, p,
+                    "Invalid value: \"%s\": no containerPort of this container is named \"%s\"",
+                    name, name);
+}
+
+static bool http_header_name_ok(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && *s != '-')
+                        return false;
+        return true;
+}
+
+static void check_http_get(struct vctx *c, json_t *a, const char *path, json_t *ct)
+{
+        const char *hp = gstr(a, "path");
+        if (!hp || !*hp) {
+                _cleanup_free_ char *p = pc_path_key(path, "path");
+                ERR(c, p, "Required value");
+        }
+        check_handler_port(c, a, path, ct);
+        const char *scheme = gstr(a, "scheme");
+        if (scheme && !one_of(scheme, http_schemes)) {
+                _cleanup_free_ char *p = pc_path_key(path, "scheme");
+                unsupported(c, p, scheme, http_schemes);
+        }
+        _cleanup_free_ char *hdp = pc_path_key(path, "httpHeaders");
+        size_t i;
+        json_t *x;
+        json_array_foreach(garr(a, "httpHeaders"), i, x)
+        {
+                const char *n = gstr(x, "name");
+                if (json_is_object(x) && !http_header_name_ok(n ? n : ""))
+                        ERR(c, hdp,
+                            "Invalid value: \"%s\": a valid HTTP header must consist of "
+                            "alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for "
+                            "validation is '[-A-Za-z0-9]+')",
+                            n ? n : "");
+        }
+}
+
+/* validateHandler: exactly one action, each checked. */
+static void check_handler(struct vctx *c, json_t *h, const char *path, json_t *ct, bool hook)
+{
+        const char *const *kinds = hook ? hook_kinds : probe_kinds;
+        int n = 0;
+        for (size_t k = 0; kinds[k]; k++) {
+                if (!json_object_get(h, kinds[k]))
+                        continue;
+                _cleanup_free_ char *kp = pc_path_key(path, kinds[k]);
+                if (n++ > 0) {
+                        ERR(c, kp, "Forbidden: may not specify more than 1 handler type");
+                        continue;
+                }
+                json_t *a = gobj(h, kinds[k]);
+                if (!a)
+                        continue; /* wrong type, reported by the schema walk */
+                if (!strcmp(kinds[k], "exec")) {
+                        json_t *cmd = json_object_get(a, "command");
+                        if (!cmd || (json_is_array(cmd) && json_array_size(cmd) == 0)) {
+                                _cleanup_free_ char *p = pc_path_key(kp, "command");
+                                ERR(c, p, "Required value");
+                        }
+                } else if (!strcmp(kinds[k], "httpGet")) {
+                        check_http_get(c, a, kp, ct);
+                } else if (!strcmp(kinds[k], "tcpSocket") || !strcmp(kinds[k], "grpc")) {
+                        check_handler_port(c, a, kp, ct);
+                } else { /* sleep */
+                        json_t *sv = json_object_get(a, "seconds");
+                        json_int_t s = json_is_integer(sv) ? json_integer_value(sv) : 0;
+                        if ((!sv || json_is_integer(sv)) && c->grace >= 0 &&
+                            (s <= 0 || s > c->grace))
+                                ERR(c, kp,
+                                    "Invalid value: %" JSON_INTEGER_FORMAT
+                                    ": must be greater than 0 and less than "
+                                    "terminationGracePeriodSeconds (%" JSON_INTEGER_FORMAT ")",
+                                    s, c->grace);
+                }
+        }
+        if (n == 0)
+                ERR(c, path, "Required value: must specify a handler type");
+}
+
+/* validateProbe + the liveness/readiness/startup specific rules. */
+static void check_probe(struct vctx *c, json_t *pr, const char *path, json_t *ct, const char *which)
+{
+        static const char *const nonneg[] = {"initialDelaySeconds", "timeoutSeconds",
+                                             "periodSeconds", "successThreshold",
+                                             "failureThreshold"};
+        check_handler(c, pr, path, ct, false);
+        for (size_t i = 0; i < PC_ARRAY_SIZE(nonneg); i++) {
+                json_t *v = json_object_get(pr, nonneg[i]);
+                if (!json_is_integer(v))
+                        continue;
+                _cleanup_free_ char *p = pc_path_key(path, nonneg[i]);
+                if (json_integer_value(v) < 0)
+                        ERR(c, p,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be greater than or equal to 0",
+                            json_integer_value(v));
+                else if (json_integer_value(v) > INT32_MAX)
+                        ERR(c, p,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be no more than 2147483647",
+                            json_integer_value(v));
+        }
+        _cleanup_free_ char *tp = pc_path_key(path, "terminationGracePeriodSeconds");
+        json_t *tg = json_object_get(pr, "terminationGracePeriodSeconds");
+        if (json_is_integer(tg) && json_integer_value(tg) <= 0)
+                ERR(c, tp, "Invalid value: %" JSON_INTEGER_FORMAT ": must be greater than 0",
+                    json_integer_value(tg));
+        if (!strcmp(which, "readinessProbe")) {
+                if (json_is_integer(tg))
+                        ERR(c, tp,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must not be set for readinessProbes",
+                            json_integer_value(tg));
+        } else {
+                json_t *st = json_object_get(pr, "successThreshold");
+                if (json_is_integer(st) && json_integer_value(st) != 1) {
+                        _cleanup_free_ char *p = pc_path_key(path, "successThreshold");
+                        ERR(c, p, "Invalid value: %" JSON_INTEGER_FORMAT ": must be 1",
+                            json_integer_value(st));
+                }
+        }
+}
+
+static void check_probes_and_hooks(struct vctx *c, json_t *ct, const char *path, bool init)
+{
+        static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
+        const char *rpol = gstr(ct, "restartPolicy");
+        if (init && !(rpol && !strcmp(rpol, "Always"))) {
+                if (json_object_get(ct, "lifecycle")) {
+                        _cleanup_free_ char *p = pc_path_key(path, "lifecycle");
+                        ERR(c, p, NOT_FOR_INIT);
+                }
+                for (size_t i = 0; i < PC_ARRAY_SIZE(probes); i++)
+                        if (json_object_get(ct, probes[i])) {
+                                _cleanup_free_ char *p = pc_path_key(path, probes[i]);
+                                ERR(c, p, NOT_FOR_INIT);
+                        }
+                return;
+        }
+        json_t *lc = gobj(ct, "lifecycle");
+        _cleanup_free_ char *lp = pc_path_key(path, "lifecycle");
+        static const char *const hooks[] = {"postStart", "preStop"};
+        for (size_t i = 0; i < PC_ARRAY_SIZE(hooks); i++) {
+                json_t *h = gobj(lc, hooks[i]);
+                if (h) {
+                        _cleanup_free_ char *p = pc_path_key(lp, hooks[i]);
+                        check_handler(c, h, p, ct, true);
+                }
+        }
+        for (size_t i = 0; i < PC_ARRAY_SIZE(probes); i++) {
+                json_t *pr = gobj(ct, probes[i]);
+                if (pr) {
+                        _cleanup_free_ char *p = pc_path_key(path, probes[i]);
+                        check_probe(c, pr, p, ct, probes[i]);
+                }
+        }
+}
+
 static void check_container(struct vctx *c, json_t *ct, const char *path, bool init, json_t *names,
                             json_t *volumes, json_t *host_ports)
 {
@@ -1103,6 +1384,7 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
         check_resources(c, gobj(ct, "resources"), resp);
         _cleanup_free_ char *mp = pc_path_key(path, "volumeMounts");
         check_mounts(c, garr(ct, "volumeMounts"), mp, volumes);
+        check_probes_and_hooks(c, ct, path, init);
         json_t *sc = gobj(ct, "securityContext");
         static const char *const ids[] = {"runAsUser", "runAsGroup"};
         for (int i = 0; i < 2; i++) {
@@ -1227,6 +1509,8 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                 return;
         }
         c->host_network = json_is_true(json_object_get(spec, "hostNetwork"));
+        json_t *grace = json_object_get(spec, "terminationGracePeriodSeconds");
+        c->grace = json_is_integer(grace) ? json_integer_value(grace) : 30;
         _cleanup_(json_decrefp) json_t *vnames = json_object();
         _cleanup_(json_decrefp) json_t *cnames = json_object();
         _cleanup_(json_decrefp) json_t *host_ports = json_object();

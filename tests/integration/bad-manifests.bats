@@ -348,9 +348,9 @@ spec:
   - name: app
     image: busybox
     command: ["sleep", "3600"]
-    livenessProbe:
-      exec:
-        command: ["true"]
+    resizePolicy:
+    - resourceName: cpu
+      restartPolicy: NotRequired
 EOF
 }
 
@@ -361,7 +361,7 @@ EOF
         [ "$rc" -eq 0 ]
         [ "$out" = "pod/unsupported created" ]
         [[ $err == *"Warning: $f:7:3: spec.nodeSelector: "* ]]
-        [[ $err == *"Warning: $f:13:5: spec.containers[0].livenessProbe: "* ]]
+        [[ $err == *"Warning: $f:13:5: spec.containers[0].resizePolicy: "* ]]
         [[ $err != *"error"* ]]
         all_lines_are_diagnostics "$f"
         wait_for 10 phase_is unsupported Running
@@ -378,7 +378,7 @@ EOF
         apply_capture apply -f "$f" --validate=strict
         [ "$rc" -ne 0 ]
         [[ $err == *"error: $f:7:3: spec.nodeSelector: "* ]]
-        [[ $err == *"error: $f:13:5: spec.containers[0].livenessProbe: "* ]]
+        [[ $err == *"error: $f:13:5: spec.containers[0].resizePolicy: "* ]]
         all_lines_are_diagnostics "$f"
         [ -z "$out" ]
         assert_no_new_trace "$before"

@@ -243,7 +243,7 @@ static void test_strict(void)
                         "  - name: a\n"
                         "    image: busybox\n"
                         "    imagee: typo\n"
-                        "    livenessProbe: {exec: {command: [\"true\"]}}\n";
+                        "    resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]\n";
         struct pc_manifest m;
         int r = load(y, false, &m);
         CHECK(r == 0);
@@ -253,13 +253,13 @@ static void test_strict(void)
                           "ignored");
         CHECK_CONTAINS(t, "pod.yaml:10:5: spec.containers[0].imagee: unknown field "
                           "\"imagee\"");
-        CHECK_CONTAINS(t, "spec.containers[0].livenessProbe: not supported by podctl yet");
+        CHECK_CONTAINS(t, "spec.containers[0].resizePolicy: not supported by podctl yet");
         /* unknown fields are pruned, unsupported ones kept */
         if (m.n_pods == 1) {
                 json_t *c0 = json_array_get(
                     json_object_get(json_object_get(m.pods[0].json, "spec"), "containers"), 0);
                 CHECK(json_object_get(c0, "imagee") == NULL);
-                CHECK(json_object_get(c0, "livenessProbe") != NULL);
+                CHECK(json_object_get(c0, "resizePolicy") != NULL);
         }
         pc_manifest_free(&m);
 
@@ -707,6 +707,146 @@ out:
         pc_manifest_free(&m);
 }
 
+static void test_probes(void)
+{
+        const char *y =
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
+            "  terminationGracePeriodSeconds: 20\n"
+            "  initContainers:\n"
+            "  - name: side\n"
+            "    image: busybox\n"
+            "    restartPolicy: Always\n"
+            "    readinessProbe: {exec: {command: [cat, /ready]}, successThreshold: 2}\n"
+            "  containers:\n"
+            "  - name: a\n"
+            "    image: busybox\n"
+            "    ports: [{name: web, containerPort: 8080}]\n"
+            "    livenessProbe:\n"
+            "      httpGet: {port: web, httpHeaders: [{name: X-A, value: b}]}\n"
+            "      periodSeconds: 0\n"
+            "      terminationGracePeriodSeconds: 5\n"
+            "    readinessProbe: {tcpSocket: {port: 8081, host: 10.1.2.3}, "
+            "initialDelaySeconds: 4}\n"
+            "    startupProbe: {grpc: {port: 9000, service: svc}, failureThreshold: 30}\n"
+            "    lifecycle:\n"
+            "      postStart: {httpGet: {port: 80, path: /start, scheme: HTTPS}}\n"
+            "      preStop: {sleep: {seconds: 20}}\n";
+        struct pc_manifest m;
+        int r = load(y, true, &m);
+        CHECK(r == 0);
+        if (r != 0 || m.n_pods != 1) {
+                _cleanup_free_ char *t = diags_text(&m);
+                fprintf(stderr, "%s", t);
+                pc_manifest_free(&m);
+                return;
+        }
+        struct pc_pod *pod = &m.pods[0];
+        /* defaults in the stored object, as the API server writes them */
+        json_t *c0 =
+            json_array_get(json_object_get(json_object_get(pod->json, "spec"), "containers"), 0);
+        json_t *lp = json_object_get(c0, "livenessProbe");
+        json_t *hg = json_object_get(lp, "httpGet");
+        CHECK_STR(json_string_value(json_object_get(hg, "path")), "/");
+        CHECK_STR(json_string_value(json_object_get(hg, "scheme")), "HTTP");
+        CHECK_STR(json_string_value(json_object_get(hg, "port")), "web"); /* kept as given */
+        CHECK(json_integer_value(json_object_get(lp, "periodSeconds")) == 10);
+        CHECK(json_integer_value(json_object_get(lp, "timeoutSeconds")) == 1);
+        CHECK(json_integer_value(json_object_get(lp, "successThreshold")) == 1);
+        CHECK(json_integer_value(json_object_get(lp, "failureThreshold")) == 3);
+        CHECK(json_object_get(lp, "initialDelaySeconds") == NULL);
+        json_t *ps = json_object_get(json_object_get(c0, "lifecycle"), "postStart");
+        CHECK_STR(json_string_value(json_object_get(json_object_get(ps, "httpGet"), "scheme")),
+                  "HTTPS");
+        CHECK(json_object_get(json_object_get(c0, "lifecycle"), "preStop") != NULL);
+        CHECK(json_object_get(json_object_get(json_object_get(c0, "lifecycle"), "preStop"),
+                              "httpGet") == NULL);
+
+        /* the C model: from the manifest, and again from the stored JSON */
+        for (int pass = 0; pass < 2; pass++) {
+                struct pc_pod from;
+                pc_error err;
+                struct pc_pod *pp = pod;
+                if (pass == 1) {
+                        _cleanup_free_ char *txt = json_dumps(pod->json, 0);
+                        json_t *j = json_loads(txt, 0, NULL);
+                        CHECK(pc_pod_from_json(j, &from, &err) == 0);
+                        json_decref(j);
+                        pp = &from;
+                }
+                struct pc_container *a = &pp->containers[0];
+                CHECK(a->liveness.set && a->readiness.set && a->startup.set);
+                CHECK(a->liveness.handler.kind == PC_HANDLER_HTTP);
+                CHECK(a->liveness.handler.port == 8080);
+                CHECK_STR(a->liveness.handler.path, "/");
+                CHECK_STR(a->liveness.handler.scheme, "HTTP");
+                CHECK(a->liveness.handler.host == NULL);
+                CHECK(a->liveness.handler.n_headers == 1);
+                if (a->liveness.handler.n_headers == 1) {
+                        CHECK_STR(a->liveness.handler.headers[0].name, "X-A");
+                        CHECK_STR(a->liveness.handler.headers[0].value, "b");
+                }
+                CHECK(a->liveness.period_seconds == 10 && a->liveness.timeout_seconds == 1 &&
+                      a->liveness.success_threshold == 1 && a->liveness.failure_threshold == 3 &&
+                      a->liveness.initial_delay_seconds == 0);
+                CHECK(a->liveness.termination_grace_period_seconds == 5);
+                CHECK(a->readiness.handler.kind == PC_HANDLER_TCP);
+                CHECK(a->readiness.handler.port == 8081);
+                CHECK_STR(a->readiness.handler.host, "10.1.2.3");
+                CHECK(a->readiness.initial_delay_seconds == 4);
+                CHECK(a->readiness.termination_grace_period_seconds == -1);
+                CHECK(a->startup.handler.kind == PC_HANDLER_GRPC);
+                CHECK(a->startup.handler.port == 9000);
+                CHECK_STR(a->startup.handler.service, "svc");
+                CHECK(a->startup.failure_threshold == 30);
+                CHECK(a->post_start.kind == PC_HANDLER_HTTP && a->post_start.port == 80);
+                CHECK_STR(a->post_start.path, "/start");
+                CHECK_STR(a->post_start.scheme, "HTTPS");
+                CHECK(a->pre_stop.kind == PC_HANDLER_SLEEP && a->pre_stop.sleep_seconds == 20);
+                struct pc_container *sd = &pp->init_containers[0];
+                CHECK(!sd->liveness.set && !sd->startup.set && sd->readiness.set);
+                CHECK(sd->readiness.handler.kind == PC_HANDLER_EXEC);
+                CHECK(sd->readiness.success_threshold == 2);
+                CHECK(pc_strv_len(sd->readiness.handler.command) == 2);
+                CHECK(sd->post_start.kind == PC_HANDLER_NONE &&
+                      sd->pre_stop.kind == PC_HANDLER_NONE);
+                if (pass == 1)
+                        pc_pod_free(&from);
+        }
+        pc_manifest_free(&m);
+
+        /* every rule reported at once, with the API server's words */
+        const char *bad = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
+                          "  initContainers:\n"
+                          "  - name: i\n"
+                          "    image: busybox\n"
+                          "    livenessProbe: {exec: {command: [\"true\"]}}\n"
+                          "  containers:\n"
+                          "  - name: a\n"
+                          "    image: busybox\n"
+                          "    livenessProbe: {exec: {command: [\"true\"]}, grpc: {port: 1}, "
+                          "successThreshold: 2}\n"
+                          "    readinessProbe: {}\n"
+                          "    startupProbe: {httpGet: {port: nope}}\n"
+                          "    lifecycle: {preStop: {sleep: {seconds: 31}}}\n";
+        r = load(bad, false, &m);
+        CHECK(r < 0);
+        _cleanup_free_ char *t = diags_text(&m);
+        CHECK_CONTAINS(t, "spec.initContainers[0].livenessProbe: Forbidden: may not be set for "
+                          "init containers without restartPolicy of Always");
+        CHECK_CONTAINS(t, "spec.containers[0].livenessProbe.grpc: Forbidden: may not specify more "
+                          "than 1 handler type");
+        CHECK_CONTAINS(t, "spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: "
+                          "must be 1");
+        CHECK_CONTAINS(t, "spec.containers[0].readinessProbe: Required value: must specify a "
+                          "handler type");
+        CHECK_CONTAINS(t, "spec.containers[0].startupProbe.httpGet.port: Invalid value: \"nope\": "
+                          "no containerPort of this container is named \"nope\"");
+        CHECK_CONTAINS(t, "spec.containers[0].lifecycle.preStop.sleep: Invalid value: 31: must be "
+                          "greater than 0 and less than terminationGracePeriodSeconds (30)");
+        CHECK(m.diags.n_errors == 6);
+        pc_manifest_free(&m);
+}
+
 int main(void)
 {
         test_full_pod_file();
@@ -726,5 +866,6 @@ int main(void)
         test_names();
         test_diag_format();
         test_from_json();
+        test_probes();
         UNIT_DONE();
 }
