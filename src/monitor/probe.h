@@ -26,6 +26,7 @@
 #ifndef PODCTL_MONITOR_PROBE_H
 #define PODCTL_MONITOR_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -44,10 +45,12 @@ struct pc_probe_target {
         gid_t gid;           /* exec */
         gid_t *groups;       /* exec: supplementary groups (may be NULL) */
         size_t n_groups;
-        bool privileged;    /* exec: keep all capabilities (else the default set) */
-        pc_cgroup *cgroup;  /* exec: the container's cgroup to join, or NULL */
-        const char *pod_ip; /* default host for http/tcp/grpc when the handler has none:
-                               NULL -> 127.0.0.1 (inside netns_fd) */
+        bool privileged;     /* exec: keep all capabilities (else the default set) */
+        pc_cgroup *cgroup;   /* exec: the container's cgroup to join, or NULL */
+        int timeout_seconds; /* http/tcp/grpc: socket timeouts and an alarm in the child, a
+                                safety net under the caller's SIGKILL; 0 = none */
+        const char *pod_ip;  /* default host for http/tcp/grpc when the handler has none:
+                                NULL -> 127.0.0.1 (inside netns_fd) */
 };
 
 /* Start one attempt of handler h (any kind but PC_HANDLER_NONE) in a child
