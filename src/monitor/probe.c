@@ -480,7 +480,7 @@ static int do_grpc(const struct pc_handler *h, const struct pc_probe_target *t, 
         n += hpack_literal(out + n, "te", "trailers");
         h2_frame_header(out + hdr_at, n - hs, H2_HEADERS, H2_END_HEADERS, 1);
         /* DATA: gRPC message prefix + HealthCheckRequest { string service = 1; } */
-        unsigned char pb[16];
+        unsigned char pb[16] = {0};
         size_t pbn = 0;
         if (sl) {
                 size_t v = sl;
