@@ -28,14 +28,14 @@ void pc_monitor_event(struct pc_monitor *m, const struct pc_ctr *c, bool warning
         if (!msg)
                 return;
         _cleanup_free_ char *object =
-                c ? pc_xasprintf("spec.%s{%s}", c->spec->init ? "initContainers" : "containers",
-                                 c->spec->name)
-                  : NULL;
+            c ? pc_xasprintf("spec.%s{%s}", c->spec->init ? "initContainers" : "containers",
+                             c->spec->name)
+              : NULL;
         int64_t now = pc_now_ns();
         for (size_t i = 0; i < m->n_events; i++) {
                 struct pc_event *e = &m->events[i];
-                if (e->warning == warning && !strcmp(e->reason, reason) && same(e->object, object) &&
-                    !strcmp(e->message, msg)) {
+                if (e->warning == warning && !strcmp(e->reason, reason) &&
+                    same(e->object, object) && !strcmp(e->message, msg)) {
                         e->count++;
                         e->last = now;
                         free(msg);
@@ -52,13 +52,13 @@ void pc_monitor_event(struct pc_monitor *m, const struct pc_ctr *c, bool warning
         }
         m->events = pc_xrealloc(m->events, (m->n_events + 1) * sizeof(*m->events));
         m->events[m->n_events++] = (struct pc_event){
-                .warning = warning,
-                .reason = pc_xstrdup(reason),
-                .message = msg,
-                .object = STEAL(object),
-                .count = 1,
-                .first = now,
-                .last = now,
+            .warning = warning,
+            .reason = pc_xstrdup(reason),
+            .message = msg,
+            .object = STEAL(object),
+            .count = 1,
+            .first = now,
+            .last = now,
         };
 }
 
@@ -70,11 +70,10 @@ json_t *pc_monitor_events_json(const struct pc_monitor *m)
                 char first[40], last[40];
                 pc_format_time(e->first, false, first, sizeof(first));
                 pc_format_time(e->last, false, last, sizeof(last));
-                json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:{s:s}}", "type",
-                                      e->warning ? "Warning" : "Normal", "reason", e->reason,
-                                      "message", e->message, "count", e->count, "firstTimestamp",
-                                      first, "lastTimestamp", last, "source", "component",
-                                      "kubelet");
+                json_t *j = json_pack(
+                    "{s:s,s:s,s:s,s:i,s:s,s:s,s:{s:s}}", "type", e->warning ? "Warning" : "Normal",
+                    "reason", e->reason, "message", e->message, "count", e->count, "firstTimestamp",
+                    first, "lastTimestamp", last, "source", "component", "kubelet");
                 if (e->object)
                         json_object_set_new(j, "fieldPath", json_string(e->object));
                 json_array_append_new(a, j);

@@ -171,6 +171,7 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         c->reason = c->message = NULL;
         watch_add(m, c);
         logf_("container %s: started pid %d", c->spec->name, (int)c->pid);
+        pc_health_on_start(m, c);
 }
 
 /* Schedule a restart with Kubernetes' backoff: the first restart is at once,
@@ -188,7 +189,8 @@ static void schedule_restart(struct pc_monitor *m, struct pc_ctr *c)
         if (c->backoff_ns > BACKOFF_MAX)
                 c->backoff_ns = BACKOFF_MAX;
         if (delay > 0) {
-                pc_monitor_event(m, c, true, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)",
+                pc_monitor_event(m, c, true, "BackOff",
+                                 "Back-off restarting failed container %s in pod %s_%s(%s)",
                                  c->spec->name, m->pod.name, m->pod.namespace_, m->pod.uid);
                 /* Kubernetes shows the wait as waiting/CrashLoopBackOff. */
                 c->state = CTR_WAITING;
@@ -272,7 +274,7 @@ static char *termination_message(struct pc_monitor *m, struct pc_ctr *c)
         const char *policy = c->spec->termination_message_policy;
         if (c->exit_code != 0 && policy && !strcmp(policy, "FallbackToLogsOnError")) {
                 _cleanup_free_ char *lp =
-                        pc_xasprintf("%s/%s/%d.log", m->log_dir, c->spec->name, c->restart_count);
+                    pc_xasprintf("%s/%s/%d.log", m->log_dir, c->spec->name, c->restart_count);
                 char *tail = log_tail(lp);
                 if (tail && *tail)
                         return tail;
@@ -299,6 +301,7 @@ static void remember_last_state(struct pc_ctr *c)
 
 static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
 {
+        pc_health_on_exit(m, c);
         close_streams(m, c);
         c->state = CTR_TERMINATED;
         c->finished_at = pc_now_ns();
@@ -311,8 +314,8 @@ static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
         /* Killed by the kernel for exceeding its memory limit? */
         struct pc_cgroup_stats cs;
         pc_error ignore;
-        if (c->cgroup && pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 && cs.oom_kills > c->oom_base &&
-            WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+        if (c->cgroup && pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 &&
+            cs.oom_kills > c->oom_base && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
                 set_str(&c->reason, "OOMKilled");
                 c->exit_code = 137;
         }
@@ -347,7 +350,7 @@ static struct pc_ctr *find_pid(struct pc_monitor *m, pid_t pid)
         return NULL;
 }
 
-static int stop_signal(const struct pc_ctr *c)
+int pc_monitor_stop_signal(const struct pc_ctr *c)
 {
         const char *s = c->image ? c->image->stop_signal : NULL;
         if (!s || !*s)
@@ -384,12 +387,22 @@ static size_t running_count(const struct pc_monitor *m, bool apps, bool inits)
         return n;
 }
 
-/* Sidecars are stopped after the app containers, in reverse order. */
-static void stop_sidecars(struct pc_monitor *m, int sig)
+/* Sidecars are stopped after the app containers, in reverse order, one at
+ * a time, within what is left of the grace period. */
+static void stop_next_sidecar(struct pc_monitor *m)
 {
-        for (size_t i = m->n_init; i-- > 0;)
-                if (m->init[i].sidecar)
-                        kill_ctr(&m->init[i], sig);
+        for (size_t i = m->n_init; i-- > 0;) {
+                struct pc_ctr *c = &m->init[i];
+                if (!c->sidecar || c->state != CTR_RUNNING)
+                        continue;
+                if (!c->kill_at) {
+                        int64_t left = (m->grace_deadline - pc_monotonic_ns()) / NS_PER_SEC;
+                        pc_monitor_event(m, c, false, "Killing", "Stopping container %s",
+                                         c->spec->name);
+                        pc_monitor_stop_ctr(m, c, left > 0 ? left : 0);
+                }
+                return;
+        }
 }
 
 static void begin_termination(struct pc_monitor *m, int64_t grace_s)
@@ -398,25 +411,28 @@ static void begin_termination(struct pc_monitor *m, int64_t grace_s)
                 return;
         logf_("terminating, grace period %llds", (long long)grace_s);
         m->state = POD_TERMINATING;
-        struct pc_ctr *lists[2] = {m->app, m->init};
-        size_t counts[2] = {m->n_app, m->n_init};
-        for (int l = 0; l < 2; l++)
-                for (size_t i = 0; i < counts[l]; i++)
-                        if (lists[l][i].state == CTR_RUNNING)
-                                pc_monitor_event(m, &lists[l][i], false, "Killing",
-                                                 "Stopping container %s", lists[l][i].spec->name);
         m->grace_deadline = pc_monotonic_ns() + grace_s * NS_PER_SEC;
         for (size_t i = 0; i < m->n_init; i++)
                 m->init[i].restart_due = 0;
         for (size_t i = 0; i < m->n_app; i++) {
-                m->app[i].restart_due = 0;
-                kill_ctr(&m->app[i], grace_s > 0 ? stop_signal(&m->app[i]) : SIGKILL);
+                struct pc_ctr *c = &m->app[i];
+                c->restart_due = 0;
+                if (c->state == CTR_RUNNING) {
+                        pc_monitor_event(m, c, false, "Killing", "Stopping container %s",
+                                         c->spec->name);
+                        pc_monitor_stop_ctr(m, c, grace_s);
+                }
         }
-        for (size_t i = 0; i < m->n_init; i++)
-                if (!m->init[i].sidecar)
-                        kill_ctr(&m->init[i], grace_s > 0 ? stop_signal(&m->init[i]) : SIGKILL);
+        for (size_t i = 0; i < m->n_init; i++) {
+                struct pc_ctr *c = &m->init[i];
+                if (!c->sidecar && c->state == CTR_RUNNING) {
+                        pc_monitor_event(m, c, false, "Killing", "Stopping container %s",
+                                         c->spec->name);
+                        pc_monitor_stop_ctr(m, c, grace_s);
+                }
+        }
         if (running_count(m, true, false) == 0)
-                stop_sidecars(m, grace_s > 0 ? SIGTERM : SIGKILL);
+                stop_next_sidecar(m);
 }
 
 /* A start that failed is a termination (StartError) for the restart policy. */
@@ -443,7 +459,9 @@ static void advance(struct pc_monitor *m)
                         }
                         while (m->next_init < m->n_init) {
                                 struct pc_ctr *c = &m->init[m->next_init];
-                                if (c->sidecar && c->state == CTR_RUNNING) {
+                                /* A sidecar lets the next init container start
+                                 * once it has started (startup probe passed). */
+                                if (c->sidecar && c->state == CTR_RUNNING && c->started) {
                                         m->next_init++;
                                         continue;
                                 }
@@ -503,13 +521,14 @@ static void advance(struct pc_monitor *m)
                         }
                         if (!pending) {
                                 m->state = POD_STOPPING_SIDECARS;
-                                stop_sidecars(m, SIGTERM);
                                 m->grace_deadline =
                                     now + m->pod.termination_grace_period_seconds * NS_PER_SEC;
+                                stop_next_sidecar(m);
                         }
                         break;
                 }
                 case POD_STOPPING_SIDECARS:
+                        stop_next_sidecar(m);
                         if (running_count(m, true, true) == 0) {
                                 finish(m);
                                 return;
@@ -517,7 +536,7 @@ static void advance(struct pc_monitor *m)
                         break;
                 case POD_TERMINATING:
                         if (running_count(m, true, false) == 0)
-                                stop_sidecars(m, SIGTERM);
+                                stop_next_sidecar(m);
                         if (running_count(m, true, true) == 0) {
                                 finish(m);
                                 return;
@@ -543,6 +562,8 @@ static void finish(struct pc_monitor *m)
         int status;
         pid_t pid;
         while (running_count(m, true, true) > 0 && (pid = waitpid(-1, &status, 0)) > 0) {
+                if (pc_health_reaped(m, pid, status))
+                        continue;
                 struct pc_ctr *c = find_pid(m, pid);
                 if (c)
                         on_exit_ctr(m, c, status);
@@ -607,6 +628,9 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                 c->state = CTR_WAITING;
                 c->out_fd = c->err_fd = -1;
                 c->log.fd = -1;
+                c->hook.fd = -1;
+                for (int k = 0; k < PC_N_PROBES; k++)
+                        c->probes[k].a.fd = -1;
                 c->sidecar = specs[i].init && specs[i].restart_policy &&
                              !strcmp(specs[i].restart_policy, "Always");
                 c->reason =
@@ -705,7 +729,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
         m->start_time = pc_now_ns();
         if (m->pod.active_deadline_seconds > 0)
                 m->active_deadline =
-                        pc_monotonic_ns() + m->pod.active_deadline_seconds * NS_PER_SEC;
+                    pc_monotonic_ns() + m->pod.active_deadline_seconds * NS_PER_SEC;
         pc_monitor_event(m, NULL, false, "Scheduled", "Successfully assigned %s/%s to %s",
                          m->pod.namespace_, m->pod.name, node_name());
         pc_monitor_write_status(m, false);
@@ -746,6 +770,9 @@ static void free_ctrs(struct pc_ctr *cs, size_t n)
                 if (c->err_fd >= 0)
                         close(c->err_fd);
                 json_decref(c->last_state);
+                pc_strv_free(c->envp);
+                free(c->cwd);
+                free(c->user);
                 pc_image_free(c->image);
                 pc_cgroup_free(c->cgroup);
         }
@@ -796,6 +823,13 @@ static void handle_signal(struct pc_monitor *m)
                 }
                 begin_termination(m, grace);
         }
+}
+
+/* Collect every exited child. Called on every loop iteration, not only on
+ * SIGCHLD: a lost or coalesced notification must never leave a container
+ * looking alive. */
+static void reap_children(struct pc_monitor *m)
+{
         int status;
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -806,6 +840,8 @@ static void handle_signal(struct pc_monitor *m)
                         begin_termination(m, 0);
                         continue;
                 }
+                if (pc_health_reaped(m, pid, status))
+                        continue; /* a probe or hook attempt */
                 struct pc_ctr *c = find_pid(m, pid);
                 if (!c)
                         continue; /* an orphan we reaped as subreaper */
@@ -828,6 +864,9 @@ static int compute_timeout(const struct pc_monitor *m)
                 next = m->grace_deadline;
         if (m->active_deadline && !m->deadline_exceeded && m->active_deadline < next)
                 next = m->active_deadline;
+        int64_t h = pc_health_next(m);
+        if (h < next)
+                next = h;
         if (next == INT64_MAX)
                 return -1;
         if (next <= now)
@@ -861,6 +900,7 @@ static void on_grace_expired(struct pc_monitor *m)
                 kill_ctr(&m->app[i], SIGKILL);
         for (size_t i = 0; i < m->n_init; i++)
                 kill_ctr(&m->init[i], SIGKILL);
+        m->grace_deadline = pc_monotonic_ns() + NS_PER_SEC; /* again in a second if needed */
 }
 
 int pc_monitor_main(int argc, char **argv)
@@ -982,7 +1022,9 @@ int pc_monitor_main(int argc, char **argv)
                         struct pc_watch *w = evs[i].data.ptr;
                         drain(m, w->c, w->stream);
                 }
+                reap_children(m);
                 check_active_deadline(m);
+                pc_health_tick(m);
                 on_grace_expired(m);
                 advance(m);
                 if (m->state != POD_DONE)

@@ -60,6 +60,27 @@ void pc_log_close(struct pc_log *log);
 size_t pc_log_format(char *buf, size_t cap, int64_t ns, int stream, bool partial, const char *line,
                      size_t len);
 
+/* One probe or hook attempt in flight (a child process of the monitor). */
+struct pc_attempt {
+        pid_t pid; /* 0 when none */
+        int fd;    /* the attempt's reason pipe, -1 when none */
+        int64_t deadline;
+        char out[512];
+        size_t len;
+};
+
+enum { PC_PROBE_STARTUP, PC_PROBE_LIVENESS, PC_PROBE_READINESS, PC_N_PROBES };
+
+struct pc_prober {
+        const struct pc_probe *p; /* NULL: no such probe */
+        struct pc_attempt a;
+        int64_t next; /* monotonic ns of the next attempt, 0 = not scheduled */
+        int successes, failures;
+        bool ok;
+};
+
+enum pc_hook_kind { PC_HOOK_NONE, PC_HOOK_POST_START, PC_HOOK_PRE_STOP };
+
 struct pc_ctr {
         struct pc_container *spec; /* owned by the pod */
         struct pc_image *image;
@@ -87,6 +108,16 @@ struct pc_ctr {
                 int stream; /* 0 stdout, 1 stderr */
         } watch[2];         /* epoll data for out_fd, err_fd */
         bool sidecar;       /* init container with restartPolicy Always */
+        /* health (health.c): probes, hooks, and how the current run is stopped */
+        struct pc_prober probes[PC_N_PROBES];
+        struct pc_attempt hook;
+        enum pc_hook_kind hook_kind;
+        bool started;       /* postStart done and startup probe passed */
+        bool ready;         /* started and readiness passing (or no readiness probe) */
+        int64_t kill_at;    /* monotonic ns: SIGKILL if still running; 0 = not stopping */
+        int pending_signal; /* stop signal to send once preStop is done */
+        char **envp;        /* this run's environment, cwd and user (exec probes/hooks) */
+        char *cwd, *user;
 };
 
 struct pc_monitor {
@@ -114,14 +145,14 @@ struct pc_monitor {
         char *pod_reason, *pod_message;
         bool failed_init;
         char *shm_dir, *etc_dir;
-        bool deadline_exceeded; /* activeDeadlineSeconds passed: the Pod failed */
+        bool deadline_exceeded;  /* activeDeadlineSeconds passed: the Pod failed */
         int64_t active_deadline; /* monotonic ns, 0 = none */
         struct pc_event {
                 bool warning;
                 char *reason, *message, *object;
                 int count;
                 int64_t first, last; /* ns */
-        } *events;               /* what happened, for `describe` (deduplicated) */
+        } * events;                  /* what happened, for `describe` (deduplicated) */
         size_t n_events;
         /* Pod conditions PodScheduled, Initialized, ContainersReady, Ready:
          * current value and last transition time (ns). */
@@ -142,9 +173,21 @@ char *pc_expand_vars(const char *s, char *const *envp);
 /* events.c: record an event (same reason, object and message: count++). */
 void pc_monitor_event(struct pc_monitor *m, const struct pc_ctr *c, bool warning,
                       const char *reason, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 json_t *pc_monitor_events_json(const struct pc_monitor *m);
 void pc_monitor_events_free(struct pc_monitor *m);
+
+/* health.c: probes and lifecycle hooks. */
+void pc_health_on_start(struct pc_monitor *m, struct pc_ctr *c);
+void pc_health_on_exit(struct pc_monitor *m, struct pc_ctr *c);
+bool pc_health_reaped(struct pc_monitor *m, pid_t pid, int status);
+void pc_health_tick(struct pc_monitor *m);
+int64_t pc_health_next(const struct pc_monitor *m); /* earliest timer, INT64_MAX = none */
+
+/* monitor.c: stop one container: preStop hook, then its stop signal, then
+ * SIGKILL when grace_s has passed. */
+void pc_monitor_stop_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t grace_s);
+int pc_monitor_stop_signal(const struct pc_ctr *c);
 
 /* status.c */
 const char *pc_pod_phase(const struct pc_monitor *m);

@@ -607,7 +607,8 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
                 _cleanup_free_ char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, spec->name);
                 struct pc_cgroup_limits lim;
                 container_limits(&spec->resources, &lim);
-                if (!c->cgroup && pc_cgroup_create("/sys/fs/cgroup", rel, &lim, &c->cgroup, err) < 0)
+                if (!c->cgroup &&
+                    pc_cgroup_create("/sys/fs/cgroup", rel, &lim, &c->cgroup, err) < 0)
                         return -1;
                 struct pc_cgroup_stats cs;
                 pc_error ignore;
@@ -710,5 +711,12 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
                 pc_log_close(&c->log);
                 return -1;
         }
+        /* Kept for exec probes and hooks of this run. */
+        pc_strv_free(c->envp);
+        free(c->cwd);
+        free(c->user);
+        c->envp = STEAL(envp);
+        c->cwd = STEAL(cwd);
+        c->user = STEAL(user);
         return 0;
 }

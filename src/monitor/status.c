@@ -86,7 +86,7 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
         json_object_set_new(j, "lastState",
                             c->last_state ? json_incref(c->last_state) : json_object());
         bool running = c->state == CTR_RUNNING;
-        json_object_set_new(j, "ready", json_boolean(running));
+        json_object_set_new(j, "ready", json_boolean(running && c->ready));
         json_object_set_new(j, "restartCount", json_integer(c->restart_count));
         json_object_set_new(j, "image", json_string(c->image ? c->image->ref : c->spec->image));
         if (c->image) {
@@ -105,7 +105,7 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
                 snprintf(id, sizeof(id), "podctl://%s", c->container_id);
                 json_object_set_new(j, "containerID", json_string(id));
         }
-        json_object_set_new(j, "started", json_boolean(running));
+        json_object_set_new(j, "started", json_boolean(running && c->started));
         return j;
 }
 
@@ -114,7 +114,7 @@ static void update_conditions(struct pc_monitor *m)
         bool init_done = m->state != POD_INIT && !m->failed_init;
         bool all_ready = m->n_app > 0;
         for (size_t i = 0; i < m->n_app; i++)
-                all_ready = all_ready && m->app[i].state == CTR_RUNNING;
+                all_ready = all_ready && m->app[i].state == CTR_RUNNING && m->app[i].ready;
         bool vals[4] = {true, init_done, all_ready, all_ready};
         int64_t now = pc_now_ns();
         for (int i = 0; i < 4; i++) {

@@ -188,6 +188,7 @@ static void test_status_json(void)
         apps[0].state = CTR_RUNNING;
         apps[0].ever_started = true;
         apps[0].started_at = 1700000000000000000LL;
+        apps[0].started = apps[0].ready = true;
         apps[1].state = CTR_TERMINATED;
         apps[1].ever_started = true;
         apps[1].exit_code = 1;
