@@ -31,7 +31,7 @@ LDSAN   :=
 endif
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE -Iinclude -Isrc \
            $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += $(shell pkg-config --libs $(PKGS))
+LDLIBS  += -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lresolv
 
 # Library modules, in link order (a module may use the ones after it).
 MODULES := pod monitor runtime cgroup image state spec util

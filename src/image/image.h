@@ -10,6 +10,7 @@
 #ifndef PODCTL_IMAGE_IMAGE_H
 #define PODCTL_IMAGE_IMAGE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,12 @@ struct pc_image {
         int64_t size;    /* sum of compressed layer sizes */
         int64_t created; /* ns since epoch, 0 if unknown */
 };
+
+/* A resolved image as a JSON record and back (record.c): what a Pod's
+ * monitor needs of its images, written by the CLI at creation so that the
+ * monitor never opens the store (nor links its archive and digest code). */
+json_t *pc_image_to_json(const struct pc_image *img);
+int pc_image_from_json(json_t *j, struct pc_image **out, pc_error *err);
 
 /* Image references: "busybox" -> "docker.io/library/busybox:latest",
  * "reg:5000/x/y:1" unchanged, "a@sha256:..." kept by digest. NULL if invalid.

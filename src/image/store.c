@@ -515,23 +515,6 @@ static struct pc_image *image_fill(pc_image_store *s, const char *ref, const cha
         return img;
 }
 
-void pc_image_free(struct pc_image *img)
-{
-        if (!img)
-                return;
-        free(img->ref);
-        free(img->manifest_digest);
-        free(img->config_digest);
-        pc_strv_free(img->entrypoint);
-        pc_strv_free(img->cmd);
-        pc_strv_free(img->env);
-        free(img->working_dir);
-        free(img->user);
-        free(img->stop_signal);
-        pc_strv_free(img->layer_dirs);
-        free(img);
-}
-
 static bool is_hex(const char *s)
 {
         if (!*s)

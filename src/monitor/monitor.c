@@ -618,7 +618,7 @@ static void pod_limits(const struct pc_monitor *m, int64_t node_pids, struct pc_
                         l->pids_max = strtoll(p->annotations[i].value, NULL, 10);
 }
 
-static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
+static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n, json_t *images,
                      struct pc_ctr **out, pc_error *err)
 {
         *out = pc_xcalloc(n, sizeof(struct pc_ctr));
@@ -639,8 +639,9 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                 c->dir = pc_xasprintf("%s/containers/%s", m->pod_dir, specs[i].name);
                 if (pc_mkdir_p(c->dir, 0700, err) < 0)
                         return -1;
-                if (pc_image_get(m->images, specs[i].image, &c->image, err) < 0)
-                        return pc_error_prefix(err, "container \"%s\"", specs[i].name);
+                if (pc_image_from_json(json_object_get(images, specs[i].name), &c->image, err) < 0)
+                        return pc_error_prefix(err, "container \"%s\": images.json",
+                                               specs[i].name);
         }
         return 0;
 }
@@ -680,12 +681,18 @@ static int setup(struct pc_monitor *m, pc_error *err)
         m->log_dir = pc_pod_log_dir(&m->root, m->pod.namespace_, m->pod.name, m->pod.uid);
         if (pc_mkdir_p(m->log_dir, 0755, err) < 0)
                 return -1;
-        if (pc_image_store_open(m->root.root, &m->images, err) < 0)
+        /* The images as the CLI resolved them: the monitor never opens the store. */
+        _cleanup_free_ char *imgp = pc_xasprintf("%s/images.json", m->pod_dir);
+        json_t *images = NULL;
+        if (pc_json_load(imgp, &images, err) < 0)
                 return -1;
-        if (init_ctrs(m, m->pod.init_containers, m->pod.n_init_containers, &m->init, err) < 0)
-                return -1;
+        int ri = init_ctrs(m, m->pod.init_containers, m->pod.n_init_containers, images, &m->init,
+                           err);
         m->n_init = m->pod.n_init_containers;
-        if (init_ctrs(m, m->pod.containers, m->pod.n_containers, &m->app, err) < 0)
+        if (ri == 0)
+                ri = init_ctrs(m, m->pod.containers, m->pod.n_containers, images, &m->app, err);
+        json_decref(images);
+        if (ri < 0)
                 return -1;
         m->n_app = m->pod.n_containers;
 
@@ -785,7 +792,6 @@ static void monitor_free(struct pc_monitor *m)
         free_ctrs(m->init, m->n_init);
         free_ctrs(m->app, m->n_app);
         pc_sandbox_release(&m->sandbox);
-        pc_image_store_close(m->images);
         pc_cgroup_free(m->cgroup);
         pc_pod_free(&m->pod);
         pc_monitor_events_free(m);

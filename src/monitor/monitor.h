@@ -127,7 +127,6 @@ struct pc_monitor {
         enum pc_pod_state_id state;
         struct pc_sandbox sandbox;
         uint64_t pause_start;
-        pc_image_store *images;
         pc_cgroup *cgroup; /* the Pod's; NULL when cgroups are unavailable */
         char *cgroup_rel;
         char *qos_class;

@@ -81,11 +81,14 @@ int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err
 
 /* ---- create ------------------------------------------------------------------ */
 
-static int check_images(podctl *ctx, const struct pc_pod *pod, pc_error *err)
+/* Every image must be in the store (its layers unpacked); the resolved
+ * images are recorded for the monitor ({container: image record}). */
+static int check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err)
 {
         pc_image_store *s = NULL;
         if (pc_image_store_open(ctx->root.root, &s, err) < 0)
                 return -1;
+        json_t *rec = json_object();
         int r = 0;
         for (int l = 0; l < 2 && r == 0; l++) {
                 const struct pc_container *cs = l ? pod->containers : pod->init_containers;
@@ -95,11 +98,18 @@ static int check_images(podctl *ctx, const struct pc_pod *pod, pc_error *err)
                         r = pc_image_get(s, cs[i].image, &img, err);
                         if (r < 0)
                                 pc_error_prefix(err, "container \"%s\"", cs[i].name);
+                        else
+                                json_object_set_new(rec, cs[i].name, pc_image_to_json(img));
                         pc_image_free(img);
                 }
         }
         pc_image_store_close(s);
-        return r;
+        if (r < 0) {
+                json_decref(rec);
+                return -1;
+        }
+        *records = rec;
+        return 0;
 }
 
 static int move_fd_high(int fd)
@@ -208,6 +218,8 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
         _cleanup_free_ char *dir = pc_pod_dir(&ctx->root, pod->namespace_, pod->name);
         _cleanup_free_ char *lockp = pc_xasprintf("%s/monitor.lock", dir);
         _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", dir);
+        _cleanup_free_ char *imagesp = pc_xasprintf("%s/images.json", dir);
+        _cleanup_(json_decrefp) json_t *images = NULL;
         _cleanup_close_ int lock_fd = -1;
         int pipefd[2] = {-1, -1};
         char **errors = pc_xcalloc(1, sizeof(char *));
@@ -234,7 +246,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
                                "cannot be changed: delete it first)",
                                pod->name);
         }
-        if (check_images(ctx, pod, err) < 0)
+        if (check_images(ctx, pod, &images, err) < 0)
                 goto fail;
         /* Admission: the whole Pod fits what is left, or nothing of it is
          * made. The check and the reservation (the pod dir below) happen
@@ -260,7 +272,8 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
                 pc_fail(err, errno, "lock %s", lockp);
                 goto fail_dir;
         }
-        if (pc_json_save(podp, pod->json, true, err) < 0)
+        if (pc_json_save(podp, pod->json, true, err) < 0 ||
+            pc_json_save(imagesp, images, true, err) < 0)
                 goto fail_dir;
         if (pipe2(pipefd, O_CLOEXEC) < 0) {
                 pc_fail(err, errno, "pipe");

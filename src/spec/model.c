@@ -3,11 +3,14 @@
 #include "util/util.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- base64 (libcrypto) ------------------------------------------------- */
+/* ---- base64 (glibc's libresolv: b64_pton/b64_ntop) ------------------------
+ * Not libcrypto: the per-Pod monitor decodes Secrets too, and libcrypto would
+ * cost it ~2 MB of resident memory. */
 
 int pc_b64_decode(const char *s, unsigned char **out, size_t *len)
 {
@@ -23,12 +26,12 @@ int pc_b64_decode(const char *s, unsigned char **out, size_t *len)
                 if (!s[i] || !strchr(alpha, s[i]))
                         return -1;
         unsigned char *buf = pc_xmalloc(n / 4 * 3 + 1);
-        int r = n ? EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n) : 0;
-        if (r < 0 || (size_t)r < pad) {
+        int r = n ? b64_pton(s, buf, n / 4 * 3 + 1) : 0;
+        if (r < 0) {
                 free(buf);
                 return -1;
         }
-        *len = (size_t)r - pad; /* EVP_DecodeBlock counts the padding bytes */
+        *len = (size_t)r;
         buf[*len] = 0;
         *out = buf;
         return 0;
@@ -36,8 +39,10 @@ int pc_b64_decode(const char *s, unsigned char **out, size_t *len)
 
 char *pc_b64_encode(const unsigned char *data, size_t len)
 {
-        char *buf = pc_xmalloc((len + 2) / 3 * 4 + 1);
-        EVP_EncodeBlock((unsigned char *)buf, data, (int)len);
+        size_t cap = (len + 2) / 3 * 4 + 1;
+        char *buf = pc_xmalloc(cap);
+        if (b64_ntop(data, len, buf, cap) < 0)
+                buf[0] = '\0';
         return buf;
 }
 
