@@ -302,7 +302,7 @@ int pc_cg_signal_all(char *const *dirs, size_t n, size_t *found, pc_error *err)
 int pc_cg_kill_until_empty(char *const *dirs, size_t n, pc_error *err)
 {
         int64_t deadline = pc_monotonic_ns() + (int64_t)PC_CG_KILL_TIMEOUT_MS * 1000000;
-        for (;;) {
+        for (int round = 0;; round++) {
                 size_t found = 0;
                 if (pc_cg_signal_all(dirs, n, &found, err) < 0)
                         return -1;
@@ -312,7 +312,7 @@ int pc_cg_kill_until_empty(char *const *dirs, size_t n, pc_error *err)
                         return pc_fail(err, ETIMEDOUT,
                                        "%zu processes still in the cgroup after %d ms of SIGKILL",
                                        found, PC_CG_KILL_TIMEOUT_MS);
-                pc_cg_sleep_ms(10);
+                pc_cg_sleep_ms(round < 20 ? 1 : 10);
         }
 }
 

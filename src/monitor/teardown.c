@@ -20,8 +20,8 @@ static void wait_gone(json_t *pid_j, json_t *start_j)
 {
         pid_t pid = (pid_t)json_integer_value(pid_j);
         uint64_t start = (uint64_t)json_integer_value(start_j);
-        for (int i = 0; i < 500 && pid > 0 && start > 0 && pc_proc_alive(pid, start); i++) {
-                struct timespec ts = {0, 10 * 1000 * 1000};
+        for (int i = 0; i < 600 && pid > 0 && start > 0 && pc_proc_alive(pid, start); i++) {
+                struct timespec ts = {0, (i < 100 ? 1 : 10) * 1000 * 1000};
                 nanosleep(&ts, NULL);
         }
 }
