@@ -34,7 +34,7 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE -Iinclude -Isrc \
 LDLIBS  += -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lresolv
 
 # Library modules, in link order (a module may use the ones after it).
-MODULES := pod monitor runtime cgroup image state spec util
+MODULES := pod monitor net runtime cgroup image state spec util
 lib_srcs = $(wildcard src/$(1)/*.c)
 lib_objs = $(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,$(1)))
 LIBS     := $(foreach m,$(MODULES),$(B)/lib$(m).a)
@@ -83,6 +83,7 @@ DEPS_spec    := spec util
 DEPS_image   := image util
 DEPS_cgroup  := cgroup util
 DEPS_state   := state spec util
+DEPS_net     := net util
 DEPS_runtime := runtime cgroup util
 DEPS_monitor := $(MODULES)
 DEPS_pod     := $(MODULES)
