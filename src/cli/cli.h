@@ -29,6 +29,7 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv);
 int cmd_inspect(struct pc_cli *cli, int argc, char **argv);
 int cmd_image(struct pc_cli *cli, int argc, char **argv);
 int cmd_top(struct pc_cli *cli, int argc, char **argv);
+int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) ---- */
 
