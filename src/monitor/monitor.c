@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "monitor/monitor.h"
+#include "net/net.h"
 #include "util/util.h"
 
 #define NS_PER_SEC      1000000000LL
@@ -568,6 +569,20 @@ static void finish(struct pc_monitor *m)
                 if (c)
                         on_exit_ctr(m, c, status);
         }
+        m->state = POD_DONE;
+        pc_monitor_write_status(m, true);
+        report_done(m);
+        /* Teardown while pause still holds the network namespace (CNI DEL
+         * works best then); it kills pause, which we reap. */
+        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
+        json_t *doc = NULL;
+        if (pc_json_load(p, &doc, &err) == 0) {
+                if (pc_pod_teardown(m->pod_dir, json_object_get(doc, "runtime"), &err) < 0)
+                        logf_("teardown: %s", err.msg);
+                else
+                        m->net_attached = false; /* DEL done: nothing left for delete */
+                json_decref(doc);
+        }
         if (m->sandbox.pause_pid > 0) {
                 kill(m->sandbox.pause_pid, SIGKILL);
                 while (waitpid(m->sandbox.pause_pid, NULL, 0) < 0 && errno == EINTR)
@@ -575,16 +590,7 @@ static void finish(struct pc_monitor *m)
         }
         while (waitpid(-1, NULL, WNOHANG) > 0)
                 ;
-        m->state = POD_DONE;
         pc_monitor_write_status(m, true);
-        report_done(m);
-        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
-        json_t *doc = NULL;
-        if (pc_json_load(p, &doc, &err) == 0) {
-                if (pc_pod_teardown(m->pod_dir, json_object_get(doc, "runtime"), &err) < 0)
-                        logf_("teardown: %s", err.msg);
-                json_decref(doc);
-        }
         m->sandbox.pause_pid = 0;
 }
 
@@ -640,8 +646,7 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                 if (pc_mkdir_p(c->dir, 0700, err) < 0)
                         return -1;
                 if (pc_image_from_json(json_object_get(images, specs[i].name), &c->image, err) < 0)
-                        return pc_error_prefix(err, "container \"%s\": images.json",
-                                               specs[i].name);
+                        return pc_error_prefix(err, "container \"%s\": images.json", specs[i].name);
         }
         return 0;
 }
@@ -658,6 +663,55 @@ static int enter_pause_cgroup(pid_t pid, void *data, pc_error *err)
         int r = pc_cgroup_enter(cg, pid, err);
         pc_cgroup_free(cg);
         return r;
+}
+
+/* The CNI configuration of this root (see docs/ARCHITECTURE.md). */
+static void net_config(const struct pc_root *r, char **conf, char **cache, struct pc_net_config *c)
+{
+        *conf = pc_xasprintf("%s/cni/net.d", r->root);
+        *cache = pc_xasprintf("%s/cni/cache", r->root);
+        *c = (struct pc_net_config){
+            .conf_dir = *conf, .cache_dir = *cache, .plugin_path = getenv("PODCTL_CNI_PATH")};
+}
+
+/* CNI ADD for the sandbox, with the Pod's hostPorts; then /etc/hosts gets
+ * the Pod IP. The attachment is recorded in status.json before ADD runs, so
+ * a teardown (ours or the CLI's) always runs DEL. */
+static int attach_network(struct pc_monitor *m, pc_error *err)
+{
+        _cleanup_free_ char *conf = NULL, *cache = NULL;
+        struct pc_net_config cfg;
+        net_config(&m->root, &conf, &cache, &cfg);
+        if (pc_net_ensure_default(&cfg, err) < 0)
+                return -1;
+        struct pc_net_port ports[256];
+        size_t n = 0;
+        for (int l = 0; l < 2; l++) {
+                const struct pc_container *cs = l ? m->pod.init_containers : m->pod.containers;
+                size_t nc = l ? m->pod.n_init_containers : m->pod.n_containers;
+                for (size_t i = 0; i < nc; i++)
+                        for (size_t k = 0; k < cs[i].n_ports && n < PC_ARRAY_SIZE(ports); k++)
+                                if (cs[i].ports[k].host_port > 0)
+                                        ports[n++] = (struct pc_net_port){
+                                            cs[i].ports[k].host_port, cs[i].ports[k].container_port,
+                                            cs[i].ports[k].protocol, cs[i].ports[k].host_ip};
+        }
+        char netns[64];
+        snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)m->sandbox.pause_pid);
+        struct pc_net_pod pod = {.container_id = m->sandbox_id,
+                                 .netns_path = netns,
+                                 .namespace = m->pod.namespace_,
+                                 .name = m->pod.name,
+                                 .uid = m->pod.uid};
+        struct pc_net_attachment att;
+        m->net_attached = true; /* from here on teardown runs DEL (idempotent) */
+        pc_monitor_write_status(m, false);
+        if (pc_net_add(&cfg, &pod, ports, n, &att, err) < 0)
+                return -1;
+        m->pod_ip = pc_xstrdup(att.ip);
+        pc_net_attachment_free(&att);
+        logf_("pod IP %s", m->pod_ip ? m->pod_ip : "(none)");
+        return pc_monitor_write_hosts(m, err);
 }
 
 static const char *node_name(void)
@@ -679,6 +733,14 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (r < 0)
                 return pc_error_prefix(err, "pod.json");
         m->log_dir = pc_pod_log_dir(&m->root, m->pod.namespace_, m->pod.name, m->pod.uid);
+        /* The sandbox id (CNI container id): 64 hex, stable for the Pod. */
+        char hex[33];
+        size_t nh = 0;
+        for (const char *p = m->pod.uid; *p && nh < 32; p++)
+                if (*p != '-')
+                        hex[nh++] = *p;
+        hex[nh] = '\0';
+        m->sandbox_id = pc_xasprintf("%s%s", hex, hex);
         if (pc_mkdir_p(m->log_dir, 0755, err) < 0)
                 return -1;
         /* The images as the CLI resolved them: the monitor never opens the store. */
@@ -686,8 +748,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
         json_t *images = NULL;
         if (pc_json_load(imgp, &images, err) < 0)
                 return -1;
-        int ri = init_ctrs(m, m->pod.init_containers, m->pod.n_init_containers, images, &m->init,
-                           err);
+        int ri =
+            init_ctrs(m, m->pod.init_containers, m->pod.n_init_containers, images, &m->init, err);
         m->n_init = m->pod.n_init_containers;
         if (ri == 0)
                 ri = init_ctrs(m, m->pod.containers, m->pod.n_containers, images, &m->app, err);
@@ -724,7 +786,9 @@ static int setup(struct pc_monitor *m, pc_error *err)
         _cleanup_free_ char *pause = pc_xasprintf("%s/pause", m->root.libexec_dir);
         struct pc_sandbox_plan plan = {
             .pause_path = pause,
-            .hostname = m->pod.hostname ? m->pod.hostname : m->pod.name,
+            .hostname = m->pod.host_network ? node_name()
+                        : m->pod.hostname   ? m->pod.hostname
+                                            : m->pod.name,
             .share_pid = m->pod.share_process_namespace,
             .host_network = m->pod.host_network,
             .host_ipc = m->pod.host_ipc,
@@ -733,6 +797,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err) < 0)
                 return pc_error_prefix(err, "pod sandbox");
         m->pause_start = pc_proc_starttime(m->sandbox.pause_pid);
+        if (!m->pod.host_network && attach_network(m, err) < 0)
+                return pc_error_prefix(err, "pod network");
         m->start_time = pc_now_ns();
         if (m->pod.active_deadline_seconds > 0)
                 m->active_deadline =
@@ -752,7 +818,14 @@ static void rollback(struct pc_monitor *m)
                 waitpid(m->sandbox.pause_pid, NULL, 0);
                 m->sandbox.pause_pid = 0;
         }
-        json_t *rt = json_object();
+        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
+        json_t *doc = NULL;
+        json_t *rt = NULL;
+        if (pc_json_load(p, &doc, &err) == 0)
+                rt = json_incref(json_object_get(doc, "runtime"));
+        json_decref(doc);
+        if (!rt)
+                rt = json_object();
         if (m->cgroup_rel)
                 json_object_set_new(rt, "cgroup", json_string(m->cgroup_rel));
         if (pc_pod_teardown(m->pod_dir, rt, &err) < 0)
@@ -803,6 +876,8 @@ static void monitor_free(struct pc_monitor *m)
         free(m->pod_message);
         free(m->shm_dir);
         free(m->etc_dir);
+        free(m->pod_ip);
+        free(m->sandbox_id);
         if (m->epoll_fd >= 0)
                 close(m->epoll_fd);
         if (m->signal_fd >= 0)

@@ -144,6 +144,9 @@ struct pc_monitor {
         char *pod_reason, *pod_message;
         bool failed_init;
         char *shm_dir, *etc_dir;
+        char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
+        char *sandbox_id; /* 64 hex, the CNI container id */
+        bool net_attached;
         bool deadline_exceeded;  /* activeDeadlineSeconds passed: the Pod failed */
         int64_t active_deadline; /* monotonic ns, 0 = none */
         struct pc_event {
@@ -160,6 +163,7 @@ struct pc_monitor {
 };
 
 /* setup.c: files and plans. */
+int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err);
 int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err);
 int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error *err);
 /* Kubernetes' rules for command/args/env/workingDir against the image config,

@@ -258,7 +258,7 @@ static int write_text(const char *path, const char *text, pc_error *err)
         return pc_write_file_atomic(path, text, strlen(text), 0644, err);
 }
 
-static int make_hosts(struct pc_monitor *m, pc_error *err)
+int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err)
 {
         struct pc_pod *p = &m->pod;
         const char *hostname = p->hostname ? p->hostname : p->name;
@@ -276,12 +276,14 @@ static int make_hosts(struct pc_monitor *m, pc_error *err)
               "fe00::1\tip6-allnodes\n"
               "fe00::2\tip6-allrouters\n",
               f);
-        /* No Pod IP until Pod networking: the Pod's name resolves to loopback. */
+        /* The Pod's IP with its hostname (before the network is attached, and
+         * for a Pod without one, its name resolves to 127.0.1.1). */
+        const char *ip = m->pod_ip ? m->pod_ip : "127.0.1.1";
         if (p->subdomain)
-                fprintf(f, "127.0.1.1\t%s.%s.%s.svc.cluster.local\t%s\n", hostname, p->subdomain,
+                fprintf(f, "%s\t%s.%s.%s.svc.cluster.local\t%s\n", ip, hostname, p->subdomain,
                         p->namespace_, hostname);
         else
-                fprintf(f, "127.0.1.1\t%s\n", hostname);
+                fprintf(f, "%s\t%s\n", ip, hostname);
         if (p->n_host_aliases > 0) {
                 fputs("\n# Entries added by HostAliases.\n", f);
                 for (size_t i = 0; i < p->n_host_aliases; i++)
@@ -348,7 +350,7 @@ int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
         chmod(m->shm_dir, 01777);
         _cleanup_free_ char *hn = pc_xasprintf("%s\n", p->hostname ? p->hostname : p->name);
         _cleanup_free_ char *hn_path = pc_xasprintf("%s/hostname", m->etc_dir);
-        if (write_text(hn_path, hn, err) < 0 || make_hosts(m, err) < 0 ||
+        if (write_text(hn_path, hn, err) < 0 || pc_monitor_write_hosts(m, err) < 0 ||
             make_resolv_conf(m, err) < 0)
                 return pc_error_prefix(err, "pod files");
         for (size_t i = 0; i < p->n_volumes; i++) {

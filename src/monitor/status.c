@@ -151,6 +151,10 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
         if (m->pod_message)
                 json_object_set_new(st, "message", json_string(m->pod_message));
         json_object_set_new(st, "hostIP", json_string("127.0.0.1"));
+        if (m->pod_ip) {
+                json_object_set_new(st, "podIP", json_string(m->pod_ip));
+                json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", m->pod_ip));
+        }
         if (m->start_time)
                 json_object_set_new(st, "startTime", time_json(m->start_time));
         if (m->n_init > 0) {
@@ -181,6 +185,13 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
         if (m->cgroup)
                 json_object_set_new(rt, "cgroupPath", json_string(pc_cgroup_path(m->cgroup)));
         json_object_set_new(rt, "logDir", json_string(m->log_dir));
+        if (m->net_attached) {
+                _cleanup_free_ char *conf = pc_xasprintf("%s/cni/net.d", m->root.root);
+                _cleanup_free_ char *cache = pc_xasprintf("%s/cni/cache", m->root.root);
+                json_object_set_new(rt, "network",
+                                    json_pack("{s:s,s:s,s:s}", "sandboxId", m->sandbox_id,
+                                              "confDir", conf, "cacheDir", cache));
+        }
         json_object_set_new(rt, "finished", json_boolean(finished));
         json_t *cs = json_object();
         struct pc_ctr *lists[2] = {m->init, m->app};

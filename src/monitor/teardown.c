@@ -1,11 +1,14 @@
 /* Removing what a Pod holds on the host, from its recorded runtime facts.
  * Used by the monitor when a Pod ends and by the CLI when the monitor is gone. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 
 #include "monitor/monitor.h"
+#include "net/net.h"
 #include "util/util.h"
 
 static void kill_recorded(json_t *pid_j, json_t *start_j)
@@ -32,6 +35,26 @@ int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err)
         pc_error e2;
         const char *rel = json_string_value(json_object_get(runtime, "cgroup"));
         pc_cgroup *cg = NULL;
+
+        /* 0. The network, while pause (its namespace) may still live: CNI DEL
+         * with what ADD cached (releases the IP and port mappings). */
+        json_t *net = json_object_get(runtime, "network");
+        if (net) {
+                struct pc_net_config cfg = {
+                    .conf_dir = json_string_value(json_object_get(net, "confDir")),
+                    .cache_dir = json_string_value(json_object_get(net, "cacheDir")),
+                    .plugin_path = getenv("PODCTL_CNI_PATH")};
+                pid_t pause = (pid_t)json_integer_value(json_object_get(runtime, "pausePid"));
+                uint64_t pstart =
+                    (uint64_t)json_integer_value(json_object_get(runtime, "pauseStart"));
+                char netns[64];
+                snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)pause);
+                struct pc_net_pod pod = {
+                    .container_id = json_string_value(json_object_get(net, "sandboxId")),
+                    .netns_path = pause > 0 && pc_proc_alive(pause, pstart) ? netns : NULL};
+                if (pod.container_id && pc_net_del(&cfg, &pod, &e2) < 0 && r == 0)
+                        r = pc_fail(err, e2.code, "%s", e2.msg);
+        }
 
         /* 1. Every process: the Pod's cgroup holds them all; recorded PIDs
          * (checked against their start time) cover a host without cgroups. */

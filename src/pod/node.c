@@ -1,8 +1,10 @@
 /* The node's books: what Pods that exist have requested, admission of a new
  * Pod against allocatable, and the Node object `describe node` shows. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "pod/internal.h"
@@ -16,6 +18,52 @@ static bool holds_resources(const struct pc_pod_state *ps)
         if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
                 return false;
         return true;
+}
+
+static bool host_ip_overlap(const char *a, const char *b)
+{
+        bool any_a = !a || !*a || !strcmp(a, "0.0.0.0") || !strcmp(a, "::");
+        bool any_b = !b || !*b || !strcmp(b, "0.0.0.0") || !strcmp(b, "::");
+        return any_a || any_b || !strcmp(a, b);
+}
+
+static int host_port_error(pc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int host_port_error(pc_error *err, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+        err->code = EADDRINUSE;
+        return -1;
+}
+
+static int port_taken(const struct pc_pod *other, const struct pc_port *want, pc_error *err)
+{
+        if (want->host_port <= 0)
+                return 0;
+        for (int l = 0; l < 2; l++) {
+                const struct pc_container *cs = l ? other->init_containers : other->containers;
+                size_t n = l ? other->n_init_containers : other->n_containers;
+                for (size_t i = 0; i < n; i++)
+                        for (size_t p = 0; p < cs[i].n_ports; p++) {
+                                const struct pc_port *h = &cs[i].ports[p];
+                                if (h->host_port == want->host_port &&
+                                    !strcasecmp(h->protocol ? h->protocol : "TCP",
+                                                want->protocol ? want->protocol : "TCP") &&
+                                    host_ip_overlap(h->host_ip, want->host_ip))
+                                        return host_port_error(
+                                            err,
+                                            "hostPort %d/%s is already used by pod "
+                                            "%s/%s (node(s) didn't have free ports for "
+                                            "the requested pod ports)",
+                                            want->host_port,
+                                            want->protocol ? want->protocol : "TCP",
+                                            other->namespace_, other->name);
+                        }
+        }
+        return 0;
 }
 
 static void limits_of(const struct pc_pod *p, struct pc_pod_resources *lim)
@@ -69,8 +117,42 @@ int pc_node_books(podctl *ctx, struct pc_pod_resources *requested, json_t *rows,
         return 0;
 }
 
+/* hostPort conflicts with Pods that hold resources (the scheduler's
+ * NodePorts filter): same protocol and port, overlapping host IPs. */
+static int check_host_ports(podctl *ctx, const struct pc_pod *pod, pc_error *err)
+{
+        _cleanup_strv_ char **keys = NULL;
+        if (pc_pods_list(&ctx->root, &keys, err) < 0)
+                return -1;
+        int r = 0;
+        for (size_t k = 0; keys[k] && r == 0; k++) {
+                struct pc_pod_state ps;
+                struct pc_pod other;
+                pc_error e2;
+                if (pc_pod_state_load(&ctx->root, keys[k], &ps, &e2) < 0) {
+                        pc_pod_state_free(&ps);
+                        continue;
+                }
+                if (holds_resources(&ps) && pc_pod_from_json(ps.pod, &other, &e2) == 0) {
+                        for (int l = 0; l < 2 && r == 0; l++) {
+                                const struct pc_container *cs =
+                                    l ? pod->init_containers : pod->containers;
+                                size_t n = l ? pod->n_init_containers : pod->n_containers;
+                                for (size_t i = 0; i < n && r == 0; i++)
+                                        for (size_t p = 0; p < cs[i].n_ports && r == 0; p++)
+                                                r = port_taken(&other, &cs[i].ports[p], err);
+                        }
+                        pc_pod_free(&other);
+                }
+                pc_pod_state_free(&ps);
+        }
+        return r;
+}
+
 int pc_node_admit(podctl *ctx, const struct pc_pod *pod, pc_error *err)
 {
+        if (check_host_ports(ctx, pod, err) < 0)
+                return -1;
         struct pc_node node;
         struct pc_pod_resources want, used;
         if (pc_node_load(&ctx->root, &node, err) < 0)
@@ -97,8 +179,8 @@ int pc_node_admit(podctl *ctx, const struct pc_pod *pod, pc_error *err)
         if (want.memory > free_mem) {
                 _cleanup_free_ char *a = pc_quantity_format(want.memory, false);
                 _cleanup_free_ char *b = pc_quantity_format(free_mem, false);
-                fprintf(f, "%sInsufficient memory: requested %s, available %s", len ? "; " : "",
-                        a, b);
+                fprintf(f, "%sInsufficient memory: requested %s, available %s", len ? "; " : "", a,
+                        b);
         }
         fclose(f);
         int r = 0;
@@ -140,11 +222,11 @@ int podctl_node_get(podctl *ctx, json_t **out, pc_error *err)
         }
         json_object_set_new(limits, "cpu", json_integer(lc));
         json_object_set_new(limits, "memory", json_integer(lm));
-        *out = json_pack("{s:s,s:s,s:{s:s},s:{s:o,s:o},s:{s:{s:I,s:I},s:o,s:o}}", "apiVersion",
-                         "v1", "kind", "Node", "metadata", "name", host, "status", "capacity",
-                         amounts_json(&node.capacity), "allocatable",
-                         amounts_json(&node.allocatable), "podctl", "requested", "cpu",
-                         (json_int_t)used.cpu_m, "memory", (json_int_t)used.memory, "limits",
-                         limits, "pods", rows);
+        *out =
+            json_pack("{s:s,s:s,s:{s:s},s:{s:o,s:o},s:{s:{s:I,s:I},s:o,s:o}}", "apiVersion", "v1",
+                      "kind", "Node", "metadata", "name", host, "status", "capacity",
+                      amounts_json(&node.capacity), "allocatable", amounts_json(&node.allocatable),
+                      "podctl", "requested", "cpu", (json_int_t)used.cpu_m, "memory",
+                      (json_int_t)used.memory, "limits", limits, "pods", rows);
         return 0;
 }
