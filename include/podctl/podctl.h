@@ -67,9 +67,25 @@ struct podctl_exec_opts {
         const char *container; /* NULL: the first app container */
         char **argv;
         bool tty, stdin_open;
+        /* Zero-initialise: what follows defaults to off. */
+        /* With tty: TERM for the command unless its container's env sets one
+         * (NULL: none), and the initial window size (0: unset). */
+        const char *term;
+        unsigned short rows, cols;
+        /* Required with tty: called once the command runs, with the master of its
+         * pseudo-terminal (O_NONBLOCK; the library closes it afterwards, which
+         * hangs the terminal up) and its pid (a child of the caller that the
+         * library reaps: poll a pidfd of it, never wait for it). Relay the
+         * caller's terminal until the command is done and return 0; -1 (err
+         * filled) gives up: the command is killed and podctl_pod_exec fails. */
+        int (*relay)(void *data, int pty_master, pid_t pid, pc_error *err);
+        void *relay_data;
 };
 /* Run a command in a running container; *status is its exit status (as the
- * shell reports it: 128+signal when killed). */
+ * shell reports it: 128+signal when killed). Without tty the command's
+ * stdout and stderr are the caller's, its stdin too with stdin_open (else
+ * /dev/null). With tty it runs on a pseudo-terminal of the container's own
+ * /dev/pts as its controlling terminal (see relay). */
 int podctl_pod_exec(podctl *ctx, const char *ns, const char *name,
                     const struct podctl_exec_opts *opts, int *status, pc_error *err);
 

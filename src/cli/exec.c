@@ -1,9 +1,200 @@
 /* podctl exec POD [-c CONTAINER] [-i] [-t] -- COMMAND [ARGS...]
- * The exit status is the command's. */
+ * The exit status is the command's.
+ *
+ * -i: the command's stdin is ours (EOF included); without it, /dev/null.
+ * -t (with -i, on a terminal; kubectl's rules): the command gets a
+ * pseudo-terminal of the container's own /dev/pts as its controlling terminal
+ * (the library allocates it). Here our terminal goes raw and bytes are relayed
+ * both ways: keys, ^C included, reach the pty's line discipline, which turns
+ * ^C into SIGINT for the command's foreground process group. The window size
+ * follows ours (SIGWINCH). The terminal is restored on every way out: the
+ * command's end, a hangup of our terminal, SIGTERM/SIGHUP/SIGINT/SIGQUIT
+ * (then the command is hung up and killed, and we exit 128+signal). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/cleanup.h"
+
+static const int relay_signals[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_RELAY_SIGNALS (sizeof(relay_signals) / sizeof(relay_signals[0]))
+
+struct tty_relay {
+        struct termios saved; /* our terminal before raw mode */
+        bool raw;
+        int sig_pipe[2];                                    /* self-pipe of the handlers */
+        struct sigaction old_sa[N_RELAY_SIGNALS], old_pipe; /* restored afterwards */
+        int got_signal;                                     /* a terminating signal */
+};
+
+static int sig_pipe_w = -1;
+
+static void on_signal(int sig)
+{
+        int saved = errno;
+        unsigned char c = (unsigned char)sig;
+        if (sig_pipe_w >= 0)
+                (void)!write(sig_pipe_w, &c, 1);
+        errno = saved;
+}
+
+static void copy_winsize(int master)
+{
+        struct winsize ws;
+        if (ioctl(0, TIOCGWINSZ, &ws) == 0 && (ws.ws_row || ws.ws_col))
+                (void)ioctl(master, TIOCSWINSZ, &ws);
+}
+
+/* Write all of buf to a possibly non-blocking fd. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, buf, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN) {
+                        struct pollfd p = {.fd = fd, .events = POLLOUT};
+                        (void)poll(&p, 1, -1);
+                        continue;
+                }
+                if (n < 0)
+                        return -1;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static int relay_setup(struct tty_relay *t, int master, pc_error *err)
+{
+        if (pipe2(t->sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+                return pc_fail(err, errno, "pipe");
+        sig_pipe_w = t->sig_pipe[1];
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR at once */
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < N_RELAY_SIGNALS; i++)
+                sigaction(relay_signals[i], &sa, &t->old_sa[i]);
+        /* A closed stdout must end the relay (EPIPE), not kill us raw. */
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, &t->old_pipe);
+        copy_winsize(master);
+        if (tcgetattr(0, &t->saved) < 0)
+                return pc_fail(err, errno, "read the terminal's settings");
+        struct termios raw = t->saved;
+        cfmakeraw(&raw);
+        if (tcsetattr(0, TCSANOW, &raw) < 0)
+                return pc_fail(err, errno, "set the terminal to raw mode");
+        t->raw = true;
+        return 0;
+}
+
+static void relay_teardown(struct tty_relay *t)
+{
+        if (t->raw)
+                (void)tcsetattr(0, TCSANOW, &t->saved);
+        t->raw = false;
+        if (t->sig_pipe[1] >= 0) {
+                for (size_t i = 0; i < N_RELAY_SIGNALS; i++)
+                        sigaction(relay_signals[i], &t->old_sa[i], NULL);
+                sigaction(SIGPIPE, &t->old_pipe, NULL);
+        }
+        sig_pipe_w = -1;
+        for (int i = 0; i < 2; i++)
+                if (t->sig_pipe[i] >= 0)
+                        close(STEAL_FD(t->sig_pipe[i]));
+}
+
+enum { P_STDIN, P_MASTER, P_PIDFD, P_SIG, P_N };
+
+/* The relay loop proper. Returns 0 when the command is done (exited, or
+ * every holder of the pty's slave closed it), -1 otherwise. */
+static int relay_loop(struct tty_relay *t, int master, pid_t pid, pc_error *err)
+{
+        _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        char in[4096], out[16384];
+        size_t in_len = 0, in_off = 0;
+        bool in_eof = false, exited = false;
+        for (;;) {
+                struct pollfd p[P_N] = {
+                    [P_STDIN] = {.fd = in_eof || in_len || exited ? -1 : 0, .events = POLLIN},
+                    [P_MASTER] = {.fd = master, .events = POLLIN | (in_len ? POLLOUT : 0)},
+                    [P_PIDFD] = {.fd = exited ? -1 : pidfd, .events = POLLIN},
+                    [P_SIG] = {.fd = t->sig_pipe[0], .events = POLLIN},
+                };
+                /* Once the command has exited, what it wrote is still relayed;
+                 * a quiet pty (or EIO: no slave left) ends it. */
+                int r = poll(p, P_N, exited ? 100 : -1);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return pc_fail(err, errno, "poll");
+                if (r == 0)
+                        return 0;
+                if (p[P_SIG].revents) {
+                        unsigned char sig;
+                        while (read(t->sig_pipe[0], &sig, 1) == 1) {
+                                if (sig == SIGWINCH) {
+                                        copy_winsize(master);
+                                } else {
+                                        t->got_signal = sig;
+                                        return pc_fail(err, EINTR, "interrupted by signal %d", sig);
+                                }
+                        }
+                }
+                if (p[P_MASTER].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        ssize_t n = read(master, out, sizeof(out));
+                        if (n > 0 && write_all(1, out, (size_t)n) < 0)
+                                return pc_fail(err, errno, "write to stdout");
+                        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                                return 0; /* EIO: nobody holds the slave any more */
+                }
+                if (in_len && (p[P_MASTER].revents & POLLOUT)) {
+                        ssize_t n = write(master, in + in_off, in_len);
+                        if (n > 0) {
+                                in_off += (size_t)n;
+                                in_len -= (size_t)n;
+                        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                                in_len = 0; /* EIO: the reading side is gone */
+                        }
+                }
+                if (p[P_STDIN].revents) {
+                        ssize_t n = read(0, in, sizeof(in));
+                        if (n > 0) {
+                                in_off = 0;
+                                in_len = (size_t)n;
+                        } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                                /* Our terminal hung up: so does the command's. */
+                                in_eof = true;
+                                return pc_fail(err, 0, "the terminal hung up");
+                        }
+                }
+                if (p[P_PIDFD].revents)
+                        exited = true;
+                if (pidfd < 0 && kill(pid, 0) < 0)
+                        exited = true; /* no pidfd_open (old kernel) */
+        }
+}
+
+static int relay(void *data, int master, pid_t pid, pc_error *err)
+{
+        struct tty_relay *t = data;
+        int r = relay_setup(t, master, err);
+        if (r == 0)
+                r = relay_loop(t, master, pid, err);
+        relay_teardown(t);
+        return r;
+}
 
 int cmd_exec(struct pc_cli *cli, int argc, char **argv)
 {
@@ -32,16 +223,40 @@ int cmd_exec(struct pc_cli *cli, int argc, char **argv)
                         break; /* kubectl's deprecated form: exec POD CMD... */
         }
         if (!pod || i >= argc)
-                return pc_cli_fail("usage: podctl exec POD [-c CONTAINER] -- COMMAND [ARGS...]");
+                return pc_cli_fail("usage: podctl exec POD [-c CONTAINER] [-i] [-t] -- COMMAND "
+                                   "[ARGS...]");
         if (!strncmp(pod, "pod/", 4))
                 pod += 4;
         opts.argv = argv + i;
+        /* kubectl's rules: -t without -i is no terminal; -t on an input that is
+         * not a terminal warns and streams without one. */
+        if (opts.tty && !opts.stdin_open)
+                opts.tty = false;
+        if (opts.tty && !isatty(0)) {
+                fputs("Unable to use a TTY - input is not a terminal or the right kind of file\n",
+                      stderr);
+                opts.tty = false;
+        }
+        struct tty_relay t = {.sig_pipe = {-1, -1}};
+        if (opts.tty) {
+                struct winsize ws;
+                if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
+                        opts.rows = ws.ws_row;
+                        opts.cols = ws.ws_col;
+                }
+                opts.term = getenv("TERM");
+                opts.relay = relay;
+                opts.relay_data = &t;
+        }
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
                 return 1;
         pc_error err;
         int status = 0;
-        if (podctl_pod_exec(ctx, cli->namespace_, pod, &opts, &status, &err) < 0)
+        if (podctl_pod_exec(ctx, cli->namespace_, pod, &opts, &status, &err) < 0) {
+                if (t.got_signal)
+                        return 128 + t.got_signal;
                 return pc_cli_die(&err);
+        }
         return status;
 }

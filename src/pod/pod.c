@@ -614,6 +614,8 @@ static int enter_cgroup(pid_t pid, void *data, pc_error *err)
 static int exec_in(struct pc_pod_state *ps, const char *name, const struct podctl_exec_opts *opts,
                    int *status, pc_error *err)
 {
+        if (opts->tty && !opts->relay)
+                return pc_fail(err, EINVAL, "exec: a terminal needs a relay");
         const char *container = opts->container ? opts->container : first_container(ps->pod);
         json_t *rt =
             json_object_get(json_object_get(ps->runtime, "containers"), container ? container : "");
@@ -636,9 +638,15 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
         _cleanup_strv_ char **envp = pc_xcalloc(1, sizeof(char *));
         size_t i;
         json_t *e;
+        bool has_term = false;
         json_array_foreach(json_object_get(cfg, "env"), i, e)
         {
                 pc_strv_push(&envp, json_string_value(e));
+                has_term |= pc_str_has_prefix(json_string_value(e) ?: "", "TERM=");
+        }
+        if (opts->tty && opts->term && !has_term) {
+                _cleanup_free_ char *term = pc_xasprintf("TERM=%s", opts->term);
+                pc_strv_push(&envp, term);
         }
         _cleanup_free_ char *cwd = pc_xstrdup(json_string_value(json_object_get(cfg, "cwd")));
         _cleanup_free_ char *user = pc_xstrdup(json_string_value(json_object_get(cfg, "user")));
@@ -684,6 +692,14 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
                 if (pc_cgroup_open("/sys/fs/cgroup", rel, &cg, &ignore) < 0)
                         cg = NULL;
         }
+        /* Without -i the command reads nothing (kubectl): /dev/null. */
+        _cleanup_close_ int devnull = -1;
+        if (!opts->stdin_open && !opts->tty) {
+                devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (devnull < 0)
+                        return pc_fail(err, errno, "open /dev/null");
+        }
+        _cleanup_close_ int master = -1;
         struct pc_exec_plan plan = {
             .target = pid,
             .argv = opts->argv,
@@ -691,17 +707,28 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
             .cwd = cwd,
             .uid = (uid_t)uid,
             .gid = (gid_t)gid,
-            .stdin_fd = opts->stdin_open ? 0 : -1,
+            .stdin_fd = opts->stdin_open ? 0 : devnull,
             .stdout_fd = 1,
             .stderr_fd = 2,
             .on_child = cg ? enter_cgroup : NULL,
             .on_child_data = cg,
+            .tty = opts->tty,
+            .pty_master = opts->tty ? &master : NULL,
+            .tty_rows = opts->rows,
+            .tty_cols = opts->cols,
         };
         pid_t child;
         int r = pc_exec_start(&plan, &child, err);
         pc_cgroup_free(cg);
         if (r < 0)
                 return -1;
+        if (opts->tty && opts->relay(opts->relay_data, master, child, err) < 0) {
+                close(STEAL_FD(master)); /* hangup: SIGHUP to the command's session */
+                pc_pid_killp(&child);
+                return -1;
+        }
+        if (master >= 0)
+                close(STEAL_FD(master)); /* what the command left behind gets SIGHUP */
         int ws;
         while (waitpid(child, &ws, 0) < 0) {
                 if (errno != EINTR)

@@ -135,6 +135,18 @@ struct pc_exec_plan {
         pc_on_child_fn on_child; /* called with the child's pid before it joins
                                     anything (e.g. pc_cgroup_enter for each cgroup); may be NULL */
         void *on_child_data;
+        /* A terminal (tty): a pseudo-terminal pair allocated in the container's own
+         * devpts instance (its /dev/ptmx opened through /proc/<target>/root, resolved
+         * inside that root; the slave taken from the master with TIOCGPTPEER, never by
+         * path, and owned by uid). The slave is the command's stdin, stdout, stderr
+         * and controlling terminal (the command leads a new session); stdin_fd,
+         * stdout_fd and stderr_fd are ignored. The master (O_CLOEXEC|O_NONBLOCK) is
+         * returned in *pty_master, which must then be non-NULL; the caller closes it
+         * (which hangs the terminal up). tty_rows/tty_cols: the initial window size
+         * (0: left unset). */
+        bool tty;
+        int *pty_master;
+        unsigned short tty_rows, tty_cols;
 };
 int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid, pc_error *err);
 
