@@ -29,6 +29,7 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv);
 int cmd_inspect(struct pc_cli *cli, int argc, char **argv);
 int cmd_image(struct pc_cli *cli, int argc, char **argv);
 int cmd_top(struct pc_cli *cli, int argc, char **argv);
+int cmd_attach(struct pc_cli *cli, int argc, char **argv);
 int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) ---- */
@@ -64,6 +65,9 @@ struct pc_table {
 void pc_table_add(struct pc_table *t, const char *const *cells); /* up to the first NULL */
 #define pc_table_row(t, ...) pc_table_add((t), (const char *const[]){__VA_ARGS__, NULL})
 void pc_table_print(struct pc_table *t); /* prints and frees */
+
+/* attach's stream (logs.c): the container's output from now until its run ends. */
+int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *container);
 
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);
