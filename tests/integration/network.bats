@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# Pod networking (CNI bridge + host-local + portmap + firewall, src/net/).
+# port-forward works without networking; every other test needs the monitor
+# to attach Pods through src/net (status.podIP).
+
+load helpers
+
+setup_file() {
+        common_setup_file
+        # hostPorts of this file: distinct from anything else on the host
+        export HP=$((31000 + $$ % 1000))
+        export HOST_IP=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+}
+
+teardown_file() {
+        common_teardown_file
+}
+
+web_pod() { # NAME [HOSTPORT]
+        local hp=""
+        [ -z "${2:-}" ] || hp="
+      ports:
+      - containerPort: 80
+        hostPort: $2"
+        manifest "$1" <<EOF2
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo hello-from-$1 > /www/index.html && exec httpd -f -p 80 -h /www"]$hp
+  - name: side
+    image: busybox
+    command: ["sleep", "3600"]
+EOF2
+}
+
+pod_ip() { jq_pod "$1" '.status.podIP // empty'; }
+has_ip() { [ -n "$(pod_ip "$1")" ]; }
+fetch() { curl -fsS --max-time 3 "$1"; }
+
+# Host-visible traces of this root's pods: veths on podctl0, leases, iptables rules.
+net_snapshot() {
+        {
+                ls /sys/class/net/podctl0/brif 2>/dev/null || true
+                ls /var/lib/cni/networks/podctl 2>/dev/null | grep -v -e '^lock$' -e '^last_reserved' || true
+                iptables-save | grep -e 'id: "' -e 'CNI-DN-' | grep -v '^:' || true
+                ls "$PODCTL_ROOT/cni/cache" 2>/dev/null || true
+        } | sort
+}
+
+@test "port-forward reaches a Pod's port without hostPort" {
+        podctl apply -f "$(web_pod pf)"
+        wait_for 20 container_running pf web
+        out="$BATS_TEST_TMPDIR/pf.out"
+        podctl port-forward pf 0:80 >"$out" 2>&1 &
+        pid=$!
+        wait_for 10 grep -q '^Forwarding from 127.0.0.1:' "$out"
+        port=$(sed -n 's/^Forwarding from 127.0.0.1:\([0-9]*\) -> 80$/\1/p' "$out")
+        [ -n "$port" ]
+        wait_for 10 fetch "http://127.0.0.1:$port/"
+        [ "$(fetch "http://127.0.0.1:$port/")" = hello-from-pf ]
+        podctl delete pod pf
+        # the forwarder ends when the Pod goes away
+        wait_for 10 bash -c "! kill -0 $pid 2>/dev/null"
+        grep -q 'lost connection to pod' "$out"
+}
+
+@test "a Pod gets an IP; the host reaches it; containers share it; get -o wide shows it" {
+        podctl apply -f "$(web_pod a)"
+        wait_for 20 container_running a web
+        ip=$(pod_ip a)
+        [[ "$ip" =~ ^10\.88\. ]]
+        [ "$(jq_pod a '.status.podIPs[0].ip')" = "$ip" ]
+        wait_for 10 fetch "http://$ip/"
+        [ "$(fetch "http://$ip/")" = hello-from-a ]
+        # the sidecar sees the same address and reaches httpd on localhost
+        run podctl exec a -c side -- ip -4 -o addr show eth0
+        [[ "$output" == *"inet $ip/"* ]]
+        [ "$(podctl exec a -c side -- wget -qO- http://127.0.0.1/)" = hello-from-a ]
+        run podctl get pods -o wide
+        [[ "$output" == *IP* ]]
+        [[ "$output" == *"$ip"* ]]
+        # /etc/hosts maps the Pod IP to its hostname
+        run podctl exec a -c web -- cat /etc/hosts
+        [[ "$output" =~ $ip[[:space:]]+a ]]
+        podctl delete pod a
+}
+
+@test "two Pods reach each other by Pod IP" {
+        podctl apply -f "$(web_pod p1)"
+        podctl apply -f "$(web_pod p2)"
+        wait_for 20 container_running p1 web
+        wait_for 20 container_running p2 web
+        ip1=$(pod_ip p1)
+        ip2=$(pod_ip p2)
+        [ "$ip1" != "$ip2" ]
+        [ "$(podctl exec p1 -c side -- wget -T 3 -qO- "http://$ip2/")" = hello-from-p2 ]
+        [ "$(podctl exec p2 -c side -- wget -T 3 -qO- "http://$ip1/")" = hello-from-p1 ]
+        podctl delete pod p1
+        podctl delete pod p2
+}
+
+@test "hostPort: reachable from 127.0.0.1 and the host's address while the Pod runs, not after" {
+        podctl apply -f "$(web_pod hp "$HP")"
+        wait_for 20 container_running hp web
+        wait_for 10 fetch "http://127.0.0.1:$HP/"
+        [ "$(fetch "http://127.0.0.1:$HP/")" = hello-from-hp ]
+        if [ -n "$HOST_IP" ]; then
+                [ "$(fetch "http://$HOST_IP:$HP/")" = hello-from-hp ]
+        fi
+        podctl delete pod hp
+        run fetch "http://127.0.0.1:$HP/"
+        [ "$status" -ne 0 ]
+}
+
+@test "a second Pod asking for the same hostPort is rejected at apply" {
+        podctl apply -f "$(web_pod hp1 "$HP")"
+        wait_for 20 container_running hp1 web
+        run podctl apply -f "$(web_pod hp2 "$HP")"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"$HP"* ]]
+        [[ "$output" == *hp1* || "$output" == *"port"* ]]
+        run podctl get pod hp2
+        [ "$status" -ne 0 ]
+        podctl delete pod hp1
+}
+
+@test "hostNetwork Pod sees the host's interfaces and gets no CNI attachment" {
+        manifest hn <<'EOF2' >/dev/null
+apiVersion: v1
+kind: Pod
+metadata: {name: hn}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: c
+    image: busybox
+    command: ["sleep", "3600"]
+EOF2
+        podctl apply -f "$BATS_TEST_TMPDIR/hn.yaml"
+        wait_for 20 container_running hn c
+        host_links=$(ls /sys/class/net | sort | tr '\n' ' ')
+        pod_links=$(podctl exec hn -- ls /sys/class/net | sort | tr '\n' ' ')
+        [ "$pod_links" = "$host_links" ]
+        [ -z "$(ls "$PODCTL_ROOT/cni/cache" 2>/dev/null)" ]
+        podctl delete pod hn
+}
+
+@test "50 create/delete cycles leave no veth, lease, iptables rule or namespace" {
+        before=$(net_snapshot)
+        ns_before=$(ls /run/netns 2>/dev/null | wc -l)
+        f=$(web_pod cyc "$HP")
+        for i in $(seq 50); do
+                podctl apply -f "$f" >/dev/null
+                wait_for 20 has_ip cyc
+                podctl delete pod cyc --grace-period=0 >/dev/null
+        done
+        [ "$(net_snapshot)" = "$before" ]
+        [ "$(ls /run/netns 2>/dev/null | wc -l)" = "$ns_before" ]
+        [ -z "$(trace_snapshot)" ] || [ "$(trace_snapshot)" = "$(ls "$PODCTL_ROOT/pods" 2>/dev/null)" ]
+}
+
+@test "a failing CNI plugin makes apply fail clearly, with nothing left" {
+        # a conflist of this root whose second plugin fails (tests/data/cni)
+        mkdir -p "$PODCTL_ROOT/cni/net.d"
+        saved=$(ls "$PODCTL_ROOT/cni/net.d")
+        for f in $saved; do mv "$PODCTL_ROOT/cni/net.d/$f" "$BATS_TEST_TMPDIR/"; done
+        cat >"$PODCTL_ROOT/cni/net.d/00-fail.conflist" <<EOF2
+{"cniVersion": "1.0.0", "name": "podctl-fail", "plugins": [
+  {"type": "bridge", "bridge": "podctl0", "isGateway": true, "ipMasq": true,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/16"}]]}},
+  {"type": "podctl-test-fail"}]}
+EOF2
+        before=$(net_snapshot)
+        run env PODCTL_CNI_PATH="/usr/lib/cni:/opt/cni/bin:$REPO/tests/data/cni" \
+                podctl apply -f "$(web_pod bad)"
+        rm -f "$PODCTL_ROOT/cni/net.d/00-fail.conflist"
+        for f in $saved; do mv "$BATS_TEST_TMPDIR/$f" "$PODCTL_ROOT/cni/net.d/"; done
+        [[ "$output" == *'plugin "podctl-test-fail"'* ]]
+        [[ "$output" == *"fake failure"* ]]
+        podctl delete pod bad --grace-period=0 >/dev/null 2>&1 || true
+        [ "$(net_snapshot)" = "$before" ]
+        rm -rf /var/lib/cni/networks/podctl-fail
+}
