@@ -121,13 +121,15 @@ enum { P_STDIN, P_MASTER, P_PIDFD, P_SIG, P_N };
  * every holder of the pty's slave closed it), -1 otherwise. */
 static int relay_loop(struct tty_relay *t, int master, pid_t pid, pc_error *err)
 {
+        /* The command's exit (Linux >= 5.3; without it, the end comes from the
+         * pty: EIO once no process holds the slave). */
         _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         char in[4096], out[16384];
         size_t in_len = 0, in_off = 0;
-        bool in_eof = false, exited = false;
+        bool exited = false;
         for (;;) {
                 struct pollfd p[P_N] = {
-                    [P_STDIN] = {.fd = in_eof || in_len || exited ? -1 : 0, .events = POLLIN},
+                    [P_STDIN] = {.fd = in_len || exited ? -1 : 0, .events = POLLIN},
                     [P_MASTER] = {.fd = master, .events = POLLIN | (in_len ? POLLOUT : 0)},
                     [P_PIDFD] = {.fd = exited ? -1 : pidfd, .events = POLLIN},
                     [P_SIG] = {.fd = t->sig_pipe[0], .events = POLLIN},
@@ -175,14 +177,11 @@ static int relay_loop(struct tty_relay *t, int master, pid_t pid, pc_error *err)
                                 in_len = (size_t)n;
                         } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
                                 /* Our terminal hung up: so does the command's. */
-                                in_eof = true;
                                 return pc_fail(err, 0, "the terminal hung up");
                         }
                 }
                 if (p[P_PIDFD].revents)
                         exited = true;
-                if (pidfd < 0 && kill(pid, 0) < 0)
-                        exited = true; /* no pidfd_open (old kernel) */
         }
 }
 
