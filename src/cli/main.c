@@ -30,7 +30,7 @@ static void usage(FILE *f)
               "Commands:\n",
               f);
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-                fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].help);
+                fprintf(f, "  %-13s %s\n", verbs[i].name, verbs[i].help);
         fputs("\nEnvironment: PODCTL_ROOT (default /var/lib/podctl), PODCTL_LOG_DIR (default "
               "/var/log/pods)\n",
               f);
