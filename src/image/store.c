@@ -146,21 +146,6 @@ bool pc_blob_exists(pc_image_store *s, const char *digest)
         return access(p, F_OK) == 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-        const char *p = data;
-        while (len > 0) {
-                ssize_t r = write(fd, p, len);
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -1;
-                }
-                p += r;
-                len -= (size_t)r;
-        }
-        return 0;
-}
 
 /* A blob being written: a temp file in the blobs dir, hashed as it grows. */
 struct blob_writer {
@@ -202,7 +187,7 @@ static int bw_write(struct blob_writer *w, const void *data, size_t len, pc_erro
 {
         pc_sha256_update(w->h, data, len);
         w->size += (int64_t)len;
-        if (write_all(w->fd, data, len) < 0)
+        if (pc_write_all(w->fd, data, len) < 0)
                 return pc_fail(err, errno, "write %s", w->tmp);
         return 0;
 }

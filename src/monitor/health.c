@@ -172,6 +172,21 @@ void pc_health_on_exit(struct pc_monitor *m, struct pc_ctr *c)
         c->pending_signal = 0;
 }
 
+/* A startup or liveness probe gave up on the container: stop it (with the
+ * probe's own grace period when it has one); the restart policy follows. */
+static void kill_for_probe(struct pc_monitor *m, struct pc_ctr *c, struct pc_prober *pr,
+                           const char *what)
+{
+        const struct pc_probe *p = pr->p;
+        pr->next = 0;
+        pc_monitor_event(m, c, false, "Killing", "Container %s failed %s probe, will be restarted",
+                         c->spec->name, what);
+        pc_monitor_stop_ctr(m, c,
+                            p->termination_grace_period_seconds >= 0
+                                ? p->termination_grace_period_seconds
+                                : m->pod.termination_grace_period_seconds);
+}
+
 /* A probe result: thresholds, then what it means for the container. */
 static void probe_result(struct pc_monitor *m, struct pc_ctr *c, int k, bool success,
                          const char *why)
@@ -197,27 +212,12 @@ static void probe_result(struct pc_monitor *m, struct pc_ctr *c, int k, bool suc
                         pr->next = 0; /* done for this run */
                         begin_probing(c);
                 } else if (!success && pr->failures >= p->failure_threshold) {
-                        pr->next = 0;
-                        pc_monitor_event(m, c, false, "Killing",
-                                         "Container %s failed startup probe, will be restarted",
-                                         c->spec->name);
-                        pc_monitor_stop_ctr(m, c,
-                                            p->termination_grace_period_seconds >= 0
-                                                ? p->termination_grace_period_seconds
-                                                : m->pod.termination_grace_period_seconds);
+                        kill_for_probe(m, c, pr, "startup");
                 }
                 break;
         case PC_PROBE_LIVENESS:
-                if (!success && pr->failures >= p->failure_threshold) {
-                        pr->next = 0;
-                        pc_monitor_event(m, c, false, "Killing",
-                                         "Container %s failed liveness probe, will be restarted",
-                                         c->spec->name);
-                        pc_monitor_stop_ctr(m, c,
-                                            p->termination_grace_period_seconds >= 0
-                                                ? p->termination_grace_period_seconds
-                                                : m->pod.termination_grace_period_seconds);
-                }
+                if (!success && pr->failures >= p->failure_threshold)
+                        kill_for_probe(m, c, pr, "liveness");
                 break;
         case PC_PROBE_READINESS:
                 c->ready = c->started && pr->ok;

@@ -204,7 +204,7 @@ int pc_read_file(const char *path, char **out, size_t *len, pc_error *err)
         return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int pc_write_all(int fd, const void *data, size_t len)
 {
         const char *p = data;
         while (len > 0) {
@@ -227,7 +227,7 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return pc_fail(err, errno, "create %s", tmp);
-        if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
+        if (pc_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
                 int e = errno;
                 close(fd);
                 unlink(tmp);
@@ -257,7 +257,7 @@ int pc_write_file(const char *path, const char *data, pc_error *err)
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return pc_fail(err, errno, "open %s", path);
-        if (write_all(fd, data, strlen(data)) < 0)
+        if (pc_write_all(fd, data, strlen(data)) < 0)
                 return pc_fail(err, errno, "write %s", path);
         return 0;
 }

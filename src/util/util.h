@@ -38,6 +38,8 @@ int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
  * (status files rewritten on every event). Readers still never see a torn file. */
 int pc_replace_file(const char *path, const void *data, size_t len, mode_t mode, pc_error *err);
 int pc_write_file(const char *path, const char *data, pc_error *err); /* for /proc, /sys */
+/* write() until done (retrying EINTR and short writes); -1 with errno set. */
+int pc_write_all(int fd, const void *data, size_t len);
 
 /* Time. */
 int64_t pc_now_ns(void);       /* CLOCK_REALTIME */
