@@ -150,7 +150,6 @@ int pc_json_save(const char *path, json_t *v, bool durable, pc_error *err)
         if (!s)
                 return pc_fail(err, ENOMEM, "encode %s", path);
         size_t len = strlen(s);
-        s[len] = '\0';
         if (durable)
                 return pc_write_file_atomic(path, s, len, 0600, err);
         return pc_replace_file(path, s, len, 0600, err);
