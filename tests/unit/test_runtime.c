@@ -226,13 +226,23 @@ static bool exists(const char *path)
         return lstat(path, &st) == 0;
 }
 
+/* The host's mounts that involve this test's directory (other processes on
+ * the host may mount and unmount their own things meanwhile). */
 static char *mountinfo_snapshot(void)
 {
         char *s = NULL;
         pc_error err;
         if (pc_read_file("/proc/self/mountinfo", &s, NULL, &err) < 0)
                 return pc_xstrdup("");
-        return s;
+        char *out = pc_xcalloc(strlen(s) + 1, 1);
+        for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+                if (strstr(line, base)) {
+                        strcat(out, line);
+                        strcat(out, "\n");
+                }
+        }
+        free(s);
+        return out;
 }
 
 static void test_user(void)
