@@ -16,41 +16,9 @@ teardown() { delete_all_pods; }
 # ---- local helpers -------------------------------------------------------------
 
 # Force-delete every pod of this file's root (a failed test's leftovers).
-delete_all_pods() {
-        local d k
-        for d in "$PODCTL_ROOT"/pods/*; do
-                [ -d "$d" ] || continue
-                k=$(basename "$d")
-                podctl -n "${k%%_*}" delete pod "${k#*_}" --force --grace-period=0 \
-                        >/dev/null 2>&1 || true
-        done
-}
-
-# Pod uids of other podctl roots (other test files run on the same host at
-# the same time): their cgroups come and go and are not ours.
-foreign_uids() {
-        local p args roots=(/var/lib/podctl /tmp/podctl-it.*) r
-        for p in $(pgrep -x podctl-monitor || true); do
-                args=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
-                [[ $args == *"--root $PODCTL_ROOT "* ]] && continue
-                [[ $args =~ --root\ ([^ ]+) ]] && roots+=("${BASH_REMATCH[1]}")
-        done
-        for r in "${roots[@]}"; do
-                [ "$r" != "$PODCTL_ROOT" ] || continue
-                cat "$r"/pods/*/pod.json 2>/dev/null | jq -r '.metadata.uid // empty' 2>/dev/null
-        done | sort -u
-}
-
-# trace_snapshot without other roots' cgroups, plus this root's objects/.
+# trace_snapshot plus this root's objects/.
 snap() {
-        local fu l
-        fu=$(foreign_uids)
-        trace_snapshot | while IFS= read -r l; do
-                if [[ $l =~ /pod([0-9a-f-]{36}) ]] && grep -qxF -- "${BASH_REMATCH[1]}" <<<"$fu"; then
-                        continue
-                fi
-                printf '%s\n' "$l"
-        done
+        trace_snapshot
         ls -A "$PODCTL_ROOT/objects" 2>/dev/null | sed 's|^|objects/|' || true
 }
 

@@ -19,12 +19,7 @@ common_setup_file() {
 # Delete every pod of this root, then check nothing of it is left.
 common_teardown_file() {
         [ -n "${PODCTL_ROOT:-}" ] || return 0
-        for d in "$PODCTL_ROOT"/pods/*; do
-                [ -d "$d" ] || continue
-                k=$(basename "$d")
-                "$PODCTL" -n "${k%%_*}" delete pod "${k#*_}" --force --grace-period=0 \
-                        >/dev/null 2>&1 || true
-        done
+        delete_all_pods
         # Last resort for a broken run: monitors of this root, by PID.
         for p in $(pgrep -f -- "--root $PODCTL_ROOT" || true); do kill -9 "$p" 2>/dev/null || true; done
         rm -rf "$PODCTL_ROOT"
@@ -57,15 +52,49 @@ container_running() {
 pid_of() { podctl inspect pod "$1" | jq -r ".runtime.containers[\"$2\"].pid"; }
 pause_pid() { podctl inspect pod "$1" | jq -r .runtime.pausePid; }
 
-# Everything of this root on the host: mounts, processes, cgroups, state.
+# Delete every Pod of this root (force, no grace).
+delete_all_pods() {
+        local d k
+        for d in "$PODCTL_ROOT"/pods/*; do
+                [ -d "$d" ] || continue
+                k=$(basename "$d")
+                "$PODCTL" -n "${k%%_*}" delete pod "${k#*_}" --force --grace-period=0 \
+                        >/dev/null 2>&1 || true
+        done
+}
+
+# Pod uids of other podctl roots (other test runs or the bench on this host at
+# the same time): their cgroups come and go and are not ours.
+foreign_uids() {
+        local p args roots=(/var/lib/podctl /tmp/podctl-it.*) r
+        for p in $(pgrep -x podctl-monitor || true); do
+                args=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+                [[ $args == *"--root $PODCTL_ROOT "* ]] && continue
+                [[ $args =~ --root\ ([^ ]+) ]] && roots+=("${BASH_REMATCH[1]}")
+        done
+        for r in "${roots[@]}"; do
+                [ "$r" != "$PODCTL_ROOT" ] || continue
+                cat "$r"/pods/*/pod.json 2>/dev/null | jq -r '.metadata.uid // empty' 2>/dev/null
+        done | sort -u
+}
+
+# Everything of this root on the host: mounts, processes, cgroups (other
+# roots' Pods left out), state.
 trace_snapshot() {
+        local fu l
+        fu=$(foreign_uids)
         {
                 grep -F "$PODCTL_ROOT" /proc/self/mountinfo || true
                 pgrep -a -f -- "--root $PODCTL_ROOT" || true
                 ls "$PODCTL_ROOT/pods" "$PODCTL_LOG_DIR" 2>/dev/null || true
                 find /sys/fs/cgroup/*/podctl /sys/fs/cgroup/podctl -mindepth 1 -type d \
                         -name 'pod*' 2>/dev/null || true
-        } | sort
+        } | while IFS= read -r l; do
+                if [[ $l =~ /pod([0-9a-f-]{36}) ]] && grep -qxF -- "${BASH_REMATCH[1]}" <<<"$fu"; then
+                        continue
+                fi
+                printf '%s\n' "$l"
+        done | sort
 }
 
 # A probe image: busybox plus the static probe binary, imported as a rootfs.
