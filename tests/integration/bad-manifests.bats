@@ -15,38 +15,10 @@ teardown() { delete_all_pods; }
 
 # ---- local helpers -------------------------------------------------------------
 
-# Force-delete every pod of this file's root (a failed test's leftovers).
 # trace_snapshot plus this root's objects/.
 snap() {
         trace_snapshot
         ls -A "$PODCTL_ROOT/objects" 2>/dev/null | sed 's|^|objects/|' || true
-}
-
-# Lines of the current snapshot that are not in $1 (empty: nothing new).
-new_trace() { comm -13 <(printf '%s\n' "$1" | sort) <(snap | sort); }
-
-# assert_no_new_trace BEFORE: nothing appeared since BEFORE (a few retries:
-# another root's cgroup may be caught half-made).
-assert_no_new_trace() {
-        local i extra
-        for i in 1 2 3 4 5 6 7 8 9 10; do
-                extra=$(new_trace "$1")
-                [ -n "$extra" ] || break
-                sleep 0.3
-        done
-        if [ -n "$extra" ]; then
-                echo "left behind:" >&2
-                echo "$extra" >&2
-                return 1
-        fi
-        [ -z "$(ls -A "$PODCTL_ROOT/pods" 2>/dev/null)" ] || {
-                echo "pods/ not empty: $(ls -A "$PODCTL_ROOT/pods")" >&2
-                return 1
-        }
-        ! pgrep -f -- "--root $PODCTL_ROOT " >/dev/null || {
-                echo "a podctl-monitor of this root runs" >&2
-                return 1
-        }
 }
 
 # apply_capture ARGS...: run podctl ARGS, stdout in $out, stderr in $err,

@@ -97,6 +97,38 @@ trace_snapshot() {
         done | sort
 }
 
+# The snapshot no-trace checks compare; a file may redefine snap to add its
+# own state (it is looked up when called).
+snap() { trace_snapshot; }
+
+# Lines of the current snapshot that are not in $1 (empty: nothing new).
+new_trace() { comm -13 <(printf '%s\n' "$1" | sort) <(snap | sort); }
+
+# assert_no_new_trace BEFORE: nothing of this root appeared since BEFORE (a
+# few retries: a teardown may still be finishing), pods/ is empty and no
+# monitor of this root runs.
+assert_no_new_trace() {
+        local i extra
+        for i in $(seq 1 20); do
+                extra=$(new_trace "$1")
+                [ -n "$extra" ] || break
+                sleep 0.25
+        done
+        if [ -n "$extra" ]; then
+                echo "left behind:" >&2
+                echo "$extra" >&2
+                return 1
+        fi
+        [ -z "$(ls -A "$PODCTL_ROOT/pods" 2>/dev/null)" ] || {
+                echo "pods/ not empty: $(ls -A "$PODCTL_ROOT/pods")" >&2
+                return 1
+        }
+        ! pgrep -f -- "--root $PODCTL_ROOT " >/dev/null || {
+                echo "a podctl-monitor of this root runs: $(pgrep -a -f -- "--root $PODCTL_ROOT ")" >&2
+                return 1
+        }
+}
+
 # A probe image: busybox plus the static probe binary, imported as a rootfs.
 load_probe_image() {
         local d="$BATS_FILE_TMPDIR/probe-rootfs"

@@ -30,31 +30,6 @@ snap() {
         (cd "$PODCTL_ROOT" 2>/dev/null && find pods objects -mindepth 1 2>/dev/null) || true
 }
 
-new_trace() { comm -13 <(printf '%s\n' "$1" | sort) <(snap | sort); }
-
-# assert_no_new_trace BEFORE: nothing of this root appeared since BEFORE.
-assert_no_new_trace() {
-        local i extra
-        for i in $(seq 1 20); do
-                extra=$(new_trace "$1")
-                [ -n "$extra" ] || break
-                sleep 0.25
-        done
-        if [ -n "$extra" ]; then
-                echo "left behind:" >&2
-                echo "$extra" >&2
-                return 1
-        fi
-        [ -z "$(ls -A "$PODCTL_ROOT/pods" 2>/dev/null)" ] || {
-                echo "pods/ not empty: $(ls -A "$PODCTL_ROOT/pods")" >&2
-                return 1
-        }
-        ! pgrep -f -- "--root $PODCTL_ROOT " >/dev/null || {
-                echo "a podctl-monitor of this root runs: $(pgrep -a -f -- "--root $PODCTL_ROOT ")" >&2
-                return 1
-        }
-}
-
 # run podctl ARGS: stdout in $out, stderr in $err, status in $rc
 capture() {
         local o="$BATS_TEST_TMPDIR/stdout" e="$BATS_TEST_TMPDIR/stderr"
