@@ -1330,6 +1330,25 @@ static void check_probes_and_hooks(struct vctx *c, json_t *ct, const char *path,
         }
 }
 
+/* securityContext.runAsUser/runAsGroup of a Pod or container (path is the
+ * owner's path). */
+static void check_run_as_ids(struct vctx *c, json_t *sc, const char *path)
+{
+        static const char *const ids[] = {"runAsUser", "runAsGroup"};
+        for (int i = 0; i < 2; i++) {
+                json_t *v = json_object_get(sc, ids[i]);
+                if (json_is_integer(v) &&
+                    (json_integer_value(v) < 0 || json_integer_value(v) > 2147483647)) {
+                        _cleanup_free_ char *sp = pc_path_key(path, "securityContext");
+                        _cleanup_free_ char *p = pc_path_key(sp, ids[i]);
+                        ERR(c, p,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be between 0 and 2147483647, inclusive",
+                            json_integer_value(v));
+                }
+        }
+}
+
 static void check_container(struct vctx *c, json_t *ct, const char *path, bool init, json_t *names,
                             json_t *volumes, json_t *host_ports)
 {
@@ -1385,20 +1404,7 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
         _cleanup_free_ char *mp = pc_path_key(path, "volumeMounts");
         check_mounts(c, garr(ct, "volumeMounts"), mp, volumes);
         check_probes_and_hooks(c, ct, path, init);
-        json_t *sc = gobj(ct, "securityContext");
-        static const char *const ids[] = {"runAsUser", "runAsGroup"};
-        for (int i = 0; i < 2; i++) {
-                json_t *v = json_object_get(sc, ids[i]);
-                if (json_is_integer(v) &&
-                    (json_integer_value(v) < 0 || json_integer_value(v) > 2147483647)) {
-                        _cleanup_free_ char *sp = pc_path_key(path, "securityContext");
-                        _cleanup_free_ char *p = pc_path_key(sp, ids[i]);
-                        ERR(c, p,
-                            "Invalid value: %" JSON_INTEGER_FORMAT
-                            ": must be between 0 and 2147483647, inclusive",
-                            json_integer_value(v));
-                }
-        }
+        check_run_as_ids(c, gobj(ct, "securityContext"), path);
 }
 
 static void check_mode(struct vctx *c, json_t *o, const char *k, const char *path)
@@ -1606,20 +1612,7 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                 _cleanup_free_ char *p = pc_path_index(op, i);
                 require_str(c, x, "name", p);
         }
-        json_t *psc = gobj(spec, "securityContext");
-        static const char *const ids[] = {"runAsUser", "runAsGroup"};
-        for (int k = 0; k < 2; k++) {
-                json_t *v = json_object_get(psc, ids[k]);
-                if (json_is_integer(v) &&
-                    (json_integer_value(v) < 0 || json_integer_value(v) > 2147483647)) {
-                        _cleanup_free_ char *scp = pc_path_key(sp, "securityContext");
-                        _cleanup_free_ char *p = pc_path_key(scp, ids[k]);
-                        ERR(c, p,
-                            "Invalid value: %" JSON_INTEGER_FORMAT
-                            ": must be between 0 and 2147483647, inclusive",
-                            json_integer_value(v));
-                }
-        }
+        check_run_as_ids(c, gobj(spec, "securityContext"), sp);
 }
 
 /* ---- ConfigMap and Secret ----------------------------------------------- */
