@@ -77,89 +77,91 @@ static void limits_of(const struct pc_pod *p, struct pc_pod_resources *lim)
         }
 }
 
-int pc_node_books(podctl *ctx, struct pc_pod_resources *requested, json_t *rows, pc_error *err)
-{
-        _cleanup_strv_ char **keys = NULL;
-        memset(requested, 0, sizeof(*requested));
-        if (pc_pods_list(&ctx->root, &keys, err) < 0)
-                return -1;
-        for (size_t i = 0; keys[i]; i++) {
-                struct pc_pod_state ps;
-                pc_error e2;
-                if (pc_pod_state_load(&ctx->root, keys[i], &ps, &e2) < 0) {
-                        pc_pod_state_free(&ps);
-                        continue;
-                }
-                struct pc_pod pod;
-                if (holds_resources(&ps) && pc_pod_from_json(ps.pod, &pod, &e2) == 0) {
-                        struct pc_pod_resources req, lim;
-                        pc_pod_effective_request(&pod, &req);
-                        limits_of(&pod, &lim);
-                        requested->cpu_m += req.cpu_m;
-                        requested->memory += req.memory;
-                        if (rows) {
-                                json_t *r = json_object();
-                                json_object_set_new(r, "namespace", json_string(pod.namespace_));
-                                json_object_set_new(r, "name", json_string(pod.name));
-                                json_object_set_new(r, "cpuRequests", json_integer(req.cpu_m));
-                                json_object_set_new(r, "cpuLimits", json_integer(lim.cpu_m));
-                                json_object_set_new(r, "memoryRequests", json_integer(req.memory));
-                                json_object_set_new(r, "memoryLimits", json_integer(lim.memory));
-                                json_object_set(r, "creationTimestamp",
-                                                json_object_get(json_object_get(ps.pod, "metadata"),
-                                                                "creationTimestamp"));
-                                json_array_append_new(rows, r);
-                        }
-                        pc_pod_free(&pod);
-                }
-                pc_pod_state_free(&ps);
-        }
-        return 0;
-}
+/* Call fn for every Pod that holds resources (decoded), stopping at the
+ * first fn that fails. Pods being created or deleted are skipped. */
+typedef int (*holding_fn)(const struct pc_pod *pod, json_t *obj, void *data, pc_error *err);
 
-/* hostPort conflicts with Pods that hold resources (the scheduler's
- * NodePorts filter): same protocol and port, overlapping host IPs. */
-static int check_host_ports(podctl *ctx, const struct pc_pod *pod, pc_error *err)
+static int for_each_holding_pod(podctl *ctx, holding_fn fn, void *data, pc_error *err)
 {
         _cleanup_strv_ char **keys = NULL;
         if (pc_pods_list(&ctx->root, &keys, err) < 0)
                 return -1;
         int r = 0;
-        for (size_t k = 0; keys[k] && r == 0; k++) {
+        for (size_t i = 0; keys[i] && r == 0; i++) {
                 struct pc_pod_state ps;
-                struct pc_pod other;
+                struct pc_pod pod;
                 pc_error e2;
-                if (pc_pod_state_load(&ctx->root, keys[k], &ps, &e2) < 0) {
-                        pc_pod_state_free(&ps);
-                        continue;
-                }
-                if (holds_resources(&ps) && pc_pod_from_json(ps.pod, &other, &e2) == 0) {
-                        for (int l = 0; l < 2 && r == 0; l++) {
-                                const struct pc_container *cs =
-                                    l ? pod->init_containers : pod->containers;
-                                size_t n = l ? pod->n_init_containers : pod->n_containers;
-                                for (size_t i = 0; i < n && r == 0; i++)
-                                        for (size_t p = 0; p < cs[i].n_ports && r == 0; p++)
-                                                r = port_taken(&other, &cs[i].ports[p], err);
-                        }
-                        pc_pod_free(&other);
+                if (pc_pod_state_load(&ctx->root, keys[i], &ps, &e2) == 0 && holds_resources(&ps) &&
+                    pc_pod_from_json(ps.pod, &pod, &e2) == 0) {
+                        r = fn(&pod, ps.pod, data, err);
+                        pc_pod_free(&pod);
                 }
                 pc_pod_state_free(&ps);
         }
         return r;
 }
 
+struct books {
+        struct pc_pod_resources requested;
+        json_t *rows;              /* NULL: totals only */
+        const struct pc_pod *want; /* admission: check its hostPorts; NULL otherwise */
+};
+
+static int add_to_books(const struct pc_pod *pod, json_t *obj, void *data, pc_error *err)
+{
+        struct books *b = data;
+        struct pc_pod_resources req, lim;
+        pc_pod_effective_request(pod, &req);
+        b->requested.cpu_m += req.cpu_m;
+        b->requested.memory += req.memory;
+        if (b->rows) {
+                limits_of(pod, &lim);
+                json_t *r = json_object();
+                json_object_set_new(r, "namespace", json_string(pod->namespace_));
+                json_object_set_new(r, "name", json_string(pod->name));
+                json_object_set_new(r, "cpuRequests", json_integer(req.cpu_m));
+                json_object_set_new(r, "cpuLimits", json_integer(lim.cpu_m));
+                json_object_set_new(r, "memoryRequests", json_integer(req.memory));
+                json_object_set_new(r, "memoryLimits", json_integer(lim.memory));
+                json_object_set(
+                    r, "creationTimestamp",
+                    json_object_get(json_object_get(obj, "metadata"), "creationTimestamp"));
+                json_array_append_new(b->rows, r);
+        }
+        /* hostPort conflicts (the scheduler's NodePorts filter): same
+         * protocol and port, overlapping host IPs. */
+        const struct pc_pod *want = b->want;
+        for (int l = 0; want && l < 2; l++) {
+                const struct pc_container *cs = l ? want->init_containers : want->containers;
+                size_t n = l ? want->n_init_containers : want->n_containers;
+                for (size_t i = 0; i < n; i++)
+                        for (size_t p = 0; p < cs[i].n_ports; p++)
+                                if (port_taken(pod, &cs[i].ports[p], err) < 0)
+                                        return -1;
+        }
+        return 0;
+}
+
+int pc_node_books(podctl *ctx, struct pc_pod_resources *requested, json_t *rows, pc_error *err)
+{
+        struct books b = {.rows = rows};
+        int r = for_each_holding_pod(ctx, add_to_books, &b, err);
+        *requested = b.requested;
+        return r;
+}
+
 int pc_node_admit(podctl *ctx, const struct pc_pod *pod, pc_error *err)
 {
-        if (check_host_ports(ctx, pod, err) < 0)
-                return -1;
         struct pc_node node;
-        struct pc_pod_resources want, used;
+        struct pc_pod_resources want;
         if (pc_node_load(&ctx->root, &node, err) < 0)
                 return -1;
         pc_pod_effective_request(pod, &want);
-        if (pc_node_books(ctx, &used, NULL, err) < 0)
+        /* One walk over the Pods: what they request, and their hostPorts. */
+        struct books books = {.want = pod};
+        if (for_each_holding_pod(ctx, add_to_books, &books, err) < 0)
                 return -1;
+        struct pc_pod_resources used = books.requested;
         int64_t free_cpu = node.allocatable.cpu_m - used.cpu_m;
         int64_t free_mem = node.allocatable.memory - used.memory;
         if (free_cpu < 0)
