@@ -20,6 +20,7 @@ enum pc_cg_ctrl {
         PC_CG_CPUACCT,
         PC_CG_PIDS,
         PC_CG_FREEZER,
+        PC_CG_DEVICES, /* v1 only; no limits, not in pc_cgroup_missing() */
         PC_CG_NCTRL,
         PC_CG_UNIFIED = 0,
 };
@@ -35,7 +36,15 @@ struct pc_cgroup_ops {
         int (*enter)(pc_cgroup *cg, pid_t pid, pc_error *err);
         int (*stats)(pc_cgroup *cg, struct pc_cgroup_stats *st, pc_error *err);
         int (*kill)(pc_cgroup *cg, pc_error *err);
+        /* Allow only `rules` (everything else denied). */
+        int (*restrict_devices)(pc_cgroup *cg, const struct pc_cgroup_dev_rule *rules, size_t n,
+                                pc_error *err);
 };
+
+/* v2: attach a BPF_PROG_TYPE_CGROUP_DEVICE program allowing `rules` to the
+ * cgroup directory (cgroup-bpf.c). */
+int pc_cg_bpf_devices(const char *dir, const struct pc_cgroup_dev_rule *rules, size_t n,
+                      pc_error *err);
 
 extern const struct pc_cgroup_ops pc_cgroup_v1_ops;
 extern const struct pc_cgroup_ops pc_cgroup_v2_ops;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ static const char *const mounts[PC_CG_NCTRL][3] = {
     [PC_CG_CPUACCT] = {"cpuacct", "cpu,cpuacct", NULL},
     [PC_CG_PIDS] = {"pids", NULL, NULL},
     [PC_CG_FREEZER] = {"freezer", NULL, NULL},
+    [PC_CG_DEVICES] = {"devices", NULL, NULL},
 };
 
 static int v1_init(pc_cgroup *cg, bool create, pc_error *err)
@@ -166,6 +168,28 @@ static int v1_kill(pc_cgroup *cg, pc_error *err)
         return pc_cg_kill_until_empty(dirs, n, err);
 }
 
+static int v1_restrict_devices(pc_cgroup *cg, const struct pc_cgroup_dev_rule *rules, size_t n,
+                               pc_error *err)
+{
+        const char *dir = cg->dir[PC_CG_DEVICES];
+        if (!dir || !pc_cg_is_dir(dir))
+                return pc_fail(err, ENOTSUP, "the cgroup v1 devices hierarchy is not mounted below %s",
+                               cg->base);
+        if (pc_cg_write(dir, "devices.deny", "a", err) < 0)
+                return -1;
+        for (size_t i = 0; i < n; i++) {
+                char maj[24] = "*", min[24] = "*";
+                if (rules[i].major >= 0)
+                        snprintf(maj, sizeof(maj), "%" PRId64, rules[i].major);
+                if (rules[i].minor >= 0)
+                        snprintf(min, sizeof(min), "%" PRId64, rules[i].minor);
+                if (pc_cg_writef(dir, "devices.allow", err, "%c %s:%s %s", rules[i].type, maj, min,
+                                 rules[i].access) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 const struct pc_cgroup_ops pc_cgroup_v1_ops = {
     .mode = PC_CGROUP_V1,
     .init = v1_init,
@@ -173,4 +197,5 @@ const struct pc_cgroup_ops pc_cgroup_v1_ops = {
     .enter = v1_enter,
     .stats = v1_stats,
     .kill = v1_kill,
+    .restrict_devices = v1_restrict_devices,
 };

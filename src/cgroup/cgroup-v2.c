@@ -186,6 +186,12 @@ static int v2_kill(pc_cgroup *cg, pc_error *err)
         return pc_cg_kill_until_empty(&dir, 1, err);
 }
 
+static int v2_restrict_devices(pc_cgroup *cg, const struct pc_cgroup_dev_rule *rules, size_t n,
+                               pc_error *err)
+{
+        return pc_cg_bpf_devices(cg->dir[PC_CG_UNIFIED], rules, n, err);
+}
+
 const struct pc_cgroup_ops pc_cgroup_v2_ops = {
     .mode = PC_CGROUP_V2,
     .init = v2_init,
@@ -193,4 +199,5 @@ const struct pc_cgroup_ops pc_cgroup_v2_ops = {
     .enter = v2_enter,
     .stats = v2_stats,
     .kill = v2_kill,
+    .restrict_devices = v2_restrict_devices,
 };

@@ -19,7 +19,7 @@
 
 unsigned pc_cg_bit(enum pc_cg_ctrl c)
 {
-        return 1u << (unsigned)c;
+        return c == PC_CG_DEVICES ? 0 : 1u << (unsigned)c;
 }
 
 /* ---- files ---- */
@@ -435,8 +435,8 @@ static int cg_new(const char *base, const char *rel, bool create, pc_cgroup **ou
 
 static const char *ctrl_name(enum pc_cg_ctrl c)
 {
-        static const char *const names[PC_CG_NCTRL] = {"memory", "cpu", "cpuacct", "pids",
-                                                       "freezer"};
+        static const char *const names[PC_CG_NCTRL] = {"memory", "cpu",     "cpuacct",
+                                                       "pids",   "freezer", "devices"};
         return names[c];
 }
 
@@ -532,6 +532,32 @@ int pc_cgroup_kill(pc_cgroup *cg, pc_error *err)
 {
         if (cg->ops->kill(cg, err) < 0)
                 return pc_error_prefix(err, "cgroup %s: kill", cg->rel);
+        return 0;
+}
+
+/* The devices a container may use: runc's and containerd's default list.
+ * mknod of any node is allowed (an image may ship nodes), opening one is not,
+ * except the default /dev nodes, ptys and /dev/net/tun. */
+static const struct pc_cgroup_dev_rule default_devices[] = {
+    {'c', -1, -1, "m"},   {'b', -1, -1, "m"},     {'c', 1, 3, "rwm"}, /* null */
+    {'c', 1, 5, "rwm"},   {'c', 1, 7, "rwm"},     {'c', 1, 8, "rwm"}, /* zero full random */
+    {'c', 1, 9, "rwm"},   {'c', 5, 0, "rwm"},     {'c', 5, 1, "rwm"}, /* urandom tty console */
+    {'c', 5, 2, "rwm"},   {'c', 136, -1, "rwm"},  {'c', 10, 200, "rwm"}, /* ptmx pts tun */
+};
+
+const struct pc_cgroup_dev_rule *pc_cgroup_default_devices(size_t *n)
+{
+        *n = PC_ARRAY_SIZE(default_devices);
+        return default_devices;
+}
+
+int pc_cgroup_restrict_devices(pc_cgroup *cg, const struct pc_cgroup_dev_rule *rules, size_t n,
+                               pc_error *err)
+{
+        if (!rules)
+                rules = pc_cgroup_default_devices(&n);
+        if (cg->ops->restrict_devices(cg, rules, n, err) < 0)
+                return pc_error_prefix(err, "cgroup %s: device access", cg->rel);
         return 0;
 }
 

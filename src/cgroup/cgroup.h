@@ -109,6 +109,24 @@ int pc_cgroup_stats(pc_cgroup *cg, struct pc_cgroup_stats *st, pc_error *err);
  * (EDEADLK) when the calling process itself is inside. Does not reap: the
  * killed processes' parents do. */
 int pc_cgroup_kill(pc_cgroup *cg, pc_error *err);
+/* One device rule: type 'c' or 'b' ('a' = both), major/minor (-1 = any),
+ * access a subset of "rwm". */
+struct pc_cgroup_dev_rule {
+        char type;
+        int64_t major, minor;
+        const char *access;
+};
+/* The default container device list (runc's and containerd's): mknod of
+ * anything, read/write only of null, zero, full, random, urandom, tty,
+ * console, ptmx, the ptys and /dev/net/tun. */
+const struct pc_cgroup_dev_rule *pc_cgroup_default_devices(size_t *n);
+/* Deny every device but `rules` (NULL: the default list) to the processes of
+ * the cgroup: v1 devices.deny "a" + devices.allow per rule (the devices
+ * hierarchy must be mounted: ENOTSUP otherwise, never a silent pass); v2 a
+ * BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup. Privileged
+ * containers simply do not call this. */
+int pc_cgroup_restrict_devices(pc_cgroup *cg, const struct pc_cgroup_dev_rule *rules, size_t n,
+                               pc_error *err);
 /* rmdir the cgroup and its child cgroups (deepest first), then its parents
  * below podctl/ while they are empty, then podctl/ itself if empty. A cgroup
  * that is gone already is success; one still holding processes fails (EBUSY)
