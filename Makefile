@@ -15,7 +15,7 @@ Q       :=
 say      =
 endif
 MUSLCC  ?= musl-gcc
-PKGS    := yaml-0.1 jansson libarchive libcrypto libcap
+PKGS    := yaml-0.1 jansson libarchive libcrypto libcap libseccomp
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
            -Wmissing-prototypes -Wstrict-prototypes -Wvla
@@ -36,7 +36,9 @@ LDLIBS  += -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lresolv
 # Library modules, in link order (a module may use the ones after it).
 MODULES := pod monitor net runtime cgroup image state spec util
 lib_srcs = $(wildcard src/$(1)/*.c)
-lib_objs = $(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,$(1)))
+lib_objs = $(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,$(1))) $(GEN_OBJS_$(1))
+
+GEN_OBJS_runtime := $(B)/obj/gen/seccomp-default.o
 LIBS     := $(foreach m,$(MODULES),$(B)/lib$(m).a)
 
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -47,6 +49,17 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
 all: $(B)/podctl $(B)/podctl-monitor $(B)/pause $(UNIT_BINS) $(B)/tests/probe
+
+# Generated at build time: the RuntimeDefault seccomp profile as a C string.
+$(B)/gen/seccomp-default.c: src/runtime/profiles/seccomp-default.json
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@){ echo '/* Generated from $< by the Makefile. */'; \
+	  echo 'extern const char pc_seccomp_default_json[];'; \
+	  echo 'const char pc_seccomp_default_json[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } >$@
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)

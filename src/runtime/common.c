@@ -170,19 +170,25 @@ static const cap_value_t default_caps[] = {
     CAP_KILL,    CAP_AUDIT_WRITE,
 };
 
-static bool is_default_cap(cap_value_t c)
+uint64_t pc_caps_default(void)
 {
+        uint64_t m = 0;
         for (size_t i = 0; i < PC_ARRAY_SIZE(default_caps); i++)
-                if (default_caps[i] == c)
-                        return true;
-        return false;
+                m |= UINT64_C(1) << default_caps[i];
+        return m;
 }
 
-static int drop_bounding(pc_error *err)
+uint64_t pc_caps_all(void)
+{
+        int max = (int)cap_max_bits(); /* the running kernel's */
+        return max >= 64 ? UINT64_MAX : (UINT64_C(1) << max) - 1;
+}
+
+static int drop_bounding(uint64_t keep, pc_error *err)
 {
         cap_value_t max = (cap_value_t)cap_max_bits();
         for (cap_value_t c = 0; c < max; c++) {
-                if (is_default_cap(c))
+                if (c < 64 && (keep >> c) & 1)
                         continue;
                 if (cap_drop_bound(c) < 0 && errno != EINVAL)
                         return pc_fail(err, errno, "drop capability %d from bounding set", c);
@@ -190,15 +196,19 @@ static int drop_bounding(pc_error *err)
         return 0;
 }
 
-static int set_caps(bool keep_default, pc_error *err)
+/* effective = permitted = `set`, inheritable and ambient empty. */
+static int set_caps(uint64_t set, pc_error *err)
 {
         cap_t caps = cap_init(); /* all clear */
         if (!caps)
                 return pc_fail(err, errno, "cap_init");
-        if (keep_default && (cap_set_flag(caps, CAP_EFFECTIVE, (int)PC_ARRAY_SIZE(default_caps),
-                                          default_caps, CAP_SET) < 0 ||
-                             cap_set_flag(caps, CAP_PERMITTED, (int)PC_ARRAY_SIZE(default_caps),
-                                          default_caps, CAP_SET) < 0)) {
+        cap_value_t list[64];
+        int n = 0;
+        for (cap_value_t c = 0; c < 64; c++)
+                if ((set >> c) & 1)
+                        list[n++] = c;
+        if (n && (cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
+                  cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0)) {
                 int e = errno;
                 cap_free(caps);
                 return pc_fail(err, e, "cap_set_flag");
@@ -215,9 +225,15 @@ static int set_caps(bool keep_default, pc_error *err)
 }
 
 int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
-                         bool privileged, pc_error *err)
+                         uint64_t caps, pc_error *err)
 {
-        if (!privileged && drop_bounding(err) < 0)
+        /* Never more than this process has (a host may withhold some, e.g.
+         * CAP_SYS_RESOURCE): what is not in our bounding set cannot be given. */
+        caps &= pc_caps_all();
+        for (cap_value_t c = 0; c < 64; c++)
+                if ((caps >> c) & 1 && cap_get_bound(c) != 1)
+                        caps &= ~(UINT64_C(1) << c);
+        if (drop_bounding(caps, err) < 0)
                 return -1;
         if (setgroups(n_groups, n_groups ? groups : NULL) < 0)
                 return pc_fail(err, errno, "setgroups");
@@ -225,11 +241,32 @@ int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_gro
                 return pc_fail(err, errno, "setgid %u", (unsigned)gid);
         if (setresuid(uid, uid, uid) < 0)
                 return pc_fail(err, errno, "setuid %u", (unsigned)uid);
-        if (!privileged && set_caps(uid == 0, err) < 0)
+        /* uid 0 keeps the set; another uid runs with none (execve would
+         * clear them anyway), bounded by it for setuid binaries. */
+        return set_caps(uid == 0 ? caps : 0, err);
+}
+
+int pc_rt_child_seal(const struct pc_proc_sec *sec, bool late, pc_error *err)
+{
+        const char *apparmor = sec->apparmor;
+        bool no_new_privs = sec->no_new_privs;
+        const struct pc_seccomp *seccomp = sec->seccomp;
+        if (!late && apparmor) {
+                /* AppArmor's change_onexec: the profile applies at execve. */
+                _cleanup_close_ int fd = open("/proc/thread-self/attr/apparmor/exec",
+                                              O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+                _cleanup_free_ char *cmd = pc_xasprintf("exec %s", apparmor);
+                if (fd < 0 || write(fd, cmd, strlen(cmd)) < 0)
+                        return pc_fail(err, errno, "set AppArmor profile \"%s\"", apparmor);
+        }
+        if (late && no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return pc_fail(err, errno, "set no_new_privs");
+        /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before
+         * the capabilities are dropped (early); with it, as late as possible. */
+        if (seccomp && late == no_new_privs && pc_seccomp_load(seccomp, err) < 0)
                 return -1;
-        if (privileged && uid == 0 &&
-            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-                return pc_fail(err, errno, "clear ambient capabilities");
         return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -145,7 +146,35 @@ static const struct devnode devnodes[] = {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-static int setup_dev(int rootfd, const char *shm_dir, pc_error *err)
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+/* Privileged: every character and block device of the host's /dev (top
+ * level), as runc gives a privileged container the host's devices. */
+static int copy_host_devices(int dev, pc_error *err)
+{
+        _cleanup_(closedirp) DIR *d = opendir("/dev");
+        if (!d)
+                return pc_fail(err, errno, "open the host's /dev");
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                struct stat st;
+                if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) ||
+                    !strcmp(e->d_name, "ptmx")) /* the container's devpts' instead */
+                        continue;
+                if (mknodat(dev, e->d_name, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0 &&
+                    errno != EEXIST)
+                        return pc_fail(err, errno, "mknod /dev/%s", e->d_name);
+                (void)!fchownat(dev, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+        }
+        return 0;
+}
+
+static int setup_dev(int rootfd, const char *shm_dir, bool privileged, pc_error *err)
 {
         if (mount_fs_in_root(rootfd, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
                              "mode=755,size=65536k", err) < 0)
@@ -164,6 +193,8 @@ static int setup_dev(int rootfd, const char *shm_dir, pc_error *err)
                 if (bind_in_root(rootfd, host, dst, true, false, err) < 0)
                         return pc_error_prefix(err, "create %s", dst);
         }
+        if (privileged && copy_host_devices(dev, err) < 0)
+                return -1;
         static const char *const links[][2] = {
             {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
             {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
@@ -189,17 +220,69 @@ static int setup_dev(int rootfd, const char *shm_dir, pc_error *err)
         return 0;
 }
 
-static int setup_sys(int rootfd, pc_error *err)
+static int setup_sys(int rootfd, bool privileged, pc_error *err)
 {
-        unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
+        unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (privileged ? 0 : MS_RDONLY);
         if (mount_fs_in_root(rootfd, "/sys", "sysfs", "sysfs", fl, NULL, err) == 0)
                 return 0;
         if (err->code != EPERM && err->code != EACCES)
                 return -1;
         /* sysfs refused (e.g. host network in a user namespace): a
          * read-only recursive bind of the host's. */
-        if (bind_in_root(rootfd, "/sys", "/sys", false, true, err) < 0)
+        if (bind_in_root(rootfd, "/sys", "/sys", false, !privileged, err) < 0)
                 return pc_error_prefix(err, "bind /sys");
+        return 0;
+}
+
+/* containerd's masked and read-only paths (oci.WithDefaultSpec, lifted by
+ * procMount: Unmasked and by privileged). */
+static const char *const masked_paths[] = {
+    "/proc/acpi",          "/proc/asound",      "/proc/kcore",       "/proc/keys",
+    "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
+    "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap",
+};
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+/* A directory gets an empty read-only tmpfs, a file the host's /dev/null. */
+static int mask_path(int rootfd, const char *path, pc_error *err)
+{
+        _cleanup_close_ int fd = pc_fsroot_open(rootfd, path, O_PATH | O_NOFOLLOW, err);
+        if (fd < 0)
+                return err->code == ENOENT ? 0 : -1;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return pc_fail(err, errno, "mask %s: stat", path);
+        int r = S_ISDIR(st.st_mode)
+                    ? mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                  "size=0,mode=0555")
+                    : mount_on_fd("/dev/null", fd, NULL, MS_BIND, NULL);
+        if (r < 0)
+                return pc_fail(err, errno, "mask %s", path);
+        return 0;
+}
+
+static int readonly_path(int rootfd, const char *path, pc_error *err)
+{
+        _cleanup_close_ int fd = pc_fsroot_open(rootfd, path, O_PATH | O_NOFOLLOW, err);
+        if (fd < 0)
+                return err->code == ENOENT ? 0 : -1;
+        char p[FDPATH_MAX];
+        fd_path(fd, p);
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return pc_fail(err, errno, "bind %s read-only", path);
+        return remount_ro(rootfd, path, err);
+}
+
+static int setup_masks(int rootfd, pc_error *err)
+{
+        for (size_t i = 0; i < PC_ARRAY_SIZE(masked_paths); i++)
+                if (mask_path(rootfd, masked_paths[i], err) < 0)
+                        return -1;
+        for (size_t i = 0; i < PC_ARRAY_SIZE(readonly_paths); i++)
+                if (readonly_path(rootfd, readonly_paths[i], err) < 0)
+                        return -1;
         return 0;
 }
 
@@ -267,6 +350,10 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
         for (size_t i = 0; i < PC_ARRAY_SIZE(ns); i++)
                 if (ns[i].fd >= 0 && setns(ns[i].fd, ns[i].type) < 0)
                         return pc_fail(err, errno, "join the pod's %s namespace", ns[i].name);
+        /* The container's mount namespace is a copy of pause's, which holds
+         * the Pod's tmpfs mounts (/dev/shm). */
+        if (sb && sb->mntns_fd >= 0 && setns(sb->mntns_fd, CLONE_NEWNS) < 0)
+                return pc_fail(err, errno, "join the pod's mount namespace");
         if (unshare(CLONE_NEWNS) < 0)
                 return pc_fail(err, errno, "unshare mount namespace");
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -288,9 +375,11 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
         if (mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                              NULL, err) < 0)
                 return -1;
-        if (setup_dev(rootfd, plan->shm_dir, err) < 0)
+        if (setup_dev(rootfd, plan->shm_dir, plan->privileged, err) < 0)
                 return -1;
-        if (setup_sys(rootfd, err) < 0)
+        if (setup_sys(rootfd, plan->privileged, err) < 0)
+                return -1;
+        if (!plan->privileged && !plan->proc_unmasked && setup_masks(rootfd, err) < 0)
                 return -1;
         if (setup_binds(plan, rootfd, err) < 0)
                 return -1;
@@ -324,7 +413,9 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
                         u.groups[u.n_groups++] = plan->groups[i];
                 }
         }
-        int r = pc_rt_child_identity(uid, gid, u.groups, u.n_groups, plan->privileged, err);
+        int r = pc_rt_child_seal(&plan->sec, false, err);
+        if (r == 0)
+                r = pc_rt_child_identity(uid, gid, u.groups, u.n_groups, plan->sec.caps, err);
         pc_user_free(&u);
         if (r < 0)
                 return -1;
@@ -338,6 +429,8 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
                 return -1;
         umask(022);
         pc_rt_child_reset_signals();
+        if (pc_rt_child_seal(&plan->sec, true, err) < 0)
+                return -1;
         char *empty[] = {NULL};
         execve(exe, plan->argv, plan->envp ? plan->envp : empty);
         return pc_fail(err, errno, "exec \"%s\"", exe);

@@ -43,8 +43,9 @@ static int setup_exec(const struct pc_exec_plan *plan, const struct exec_stdio *
         const char *cwd = plan->cwd && *plan->cwd ? plan->cwd : "/";
         if (chdir(cwd) < 0)
                 return pc_fail(err, errno, "workingDir \"%s\"", cwd);
-        if (pc_rt_child_identity(plan->uid, plan->gid, plan->groups, plan->n_groups,
-                                 plan->privileged, err) < 0)
+        if (pc_rt_child_seal(&plan->sec, false, err) < 0 ||
+            pc_rt_child_identity(plan->uid, plan->gid, plan->groups, plan->n_groups,
+                                 plan->sec.caps, err) < 0)
                 return -1;
         if (!plan->argv || !plan->argv[0])
                 return pc_fail(err, EINVAL, "exec: no command");
@@ -65,6 +66,8 @@ static int setup_exec(const struct pc_exec_plan *plan, const struct exec_stdio *
         }
         umask(022);
         pc_rt_child_reset_signals();
+        if (pc_rt_child_seal(&plan->sec, true, err) < 0)
+                return -1;
         char *empty[] = {NULL};
         execve(exe, plan->argv, plan->envp ? plan->envp : empty);
         return pc_fail(err, errno, "exec \"%s\"", exe);

@@ -53,7 +53,12 @@ int pc_rt_child_stdio(int in, int out, int err_fd, int devnull_fd, int keep_fd, 
 /* Child: setgroups/setgid/setuid then capabilities (see runtime.h,
  * `privileged`). */
 int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
-                         bool privileged, pc_error *err);
+                         uint64_t caps, pc_error *err);
+/* Child: the parts of sec that come before the identity change (late =
+ * false: AppArmor's exec profile, and the seccomp filter when there is no
+ * no_new_privs, since loading it then needs CAP_SYS_ADMIN), and those that
+ * come last, just before execve (late = true: no_new_privs, then the filter). */
+int pc_rt_child_seal(const struct pc_proc_sec *sec, bool late, pc_error *err);
 
 /* Child: find argv0 in PATH taken from envp (the default PATH when envp has
  * none), in the current root. out gets the path to execve. */

@@ -19,6 +19,38 @@
 
 #include "util/error.h"
 
+/* ---- process security ---------------------------------------------------- */
+
+/* A compiled seccomp filter (libseccomp), built in the parent, loaded by the
+ * child. Profiles are docker/containerd's JSON format. */
+struct pc_seccomp;
+/* Compile profile `text` (named `what` in messages) for a process whose
+ * capability bounding set is `caps` (the profile's includes/excludes "caps"
+ * choose rules by it). no_new_privs: whether the process sets it (else the
+ * filter is loaded while CAP_SYS_ADMIN is still held). */
+int pc_seccomp_compile(const char *text, const char *what, uint64_t caps, bool no_new_privs,
+                       struct pc_seccomp **out, pc_error *err);
+/* RuntimeDefault: podctl's built-in profile (src/runtime/profiles/). */
+int pc_seccomp_compile_default(uint64_t caps, bool no_new_privs, struct pc_seccomp **out,
+                               pc_error *err);
+int pc_seccomp_load(const struct pc_seccomp *f, pc_error *err);
+void pc_seccomp_free(struct pc_seccomp *f);
+
+/* Capability sets as bit masks (bit n = capability n). */
+uint64_t pc_caps_default(void); /* containerd's default 14 */
+uint64_t pc_caps_all(void);     /* every capability the running kernel has */
+
+/* How every process of a container is sealed: its main process, exec, and
+ * exec probes and hooks alike. A zeroed struct is the tightest: no
+ * capabilities, no filter. */
+struct pc_proc_sec {
+        uint64_t caps;      /* bounding set; effective = permitted = caps for uid 0, none
+                               for other uids; inheritable and ambient always empty */
+        bool no_new_privs;  /* allowPrivilegeEscalation: false */
+        const struct pc_seccomp *seccomp; /* NULL: unconfined */
+        const char *apparmor;             /* AppArmor profile to exec into, NULL: none */
+};
+
 struct pc_sandbox_plan {
         const char *pause_path; /* the static pause binary */
         const char *hostname;   /* set in the new UTS namespace */
@@ -27,12 +59,22 @@ struct pc_sandbox_plan {
         bool host_ipc;          /* keep the host's IPC namespace */
         int cgroup_procs_fd;    /* unused (kept for source compatibility): the caller
                                    moves the pid into cgroups through on_child */
+        /* A tmpfs (64 MiB, nosuid, nodev, noexec, 1777) mounted on this host
+         * directory in pause's own mount namespace: the Pod's /dev/shm. It lives
+         * as long as pause and never appears in the host's mount table. NULL:
+         * pause keeps the host's mount namespace. */
+        const char *shm_dir;
+        /* Pod sysctls ("net.ipv4.ip_local_port_range" or with '/'), written in
+         * pause's namespaces before it runs; the caller has checked they are
+         * namespaced and allowed. */
+        char **sysctl_names, **sysctl_values;
+        size_t n_sysctls;
 };
 
 struct pc_sandbox {
         pid_t pause_pid;
         /* O_CLOEXEC fds to pause's namespaces (-1 where the host's is kept). */
-        int netns_fd, ipcns_fd, utsns_fd, pidns_fd;
+        int netns_fd, ipcns_fd, utsns_fd, pidns_fd, mntns_fd;
 };
 
 /* Start pause in new namespaces; loopback up, hostname set.
@@ -96,9 +138,10 @@ struct pc_container_plan {
                              gid = the passwd entry's (0 when unknown) unless given;
                              supplementary groups = /etc/group memberships + groups[];
                              NULL = use uid/gid/groups above */
-        bool privileged;  /* keep all capabilities; otherwise bounding = the default
-                             container set, effective = permitted = that set for
-                             uid 0 and empty otherwise, inheritable and ambient empty */
+        bool privileged;    /* mounts: /sys read-write, no masked or read-only paths,
+                               the host's devices in /dev (capabilities: sec.caps) */
+        bool proc_unmasked; /* procMount: Unmasked: no masked or read-only paths */
+        struct pc_proc_sec sec;
 
         int stdin_fd;  /* -1: /dev/null */
         int stdout_fd; /* the write ends of the monitor's log pipes */
@@ -131,7 +174,7 @@ struct pc_exec_plan {
         /* Added: */
         gid_t *groups; /* supplementary groups */
         size_t n_groups;
-        bool privileged;         /* keep all capabilities (else the default set) */
+        struct pc_proc_sec sec;  /* the container's (see pc_container_plan) */
         pc_on_child_fn on_child; /* called with the child's pid before it joins
                                     anything (e.g. pc_cgroup_enter for each cgroup); may be NULL */
         void *on_child_data;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -31,6 +32,38 @@ static int loopback_up(pc_error *err)
         ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
         if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
                 return pc_fail(err, errno, "bring lo up: SIOCSIFFLAGS");
+        return 0;
+}
+
+/* The Pod's sysctls, in pause's (the caller's, once unshared) namespaces:
+ * /proc/sys/net follows the opener's network namespace, kernel.shm* and
+ * friends its IPC namespace. */
+static int write_sysctls(const struct pc_sandbox_plan *plan, pc_error *err)
+{
+        for (size_t i = 0; i < plan->n_sysctls; i++) {
+                const char *name = plan->sysctl_names[i];
+                _cleanup_free_ char *path = pc_xasprintf("/proc/sys/%s", name);
+                if (!strchr(name, '/'))
+                        for (char *p = path + strlen("/proc/sys/"); *p; p++)
+                                if (*p == '.')
+                                        *p = '/';
+                if (strstr(path, "..") || pc_write_file(path, plan->sysctl_values[i], err) < 0)
+                        return pc_fail(err, err->code ? err->code : EINVAL,
+                                       "set sysctl %s=%s", name, plan->sysctl_values[i]);
+        }
+        return 0;
+}
+
+/* pause's own mount namespace, with the Pod's /dev/shm tmpfs in it. */
+static int pod_mounts(const struct pc_sandbox_plan *plan, pc_error *err)
+{
+        if (unshare(CLONE_NEWNS) < 0)
+                return pc_fail(err, errno, "unshare mount namespace");
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return pc_fail(err, errno, "make / rslave");
+        if (mount("shm", plan->shm_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "mode=1777,size=65536k") < 0)
+                return pc_fail(err, errno, "mount the pod's /dev/shm tmpfs on %s", plan->shm_dir);
         return 0;
 }
 
@@ -60,6 +93,10 @@ __attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan
                 pc_rt_child_fail(sync_fd, &err);
         }
         if (!plan->host_network && loopback_up(&err) < 0)
+                pc_rt_child_fail(sync_fd, &err);
+        if (write_sysctls(plan, &err) < 0)
+                pc_rt_child_fail(sync_fd, &err);
+        if (plan->shm_dir && pod_mounts(plan, &err) < 0)
                 pc_rt_child_fail(sync_fd, &err);
         if (chdir("/") < 0) {
                 pc_fail(&err, errno, "chdir /");
@@ -119,7 +156,7 @@ int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_chil
                       struct pc_sandbox *out, pc_error *err)
 {
         out->pause_pid = -1;
-        out->netns_fd = out->ipcns_fd = out->utsns_fd = out->pidns_fd = -1;
+        out->netns_fd = out->ipcns_fd = out->utsns_fd = out->pidns_fd = out->mntns_fd = -1;
         if (!plan->pause_path)
                 return pc_fail(err, EINVAL, "sandbox: no pause binary");
 
@@ -153,11 +190,12 @@ int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_chil
         /* pause is exec'd: its namespaces are final. */
         _cleanup_pid_ pid_t owned = pid;
         struct pc_sandbox sb = {.pause_pid = pid};
-        sb.netns_fd = sb.ipcns_fd = sb.utsns_fd = sb.pidns_fd = -1;
+        sb.netns_fd = sb.ipcns_fd = sb.utsns_fd = sb.pidns_fd = sb.mntns_fd = -1;
         if ((!plan->host_network && open_ns(pid, "net", &sb.netns_fd, err) < 0) ||
             (!plan->host_ipc && open_ns(pid, "ipc", &sb.ipcns_fd, err) < 0) ||
             open_ns(pid, "uts", &sb.utsns_fd, err) < 0 ||
-            (plan->share_pid && open_ns(pid, "pid", &sb.pidns_fd, err) < 0)) {
+            (plan->share_pid && open_ns(pid, "pid", &sb.pidns_fd, err) < 0) ||
+            (plan->shm_dir && open_ns(pid, "mnt", &sb.mntns_fd, err) < 0)) {
                 pc_sandbox_release(&sb);
                 return pc_error_prefix(err, "sandbox");
         }
@@ -168,7 +206,7 @@ int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_chil
 
 void pc_sandbox_release(struct pc_sandbox *sb)
 {
-        int *fds[] = {&sb->netns_fd, &sb->ipcns_fd, &sb->utsns_fd, &sb->pidns_fd};
+        int *fds[] = {&sb->netns_fd, &sb->ipcns_fd, &sb->utsns_fd, &sb->pidns_fd, &sb->mntns_fd};
         for (size_t i = 0; i < PC_ARRAY_SIZE(fds); i++) {
                 if (*fds[i] >= 0)
                         close(*fds[i]);
