@@ -246,6 +246,17 @@ static int decode_probe(json_t *j, const struct pc_container *c, const char *wha
         return 0;
 }
 
+static void decode_profile(json_t *j, struct pc_profile *p)
+{
+        const char *t = jstr(j, "type");
+        p->type = !t                              ? PC_PROFILE_UNSET
+                  : !strcmp(t, "Unconfined")      ? PC_PROFILE_UNCONFINED
+                  : !strcmp(t, "RuntimeDefault")  ? PC_PROFILE_RUNTIME_DEFAULT
+                  : !strcmp(t, "Localhost")       ? PC_PROFILE_LOCALHOST
+                                                  : PC_PROFILE_UNSET;
+        p->localhost = jdup(j, "localhostProfile");
+}
+
 static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, struct pc_container *c,
                             pc_error *err)
 {
@@ -361,6 +372,19 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
         }
         c->privileged = jbool(sc, "privileged");
         c->read_only_root_fs = jbool(sc, "readOnlyRootFilesystem");
+        json_t *nr = json_object_get(sc, "runAsNonRoot");
+        c->run_as_non_root = json_is_boolean(nr) ? json_is_true(nr) : jbool(podsc, "runAsNonRoot");
+        c->no_new_privs = json_is_false(json_object_get(sc, "allowPrivilegeEscalation"));
+        json_t *caps = json_object_get(sc, "capabilities");
+        c->cap_add = jstrv(json_object_get(caps, "add"));
+        c->cap_drop = jstrv(json_object_get(caps, "drop"));
+        c->proc_unmasked = jstr(sc, "procMount") && !strcmp(jstr(sc, "procMount"), "Unmasked");
+        json_t *scp = json_object_get(sc, "seccompProfile");
+        decode_profile(json_is_object(scp) ? scp : json_object_get(podsc, "seccompProfile"),
+                       &c->seccomp);
+        json_t *aap = json_object_get(sc, "appArmorProfile");
+        decode_profile(json_is_object(aap) ? aap : json_object_get(podsc, "appArmorProfile"),
+                       &c->apparmor);
         if (decode_probe(json_object_get(j, "livenessProbe"), c, "livenessProbe", &c->liveness,
                          err) < 0 ||
             decode_probe(json_object_get(j, "readinessProbe"), c, "readinessProbe", &c->readiness,
@@ -416,6 +440,10 @@ static void container_free(struct pc_container *c)
         handler_free(&c->startup.handler);
         handler_free(&c->post_start);
         handler_free(&c->pre_stop);
+        pc_strv_free(c->cap_add);
+        pc_strv_free(c->cap_drop);
+        free(c->seccomp.localhost);
+        free(c->apparmor.localhost);
 }
 
 static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *err)
@@ -497,6 +525,8 @@ void pc_pod_free(struct pc_pod *pod)
         pc_strv_free(pod->dns_nameservers);
         pc_strv_free(pod->dns_searches);
         kv_free(pod->dns_options, pod->n_dns_options);
+        free(pod->supplemental_groups);
+        kv_free(pod->sysctls, pod->n_sysctls);
         json_decref(pod->json);
         memset(pod, 0, sizeof(*pod));
 }
@@ -605,6 +635,30 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
                         struct pc_kv *kv = &pod->dns_options[pod->n_dns_options++];
                         kv->name = pc_xstrdup(jstr(x, "name") ? jstr(x, "name") : "");
                         kv->value = jdup(x, "value");
+                }
+        }
+        json_t *sg = json_object_get(podsc, "supplementalGroups");
+        if (json_is_array(sg) && json_array_size(sg)) {
+                pod->supplemental_groups = pc_xcalloc(json_array_size(sg), sizeof(int64_t));
+                json_array_foreach(sg, i, x) if (json_is_integer(x))
+                    pod->supplemental_groups[pod->n_supplemental_groups++] = json_integer_value(x);
+        }
+        pod->supplemental_groups_strict = jstr(podsc, "supplementalGroupsPolicy") &&
+                                          !strcmp(jstr(podsc, "supplementalGroupsPolicy"), "Strict");
+        json_t *fg = json_object_get(podsc, "fsGroup");
+        pod->has_fs_group = json_is_integer(fg);
+        pod->fs_group = json_integer_value(fg);
+        pod->fs_group_on_root_mismatch =
+            jstr(podsc, "fsGroupChangePolicy") &&
+            !strcmp(jstr(podsc, "fsGroupChangePolicy"), "OnRootMismatch");
+        json_t *sysctls = json_object_get(podsc, "sysctls");
+        if (json_is_array(sysctls) && json_array_size(sysctls)) {
+                pod->sysctls = pc_xcalloc(json_array_size(sysctls), sizeof(*pod->sysctls));
+                json_array_foreach(sysctls, i, x)
+                {
+                        struct pc_kv *kv = &pod->sysctls[pod->n_sysctls++];
+                        kv->name = pc_xstrdup(jstr(x, "name") ? jstr(x, "name") : "");
+                        kv->value = pc_xstrdup(jstr(x, "value") ? jstr(x, "value") : "");
                 }
         }
         return 0;

@@ -105,6 +105,14 @@ struct pc_probe {
         int64_t termination_grace_period_seconds; /* probe-level override, -1 = none */
 };
 
+/* seccompProfile / appArmorProfile. */
+enum pc_profile_type { PC_PROFILE_UNSET = 0, PC_PROFILE_UNCONFINED, PC_PROFILE_RUNTIME_DEFAULT,
+                       PC_PROFILE_LOCALHOST };
+struct pc_profile {
+        enum pc_profile_type type;
+        char *localhost; /* Localhost: the profile's name/path */
+};
+
 struct pc_container {
         char *name;
         char *image;
@@ -125,11 +133,18 @@ struct pc_container {
         char *termination_message_path;   /* defaulted /dev/termination-log */
         char *termination_message_policy; /* File | FallbackToLogsOnError */
         bool stdin_open, tty;
-        /* securityContext (subset) */
+        /* securityContext, with the Pod's as the fallback where Kubernetes has one */
         bool has_run_as_user, has_run_as_group;
         int64_t run_as_user, run_as_group;
         bool privileged;
         bool read_only_root_fs;
+        bool run_as_non_root;
+        bool no_new_privs;   /* allowPrivilegeEscalation: false */
+        char **cap_add;      /* capability names as given (NULL-terminated or NULL) */
+        char **cap_drop;
+        bool proc_unmasked;  /* procMount: Unmasked */
+        struct pc_profile seccomp;  /* container's, else the Pod's */
+        struct pc_profile apparmor; /* container's, else the Pod's */
         struct pc_probe liveness, readiness, startup;
         struct pc_handler post_start, pre_stop; /* kind NONE when absent */
         bool init;  /* true for entries of spec.initContainers */
@@ -191,11 +206,29 @@ struct pc_pod {
         char **dns_searches;
         struct pc_kv *dns_options; /* value may be NULL */
         size_t n_dns_options;
+        /* Pod securityContext */
+        int64_t *supplemental_groups;
+        size_t n_supplemental_groups;
+        bool supplemental_groups_strict; /* supplementalGroupsPolicy: Strict */
+        bool has_fs_group;
+        int64_t fs_group;
+        bool fs_group_on_root_mismatch; /* fsGroupChangePolicy: OnRootMismatch */
+        struct pc_kv *sysctls;
+        size_t n_sysctls;
 
         /* The defaulted v1 Pod object (metadata, spec), as stored in pod.json and
          * printed by `get -o json|yaml` (with status added). Owned. */
         json_t *json;
 };
+
+/* securityContext facts (spec/security.c). */
+int pc_capability_number(const char *name); /* "NET_ADMIN" or "CAP_NET_ADMIN"; -1 unknown */
+const char *pc_capability_name(int n);      /* "NET_ADMIN" */
+enum pc_sysctl_ns { PC_SYSCTL_NOT_NAMESPACED = 0, PC_SYSCTL_NET, PC_SYSCTL_IPC };
+enum pc_sysctl_ns pc_sysctl_namespace(const char *name);
+bool pc_sysctl_is_safe(const char *name);
+/* Safe, or matched by an entry of `allowed` (exact, or "prefix*"). */
+bool pc_sysctl_allowed(const char *name, char *const *allowed);
 
 /* A ConfigMap or Secret (Secret data already base64-decoded; stringData merged). */
 struct pc_configmap {

@@ -163,8 +163,14 @@ S(s_port, "port", {"name", F_STR, NULL}, {"hostPort", F_INT, NULL}, {"containerP
 S(s_res, "resources", {"limits", F_QTYMAP, NULL}, {"requests", F_QTYMAP, NULL});
 S(s_mount, "volumeMount", {"name", F_STR, NULL}, {"readOnly", F_BOOL, NULL},
   {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL});
+S(s_caps, "capabilities", {"add", F_STRLIST, NULL}, {"drop", F_STRLIST, NULL});
+S(s_profile, "profile", {"type", F_STR, NULL}, {"localhostProfile", F_STR, NULL});
 S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, NULL},
-  {"runAsGroup", F_INT, NULL}, {"readOnlyRootFilesystem", F_BOOL, NULL});
+  {"runAsGroup", F_INT, NULL}, {"readOnlyRootFilesystem", F_BOOL, NULL},
+  {"runAsNonRoot", F_BOOL, NULL}, {"allowPrivilegeEscalation", F_BOOL, NULL},
+  {"capabilities", F_OBJ, &s_caps}, {"seccompProfile", F_OBJ, &s_profile},
+  {"appArmorProfile", F_OBJ, &s_profile}, {"procMount", F_STR, NULL},
+  {"seLinuxOptions", F_ANY, NULL}, {"windowsOptions", F_ANY, NULL});
 S(s_execact, "execAction", {"command", F_STRLIST, NULL});
 S(s_header, "httpHeader", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_httpget, "httpGetAction", {"path", F_STR, NULL}, {"port", F_INTSTR, NULL},
@@ -197,7 +203,14 @@ S(s_secvol, "secretVolume", {"secretName", F_STR, NULL}, {"items", F_LIST, &s_ke
   {"defaultMode", F_INT, NULL}, {"optional", F_BOOL, NULL});
 S(s_volume, "volume", {"name", F_STR, NULL}, {"hostPath", F_OBJ, &s_hostpath},
   {"emptyDir", F_OBJ, &s_emptydir}, {"configMap", F_OBJ, &s_cmvol}, {"secret", F_OBJ, &s_secvol});
-S(s_podsc, "podSecurityContext", {"runAsUser", F_INT, NULL}, {"runAsGroup", F_INT, NULL});
+S(s_sysctl, "sysctl", {"name", F_STR, NULL}, {"value", F_STR, NULL});
+S(s_podsc, "podSecurityContext", {"runAsUser", F_INT, NULL}, {"runAsGroup", F_INT, NULL},
+  {"runAsNonRoot", F_BOOL, NULL}, {"supplementalGroups", F_ANY, NULL},
+  {"supplementalGroupsPolicy", F_STR, NULL}, {"fsGroup", F_INT, NULL},
+  {"fsGroupChangePolicy", F_STR, NULL}, {"sysctls", F_LIST, &s_sysctl},
+  {"seccompProfile", F_OBJ, &s_profile}, {"appArmorProfile", F_OBJ, &s_profile},
+  {"seLinuxOptions", F_ANY, NULL}, {"windowsOptions", F_ANY, NULL},
+  {"seLinuxChangePolicy", F_STR, NULL});
 S(s_hostalias, "hostAlias", {"ip", F_STR, NULL}, {"hostnames", F_STRLIST, NULL});
 S(s_dnsopt, "dnsOption", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_dnsconfig, "dnsConfig", {"nameservers", F_STRLIST, NULL}, {"searches", F_STRLIST, NULL},
@@ -209,7 +222,8 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"hostIPC", F_BOOL, NULL}, {"shareProcessNamespace", F_BOOL, NULL},
   {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
-  {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL});
+  {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
+  {"hostUsers", F_BOOL, NULL});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
   {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
 S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
@@ -252,32 +266,12 @@ static const struct {
     {"podSpec", "topologySpreadConstraints"},
     {"podSpec", "setHostnameAsFQDN"},
     {"podSpec", "os"},
-    {"podSpec", "hostUsers"},
     {"podSpec", "schedulingGates"},
     {"podSpec", "resourceClaims"},
     {"podSpec", "resources"},
-    {"podSecurityContext", "seLinuxOptions"},
-    {"podSecurityContext", "windowsOptions"},
-    {"podSecurityContext", "runAsNonRoot"},
-    {"podSecurityContext", "supplementalGroups"},
-    {"podSecurityContext", "supplementalGroupsPolicy"},
-    {"podSecurityContext", "fsGroup"},
-    {"podSecurityContext", "fsGroupChangePolicy"},
-    {"podSecurityContext", "sysctls"},
-    {"podSecurityContext", "seccompProfile"},
-    {"podSecurityContext", "appArmorProfile"},
-    {"podSecurityContext", "seLinuxChangePolicy"},
     {"container", "resizePolicy"},
     {"container", "volumeDevices"},
     {"container", "stdinOnce"},
-    {"securityContext", "capabilities"},
-    {"securityContext", "seLinuxOptions"},
-    {"securityContext", "windowsOptions"},
-    {"securityContext", "runAsNonRoot"},
-    {"securityContext", "allowPrivilegeEscalation"},
-    {"securityContext", "procMount"},
-    {"securityContext", "seccompProfile"},
-    {"securityContext", "appArmorProfile"},
     {"envVarSource", "resourceFieldRef"},
     {"resources", "claims"},
     {"volumeMount", "recursiveReadOnly"},
@@ -1349,6 +1343,216 @@ static void check_run_as_ids(struct vctx *c, json_t *sc, const char *path)
         }
 }
 
+/* ---- securityContext ------------------------------------------------------ */
+
+static bool is_capability_name(const char *n)
+{
+        return pc_capability_number(n) >= 0 || !strcmp(n, "ALL");
+}
+
+/* seccompProfile / appArmorProfile (kind "seccomp" or "AppArmor"). */
+static void check_profile(struct vctx *c, json_t *o, const char *path, const char *kind)
+{
+        if (!o)
+                return;
+        static const char *const types[] = {"Localhost", "RuntimeDefault", "Unconfined", NULL};
+        _cleanup_free_ char *tp = pc_path_key(path, "type");
+        _cleanup_free_ char *lp = pc_path_key(path, "localhostProfile");
+        const char *t = require_str(c, o, "type", path);
+        const char *lhp = gstr(o, "localhostProfile");
+        if (t && !one_of(t, types))
+                unsupported(c, tp, t, types);
+        if (t && !strcmp(t, "Localhost") && (!lhp || !*lhp))
+                ERR(c, lp, "Required value: must be set when %s type is Localhost", kind);
+        if (t && strcmp(t, "Localhost") && lhp)
+                ERR(c, lp, "Invalid value: \"%s\": can only be set when %s type is Localhost", lhp,
+                    kind);
+        if (lhp && !strcmp(kind, "seccomp") &&
+            (lhp[0] == '/' || !strcmp(lhp, "..") || pc_str_has_prefix(lhp, "../") ||
+             strstr(lhp, "/../") || pc_str_has_suffix(lhp, "/..")))
+                ERR(c, lp, "Invalid value: \"%s\": must be a relative path without '..'", lhp);
+}
+
+/* A refused field: present and not empty. */
+static void forbid(struct vctx *c, json_t *sc, const char *k, const char *path, const char *why)
+{
+        json_t *v = json_object_get(sc, k);
+        if (!v || (json_is_object(v) && json_object_size(v) == 0))
+                return;
+        _cleanup_free_ char *p = pc_path_key(path, k);
+        ERR(c, p, "Forbidden: %s", why);
+}
+
+#define SELINUX_WHY "SELinux labels are not applied by podctl (SELinux is not supported)"
+#define WINDOWS_WHY "windows options cannot be set for a linux pod"
+
+static void check_container_security(struct vctx *c, json_t *sc, const char *path)
+{
+        _cleanup_free_ char *sp = pc_path_key(path, "securityContext");
+        if (!sc)
+                return;
+        json_t *caps = gobj(sc, "capabilities");
+        _cleanup_free_ char *cp = pc_path_key(sp, "capabilities");
+        static const char *const lists[] = {"add", "drop"};
+        bool adds_sys_admin = false;
+        for (int l = 0; l < 2; l++) {
+                _cleanup_free_ char *lp = pc_path_key(cp, lists[l]);
+                size_t i;
+                json_t *x;
+                json_array_foreach(garr(caps, lists[l]), i, x)
+                {
+                        const char *n = json_string_value(x);
+                        _cleanup_free_ char *p = pc_path_index(lp, i);
+                        if (n && !is_capability_name(n))
+                                ERR(c, p, "Invalid value: \"%s\": unknown capability", n);
+                        if (n && l == 0 &&
+                            (!strcmp(n, "ALL") || pc_capability_number(n) == 21 /* SYS_ADMIN */))
+                                adds_sys_admin = true;
+                }
+        }
+        json_t *ape = json_object_get(sc, "allowPrivilegeEscalation");
+        if (json_is_false(ape)) {
+                _cleanup_free_ char *p = pc_path_key(sp, "allowPrivilegeEscalation");
+                if (json_is_true(json_object_get(sc, "privileged")))
+                        ERR(c, p,
+                            "Invalid value: false: cannot set `allowPrivilegeEscalation` to false "
+                            "and `privileged` to true");
+                if (adds_sys_admin)
+                        ERR(c, p,
+                            "Invalid value: false: cannot set `allowPrivilegeEscalation` to false "
+                            "and `capabilities.Add` CAP_SYS_ADMIN");
+        }
+        const char *pm = gstr(sc, "procMount");
+        static const char *const proc_mounts[] = {"Default", "Unmasked", NULL};
+        if (pm && !one_of(pm, proc_mounts)) {
+                _cleanup_free_ char *p = pc_path_key(sp, "procMount");
+                unsupported(c, p, pm, proc_mounts);
+        }
+        _cleanup_free_ char *scp = pc_path_key(sp, "seccompProfile");
+        check_profile(c, gobj(sc, "seccompProfile"), scp, "seccomp");
+        _cleanup_free_ char *aap = pc_path_key(sp, "appArmorProfile");
+        check_profile(c, gobj(sc, "appArmorProfile"), aap, "AppArmor");
+        forbid(c, sc, "seLinuxOptions", sp, SELINUX_WHY);
+        forbid(c, sc, "windowsOptions", sp, WINDOWS_WHY);
+}
+
+/* Kubernetes' sysctl name rule (IsValidSysctlName). */
+static bool sysctl_name_ok(const char *n)
+{
+        size_t len = strlen(n);
+        if (len == 0 || len > 253)
+                return false;
+        bool start = true;
+        for (size_t i = 0; i < len; i++) {
+                char ch = n[i];
+                bool an = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+                if (ch == '.' || ch == '/') {
+                        if (start || (i > 0 && (n[i - 1] == '-' || n[i - 1] == '_')))
+                                return false;
+                        start = true;
+                        continue;
+                }
+                if (!an && ch != '-' && ch != '_')
+                        return false;
+                if (start && !an)
+                        return false;
+                start = false;
+        }
+        return !start && n[len - 1] != '-' && n[len - 1] != '_';
+}
+
+static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
+{
+        json_t *sc = gobj(spec, "securityContext");
+        _cleanup_free_ char *scp = pc_path_key(sp, "securityContext");
+        if (json_is_false(json_object_get(spec, "hostUsers"))) {
+                _cleanup_free_ char *p = pc_path_key(sp, "hostUsers");
+                ERR(c, p,
+                    "Forbidden: user namespaces (hostUsers: false) are not supported by podctl "
+                    "yet");
+        }
+        if (!sc)
+                return;
+        json_t *sg = json_object_get(sc, "supplementalGroups");
+        _cleanup_free_ char *sgp = pc_path_key(scp, "supplementalGroups");
+        if (sg && !json_is_array(sg))
+                ERR(c, sgp, "Invalid value: must be a list of integers");
+        size_t i;
+        json_t *x;
+        json_array_foreach(garr(sc, "supplementalGroups"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(sgp, i);
+                if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+                    json_integer_value(x) > 2147483647)
+                        ERR(c, p, "Invalid value: must be an integer between 0 and 2147483647, "
+                                  "inclusive");
+        }
+        json_t *fg = json_object_get(sc, "fsGroup");
+        if (json_is_integer(fg) && (json_integer_value(fg) < 0 || json_integer_value(fg) > 2147483647)) {
+                _cleanup_free_ char *p = pc_path_key(scp, "fsGroup");
+                ERR(c, p,
+                    "Invalid value: %" JSON_INTEGER_FORMAT
+                    ": must be between 0 and 2147483647, inclusive",
+                    json_integer_value(fg));
+        }
+        static const char *const sgpols[] = {"Merge", "Strict", NULL};
+        static const char *const fgpols[] = {"OnRootMismatch", "Always", NULL};
+        static const char *const selpols[] = {"MountOption", "Recursive", NULL};
+        const struct {
+                const char *k;
+                const char *const *ok;
+        } enums[] = {{"supplementalGroupsPolicy", sgpols},
+                     {"fsGroupChangePolicy", fgpols},
+                     {"seLinuxChangePolicy", selpols}};
+        for (size_t k = 0; k < PC_ARRAY_SIZE(enums); k++) {
+                const char *v = gstr(sc, enums[k].k);
+                if (v && !one_of(v, enums[k].ok)) {
+                        _cleanup_free_ char *p = pc_path_key(scp, enums[k].k);
+                        unsupported(c, p, v, enums[k].ok);
+                }
+        }
+        _cleanup_free_ char *sysp = pc_path_key(scp, "sysctls");
+        bool host_net = json_is_true(json_object_get(spec, "hostNetwork"));
+        bool host_ipc = json_is_true(json_object_get(spec, "hostIPC"));
+        json_t *seen = json_object();
+        json_array_foreach(garr(sc, "sysctls"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(sysp, i);
+                _cleanup_free_ char *np = pc_path_key(p, "name");
+                const char *n = require_str(c, x, "name", p);
+                if (!json_is_string(json_object_get(x, "value"))) {
+                        _cleanup_free_ char *vp = pc_path_key(p, "value");
+                        ERR(c, vp, "Required value");
+                }
+                if (!n)
+                        continue;
+                if (!sysctl_name_ok(n)) {
+                        ERR(c, np,
+                            "Invalid value: \"%s\": must have at most 253 characters and match "
+                            "regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$",
+                            n);
+                        continue;
+                }
+                if (json_object_get(seen, n))
+                        ERR(c, np, "Duplicate value: \"%s\"", n);
+                json_object_set_new(seen, n, json_true());
+                enum pc_sysctl_ns ns = pc_sysctl_namespace(n);
+                if (ns == PC_SYSCTL_NOT_NAMESPACED)
+                        ERR(c, np, "Invalid value: \"%s\": sysctl is not namespaced", n);
+                else if (ns == PC_SYSCTL_NET && host_net)
+                        ERR(c, np, "Invalid value: \"%s\": may not be specified when 'hostNetwork' is true", n);
+                else if (ns == PC_SYSCTL_IPC && host_ipc)
+                        ERR(c, np, "Invalid value: \"%s\": may not be specified when 'hostIPC' is true", n);
+        }
+        json_decref(seen);
+        _cleanup_free_ char *secp = pc_path_key(scp, "seccompProfile");
+        check_profile(c, gobj(sc, "seccompProfile"), secp, "seccomp");
+        _cleanup_free_ char *aap = pc_path_key(scp, "appArmorProfile");
+        check_profile(c, gobj(sc, "appArmorProfile"), aap, "AppArmor");
+        forbid(c, sc, "seLinuxOptions", scp, SELINUX_WHY);
+        forbid(c, sc, "windowsOptions", scp, WINDOWS_WHY);
+}
+
 static void check_container(struct vctx *c, json_t *ct, const char *path, bool init, json_t *names,
                             json_t *volumes, json_t *host_ports)
 {
@@ -1405,6 +1609,7 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
         check_mounts(c, garr(ct, "volumeMounts"), mp, volumes);
         check_probes_and_hooks(c, ct, path, init);
         check_run_as_ids(c, gobj(ct, "securityContext"), path);
+        check_container_security(c, gobj(ct, "securityContext"), path);
 }
 
 static void check_mode(struct vctx *c, json_t *o, const char *k, const char *path)
@@ -1613,6 +1818,7 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                 require_str(c, x, "name", p);
         }
         check_run_as_ids(c, gobj(spec, "securityContext"), sp);
+        check_pod_security(c, spec, sp);
 }
 
 /* ---- ConfigMap and Secret ----------------------------------------------- */
