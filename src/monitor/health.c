@@ -82,7 +82,7 @@ static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc
             .envp = c->envp,
             .cwd = c->cwd,
             .cgroup = c->cgroup,
-            .privileged = c->spec->privileged,
+            .sec = c->sec,
         };
         if (h->kind == PC_HANDLER_EXEC) {
                 char root[64];
@@ -93,6 +93,11 @@ static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc
                 }
                 t.uid = u.uid;
                 t.gid = u.gid;
+                /* the image user's groups, then supplementalGroups/fsGroup */
+                for (size_t i = 0; i < c->n_groups; i++) {
+                        u.groups = pc_xrealloc(u.groups, (u.n_groups + 1) * sizeof(gid_t));
+                        u.groups[u.n_groups++] = c->groups[i];
+                }
                 t.groups = u.groups;
                 t.n_groups = u.n_groups;
         }

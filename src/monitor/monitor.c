@@ -146,7 +146,21 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         c->started_at = pc_now_ns();
         pc_monitor_event(m, c, false, "Pulled", "Container image \"%s\" already present on machine",
                          c->spec->image);
-        if (pc_monitor_start_container(m, c, &err) < 0) {
+        int r = pc_monitor_start_container(m, c, &err);
+        if (r < 0 && c->config_error) {
+                /* Nothing ran: the kubelet's CreateContainerConfigError, a
+                 * waiting state (not a termination for the restart policy). */
+                logf_("container %s: config error: %s", c->spec->name, err.msg);
+                c->state = CTR_WAITING;
+                set_str(&c->reason, "CreateContainerConfigError");
+                set_str(&c->message, err.msg);
+                _cleanup_free_ char *msg = pc_xasprintf("container \"%s\": %s", c->spec->name,
+                                                        err.msg);
+                report(m, "error", msg);
+                pc_monitor_event(m, c, true, "Failed", "Error: %s", err.msg);
+                return;
+        }
+        if (r < 0) {
                 logf_("container %s: start failed: %s", c->spec->name, err.msg);
                 c->state = CTR_TERMINATED;
                 c->exit_code = 128;
@@ -477,6 +491,11 @@ static void advance(struct pc_monitor *m)
                                         report_done(m);
                                         break;
                                 }
+                                if (c->state == CTR_WAITING && c->config_error) {
+                                        /* stays waiting, as under the kubelet */
+                                        report_done(m);
+                                        break;
+                                }
                                 if (c->state == CTR_WAITING && !c->ever_started) {
                                         start_ctr(m, c);
                                         after_start(m, c);
@@ -766,6 +785,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
                 return -1;
         struct pc_cgroup_limits lim;
         pod_limits(m, node.pod_pids_limit, &lim);
+        m->seccomp_default = node.seccomp_default;
+        pc_node_free(&node);
         const char *qos = !strcmp(m->qos_class, "Guaranteed")  ? ""
                           : !strcmp(m->qos_class, "Burstable") ? "burstable/"
                                                                : "besteffort/";
@@ -793,7 +814,17 @@ static int setup(struct pc_monitor *m, pc_error *err)
             .host_network = m->pod.host_network,
             .host_ipc = m->pod.host_ipc,
             .cgroup_procs_fd = -1,
+            .shm_dir = m->pod.host_ipc ? NULL : m->shm_dir,
         };
+        _cleanup_free_ char **sys_names = pc_xcalloc(m->pod.n_sysctls + 1, sizeof(char *));
+        _cleanup_free_ char **sys_values = pc_xcalloc(m->pod.n_sysctls + 1, sizeof(char *));
+        for (size_t i = 0; i < m->pod.n_sysctls; i++) {
+                sys_names[i] = m->pod.sysctls[i].name;
+                sys_values[i] = m->pod.sysctls[i].value;
+        }
+        plan.sysctl_names = sys_names;
+        plan.sysctl_values = sys_values;
+        plan.n_sysctls = m->pod.n_sysctls;
         if (pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err) < 0)
                 return pc_error_prefix(err, "pod sandbox");
         m->pause_start = pc_proc_starttime(m->sandbox.pause_pid);
@@ -853,6 +884,8 @@ static void free_ctrs(struct pc_ctr *cs, size_t n)
                 pc_strv_free(c->envp);
                 free(c->cwd);
                 free(c->user);
+                pc_seccomp_free(c->seccomp);
+                free(c->groups);
                 pc_image_free(c->image);
                 pc_cgroup_free(c->cgroup);
         }
@@ -998,7 +1031,8 @@ int pc_monitor_main(int argc, char **argv)
         pc_error err;
         m->report_fd = -1;
         m->epoll_fd = m->signal_fd = -1;
-        m->sandbox.netns_fd = m->sandbox.ipcns_fd = m->sandbox.utsns_fd = m->sandbox.pidns_fd = -1;
+        m->sandbox.netns_fd = m->sandbox.ipcns_fd = m->sandbox.utsns_fd = m->sandbox.pidns_fd =
+            m->sandbox.mntns_fd = -1;
         while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (opt) {
                 case 'r':

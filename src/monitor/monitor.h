@@ -118,6 +118,14 @@ struct pc_ctr {
         int pending_signal; /* stop signal to send once preStop is done */
         char **envp;        /* this run's environment, cwd and user (exec probes/hooks) */
         char *cwd, *user;
+        /* How this run's processes are sealed (its exec probes and hooks too). */
+        struct pc_proc_sec sec;
+        struct pc_seccomp *seccomp; /* owned; sec.seccomp points here */
+        gid_t *groups;              /* supplementalGroups + fsGroup */
+        size_t n_groups;
+        bool devices_restricted;    /* the device allow list is on its cgroup */
+        bool config_error;          /* the last start failed before anything ran
+                                       (CreateContainerConfigError) */
 };
 
 struct pc_monitor {
@@ -144,6 +152,7 @@ struct pc_monitor {
         char *pod_reason, *pod_message;
         bool failed_init;
         char *shm_dir, *etc_dir;
+        bool seccomp_default; /* config.json seccompDefault */
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
         char *sandbox_id; /* 64 hex, the CNI container id */
         bool net_attached;

@@ -721,7 +721,7 @@ int pc_handler_start(const struct pc_handler *h, const struct pc_probe_target *t
                     .gid = t->gid,
                     .groups = t->groups,
                     .n_groups = t->n_groups,
-                    .privileged = t->privileged,
+                    .sec = t->sec,
                     .stdin_fd = devnull,
                     .stdout_fd = wfd,
                     .stderr_fd = wfd,

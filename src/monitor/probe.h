@@ -31,6 +31,7 @@
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
+#include "runtime/runtime.h"
 #include "spec/spec.h"
 #include "util/error.h"
 
@@ -45,7 +46,7 @@ struct pc_probe_target {
         gid_t gid;           /* exec */
         gid_t *groups;       /* exec: supplementary groups (may be NULL) */
         size_t n_groups;
-        bool privileged;     /* exec: keep all capabilities (else the default set) */
+        struct pc_proc_sec sec; /* exec: as the container's processes are sealed */
         pc_cgroup *cgroup;   /* exec: the container's cgroup to join, or NULL */
         int timeout_seconds; /* http/tcp/grpc: socket timeouts and an alarm in the child, a
                                 safety net under the caller's SIGKILL; 0 = none */

@@ -548,6 +548,129 @@ static char *user_spec(const struct pc_container *c, const struct pc_image *img)
         return g ? pc_xasprintf("%s:%s", u, g) : pc_xstrdup(u);
 }
 
+/* ---- security ------------------------------------------------------------ */
+
+/* containerd's order: add ALL, drop ALL, then the named adds, then the named
+ * drops; privileged: every capability, add/drop not looked at. */
+static uint64_t container_caps(const struct pc_container *spec)
+{
+        if (spec->privileged)
+                return pc_caps_all();
+        uint64_t caps = pc_caps_default();
+        for (size_t i = 0; spec->cap_add && spec->cap_add[i]; i++)
+                if (!strcasecmp(spec->cap_add[i], "ALL"))
+                        caps = pc_caps_all();
+        for (size_t i = 0; spec->cap_drop && spec->cap_drop[i]; i++)
+                if (!strcasecmp(spec->cap_drop[i], "ALL"))
+                        caps = 0;
+        for (size_t i = 0; spec->cap_add && spec->cap_add[i]; i++) {
+                int n = pc_capability_number(spec->cap_add[i]);
+                if (n >= 0 && n < 64)
+                        caps |= UINT64_C(1) << n;
+        }
+        for (size_t i = 0; spec->cap_drop && spec->cap_drop[i]; i++) {
+                int n = pc_capability_number(spec->cap_drop[i]);
+                if (n >= 0 && n < 64)
+                        caps &= ~(UINT64_C(1) << n);
+        }
+        return caps & pc_caps_all();
+}
+
+/* The seccomp profile a container runs under: its own, else the Pod's, else
+ * RuntimeDefault with config.json's seccompDefault (podctl's default), else
+ * Unconfined; privileged containers are never filtered (as containerd). */
+static enum pc_profile_type seccomp_type(const struct pc_monitor *m,
+                                             const struct pc_container *spec)
+{
+        if (spec->privileged)
+                return PC_PROFILE_UNCONFINED;
+        if (spec->seccomp.type != PC_PROFILE_UNSET)
+                return spec->seccomp.type;
+        return m->seccomp_default ? PC_PROFILE_RUNTIME_DEFAULT : PC_PROFILE_UNCONFINED;
+}
+
+static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *err)
+{
+        const struct pc_container *spec = c->spec;
+        pc_seccomp_free(c->seccomp);
+        c->seccomp = NULL;
+        free(c->groups);
+        c->groups = NULL;
+        c->n_groups = 0;
+        c->sec = (struct pc_proc_sec){
+            .caps = container_caps(spec),
+            .no_new_privs = spec->no_new_privs,
+            .apparmor = spec->apparmor.type == PC_PROFILE_LOCALHOST ? spec->apparmor.localhost
+                                                                    : NULL,
+        };
+        switch (seccomp_type(m, spec)) {
+        case PC_PROFILE_RUNTIME_DEFAULT:
+                if (pc_seccomp_compile_default(c->sec.caps, c->sec.no_new_privs, &c->seccomp,
+                                               err) < 0)
+                        return -1;
+                break;
+        case PC_PROFILE_LOCALHOST: {
+                _cleanup_free_ char *path =
+                    pc_xasprintf("%s/seccomp/%s", m->root.root, spec->seccomp.localhost);
+                _cleanup_free_ char *text = NULL;
+                if (pc_read_file(path, &text, NULL, err) < 0)
+                        return pc_error_prefix(err, "seccomp profile \"%s\"", spec->seccomp.localhost);
+                if (pc_seccomp_compile(text, spec->seccomp.localhost, c->sec.caps,
+                                       c->sec.no_new_privs, &c->seccomp, err) < 0)
+                        return -1;
+                break;
+        }
+        default:
+                break;
+        }
+        c->sec.seccomp = c->seccomp;
+        /* supplementalGroups, then fsGroup (the kubelet adds it to every container) */
+        const struct pc_pod *pod = &m->pod;
+        c->groups = pc_xcalloc(pod->n_supplemental_groups + 1, sizeof(gid_t));
+        for (size_t i = 0; i < pod->n_supplemental_groups; i++)
+                c->groups[c->n_groups++] = (gid_t)pod->supplemental_groups[i];
+        if (pod->has_fs_group)
+                c->groups[c->n_groups++] = (gid_t)pod->fs_group;
+        return 0;
+}
+
+/* runAsNonRoot, as the kubelet checks it (verifyRunAsNonRoot): on runAsUser,
+ * else the image's user, which must then be numeric. */
+static int check_run_as_non_root(struct pc_monitor *m, struct pc_ctr *c, pc_error *err)
+{
+        const struct pc_container *spec = c->spec;
+        if (!spec->run_as_non_root)
+                return 0;
+        _cleanup_free_ char *pod = pc_xasprintf("%s_%s(%s)", m->pod.name, m->pod.namespace_,
+                                                m->pod.uid ? m->pod.uid : "");
+        if (spec->has_run_as_user) {
+                if (spec->run_as_user == 0)
+                        return pc_fail(err, EPERM,
+                                       "container's runAsUser breaks non-root policy (pod: \"%s\", "
+                                       "container: %s)",
+                                       pod, spec->name);
+                return 0;
+        }
+        const char *iu = c->image && c->image->user ? c->image->user : "";
+        size_t ulen = strcspn(iu, ":");
+        if (ulen == 0)
+                return pc_fail(err, EPERM,
+                               "container has runAsNonRoot and image will run as root (pod: \"%s\", "
+                               "container: %s)",
+                               pod, spec->name);
+        if (strspn(iu, "0123456789") != ulen)
+                return pc_fail(err, EPERM,
+                               "container has runAsNonRoot and image has non-numeric user (%.*s), "
+                               "cannot verify user is non-root (pod: \"%s\", container: %s)",
+                               (int)ulen, iu, pod, spec->name);
+        if (strtoul(iu, NULL, 10) == 0)
+                return pc_fail(err, EPERM,
+                               "container has runAsNonRoot and image will run as root (pod: \"%s\", "
+                               "container: %s)",
+                               pod, spec->name);
+        return 0;
+}
+
 static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, const char *user,
                             pc_error *err)
 {
@@ -558,6 +681,22 @@ static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, cons
         json_object_set_new(j, "env", env);
         json_object_set_new(j, "cwd", json_string(cwd));
         json_object_set_new(j, "user", json_string(user));
+        /* How exec'd processes are sealed: as the container's (src/pod/pod.c). */
+        json_t *groups = json_array();
+        for (size_t i = 0; i < c->n_groups; i++)
+                json_array_append_new(groups, json_integer(c->groups[i]));
+        const struct pc_container *spec = c->spec;
+        const char *seccomp = !c->seccomp                                     ? "Unconfined"
+                              : spec->seccomp.type == PC_PROFILE_LOCALHOST ? "Localhost"
+                                                                           : "RuntimeDefault";
+        json_object_set_new(
+            j, "security",
+            json_pack("{s:I,s:b,s:s,s:s?,s:s?,s:o}", "caps", (json_int_t)c->sec.caps,
+                      "noNewPrivs", c->sec.no_new_privs, "seccomp", seccomp, "seccompLocalhost",
+                      c->seccomp && spec->seccomp.type == PC_PROFILE_LOCALHOST
+                          ? spec->seccomp.localhost
+                          : NULL,
+                      "apparmor", c->sec.apparmor, "groups", groups));
         _cleanup_free_ char *p = pc_xasprintf("%s/exec.json", c->dir);
         int r = pc_json_save(p, j, false, err);
         json_decref(j);
@@ -612,6 +751,11 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
                 if (!c->cgroup &&
                     pc_cgroup_create("/sys/fs/cgroup", rel, &lim, &c->cgroup, err) < 0)
                         return -1;
+                if (!spec->privileged && !c->devices_restricted) {
+                        if (pc_cgroup_restrict_devices(c->cgroup, NULL, 0, err) < 0)
+                                return -1;
+                        c->devices_restricted = true;
+                }
                 struct pc_cgroup_stats cs;
                 pc_error ignore;
                 c->oom_base = pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 ? cs.oom_kills : 0;
@@ -639,14 +783,18 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
             .rootfs_read_only = spec->read_only_root_fs,
             .sandbox = &m->sandbox,
             .share_pid = m->pod.share_process_namespace,
-            .shm_dir = m->shm_dir,
+            .shm_dir = m->pod.host_ipc ? "/dev/shm" : m->shm_dir,
             .binds = binds,
             .n_binds = n,
             .argv = argv,
             .envp = envp,
             .cwd = cwd,
             .user = user,
+            .groups = c->groups,
+            .n_groups = c->n_groups,
             .privileged = spec->privileged,
+            .proc_unmasked = spec->proc_unmasked,
+            .sec = c->sec,
             .stdin_fd = -1,
             .stdout_fd = outp[1],
             .stderr_fd = errp[1],
@@ -679,8 +827,16 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         _cleanup_free_ char *cwd = NULL;
         _cleanup_free_ char *user = user_spec(spec, c->image);
 
+        c->config_error = true; /* until the process is being set up */
+        if (check_run_as_non_root(m, c, err) < 0 || container_security(m, c, err) < 0)
+                return -1;
+        if (!m->cgroup && !spec->privileged)
+                return pc_fail(err, ENOTSUP,
+                               "no cgroup for the container: its device access cannot be "
+                               "restricted");
         if (resolve_env(m, spec, &menv, err) < 0)
                 return -1;
+        c->config_error = false;
         if (pc_resolve_process(spec, c->image, menv, &argv, &envp, &cwd, err) < 0)
                 return -1;
 

@@ -608,8 +608,50 @@ static int enter_cgroup(pid_t pid, void *data, pc_error *err)
         return pc_cgroup_enter(data, pid, err);
 }
 
-static int exec_in(struct pc_pod_state *ps, const char *name, const struct podctl_exec_opts *opts,
-                   int *status, pc_error *err)
+static void seccomp_freep(struct pc_seccomp **f)
+{
+        pc_seccomp_free(*f);
+}
+
+/* exec.json's "security" (written by the monitor at each container start):
+ * capabilities, no_new_privs, the seccomp profile (compiled again here),
+ * AppArmor and supplementary groups. */
+static int exec_security(const char *root, json_t *j, struct pc_proc_sec *sec,
+                         struct pc_seccomp **filter, char **apparmor, gid_t **groups,
+                         size_t *n_groups, pc_error *err)
+{
+        if (!json_is_object(j))
+                return pc_fail(err, EINVAL, "exec: the container's security settings are missing "
+                                            "(started by an older podctl?)");
+        sec->caps = (uint64_t)json_integer_value(json_object_get(j, "caps"));
+        sec->no_new_privs = json_is_true(json_object_get(j, "noNewPrivs"));
+        *apparmor = pc_xstrdup(json_string_value(json_object_get(j, "apparmor")));
+        sec->apparmor = *apparmor;
+        const char *sc = json_string_value(json_object_get(j, "seccomp"));
+        const char *lh = json_string_value(json_object_get(j, "seccompLocalhost"));
+        int r = 0;
+        if (sc && !strcmp(sc, "RuntimeDefault")) {
+                r = pc_seccomp_compile_default(sec->caps, sec->no_new_privs, filter, err);
+        } else if (sc && !strcmp(sc, "Localhost") && lh) {
+                _cleanup_free_ char *path = pc_xasprintf("%s/seccomp/%s", root, lh);
+                _cleanup_free_ char *text = NULL;
+                r = pc_read_file(path, &text, NULL, err);
+                if (r == 0)
+                        r = pc_seccomp_compile(text, lh, sec->caps, sec->no_new_privs, filter, err);
+        }
+        if (r < 0)
+                return -1;
+        sec->seccomp = *filter;
+        json_t *gs = json_object_get(j, "groups");
+        *groups = pc_xcalloc(json_array_size(gs) + 1, sizeof(gid_t));
+        size_t i;
+        json_t *g;
+        json_array_foreach(gs, i, g)(*groups)[(*n_groups)++] = (gid_t)json_integer_value(g);
+        return 0;
+}
+
+static int exec_in(podctl *ctx, struct pc_pod_state *ps, const char *name,
+                   const struct podctl_exec_opts *opts, int *status, pc_error *err)
 {
         if (opts->tty && !opts->relay)
                 return pc_fail(err, EINVAL, "exec: a terminal needs a relay");
@@ -647,7 +689,17 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
         }
         _cleanup_free_ char *cwd = pc_xstrdup(json_string_value(json_object_get(cfg, "cwd")));
         _cleanup_free_ char *user = pc_xstrdup(json_string_value(json_object_get(cfg, "user")));
+        /* Sealed as the container's own processes are. */
+        struct pc_proc_sec sec = {0};
+        _cleanup_(seccomp_freep) struct pc_seccomp *filter = NULL;
+        _cleanup_free_ gid_t *groups = NULL;
+        _cleanup_free_ char *apparmor = NULL;
+        size_t n_groups = 0;
+        int sr = exec_security(ctx->root.root, json_object_get(cfg, "security"), &sec, &filter,
+                               &apparmor, &groups, &n_groups, err);
         json_decref(cfg);
+        if (sr < 0)
+                return -1;
         long uid = 0, gid = -1;
         char *colon = user ? strchr(user, ':') : NULL;
         if (colon)
@@ -707,6 +759,9 @@ static int exec_in(struct pc_pod_state *ps, const char *name, const struct podct
             .stdin_fd = opts->stdin_open ? 0 : devnull,
             .stdout_fd = 1,
             .stderr_fd = 2,
+            .groups = groups,
+            .n_groups = n_groups,
+            .sec = sec,
             .on_child = cg ? enter_cgroup : NULL,
             .on_child_data = cg,
             .tty = opts->tty,
@@ -741,7 +796,7 @@ int podctl_pod_exec(podctl *ctx, const char *ns, const char *name,
         struct pc_pod_state ps;
         if (load(ctx, ns, name, &ps, err) < 0)
                 return -1;
-        int r = exec_in(&ps, name, opts, status, err);
+        int r = exec_in(ctx, &ps, name, opts, status, err);
         pc_pod_state_free(&ps);
         return r;
 }

@@ -7,7 +7,9 @@
  *
  *   {"node": {"capacity": {"cpu": "2", "memory": "3Gi", "pids": 32768},
  *             "reserved": {"cpu": "0", "memory": "100Mi"},
- *             "podPidsLimit": 1024}}
+ *             "podPidsLimit": 1024},
+ *    "seccompDefault": true,
+ *    "allowedUnsafeSysctls": ["kernel.msg*", "net.core.somaxconn"]}
  */
 #include <errno.h>
 #include <sched.h>
@@ -69,6 +71,7 @@ int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err)
         n->capacity.pids = detect_pids();
         n->reserved.memory = 100LL * 1024 * 1024;
         n->pod_pids_limit = -1;
+        n->seccomp_default = true;
 
         _cleanup_free_ char *path = pc_xasprintf("%s/config.json", r->root);
         json_t *cfg = NULL;
@@ -92,9 +95,26 @@ int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err)
         json_t *ppl = json_object_get(node, "podPidsLimit");
         if (json_is_integer(ppl))
                 n->pod_pids_limit = json_integer_value(ppl);
+        json_t *sd = json_object_get(cfg, "seccompDefault");
+        if (json_is_boolean(sd))
+                n->seccomp_default = json_is_true(sd);
+        else if (sd)
+                rc = pc_fail(err, EINVAL, "config.json: seccompDefault: not a boolean");
+        json_t *aus = json_object_get(cfg, "allowedUnsafeSysctls");
+        size_t i;
+        json_t *x;
+        json_array_foreach(aus, i, x)
+        {
+                if (json_is_string(x))
+                        pc_strv_push(&n->allowed_unsafe_sysctls, json_string_value(x));
+                else
+                        rc = pc_fail(err, EINVAL, "config.json: allowedUnsafeSysctls[%zu]: not a string", i);
+        }
         json_decref(cfg);
-        if (rc < 0)
+        if (rc < 0) {
+                pc_node_free(n);
                 return -1;
+        }
 done:
         n->allocatable.cpu_m = n->capacity.cpu_m - n->reserved.cpu_m;
         n->allocatable.memory = n->capacity.memory - n->reserved.memory;
@@ -104,4 +124,10 @@ done:
         if (n->allocatable.memory < 0)
                 n->allocatable.memory = 0;
         return 0;
+}
+
+void pc_node_free(struct pc_node *n)
+{
+        pc_strv_free(n->allowed_unsafe_sysctls);
+        n->allowed_unsafe_sysctls = NULL;
 }

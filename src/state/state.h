@@ -79,8 +79,15 @@ struct pc_node_amounts {
 struct pc_node {
         struct pc_node_amounts capacity, reserved, allocatable;
         int64_t pod_pids_limit; /* default pids.max of every Pod; -1 = none */
+        /* "seccompDefault" (default true): RuntimeDefault for containers whose
+         * Pod says nothing (the kubelet's --seccomp-default). */
+        bool seccomp_default;
+        /* "allowedUnsafeSysctls": sysctls beyond the safe set a Pod may set
+         * (exact names or "prefix*"), NULL-terminated or NULL. */
+        char **allowed_unsafe_sysctls;
 };
 int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err);
+void pc_node_free(struct pc_node *n);
 
 /* JSON files. */
 int pc_json_load(const char *path, json_t **out, pc_error *err);

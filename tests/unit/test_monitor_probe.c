@@ -506,7 +506,7 @@ static void test_exec(void)
                                     .netns_fd = -1,
                                     .envp = env,
                                     .cwd = "/",
-                                    .privileged = true};
+                                    .sec = {.caps = pc_caps_all()}};
         struct result r;
         char *argv[] = {(char *)"sh", (char *)"-c", (char *)"echo out $X; echo err >&2; exit 3",
                         NULL};

@@ -118,7 +118,7 @@ static void build_rootfs(void)
 }
 
 static char *lowers[3];
-static struct pc_sandbox sb = {-1, -1, -1, -1, -1};
+static struct pc_sandbox sb = {-1, -1, -1, -1, -1, -1};
 static int counter;
 
 /* A fresh plan with its own upper/work/rootfs (overlay refuses a workdir
@@ -151,6 +151,7 @@ static struct pc_container_plan make_plan(char **argv)
             .stdin_fd = -1,
             .stdout_fd = 1,
             .stderr_fd = 2,
+            .sec = {.caps = pc_caps_default()},
         };
         return p;
 }
@@ -519,6 +520,7 @@ int main(void)
                 char *argv[] = {"sh", "-c", "grep CapEff /proc/self/status; pwd", NULL};
                 struct pc_container_plan p = make_plan(argv);
                 p.privileged = true;
+                p.sec.caps = pc_caps_all();
                 p.cwd = "/work/dir"; /* created */
                 p.rootfs_read_only = true;
                 CHECK(run(&p, &out, &st, &err) == 0);
