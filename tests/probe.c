@@ -4,6 +4,8 @@
  *   probe fds                list open fds of this process (one per line)
  *   probe alloc MIB          allocate and touch MIB MiB, then sleep forever
  *   probe spin               burn CPU forever
+ *   probe ids                print "ruid euid" (a setuid copy shows what exec gained)
+ *   probe syscalls N         make N getppid(2) calls; print the mean ns per call
  */
 #include <unistd.h>
 #include <dirent.h>
@@ -12,6 +14,8 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
+#include <time.h>
 
 int main(int argc, char **argv)
 {
@@ -57,6 +61,21 @@ int main(int argc, char **argv)
                 fflush(stdout);
                 for (;;)
                         pause();
+        }
+        if (argc == 3 && !strcmp(argv[1], "syscalls")) {
+                long n = strtol(argv[2], NULL, 10);
+                struct timespec a, b;
+                clock_gettime(CLOCK_MONOTONIC, &a);
+                for (long i = 0; i < n; i++)
+                        syscall(SYS_getppid);
+                clock_gettime(CLOCK_MONOTONIC, &b);
+                double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+                printf("%.1f\n", n > 0 ? ns / (double)n : 0.0);
+                return 0;
+        }
+        if (argc == 2 && !strcmp(argv[1], "ids")) {
+                printf("%d %d\n", (int)getuid(), (int)geteuid());
+                return 0;
         }
         if (argc == 2 && !strcmp(argv[1], "spin")) {
                 volatile unsigned long n = 0;

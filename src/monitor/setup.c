@@ -2,6 +2,7 @@
  * plans for the runtime. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -340,6 +341,45 @@ static int make_resolv_conf(struct pc_monitor *m, pc_error *err)
         return r;
 }
 
+/* fsGroup, as the kubelet's SetVolumeOwnership: every entry gets group
+ * fsGroup, files g+rw (g+r for read-only volumes), directories g+rwx and
+ * setgid; symlinks are chowned, never followed. OnRootMismatch: nothing when
+ * the volume's root already has that group and mode. Called on volumes the
+ * monitor has just made or written (no container has run in them yet). */
+static gid_t fsg_gid;
+static mode_t fsg_mask;
+
+static int fsg_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)flag;
+        (void)ftw;
+        if (lchown(path, (uid_t)-1, fsg_gid) < 0)
+                return errno;
+        if (S_ISLNK(st->st_mode))
+                return 0;
+        mode_t mask = S_ISDIR(st->st_mode) ? fsg_mask | S_ISGID | 0110 : fsg_mask;
+        if (fchmodat(AT_FDCWD, path, (st->st_mode & 07777) | mask, 0) < 0)
+                return errno;
+        return 0;
+}
+
+static int fs_group_apply(const struct pc_pod *p, const char *dir, bool read_only, pc_error *err)
+{
+        if (!p->has_fs_group)
+                return 0;
+        fsg_gid = (gid_t)p->fs_group;
+        fsg_mask = read_only ? 0440 : 0660;
+        struct stat st;
+        if (p->fs_group_on_root_mismatch && stat(dir, &st) == 0 && st.st_gid == fsg_gid &&
+            (st.st_mode & (fsg_mask | S_ISGID | 0110)) == (fsg_mask | S_ISGID | 0110))
+                return 0;
+        int r = nftw(dir, fsg_one, 16, FTW_PHYS);
+        if (r != 0)
+                return pc_fail(err, r > 0 ? r : errno, "fsGroup %lld on %s", (long long)fsg_gid,
+                               dir);
+        return 0;
+}
+
 int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
 {
         struct pc_pod *p = &m->pod;
@@ -361,6 +401,8 @@ int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
                 if (pc_mkdir_p(d, 0777, err) < 0)
                         return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
                 chmod(d, 0777);
+                if (fs_group_apply(p, d, false, err) < 0)
+                        return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
         }
         return 0;
 }
@@ -489,23 +531,15 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                 case PC_VOL_CONFIGMAP:
                 case PC_VOL_SECRET:
                         src = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
-                        if (write_object_volume(m, v, src, err) < 0)
+                        if (write_object_volume(m, v, src, err) < 0 ||
+                            fs_group_apply(&m->pod, src, true, err) < 0)
                                 return pc_error_prefix(err, "volume \"%s\"", v->name);
                         break;
                 }
-                if (vm->sub_path && *vm->sub_path) {
-                        char *sp = pc_xasprintf("%s/%s", src, vm->sub_path);
-                        free(src);
-                        src = sp;
-                        struct stat st;
-                        if (stat(src, &st) < 0) {
-                                if (pc_mkdir_p(src, 0755, err) < 0)
-                                        return pc_error_prefix(err, "volume \"%s\" subPath",
-                                                               v->name);
-                        } else {
-                                is_file = !S_ISDIR(st.st_mode);
-                        }
-                }
+                /* subPath is resolved by the runtime inside the volume (never
+                 * here, on the host, where a planted symlink would lead out). */
+                if (vm->sub_path && *vm->sub_path)
+                        is_file = false;
                 char *what = pc_xasprintf("volume \"%s\"", v->name);
                 pc_strv_push(owned, what);
                 free(what);
@@ -514,9 +548,14 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                 binds[*n] = (struct pc_bind){
                     .source = (*owned)[k - 1],
                     .destination = vm->mount_path,
-                    .read_only = vm->read_only,
+                    /* configMap and secret volumes are always read-only
+                     * (kubelet), so no container can plant links in them */
+                    .read_only = vm->read_only || v->kind == PC_VOL_CONFIGMAP ||
+                                 v->kind == PC_VOL_SECRET,
                     .create_file = is_file,
                     .what = (*owned)[k - 2],
+                    .sub_path = vm->sub_path && *vm->sub_path ? vm->sub_path : NULL,
+                    .recursive_read_only = vm->read_only && vm->recursive_read_only,
                 };
                 (*n)++;
         }
@@ -624,13 +663,13 @@ static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *
                 break;
         }
         c->sec.seccomp = c->seccomp;
-        /* supplementalGroups, then fsGroup (the kubelet adds it to every container) */
+        /* fsGroup, then supplementalGroups, as the kubelet lists them */
         const struct pc_pod *pod = &m->pod;
         c->groups = pc_xcalloc(pod->n_supplemental_groups + 1, sizeof(gid_t));
-        for (size_t i = 0; i < pod->n_supplemental_groups; i++)
-                c->groups[c->n_groups++] = (gid_t)pod->supplemental_groups[i];
         if (pod->has_fs_group)
                 c->groups[c->n_groups++] = (gid_t)pod->fs_group;
+        for (size_t i = 0; i < pod->n_supplemental_groups; i++)
+                c->groups[c->n_groups++] = (gid_t)pod->supplemental_groups[i];
         return 0;
 }
 
@@ -735,13 +774,15 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         _cleanup_free_ char *hosts = pc_xasprintf("%s/hosts", m->etc_dir);
         _cleanup_free_ char *hostname = pc_xasprintf("%s/hostname", m->etc_dir);
         _cleanup_free_ char *resolv = pc_xasprintf("%s/resolv.conf", m->etc_dir);
-        binds[n++] = (struct pc_bind){m->pod.host_network ? "/etc/hosts" : hosts, "/etc/hosts",
-                                      false, true, "/etc/hosts"};
-        binds[n++] = (struct pc_bind){hostname, "/etc/hostname", false, true, "/etc/hostname"};
-        binds[n++] = (struct pc_bind){resolv, "/etc/resolv.conf", false, true, "/etc/resolv.conf"};
+#define FILE_BIND(src, dst, what_)                                                                 \
+        ((struct pc_bind){.source = (src), .destination = (dst), .create_file = true, .what = (what_)})
+        binds[n++] = FILE_BIND(m->pod.host_network ? "/etc/hosts" : hosts, "/etc/hosts", "/etc/hosts");
+        binds[n++] = FILE_BIND(hostname, "/etc/hostname", "/etc/hostname");
+        binds[n++] = FILE_BIND(resolv, "/etc/resolv.conf", "/etc/resolv.conf");
         if (spec->termination_message_path && *spec->termination_message_path)
-                binds[n++] = (struct pc_bind){termlog, spec->termination_message_path, false, true,
-                                              "terminationMessagePath"};
+                binds[n++] = FILE_BIND(termlog, spec->termination_message_path,
+                                       "terminationMessagePath");
+#undef FILE_BIND
 
         /* Container cgroup, below the Pod's, with the container's limits. */
         if (m->cgroup) {
@@ -792,6 +833,7 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
             .user = user,
             .groups = c->groups,
             .n_groups = c->n_groups,
+            .groups_strict = m->pod.supplemental_groups_strict,
             .privileged = spec->privileged,
             .proc_unmasked = spec->proc_unmasked,
             .sec = c->sec,

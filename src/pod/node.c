@@ -156,6 +156,7 @@ int pc_node_admit(podctl *ctx, const struct pc_pod *pod, pc_error *err)
         struct pc_pod_resources want;
         if (pc_node_load(&ctx->root, &node, err) < 0)
                 return -1;
+        pc_node_free(&node);
         pc_pod_effective_request(pod, &want);
         /* One walk over the Pods: what they request, and their hostPorts. */
         struct books books = {.want = pod};
@@ -206,6 +207,7 @@ int podctl_node_get(podctl *ctx, json_t **out, pc_error *err)
         struct pc_pod_resources used;
         if (pc_node_load(&ctx->root, &node, err) < 0)
                 return -1;
+        pc_node_free(&node);
         json_t *rows = json_array();
         if (pc_node_books(ctx, &used, rows, err) < 0) {
                 json_decref(rows);

@@ -248,7 +248,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
         /* Admission: the whole Pod fits what is left, or nothing of it is
          * made. The check and the reservation (the pod dir below) happen
          * under the same root lock. */
-        if (pc_node_admit(ctx, pod, err) < 0)
+        if (pc_security_admit(ctx, pod, err) < 0 || pc_node_admit(ctx, pod, err) < 0)
                 goto fail;
 
         char uid[37], ts[40];

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -17,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "runtime/fsroot.h"
 #include "runtime/internal.h"
 #include "runtime/user.h"
@@ -234,6 +236,90 @@ static int setup_sys(int rootfd, bool privileged, pc_error *err)
         return 0;
 }
 
+/* /sys/fs/cgroup inside the container, read-only, as runc mounts it: in the
+ * container's own cgroup namespace (unshared after the monitor placed it), so
+ * only its own cgroup is visible. v2: cgroup2; v1: a tmpfs holding the
+ * hierarchies podctl places containers in (others would show the host's
+ * tree), with the host's symlinks (cpu -> cpu,cpuacct). */
+static const char *const v1_controllers[] = {"cpu", "cpuacct", "memory", "pids", "freezer",
+                                             "devices"};
+
+static bool v1_ours(const char *opts, char *out, size_t outlen)
+{
+        /* super options "rw,cpu,cpuacct": every controller must be one of ours */
+        _cleanup_free_ char *o = pc_xstrdup(opts);
+        char *save, *tok;
+        size_t n = 0;
+        bool any = false;
+        out[0] = '\0';
+        for (tok = strtok_r(o, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(tok, "rw") || !strcmp(tok, "ro") || !strcmp(tok, "xattr") ||
+                    !strcmp(tok, "clone_children") || !strcmp(tok, "noprefix") ||
+                    pc_str_has_prefix(tok, "release_agent="))
+                        continue;
+                bool ours = false;
+                for (size_t i = 0; i < PC_ARRAY_SIZE(v1_controllers); i++)
+                        ours |= !strcmp(tok, v1_controllers[i]);
+                if (!ours)
+                        return false;
+                n += (size_t)snprintf(out + n, outlen > n ? outlen - n : 0, "%s%s", any ? "," : "",
+                                      tok);
+                any = true;
+        }
+        return any && n < outlen;
+}
+
+static int setup_cgroupfs(int rootfd, pc_error *err)
+{
+        const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME;
+        enum pc_cgroup_mode mode = pc_cgroup_detect("/sys/fs/cgroup");
+        if (mode == PC_CGROUP_NONE)
+                return 0;
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return pc_fail(err, errno, "unshare cgroup namespace");
+        if (mode == PC_CGROUP_V2)
+                return mount_fs_in_root(rootfd, "/sys/fs/cgroup", "cgroup2", "cgroup",
+                                        fl | MS_RDONLY, NULL, err);
+        if (mount_fs_in_root(rootfd, "/sys/fs/cgroup", "tmpfs", "tmpfs", fl, "mode=755", err) < 0)
+                return -1;
+        _cleanup_close_ int cgdir = pc_fsroot_open(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY,
+                                                   err);
+        if (cgdir < 0)
+                return -1;
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096];
+        while (f && fgets(line, sizeof(line), f)) {
+                /* id parent maj:min root mountpoint opts... - fstype source superopts */
+                char mnt[1024], fstype[64], super[1024];
+                char *dash = strstr(line, " - ");
+                if (!dash || sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 ||
+                    sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
+                        continue;
+                if (strcmp(fstype, "cgroup") || !pc_str_has_prefix(mnt, "/sys/fs/cgroup/"))
+                        continue;
+                const char *name = mnt + strlen("/sys/fs/cgroup/");
+                char ctrl[256];
+                if (strchr(name, '/') || !v1_ours(super, ctrl, sizeof(ctrl)))
+                        continue;
+                _cleanup_free_ char *dest = pc_xasprintf("/sys/fs/cgroup/%s", name);
+                if (mount_fs_in_root(rootfd, dest, "cgroup", "cgroup", fl | MS_RDONLY, ctrl, err) <
+                    0)
+                        return -1;
+        }
+        _cleanup_(closedirp) DIR *d = opendir("/sys/fs/cgroup");
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+                char target[256];
+                ssize_t n = readlinkat(dirfd(d), e->d_name, target, sizeof(target) - 1);
+                if (n <= 0 || strchr(target, '/'))
+                        continue;
+                target[n] = '\0';
+                if (symlinkat(target, cgdir, e->d_name) < 0 && errno != EEXIST)
+                        return pc_fail(err, errno, "symlink /sys/fs/cgroup/%s", e->d_name);
+        }
+        return remount_ro(rootfd, "/sys/fs/cgroup", err);
+}
+
 /* containerd's masked and read-only paths (oci.WithDefaultSpec, lifted by
  * procMount: Unmasked and by privileged). */
 static const char *const masked_paths[] = {
@@ -286,19 +372,60 @@ static int setup_masks(int rootfd, pc_error *err)
         return 0;
 }
 
+/* Bind `srcfd` (an O_PATH fd) at dest inside the root. */
+static int bind_fd_in_root(int rootfd, int srcfd, const struct pc_bind *b, pc_error *err)
+{
+        struct stat st;
+        if (fstat(srcfd, &st) < 0)
+                return pc_fail(err, errno, "stat source");
+        char src[FDPATH_MAX];
+        fd_path(srcfd, src);
+        bool file = b->create_file || !S_ISDIR(st.st_mode);
+        _cleanup_close_ int fd = file ? pc_fsroot_mkfile(rootfd, b->destination, 0644, err)
+                                      : pc_fsroot_mkdir_p(rootfd, b->destination, 0755, err);
+        if (fd < 0)
+                return -1;
+        if (mount_on_fd(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return pc_fail(err, errno, "bind %s", b->source);
+        if (!b->read_only)
+                return 0;
+        if (b->recursive_read_only) {
+                _cleanup_close_ int m = pc_fsroot_open(rootfd, b->destination, O_PATH, err);
+                struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (m < 0)
+                        return -1;
+                if (syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                            sizeof(attr)) < 0)
+                        return pc_fail(err, errno, "make %s recursively read-only", b->destination);
+                return 0;
+        }
+        return remount_ro(rootfd, b->destination, err);
+}
+
 static int setup_binds(const struct pc_container_plan *plan, int rootfd, pc_error *err)
 {
         for (size_t i = 0; i < plan->n_binds; i++) {
                 const struct pc_bind *b = &plan->binds[i];
                 const char *what = b->what ? b->what : b->destination;
-                struct stat st;
                 if (!b->source || !b->destination)
                         return pc_fail(err, EINVAL, "mount %s: no source or destination", what);
-                if (stat(b->source, &st) < 0)
+                _cleanup_close_ int src = open(b->source, O_PATH | O_CLOEXEC);
+                if (src < 0)
                         return pc_fail(err, errno, "mount %s at %s: source %s", what,
                                        b->destination, b->source);
-                bool file = b->create_file || !S_ISDIR(st.st_mode);
-                if (bind_in_root(rootfd, b->source, b->destination, file, b->read_only, err) < 0)
+                if (b->sub_path) {
+                        /* In the volume, as in a root: an existing entry of any
+                         * type, else a new directory. */
+                        int sub = pc_fsroot_open(src, b->sub_path, O_PATH, err);
+                        if (sub < 0 && err->code == ENOENT)
+                                sub = pc_fsroot_mkdir_p(src, b->sub_path, 0755, err);
+                        if (sub < 0)
+                                return pc_error_prefix(err, "mount %s at %s: subPath \"%s\"", what,
+                                                       b->destination, b->sub_path);
+                        close(src);
+                        src = sub;
+                }
+                if (bind_fd_in_root(rootfd, src, b, err) < 0)
                         return pc_error_prefix(err, "mount %s at %s", what, b->destination);
         }
         return 0;
@@ -377,7 +504,7 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
                 return -1;
         if (setup_dev(rootfd, plan->shm_dir, plan->privileged, err) < 0)
                 return -1;
-        if (setup_sys(rootfd, plan->privileged, err) < 0)
+        if (setup_sys(rootfd, plan->privileged, err) < 0 || setup_cgroupfs(rootfd, err) < 0)
                 return -1;
         if (!plan->privileged && !plan->proc_unmasked && setup_masks(rootfd, err) < 0)
                 return -1;
@@ -403,6 +530,11 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
                         return -1;
                 uid = u.uid;
                 gid = u.gid;
+                if (plan->groups_strict) {
+                        free(u.groups);
+                        u.groups = NULL;
+                        u.n_groups = 0;
+                }
         }
         for (size_t i = 0; i < plan->n_groups; i++) {
                 bool dup = false;

@@ -173,6 +173,7 @@ int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid_out, pc_error *err
             {"ipc", CLONE_NEWIPC},
             {"uts", CLONE_NEWUTS},
             {"net", CLONE_NEWNET},
+            {"cgroup", CLONE_NEWCGROUP},
             {"mnt", CLONE_NEWNS},
         };
         struct target_ns ns[PC_ARRAY_SIZE(names)];

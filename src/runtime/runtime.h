@@ -96,6 +96,12 @@ struct pc_bind {
         bool read_only;
         bool create_file; /* destination is a file (create it if missing) */
         const char *what; /* for messages: volume "data", "/etc/hosts" */
+        /* subPath: a path inside `source` (a directory), resolved in the
+         * container's child as if source were "/" (RESOLVE_IN_ROOT: a symlink
+         * another container planted cannot lead out of the volume), created as
+         * a directory when missing, and mounted from the resolved fd. */
+        const char *sub_path;
+        bool recursive_read_only; /* read_only for every submount too (mount_setattr) */
 };
 
 struct pc_container_plan {
@@ -132,6 +138,8 @@ struct pc_container_plan {
         gid_t gid;
         gid_t *groups; /* supplementary groups (added to /etc/group ones with `user`) */
         size_t n_groups;
+        bool groups_strict; /* supplementalGroupsPolicy: Strict: only `groups`, none
+                               from the image's /etc/group */
         const char *user; /* image/pod user spec ("1000", "nobody", "1000:1000",
                              "nobody:nogroup"), resolved against the container's own
                              /etc/passwd and /etc/group (parsed by hand, no NSS);

@@ -342,6 +342,8 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                         m->sub_path =
                             jstr(x, "subPath") && *jstr(x, "subPath") ? jdup(x, "subPath") : NULL;
                         m->read_only = jbool(x, "readOnly");
+                        const char *rro = jstr(x, "recursiveReadOnly");
+                        m->recursive_read_only = rro && strcmp(rro, "Disabled");
                         if (!m->name || !m->mount_path)
                                 return pc_fail(err, 0,
                                                "container %s: volumeMounts[%zu]: name "

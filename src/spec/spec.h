@@ -68,6 +68,7 @@ struct pc_volume_mount {
         char *mount_path;
         char *sub_path; /* NULL or relative path inside the volume */
         bool read_only;
+        bool recursive_read_only; /* recursiveReadOnly: Enabled or IfPossible */
 };
 
 struct pc_resources {

@@ -162,7 +162,7 @@ S(s_port, "port", {"name", F_STR, NULL}, {"hostPort", F_INT, NULL}, {"containerP
   {"protocol", F_STR, NULL}, {"hostIP", F_STR, NULL});
 S(s_res, "resources", {"limits", F_QTYMAP, NULL}, {"requests", F_QTYMAP, NULL});
 S(s_mount, "volumeMount", {"name", F_STR, NULL}, {"readOnly", F_BOOL, NULL},
-  {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL});
+  {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL}, {"recursiveReadOnly", F_STR, NULL});
 S(s_caps, "capabilities", {"add", F_STRLIST, NULL}, {"drop", F_STRLIST, NULL});
 S(s_profile, "profile", {"type", F_STR, NULL}, {"localhostProfile", F_STR, NULL});
 S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, NULL},
@@ -274,7 +274,6 @@ static const struct {
     {"container", "stdinOnce"},
     {"envVarSource", "resourceFieldRef"},
     {"resources", "claims"},
-    {"volumeMount", "recursiveReadOnly"},
     {"volumeMount", "mountPropagation"},
     {"volumeMount", "subPathExpr"},
     {"volume", "gcePersistentDisk"},
@@ -1113,6 +1112,16 @@ static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_
                         _cleanup_free_ char *sp = pc_path_key(mp, "subPath");
                         check_relative_path(c, sp, sub);
                 }
+                /* recursiveReadOnly (the API server's rules; mountPropagation
+                 * is not in podctl's schema, so it is always None here) */
+                static const char *const rro_values[] = {"Disabled", "IfPossible", "Enabled", NULL};
+                const char *rro = gstr(m, "recursiveReadOnly");
+                _cleanup_free_ char *rp = pc_path_key(mp, "recursiveReadOnly");
+                if (rro && !one_of(rro, rro_values))
+                        unsupported(c, rp, rro, rro_values);
+                else if (rro && strcmp(rro, "Disabled") &&
+                         !json_is_true(json_object_get(m, "readOnly")))
+                        ERR(c, rp, "Forbidden: may only be specified when readOnly is true");
         }
 }
 
