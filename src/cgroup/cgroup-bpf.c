@@ -108,26 +108,29 @@ int pc_cg_bpf_devices(const char *dir, const struct pc_cgroup_dev_rule *rules, s
         assemble(&p, rules, n);
         if (p.overflow)
                 return pc_fail(err, E2BIG, "device program: too many rules (%zu)", n);
-        char log[4096] = "";
         union bpf_attr attr;
         memset(&attr, 0, sizeof(attr));
         attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         attr.insns = (uint64_t)(uintptr_t)p.insn;
         attr.insn_cnt = (uint32_t)p.n;
         attr.license = (uint64_t)(uintptr_t) "GPL";
-        attr.log_buf = (uint64_t)(uintptr_t)log;
-        attr.log_size = sizeof(log);
-        attr.log_level = 1;
         _cleanup_close_ int prog = (int)sys_bpf(BPF_PROG_LOAD, &attr);
         if (prog < 0) {
-                /* a verifier log is only worth showing for EACCES/EINVAL */
+                /* Again with the verifier's log, for the message (its last line). */
                 int e = errno;
+                static char log[65536];
+                log[0] = '\0';
+                attr.log_buf = (uint64_t)(uintptr_t)log;
+                attr.log_size = sizeof(log);
+                attr.log_level = 1;
+                (void)sys_bpf(BPF_PROG_LOAD, &attr);
                 log[sizeof(log) - 1] = '\0';
-                char *nl = strrchr(log, '\n');
-                if (nl && nl[1] == '\0')
-                        *nl = '\0';
-                return pc_fail(err, e, "load the BPF device program%s%s", log[0] ? ": " : "",
-                               log[0] ? log : "");
+                size_t len = strlen(log);
+                while (len && log[len - 1] == '\n')
+                        log[--len] = '\0';
+                char *last = strrchr(log, '\n');
+                last = last ? last + 1 : log;
+                return pc_fail(err, e, "load the BPF device program%s%s", *last ? ": " : "", last);
         }
         _cleanup_close_ int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (cg < 0)

@@ -408,3 +408,27 @@ EOF
         [ "${lines[0]}" = "sleep 300 " ]
         [ "${lines[1]}" = 0 ]
 }
+
+@test "pause runs from a sealed memfd copy: PID 1 of a shared PID namespace leads to no host binary" {
+        f=$(manifest shp <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: shp}
+spec:
+  shareProcessNamespace: true
+  containers:
+  - {name: c, image: busybox, command: [sleep, "300"]}
+EOF
+        )
+        podctl apply -f "$f"
+        wait_for 10 container_running shp c
+        pp=$(pause_pid shp)
+        run readlink "/proc/$pp/exe"
+        [ "$output" = "/memfd:pause (deleted)" ]
+        run podctl exec shp -- cat /proc/1/comm
+        [ "$output" = "memfd:pause" ]
+        # and the container cannot even follow /proc/1/exe
+        run podctl exec shp -- sh -c 'cat /proc/1/exe >/dev/null'
+        [ "$status" -ne 0 ]
+        [[ $output == *"Permission denied"* ]]
+}
