@@ -394,7 +394,7 @@ EOF
         podctl exec native-get -c app -- touch /work/go
         wait_for 20 phase_is native-get Succeeded
         # Initialized is True, so the stopped sidecar's exit does not make it Init:Error
-        run podctl get pods
+        run -0 podctl get pods
         echo "$output"
         get_status_is native-get Completed
 }

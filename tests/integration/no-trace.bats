@@ -133,7 +133,7 @@ all_running() { # POD C...
         recorded_pids trio >"$BATS_TEST_TMPDIR/pids"
         # monitor, pause and three containers, all alive now
         [ "$(wc -l <"$BATS_TEST_TMPDIR/pids")" -eq 5 ]
-        while read -r p s; do ! gone "$p" "$s"; done <"$BATS_TEST_TMPDIR/pids"
+        while read -r p s; do run ! gone "$p" "$s"; done <"$BATS_TEST_TMPDIR/pids"
         [ -n "$(pod_cgroups "$uid")" ]
         [ -n "$(procs_in_pod_cgroup "$uid")" ]
         # the snapshot does see a running Pod
@@ -148,7 +148,7 @@ all_running() { # POD C...
         no_pod_cgroups "$uid"
         [ ! -e "$dir" ]
         [ ! -e "$logdir" ]
-        ! grep -qF -e "$uid" -e "$dir" /proc/self/mountinfo
+        run ! grep -qF -e "$uid" -e "$dir" /proc/self/mountinfo
         assert_no_new_trace "$before"
         run podctl get pod trio
         [ "$status" -ne 0 ]
