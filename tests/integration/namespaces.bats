@@ -139,6 +139,12 @@ EOF
                 [ "$(ns_inode "$(pid_of trio $c)" uts)" = "$(ns_inode "$pause" uts)" ]
         done
         [ "$(hostname)" != trio ]
+        # one IPC namespace, pause's, not the host's (checked before anything
+        # is made in it: it would be made on the host otherwise)
+        [ "$(ns_inode "$pause" ipc)" != "$(ns_inode $$ ipc)" ]
+        for c in a b c; do
+                [ "$(ns_inode "$(pid_of trio $c)" ipc)" = "$(ns_inode "$pause" ipc)" ]
+        done
         # SysV shared memory made in a is visible in b and c, not on the host.
         run podctl exec trio -c a -- probe shm-create 0x5eed
         [ "$status" -eq 0 ]
