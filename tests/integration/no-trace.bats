@@ -155,6 +155,40 @@ all_running() { # POD C...
         [[ $output == *'pods "trio" not found'* ]]
 }
 
+@test "a finished Pod keeps its status and logs, and nothing of its run: no process, mount, cgroup or runtime directory" {
+        f=$(manifest finished <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: finished
+spec:
+  restartPolicy: Never
+  volumes: [{name: scratch, emptyDir: {}}]
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo bye > /scratch/x; echo bye"]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 20 phase_is finished Succeeded
+        J=$(podctl inspect pod finished)
+        uid=$(jq -r .uid <<<"$J")
+        dir=$(jq -r .stateDir <<<"$J")
+        [[ $uid =~ ^[0-9a-f-]{36}$ ]]
+        [ -d "$dir" ] # the Pod's record
+        [ "$(podctl logs finished)" = bye ]
+        # its run is gone: the container's layer, the emptyDir, /dev/shm, /etc files
+        for sub in containers volumes shm etc; do
+                wait_for 10 eval "[ ! -e '$dir/$sub' ]"
+        done
+        run ! grep -qF -e "$uid" -e "$dir" /proc/self/mountinfo
+        wait_for 5 no_procs_in_pod_cgroup "$uid"
+        wait_for 5 no_pod_cgroups "$uid"
+        podctl delete pod finished
+}
+
 # ---- failed starts -------------------------------------------------------------
 
 @test "failed start: an image that is not in the store is named, nothing is created" {
