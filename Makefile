@@ -116,6 +116,7 @@ install: all
 	install -m 0755 $(B)/pause $(DESTDIR)$(LIBEXECDIR)/pause
 
 check: all
+	tests/lint
 	B=$(B) tests/run
 
 check-san:

@@ -1,6 +1,9 @@
 # Shared by the integration tests. Each test file gets its own podctl root, so
 # files never see each other's pods; teardown removes everything it made.
 
+# `run !` and `run -N` (bats 1.5.0 on) check the status themselves.
+bats_require_minimum_version 1.5.0
+
 B=${B:-build}
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 PODCTL="$REPO/$B/podctl"
@@ -49,6 +52,22 @@ phase_is() { [ "$(pod_phase "$1")" = "$2" ]; }
 container_running() {
         [ "$(jq_pod "$1" ".status.containerStatuses[] | select(.name==\"$2\") | .state | has(\"running\")")" = true ]
 }
+# The kernel's view of a process, from the host.
+proc_state() { sed -E 's/^.*\) (.).*$/\1/' "/proc/$1/stat"; } # R, S, Z...
+ns_inode() { stat -L -c %i "/proc/$1/ns/$2"; }                # PID NS
+# Start time (clock ticks since boot) of PID $1; with it a PID names one process.
+proc_start() { sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+uptime_ticks() { awk -v hz="$(getconf CLK_TCK)" '{printf "%d\n", $1 * hz}' /proc/uptime; }
+same_process() { [ "$(proc_start "$1" 2>/dev/null)" = "$2" ]; } # PID START
+# Host PIDs of the processes in the PID namespace of host PID $1.
+pidns_members() {
+        local ns p
+        ns=$(readlink "/proc/$1/ns/pid")
+        for p in /proc/[0-9]*; do
+                if [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ]; then echo "${p#/proc/}"; fi
+        done
+}
+
 pid_of() { podctl inspect pod "$1" | jq -r ".runtime.containers[\"$2\"].pid"; }
 pause_pid() { podctl inspect pod "$1" | jq -r .runtime.pausePid; }
 

@@ -291,9 +291,9 @@ EOF
 
         run podctl image rm localhost/rmme:1
         [ "$status" -eq 0 ]
-        run podctl image ls
+        run -0 podctl image ls
         [[ "$output" != *rmme* ]]
-        run podctl image ls -q
+        run -0 podctl image ls -q
         [[ "$output" != *"$id"* ]]
         # busybox is still there
         run podctl image ls

@@ -275,7 +275,7 @@ spec:
     command: ["true"]
   - name: slow
     image: busybox
-    command: ["sleep", "3"]
+    command: ["sleep", "8"]
   containers:
   - name: app
     image: busybox
@@ -284,11 +284,11 @@ EOF
 )
         # apply waits for the app containers (--wait-timeout); do not
         podctl apply -f "$f" --wait-timeout=0
-        wait_for 10 init_running slowinit slow
+        wait_for 20 init_running slowinit slow
         get_status_is slowinit Init:1/2
         phase_is slowinit Pending
         [ "$(jq_pod slowinit '.status.containerStatuses[0].state.waiting.reason')" = PodInitializing ]
-        wait_for 20 container_running slowinit app
+        wait_for 30 container_running slowinit app
         get_status_is slowinit Running
         phase_is slowinit Running
         podctl delete pod slowinit --grace-period=0 --force
@@ -305,7 +305,7 @@ spec:
   initContainers:
   - name: slow
     image: busybox
-    command: ["sleep", "2"]
+    command: ["sleep", "6"]
   containers:
   - name: app
     image: busybox
@@ -314,11 +314,11 @@ EOF
 )
         podctl apply -f "$f" >/dev/null &
         apply_pid=$!
-        wait_for 10 init_running slowinit1 slow
+        wait_for 20 init_running slowinit1 slow
         get_status_is slowinit1 Init:0/1
         phase_is slowinit1 Pending
         wait "$apply_pid"
-        wait_for 10 container_running slowinit1 app
+        wait_for 20 container_running slowinit1 app
         podctl delete pod slowinit1 --grace-period=0 --force
 }
 
@@ -394,7 +394,7 @@ EOF
         podctl exec native-get -c app -- touch /work/go
         wait_for 20 phase_is native-get Succeeded
         # Initialized is True, so the stopped sidecar's exit does not make it Init:Error
-        run podctl get pods
+        run -0 podctl get pods
         echo "$output"
         get_status_is native-get Completed
 }

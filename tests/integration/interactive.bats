@@ -42,19 +42,43 @@ in_pty() { script -qfec "$1" /dev/null; }
 # A process whose command line matches the ERE runs in box (the exec'd one).
 box_runs() { podctl exec box -- ps -o args | grep -qE "$1"; }
 
-# Feed lines to the shell exec'd in box, once it runs.
-type_lines() {
+shell_gone() { ! box_runs '^sh$'; }
+
+# The CLI of `exec -it box` (ours: its command line starts with our binary)
+# relays in raw mode: its terminal has icanon off.
+cli_raw() {
+        local p
+        p=$(pgrep -f -- "^$PODCTL exec -it box" | head -n 1)
+        [ -n "$p" ] && stty -F "/proc/$p/fd/0" -a 2>/dev/null | grep -q -- '-icanon'
+}
+
+# shown OUT TEXT: TEXT is in script's output so far (typed, echoed back by
+# the container's terminal; or printed); shown_line: a whole line.
+shown() { tr -d '\r' <"$1" | grep -qF -- "$2"; }
+shown_line() { tr -d '\r' <"$1" | grep -qxF -- "$2"; }
+
+# The shell exec'd in box runs and the CLI relays raw: typing can start.
+shell_ready() {
         wait_for 30 box_runs '^sh$'
-        sleep 0.5 # the CLI puts the terminal in raw mode right after the start
+        wait_for 30 cli_raw
+}
+
+# type_lines OUT LINE...: type each LINE into the shell exec'd in box, each
+# once the one before was echoed; keep script's input open until the shell
+# has exited.
+type_lines() {
+        local out=$1 l
+        shift
+        shell_ready
         for l in "$@"; do
                 printf '%s\n' "$l"
-                sleep 0.3
+                wait_for 30 shown "$out" "$l"
         done
-        sleep 1 # keep script's input open until the shell has exited
+        wait_for 30 shell_gone
 }
 
 @test "exec -it: a terminal of the container's /dev/pts, window size, TERM, exit status" {
-        type_lines 'tty' 'stty size' 'echo "term=$TERM"' 'exit 5' |
+        type_lines "$BATS_TEST_TMPDIR/out" 'tty' 'stty size' 'echo "term=$TERM"' 'exit 5' |
                 TERM=xterm-podctl in_pty "stty rows 40 cols 100; $PODCTL exec -it box -- sh" \
                         >"$BATS_TEST_TMPDIR/out" && rc=0 || rc=$?
         tr -d '\r' <"$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/clean"
@@ -69,16 +93,15 @@ type_lines() {
 
 @test "exec -it: Ctrl-C interrupts the command, not the shell" {
         drive() {
-                wait_for 30 box_runs '^sh$'
-                sleep 0.5
+                shell_ready
                 printf 'sleep 100\n'
                 wait_for 30 box_runs '^sleep 100$'
                 printf '\003'
-                sleep 0.5
+                wait_for 30 eval '! box_runs "^sleep 100$"'
                 printf 'echo still-here\n'
-                sleep 0.5
+                wait_for 30 shown_line "$BATS_TEST_TMPDIR/out" still-here
                 printf 'exit 0\n'
-                sleep 1
+                wait_for 30 shell_gone
         }
         start=$SECONDS
         drive | in_pty "$PODCTL exec -it box -- sh" >"$BATS_TEST_TMPDIR/out" && rc=0 || rc=$?
@@ -100,16 +123,19 @@ stty rows 50 cols 120
 wait \$p
 EOF
         drive() {
-                wait_for 30 box_runs '^sh$'
-                sleep 0.5
+                local end
+                shell_ready
                 printf 'stty size\n'
-                sleep 0.5
+                wait_for 30 shown_line "$BATS_TEST_TMPDIR/out" '40 100'
                 touch "$BATS_TEST_TMPDIR/resize-now"
-                sleep 0.5
-                printf 'stty size\n'
-                sleep 0.5
+                # ask until the new size has reached the container's terminal
+                end=$((SECONDS + 30))
+                until shown_line "$BATS_TEST_TMPDIR/out" '50 120' || [ $SECONDS -ge $end ]; do
+                        printf 'stty size\n'
+                        sleep 0.2
+                done
                 printf 'exit 3\n'
-                sleep 1
+                wait_for 30 shell_gone
         }
         drive | in_pty "sh $BATS_TEST_TMPDIR/resize.sh" >"$BATS_TEST_TMPDIR/out" && rc=0 || rc=$?
         tr -d '\r' <"$BATS_TEST_TMPDIR/out" | tee "$BATS_TEST_TMPDIR/clean"
@@ -200,22 +226,24 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: ["sh", "-c", "i=0; while [ $i -lt 25 ]; do i=$((i+1)); echo tick $i; echo oops $i >&2; sleep 0.2; done"]
+    command: ["sh", "-c", "i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo tick $i; echo oops $i >&2; sleep 0.2; done"]
 EOF
         )
         podctl apply -f "$f"
         wait_for 20 container_running ticker main
-        sleep 1
+        wait_for 20 sh -c "\"$PODCTL\" logs ticker | grep -qx 'tick 2'"
         start=$SECONDS
-        timeout 20 "$PODCTL" attach ticker >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+        timeout 40 "$PODCTL" attach ticker >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
         cat "$BATS_TEST_TMPDIR/out"
-        [ $((SECONDS - start)) -lt 15 ] # returned by itself when the container exited
+        [ $((SECONDS - start)) -lt 30 ] # returned by itself when the container exited
         # from now on: not the first lines, but the last ones
-        ! grep -qx 'tick 1' "$BATS_TEST_TMPDIR/out"
-        grep -qx 'tick 25' "$BATS_TEST_TMPDIR/out"
+        run ! grep -qx 'tick 1' "$BATS_TEST_TMPDIR/out"
+        grep -qx 'tick 40' "$BATS_TEST_TMPDIR/out"
         [ "$(grep -c '^tick' "$BATS_TEST_TMPDIR/out")" -ge 5 ]
-        grep -qx 'oops 25' "$BATS_TEST_TMPDIR/err" # stderr to stderr
-        ! grep -q tick "$BATS_TEST_TMPDIR/err"
+        # stderr records to stderr, stdout records not
+        grep -qx 'oops 40' "$BATS_TEST_TMPDIR/err"
+        run ! grep -q tick "$BATS_TEST_TMPDIR/err"
+        run ! grep -q oops "$BATS_TEST_TMPDIR/out"
         # a container that is not running cannot be attached
         run podctl attach ticker
         [ "$status" = 1 ]
@@ -250,12 +278,12 @@ spec:
 EOF
         )
         podctl apply -f "$f"
-        run timeout 5 "$PODCTL" logs -f crashy
+        run timeout 10 "$PODCTL" logs -f crashy
         echo "$output"
         [ "$status" = 124 ] # still following: more runs are coming
         [ "$(echo "$output" | grep -cx run)" -ge 2 ]
         # started in the middle of a run it goes on as well; --tail applies to the first file
-        run timeout 8 "$PODCTL" logs -f --tail=1 crashy
+        run -124 timeout 12 "$PODCTL" logs -f --tail=1 crashy
         [ "$(echo "$output" | grep -cx run)" -ge 2 ]
 }
 
@@ -282,7 +310,7 @@ EOF
                 echo "$output"
                 [ "$status" = 0 ]
                 [ "$output" = "$(printf 'first\nsecond')" ]
-                [ $((SECONDS - start)) -lt 10 ]
+                [ $((SECONDS - start)) -lt 15 ]
         done
 }
 
@@ -303,7 +331,7 @@ EOF
         podctl apply -f "$f"
         timeout 30 "$PODCTL" logs -f forever >"$BATS_TEST_TMPDIR/out" 2>&1 &
         pid=$!
-        sleep 1
+        wait_for 20 grep -qx alive "$BATS_TEST_TMPDIR/out"
         podctl delete pod forever
         wait $pid && rc=0 || rc=$?
         [ "$rc" = 0 ]

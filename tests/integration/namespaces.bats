@@ -33,7 +33,7 @@ EOF
         [[ "$output" == *"sleep 3601"* ]]
         [[ "$output" == *"sleep 3602"* ]]
         # PID 1 of the Pod is pause
-        run podctl exec shared-pid -c two -- cat /proc/1/cmdline
+        run -0 podctl exec shared-pid -c two -- cat /proc/1/cmdline
         [[ "$output" == pause* ]]
         podctl delete pod shared-pid --grace-period=1
 }
@@ -54,15 +54,26 @@ EOF
 )
         podctl apply -f "$f"
         wait_for 10 container_running reaper main
-        # The subshell exits at once: its child "sleep 0.3" is orphaned,
-        # reparented to PID 1 (pause), and must not stay a zombie once it exits.
-        podctl exec reaper -c main -- sh -c '(sleep 0.3 &) ; true'
-        run podctl exec reaper -c main -- ps -o pid,ppid,stat,args
-        [[ "$output" == *" 1 "*"sleep 0.3"* ]]
-        sleep 1
-        run podctl exec reaper -c main -- ps -o stat,args
-        [[ "$output" != *"sleep 0.3"* ]]
-        ! echo "$output" | awk '{print $1}' | grep -q Z
+        pause=$(pause_pid reaper)
+        # The subshell exits at once: its child "sleep 2" is orphaned and
+        # reparented to PID 1 of the Pod, pause.
+        podctl exec reaper -c main -- sh -c '(sleep 2 &) ; true'
+        run -0 podctl exec reaper -c main -- ps -o pid,ppid,stat,args
+        [[ "$output" == *" 1 "*"sleep 2"* ]]
+        # on the host: the orphan is pause's child, in the Pod's PID namespace
+        orphan=$(pgrep -P "$pause" -f '^sleep 2$')
+        [ -n "$orphan" ]
+        [ "$(ns_inode "$orphan" pid)" = "$(ns_inode "$pause" pid)" ]
+        # once it exits pause reaps it: no zombie is left in the Pod's
+        # process table (it would stay there as state Z, "[sleep]")
+        wait_for 20 eval '[ ! -e "/proc/$orphan" ]'
+        for p in $(pidns_members "$pause"); do
+                st=$(proc_state "$p" 2>/dev/null) || continue # exited meanwhile
+                [ "$st" != Z ]
+        done
+        run -0 podctl exec reaper -c main -- ps -o stat,args
+        [[ "$output" != *"sleep 2"* ]]
+        [ -z "$(awk '$1 ~ /^Z/' <<<"$output")" ]
         podctl delete pod reaper --grace-period=1
 }
 
@@ -84,10 +95,16 @@ EOF
 )
         podctl apply -f "$f"
         wait_for 10 container_running own-pid two
-        run podctl exec own-pid -c one -- cat /proc/1/cmdline
+        run -0 podctl exec own-pid -c one -- cat /proc/1/cmdline
         [[ "$output" == sleep*3601* ]]
-        run podctl exec own-pid -c one -- ps -o args
+        run -0 podctl exec own-pid -c one -- ps -o args
+        [[ "$output" == *"sleep 3601"* ]]
         [[ "$output" != *"sleep 3602"* ]]
+        # two PID namespaces, neither the host's
+        one=$(ns_inode "$(pid_of own-pid one)" pid)
+        two=$(ns_inode "$(pid_of own-pid two)" pid)
+        [ "$one" != "$two" ]
+        [ "$one" != "$(ns_inode $$ pid)" ]
         podctl delete pod own-pid --grace-period=1
 }
 
@@ -112,11 +129,22 @@ EOF
 )
         podctl apply -f "$f"
         wait_for 10 container_running trio c
+        # one UTS namespace, pause's, not the host's
+        pause=$(pause_pid trio)
+        [ "$(ns_inode "$pause" uts)" != "$(ns_inode $$ uts)" ]
         for c in a b c; do
                 [ "$(podctl exec trio -c $c -- hostname)" = trio ]
                 [ "$(podctl exec trio -c $c -- cat /etc/hostname)" = trio ]
+                [ "$(podctl exec trio -c $c -- stat -L -c %i /proc/self/ns/uts)" = "$(ns_inode "$pause" uts)" ]
+                [ "$(ns_inode "$(pid_of trio $c)" uts)" = "$(ns_inode "$pause" uts)" ]
         done
         [ "$(hostname)" != trio ]
+        # one IPC namespace, pause's, not the host's (checked before anything
+        # is made in it: it would be made on the host otherwise)
+        [ "$(ns_inode "$pause" ipc)" != "$(ns_inode $$ ipc)" ]
+        for c in a b c; do
+                [ "$(ns_inode "$(pid_of trio $c)" ipc)" = "$(ns_inode "$pause" ipc)" ]
+        done
         # SysV shared memory made in a is visible in b and c, not on the host.
         run podctl exec trio -c a -- probe shm-create 0x5eed
         [ "$status" -eq 0 ]
@@ -130,7 +158,6 @@ EOF
         podctl exec trio -c a -- sh -c 'echo x > /dev/shm/marker'
         [ "$(podctl exec trio -c c -- cat /dev/shm/marker)" = x ]
         # the IPC namespace inode is pause's
-        pause=$(pause_pid trio)
         [ "$(podctl exec trio -c b -- stat -L -c %i /proc/self/ns/ipc)" = "$(stat -L -c %i /proc/$pause/ns/ipc)" ]
         podctl delete pod trio --grace-period=1
 }

@@ -14,6 +14,7 @@ setup_file() {
 
 teardown_file() {
         common_teardown_file
+        rm -rf /var/lib/cni/networks/podctl-fail # the failing network's leases
 }
 
 web_pod() { # NAME [HOSTPORT]
@@ -132,13 +133,18 @@ spec:
     image: busybox
     command: ["sleep", "3600"]
 EOF2
+        cni_cache() { ls "$PODCTL_ROOT/cni/cache" 2>/dev/null || true; }
+        cache_before=$(cni_cache)
         podctl apply -f "$BATS_TEST_TMPDIR/hn.yaml"
-        cache_before=$(ls "$PODCTL_ROOT/cni/cache" 2>/dev/null || true)
         wait_for 20 container_running hn c
+        # the host's network namespace itself (pause's and the container's)
+        [ "$(ns_inode "$(pause_pid hn)" net)" = "$(ns_inode $$ net)" ]
+        [ "$(ns_inode "$(pid_of hn c)" net)" = "$(ns_inode $$ net)" ]
         host_links=$(ls /sys/class/net | sort | tr '\n' ' ')
         pod_links=$(podctl exec hn -- ls /sys/class/net | sort | tr '\n' ' ')
         [ "$pod_links" = "$host_links" ]
-        [ "$(ls "$PODCTL_ROOT/cni/cache" 2>/dev/null || true)" = "$cache_before" ]
+        # no CNI ADD was made for it (snapshot taken before apply)
+        [ "$(cni_cache)" = "$cache_before" ]
         podctl delete pod hn
 }
 
@@ -146,31 +152,56 @@ EOF2
         # Other test files may use the shared network at the same time: look
         # only for what belongs to this test's Pods (container ids and host
         # veths recorded from the CNI cache while each Pod runs).
-        ns_before=$(ls /run/netns 2>/dev/null | wc -l)
+        leases=/var/lib/cni/networks/podctl # host-local: a file per IP, holding the container id
         f=$(web_pod cyc "$HP")
         : >"$BATS_TEST_TMPDIR/ids"
         : >"$BATS_TEST_TMPDIR/veths"
+        : >"$BATS_TEST_TMPDIR/netns"
         for i in $(seq 50); do
                 podctl apply -f "$f" >/dev/null
                 wait_for 20 has_ip cyc
                 for c in "$PODCTL_ROOT"/cni/cache/*.json; do
-                        basename "$c" .json >>"$BATS_TEST_TMPDIR/ids"
+                        id=$(basename "$c" .json)
+                        echo "$id" >>"$BATS_TEST_TMPDIR/ids"
                         jq -r '.result.interfaces[] | select(.sandbox == null) | .name' "$c" \
                                 >>"$BATS_TEST_TMPDIR/veths"
+                        # while the Pod runs, its lease is there
+                        grep -rqsF -- "$id" "$leases"
                 done
+                # the Pod's network namespace, the pause that holds it
+                pause=$(pause_pid cyc)
+                ns="$(ns_inode "$pause" net) $pause $(proc_start "$pause")"
                 podctl delete pod cyc --grace-period=0 >/dev/null
+                echo "$ns $(uptime_ticks)" >>"$BATS_TEST_TMPDIR/netns" # and when it was deleted
         done
         [ "$(sort -u "$BATS_TEST_TMPDIR/ids" | wc -l)" -ge 50 ]
         [ -z "$(ls "$PODCTL_ROOT/cni/cache" 2>/dev/null)" ]
+        # no lease file names any of the Pods (1: no match, and no error)
+        run grep -rlsF -f "$BATS_TEST_TMPDIR/ids" "$leases"
+        [ "$status" -eq 1 ]
         rules=$(iptables-save)
         while read -r id; do
-                ! grep -rqs "$id" /var/lib/cni/networks/podctl
                 [[ "$rules" != *"$id"* ]]
         done <"$BATS_TEST_TMPDIR/ids"
         while read -r v; do
                 [ "$v" = podctl0 ] || [ ! -e "/sys/class/net/$v" ]
         done <"$BATS_TEST_TMPDIR/veths"
-        [ "$(ls /run/netns 2>/dev/null | wc -l)" = "$ns_before" ]
+        # no network namespace of the Pods is left: its pause is gone and no
+        # process of the host is in it (one that started after the Pod was
+        # deleted is in a new namespace that reuses the inode number)
+        stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null >"$BATS_TEST_TMPDIR/host-netns" || true
+        [ -s "$BATS_TEST_TMPDIR/host-netns" ]
+        while read -r ino pause pstart deleted; do
+                run ! same_process "$pause" "$pstart"
+                while read -r hino path; do
+                        [ "$hino" = "$ino" ] || continue
+                        p=${path#/proc/}
+                        p=${p%%/*}
+                        started=$(proc_start "$p") || continue
+                        [ -n "$started" ] || continue
+                        [ "$started" -gt "$deleted" ]
+                done <"$BATS_TEST_TMPDIR/host-netns"
+        done <"$BATS_TEST_TMPDIR/netns"
         run curl -fsS --max-time 2 "http://127.0.0.1:$HP/"
         [ "$status" -ne 0 ]
 }
@@ -186,15 +217,19 @@ EOF2
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/16"}]]}},
   {"type": "podctl-test-fail"}]}
 EOF2
+        before=$(trace_snapshot)
         run env PODCTL_CNI_PATH="/usr/lib/cni:/opt/cni/bin:$REPO/tests/data/cni" \
                 "$PODCTL" apply -f "$(web_pod bad)"
         rm -f "$PODCTL_ROOT/cni/net.d/00-fail.conflist"
         for f in $saved; do mv "$BATS_TEST_TMPDIR/$f" "$PODCTL_ROOT/cni/net.d/"; done
+        [ "$status" -ne 0 ]
         [[ "$output" == *'plugin "podctl-test-fail"'* ]]
         [[ "$output" == *"fake failure"* ]]
-        podctl delete pod bad --grace-period=0 >/dev/null 2>&1 || true
-        # nothing of it is left: no cache entry, no lease on the failing network
+        # nothing of it is left (nothing deleted it): no Pod, no process,
+        # mount or cgroup, no cache entry, no lease on the failing network
+        run podctl get pod bad
+        [ "$status" -ne 0 ]
+        assert_no_new_trace "$before"
         [ -z "$(ls "$PODCTL_ROOT/cni/cache" 2>/dev/null)" ]
         [ -z "$(ls /var/lib/cni/networks/podctl-fail 2>/dev/null | grep -v -e '^lock$' -e '^last_reserved')" ]
-        rm -rf /var/lib/cni/networks/podctl-fail
 }

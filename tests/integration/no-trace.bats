@@ -133,7 +133,7 @@ all_running() { # POD C...
         recorded_pids trio >"$BATS_TEST_TMPDIR/pids"
         # monitor, pause and three containers, all alive now
         [ "$(wc -l <"$BATS_TEST_TMPDIR/pids")" -eq 5 ]
-        while read -r p s; do ! gone "$p" "$s"; done <"$BATS_TEST_TMPDIR/pids"
+        while read -r p s; do run ! gone "$p" "$s"; done <"$BATS_TEST_TMPDIR/pids"
         [ -n "$(pod_cgroups "$uid")" ]
         [ -n "$(procs_in_pod_cgroup "$uid")" ]
         # the snapshot does see a running Pod
@@ -148,11 +148,45 @@ all_running() { # POD C...
         no_pod_cgroups "$uid"
         [ ! -e "$dir" ]
         [ ! -e "$logdir" ]
-        ! grep -qF -e "$uid" -e "$dir" /proc/self/mountinfo
+        run ! grep -qF -e "$uid" -e "$dir" /proc/self/mountinfo
         assert_no_new_trace "$before"
         run podctl get pod trio
         [ "$status" -ne 0 ]
         [[ $output == *'pods "trio" not found'* ]]
+}
+
+@test "a finished Pod keeps its status and logs, and nothing of its run: no process, mount, cgroup or runtime directory" {
+        f=$(manifest finished <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: finished
+spec:
+  restartPolicy: Never
+  volumes: [{name: scratch, emptyDir: {}}]
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo bye > /scratch/x; echo bye"]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 20 phase_is finished Succeeded
+        J=$(podctl inspect pod finished)
+        uid=$(jq -r .uid <<<"$J")
+        dir=$(jq -r .stateDir <<<"$J")
+        [[ $uid =~ ^[0-9a-f-]{36}$ ]]
+        [ -d "$dir" ] # the Pod's record
+        [ "$(podctl logs finished)" = bye ]
+        # its run is gone: the container's layer, the emptyDir, /dev/shm, /etc files
+        for sub in containers volumes shm etc; do
+                wait_for 10 eval "[ ! -e '$dir/$sub' ]"
+        done
+        run ! grep -qF -e "$uid" -e "$dir" /proc/self/mountinfo
+        wait_for 5 no_procs_in_pod_cgroup "$uid"
+        wait_for 5 no_pod_cgroups "$uid"
+        podctl delete pod finished
 }
 
 # ---- failed starts -------------------------------------------------------------

@@ -97,19 +97,24 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: [sh, -c, "sleep 2; exec httpd -f -p 7070"]
+    command: [sh, -c, "sleep 5; exec httpd -f -p 7070"]
     readinessProbe:
       tcpSocket: {port: 7070}
       periodSeconds: 1
 EOF
 )
         podctl apply -f "$f"
-        wait_for 5 container_running tcp main
+        wait_for 10 container_running tcp main
+        # not ready while nothing listens (5 s), and describe says why
         is_ready tcp main false
-        run podctl describe pod tcp
-        wait_for 10 is_ready tcp main true
-        # nothing listens on the host's 7070: the check ran in the Pod
-        ! (exec 3<>/dev/tcp/127.0.0.1/7070) 2>/dev/null
+        refused() { podctl describe pod tcp | grep -q 'Readiness probe failed: dial tcp .*:7070: connect: connection refused'; }
+        wait_for 10 refused
+        wait_for 20 is_ready tcp main true
+        # 7070 listens in the Pod's network namespace, not on the host's: the
+        # check ran in the Pod
+        connect() { bash -c 'exec 3<>/dev/tcp/127.0.0.1/7070' 2>/dev/null; }
+        nsenter --net=/proc/"$(pause_pid tcp)"/ns/net bash -c 'exec 3<>/dev/tcp/127.0.0.1/7070'
+        run ! connect
         podctl delete pod tcp --force
 }
 
@@ -231,13 +236,17 @@ EOF
         podctl apply -f "$f"
         wait_for 5 container_running stubborn main
         pid=$(pid_of stubborn main)
+        start=$(proc_start "$pid")
+        [ "$(proc_state "$pid")" != Z ]
         t0=$(date +%s%N)
         podctl delete pod stubborn
         t1=$(date +%s%N)
         ms=$(( (t1 - t0) / 1000000 ))
+        # it ignored TERM, so it lived the whole grace period; then it was
+        # killed, and reaped: that process is not in the host's process table
         [ "$ms" -ge 1900 ]
         [ "$ms" -lt 6000 ]
-        ! kill -0 "$pid" 2>/dev/null
+        run ! same_process "$pid" "$start"
 
         f=$(manifest polite <<EOF
 apiVersion: v1

@@ -804,7 +804,7 @@ int main(void)
                 test_traversal();
                 test_misc();
         } else {
-                fprintf(stderr, "not root: store tests skipped\n");
+                SKIP("store tests: not root");
         }
 
         if (pc_rm_rf(tmproot, &err) < 0)

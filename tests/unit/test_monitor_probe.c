@@ -322,7 +322,7 @@ static void test_tcp(void)
                 CHECK(r.status != 0);
                 CHECK_STR(r.out, "dial tcp 127.0.0.1:18080: connect: connection refused");
         } else {
-                printf("port %d is in use on the host: host-namespace check skipped\n", PORT);
+                SKIP("host-namespace tcp check: the port is in use on the host");
         }
         /* explicit host, and a name to resolve */
         t = ns_target();
@@ -390,8 +390,8 @@ static void test_grpc(void)
 {
         const char *python = grpc_python();
         if (!python) {
-                printf("python3 grpc module not installed (apt-get install python3-grpcio): "
-                       "grpc checks skipped\n");
+                SKIP("grpc checks: python3 grpc module not installed (apt-get install "
+                     "python3-grpcio)");
                 return;
         }
         bool up = start_grpc(python);
@@ -545,7 +545,7 @@ static void test_reason(void)
 int main(void)
 {
         if (geteuid() != 0) {
-                printf("not root: skipped\n");
+                SKIP("not root");
                 UNIT_DONE();
         }
         signal(SIGPIPE, SIG_IGN);

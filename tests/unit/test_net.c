@@ -464,9 +464,8 @@ static void test_default_conf(void)
 int main(void)
 {
         if (geteuid() != 0) {
-                printf("%s: skipped (needs root)\n", __FILE__);
-                printf("%s: 0 passed, 0 failed\n", __FILE__);
-                return 0;
+                SKIP("needs root");
+                UNIT_DONE();
         }
         if (!mkdtemp(tmpdir))
                 return 1;

@@ -359,7 +359,7 @@ static void orphan_maker(pid_t pause_pid, int report_fd, int go_fd)
 static void test_pidns(void)
 {
         if (geteuid() != 0) {
-                printf("test_pause: not root, PID namespace tests skipped\n");
+                SKIP("PID namespace tests: not root");
                 return;
         }
         int st = 0;
@@ -468,7 +468,7 @@ int main(void)
         pause_bin = find_pause();
         if (access(pause_bin, X_OK) != 0) {
                 fprintf(stderr, "%s: not found (build it, or set B)\n", pause_bin);
-                unit_failed++;
+                UNIT_FAIL();
                 free(pause_bin);
                 UNIT_DONE();
         }

@@ -306,8 +306,8 @@ int main(void)
 {
         pc_error err;
         if (geteuid() != 0) {
-                printf("%s: skipped (needs root)\n", __FILE__);
-                return 0;
+                SKIP("needs root");
+                UNIT_DONE();
         }
         if (!mkdtemp(base)) {
                 perror("mkdtemp");

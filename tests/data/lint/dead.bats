@@ -1,0 +1,39 @@
+# tests/lint's own test: every line marked "want Ln" must be reported with
+# that rule, and no other line. Not run by bats.
+
+@test "dead assertions" {
+        ! true # want L1
+        echo x
+        [ -d /a ] && [ -d /b ] # want L2
+        for i in 1 2; do
+                ! false # want L1
+        done
+        grep -q a /etc/hostname || true # want L4
+        run podctl get pod x # want L3
+        [[ "$output" != *x* ]]
+        run -0 podctl get pod x
+        run ! podctl get pod x
+        run podctl get pod y
+        [ "$status" -eq 1 ]
+        if ! false; then echo; fi
+        while ! true; do :; done
+        ! false || echo bad
+        [ -f /x ] && skip "no x"
+        [ -d /a ] && # want L2
+                [ -d /b ]
+        cat <<EOT
+! not shell
+[ -d /a ] && [ -d /b ]
+EOT
+        inner() {
+                ! false # want L1
+                echo
+        }
+        one_line() { [ -d /a ] && [ -d /b ]; }
+        ! false
+}
+
+helper() {
+        ! false # want L1
+        [ -d /a ] && [ -d /b ]
+}
