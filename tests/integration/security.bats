@@ -141,6 +141,7 @@ EOF
         [ "$output" = hello ]
         # nothing on the host's disk, no host mount
         run find "$PODCTL_ROOT/pods/default_shm/shm" -mindepth 1
+        [ "$status" -eq 0 ]
         [ -z "$output" ]
         run grep -c "$PODCTL_ROOT.*shm" /proc/self/mountinfo
         [ "$output" = 0 ]
