@@ -359,6 +359,16 @@ int cmd_describe(struct pc_cli *cli, int argc, char **argv)
                         printf("Message:          %s\n", jstr(st, "message"));
                 printf("IP:               %s\n", jstr(st, "podIP"));
                 printf("IPs:              <none>\n");
+                /* not in kubectl's output: the host namespaces the Pod shares */
+                static const char *const hostns[][2] = {
+                    {"hostNetwork", "network"}, {"hostPID", "pid"}, {"hostIPC", "ipc"}};
+                char shared[64] = "";
+                for (size_t h = 0; h < PC_ARRAY_SIZE(hostns); h++)
+                        if (json_is_true(json_object_get(spec, hostns[h][0])))
+                                snprintf(shared + strlen(shared), sizeof(shared) - strlen(shared),
+                                         "%s%s", shared[0] ? ", " : "", hostns[h][1]);
+                if (shared[0])
+                        printf("Host Namespaces:  %s\n", shared);
                 print_containers("Init Containers", json_object_get(spec, "initContainers"),
                                  json_object_get(st, "initContainerStatuses"));
                 print_containers("Containers", json_object_get(spec, "containers"),
