@@ -816,6 +816,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
             .cgroup_procs_fd = -1,
             .shm_dir = m->pod.host_ipc ? NULL : m->shm_dir,
         };
+        _cleanup_strv_ char **secret_dirs = pc_monitor_secret_dirs(m);
+        plan.tmpfs_dirs = secret_dirs;
         _cleanup_free_ char **sys_names = pc_xcalloc(m->pod.n_sysctls + 1, sizeof(char *));
         _cleanup_free_ char **sys_values = pc_xcalloc(m->pod.n_sysctls + 1, sizeof(char *));
         for (size_t i = 0; i < m->pod.n_sysctls; i++) {

@@ -173,6 +173,9 @@ struct pc_monitor {
 
 /* setup.c: files and plans. */
 int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err);
+/* The host directories of the Pod's Secret volumes, each a tmpfs mount
+ * point in pause's mount namespace (NULL-terminated, owned by the caller). */
+char **pc_monitor_secret_dirs(const struct pc_monitor *m);
 int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err);
 int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error *err);
 /* Kubernetes' rules for command/args/env/workingDir against the image config,

@@ -395,6 +395,13 @@ int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
                 return pc_error_prefix(err, "pod files");
         for (size_t i = 0; i < p->n_volumes; i++) {
                 struct pc_volume *v = &p->volumes[i];
+                if (v->kind == PC_VOL_SECRET) {
+                        /* the mount point of its tmpfs (pc_monitor_secret_dirs) */
+                        _cleanup_free_ char *d = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
+                        if (pc_mkdir_p(d, 0755, err) < 0)
+                                return pc_error_prefix(err, "secret volume \"%s\"", v->name);
+                        continue;
+                }
                 if (v->kind != PC_VOL_EMPTYDIR)
                         continue;
                 _cleanup_free_ char *d = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
@@ -508,6 +515,30 @@ static int write_object_volume(struct pc_monitor *m, struct pc_volume *v, const 
         return r;
 }
 
+struct volume_write {
+        struct pc_monitor *m;
+        struct pc_volume *v;
+        const char *dir;
+};
+
+static int do_write_volume(void *data, pc_error *err)
+{
+        struct volume_write *w = data;
+        if (write_object_volume(w->m, w->v, w->dir, err) < 0)
+                return -1;
+        return fs_group_apply(&w->m->pod, w->dir, true, err);
+}
+
+/* A configMap or secret volume's files (and fsGroup); a Secret's are written
+ * in pause's mount namespace, into the tmpfs it holds there. */
+static int write_volume(struct pc_monitor *m, struct pc_volume *v, const char *dir, pc_error *err)
+{
+        struct volume_write w = {m, v, dir};
+        if (v->kind == PC_VOL_SECRET)
+                return pc_sandbox_run_in_mounts(&m->sandbox, do_write_volume, &w, err);
+        return do_write_volume(&w, err);
+}
+
 static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *binds, size_t *n,
                         char ***owned, pc_error *err)
 {
@@ -531,8 +562,7 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                 case PC_VOL_CONFIGMAP:
                 case PC_VOL_SECRET:
                         src = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
-                        if (write_object_volume(m, v, src, err) < 0 ||
-                            fs_group_apply(&m->pod, src, true, err) < 0)
+                        if (write_volume(m, v, src, err) < 0)
                                 return pc_error_prefix(err, "volume \"%s\"", v->name);
                         break;
                 }
@@ -919,4 +949,16 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         c->cwd = STEAL(cwd);
         c->user = STEAL(user);
         return 0;
+}
+
+char **pc_monitor_secret_dirs(const struct pc_monitor *m)
+{
+        char **v = pc_xcalloc(1, sizeof(char *));
+        for (size_t i = 0; i < m->pod.n_volumes; i++)
+                if (m->pod.volumes[i].kind == PC_VOL_SECRET) {
+                        _cleanup_free_ char *d =
+                            pc_xasprintf("%s/volumes/%s", m->pod_dir, m->pod.volumes[i].name);
+                        pc_strv_push(&v, d);
+                }
+        return v;
 }

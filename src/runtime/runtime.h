@@ -64,6 +64,9 @@ struct pc_sandbox_plan {
          * as long as pause and never appears in the host's mount table. NULL:
          * pause keeps the host's mount namespace. */
         const char *shm_dir;
+        /* More tmpfs mounts of pause's mount namespace (Secret volumes:
+         * their data never touches a disk), NULL-terminated or NULL. */
+        char **tmpfs_dirs;
         /* Pod sysctls ("net.ipv4.ip_local_port_range" or with '/'), written in
          * pause's namespaces before it runs; the caller has checked they are
          * namespaced and allowed. */
@@ -85,6 +88,11 @@ typedef int (*pc_on_child_fn)(pid_t pid, void *data, pc_error *err);
 
 int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_child, void *data,
                       struct pc_sandbox *out, pc_error *err);
+/* Run fn(data) in a child that joined the sandbox's mount namespace (where
+ * its tmpfs mounts are), e.g. to write a Secret volume; its error comes back
+ * in *err. Without a mount namespace of its own, fn runs in the caller. */
+int pc_sandbox_run_in_mounts(const struct pc_sandbox *sb, int (*fn)(void *data, pc_error *err),
+                             void *data, pc_error *err);
 /* Close the namespace fds and set them to -1 (does not signal or reap pause;
  * safe to call twice). */
 void pc_sandbox_release(struct pc_sandbox *sb);

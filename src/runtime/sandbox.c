@@ -57,15 +57,66 @@ static int write_sysctls(const struct pc_sandbox_plan *plan, pc_error *err)
 }
 
 /* pause's own mount namespace, with the Pod's /dev/shm tmpfs in it. */
+static bool has_pod_mounts(const struct pc_sandbox_plan *plan)
+{
+        return plan->shm_dir || (plan->tmpfs_dirs && plan->tmpfs_dirs[0]);
+}
+
 static int pod_mounts(const struct pc_sandbox_plan *plan, pc_error *err)
 {
         if (unshare(CLONE_NEWNS) < 0)
                 return pc_fail(err, errno, "unshare mount namespace");
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return pc_fail(err, errno, "make / rslave");
-        if (mount("shm", plan->shm_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                  "mode=1777,size=65536k") < 0)
+        if (plan->shm_dir && mount("shm", plan->shm_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                   "mode=1777,size=65536k") < 0)
                 return pc_fail(err, errno, "mount the pod's /dev/shm tmpfs on %s", plan->shm_dir);
+        for (size_t i = 0; plan->tmpfs_dirs && plan->tmpfs_dirs[i]; i++)
+                if (mount("tmpfs", plan->tmpfs_dirs[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "mode=0755,size=16m") < 0)
+                        return pc_fail(err, errno, "mount a tmpfs on %s", plan->tmpfs_dirs[i]);
+        return 0;
+}
+
+int pc_sandbox_run_in_mounts(const struct pc_sandbox *sb, int (*fn)(void *data, pc_error *err),
+                             void *data, pc_error *err)
+{
+        if (sb->mntns_fd < 0)
+                return fn(data, err);
+        int sv[2];
+        if (pc_rt_sync_pair(sv, err) < 0)
+                return -1;
+        _cleanup_close_ int parent_fd = sv[0];
+        _cleanup_close_ int child_fd = sv[1];
+        pid_t pid = fork();
+        if (pid < 0)
+                return pc_fail(err, errno, "fork");
+        if (pid == 0) {
+                pc_error e;
+                pc_error_clear(&e);
+                close(parent_fd);
+                if (setns(sb->mntns_fd, CLONE_NEWNS) < 0)
+                        pc_fail(&e, errno, "join the pod's mount namespace");
+                else if (fn(data, &e) == 0)
+                        _exit(0);
+                pc_rt_child_fail(child_fd, &e);
+        }
+        close(STEAL_FD(child_fd));
+        pc_error rec;
+        ssize_t n;
+        do
+                n = recv(parent_fd, &rec, sizeof(rec), 0);
+        while (n < 0 && errno == EINTR);
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (n == (ssize_t)sizeof(rec)) {
+                rec.msg[sizeof(rec.msg) - 1] = '\0';
+                *err = rec;
+                return -1;
+        }
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return pc_fail(err, EIO, "writer in the pod's mount namespace died (status %d)", st);
         return 0;
 }
 
@@ -122,7 +173,7 @@ __attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan
                 pc_rt_child_fail(sync_fd, &err);
         if (write_sysctls(plan, &err) < 0)
                 pc_rt_child_fail(sync_fd, &err);
-        if (plan->shm_dir && pod_mounts(plan, &err) < 0)
+        if (has_pod_mounts(plan) && pod_mounts(plan, &err) < 0)
                 pc_rt_child_fail(sync_fd, &err);
         if (chdir("/") < 0) {
                 pc_fail(&err, errno, "chdir /");
@@ -224,7 +275,7 @@ int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_chil
             (!plan->host_ipc && open_ns(pid, "ipc", &sb.ipcns_fd, err) < 0) ||
             open_ns(pid, "uts", &sb.utsns_fd, err) < 0 ||
             (plan->share_pid && open_ns(pid, "pid", &sb.pidns_fd, err) < 0) ||
-            (plan->shm_dir && open_ns(pid, "mnt", &sb.mntns_fd, err) < 0)) {
+            (has_pod_mounts(plan) && open_ns(pid, "mnt", &sb.mntns_fd, err) < 0)) {
                 pc_sandbox_release(&sb);
                 return pc_error_prefix(err, "sandbox");
         }

@@ -433,3 +433,38 @@ EOF
         [ "$status" -ne 0 ]
         [[ $output == *"Permission denied"* ]]
 }
+
+@test "Secret volumes live on a tmpfs of the Pod's: the container reads them, the host's disk never holds them" {
+        f=$(manifest secvol <<'EOF'
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {password: s3cr3t}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: secvol}
+spec:
+  securityContext: {fsGroup: 2000}
+  volumes: [{name: s, secret: {secretName: creds, defaultMode: 0400}}]
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "300"]
+    volumeMounts: [{name: s, mountPath: /s}]
+EOF
+        )
+        podctl apply -f "$f"
+        wait_for 10 container_running secvol c
+        run podctl exec secvol -- sh -c 'cat /s/password; echo; stat -c "%a %g" /s/password; grep " /s " /proc/self/mountinfo'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = s3cr3t ]
+        # defaultMode 0400 plus fsGroup's g+r, as the kubelet
+        [ "${lines[1]}" = "440 2000" ]
+        [[ ${lines[2]} == *" ro,"*" - tmpfs "* ]]
+        run find "$PODCTL_ROOT/pods/default_secvol/volumes/s" -mindepth 1
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        run grep -rl s3cr3t "$PODCTL_ROOT/pods/default_secvol"
+        [ "$status" -eq 1 ]
+}
