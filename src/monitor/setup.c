@@ -672,9 +672,10 @@ static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *
             .apparmor = spec->apparmor.type == PC_PROFILE_LOCALHOST ? spec->apparmor.localhost
                                                                     : NULL,
         };
+        _cleanup_free_ char *cache = pc_xasprintf("%s/cache/seccomp", m->root.root);
         switch (seccomp_type(m, spec)) {
         case PC_PROFILE_RUNTIME_DEFAULT:
-                if (pc_seccomp_compile_default(c->sec.caps, c->sec.no_new_privs, &c->seccomp,
+                if (pc_seccomp_compile_default(c->sec.caps, cache, &c->seccomp,
                                                err) < 0)
                         return -1;
                 break;
@@ -684,8 +685,8 @@ static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *
                 _cleanup_free_ char *text = NULL;
                 if (pc_read_file(path, &text, NULL, err) < 0)
                         return pc_error_prefix(err, "seccomp profile \"%s\"", spec->seccomp.localhost);
-                if (pc_seccomp_compile(text, spec->seccomp.localhost, c->sec.caps,
-                                       c->sec.no_new_privs, &c->seccomp, err) < 0)
+                if (pc_seccomp_compile(text, spec->seccomp.localhost, c->sec.caps, cache,
+                                       &c->seccomp, err) < 0)
                         return -1;
                 break;
         }

@@ -629,15 +629,16 @@ static int exec_security(const char *root, json_t *j, struct pc_proc_sec *sec,
         sec->apparmor = *apparmor;
         const char *sc = json_string_value(json_object_get(j, "seccomp"));
         const char *lh = json_string_value(json_object_get(j, "seccompLocalhost"));
+        _cleanup_free_ char *cache = pc_xasprintf("%s/cache/seccomp", root);
         int r = 0;
         if (sc && !strcmp(sc, "RuntimeDefault")) {
-                r = pc_seccomp_compile_default(sec->caps, sec->no_new_privs, filter, err);
+                r = pc_seccomp_compile_default(sec->caps, cache, filter, err);
         } else if (sc && !strcmp(sc, "Localhost") && lh) {
                 _cleanup_free_ char *path = pc_xasprintf("%s/seccomp/%s", root, lh);
                 _cleanup_free_ char *text = NULL;
                 r = pc_read_file(path, &text, NULL, err);
                 if (r == 0)
-                        r = pc_seccomp_compile(text, lh, sec->caps, sec->no_new_privs, filter, err);
+                        r = pc_seccomp_compile(text, lh, sec->caps, cache, filter, err);
         }
         if (r < 0)
                 return -1;

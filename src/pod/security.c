@@ -40,9 +40,10 @@ static int check_container(podctl *ctx, const struct pc_container *c, pc_error *
                 _cleanup_free_ char *path =
                     pc_xasprintf("%s/seccomp/%s", ctx->root.root, c->seccomp.localhost);
                 _cleanup_free_ char *text = NULL;
+                _cleanup_free_ char *cache = pc_xasprintf("%s/cache/seccomp", ctx->root.root);
                 struct pc_seccomp *f = NULL;
                 if (pc_read_file(path, &text, NULL, err) < 0 ||
-                    pc_seccomp_compile(text, path, pc_caps_default(), c->no_new_privs, &f, err) < 0)
+                    pc_seccomp_compile(text, path, pc_caps_default(), cache, &f, err) < 0)
                         return pc_error_prefix(err, "container %s: seccomp profile", c->name);
                 pc_seccomp_free(f);
         }

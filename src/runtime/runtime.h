@@ -26,13 +26,17 @@
 struct pc_seccomp;
 /* Compile profile `text` (named `what` in messages) for a process whose
  * capability bounding set is `caps` (the profile's includes/excludes "caps"
- * choose rules by it). no_new_privs: whether the process sets it (else the
- * filter is loaded while CAP_SYS_ADMIN is still held). */
-int pc_seccomp_compile(const char *text, const char *what, uint64_t caps, bool no_new_privs,
+ * choose rules by it). libseccomp's code generation is slow (tens of ms for
+ * RuntimeDefault), so with cache_dir the generated filter is kept there
+ * (one 0600 file per profile, caps, architecture, libseccomp and kernel
+ * version; a hit must match the whole key) and later calls read it back. */
+int pc_seccomp_compile(const char *text, const char *what, uint64_t caps, const char *cache_dir,
                        struct pc_seccomp **out, pc_error *err);
 /* RuntimeDefault: podctl's built-in profile (src/runtime/profiles/). */
-int pc_seccomp_compile_default(uint64_t caps, bool no_new_privs, struct pc_seccomp **out,
+int pc_seccomp_compile_default(uint64_t caps, const char *cache_dir, struct pc_seccomp **out,
                                pc_error *err);
+/* In the child: install the filter (seccomp(2); without no_new_privs this
+ * needs CAP_SYS_ADMIN, see pc_proc_sec). */
 int pc_seccomp_load(const struct pc_seccomp *f, pc_error *err);
 void pc_seccomp_free(struct pc_seccomp *f);
 

@@ -15,15 +15,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 
 #include "util/util.h"
 
 extern const char pc_seccomp_default_json[];
 
+/* The filter as the kernel takes it: libseccomp's code generation is slow
+ * (tens of ms for the default profile on three x86 ABIs), so it runs once per
+ * (profile, capability set, architecture) and its output is cached. */
 struct pc_seccomp {
-        scmp_filter_ctx ctx;
+        struct sock_filter *insns;
+        unsigned short len;
 };
 
 static const struct {
@@ -234,8 +243,31 @@ static int add_rule(scmp_filter_ctx ctx, json_t *profile, json_t *rule, size_t i
         return 0;
 }
 
-int pc_seccomp_compile(const char *text, const char *what, uint64_t caps, bool no_new_privs,
-                       struct pc_seccomp **out, pc_error *err)
+static int export_bpf(scmp_filter_ctx ctx, struct pc_seccomp **out, pc_error *err)
+{
+        _cleanup_close_ int fd = memfd_create("seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return pc_fail(err, errno, "memfd_create");
+        int r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return pc_fail(err, -r, "generate the filter");
+        off_t len = lseek(fd, 0, SEEK_END);
+        if (len <= 0 || len % (off_t)sizeof(struct sock_filter) ||
+            len / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return pc_fail(err, E2BIG, "filter of %lld bytes", (long long)len);
+        struct pc_seccomp *f = pc_xcalloc(1, sizeof(*f));
+        f->insns = pc_xmalloc((size_t)len);
+        f->len = (unsigned short)(len / (off_t)sizeof(struct sock_filter));
+        if (pread(fd, f->insns, (size_t)len, 0) != (ssize_t)len) {
+                pc_seccomp_free(f);
+                return pc_fail(err, errno ? errno : EIO, "read the filter back");
+        }
+        *out = f;
+        return 0;
+}
+
+static int build(const char *text, const char *what, uint64_t caps, struct pc_seccomp **out,
+                 pc_error *err)
 {
         *out = NULL;
         json_error_t je;
@@ -262,8 +294,6 @@ int pc_seccomp_compile(const char *text, const char *what, uint64_t caps, bool n
                 pc_fail(err, ENOMEM, "seccomp profile %s: seccomp_init", what);
                 goto out;
         }
-        /* libseccomp would set no_new_privs itself on load: only when asked. */
-        seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, no_new_privs ? 1 : 0);
         /* The native architecture and its companions from archMap. */
         uint32_t native = seccomp_arch_native();
         size_t i, j;
@@ -295,8 +325,8 @@ int pc_seccomp_compile(const char *text, const char *what, uint64_t caps, bool n
                 if (add_rule(ctx, p, rule, i, err) < 0)
                         goto prefix;
         }
-        *out = pc_xcalloc(1, sizeof(**out));
-        (*out)->ctx = STEAL(ctx);
+        if (export_bpf(ctx, out, err) < 0)
+                goto prefix;
         r = 0;
         goto out;
 prefix:
@@ -308,18 +338,87 @@ out:
         return r;
 }
 
-int pc_seccomp_compile_default(uint64_t caps, bool no_new_privs, struct pc_seccomp **out,
+/* The cache key: everything the generated filter depends on. */
+static char *cache_key(const char *text, uint64_t caps)
+{
+        const struct scmp_version *v = seccomp_version();
+        struct utsname u;
+        if (uname(&u) < 0)
+                memset(&u, 0, sizeof(u));
+        return pc_xasprintf("podctl-seccomp 1 arch=%u caps=%016llx lib=%u.%u.%u kernel=%s\n%s",
+                            seccomp_arch_native(), (unsigned long long)caps, v ? v->major : 0,
+                            v ? v->minor : 0, v ? v->micro : 0, u.release, text);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+        uint64_t h = 14695981039346656037ULL;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        return h;
+}
+
+/* A cache file is the key, then the filter's instructions; a hit must match
+ * the whole key byte for byte (the hash only names the file). */
+static bool cache_read(const char *path, const char *key, struct pc_seccomp **out)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        pc_error ignore;
+        size_t klen = strlen(key) + 1;
+        if (pc_read_file(path, &data, &len, &ignore) < 0 || len <= klen ||
+            memcmp(data, key, klen) != 0 || (len - klen) % sizeof(struct sock_filter) ||
+            (len - klen) / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return false;
+        struct pc_seccomp *f = pc_xcalloc(1, sizeof(*f));
+        f->len = (unsigned short)((len - klen) / sizeof(struct sock_filter));
+        f->insns = pc_xmalloc(len - klen);
+        memcpy(f->insns, data + klen, len - klen);
+        *out = f;
+        return true;
+}
+
+static void cache_write(const char *dir, const char *path, const char *key,
+                        const struct pc_seccomp *f)
+{
+        pc_error ignore;
+        size_t klen = strlen(key) + 1, blen = f->len * sizeof(struct sock_filter);
+        _cleanup_free_ char *buf = pc_xmalloc(klen + blen);
+        memcpy(buf, key, klen);
+        memcpy(buf + klen, f->insns, blen);
+        if (pc_mkdir_p(dir, 0700, &ignore) == 0)
+                (void)pc_write_file_atomic(path, buf, klen + blen, 0600, &ignore);
+}
+
+int pc_seccomp_compile(const char *text, const char *what, uint64_t caps, const char *cache_dir,
+                       struct pc_seccomp **out, pc_error *err)
+{
+        *out = NULL;
+        _cleanup_free_ char *key = cache_key(text, caps);
+        _cleanup_free_ char *path =
+            cache_dir ? pc_xasprintf("%s/%016llx.bpf", cache_dir, (unsigned long long)fnv1a(key))
+                      : NULL;
+        if (path && cache_read(path, key, out))
+                return 0;
+        if (build(text, what, caps, out, err) < 0)
+                return -1;
+        if (path)
+                cache_write(cache_dir, path, key, *out);
+        return 0;
+}
+
+int pc_seccomp_compile_default(uint64_t caps, const char *cache_dir, struct pc_seccomp **out,
                                pc_error *err)
 {
-        return pc_seccomp_compile(pc_seccomp_default_json, "RuntimeDefault", caps, no_new_privs,
-                                  out, err);
+        return pc_seccomp_compile(pc_seccomp_default_json, "RuntimeDefault", caps, cache_dir, out,
+                                  err);
 }
 
 int pc_seccomp_load(const struct pc_seccomp *f, pc_error *err)
 {
-        int r = seccomp_load(f->ctx);
-        if (r < 0)
-                return pc_fail(err, -r, "load the seccomp filter");
+        struct sock_fprog prog = {.len = f->len, .filter = f->insns};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+                return pc_fail(err, errno, "load the seccomp filter");
         return 0;
 }
 
@@ -327,6 +426,6 @@ void pc_seccomp_free(struct pc_seccomp *f)
 {
         if (!f)
                 return;
-        seccomp_release(f->ctx);
+        free(f->insns);
         free(f);
 }
