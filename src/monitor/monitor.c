@@ -816,8 +816,10 @@ static int setup(struct pc_monitor *m, pc_error *err)
             .cgroup_procs_fd = -1,
             .shm_dir = m->pod.host_ipc ? NULL : m->shm_dir,
         };
-        _cleanup_strv_ char **secret_dirs = pc_monitor_secret_dirs(m);
-        plan.tmpfs_dirs = secret_dirs;
+        size_t n_tmpfs = 0;
+        struct pc_tmpfs *tmpfs = pc_monitor_pod_tmpfs(m, &n_tmpfs);
+        plan.tmpfs = tmpfs;
+        plan.n_tmpfs = n_tmpfs;
         _cleanup_free_ char **sys_names = pc_xcalloc(m->pod.n_sysctls + 1, sizeof(char *));
         _cleanup_free_ char **sys_values = pc_xcalloc(m->pod.n_sysctls + 1, sizeof(char *));
         for (size_t i = 0; i < m->pod.n_sysctls; i++) {
@@ -827,7 +829,9 @@ static int setup(struct pc_monitor *m, pc_error *err)
         plan.sysctl_names = sys_names;
         plan.sysctl_values = sys_values;
         plan.n_sysctls = m->pod.n_sysctls;
-        if (pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err) < 0)
+        int sr = pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err);
+        pc_tmpfs_free(tmpfs, n_tmpfs);
+        if (sr < 0 || pc_monitor_memory_volumes_ready(m, err) < 0)
                 return pc_error_prefix(err, "pod sandbox");
         m->pause_start = pc_proc_starttime(m->sandbox.pause_pid);
         if (!m->pod.host_network && attach_network(m, err) < 0)

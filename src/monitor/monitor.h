@@ -173,9 +173,13 @@ struct pc_monitor {
 
 /* setup.c: files and plans. */
 int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err);
-/* The host directories of the Pod's Secret volumes, each a tmpfs mount
- * point in pause's mount namespace (NULL-terminated, owned by the caller). */
-char **pc_monitor_secret_dirs(const struct pc_monitor *m);
+/* The tmpfs mounts pause holds for the Pod: Secret volumes and emptyDir
+ * medium: Memory (sized by sizeLimit, else the Pod's memory limit). Free
+ * with pc_tmpfs_free. */
+struct pc_tmpfs *pc_monitor_pod_tmpfs(const struct pc_monitor *m, size_t *n);
+void pc_tmpfs_free(struct pc_tmpfs *t, size_t n);
+/* After the sandbox exists: fsGroup on the memory-backed emptyDirs. */
+int pc_monitor_memory_volumes_ready(struct pc_monitor *m, pc_error *err);
 int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err);
 int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error *err);
 /* Kubernetes' rules for command/args/env/workingDir against the image config,

@@ -2,6 +2,7 @@
  * plans for the runtime. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -380,6 +381,11 @@ static int fs_group_apply(const struct pc_pod *p, const char *dir, bool read_onl
         return 0;
 }
 
+static bool memory_backed(const struct pc_volume *v)
+{
+        return v->kind == PC_VOL_EMPTYDIR && v->medium && !strcmp(v->medium, "Memory");
+}
+
 int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
 {
         struct pc_pod *p = &m->pod;
@@ -395,11 +401,11 @@ int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
                 return pc_error_prefix(err, "pod files");
         for (size_t i = 0; i < p->n_volumes; i++) {
                 struct pc_volume *v = &p->volumes[i];
-                if (v->kind == PC_VOL_SECRET) {
-                        /* the mount point of its tmpfs (pc_monitor_secret_dirs) */
+                if (v->kind == PC_VOL_SECRET || memory_backed(v)) {
+                        /* the mount point of its tmpfs (pc_monitor_pod_tmpfs) */
                         _cleanup_free_ char *d = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
                         if (pc_mkdir_p(d, 0755, err) < 0)
-                                return pc_error_prefix(err, "secret volume \"%s\"", v->name);
+                                return pc_error_prefix(err, "volume \"%s\"", v->name);
                         continue;
                 }
                 if (v->kind != PC_VOL_EMPTYDIR)
@@ -952,14 +958,77 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         return 0;
 }
 
-char **pc_monitor_secret_dirs(const struct pc_monitor *m)
+/* The Pod's memory limit as its cgroup has it: the sum of its containers'
+ * limits (at least the largest init container's) when every one has one. */
+static int64_t pod_memory_limit(const struct pc_pod *p)
 {
-        char **v = pc_xcalloc(1, sizeof(char *));
-        for (size_t i = 0; i < m->pod.n_volumes; i++)
-                if (m->pod.volumes[i].kind == PC_VOL_SECRET) {
-                        _cleanup_free_ char *d =
-                            pc_xasprintf("%s/volumes/%s", m->pod_dir, m->pod.volumes[i].name);
-                        pc_strv_push(&v, d);
+        int64_t sum = 0, init = 0;
+        for (size_t i = 0; i < p->n_containers; i++) {
+                if (p->containers[i].resources.memory_limit <= 0)
+                        return -1;
+                sum += p->containers[i].resources.memory_limit;
+        }
+        for (size_t i = 0; i < p->n_init_containers; i++)
+                if (p->init_containers[i].resources.memory_limit > init)
+                        init = p->init_containers[i].resources.memory_limit;
+        return sum > init ? sum : init;
+}
+
+struct pc_tmpfs *pc_monitor_pod_tmpfs(const struct pc_monitor *m, size_t *n)
+{
+        struct pc_tmpfs *t = pc_xcalloc(m->pod.n_volumes + 1, sizeof(*t));
+        *n = 0;
+        int64_t pod_limit = pod_memory_limit(&m->pod);
+        for (size_t i = 0; i < m->pod.n_volumes; i++) {
+                const struct pc_volume *v = &m->pod.volumes[i];
+                char *dir = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
+                if (v->kind == PC_VOL_SECRET) {
+                        t[*n] = (struct pc_tmpfs){dir, MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                                  pc_xstrdup("mode=0755,size=16m")};
+                } else if (memory_backed(v)) {
+                        int64_t size = v->size_limit > 0 ? v->size_limit : pod_limit;
+                        t[*n] = (struct pc_tmpfs){
+                            dir, MS_NOSUID | MS_NODEV,
+                            size > 0 ? pc_xasprintf("mode=0777,size=%lld", (long long)size)
+                                     : pc_xstrdup("mode=0777")};
+                } else {
+                        free(dir);
+                        continue;
                 }
-        return v;
+                (*n)++;
+        }
+        return t;
+}
+
+void pc_tmpfs_free(struct pc_tmpfs *t, size_t n)
+{
+        for (size_t i = 0; t && i < n; i++) {
+                free(t[i].dir);
+                free(t[i].options);
+        }
+        free(t);
+}
+
+static int memory_fs_group(void *data, pc_error *err)
+{
+        struct pc_monitor *m = data;
+        for (size_t i = 0; i < m->pod.n_volumes; i++) {
+                const struct pc_volume *v = &m->pod.volumes[i];
+                if (!memory_backed(v))
+                        continue;
+                _cleanup_free_ char *d = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
+                if (fs_group_apply(&m->pod, d, false, err) < 0)
+                        return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
+        }
+        return 0;
+}
+
+int pc_monitor_memory_volumes_ready(struct pc_monitor *m, pc_error *err)
+{
+        bool any = false;
+        for (size_t i = 0; i < m->pod.n_volumes; i++)
+                any |= memory_backed(&m->pod.volumes[i]);
+        if (!any || !m->pod.has_fs_group)
+                return 0;
+        return pc_sandbox_run_in_mounts(&m->sandbox, memory_fs_group, m, err);
 }

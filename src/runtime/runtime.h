@@ -55,6 +55,14 @@ struct pc_proc_sec {
         const char *apparmor;             /* AppArmor profile to exec into, NULL: none */
 };
 
+/* A tmpfs the sandbox holds: mount point (a host directory), mount flags
+ * (MS_NOSUID...) and options ("mode=0755,size=16m"). */
+struct pc_tmpfs {
+        char *dir;
+        unsigned long flags;
+        char *options;
+};
+
 struct pc_sandbox_plan {
         const char *pause_path; /* the static pause binary */
         const char *hostname;   /* set in the new UTS namespace */
@@ -68,9 +76,10 @@ struct pc_sandbox_plan {
          * as long as pause and never appears in the host's mount table. NULL:
          * pause keeps the host's mount namespace. */
         const char *shm_dir;
-        /* More tmpfs mounts of pause's mount namespace (Secret volumes:
-         * their data never touches a disk), NULL-terminated or NULL. */
-        char **tmpfs_dirs;
+        /* More tmpfs mounts of pause's mount namespace: Secret volumes (their
+         * data never touches a disk), emptyDir medium: Memory. */
+        const struct pc_tmpfs *tmpfs;
+        size_t n_tmpfs;
         /* Pod sysctls ("net.ipv4.ip_local_port_range" or with '/'), written in
          * pause's namespaces before it runs; the caller has checked they are
          * namespaced and allowed. */

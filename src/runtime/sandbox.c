@@ -59,7 +59,7 @@ static int write_sysctls(const struct pc_sandbox_plan *plan, pc_error *err)
 /* pause's own mount namespace, with the Pod's /dev/shm tmpfs in it. */
 static bool has_pod_mounts(const struct pc_sandbox_plan *plan)
 {
-        return plan->shm_dir || (plan->tmpfs_dirs && plan->tmpfs_dirs[0]);
+        return plan->shm_dir || plan->n_tmpfs > 0;
 }
 
 static int pod_mounts(const struct pc_sandbox_plan *plan, pc_error *err)
@@ -71,10 +71,11 @@ static int pod_mounts(const struct pc_sandbox_plan *plan, pc_error *err)
         if (plan->shm_dir && mount("shm", plan->shm_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                    "mode=1777,size=65536k") < 0)
                 return pc_fail(err, errno, "mount the pod's /dev/shm tmpfs on %s", plan->shm_dir);
-        for (size_t i = 0; plan->tmpfs_dirs && plan->tmpfs_dirs[i]; i++)
-                if (mount("tmpfs", plan->tmpfs_dirs[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                          "mode=0755,size=16m") < 0)
-                        return pc_fail(err, errno, "mount a tmpfs on %s", plan->tmpfs_dirs[i]);
+        for (size_t i = 0; i < plan->n_tmpfs; i++) {
+                const struct pc_tmpfs *t = &plan->tmpfs[i];
+                if (mount("tmpfs", t->dir, "tmpfs", t->flags, t->options) < 0)
+                        return pc_fail(err, errno, "mount a tmpfs (%s) on %s", t->options, t->dir);
+        }
         return 0;
 }
 
