@@ -468,3 +468,23 @@ EOF
         run grep -rl s3cr3t "$PODCTL_ROOT/pods/default_secvol"
         [ "$status" -eq 1 ]
 }
+
+@test "host state: the root and its state dirs are 0700, logs 0640, the seccomp cache 0600, port-forward on 127.0.0.1 only" {
+        run_pod st
+        run stat -c %a "$PODCTL_ROOT" "$PODCTL_ROOT/pods" "$PODCTL_ROOT/pods/default_st" \
+                "$PODCTL_ROOT/images" "$PODCTL_ROOT/cache/seccomp"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf '700\n700\n700\n700\n700')" ]
+        run sh -c "stat -c %a '$PODCTL_ROOT'/cache/seccomp/*.bpf | sort -u"
+        [ "$output" = 600 ]
+        run sh -c "stat -c %a '$PODCTL_LOG_DIR'/default_st_*/c/0.log"
+        [ "$output" = 640 ]
+        podctl port-forward st 0:80 >"$BATS_TEST_TMPDIR/pf" 2>&1 &
+        pf=$!
+        wait_for 5 grep -q Forwarding "$BATS_TEST_TMPDIR/pf"
+        run cat "$BATS_TEST_TMPDIR/pf"
+        kill "$pf"
+        wait "$pf" || :
+        [[ $output == "Forwarding from 127.0.0.1:"* ]]
+        [[ $output != *"0.0.0.0"* ]]
+}
