@@ -741,6 +741,23 @@ static const char *node_name(void)
         return host;
 }
 
+/* hostUsers: false: the id range pod create allocated (<pod>/userns.json). */
+static int load_userns(struct pc_monitor *m, pc_error *err)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", m->pod_dir);
+        json_t *j = NULL;
+        if (pc_json_load(p, &j, err) < 0)
+                return pc_error_prefix(err, "user namespace range");
+        json_int_t b = json_integer_value(json_object_get(j, "base"));
+        json_int_t n = json_integer_value(json_object_get(j, "size"));
+        json_decref(j);
+        if (b <= 0 || n <= 0 || b > UINT32_MAX - n)
+                return pc_fail(err, EINVAL, "%s: bad range", p);
+        m->uid_base = (uint32_t)b;
+        m->uid_size = (uint32_t)n;
+        return 0;
+}
+
 static int setup(struct pc_monitor *m, pc_error *err)
 {
         _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", m->pod_dir);
@@ -829,6 +846,17 @@ static int setup(struct pc_monitor *m, pc_error *err)
         plan.sysctl_names = sys_names;
         plan.sysctl_values = sys_values;
         plan.n_sysctls = m->pod.n_sysctls;
+        _cleanup_close_ int userns = -1;
+        if (!m->pod.host_users) {
+                if (load_userns(m, err) < 0 ||
+                    pc_userns_create(m->uid_base, m->uid_size, &userns, err) < 0) {
+                        pc_tmpfs_free(tmpfs, n_tmpfs);
+                        return pc_error_prefix(err, "pod sandbox");
+                }
+                plan.userns = true;
+                plan.userns_fd = userns;
+                plan.uid_base = m->uid_base;
+        }
         int sr = pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err);
         pc_tmpfs_free(tmpfs, n_tmpfs);
         if (sr < 0 || pc_monitor_memory_volumes_ready(m, err) < 0)
@@ -1038,7 +1066,7 @@ int pc_monitor_main(int argc, char **argv)
         m->report_fd = -1;
         m->epoll_fd = m->signal_fd = -1;
         m->sandbox.netns_fd = m->sandbox.ipcns_fd = m->sandbox.utsns_fd = m->sandbox.pidns_fd =
-            m->sandbox.mntns_fd = -1;
+            m->sandbox.mntns_fd = m->sandbox.userns_fd = -1;
         while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (opt) {
                 case 'r':

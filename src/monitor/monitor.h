@@ -153,6 +153,7 @@ struct pc_monitor {
         bool failed_init;
         char *shm_dir, *etc_dir;
         bool seccomp_default; /* config.json seccompDefault */
+        uint32_t uid_base, uid_size; /* hostUsers: false: the Pod's host id range */
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
         char *sandbox_id; /* 64 hex, the CNI container id */
         bool net_attached;

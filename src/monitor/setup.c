@@ -929,6 +929,9 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
             pc_mkdir_p(upper, 0755, err) < 0 || pc_mkdir_p(work, 0700, err) < 0 ||
             pc_mkdir_p(rootfs, 0755, err) < 0)
                 return -1;
+        /* hostUsers: false: the writable layer belongs to the Pod's root */
+        if (!m->pod.host_users && chown(upper, m->uid_base, m->uid_base) < 0)
+                return pc_fail(err, errno, "chown %s", upper);
         if (pc_write_file_atomic(termlog, "", 0, 0666, err) < 0)
                 return -1;
         chmod(termlog, 0666);

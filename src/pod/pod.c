@@ -209,6 +209,76 @@ static bool same_spec(json_t *a, json_t *b)
         return json_equal(json_object_get(a, "spec"), json_object_get(b, "spec"));
 }
 
+/* hostUsers: false: a range of 65536 host ids of its own for the Pod: the
+ * first multiple of 65536 (from 65536 up) that no Pod of any podctl root on
+ * this host holds. Holdings are files /run/podctl/userns/<base> naming the
+ * pod dir (created O_EXCL; one whose pod dir no longer records that base is
+ * stale and taken over), and the Pod's own <pod>/userns.json. */
+#define USERNS_SIZE  65536u
+#define USERNS_SLOTS 4096u
+#define USERNS_REG   "/run/podctl/userns"
+
+static long long recorded_base(const char *pod_dir)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", pod_dir);
+        json_t *j = NULL;
+        pc_error ignore;
+        if (pc_json_load(p, &j, &ignore) < 0)
+                return -1;
+        long long b = (long long)json_integer_value(json_object_get(j, "base"));
+        json_decref(j);
+        return b;
+}
+
+static int alloc_userns(podctl *ctx, const char *dir, pc_error *err)
+{
+        (void)ctx;
+        if (pc_mkdir_p(USERNS_REG, 0700, err) < 0)
+                return -1;
+        for (unsigned k = 1; k <= USERNS_SLOTS; k++) {
+                long long base = (long long)k * USERNS_SIZE;
+                _cleanup_free_ char *reg = pc_xasprintf(USERNS_REG "/%lld", base);
+                int fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd < 0 && errno == EEXIST) {
+                        _cleanup_free_ char *holder = NULL;
+                        pc_error ignore;
+                        if (pc_read_file(reg, &holder, NULL, &ignore) == 0 &&
+                            recorded_base(holder) == base)
+                                continue; /* held */
+                        unlink(reg); /* stale: its Pod is gone */
+                        fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                }
+                if (fd < 0)
+                        continue; /* another CLI took it meanwhile */
+                int w = pc_write_all(fd, dir, strlen(dir));
+                close(fd);
+                json_t *j = json_pack("{s:I,s:I}", "base", (json_int_t)base, "size",
+                                      (json_int_t)USERNS_SIZE);
+                _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", dir);
+                int r = w < 0 ? pc_fail(err, errno, "write %s", reg)
+                              : pc_json_save(p, j, true, err);
+                json_decref(j);
+                if (r < 0)
+                        unlink(reg);
+                return r;
+        }
+        return pc_fail(err, ENOSPC, "no free user namespace range (%u Pods with hostUsers: false)",
+                       USERNS_SLOTS);
+}
+
+/* The Pod's holding, when its pod dir goes. */
+static void release_userns(const char *dir)
+{
+        long long base = recorded_base(dir);
+        if (base <= 0)
+                return;
+        _cleanup_free_ char *reg = pc_xasprintf(USERNS_REG "/%lld", base);
+        _cleanup_free_ char *holder = NULL;
+        pc_error ignore;
+        if (pc_read_file(reg, &holder, NULL, &ignore) == 0 && !strcmp(holder, dir))
+                unlink(reg);
+}
+
 int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***start_errors,
                       pc_error *err)
 {
@@ -270,7 +340,8 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
                 goto fail_dir;
         }
         if (pc_json_save(podp, pod->json, true, err) < 0 ||
-            pc_json_save(imagesp, images, true, err) < 0)
+            pc_json_save(imagesp, images, true, err) < 0 ||
+            (!pod->host_users && alloc_userns(ctx, dir, err) < 0))
                 goto fail_dir;
         if (pipe2(pipefd, O_CLOEXEC) < 0) {
                 pc_fail(err, errno, "pipe");
@@ -500,6 +571,8 @@ int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t gra
                 _cleanup_free_ char *ld = pc_pod_log_dir(&ctx->root, ns, name, uid);
                 pc_rm_rf(ld, &e2);
         }
+        if (r == 0)
+                release_userns(ps.dir);
         if (r == 0 && pc_rm_rf(ps.dir, &e2) < 0)
                 r = pc_fail(err, e2.code, "%s", e2.msg);
         pc_pod_state_free(&ps);

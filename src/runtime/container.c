@@ -48,10 +48,49 @@ static int check_overlay_path(const char *p, pc_error *err)
         return 0;
 }
 
+/* hostUsers: false: each image layer through an idmapped mount (host 0 ->
+ * the Pod's 0), attached at <container dir>/lower<i> in this mount namespace
+ * only; *out gets those paths. */
+static int idmap_lowers(const struct pc_container_plan *plan, int userns, char **out,
+                        pc_error *err)
+{
+        _cleanup_free_ char *base = pc_xstrdup(plan->rootfs_dir);
+        char *slash = strrchr(base, '/');
+        if (slash)
+                *slash = '\0';
+        for (size_t i = 0; i < plan->n_lower; i++) {
+                out[i] = pc_xasprintf("%s/lower%zu", base, i);
+                if (mkdir(out[i], 0755) < 0 && errno != EEXIST)
+                        return pc_fail(err, errno, "mkdir %s", out[i]);
+                _cleanup_close_ int fd = (int)syscall(SYS_open_tree, AT_FDCWD, plan->lower_dirs[i],
+                                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                if (fd < 0)
+                        return pc_fail(err, errno, "open_tree %s", plan->lower_dirs[i]);
+                struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP,
+                                          .userns_fd = (uint64_t)userns};
+                if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                        return pc_fail(err, errno, "idmap layer %s", plan->lower_dirs[i]);
+                if (syscall(SYS_move_mount, fd, "", AT_FDCWD, out[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return pc_fail(err, errno, "attach the idmapped layer at %s", out[i]);
+        }
+        return 0;
+}
+
 static int mount_rootfs(const struct pc_container_plan *plan, pc_error *err)
 {
         if (plan->n_lower == 0)
                 return pc_fail(err, EINVAL, "rootfs: no lower directory");
+        const struct pc_sandbox *sb = plan->sandbox;
+        _cleanup_strv_ char **mapped = NULL;
+        struct pc_container_plan idp;
+        if (sb && sb->userns_fd >= 0) {
+                mapped = pc_xcalloc(plan->n_lower + 1, sizeof(char *));
+                if (idmap_lowers(plan, sb->userns_fd, mapped, err) < 0)
+                        return -1;
+                idp = *plan;
+                idp.lower_dirs = mapped;
+                plan = &idp;
+        }
         size_t cap = 64;
         for (size_t i = 0; i < plan->n_lower; i++) {
                 if (check_overlay_path(plan->lower_dirs[i], err) < 0)
@@ -176,7 +215,8 @@ static int copy_host_devices(int dev, pc_error *err)
         return 0;
 }
 
-static int setup_dev(int rootfd, const char *shm_dir, bool privileged, pc_error *err)
+static int setup_dev(int rootfd, const char *shm_dir, bool privileged, unsigned tty_gid_base,
+                     pc_error *err)
 {
         if (mount_fs_in_root(rootfd, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
                              "mode=755,size=65536k", err) < 0)
@@ -205,8 +245,11 @@ static int setup_dev(int rootfd, const char *shm_dir, bool privileged, pc_error 
         for (size_t i = 0; i < PC_ARRAY_SIZE(links); i++)
                 if (symlinkat(links[i][0], dev, links[i][1]) < 0)
                         return pc_fail(err, errno, "symlink /dev/%s", links[i][1]);
+        char ptsopts[96];
+        snprintf(ptsopts, sizeof(ptsopts), "newinstance,ptmxmode=0666,mode=0620,gid=%u",
+                 5 + tty_gid_base);
         if (mount_fs_in_root(rootfd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-                             "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
+                             ptsopts, err) < 0)
                 return -1;
         if (shm_dir) {
                 if (bind_in_root(rootfd, shm_dir, "/dev/shm", false, false, err) < 0)
@@ -502,7 +545,8 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
         if (mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                              NULL, err) < 0)
                 return -1;
-        if (setup_dev(rootfd, plan->shm_dir, plan->privileged, err) < 0)
+        if (setup_dev(rootfd, plan->shm_dir, plan->privileged,
+                      sb && sb->userns_fd >= 0 ? sb->uid_base : 0, err) < 0)
                 return -1;
         if (setup_sys(rootfd, plan->privileged, err) < 0 || setup_cgroupfs(rootfd, err) < 0)
                 return -1;
@@ -522,6 +566,10 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
         if (chdir(cwd) < 0)
                 return pc_fail(err, errno, "workingDir \"%s\"", cwd);
 
+        /* hostUsers: false: every mount is made (by root of the host's user
+         * namespace, in a mount namespace it owns); now into the Pod's. */
+        if (sb && sb->userns_fd >= 0 && pc_userns_join(sb->userns_fd, err) < 0)
+                return -1;
         uid_t uid = plan->uid;
         gid_t gid = plan->gid;
         struct pc_user u = {0};

@@ -36,10 +36,18 @@ static int setup_exec(const struct pc_exec_plan *plan, const struct exec_stdio *
         if (plan->cgroup_procs && pc_write_file(plan->cgroup_procs, "0", err) < 0)
                 return pc_error_prefix(err, "join cgroup");
         /* ipc, uts, net, then mnt last: it changes root and cwd. */
-        for (size_t i = 0; i < n_ns; i++)
+        for (size_t i = 0; i < n_ns; i++) {
+                if (ns[i].fd < 0)
+                        continue;
+                if (ns[i].type == CLONE_NEWUSER) {
+                        if (pc_userns_join(ns[i].fd, err) < 0)
+                                return -1;
+                        continue;
+                }
                 if (setns(ns[i].fd, ns[i].type) < 0)
                         return pc_fail(err, errno, "join %s namespace of pid %d", ns[i].name,
                                        (int)plan->target);
+        }
         const char *cwd = plan->cwd && *plan->cwd ? plan->cwd : "/";
         if (chdir(cwd) < 0)
                 return pc_fail(err, errno, "workingDir \"%s\"", cwd);
@@ -158,6 +166,13 @@ static int open_pty(const struct pc_exec_plan *plan, int *master_out, int *slave
         return 0;
 }
 
+static bool same_ns(int fd, const char *mine)
+{
+        struct stat a, b;
+        return fstat(fd, &a) == 0 && stat(mine, &b) == 0 && a.st_ino == b.st_ino &&
+               a.st_dev == b.st_dev;
+}
+
 int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid_out, pc_error *err)
 {
         *pid_out = -1;
@@ -175,6 +190,7 @@ int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid_out, pc_error *err
             {"net", CLONE_NEWNET},
             {"cgroup", CLONE_NEWCGROUP},
             {"mnt", CLONE_NEWNS},
+            {"user", CLONE_NEWUSER}, /* last: hostUsers: false; skipped when it is ours */
         };
         struct target_ns ns[PC_ARRAY_SIZE(names)];
         _cleanup_close_ int pidns = -1;
@@ -200,6 +216,10 @@ int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid_out, pc_error *err
                 if (ns[i].fd < 0) {
                         pc_fail(err, errno, "exec in pid %d: open %s", (int)plan->target, path);
                         goto out;
+                }
+                if (names[i].type == CLONE_NEWUSER && same_ns(ns[i].fd, "/proc/self/ns/user")) {
+                        close(ns[i].fd);
+                        ns[i].fd = -1;
                 }
         }
 

@@ -63,6 +63,12 @@ struct pc_tmpfs {
         char *options;
 };
 
+/* hostUsers: false. A user namespace mapping 0..size-1 to host ids
+ * base..base+size-1 (uid and gid), as an O_CLOEXEC fd. */
+int pc_userns_create(uint32_t base, uint32_t size, int *fd, pc_error *err);
+/* In a child: join it and become its root. */
+int pc_userns_join(int fd, pc_error *err);
+
 struct pc_sandbox_plan {
         const char *pause_path; /* the static pause binary */
         const char *hostname;   /* set in the new UTS namespace */
@@ -80,6 +86,11 @@ struct pc_sandbox_plan {
          * data never touches a disk), emptyDir medium: Memory. */
         const struct pc_tmpfs *tmpfs;
         size_t n_tmpfs;
+        /* hostUsers: false: pause joins userns_fd first, so the Pod's other
+         * namespaces belong to it (false: the host's user namespace). */
+        bool userns;
+        int userns_fd;
+        uint32_t uid_base; /* the host id of its 0 */
         /* Pod sysctls ("net.ipv4.ip_local_port_range" or with '/'), written in
          * pause's namespaces before it runs; the caller has checked they are
          * namespaced and allowed. */
@@ -91,6 +102,8 @@ struct pc_sandbox {
         pid_t pause_pid;
         /* O_CLOEXEC fds to pause's namespaces (-1 where the host's is kept). */
         int netns_fd, ipcns_fd, utsns_fd, pidns_fd, mntns_fd;
+        int userns_fd;     /* hostUsers: false: the Pod's user namespace, else -1 */
+        uint32_t uid_base; /* its host id for 0 */
 };
 
 /* Start pause in new namespaces; loopback up, hostname set.

@@ -165,6 +165,13 @@ __attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan
         if (sync_fd < 0)
                 _exit(127);
         pc_rt_child_wait_go(sync_fd);
+        /* The Pod's mounts first, as root of the host (the state dirs are
+         * 0700); then its user namespace, to which the namespaces made below
+         * belong. */
+        if (has_pod_mounts(plan) && pod_mounts(plan, &err) < 0)
+                pc_rt_child_fail(sync_fd, &err);
+        if (plan->userns && pc_userns_join(plan->userns_fd, &err) < 0)
+                pc_rt_child_fail(sync_fd, &err);
 
         int flags = CLONE_NEWUTS;
         if (!plan->host_network)
@@ -182,8 +189,6 @@ __attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan
         if (!plan->host_network && loopback_up(&err) < 0)
                 pc_rt_child_fail(sync_fd, &err);
         if (write_sysctls(plan, &err) < 0)
-                pc_rt_child_fail(sync_fd, &err);
-        if (has_pod_mounts(plan) && pod_mounts(plan, &err) < 0)
                 pc_rt_child_fail(sync_fd, &err);
         if (chdir("/") < 0) {
                 pc_fail(&err, errno, "chdir /");
@@ -247,6 +252,7 @@ int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_chil
 {
         out->pause_pid = -1;
         out->netns_fd = out->ipcns_fd = out->utsns_fd = out->pidns_fd = out->mntns_fd = -1;
+        out->userns_fd = -1;
         if (!plan->pause_path)
                 return pc_fail(err, EINVAL, "sandbox: no pause binary");
 
@@ -281,6 +287,11 @@ int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_chil
         _cleanup_pid_ pid_t owned = pid;
         struct pc_sandbox sb = {.pause_pid = pid};
         sb.netns_fd = sb.ipcns_fd = sb.utsns_fd = sb.pidns_fd = sb.mntns_fd = -1;
+        sb.userns_fd = -1;
+        if (plan->userns) {
+                sb.userns_fd = fcntl(plan->userns_fd, F_DUPFD_CLOEXEC, 3);
+                sb.uid_base = plan->uid_base;
+        }
         if ((!plan->host_network && open_ns(pid, "net", &sb.netns_fd, err) < 0) ||
             (!plan->host_ipc && open_ns(pid, "ipc", &sb.ipcns_fd, err) < 0) ||
             open_ns(pid, "uts", &sb.utsns_fd, err) < 0 ||
@@ -296,7 +307,8 @@ int pc_sandbox_create(const struct pc_sandbox_plan *plan, pc_on_child_fn on_chil
 
 void pc_sandbox_release(struct pc_sandbox *sb)
 {
-        int *fds[] = {&sb->netns_fd, &sb->ipcns_fd, &sb->utsns_fd, &sb->pidns_fd, &sb->mntns_fd};
+        int *fds[] = {&sb->netns_fd, &sb->ipcns_fd, &sb->utsns_fd,
+                      &sb->pidns_fd, &sb->mntns_fd, &sb->userns_fd};
         for (size_t i = 0; i < PC_ARRAY_SIZE(fds); i++) {
                 if (*fds[i] >= 0)
                         close(*fds[i]);

@@ -602,6 +602,7 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
         pod->host_network = jbool(spec, "hostNetwork");
         pod->host_pid = jbool(spec, "hostPID");
         pod->host_ipc = jbool(spec, "hostIPC");
+        pod->host_users = !json_is_false(json_object_get(spec, "hostUsers"));
         pod->hostname = jdup(spec, "hostname");
         pod->subdomain = jdup(spec, "subdomain");
         json_t *ha = json_object_get(spec, "hostAliases");

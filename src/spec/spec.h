@@ -198,6 +198,7 @@ struct pc_pod {
         int64_t active_deadline_seconds;          /* -1 = none */
         bool share_process_namespace;
         bool host_network, host_pid, host_ipc;
+        bool host_users; /* spec.hostUsers (default true); false: a user namespace */
         char *hostname;             /* spec.hostname, NULL = metadata.name */
         char *subdomain;            /* NULL when absent */
         struct pc_kv *host_aliases; /* name = IP, value = space-separated hostnames */

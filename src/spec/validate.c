@@ -1475,10 +1475,29 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
         json_t *sc = gobj(spec, "securityContext");
         _cleanup_free_ char *scp = pc_path_key(sp, "securityContext");
         if (json_is_false(json_object_get(spec, "hostUsers"))) {
-                _cleanup_free_ char *p = pc_path_key(sp, "hostUsers");
-                ERR(c, p,
-                    "Forbidden: user namespaces (hostUsers: false) are not supported by podctl "
-                    "yet");
+                /* the API server's rules for a Pod in its own user namespace */
+                static const char *const hostns[] = {"hostNetwork", "hostPID", "hostIPC"};
+                for (size_t i = 0; i < PC_ARRAY_SIZE(hostns); i++)
+                        if (json_is_true(json_object_get(spec, hostns[i]))) {
+                                _cleanup_free_ char *p = pc_path_key(sp, hostns[i]);
+                                ERR(c, p, "Forbidden: when `hostUsers` is false");
+                        }
+                static const char *const lists[] = {"initContainers", "containers"};
+                for (size_t l = 0; l < 2; l++) {
+                        size_t i;
+                        json_t *ct;
+                        _cleanup_free_ char *lp = pc_path_key(sp, lists[l]);
+                        json_array_foreach(garr(spec, lists[l]), i, ct)
+                        {
+                                if (!json_is_true(json_object_get(gobj(ct, "securityContext"),
+                                                                  "privileged")))
+                                        continue;
+                                _cleanup_free_ char *cp = pc_path_index(lp, i);
+                                _cleanup_free_ char *scp2 = pc_path_key(cp, "securityContext");
+                                _cleanup_free_ char *pp = pc_path_key(scp2, "privileged");
+                                ERR(c, pp, "Forbidden: when `hostUsers` is false");
+                        }
+                }
         }
         if (!sc)
                 return;

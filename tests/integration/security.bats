@@ -304,18 +304,6 @@ EOF
         run podctl apply -f "$f"
         [ "$status" -ne 0 ]
         [[ $output == *'capabilities.add[0]: Invalid value: "NOT_A_CAP": unknown capability'* ]]
-        f=$(manifest no6 <<'EOF'
-apiVersion: v1
-kind: Pod
-metadata: {name: no6}
-spec:
-  hostUsers: false
-  containers: [{name: c, image: busybox}]
-EOF
-        )
-        run podctl apply -f "$f"
-        [ "$status" -ne 0 ]
-        [[ $output == *"spec.hostUsers: Forbidden"* ]]
         assert_no_new_trace "$before"
 }
 

@@ -118,7 +118,7 @@ static void build_rootfs(void)
 }
 
 static char *lowers[3];
-static struct pc_sandbox sb = {-1, -1, -1, -1, -1, -1};
+static struct pc_sandbox sb = {-1, -1, -1, -1, -1, -1, -1, 0};
 static int counter;
 
 /* A fresh plan with its own upper/work/rootfs (overlay refuses a workdir
