@@ -119,6 +119,11 @@ check: all
 	tests/lint
 	B=$(B) tests/run
 
+# Break the code one line at a time (scratch copies) and check the tests catch
+# it (tests/README.md); not part of check: it takes a while.
+mutate: all
+	B=$(B) tests/mutate
+
 check-san:
 	$(MAKE) SAN=1 check
 
@@ -139,5 +144,5 @@ bench: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all install check check-san format format-check lint bench clean
+.PHONY: all install check mutate check-san format format-check lint bench clean
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
