@@ -204,14 +204,15 @@ S(s_dnsopt, "dnsOption", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_dnsconfig, "dnsConfig", {"nameservers", F_STRLIST, NULL}, {"searches", F_STRLIST, NULL},
   {"options", F_LIST, &s_dnsopt});
 S(s_localref, "localObjectReference", {"name", F_STR, NULL});
-S(s_podspec, "podSpec", {"imagePullSecrets", F_LIST, &s_localref}, {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIST, &s_container},
+S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIST, &s_container},
   {"containers", F_LIST, &s_container}, {"restartPolicy", F_STR, NULL},
   {"terminationGracePeriodSeconds", F_INT, NULL}, {"activeDeadlineSeconds", F_INT, NULL},
   {"dnsPolicy", F_STR, NULL}, {"hostNetwork", F_BOOL, NULL}, {"hostPID", F_BOOL, NULL},
   {"hostIPC", F_BOOL, NULL}, {"shareProcessNamespace", F_BOOL, NULL},
   {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
-  {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL});
+  {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
+  {"imagePullSecrets", F_LIST, &s_localref});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
   {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
 S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
