@@ -489,6 +489,10 @@ static void xfer_start(struct pc_reg *r, CURLM *m, struct xfer *x)
         curl_easy_setopt(x->e, CURLOPT_HEADERFUNCTION, pc_reg_header_cb);
         curl_easy_setopt(x->e, CURLOPT_HEADERDATA, &x->hresp);
         curl_easy_setopt(x->e, CURLOPT_PRIVATE, x);
+        /* PODCTL_PULL_MAX_RATE: bytes per second per layer (throttling, tests) */
+        const char *rate = getenv("PODCTL_PULL_MAX_RATE");
+        if (rate && atoll(rate) > 0)
+                curl_easy_setopt(x->e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)atoll(rate));
         curl_multi_add_handle(m, x->e);
         x->state = X_RUNNING;
 }
@@ -628,17 +632,14 @@ static int fetch_layers(pc_image_store *s, struct pc_reg *r, json_t *layers,
                                 CURLcode cc = msg->data.result;
                                 curl_multi_remove_handle(m, msg->easy_handle);
                                 active--;
-                                int64_t before = x->have;
                                 bool com = false;
                                 int fr = xfer_finish(s, r, x, cc, &com, err);
-                                (void)before;
                                 if (com) {
                                         pc_strv_push(committed, x->digest);
                                         *downloaded += x->size;
                                 }
                                 if (fr < 0) {
                                         rc = -1;
-                                        pc_error_prefix(err, "layer");
                                 } else if (fr == 1) {
                                         x->state = X_TODO;
                                 } else {
@@ -750,6 +751,60 @@ static int open_endpoint(const struct pc_pull_opts *o, json_t *config, const cha
         return rc;
 }
 
+/* pulled.json: name -> manifest digest of the references that came from a
+ * registry (imagePullPolicy Always re-resolves only those; see
+ * pc_image_pulled). Best effort: losing it only means Always treats the
+ * image as loaded locally. Caller holds LOCK_EX. */
+static char *pulled_path(pc_image_store *s)
+{
+        return pc_xasprintf("%s/pulled.json", s->dir);
+}
+
+static json_t *pulled_read(pc_image_store *s)
+{
+        _cleanup_free_ char *path = pulled_path(s);
+        _cleanup_free_ char *data = NULL;
+        size_t n = 0;
+        pc_error e;
+        json_t *j = NULL;
+        if (pc_read_file(path, &data, &n, &e) == 0)
+                j = json_loadb(data, n, 0, NULL);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                j = json_object();
+        }
+        return j;
+}
+
+static void mark_pulled(pc_image_store *s, const char *name, const char *digest)
+{
+        _cleanup_json_ json_t *j = pulled_read(s);
+        json_object_set_new(j, name, json_string(digest));
+        _cleanup_free_ char *data = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+        _cleanup_free_ char *path = pulled_path(s);
+        pc_error e;
+        if (data)
+                pc_write_file_atomic(path, data, strlen(data), 0600, &e);
+}
+
+bool pc_image_pulled(pc_image_store *s, const char *ref)
+{
+        _cleanup_free_ char *name = pc_image_normalize(ref);
+        pc_error e;
+        if (!name || pc_store_lock(s, LOCK_SH, &e) < 0)
+                return false;
+        _cleanup_json_ json_t *refs = NULL;
+        _cleanup_json_ json_t *pulled = pulled_read(s);
+        bool r = false;
+        if (pc_refs_read(s, &refs, &e) == 0) {
+                const char *a = json_string_value(json_object_get(refs, name));
+                const char *b = json_string_value(json_object_get(pulled, name));
+                r = a && b && !strcmp(a, b);
+        }
+        pc_store_unlock(s);
+        return r;
+}
+
 static int commit_ref(pc_image_store *s, const char *name, const struct resolved *rv, pc_error *err)
 {
         if (pc_store_lock(s, LOCK_EX, err) < 0)
@@ -769,6 +824,8 @@ static int commit_ref(pc_image_store *s, const char *name, const struct resolved
         }
         if (rc == 0 && pc_refs_set(s, name, rv->digest, err) < 0)
                 rc = -1;
+        if (rc == 0)
+                mark_pulled(s, name, rv->digest);
         pc_store_unlock(s);
         return rc;
 }

@@ -565,7 +565,7 @@ int pc_reg_authenticate(struct pc_reg *r, const char *www_auth, bool renew, pc_e
                 if (!r->basic)
                         return pc_fail(err, 0,
                                        "401 Unauthorized: the registry needs credentials "
-                                       "(none found for %s)",
+                                       "(no credentials found for %s)",
                                        r->host);
                 r->want_basic = true;
                 return 0;
