@@ -222,3 +222,117 @@ int pc_cli_image_pull(struct pc_cli *cli, int argc, char **argv)
         pc_pull_result_clear(&res);
         return 0;
 }
+
+/* The "auths" of the Pod's imagePullSecrets (stored Secrets: apply stores a
+ * manifest's Secrets before its Pods). A missing or unusable Secret is a
+ * warning and the pull goes on without it, as the kubelet does. */
+static json_t *pull_secret_auths(podctl *ctx, const struct pc_pod *p)
+{
+        json_t *auths = json_object();
+        size_t i;
+        json_t *ref;
+        json_array_foreach(json_object_get(json_object_get(p->json, "spec"), "imagePullSecrets"), i,
+                           ref)
+        {
+                const char *name = json_string_value(json_object_get(ref, "name"));
+                if (!name || !*name)
+                        continue;
+                _cleanup_free_ char *path = pc_xasprintf("%s/objects/%s_%s.json",
+                                                         podctl_root_dir(ctx), p->namespace_, name);
+                _cleanup_free_ char *data = NULL;
+                size_t n = 0;
+                pc_error e;
+                json_t *j = NULL;
+                struct pc_configmap cm;
+                memset(&cm, 0, sizeof(cm));
+                if (pc_read_file(path, &data, &n, &e) < 0 || !(j = json_loadb(data, n, 0, NULL)) ||
+                    pc_configmap_from_json(j, &cm, &e) < 0 || !cm.secret) {
+                        fprintf(stderr,
+                                "Warning: pod/%s: unable to retrieve pull secret %s/%s for "
+                                "the image pull; trying without it\n",
+                                p->name, p->namespace_, name);
+                        json_decref(j);
+                        pc_configmap_free(&cm);
+                        continue;
+                }
+                const char *type = json_string_value(json_object_get(j, "type"));
+                const char *key = !type ? NULL
+                                  : !strcmp(type, "kubernetes.io/dockerconfigjson")
+                                      ? ".dockerconfigjson"
+                                  : !strcmp(type, "kubernetes.io/dockercfg") ? ".dockercfg"
+                                                                             : NULL;
+                bool found = false;
+                for (size_t k = 0; key && k < cm.n_data; k++) {
+                        if (strcmp(cm.data[k].name, key) != 0)
+                                continue;
+                        found = true;
+                        if (pc_reg_auths_add_secret(auths, type, cm.data[k].value, cm.len[k], &e) <
+                            0)
+                                fprintf(stderr, "Warning: pod/%s: pull secret %s: %s\n", p->name,
+                                        name, e.msg);
+                }
+                if (!found)
+                        fprintf(stderr,
+                                "Warning: pod/%s: pull secret %s is not of type "
+                                "kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg with "
+                                "its key; ignored\n",
+                                p->name, name);
+                pc_configmap_free(&cm);
+                json_decref(j);
+        }
+        return auths;
+}
+
+static int pull_container_image(struct pc_cli *cli, pc_image_store *s, const struct pc_pod *p,
+                                const struct pc_container *c, json_t **auths, pc_error *err)
+{
+        struct pc_image *img = NULL;
+        pc_error e;
+        bool present = pc_image_get(s, c->image, &img, &e) == 0;
+        pc_image_free(img);
+        const char *policy = c->image_pull_policy ? c->image_pull_policy : "IfNotPresent";
+        if (!strcmp(policy, "Never")) {
+                if (present)
+                        return 0;
+                return pc_fail(err, 0,
+                               "container \"%s\": ErrImageNeverPull: Container image \"%s\" is not "
+                               "present with pull policy of Never",
+                               c->name, c->image);
+        }
+        /* Always re-resolves the tag at the registry; an image loaded from an
+         * archive (image load / import) has no registry to ask: used as is */
+        if (present && (strcmp(policy, "Always") != 0 || !pc_image_pulled(s, c->image)))
+                return 0;
+        if (!*auths)
+                *auths = pull_secret_auths(pc_cli_ctx(cli), p);
+        struct pc_pull_result res;
+        if (pc_cli_pull(cli, c->image, NULL, NULL, *auths, !isatty(1), &res, err) < 0)
+                return pc_error_prefix(err,
+                                       "container \"%s\": ErrImagePull: Failed to pull image "
+                                       "\"%s\"%s",
+                                       c->name, c->image,
+                                       present ? "" : " (not found in the local store)");
+        pc_pull_result_clear(&res);
+        return 0;
+}
+
+int pc_cli_pod_images(struct pc_cli *cli, const struct pc_pod *p, pc_error *err)
+{
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx)
+                return pc_fail(err, 0, "cannot open the podctl root");
+        pc_image_store *s = NULL;
+        if (pc_image_store_open(podctl_root_dir(ctx), &s, err) < 0)
+                return -1;
+        json_t *auths = NULL;
+        int rc = 0;
+        for (size_t i = 0; rc == 0 && i < p->n_init_containers + p->n_containers; i++) {
+                const struct pc_container *c = i < p->n_init_containers
+                                                   ? &p->init_containers[i]
+                                                   : &p->containers[i - p->n_init_containers];
+                rc = pull_container_image(cli, s, p, c, &auths, err);
+        }
+        json_decref(auths);
+        pc_image_store_close(s);
+        return rc;
+}
