@@ -574,7 +574,7 @@ int pc_reg_authenticate(struct pc_reg *r, const char *www_auth, bool renew, pc_e
                 pc_reg_challenge_clear(&ch);
                 return pc_fail(err, 0, "401 Unauthorized: Bearer challenge without a realm");
         }
-        const char *scope = ch.scope ? ch.scope : r->scope;
+        _cleanup_free_ char *scope = pc_xstrdup(ch.scope ? ch.scope : r->scope);
         if (renew)
                 json_object_del(r->tokens, scope);
         json_t *cached = json_object_get(r->tokens, scope);
