@@ -94,10 +94,6 @@ void pc_pull_result_clear(struct pc_pull_result *r);
 int pc_image_pull(pc_image_store *s, const char *ref, const struct pc_pull_opts *o,
                   struct pc_pull_result *res, pc_error *err);
 
-/* Did `ref`, as it is stored now, come from a registry (pc_image_pull)
- * rather than from image load / import? */
-bool pc_image_pulled(pc_image_store *s, const char *ref);
-
 /* Remove the partial downloads interrupted pulls left for resuming (image
  * prune). Takes the store's exclusive lock. */
 int pc_image_pull_clean(pc_image_store *s, pc_error *err);
