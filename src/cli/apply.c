@@ -53,11 +53,6 @@ int cmd_apply(struct pc_cli *cli, int argc, char **argv)
         for (size_t i = 0; i < m.n_pods; i++) {
                 struct pc_pod *p = &m.pods[i];
                 char **start_errors = NULL;
-                if (pc_cli_pod_images(cli, p, &err) < 0) {
-                        fprintf(stderr, "error: pod/%s: %s\n", p->name, err.msg);
-                        rc = 1;
-                        continue;
-                }
                 int r = podctl_pod_create(ctx, p, wait_ms, &start_errors, &err);
                 if (r < 0) {
                         fprintf(stderr, "error: pod/%s: %s\n", p->name, err.msg);

@@ -75,9 +75,8 @@ struct pc_pull_result;
 int pc_cli_image_pull(struct pc_cli *cli, int argc, char **argv);
 int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const char *pass,
                 json_t *auths, bool quiet, struct pc_pull_result *res, pc_error *err);
-/* apply: every image of the Pod present as its imagePullPolicy says (pulled
- * with its imagePullSecrets; Never refuses a missing one: ErrImageNeverPull). */
-int pc_cli_pod_images(struct pc_cli *cli, const struct pc_pod *p, pc_error *err);
+/* image pull-for-pod (hidden): the pull helper of a Pod's monitor. */
+int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv);
 
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);

@@ -415,6 +415,8 @@ int cmd_image(struct pc_cli *cli, int argc, char **argv)
         argv++;
         if (!strcmp(verb, "pull"))
                 return pc_cli_image_pull(cli, argc, argv);
+        if (!strcmp(verb, "pull-for-pod"))
+                return pc_cli_image_pull_for_pod(cli, argc, argv);
         if (!strcmp(verb, "load"))
                 return image_load(cli, argc, argv);
         if (!strcmp(verb, "import"))

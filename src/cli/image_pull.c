@@ -3,6 +3,7 @@
  * Progress as docker shows it: on a terminal one line per layer, redrawn in
  * place (bytes, rate); otherwise plain lines, one per layer state change;
  * with -q nothing but the reference at the end. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,56 +284,73 @@ static json_t *pull_secret_auths(podctl *ctx, const struct pc_pod *p)
         return auths;
 }
 
-static int pull_container_image(struct pc_cli *cli, pc_image_store *s, const struct pc_pod *p,
-                                const struct pc_container *c, json_t **auths, pc_error *err)
+/* podctl image pull-for-pod --pod-dir DIR --container NAME --out FILE
+ * (hidden): the helper a Pod's monitor runs to pull a container's image with
+ * the Pod's imagePullSecrets; the resolved image record goes to FILE. */
+int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
 {
-        struct pc_image *img = NULL;
-        pc_error e;
-        bool present = pc_image_get(s, c->image, &img, &e) == 0;
-        pc_image_free(img);
-        const char *policy = c->image_pull_policy ? c->image_pull_policy : "IfNotPresent";
-        if (!strcmp(policy, "Never")) {
-                if (present)
-                        return 0;
-                return pc_fail(err, 0,
-                               "container \"%s\": ErrImageNeverPull: Container image \"%s\" is not "
-                               "present with pull policy of Never",
-                               c->name, c->image);
+        const char *dir = NULL, *name = NULL, *out = NULL, *v;
+        for (int i = 1; i < argc; i++) {
+                if ((v = pc_cli_flag(argc, argv, &i, "--pod-dir")))
+                        dir = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--container")))
+                        name = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--out")))
+                        out = v;
+                else
+                        return pc_cli_fail("unknown argument \"%s\"", argv[i]);
         }
-        /* Always re-resolves the tag at the registry; an image loaded from an
-         * archive (image load / import) has no registry to ask: used as is */
-        if (present && (strcmp(policy, "Always") != 0 || !pc_image_pulled(s, c->image)))
-                return 0;
-        if (!*auths)
-                *auths = pull_secret_auths(pc_cli_ctx(cli), p);
-        struct pc_pull_result res;
-        if (pc_cli_pull(cli, c->image, NULL, NULL, *auths, !isatty(1), &res, err) < 0)
-                return pc_error_prefix(err,
-                                       "container \"%s\": ErrImagePull: Failed to pull image "
-                                       "\"%s\"%s",
-                                       c->name, c->image,
-                                       present ? "" : " (not found in the local store)");
-        pc_pull_result_clear(&res);
-        return 0;
-}
-
-int pc_cli_pod_images(struct pc_cli *cli, const struct pc_pod *p, pc_error *err)
-{
+        if (!dir || !name || !out)
+                return pc_cli_fail("usage: podctl image pull-for-pod --pod-dir DIR --container "
+                                   "NAME --out FILE");
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
-                return pc_fail(err, 0, "cannot open the podctl root");
-        pc_image_store *s = NULL;
-        if (pc_image_store_open(podctl_root_dir(ctx), &s, err) < 0)
-                return -1;
-        json_t *auths = NULL;
-        int rc = 0;
-        for (size_t i = 0; rc == 0 && i < p->n_init_containers + p->n_containers; i++) {
-                const struct pc_container *c = i < p->n_init_containers
-                                                   ? &p->init_containers[i]
-                                                   : &p->containers[i - p->n_init_containers];
-                rc = pull_container_image(cli, s, p, c, &auths, err);
+                return 1;
+        pc_error err;
+        _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", dir);
+        _cleanup_free_ char *data = NULL;
+        size_t n = 0;
+        json_t *j = NULL;
+        struct pc_pod pod;
+        memset(&pod, 0, sizeof(pod));
+        if (pc_read_file(podp, &data, &n, &err) < 0)
+                return pc_cli_die(&err);
+        if (!(j = json_loadb(data, n, 0, NULL)))
+                return pc_cli_fail("%s: not JSON", podp);
+        int r = pc_pod_from_json(j, &pod, &err);
+        json_decref(j);
+        if (r < 0)
+                return pc_cli_die(&err);
+        struct pc_container *c = pc_pod_find_container(&pod, name);
+        if (!c) {
+                pc_pod_free(&pod);
+                return pc_cli_fail("no container \"%s\" in %s", name, podp);
         }
+        json_t *auths = pull_secret_auths(ctx, &pod);
+        struct pc_pull_result res;
+        r = pc_cli_pull(cli, c->image, NULL, NULL, auths, false, &res, &err);
         json_decref(auths);
+        pc_image_store *s = NULL;
+        struct pc_image *img = NULL;
+        if (r == 0) {
+                pc_pull_result_clear(&res);
+                r = pc_image_store_open(podctl_root_dir(ctx), &s, &err);
+        }
+        if (r == 0)
+                r = pc_image_get(s, c->image, &img, &err);
         pc_image_store_close(s);
-        return rc;
+        pc_pod_free(&pod);
+        if (r < 0)
+                return pc_cli_die(&err);
+        json_t *rec = pc_image_to_json(img);
+        pc_image_free(img);
+        char *text = json_dumps(rec, JSON_COMPACT);
+        json_decref(rec);
+        r = text ? pc_write_file_atomic(out, text, strlen(text), 0600, &err) : -1;
+        if (!text)
+                pc_fail(&err, ENOMEM, "encode the image record");
+        free(text);
+        if (r < 0)
+                return pc_cli_die(&err);
+        return 0;
 }
