@@ -108,6 +108,8 @@ teardown() {
         fi
 }
 
+waiting_reason() { jq_pod "$1" ".status.containerStatuses[] | select(.name==\"${2:-c}\") | .state.waiting.reason // empty"; }
+reason_is() { [ "$(waiting_reason "$1" "${3:-c}")" = "$2" ]; }
 blobs() { ls -A "$PODCTL_ROOT/images/blobs/sha256" 2>/dev/null | grep -v '^\.partial-' || true; }
 layer_digest() { # REG REPO TAG [INDEX]: digest of a layer of a pushed image
         local port
@@ -300,15 +302,41 @@ EOF
         [ "$status" -eq 0 ]
         [[ "$output" != *"$REG_PASS"* ]]
 
-        # without the Secret: ErrImagePull with the registry's 401, nothing created
+        # without a usable Secret: admitted, ErrImagePull with the registry's 401,
+        # then ImagePullBackOff; the retry after the backoff succeeds once the
+        # Secret exists
         run podctl image rm "$BASIC/busybox:1"
         [ "$status" -eq 0 ]
-        f=$(run_pod_yaml nosecret "$BASIC/busybox:1")
+        f=$(run_pod_yaml latesecret "$BASIC/busybox:1" "  imagePullSecrets: [{name: later}]")
         run podctl apply -f "$f"
-        [ "$status" -eq 1 ]
-        [[ "$output" == *'pod/nosecret: container "c": ErrImagePull: Failed to pull image'*"401 Unauthorized"* ]]
-        run podctl get pod nosecret
-        [ "$status" -ne 0 ]
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"pod/latesecret created"* ]]
+        wait_for 30 reason_is latesecret ImagePullBackOff
+        run podctl get pod latesecret -o json
+        [ "$status" -eq 0 ]
+        [ "$(jq -r .status.phase <<<"$output")" = Pending ]
+        run podctl describe pod latesecret
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Failed to pull image \"$BASIC/busybox:1\""*"401 Unauthorized"* ]]
+        [[ "$output" == *"Error: ErrImagePull"* ]]
+        [[ "$output" == *"Back-off pulling image \"$BASIC/busybox:1\""* ]]
+        [[ "$output" != *"$REG_PASS"* ]]
+        f=$(manifest later <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: later
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: $dcj
+EOF
+)
+        run podctl apply -f "$f"
+        [ "$status" -eq 0 ]
+        wait_for 60 phase_is latesecret Succeeded
+        run podctl describe pod latesecret
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ Successfully\ pulled\ image\ \"$BASIC/busybox:1\"\ in\ [0-9.]+s\ \([0-9.]+s\ including\ waiting\)\.\ Image\ size:\ [0-9]+\ bytes\. ]]
 }
 
 @test "token auth: anonymous token refused (401); credentials and a dockercfg Secret work" {
@@ -455,14 +483,37 @@ partial_at_least() {
         [ "${#lines[@]}" -eq 1 ]
 }
 
-@test "apply: IfNotPresent pulls a missing image; Never refuses it (ErrImageNeverPull); invalid names rejected" {
+@test "Pod lifecycle: IfNotPresent pulls a missing image while the Pod waits in ContainerCreating; Never: ErrImageNeverPull; invalid names rejected" {
         f=$(run_pod_yaml never "$OPEN/busybox:1" "" "    imagePullPolicy: Never")
         run podctl apply -f "$f"
-        [ "$status" -eq 1 ]
-        [[ "$output" == *"ErrImageNeverPull: Container image \"$OPEN/busybox:1\" is not present with pull policy of Never"* ]]
-        run podctl get pod never
-        [ "$status" -ne 0 ]
+        [ "$status" -eq 0 ]
+        wait_for 20 reason_is never ErrImageNeverPull
+        run jq_pod never '.status.containerStatuses[0].state.waiting.message'
+        [ "$status" -eq 0 ]
+        [ "$output" = "Container image \"$OPEN/busybox:1\" is not present with pull policy of Never" ]
+        run podctl delete pod never --grace-period=0
+        [ "$status" -eq 0 ]
         [ -z "$(blobs)" ]
+
+        # a slow pull: apply returns at once, the container waits in ContainerCreating
+        f=$(run_pod_yaml slow "$OPEN/big:1")
+        PODCTL_PULL_MAX_RATE=2000000 run podctl apply -f "$f"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"pod/slow created"* ]]
+        run waiting_reason slow
+        [ "$status" -eq 0 ]
+        [ "$output" = ContainerCreating ]
+        run podctl describe pod slow
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Pulling image \"$OPEN/big:1\""* ]]
+        # deleted while pulling: the helper goes with it, nothing is listed
+        run podctl delete pod slow --grace-period=0
+        [ "$status" -eq 0 ]
+        run pgrep -f -- "--root $PODCTL_ROOT image pull-for-pod"
+        [ "$status" -eq 1 ]
+        run podctl image ls -q
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
 
         f=$(run_pod_yaml ifnp "$OPEN/busybox:1")
         run podctl apply -f "$f"
@@ -472,10 +523,18 @@ partial_at_least() {
         run jq_pod ifnp '.spec.containers[0].imagePullPolicy'
         [ "$status" -eq 0 ]
         [ "$output" = IfNotPresent ]
+        digest=$(reg_manifest_digest open busybox 1)
+        run jq_pod ifnp '.status.containerStatuses[0].imageID'
+        [ "$status" -eq 0 ]
+        [ "$output" = "$OPEN/busybox@$digest" ]
+        run podctl describe pod ifnp
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Successfully pulled image \"$OPEN/busybox:1\""* ]]
         # now present: Never runs it
         f=$(run_pod_yaml never "$OPEN/busybox:1" "" "    imagePullPolicy: Never")
         run podctl apply -f "$f"
         [ "$status" -eq 0 ]
+        wait_for 20 phase_is never Succeeded
 
         f=$(run_pod_yaml badname "$OPEN/Busybox:1")
         run podctl apply -f "$f"
@@ -488,6 +547,7 @@ partial_at_least() {
         f=$(run_pod_yaml always1 "$OPEN/moving")
         run podctl apply -f "$f"
         [ "$status" -eq 0 ]
+        wait_for 20 phase_is always1 Succeeded
         run jq_pod always1 '.spec.containers[0].imagePullPolicy'
         [ "$status" -eq 0 ]
         [ "$output" = Always ]
@@ -504,12 +564,12 @@ partial_at_least() {
         f=$(run_pod_yaml always2 "$OPEN/moving")
         run podctl apply -f "$f"
         [ "$status" -eq 0 ]
+        wait_for 20 phase_is always2 Succeeded
         run podctl image inspect "$OPEN/moving"
         [ "$status" -eq 0 ]
         [ "$(jq -r .manifestDigest <<<"$output")" = "$second" ]
         # the layer is the same: not downloaded again
         [ "$(reg_blob_gets open "$layer")" -eq "$before" ]
-        wait_for 20 phase_is always2 Succeeded
 }
 
 @test "image prune removes the images no Pod uses; rm; the monitor does not link libcurl" {
