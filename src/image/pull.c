@@ -732,8 +732,12 @@ static void free_secret(char *s)
 
 /* ---- the pull ---- */
 
+/* The registry itself gets the credentials found for it (--creds first); a
+ * mirror only those found for the mirror's own host: a registry's secrets
+ * never go to another host. */
 static int open_endpoint(const struct pc_pull_opts *o, json_t *config, const char *host,
-                         const char *base, const char *repo, struct pc_reg **out, pc_error *err)
+                         const char *base, bool mirror, const char *repo, struct pc_reg **out,
+                         pc_error *err)
 {
         const char *h = strstr(base, "://");
         h = h ? h + 3 : base;
@@ -741,11 +745,14 @@ static int open_endpoint(const struct pc_pull_opts *o, json_t *config, const cha
         if (!ep_host)
                 abort();
         char *user = NULL, *pass = NULL;
-        /* a mirror's own credentials, else those of the registry it mirrors */
-        find_creds(o, ep_host, repo, &user, &pass);
-        if (!user)
+        if (mirror) {
+                struct pc_pull_opts mo = *o;
+                mo.user = mo.pass = NULL;
+                find_creds(&mo, ep_host, repo, &user, &pass);
+        } else {
                 find_creds(o, host, repo, &user, &pass);
-        int rc = pc_reg_open(host, base, repo, config, user, pass, out, err);
+        }
+        int rc = pc_reg_open(mirror ? ep_host : host, base, repo, config, user, pass, out, err);
         free_secret(user);
         free_secret(pass);
         return rc;
@@ -882,7 +889,8 @@ int pc_image_pull(pc_image_store *s, const char *ref, const struct pc_pull_opts 
         for (i = 0; bases[i]; i++) {
                 struct pc_reg *r = NULL;
                 pc_error e;
-                if (open_endpoint(o, config, ir.domain, bases[i], ir.path, &r, &e) == 0) {
+                if (open_endpoint(o, config, ir.domain, bases[i], bases[i + 1] != NULL, ir.path, &r,
+                                  &e) == 0) {
                         rc = pull_from(s, r, &ir, name, o, res, &committed, &e);
                         pc_reg_free(r);
                 }
