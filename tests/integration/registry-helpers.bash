@@ -50,7 +50,8 @@ reg_wait_port() {
         return 1
 }
 
-# reg_start NAME AUTH [PORT]: a registry NAME (none | htpasswd | token auth),
+# reg_start NAME AUTH [PORT]: a registry NAME (none | htpasswd | token auth |
+# plain-http: no TLS, no auth),
 # its port in $REG_DIR/NAME/port, its storage in $REG_DIR/NAME/data (kept
 # across restarts), its access log in $REG_DIR/NAME/log. With AUTH=token a
 # token server is started too (NAME-token).
@@ -74,10 +75,11 @@ storage:
 http:
   addr: 127.0.0.1:$port
   secret: podctl-test-secret
-  tls:
-    certificate: $REG_DIR/server.crt
-    key: $REG_DIR/server.key
 EOF
+                if [ "$auth" != plain-http ]; then
+                        printf '  tls:\n    certificate: %s\n    key: %s\n' "$REG_DIR/server.crt" \
+                                "$REG_DIR/server.key"
+                fi
                 case $auth in
                 htpasswd)
                         printf 'auth:\n  htpasswd:\n    realm: podctl-test\n    path: %s\n' "$REG_DIR/htpasswd"
@@ -108,10 +110,23 @@ EOF
                 docker-registry serve "$d/config.yml" >>"$d/log" 2>&1 &
                 echo $! >"$d/pid"
         )
+        if [ "$auth" = plain-http ]; then
+                reg_wait_http "$port"
+                return
+        fi
         reg_wait_port "$port"
         # trusted by podctl through a certs.d directory of its own
         mkdir -p "$REG_DIR/certs.d/127.0.0.1:$port"
         cp "$REG_DIR/ca.crt" "$REG_DIR/certs.d/127.0.0.1:$port/ca.crt"
+}
+
+reg_wait_http() {
+        local i
+        for i in $(seq 1 100); do
+                curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+                sleep 0.1
+        done
+        return 1
 }
 
 reg_port() { cat "$REG_DIR/$1/port"; }

@@ -56,6 +56,9 @@ setup_file() {
                 application/vnd.docker.distribution.manifest.v2+json other-v2s2 host-v2s2
         reg_push "$l:latest" basic/busybox:1
         reg_push "$l:latest" tok/busybox:1
+        reg_start plain plain-http
+        skopeo copy -q --dest-tls-verify=false "$l:latest" \
+                "docker://127.0.0.1:$(reg_port plain)/busybox:1" >/dev/null
 }
 
 teardown_file() {
@@ -343,9 +346,12 @@ EOF
         run podctl image pull "$TOK/busybox:1"
         [ "$status" -eq 1 ]
         [[ "$output" == *"401 Unauthorized"* ]]
+        before=$(wc -l <"$REG_DIR/tok/token.log")
         run podctl image pull --creds "$REG_USER:$REG_PASS" "$TOK/busybox:1"
         [ "$status" -eq 0 ]
         grep -q "^$REG_USER repository:busybox:pull$" "$REG_DIR/tok/token.log"
+        # one token for the manifest, the config and the layer (cached per scope)
+        [ "$(wc -l <"$REG_DIR/tok/token.log")" -eq $((before + 1)) ]
         run podctl image rm "$TOK/busybox:1"
         [ "$status" -eq 0 ]
 
@@ -409,6 +415,31 @@ EOF
         [ -z "$(ls "$PODCTL_ROOT/images/blobs/sha256" | grep "${layer#sha256:}" || true)" ]
         # with the blob repaired it pulls
         run podctl image pull "$OPEN/tamper:1"
+        [ "$status" -eq 0 ]
+}
+
+@test "mirrors are tried first (with their own credentials only); insecure registries only by configuration" {
+        # BASIC needs credentials; its mirror (the open registry) does not
+        reg_podctl_config ", \"mirrors\": {\"$BASIC\": [\"https://$OPEN\"]}"
+        run podctl image pull "$BASIC/busybox:1"
+        [ "$status" -eq 0 ]
+        grep -q '"GET /v2/busybox/manifests/1 HTTP/[0-9.]*" 200 .*podctl/' "$REG_DIR/open/log"
+        run podctl image rm "$BASIC/busybox:1"
+        [ "$status" -eq 0 ]
+        # a mirror that is down: the registry itself answers (401 here)
+        reg_podctl_config ", \"mirrors\": {\"$BASIC\": [\"https://127.0.0.1:1\"]}"
+        run podctl image pull "$BASIC/busybox:1"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"401 Unauthorized"* ]]
+
+        # a registry without TLS: refused, unless listed as insecure
+        PLAIN=127.0.0.1:$(reg_port plain)
+        reg_podctl_config
+        run podctl image pull "$PLAIN/busybox:1"
+        [ "$status" -eq 1 ]
+        [ -z "$(blobs)" ]
+        reg_podctl_config ", \"insecure\": [\"$PLAIN\"]"
+        run podctl image pull "$PLAIN/busybox:1"
         [ "$status" -eq 0 ]
 }
 
