@@ -131,6 +131,25 @@ reg_wait_http() {
 
 reg_port() { cat "$REG_DIR/$1/port"; }
 
+# reg_start_redirect NAME UPSTREAM-NAME: tests/redirect-registry.py in front
+# of registry UPSTREAM-NAME: Basic auth, blobs redirected to another host.
+reg_start_redirect() {
+        local d="$REG_DIR/$1" port sport
+        mkdir -p "$d"
+        port=$(reg_free_port)
+        sport=$(reg_free_port)
+        echo "$port" >"$d/port"
+        (
+                python3 "$REPO/tests/redirect-registry.py" "$port" "$sport" \
+                        "https://127.0.0.1:$(reg_port "$2")" "$REG_DIR/server.crt" "$REG_DIR/server.key" \
+                        "$REG_DIR/ca.crt" "$REG_USER:$REG_PASS" "$d/requests.log" >>"$d/log" 2>&1 &
+                echo $! >"$d/pid"
+        )
+        reg_wait_port "$port"
+        mkdir -p "$REG_DIR/certs.d/127.0.0.1:$port"
+        cp "$REG_DIR/ca.crt" "$REG_DIR/certs.d/127.0.0.1:$port/ca.crt"
+}
+
 # reg_stop NAME: kill the registry (by its PID) and wait until it is gone.
 reg_stop() {
         local d="$REG_DIR/$1" pid

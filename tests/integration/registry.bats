@@ -56,6 +56,7 @@ setup_file() {
                 application/vnd.docker.distribution.manifest.v2+json other-v2s2 host-v2s2
         reg_push "$l:latest" basic/busybox:1
         reg_push "$l:latest" tok/busybox:1
+        reg_start_redirect redir open
         reg_start plain plain-http
         skopeo copy -q --dest-tls-verify=false "$l:latest" \
                 "docker://127.0.0.1:$(reg_port plain)/busybox:1" >/dev/null
@@ -373,6 +374,21 @@ EOF
         run podctl apply -f "$f"
         [ "$status" -eq 0 ]
         wait_for 20 phase_is tokpod Succeeded
+}
+
+@test "a blob redirected to another host (storage, CDN) is fetched without the Authorization header" {
+        RED=127.0.0.1:$(reg_port redir)
+        local log="$REG_DIR/redir/requests.log"
+        run podctl image pull "$RED/busybox:1"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"401 Unauthorized"* ]]
+        run podctl image pull --creds "$REG_USER:$REG_PASS" "$RED/busybox:1"
+        [ "$status" -eq 0 ]
+        grep -q "^front GET /v2/busybox/manifests/1 auth=yes$" "$log"
+        grep -q "^storage GET /v2/busybox/blobs/sha256:[0-9a-f]* auth=no$" "$log"
+        run grep -c "^storage .* auth=yes$" "$log"
+        [ "$status" -eq 1 ]
+        [ "$output" = 0 ]
 }
 
 @test "TLS: a registry whose CA is not trusted is refused" {
