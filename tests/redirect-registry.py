@@ -7,7 +7,8 @@ https://127.0.0.1:PORT/v2/... needs Basic credentials USER:PASS; manifests
 are fetched from UPSTREAM (a registry without auth, verified with CA) and
 served as they are; a blob GET is answered with a 307 to
 https://localhost:STORAGE_PORT/... (another host name: like S3 or a CDN),
-which serves the blob from UPSTREAM. Both log each request to LOG as
+which serves the blob from UPSTREAM. The tags "schema1" and "unknown" are
+a Docker schema 1 manifest and a manifest of an unknown media type. Both log each request to LOG as
 "front|storage METHOD PATH auth=yes|no" (never the header's value), so a
 test can check that no Authorization header followed the redirect.
 """
@@ -20,6 +21,9 @@ import urllib.request
 
 port, storage_port, upstream, cert, key, ca, userpass, log = sys.argv[1:9]
 UP_CTX = ssl.create_default_context(cafile=ca)
+# tags "schema1" and "unknown": manifests podctl must refuse with a clear message
+SCHEMA1 = b'{"schemaVersion": 1, "name": "busybox", "tag": "schema1", "architecture": "amd64", "fsLayers": [], "history": []}'
+UNKNOWN = b'{"schemaVersion": 2, "mediaType": "application/vnd.example.thing.v1+json"}'
 LOCK = threading.Lock()
 
 
@@ -49,6 +53,12 @@ class Front(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if self.path.endswith("/manifests/schema1"):
+            self.reply(200, SCHEMA1, "application/vnd.docker.distribution.manifest.v1+prettyjws")
+            return
+        if self.path.endswith("/manifests/unknown"):
+            self.reply(200, UNKNOWN, "application/vnd.example.thing.v1+json")
+            return
         if "/blobs/" in self.path:
             self.send_response(307)
             self.send_header("Location", "https://localhost:%s%s" % (storage_port, self.path))
@@ -65,6 +75,14 @@ class Front(http.server.BaseHTTPRequestHandler):
         body = r.read()
         self.send_response(200)
         self.send_header("Content-Type", r.headers.get("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+    def reply(self, code, body, ctype):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

@@ -376,7 +376,7 @@ EOF
         wait_for 20 phase_is tokpod Succeeded
 }
 
-@test "a blob redirected to another host (storage, CDN) is fetched without the Authorization header" {
+@test "a blob redirected to another host (storage, CDN) goes without the Authorization header; schema 1 and unknown manifests refused" {
         RED=127.0.0.1:$(reg_port redir)
         local log="$REG_DIR/redir/requests.log"
         run podctl image pull "$RED/busybox:1"
@@ -389,6 +389,13 @@ EOF
         run grep -c "^storage .* auth=yes$" "$log"
         [ "$status" -eq 1 ]
         [ "$output" = 0 ]
+        # schema 1 and unknown media types: refused, saying so
+        run podctl image pull --creds "$REG_USER:$REG_PASS" "$RED/busybox:schema1"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Docker image manifest schema 1, which podctl does not support"* ]]
+        run podctl image pull --creds "$REG_USER:$REG_PASS" "$RED/busybox:unknown"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *'unsupported manifest media type "application/vnd.example.thing.v1+json"'* ]]
 }
 
 @test "TLS: a registry whose CA is not trusted is refused" {

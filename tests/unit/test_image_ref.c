@@ -1,10 +1,12 @@
 /* Image references (util/imageref.c, as docker's distribution/reference
- * normalises them) and the WWW-Authenticate parser of the registry client. */
+ * normalises them), the WWW-Authenticate parser of the registry client and
+ * its credential matching (docker config "auths", pull Secrets). */
 #include "image/registry.h"
 #include "unit.h"
 #include "util/imageref.h"
 #include "util/util.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 
 #define DG "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -176,11 +178,67 @@ static void test_challenge(void)
         CHECK(pc_reg_parse_challenge("Negotiate", &ch) < 0);
 }
 
+static void check_lookup(json_t *auths, const char *domain, const char *path, const char *user,
+                         const char *pass)
+{
+        char *u = NULL, *p = NULL;
+        int r = pc_reg_auths_lookup(auths, domain, path, &u, &p);
+        if (!user) {
+                if (r != 0)
+                        fprintf(stderr, "lookup %s/%s: unexpected match %s\n", domain, path, u);
+                CHECK(r == 0);
+        } else {
+                CHECK(r == 1);
+                CHECK_STR(u, user);
+                CHECK_STR(p, pass);
+        }
+        free(u);
+        free(p);
+}
+
+static void test_auths(void)
+{
+        /* base64("hub:hubpw"), base64("team:teampw") */
+        json_t *auths = json_pack(
+            "{s:{s:s}, s:{s:s, s:s}, s:{s:s}, s:{s:s, s:s}, s:{s:s, s:s}}",
+            "https://index.docker.io/v1/", "auth", "aHViOmh1YnB3", "registry.example.com:5000",
+            "username", "plain", "password", "plainpw", "registry.example.com/team", "auth",
+            "dGVhbTp0ZWFtcHc=", "*.corp.example", "username", "glob", "password", "globpw",
+            "http://127.0.0.1:5000", "username", "loop", "password", "looppw");
+        check_lookup(auths, "docker.io", "library/nginx", "hub", "hubpw");
+        check_lookup(auths, "registry.example.com:5000", "x/y", "plain", "plainpw");
+        check_lookup(auths, "registry.example.com", "team/app", "team", "teampw");
+        check_lookup(auths, "registry.example.com", "other/app", NULL, NULL);
+        check_lookup(auths, "registry.example.com", "teamx/app", NULL, NULL);
+        check_lookup(auths, "r.corp.example", "a", "glob", "globpw");
+        check_lookup(auths, "a.b.corp.example", "a", NULL, NULL);
+        check_lookup(auths, "127.0.0.1:5000", "busybox", "loop", "looppw");
+        check_lookup(auths, "127.0.0.1:5001", "busybox", NULL, NULL);
+        check_lookup(auths, "quay.io", "a/b", NULL, NULL);
+        json_decref(auths);
+
+        /* Secrets: dockerconfigjson has "auths", dockercfg is the map itself */
+        json_t *a = json_object();
+        pc_error err;
+        const char *dcj = "{\"auths\": {\"ghcr.io\": {\"username\": \"u\", \"password\": \"p\"}}}";
+        CHECK(pc_reg_auths_add_secret(a, "kubernetes.io/dockerconfigjson", dcj, strlen(dcj),
+                                      &err) == 0);
+        const char *dc = "{\"quay.io\": {\"auth\": \"cTpxcA==\"}}"; /* q:qp */
+        CHECK(pc_reg_auths_add_secret(a, "kubernetes.io/dockercfg", dc, strlen(dc), &err) == 0);
+        check_lookup(a, "ghcr.io", "o/r", "u", "p");
+        check_lookup(a, "quay.io", "o/r", "q", "qp");
+        CHECK(pc_reg_auths_add_secret(a, "kubernetes.io/dockerconfigjson", "[1]", 3, &err) < 0);
+        CHECK(pc_reg_auths_add_secret(a, "kubernetes.io/dockerconfigjson", "{}", 2, &err) < 0);
+        CHECK_CONTAINS(err.msg, "auths");
+        json_decref(a);
+}
+
 int main(void)
 {
         test_normalise();
         test_invalid();
         test_pull_policy();
         test_challenge();
+        test_auths();
         UNIT_DONE();
 }
