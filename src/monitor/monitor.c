@@ -139,6 +139,7 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
 {
         pc_error err;
         pc_error_clear(&err);
+        pc_pull_before_restart(c);
         if (pc_pull_needed(c)) {
                 c->restart_due = 0;
                 pc_pull_start(m, c); /* started once the image is there */

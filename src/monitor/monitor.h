@@ -119,7 +119,7 @@ struct pc_ctr {
         char **envp;        /* this run's environment, cwd and user (exec probes/hooks) */
         char *cwd, *user;
         /* image pull before the first start (pull.c); image is NULL until done */
-        bool pull_pending, never_pull, never_reported, pulled_now;
+        bool pull_pending, never_pull, never_reported, pulled_now, pull_always;
         pid_t pull_pid; /* the helper, 0 when none */
         int pull_attempts;
         int64_t pull_started, pull_due, pull_backoff, pull_backoff_at; /* monotonic ns */
@@ -197,6 +197,7 @@ int64_t pc_health_next(const struct pc_monitor *m); /* earliest timer, INT64_MAX
 void pc_pull_init(struct pc_monitor *m, struct pc_ctr *c, json_t *pull);
 bool pc_pull_needed(const struct pc_ctr *c);                /* no image yet: cannot start */
 void pc_pull_start(struct pc_monitor *m, struct pc_ctr *c); /* unless running or backing off */
+void pc_pull_before_restart(struct pc_ctr *c);              /* Always: pull again first */
 bool pc_pull_reaped(struct pc_monitor *m, pid_t pid, int status);
 void pc_pull_tick(struct pc_monitor *m);
 int64_t pc_pull_next(const struct pc_monitor *m); /* earliest timer, INT64_MAX = none */

@@ -10,7 +10,9 @@
  * Pulling, then Pulled). A failure is ErrImagePull (event Failed with the
  * registry's error), then ImagePullBackOff (event BackOff) until the next
  * attempt: the kubelet's backoff, 10 s doubling up to 300 s (scaled by
- * PODCTL_TIME_SCALE). Never with a missing image is ErrImageNeverPull. */
+ * PODCTL_TIME_SCALE). Never with a missing image is ErrImageNeverPull.
+ * Under Always the image is pulled again before every restart of the
+ * container (only what changed is downloaded). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -49,7 +51,20 @@ void pc_pull_init(struct pc_monitor *m, struct pc_ctr *c, json_t *pull)
                 return;
         }
         c->pull_pending = true;
+        c->pull_always =
+            c->spec->image_pull_policy && !strcmp(c->spec->image_pull_policy, "Always");
         (void)m;
+}
+
+void pc_pull_before_restart(struct pc_ctr *c)
+{
+        /* Always: the tag is resolved again at every container start */
+        if (c->pull_always && c->ever_started && !c->pull_pending && !c->pulled_now) {
+                c->pull_pending = true;
+                c->pull_attempts = 0;
+                c->pull_backoff = 0;
+                c->pull_due = 0;
+        }
 }
 
 bool pc_pull_needed(const struct pc_ctr *c)
@@ -152,8 +167,11 @@ static void pull_done(struct pc_monitor *m, struct pc_ctr *c, int status)
         _cleanup_free_ char *out = pull_file(m, c, "json");
         json_t *rec = NULL;
         pc_error err;
+        struct pc_image *img = NULL;
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && pc_json_load(out, &rec, &err) == 0 &&
-            pc_image_from_json(rec, &c->image, &err) == 0) {
+            pc_image_from_json(rec, &img, &err) == 0) {
+                pc_image_free(c->image); /* a restart under Always: the image pulled again */
+                c->image = img;
                 json_decref(rec);
                 c->pull_pending = false;
                 c->pulled_now = true;

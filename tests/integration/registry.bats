@@ -626,6 +626,34 @@ partial_at_least() {
         [ "$(reg_blob_gets open "$layer")" -eq "$before" ]
 }
 
+@test "Always: every container restart resolves the tag again and runs what it points to now" {
+        reg_push "oci:$REG_DIR/images/lay:latest" open/restarting:latest
+        f=$(manifest restarter <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: restarter
+spec:
+  restartPolicy: Always
+  containers:
+  - name: c
+    image: $OPEN/restarting
+    command: ["sh", "-c", "echo platform=\$PLATFORM; sleep 0.3; exit 1"]
+EOF
+)
+        run podctl apply -f "$f"
+        [ "$status" -eq 0 ]
+        wait_for 30 logs_say restarter "platform="
+        # the tag moves to the image whose config sets PLATFORM=other
+        reg_push "oci:$REG_DIR/images/lay:other" open/restarting:latest
+        wait_for 60 logs_say restarter "platform=other"
+        other=$(reg_manifest_digest open restarting latest)
+        wait_for 20 image_id_is restarter "$OPEN/restarting@$other"
+}
+
+logs_say() { [ "$(podctl logs "$1" 2>/dev/null)" = "$2" ]; }
+image_id_is() { [ "$(jq_pod "$1" '.status.containerStatuses[0].imageID')" = "$2" ]; }
+
 @test "image prune removes the images no Pod uses; rm; the monitor does not link libcurl" {
         run podctl image pull -q "$OPEN/busybox:1"
         [ "$status" -eq 0 ]
