@@ -69,6 +69,15 @@ void pc_table_print(struct pc_table *t); /* prints and frees */
 /* attach's stream (logs.c): the container's output from now until its run ends. */
 int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *container);
 
+/* image pull (image_pull.c): `image pull`, and a pull with progress on
+ * stdout for apply (quiet: none). res is filled on success. */
+struct pc_pull_result;
+int pc_cli_image_pull(struct pc_cli *cli, int argc, char **argv);
+int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const char *pass,
+                json_t *auths, bool quiet, struct pc_pull_result *res, pc_error *err);
+/* image pull-for-pod (hidden): the pull helper of a Pod's monitor. */
+int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv);
+
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);
 

@@ -1,4 +1,4 @@
-/* podctl image: load, import, ls, rm, inspect. */
+/* podctl image: pull (image_pull.c), load, import, ls, rm, inspect, prune. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,18 +7,22 @@
 
 #include "cli/cli.h"
 #include "image/image.h"
+#include "image/registry.h"
 #include "util/util.h"
 
 static void usage(FILE *f)
 {
         fputs("Usage:\n"
+              "  podctl image pull NAME[:TAG|@DIGEST] [--creds USER:PASS] [-q]\n"
+              "                                                 pull from a registry\n"
               "  podctl image load -i FILE|DIR [--name NAME]   load an OCI layout/archive or a "
               "docker save archive\n"
               "  podctl image import ROOTFS.tar[.gz] NAME[:TAG] make an image from a root "
               "filesystem tarball\n"
               "  podctl image ls [-q] [-o table|json]           list images\n"
               "  podctl image rm NAME|ID...                     remove images\n"
-              "  podctl image inspect NAME|ID                   show an image's config (JSON)\n",
+              "  podctl image inspect NAME|ID                   show an image's config (JSON)\n"
+              "  podctl image prune                             remove the images no Pod uses\n",
               f);
 }
 
@@ -32,6 +36,39 @@ static void human_size(int64_t n, char *buf, size_t len)
                 u++;
         }
         snprintf(buf, len, "%.4g%s", v, units[u]);
+}
+
+/* docker's CREATED column ("3 days ago", units.HumanDuration). */
+static void created_ago(int64_t ns, char *buf, size_t len)
+{
+        if (ns <= 0) {
+                snprintf(buf, len, "N/A");
+                return;
+        }
+        int64_t s = (pc_now_ns() - ns) / 1000000000LL;
+        int64_t m = s / 60, h = m / 60, d = h / 24;
+        if (s < 1)
+                snprintf(buf, len, "Less than a second ago");
+        else if (s == 1)
+                snprintf(buf, len, "1 second ago");
+        else if (s < 60)
+                snprintf(buf, len, "%lld seconds ago", (long long)s);
+        else if (m == 1)
+                snprintf(buf, len, "About a minute ago");
+        else if (m < 60)
+                snprintf(buf, len, "%lld minutes ago", (long long)m);
+        else if (h == 1)
+                snprintf(buf, len, "About an hour ago");
+        else if (h < 48)
+                snprintf(buf, len, "%lld hours ago", (long long)h);
+        else if (d < 14)
+                snprintf(buf, len, "%lld days ago", (long long)d);
+        else if (d < 60)
+                snprintf(buf, len, "%lld weeks ago", (long long)(d / 7));
+        else if (d < 730)
+                snprintf(buf, len, "%lld months ago", (long long)(d / 30));
+        else
+                snprintf(buf, len, "%lld years ago", (long long)(d / 365));
 }
 
 /* "docker.io/library/busybox:latest" -> repo "docker.io/library/busybox",
@@ -229,26 +266,18 @@ static int image_ls(struct pc_cli *cli, int argc, char **argv)
                 free_list(v, n);
                 return 0;
         }
-        size_t w_repo = strlen("IMAGE"), w_tag = strlen("TAG");
-        char **repos = pc_xcalloc(n + 1, sizeof(char *)),
-             **tags = pc_xcalloc(n + 1, sizeof(char *));
+        struct pc_table t = {0};
+        pc_table_row(&t, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
         for (size_t i = 0; i < n; i++) {
-                split_ref(v[i]->ref, &repos[i], &tags[i]);
-                if (strlen(repos[i]) > w_repo)
-                        w_repo = strlen(repos[i]);
-                if (strlen(tags[i]) > w_tag)
-                        w_tag = strlen(tags[i]);
-        }
-        printf("%-*s   %-*s   %-13s   %s\n", (int)w_repo, "IMAGE", (int)w_tag, "TAG", "IMAGE ID",
-               "SIZE");
-        for (size_t i = 0; i < n; i++) {
-                char size[32];
+                _cleanup_free_ char *repo = NULL, *tag = NULL;
+                split_ref(v[i]->ref, &repo, &tag);
+                char size[32], created[48], id[13];
                 human_size(v[i]->size, size, sizeof(size));
-                printf("%-*s   %-*s   %.13s   %s\n", (int)w_repo, repos[i], (int)w_tag, tags[i],
-                       v[i]->config_digest + 7, size);
+                created_ago(v[i]->created, created, sizeof(created));
+                snprintf(id, sizeof(id), "%.12s", v[i]->config_digest + 7);
+                pc_table_row(&t, repo, tag, id, created, size);
         }
-        pc_strv_free(repos);
-        pc_strv_free(tags);
+        pc_table_print(&t);
         free_list(v, n);
         return 0;
 }
@@ -270,6 +299,69 @@ static int image_rm(struct pc_cli *cli, int argc, char **argv)
                 printf("Deleted: %s\n", argv[i]);
         }
         pc_image_store_close(s);
+        return status;
+}
+
+static void add_images(json_t *used, json_t *containers)
+{
+        size_t i;
+        json_t *c;
+        json_array_foreach(containers, i, c)
+        {
+                _cleanup_free_ char *n =
+                    pc_image_normalize(json_string_value(json_object_get(c, "image")));
+                if (n)
+                        json_object_set_new(used, n, json_true());
+        }
+}
+
+/* image prune: remove every image no Pod (of any namespace) refers to, and
+ * the leftovers of interrupted downloads. */
+static int image_prune(struct pc_cli *cli, int argc, char **argv)
+{
+        if (argc != 1)
+                return pc_cli_fail("usage: podctl image prune");
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx)
+                return 1;
+        pc_error err;
+        json_t *pods = NULL;
+        if (podctl_pod_list(ctx, NULL, &pods, &err) < 0)
+                return pc_cli_die(&err);
+        json_t *used = json_object();
+        size_t i;
+        json_t *p;
+        json_array_foreach(pods, i, p)
+        {
+                json_t *spec = json_object_get(p, "spec");
+                add_images(used, json_object_get(spec, "containers"));
+                add_images(used, json_object_get(spec, "initContainers"));
+        }
+        json_decref(pods);
+        pc_image_store *s = NULL;
+        if (open_store(cli, &s)) {
+                json_decref(used);
+                return 1;
+        }
+        struct pc_image **v = NULL;
+        size_t n = 0;
+        int status = 0;
+        if (pc_image_list(s, &v, &n, &err) < 0)
+                status = pc_cli_die(&err);
+        for (size_t k = 0; k < n; k++) {
+                if (json_object_get(used, v[k]->ref))
+                        continue;
+                if (pc_image_remove(s, v[k]->ref, &err) < 0) {
+                        status = pc_cli_die(&err);
+                        continue;
+                }
+                printf("Deleted: %s\n", v[k]->ref);
+        }
+        free_list(v, n);
+        if (pc_image_pull_clean(s, &err) < 0)
+                status = pc_cli_die(&err);
+        pc_image_store_close(s);
+        json_decref(used);
         return status;
 }
 
@@ -321,6 +413,10 @@ int cmd_image(struct pc_cli *cli, int argc, char **argv)
         const char *verb = argv[1];
         argc--;
         argv++;
+        if (!strcmp(verb, "pull"))
+                return pc_cli_image_pull(cli, argc, argv);
+        if (!strcmp(verb, "pull-for-pod"))
+                return pc_cli_image_pull_for_pod(cli, argc, argv);
         if (!strcmp(verb, "load"))
                 return image_load(cli, argc, argv);
         if (!strcmp(verb, "import"))
@@ -331,6 +427,8 @@ int cmd_image(struct pc_cli *cli, int argc, char **argv)
                 return image_rm(cli, argc, argv);
         if (!strcmp(verb, "inspect"))
                 return image_inspect(cli, argc, argv);
+        if (!strcmp(verb, "prune"))
+                return image_prune(cli, argc, argv);
         if (!strcmp(verb, "-h") || !strcmp(verb, "--help") || !strcmp(verb, "help")) {
                 usage(stdout);
                 return 0;

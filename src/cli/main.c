@@ -20,7 +20,7 @@ static const struct verb {
     {"inspect", cmd_inspect, "Show podctl's runtime facts of a Pod (inspect pod NAME)"},
     {"top", cmd_top, "Show CPU and memory use (top pod [NAME] [--containers])"},
     {"port-forward", cmd_port_forward, "Forward local ports to a Pod (POD [LOCAL:]REMOTE...)"},
-    {"image", cmd_image, "Manage images (image load|import|ls|rm)"},
+    {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
 };
 
 static void usage(FILE *f)

@@ -75,6 +75,9 @@ void pc_image_free(struct pc_image *img);
 /* All stored references, sorted by name (layer_dirs are where the layers
  * are or will be unpacked). Free each with pc_image_free, then the array. */
 int pc_image_list(pc_image_store *s, struct pc_image ***out, size_t *n, pc_error *err);
+/* Did `ref`, as it is stored now, come from a registry (a pull, see
+ * registry.h) rather than from image load / import? (pulled.c) */
+bool pc_image_pulled(pc_image_store *s, const char *ref);
 /* Remove a reference; blobs and layers no longer referenced are deleted. */
 int pc_image_remove(pc_image_store *s, const char *ref, pc_error *err);
 

@@ -88,6 +88,10 @@ int pc_image_gc(pc_image_store *s, pc_error *err);
 const char *pc_json_str(json_t *obj, const char *key); /* NULL if missing/not a string */
 int pc_json_parse(const char *data, size_t len, const char *what, json_t **out, pc_error *err);
 
+/* pulled.json (pulled.c): record name -> manifest digest as pulled from a
+ * registry (caller holds LOCK_EX). */
+void pc_image_mark_pulled(pc_image_store *s, const char *name, const char *digest);
+
 /* Does a reference carry a tag or digest in its last path component? */
 bool pc_ref_has_tag(const char *ref);
 

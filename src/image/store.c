@@ -706,6 +706,9 @@ int pc_image_gc(pc_image_store *s, pc_error *err)
                                 continue;
                         if (json_object_get(keep, de->d_name))
                                 continue;
+                        /* a download to resume (pull.c); image prune removes them */
+                        if (pc_str_has_prefix(de->d_name, ".partial-"))
+                                continue;
                         /* unreferenced, or a leftover temp file/dir */
                         _cleanup_free_ char *p = pc_xasprintf("%s/%s", dirs[k], de->d_name);
                         if (pc_rm_rf(p, err) < 0) {

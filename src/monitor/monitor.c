@@ -139,13 +139,22 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
 {
         pc_error err;
         pc_error_clear(&err);
+        pc_pull_before_restart(c);
+        if (pc_pull_needed(c)) {
+                c->restart_due = 0;
+                pc_pull_start(m, c); /* started once the image is there */
+                return;
+        }
         if (c->ever_started)
                 c->restart_count++;
         c->restart_due = 0;
         new_container_id(c);
         c->started_at = pc_now_ns();
-        pc_monitor_event(m, c, false, "Pulled", "Container image \"%s\" already present on machine",
-                         c->spec->image);
+        if (!c->pulled_now)
+                pc_monitor_event(m, c, false, "Pulled",
+                                 "Container image \"%s\" already present on machine",
+                                 c->spec->image);
+        c->pulled_now = false;
         int r = pc_monitor_start_container(m, c, &err);
         if (r < 0 && c->config_error) {
                 /* Nothing ran: the kubelet's CreateContainerConfigError, a
@@ -426,6 +435,7 @@ static void begin_termination(struct pc_monitor *m, int64_t grace_s)
                 return;
         logf_("terminating, grace period %llds", (long long)grace_s);
         m->state = POD_TERMINATING;
+        pc_pull_kill(m);
         m->grace_deadline = pc_monotonic_ns() + grace_s * NS_PER_SEC;
         for (size_t i = 0; i < m->n_init; i++)
                 m->init[i].restart_due = 0;
@@ -495,6 +505,13 @@ static void advance(struct pc_monitor *m)
                                         /* stays waiting, as under the kubelet */
                                         report_done(m);
                                         break;
+                                }
+                                if (pc_pull_needed(c)) {
+                                        start_ctr(m, c); /* begins or goes on pulling */
+                                        if (pc_pull_needed(c)) {
+                                                report_done(m); /* apply does not wait */
+                                                break;
+                                        }
                                 }
                                 if (c->state == CTR_WAITING && !c->ever_started) {
                                         start_ctr(m, c);
@@ -575,6 +592,7 @@ static void finish(struct pc_monitor *m)
 {
         pc_error err;
         logf_("pod done (%s)", pc_pod_phase(m));
+        pc_pull_kill(m);
         for (size_t i = 0; i < m->n_init; i++)
                 kill_ctr(&m->init[i], SIGKILL);
         for (size_t i = 0; i < m->n_app; i++)
@@ -664,7 +682,10 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                 c->dir = pc_xasprintf("%s/containers/%s", m->pod_dir, specs[i].name);
                 if (pc_mkdir_p(c->dir, 0700, err) < 0)
                         return -1;
-                if (pc_image_from_json(json_object_get(images, specs[i].name), &c->image, err) < 0)
+                json_t *rec = json_object_get(images, specs[i].name);
+                if (json_object_get(rec, "pull"))
+                        pc_pull_init(m, c, json_object_get(rec, "pull"));
+                else if (pc_image_from_json(rec, &c->image, err) < 0)
                         return pc_error_prefix(err, "container \"%s\": images.json", specs[i].name);
         }
         return 0;
@@ -990,6 +1011,8 @@ static void reap_children(struct pc_monitor *m)
                 }
                 if (pc_health_reaped(m, pid, status))
                         continue; /* a probe or hook attempt */
+                if (pc_pull_reaped(m, pid, status))
+                        continue; /* an image pull helper */
                 struct pc_ctr *c = find_pid(m, pid);
                 if (!c)
                         continue; /* an orphan we reaped as subreaper */
@@ -1013,6 +1036,9 @@ static int compute_timeout(const struct pc_monitor *m)
         if (m->active_deadline && !m->deadline_exceeded && m->active_deadline < next)
                 next = m->active_deadline;
         int64_t h = pc_health_next(m);
+        if (h < next)
+                next = h;
+        h = pc_pull_next(m);
         if (h < next)
                 next = h;
         if (next == INT64_MAX)
@@ -1174,6 +1200,7 @@ int pc_monitor_main(int argc, char **argv)
                 reap_children(m);
                 check_active_deadline(m);
                 pc_health_tick(m);
+                pc_pull_tick(m);
                 on_grace_expired(m);
                 advance(m);
                 if (m->state != POD_DONE)

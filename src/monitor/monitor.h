@@ -126,6 +126,11 @@ struct pc_ctr {
         bool devices_restricted;    /* the device allow list is on its cgroup */
         bool config_error;          /* the last start failed before anything ran
                                        (CreateContainerConfigError) */
+        /* image pull before the first start (pull.c); image is NULL until done */
+        bool pull_pending, never_pull, never_reported, pulled_now, pull_always;
+        pid_t pull_pid; /* the helper, 0 when none */
+        int pull_attempts;
+        int64_t pull_started, pull_due, pull_backoff, pull_backoff_at; /* monotonic ns */
 };
 
 struct pc_monitor {
@@ -203,6 +208,17 @@ void pc_health_on_exit(struct pc_monitor *m, struct pc_ctr *c);
 bool pc_health_reaped(struct pc_monitor *m, pid_t pid, int status);
 void pc_health_tick(struct pc_monitor *m);
 int64_t pc_health_next(const struct pc_monitor *m); /* earliest timer, INT64_MAX = none */
+
+/* pull.c: images pulled by a helper process (the podctl binary) before a
+ * container's first start; waiting reasons and events as the kubelet's. */
+void pc_pull_init(struct pc_monitor *m, struct pc_ctr *c, json_t *pull);
+bool pc_pull_needed(const struct pc_ctr *c);                /* no image yet: cannot start */
+void pc_pull_start(struct pc_monitor *m, struct pc_ctr *c); /* unless running or backing off */
+void pc_pull_before_restart(struct pc_ctr *c);              /* Always: pull again first */
+bool pc_pull_reaped(struct pc_monitor *m, pid_t pid, int status);
+void pc_pull_tick(struct pc_monitor *m);
+int64_t pc_pull_next(const struct pc_monitor *m); /* earliest timer, INT64_MAX = none */
+void pc_pull_kill(struct pc_monitor *m);
 
 /* monitor.c: stop one container: preStop hook, then its stop signal, then
  * SIGKILL when grace_s has passed. */

@@ -81,8 +81,12 @@ int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err
 
 /* ---- create ------------------------------------------------------------------ */
 
-/* Every image must be in the store (its layers unpacked); the resolved
- * images are recorded for the monitor ({container: image record}). */
+/* Each container's image as the CLI resolves it, for the monitor
+ * ({container: image record}). An image to be pulled first (missing, or
+ * imagePullPolicy Always for an image that came from a registry) is
+ * {"pull": {"policy": P}}, and Never with a missing image {"pull":
+ * {"never": true}}: the Pod is admitted and its monitor pulls (with a helper
+ * process) or reports ErrImageNeverPull, as the kubelet does. */
 static int check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err)
 {
         pc_image_store *s = NULL;
@@ -94,12 +98,26 @@ static int check_images(podctl *ctx, const struct pc_pod *pod, json_t **records,
                 const struct pc_container *cs = l ? pod->containers : pod->init_containers;
                 size_t n = l ? pod->n_containers : pod->n_init_containers;
                 for (size_t i = 0; i < n && r == 0; i++) {
+                        const char *policy =
+                            cs[i].image_pull_policy ? cs[i].image_pull_policy : "IfNotPresent";
                         struct pc_image *img = NULL;
-                        r = pc_image_get(s, cs[i].image, &img, err);
-                        if (r < 0)
-                                pc_error_prefix(err, "container \"%s\"", cs[i].name);
-                        else
+                        pc_error e;
+                        bool present = pc_image_get(s, cs[i].image, &img, &e) == 0;
+                        if (!present && e.code != ENOENT) {
+                                *err = e; /* a damaged image, not a missing one */
+                                r = pc_error_prefix(err, "container \"%s\"", cs[i].name);
+                        } else if (present && (strcmp(policy, "Always") != 0 ||
+                                               !pc_image_pulled(s, cs[i].image))) {
+                                /* an image loaded from an archive has no registry to ask */
                                 json_object_set_new(rec, cs[i].name, pc_image_to_json(img));
+                        } else if (!present && !strcmp(policy, "Never")) {
+                                json_object_set_new(rec, cs[i].name,
+                                                    json_pack("{s:{s:b}}", "pull", "never", 1));
+                        } else {
+                                json_object_set_new(
+                                    rec, cs[i].name,
+                                    json_pack("{s:{s:s}}", "pull", "policy", policy));
+                        }
                         pc_image_free(img);
                 }
         }
@@ -126,6 +144,9 @@ static int spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w
         _cleanup_free_ char *bin = pc_xasprintf("%s/podctl-monitor", ctx->root.libexec_dir);
         if (access(bin, X_OK) < 0)
                 return pc_fail(err, errno, "%s", bin);
+        char cli_path[4096] = "";
+        ssize_t cn = readlink("/proc/self/exe", cli_path, sizeof(cli_path) - 1);
+        cli_path[cn > 0 ? cn : 0] = '\0';
         pid_t pid = fork();
         if (pid < 0)
                 return pc_fail(err, errno, "fork");
@@ -142,6 +163,9 @@ static int spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w
                 dup2(nfd, 1);
                 dup2(nfd, 2);
                 pc_close_fds_from(5, -1);
+                /* image pulls: the monitor runs this binary's `image pull-for-pod` */
+                if (cli_path[0])
+                        setenv("PODCTL_PULL_HELPER", cli_path, 1);
                 char *argv[] = {"podctl-monitor",
                                 "--root",
                                 ctx->root.root,

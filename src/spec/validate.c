@@ -1,6 +1,7 @@
 /* Kind dispatch, API-server style validation, defaults, and the
  * unsupported/unknown field checks. */
 #include "spec/spec_int.h"
+#include "util/imageref.h"
 #include "util/util.h"
 
 #include <arpa/inet.h>
@@ -215,6 +216,7 @@ S(s_hostalias, "hostAlias", {"ip", F_STR, NULL}, {"hostnames", F_STRLIST, NULL})
 S(s_dnsopt, "dnsOption", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_dnsconfig, "dnsConfig", {"nameservers", F_STRLIST, NULL}, {"searches", F_STRLIST, NULL},
   {"options", F_LIST, &s_dnsopt});
+S(s_localref, "localObjectReference", {"name", F_STR, NULL});
 S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIST, &s_container},
   {"containers", F_LIST, &s_container}, {"restartPolicy", F_STR, NULL},
   {"terminationGracePeriodSeconds", F_INT, NULL}, {"activeDeadlineSeconds", F_INT, NULL},
@@ -223,7 +225,7 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
   {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
-  {"hostUsers", F_BOOL, NULL});
+  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
   {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
 S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
@@ -254,7 +256,6 @@ static const struct {
     {"podSpec", "serviceAccountName"},
     {"podSpec", "serviceAccount"},
     {"podSpec", "automountServiceAccountToken"},
-    {"podSpec", "imagePullSecrets"},
     {"podSpec", "affinity"},
     {"podSpec", "tolerations"},
     {"podSpec", "priorityClassName"},
@@ -692,17 +693,6 @@ static void set_default(json_t *o, const char *k, json_t *v)
                 json_decref(v);
 }
 
-static const char *default_pull_policy(const char *image)
-{
-        if (strchr(image, '@'))
-                return "IfNotPresent";
-        const char *slash = strrchr(image, '/');
-        const char *colon = strrchr(slash ? slash : image, ':');
-        if (!colon || !strcmp(colon + 1, "latest"))
-                return "Always";
-        return "IfNotPresent";
-}
-
 /* The API server defaults Go zero values, so an explicit 0 is "unset" too. */
 static void default_nonzero(json_t *o, const char *k, json_int_t v)
 {
@@ -765,7 +755,7 @@ static void default_container(json_t *ct, bool host_network)
         set_default(ct, "terminationMessagePolicy", json_string("File"));
         if (gstr(ct, "image"))
                 set_default(ct, "imagePullPolicy",
-                            json_string(default_pull_policy(gstr(ct, "image"))));
+                            json_string(pc_imgref_default_pull_policy(gstr(ct, "image"))));
         json_array_foreach(garr(ct, "ports"), i, x)
         {
                 set_default(x, "protocol", json_string("TCP"));
@@ -1598,6 +1588,15 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
                 _cleanup_free_ char *p = pc_path_key(path, "image");
                 ERR(c, p, "Invalid value: \"%s\": must not have leading or trailing whitespace",
                     image);
+        } else if (image && *image) {
+                /* the kubelet's InvalidImageName, reported at apply */
+                struct pc_imgref ir;
+                const char *why;
+                if (pc_imgref_parse(image, &ir, &why) < 0) {
+                        _cleanup_free_ char *p = pc_path_key(path, "image");
+                        ERR(c, p, "Invalid value: \"%s\": %s", image, why);
+                }
+                pc_imgref_clear(&ir);
         }
         _cleanup_free_ char *rp = pc_path_key(path, "restartPolicy");
         const char *rpol = gstr(ct, "restartPolicy");

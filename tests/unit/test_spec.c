@@ -136,7 +136,8 @@ static void test_defaults(void)
                         "    ports: [{containerPort: 80}, {containerPort: 53, protocol: UDP}]\n"
                         "    resources: {limits: {cpu: 500m, memory: 1Gi}}\n"
                         "  - name: y\n"
-                        "    image: 'reg:5000/busybox@sha256:abc'\n"
+                        "    image: 'reg:5000/busybox@sha256:"
+                        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'\n"
                         "  - name: z\n"
                         "    image: reg:5000/busybox\n"
                         "  - name: w\n"
@@ -847,11 +848,54 @@ static void test_probes(void)
         pc_manifest_free(&m);
 }
 
+/* Image references are checked with docker's rules at apply (the kubelet's
+ * InvalidImageName), with the field path; imagePullSecrets is accepted. */
+static void test_image_refs(void)
+{
+        struct pc_manifest m;
+        const char *y = "apiVersion: v1\nkind: Pod\nmetadata: {name: i}\n"
+                        "spec:\n"
+                        "  imagePullSecrets: [{name: regcred}]\n"
+                        "  containers:\n"
+                        "  - {name: a, image: Busybox}\n"
+                        "  - {name: b, image: 'busybox:'}\n"
+                        "  - {name: c, image: 'busybox@sha256:12'}\n"
+                        "  - {name: d, image: 'localhost:5000/x/y:1'}\n"
+                        "  - {name: e, image: 'busybox:latest@sha256:"
+                        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}\n";
+        int r = load(y, true, &m);
+        CHECK(r < 0);
+        _cleanup_free_ char *t = diags_text(&m);
+        CHECK_CONTAINS(t, "spec.containers[0].image: Invalid value: \"Busybox\": invalid "
+                          "reference format: repository name must be lowercase");
+        CHECK_CONTAINS(t, "spec.containers[1].image: Invalid value: \"busybox:\": invalid "
+                          "reference format");
+        CHECK_CONTAINS(t, "spec.containers[2].image: Invalid value");
+        CHECK(!strstr(t, "containers[3]"));
+        CHECK(!strstr(t, "containers[4]"));
+        CHECK(!strstr(t, "imagePullSecrets"));
+        CHECK(m.diags.n_errors == 3);
+        pc_manifest_free(&m);
+        y = "apiVersion: v1\nkind: Pod\nmetadata: {name: i}\n"
+            "spec:\n"
+            "  imagePullSecrets: [{name: regcred}]\n"
+            "  containers:\n"
+            "  - {name: e, image: 'busybox:latest@sha256:"
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}\n";
+        r = load(y, true, &m);
+        dump_if_failed(&m, r);
+        CHECK(r == 0 && m.n_pods == 1);
+        if (m.n_pods == 1)
+                CHECK_STR(m.pods[0].containers[0].image_pull_policy, "Always");
+        pc_manifest_free(&m);
+}
+
 int main(void)
 {
         test_full_pod_file();
         test_example();
         test_defaults();
+        test_image_refs();
         test_host_network_defaults();
         test_positions_and_all_errors();
         test_strict();

@@ -1,0 +1,356 @@
+/* podctl image pull REF [--creds USER:PASS] [-q], and the pulls of apply.
+ *
+ * Progress as docker shows it: on a terminal one line per layer, redrawn in
+ * place (bytes, rate); otherwise plain lines, one per layer state change;
+ * with -q nothing but the reference at the end. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "image/registry.h"
+#include "util/imageref.h"
+#include "util/util.h"
+
+struct layer_row {
+        char id[13];
+        char status[160];
+        int64_t started;
+        int64_t last_draw;
+};
+
+struct progress {
+        bool tty, quiet;
+        FILE *out;
+        struct layer_row *rows;
+        size_t n;
+        int64_t start;
+};
+
+static void fmt_bytes(int64_t n, char *buf, size_t len)
+{
+        static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+        double v = (double)n;
+        size_t u = 0;
+        while (v >= 1000.0 && u + 1 < PC_ARRAY_SIZE(units)) {
+                v /= 1000.0;
+                u++;
+        }
+        snprintf(buf, len, u ? "%.1f%s" : "%.0f%s", v, units[u]);
+}
+
+static struct layer_row *row_of(struct progress *p, const char *digest, size_t *idx)
+{
+        const char *hex = digest && strlen(digest) > 7 ? digest + 7 : "";
+        for (size_t i = 0; i < p->n; i++)
+                if (!strncmp(p->rows[i].id, hex, 12)) {
+                        *idx = i;
+                        return &p->rows[i];
+                }
+        p->rows = pc_xrealloc(p->rows, (p->n + 1) * sizeof(*p->rows));
+        struct layer_row *r = &p->rows[p->n];
+        memset(r, 0, sizeof(*r));
+        snprintf(r->id, sizeof(r->id), "%.12s", hex);
+        *idx = p->n++;
+        if (p->tty)
+                fprintf(p->out, "%s: Waiting\n", r->id); /* its line */
+        return r;
+}
+
+static void draw(struct progress *p, size_t idx)
+{
+        struct layer_row *r = &p->rows[idx];
+        if (p->tty) {
+                size_t up = p->n - idx;
+                fprintf(p->out, "\033[%zuA\r\033[2K%s: %s\033[%zuB\r", up, r->id, r->status, up);
+        } else {
+                fprintf(p->out, "%s: %s\n", r->id, r->status);
+        }
+        fflush(p->out);
+}
+
+static void on_progress(void *data, const struct pc_pull_event *ev)
+{
+        struct progress *p = data;
+        if (p->quiet)
+                return;
+        size_t idx;
+        struct layer_row *r;
+        int64_t now = pc_monotonic_ns();
+        switch (ev->kind) {
+        case PC_PULL_RESOLVED:
+        case PC_PULL_DONE:
+                return;
+        case PC_PULL_UNPACKING:
+                if (!p->tty)
+                        fprintf(p->out, "Unpacking layers\n");
+                return;
+        case PC_PULL_LAYER_EXISTS:
+                r = row_of(p, ev->id, &idx);
+                snprintf(r->status, sizeof(r->status), "Already exists");
+                break;
+        case PC_PULL_LAYER_WAITING:
+                r = row_of(p, ev->id, &idx);
+                snprintf(r->status, sizeof(r->status), "Waiting (another pull is downloading it)");
+                break;
+        case PC_PULL_LAYER_PROGRESS: {
+                r = row_of(p, ev->id, &idx);
+                bool first = r->started == 0;
+                if (first)
+                        r->started = now;
+                if (!p->tty) {
+                        if (!first)
+                                return; /* plain output: one line when it starts */
+                        char t[32];
+                        fmt_bytes(ev->total, t, sizeof(t));
+                        snprintf(r->status, sizeof(r->status), "Downloading (%s)", t);
+                        break;
+                }
+                if (!first && now - r->last_draw < 100000000LL && ev->done != ev->total)
+                        return;
+                r->last_draw = now;
+                char d[32], t[32], rate[32];
+                fmt_bytes(ev->done, d, sizeof(d));
+                fmt_bytes(ev->total, t, sizeof(t));
+                double secs = (double)(now - r->started) / 1e9;
+                fmt_bytes(secs > 0.05 ? (int64_t)((double)ev->done / secs) : 0, rate, sizeof(rate));
+                char bar[31];
+                int fill = ev->total > 0 ? (int)(30 * ev->done / ev->total) : 30;
+                for (int i = 0; i < 30; i++)
+                        bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+                bar[30] = '\0';
+                snprintf(r->status, sizeof(r->status), "Downloading [%s] %s/%s %s/s", bar, d, t,
+                         rate);
+                break;
+        }
+        case PC_PULL_LAYER_DONE:
+                r = row_of(p, ev->id, &idx);
+                snprintf(r->status, sizeof(r->status), "Download complete");
+                break;
+        default:
+                return;
+        }
+        draw(p, idx);
+}
+
+int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const char *pass,
+                json_t *auths, bool quiet, struct pc_pull_result *res, pc_error *err)
+{
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx)
+                return pc_fail(err, 0, "cannot open the podctl root");
+        pc_image_store *s = NULL;
+        if (pc_image_store_open(podctl_root_dir(ctx), &s, err) < 0)
+                return -1;
+        struct progress p = {
+            .tty = isatty(1), .quiet = quiet, .out = stdout, .start = pc_monotonic_ns()};
+        struct pc_pull_opts o = {.root = podctl_root_dir(ctx),
+                                 .user = user,
+                                 .pass = pass,
+                                 .auths = auths,
+                                 .progress = on_progress,
+                                 .progress_data = &p};
+        _cleanup_free_ char *norm = pc_image_normalize(ref);
+        if (!quiet)
+                printf("Pulling %s\n", norm ? norm : ref);
+        fflush(stdout);
+        int r = pc_image_pull(s, ref, &o, res, err);
+        pc_image_store_close(s);
+        free(p.rows);
+        if (r < 0)
+                return -1;
+        if (!quiet) {
+                printf("Digest: %s\n", res->manifest_digest);
+                printf("Status: %s %s\n",
+                       res->downloaded ? "Downloaded newer image for" : "Image is up to date for",
+                       res->ref);
+        }
+        return 0;
+}
+
+int pc_cli_image_pull(struct pc_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {{"creds", required_argument, NULL, 'c'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+        static const char use[] =
+            "usage: podctl image pull NAME[:TAG|@DIGEST] [--creds USER:PASS] [-q]";
+        _cleanup_free_ char *creds = NULL;
+        bool quiet = false;
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        free(creds);
+                        creds = pc_xstrdup(optarg);
+                        /* keep it out of /proc/<pid>/cmdline as far as we can */
+                        explicit_bzero(optarg, strlen(optarg));
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case 'h':
+                        puts(use);
+                        return 0;
+                default:
+                        return pc_cli_fail("%s", use);
+                }
+        }
+        if (optind + 1 != argc)
+                return pc_cli_fail("%s", use);
+        const char *user = NULL, *pass = NULL;
+        if (creds) {
+                char *colon = strchr(creds, ':');
+                if (!colon || colon == creds)
+                        return pc_cli_fail("--creds must be USER:PASSWORD");
+                *colon = '\0';
+                user = creds;
+                pass = colon + 1;
+        }
+        struct pc_pull_result res;
+        pc_error err;
+        int r = pc_cli_pull(cli, argv[optind], user, pass, NULL, quiet, &res, &err);
+        if (creds)
+                explicit_bzero(creds, strlen(creds) + (pass ? strlen(pass) + 1 : 0));
+        if (r < 0)
+                return pc_cli_die(&err);
+        printf("%s\n", res.ref);
+        pc_pull_result_clear(&res);
+        return 0;
+}
+
+/* The "auths" of the Pod's imagePullSecrets (stored Secrets: apply stores a
+ * manifest's Secrets before its Pods). A missing or unusable Secret is a
+ * warning and the pull goes on without it, as the kubelet does. */
+static json_t *pull_secret_auths(podctl *ctx, const struct pc_pod *p)
+{
+        json_t *auths = json_object();
+        size_t i;
+        json_t *ref;
+        json_array_foreach(json_object_get(json_object_get(p->json, "spec"), "imagePullSecrets"), i,
+                           ref)
+        {
+                const char *name = json_string_value(json_object_get(ref, "name"));
+                if (!name || !*name)
+                        continue;
+                _cleanup_free_ char *path = pc_xasprintf("%s/objects/%s_%s.json",
+                                                         podctl_root_dir(ctx), p->namespace_, name);
+                _cleanup_free_ char *data = NULL;
+                size_t n = 0;
+                pc_error e;
+                json_t *j = NULL;
+                struct pc_configmap cm;
+                memset(&cm, 0, sizeof(cm));
+                if (pc_read_file(path, &data, &n, &e) < 0 || !(j = json_loadb(data, n, 0, NULL)) ||
+                    pc_configmap_from_json(j, &cm, &e) < 0 || !cm.secret) {
+                        fprintf(stderr,
+                                "Warning: pod/%s: unable to retrieve pull secret %s/%s for "
+                                "the image pull; trying without it\n",
+                                p->name, p->namespace_, name);
+                        json_decref(j);
+                        pc_configmap_free(&cm);
+                        continue;
+                }
+                const char *type = json_string_value(json_object_get(j, "type"));
+                const char *key = !type ? NULL
+                                  : !strcmp(type, "kubernetes.io/dockerconfigjson")
+                                      ? ".dockerconfigjson"
+                                  : !strcmp(type, "kubernetes.io/dockercfg") ? ".dockercfg"
+                                                                             : NULL;
+                bool found = false;
+                for (size_t k = 0; key && k < cm.n_data; k++) {
+                        if (strcmp(cm.data[k].name, key) != 0)
+                                continue;
+                        found = true;
+                        if (pc_reg_auths_add_secret(auths, type, cm.data[k].value, cm.len[k], &e) <
+                            0)
+                                fprintf(stderr, "Warning: pod/%s: pull secret %s: %s\n", p->name,
+                                        name, e.msg);
+                }
+                if (!found)
+                        fprintf(stderr,
+                                "Warning: pod/%s: pull secret %s is not of type "
+                                "kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg with "
+                                "its key; ignored\n",
+                                p->name, name);
+                pc_configmap_free(&cm);
+                json_decref(j);
+        }
+        return auths;
+}
+
+/* podctl image pull-for-pod --pod-dir DIR --container NAME --out FILE
+ * (hidden): the helper a Pod's monitor runs to pull a container's image with
+ * the Pod's imagePullSecrets; the resolved image record goes to FILE. */
+int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
+{
+        const char *dir = NULL, *name = NULL, *out = NULL, *v;
+        for (int i = 1; i < argc; i++) {
+                if ((v = pc_cli_flag(argc, argv, &i, "--pod-dir")))
+                        dir = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--container")))
+                        name = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--out")))
+                        out = v;
+                else
+                        return pc_cli_fail("unknown argument \"%s\"", argv[i]);
+        }
+        if (!dir || !name || !out)
+                return pc_cli_fail("usage: podctl image pull-for-pod --pod-dir DIR --container "
+                                   "NAME --out FILE");
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx)
+                return 1;
+        pc_error err;
+        _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", dir);
+        _cleanup_free_ char *data = NULL;
+        size_t n = 0;
+        json_t *j = NULL;
+        struct pc_pod pod;
+        memset(&pod, 0, sizeof(pod));
+        if (pc_read_file(podp, &data, &n, &err) < 0)
+                return pc_cli_die(&err);
+        if (!(j = json_loadb(data, n, 0, NULL)))
+                return pc_cli_fail("%s: not JSON", podp);
+        int r = pc_pod_from_json(j, &pod, &err);
+        json_decref(j);
+        if (r < 0)
+                return pc_cli_die(&err);
+        struct pc_container *c = pc_pod_find_container(&pod, name);
+        if (!c) {
+                pc_pod_free(&pod);
+                return pc_cli_fail("no container \"%s\" in %s", name, podp);
+        }
+        json_t *auths = pull_secret_auths(ctx, &pod);
+        struct pc_pull_result res;
+        r = pc_cli_pull(cli, c->image, NULL, NULL, auths, false, &res, &err);
+        json_decref(auths);
+        pc_image_store *s = NULL;
+        struct pc_image *img = NULL;
+        if (r == 0) {
+                pc_pull_result_clear(&res);
+                r = pc_image_store_open(podctl_root_dir(ctx), &s, &err);
+        }
+        if (r == 0)
+                r = pc_image_get(s, c->image, &img, &err);
+        pc_image_store_close(s);
+        pc_pod_free(&pod);
+        if (r < 0)
+                return pc_cli_die(&err);
+        json_t *rec = pc_image_to_json(img);
+        pc_image_free(img);
+        char *text = json_dumps(rec, JSON_COMPACT);
+        json_decref(rec);
+        r = text ? pc_write_file_atomic(out, text, strlen(text), 0600, &err) : -1;
+        if (!text)
+                pc_fail(&err, ENOMEM, "encode the image record");
+        free(text);
+        if (r < 0)
+                return pc_cli_die(&err);
+        return 0;
+}

@@ -1,0 +1,130 @@
+/* Registry credentials as docker and the kubelet keep them: "auths" maps
+ * (docker config.json, kubernetes.io/dockerconfigjson and dockercfg
+ * Secrets), matched by registry host like the kubelet's keyring: a key
+ * "host[:port][/path]" (a scheme and docker Hub's "/v1/" ignored) matches
+ * an image on that host whose repository starts with the path; the longest
+ * match wins. Values: {"auth": base64("user:pass")} or {"username",
+ * "password"}. Nothing here ever prints or reports a secret. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/image_int.h"
+#include "image/registry_int.h"
+#include "util/util.h"
+
+int pc_reg_auths_add_secret(json_t *auths, const char *type, const char *data, size_t len,
+                            pc_error *err)
+{
+        json_t *j = json_loadb(data, len, 0, NULL);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                return pc_fail(err, 0, "Secret of type %s: its data is not a JSON object", type);
+        }
+        json_t *map = j;
+        if (!strcmp(type, "kubernetes.io/dockerconfigjson")) {
+                map = json_object_get(j, "auths");
+                if (!json_is_object(map)) {
+                        json_decref(j);
+                        return pc_fail(err, 0,
+                                       "Secret of type %s: .dockerconfigjson has no "
+                                       "\"auths\" object",
+                                       type);
+                }
+        }
+        json_object_update_missing(auths, map);
+        json_decref(j);
+        return 0;
+}
+
+static bool is_docker_hub(const char *h, size_t n)
+{
+        static const char *names[] = {"docker.io", "index.docker.io", "registry-1.docker.io",
+                                      "registry.hub.docker.com"};
+        for (size_t i = 0; i < PC_ARRAY_SIZE(names); i++)
+                if (strlen(names[i]) == n && !strncmp(h, names[i], n))
+                        return true;
+        return false;
+}
+
+/* Match length of `key` for domain/path, or -1. */
+static int match(const char *key, const char *domain, const char *path)
+{
+        const char *k = key;
+        if (pc_str_has_prefix(k, "https://"))
+                k += 8;
+        else if (pc_str_has_prefix(k, "http://"))
+                k += 7;
+        size_t hn = strcspn(k, "/");
+        const char *kpath = k[hn] ? k + hn + 1 : "";
+        bool hub = is_docker_hub(k, hn);
+        if (hub) {
+                if (strcmp(domain, "docker.io") != 0)
+                        return -1;
+                if (!strcmp(kpath, "v1/") || !strcmp(kpath, "v1") || !strcmp(kpath, "v2/"))
+                        kpath = "";
+        } else if (strlen(domain) != hn || strncmp(k, domain, hn) != 0) {
+                /* "*.example.com" globs of the kubelet, one label deep */
+                if (hn > 2 && k[0] == '*' && k[1] == '.') {
+                        const char *dot = strchr(domain, '.');
+                        if (!dot || strlen(dot) != hn - 1 || strncmp(dot, k + 1, hn - 1) != 0)
+                                return -1;
+                } else {
+                        return -1;
+                }
+        }
+        size_t pn = strlen(kpath);
+        while (pn && kpath[pn - 1] == '/')
+                pn--;
+        if (pn) {
+                if (strncmp(path, kpath, pn) != 0 || (path[pn] && path[pn] != '/'))
+                        return -1;
+        }
+        return (int)(hn + pn);
+}
+
+int pc_reg_auths_lookup(json_t *auths, const char *domain, const char *path, char **user,
+                        char **pass)
+{
+        const char *key, *best_key = NULL;
+        json_t *val;
+        int best = -1;
+        json_object_foreach(auths, key, val)
+        {
+                if (!json_is_object(val))
+                        continue;
+                int m = match(key, domain, path);
+                if (m > best) {
+                        best = m;
+                        best_key = key;
+                }
+        }
+        if (!best_key)
+                return 0;
+        val = json_object_get(auths, best_key);
+        const char *u = pc_json_str(val, "username"), *p = pc_json_str(val, "password");
+        const char *a = pc_json_str(val, "auth");
+        if (a && *a) {
+                char *dec = NULL;
+                size_t n = 0;
+                if (pc_base64_decode(a, &dec, &n) < 0)
+                        return 0;
+                char *colon = memchr(dec, ':', n);
+                if (!colon) {
+                        explicit_bzero(dec, n);
+                        free(dec);
+                        return 0;
+                }
+                *colon = '\0';
+                *user = pc_xstrdup(dec);
+                *pass = pc_xstrdup(colon + 1);
+                explicit_bzero(dec, n);
+                free(dec);
+                return 1;
+        }
+        if (u && p) {
+                *user = pc_xstrdup(u);
+                *pass = pc_xstrdup(p);
+                return 1;
+        }
+        return 0;
+}
