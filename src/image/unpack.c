@@ -417,6 +417,8 @@ static int extract(pc_image_store *s, const char *src, const char *dest, bool la
                                 goto out;
                         continue;
                 }
+                if (!*rel && (link || type != AE_IFDIR))
+                        continue; /* the root stays our directory (as containerd) */
                 if (!layer && !link && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
                         continue; /* no fifos or sockets from an image archive */
                 if (check_parent(rootfd, src, orig, parent, err) < 0)
