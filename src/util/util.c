@@ -343,7 +343,12 @@ int pc_parse_time(const char *s, int64_t *ns)
         }
         if (*p != 'Z' || p[1])
                 return -1;
-        *ns = (int64_t)timegm(&tm) * 1000000000LL + frac;
+        /* nanoseconds since the epoch in an int64 span 1678..2262: refuse
+         * what does not fit (with room for a later UTC offset) */
+        time_t t = timegm(&tm);
+        if (t < -9000000000LL || t > 9000000000LL)
+                return -1;
+        *ns = (int64_t)t * 1000000000LL + frac;
         return 0;
 }
 
