@@ -78,10 +78,12 @@ int pc_json_parse(const char *data, size_t len, const char *what, json_t **out, 
 
 int pc_image_json_too_big(pc_image_store *s, const char *what, pc_error *err)
 {
-        return pc_fail(err, EFBIG,
-                       "%s is larger than the %" PRId64 "-byte limit for image JSON "
-                       "(images.maxJSONBytes in config.json)",
-                       what, s->max_json_bytes);
+        pc_fail(err, 0,
+                "%s is larger than the %" PRId64 "-byte limit for image JSON "
+                "(images.maxJSONBytes in config.json)",
+                what, s->max_json_bytes);
+        err->code = EFBIG; /* no strerror suffix */
+        return -1;
 }
 
 int pc_image_read_json_file(pc_image_store *s, const char *path, const char *what, char **data,

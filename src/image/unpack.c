@@ -140,10 +140,12 @@ static la_ssize_t feed_read(struct archive *a, void *client, const void **buf)
 
 int pc_layer_too_big(pc_image_store *s, const char *what, pc_error *err)
 {
-        return pc_fail(err, EFBIG,
-                       "%s expands beyond the %" PRId64 "-byte limit for a layer or image archive "
-                       "(images.maxLayerBytes in config.json)",
-                       what, s->max_layer_bytes);
+        pc_fail(err, 0,
+                "%s expands beyond the %" PRId64 "-byte limit for a layer or image archive "
+                "(images.maxLayerBytes in config.json)",
+                what, s->max_layer_bytes);
+        err->code = EFBIG; /* no strerror suffix */
+        return -1;
 }
 
 int pc_archive_support_filters(struct archive *a, bool archive, pc_error *err)

@@ -207,6 +207,14 @@ static int read_fd(int fd, size_t max, char **out, size_t *len)
         return 0;
 }
 
+/* code EFBIG, without strerror's "File too large" after the message */
+static int too_large(pc_error *err, const char *what, size_t max)
+{
+        pc_fail(err, 0, "%s: larger than the limit of %zu bytes", what, max);
+        err->code = EFBIG;
+        return -1;
+}
+
 int pc_read_file(const char *path, char **out, size_t *len, pc_error *err)
 {
         return pc_read_file_max(path, SIZE_MAX / 4, out, len, err);
@@ -219,7 +227,7 @@ int pc_read_file_max(const char *path, size_t max, char **out, size_t *len, pc_e
                 return pc_fail(err, errno, "open %s", path);
         int r = read_fd(fd, max, out, len);
         if (r == -2)
-                return pc_fail(err, EFBIG, "%s: larger than the limit of %zu bytes", path, max);
+                return too_large(err, path, max);
         if (r < 0)
                 return pc_fail(err, errno, "read %s", path);
         return 0;
@@ -229,7 +237,7 @@ int pc_read_fd_max(int fd, const char *what, size_t max, char **out, size_t *len
 {
         int r = read_fd(fd, max, out, len);
         if (r == -2)
-                return pc_fail(err, EFBIG, "%s: larger than the limit of %zu bytes", what, max);
+                return too_large(err, what, max);
         if (r < 0)
                 return pc_fail(err, errno, "read %s", what);
         return 0;
