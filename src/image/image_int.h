@@ -35,7 +35,7 @@ struct pc_image_store {
 };
 
 #define PC_IMAGE_MAX_LAYER_BYTES (64LL << 30) /* 64 GiB */
-#define PC_IMAGE_MAX_JSON_BYTES  (16LL << 20) /* 16 MiB */
+#define PC_IMAGE_MAX_JSON_BYTES  (32LL << 20) /* 32 MiB: what a pull accepts for a config */
 
 /* Read a JSON file of an image (bounded by s->max_json_bytes, with an error
  * naming the limit) and parse it. what names it in errors. */
