@@ -35,12 +35,18 @@ struct pc_image_store {
 };
 
 #define PC_IMAGE_MAX_LAYER_BYTES (64LL << 30) /* 64 GiB */
-#define PC_IMAGE_MAX_JSON_BYTES  (32LL << 20) /* 32 MiB: what a pull accepts for a config */
+/* Layers of one image (overlayfs stacks at most about 500 lower dirs; docker
+ * refuses more than 127), and images or names one archive may load. */
+#define PC_IMAGE_MAX_LAYERS     128
+#define PC_IMAGE_MAX_NAMES      1000
+#define PC_IMAGE_MAX_JSON_BYTES (32LL << 20) /* 32 MiB: what a pull accepts for a config */
 
 /* Read a JSON file of an image (bounded by s->max_json_bytes, with an error
  * naming the limit) and parse it. what names it in errors. */
 int pc_image_read_json_file(pc_image_store *s, const char *path, const char *what, char **data,
                             size_t *len, pc_error *err);
+/* The error for more than PC_IMAGE_MAX_LAYERS layers. */
+int pc_image_too_many_layers(const char *what, size_t n, pc_error *err);
 /* The error for a layer or archive expanding beyond max_layer_bytes (EFBIG). */
 int pc_layer_too_big(pc_image_store *s, const char *what, pc_error *err);
 /* The error for an image JSON over the limit (code EFBIG). */

@@ -129,6 +129,10 @@ static int import_manifest(pc_image_store *s, const char *dir, const char *diges
         json_t *layers = json_object_get(j, "layers");
         if (!json_is_object(cfg) || !json_is_array(layers))
                 return pc_fail(err, 0, "manifest %s: no config or layers", digest);
+        if (json_array_size(layers) > PC_IMAGE_MAX_LAYERS) {
+                _cleanup_free_ char *what = pc_xasprintf("manifest %s", digest);
+                return pc_image_too_many_layers(what, json_array_size(layers), err);
+        }
         if (copy_blob(s, dir, pc_json_str(cfg, "digest"), true, err) < 0)
                 return pc_error_prefix(err, "config");
         for (size_t i = 0; i < json_array_size(layers); i++)
@@ -184,6 +188,9 @@ static int load_oci(pc_image_store *s, const char *dir, const char *user, char *
         json_t *ms = json_object_get(index, "manifests");
         if (!json_is_array(ms) || json_array_size(ms) == 0)
                 return pc_fail(err, 0, "index.json lists no images");
+        if (json_array_size(ms) > PC_IMAGE_MAX_NAMES)
+                return pc_fail(err, 0, "index.json lists %zu images: the limit is %d",
+                               json_array_size(ms), PC_IMAGE_MAX_NAMES);
         size_t loaded = 0;
         for (size_t i = 0; i < json_array_size(ms); i++) {
                 json_t *m = json_array_get(ms, i);
@@ -233,6 +240,7 @@ static int load_docker(pc_image_store *s, const char *dir, const char *user, cha
                 return -1;
         if (!json_is_array(man) || json_array_size(man) == 0)
                 return pc_fail(err, 0, "manifest.json lists no images");
+        size_t nnames = 0;
         for (size_t i = 0; i < json_array_size(man); i++) {
                 json_t *e = json_array_get(man, i);
                 json_t *layers = json_object_get(e, "Layers");
@@ -242,6 +250,14 @@ static int load_docker(pc_image_store *s, const char *dir, const char *user, cha
                 int64_t csize = 0;
                 if (!json_is_array(layers))
                         return pc_fail(err, 0, "manifest.json: entry %zu has no Layers", i);
+                if (json_array_size(layers) > PC_IMAGE_MAX_LAYERS) {
+                        _cleanup_free_ char *what = pc_xasprintf("manifest.json: image %zu", i);
+                        return pc_image_too_many_layers(what, json_array_size(layers), err);
+                }
+                nnames += json_is_array(tags) ? json_array_size(tags) : 1;
+                if (nnames > PC_IMAGE_MAX_NAMES)
+                        return pc_fail(err, 0, "manifest.json names more than %d images",
+                                       PC_IMAGE_MAX_NAMES);
                 if (layout_file(dir, pc_json_str(e, "Config"), &cfile, err) < 0 ||
                     check_json_size(s, cfile, "the image config", err) < 0 ||
                     pc_blob_put_file(s, cfile, NULL, false, cd, &csize, err) < 0)

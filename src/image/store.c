@@ -86,6 +86,11 @@ int pc_image_json_too_big(pc_image_store *s, const char *what, pc_error *err)
         return -1;
 }
 
+int pc_image_too_many_layers(const char *what, size_t n, pc_error *err)
+{
+        return pc_fail(err, 0, "%s has %zu layers: the limit is %d", what, n, PC_IMAGE_MAX_LAYERS);
+}
+
 int pc_image_read_json_file(pc_image_store *s, const char *path, const char *what, char **data,
                             size_t *len, pc_error *err)
 {
@@ -478,6 +483,12 @@ static int manifest_load(pc_image_store *s, const char *manifest_digest, struct 
         if (!pc_digest_valid(m->config_digest) || !json_is_array(m->layers)) {
                 manifest_info_clear(m);
                 return pc_fail(err, 0, "manifest %s: no config digest or layers", manifest_digest);
+        }
+        if (json_array_size(m->layers) > PC_IMAGE_MAX_LAYERS) {
+                size_t n = json_array_size(m->layers);
+                manifest_info_clear(m);
+                _cleanup_free_ char *what = pc_xasprintf("manifest %s", manifest_digest);
+                return pc_image_too_many_layers(what, n, err);
         }
         if (pc_blob_read_json(s, m->config_digest, &m->config, err) < 0) {
                 manifest_info_clear(m);

@@ -146,6 +146,11 @@ static struct buf make_tar(const struct ent *e, size_t n)
         return b;
 }
 
+static void buf_add(struct buf *b, const char *s)
+{
+        buf_write(NULL, b, s, strlen(s));
+}
+
 enum { NONE, GZIP, ZSTD };
 
 static struct buf compress_buf(struct buf in, int how)
@@ -767,6 +772,34 @@ static void test_archives(void)
                 write_tar(tp, e, 4);
                 CHECK(pc_image_load(s, tp, NULL, &err) < 0);
                 CHECK_CONTAINS(err.msg, "path contains \"..\"");
+        }
+
+        /* too many layers, too many names */
+        {
+                _cleanup_free_ char *dir = pc_xasprintf("%s/docker-layers", tmproot);
+                make_docker_dir(dir, "c.json", "l.tar");
+                struct buf b = {0};
+                buf_add(&b, "[{\"Config\":\"c.json\",\"Layers\":[\"l.tar\"");
+                for (int i = 0; i < 128; i++)
+                        buf_add(&b, ",\"l.tar\"");
+                buf_add(&b, "]}]");
+                _cleanup_free_ char *mp = pc_xasprintf("%s/manifest.json", dir);
+                write_file(mp, b.p, b.n);
+                CHECK(pc_image_load(s, dir, NULL, &err) < 0);
+                CHECK_CONTAINS(err.msg, "manifest.json: image 0 has 129 layers: the limit is 128");
+                free(b.p);
+                b = (struct buf){0};
+                buf_add(&b, "[{\"Config\":\"c.json\",\"Layers\":[],\"RepoTags\":[");
+                char tag[32];
+                for (int i = 0; i < 1001; i++) {
+                        int n = snprintf(tag, sizeof(tag), "%s\"t:%d\"", i ? "," : "", i);
+                        buf_write(NULL, &b, tag, (size_t)n);
+                }
+                buf_add(&b, "]}]");
+                write_file(mp, b.p, b.n);
+                CHECK(pc_image_load(s, dir, NULL, &err) < 0);
+                CHECK_CONTAINS(err.msg, "manifest.json names more than 1000 images");
+                free(b.p);
         }
 
         /* OCI layout: a blob that is a symlink to a host file */
