@@ -20,8 +20,9 @@ CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
            -Wmissing-prototypes -Wstrict-prototypes -Wvla
 ifeq ($(FUZZ),1)
-# libFuzzer targets (make fuzz): the libraries instrumented for coverage.
-B       ?= build-fuzz
+# libFuzzer targets (make fuzz): the libraries instrumented for coverage,
+# never mixed with another build's objects.
+B       := build-fuzz
 CC      := clang
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
            -fno-sanitize-recover=undefined
@@ -125,7 +126,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(foreach m,$$(FUZZ_DEPS_$$*),$(B)/lib$$(
 	  $(foreach m,$(FUZZ_DEPS_$*),$(B)/lib$(m).a) $(LDLIBS)
 
 fuzz-run: fuzz
-	tests/fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
+	B=build-fuzz tests/fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
