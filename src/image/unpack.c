@@ -305,9 +305,9 @@ static int check_link_target(int rootfd, const char *src, const char *orig, cons
  * image archive or a root filesystem tarball (regular files, directories
  * and symlinks only, no owners or setuid bits). digest_out receives the
  * sha256 of the uncompressed tar. Both the uncompressed stream and the
- * apparent size of the files (sparse ones included) are bounded by
- * s->max_layer_bytes. Device nodes in a layer are skipped, as containerd
- * does in a user namespace, except a 0:0 character device, which is an
+ * apparent size of the entries (sparse files at their full size, every
+ * entry at least one 4 KiB block) are bounded by s->max_layer_bytes. Device nodes in a layer are
+ * skipped, as containerd does in a user namespace, except a 0:0 character device, which is an
  * overlay whiteout and is kept as one. */
 static int extract(pc_image_store *s, const char *src, const char *dest, bool layer,
                    char digest_out[72], pc_error *err)
@@ -388,12 +388,18 @@ static int extract(pc_image_store *s, const char *src, const char *dest, bool la
                     slash ? pc_xasprintf("%.*s", (int)(slash - rel), rel) : pc_xstrdup("");
                 mode_t type = archive_entry_filetype(ae);
                 const char *link = archive_entry_hardlink(ae);
-                if (archive_entry_size(ae) > 0 && !link) {
-                        apparent += archive_entry_size(ae);
-                        if (apparent > s->max_layer_bytes) {
-                                pc_layer_too_big(s, src, err);
-                                goto out;
-                        }
+                /* what the entry takes on disk at least: its size in 4 KiB
+                 * blocks, and one block for any entry (an inode, a
+                 * directory entry), so millions of empty files count too */
+                int64_t size = link ? 0 : archive_entry_size(ae);
+                if (size < 0 || size > s->max_layer_bytes) {
+                        pc_layer_too_big(s, src, err);
+                        goto out;
+                }
+                apparent += size > 4096 ? (size + 4095) / 4096 * 4096 : 4096;
+                if (apparent > s->max_layer_bytes) {
+                        pc_layer_too_big(s, src, err);
+                        goto out;
                 }
                 if (layer && pc_str_has_prefix(base, WH_PREFIX)) {
                         if (!strcmp(base, WH_OPAQUE)) {

@@ -939,6 +939,29 @@ static void test_limits(void)
                 }
                 free(t.p);
         }
+        /* many empty files: each counts one 4 KiB block (256 fit in 1 MiB) */
+        for (int n = 200; n <= 300; n += 100) {
+                struct ent *e = pc_xcalloc((size_t)n, sizeof(*e));
+                for (int i = 0; i < n; i++)
+                        e[i] = (struct ent){'f', pc_xasprintf("empty%d", i), ""};
+                struct buf t = make_tar(e, (size_t)n);
+                for (int i = 0; i < n; i++)
+                        free((char *)e[i].path);
+                free(e);
+                char d[72], diff[72];
+                sha256_hex(t.p, t.n, diff);
+                CHECK(pc_blob_put_mem(s, t.p, t.n, NULL, d, &err) == 0);
+                int ur = pc_layer_unpack(s, d, diff, &err);
+                if (n == 200) {
+                        CHECK(ur == 0);
+                        _cleanup_free_ char *ld = pc_layer_dir(s, d);
+                        pc_rm_rf(ld, &err);
+                } else {
+                        CHECK(ur < 0);
+                        CHECK_CONTAINS(err.msg, "expands beyond the 1048576-byte limit");
+                }
+                free(t.p);
+        }
         /* a huge (sparse) entry: refused from its header, before any data */
         {
                 struct buf t = huge_entry(1LL << 40);
