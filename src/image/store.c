@@ -148,6 +148,17 @@ static int read_limits(pc_image_store *s, const char *root, pc_error *err)
 
 /* ---- store ---- */
 
+/* dir owned by root (the store is root's) and 0700. */
+static int tighten(const char *dir, pc_error *err)
+{
+        struct stat st;
+        if (stat(dir, &st) < 0)
+                return pc_fail(err, errno, "stat %s", dir);
+        if ((st.st_mode & 077) && chmod(dir, st.st_mode & 07700) < 0)
+                return pc_fail(err, errno, "chmod %s", dir);
+        return 0;
+}
+
 int pc_image_store_open(const char *root, pc_image_store **out, pc_error *err)
 {
         pc_image_store *s = pc_xcalloc(1, sizeof(*s));
@@ -169,6 +180,13 @@ int pc_image_store_open(const char *root, pc_image_store **out, pc_error *err)
                         pc_image_store_close(s);
                         return -1;
                 }
+        }
+        /* Layers keep their setuid files: no other user may reach them,
+         * whatever mode an older store or a hand-made directory has. */
+        if (tighten(s->dir, err) < 0) {
+                pc_error_prefix(err, "image store %s", s->dir);
+                pc_image_store_close(s);
+                return -1;
         }
         _cleanup_free_ char *lock = pc_xasprintf("%s/lock", s->dir);
         s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

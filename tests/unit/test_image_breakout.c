@@ -1069,6 +1069,13 @@ static void test_setuid_unreachable(void)
         const char *dirs[] = {root, s->dir, s->layers, ldir};
         for (size_t i = 0; i < PC_ARRAY_SIZE(dirs); i++)
                 CHECK(stat(dirs[i], &st) == 0 && (st.st_mode & 077) == 0 && st.st_uid == 0);
+        /* a store made with looser modes is tightened when opened */
+        _cleanup_free_ char *imgdir = pc_xstrdup(s->dir);
+        pc_image_store_close(s);
+        s = NULL;
+        CHECK(chmod(imgdir, 0755) == 0);
+        CHECK(pc_image_store_open(root, &s, &err) == 0);
+        CHECK(stat(imgdir, &st) == 0 && (st.st_mode & 0777) == 0700);
         /* a non-root user can neither see nor run it */
         pid_t pid = fork();
         if (pid == 0) {
