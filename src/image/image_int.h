@@ -37,8 +37,10 @@ struct pc_image_store {
 #define PC_IMAGE_MAX_LAYER_BYTES (64LL << 30) /* 64 GiB */
 /* Layers of one image (overlayfs stacks at most about 500 lower dirs; docker
  * refuses more than 127), and images or names one archive may load. */
-#define PC_IMAGE_MAX_LAYERS     128
-#define PC_IMAGE_MAX_NAMES      1000
+#define PC_IMAGE_MAX_LAYERS 128
+#define PC_IMAGE_MAX_NAMES  1000
+/* Components of a layer entry's path (every check walks them all). */
+#define PC_IMAGE_MAX_PATH_DEPTH 128
 #define PC_IMAGE_MAX_JSON_BYTES (32LL << 20) /* 32 MiB: what a pull accepts for a config */
 
 /* Read a JSON file of an image (bounded by s->max_json_bytes, with an error

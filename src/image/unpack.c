@@ -73,6 +73,16 @@ static char *clean_path(const char *p)
         return out;
 }
 
+/* Components of a cleaned path. Each costs a lookup in every check of every
+ * entry, so a layer of deep paths (which compress to nothing) is bounded. */
+static size_t path_depth(const char *rel)
+{
+        size_t n = *rel ? 1 : 0;
+        for (; *rel; rel++)
+                n += *rel == '/';
+        return n;
+}
+
 /* Open directory `rel` below rootfd without following symlinks, creating
  * missing components (0755) when mkdirs. */
 static int open_beneath(int rootfd, const char *rel, bool mkdirs, pc_error *err)
@@ -382,6 +392,12 @@ static int extract(pc_image_store *s, const char *src, const char *dest, bool la
                                 orig);
                         goto out;
                 }
+                if (path_depth(rel) > PC_IMAGE_MAX_PATH_DEPTH) {
+                        pc_fail(err, 0,
+                                "%s: refusing entry \"%.200s...\": path of more than %d components",
+                                src, orig, PC_IMAGE_MAX_PATH_DEPTH);
+                        goto out;
+                }
                 const char *slash = strrchr(rel, '/');
                 const char *base = slash ? slash + 1 : rel;
                 _cleanup_free_ char *parent =
@@ -433,7 +449,7 @@ static int extract(pc_image_store *s, const char *src, const char *dest, bool la
                         goto out;
                 if (link) {
                         _cleanup_free_ char *lrel = clean_path(link);
-                        if (!lrel || !*lrel) {
+                        if (!lrel || !*lrel || path_depth(lrel) > PC_IMAGE_MAX_PATH_DEPTH) {
                                 pc_fail(err, 0, "%s: refusing hard link \"%s\" -> \"%s\"", src,
                                         orig, link);
                                 goto out;

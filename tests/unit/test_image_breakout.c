@@ -511,6 +511,21 @@ static const struct breakout breakouts[] = {
     /* podctl's own shapes */
     {"DotDot", {{'f', "ok", "1"}, {'f', "../evil", "x"}}, "path contains \"..\""},
     {"DotDotInside", {{'f', "a/../../evil", "x"}}, "path contains \"..\""},
+    {"PathTooDeep", /* 130 components: refused before any lookup */
+     {{'f',
+       "a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/"
+       "a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/"
+       "a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/"
+       "f",
+       "x"}},
+     "path of more than 128 components"},
+    {"PathDeepOK", /* 128 components are fine */
+     {{'f',
+       "a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/"
+       "a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/"
+       "a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/f",
+       "x"}},
+     OK},
     {"AbsolutePath",
      {{'f', "/abs-evil", "x"}, {'f', "//etc///x", "y"}},
      OK,
