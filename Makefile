@@ -19,7 +19,15 @@ PKGS    := yaml-0.1 jansson libarchive libcrypto libcap libseccomp libcurl
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
            -Wmissing-prototypes -Wstrict-prototypes -Wvla
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer targets (make fuzz): the libraries instrumented for coverage,
+# never mixed with another build's objects.
+B       := build-fuzz
+CC      := clang
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+           -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else ifeq ($(SAN),1)
 B       ?= build-san
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
@@ -98,6 +106,7 @@ DEPS_cgroup  := cgroup util
 DEPS_state   := state spec util
 DEPS_net     := net util
 DEPS_runtime := runtime cgroup util
+DEPS_fuzz    := image spec util
 DEPS_monitor := $(MODULES)
 DEPS_pod     := $(MODULES)
 DEPS_pause   :=
@@ -108,6 +117,29 @@ test_libs = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(B)/lib$(m).a)
 $(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $$(call test_libs,$$@)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(call test_libs,$@) $(LDLIBS)
+
+# Fuzzing: `make fuzz` builds tests/fuzz/fuzz_<target>.c with clang and
+# libFuzzer into build-fuzz/fuzz/; `make fuzz-run` runs each target for
+# FUZZ_TIME seconds from its seed corpus (tests/fuzz/corpus/<target>/).
+# The corpora and past crashes are replayed by tests/unit/test_fuzz_replay.c.
+FUZZ_TARGETS      := manifest unpack image_json
+FUZZ_DEPS_manifest   := spec util
+FUZZ_DEPS_unpack     := image util
+FUZZ_DEPS_image_json := image util
+FUZZ_TIME         ?= 60
+
+fuzz:
+	$(MAKE) FUZZ=1 fuzz-bins
+
+fuzz-bins: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(foreach m,$$(FUZZ_DEPS_$$*),$(B)/lib$$(m).a)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDSAN) -o $@ $< \
+	  $(foreach m,$(FUZZ_DEPS_$*),$(B)/lib$(m).a) $(LDLIBS)
+
+fuzz-run: fuzz
+	B=build-fuzz tests/fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
@@ -142,7 +174,7 @@ bench: all
 	bench/run
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all install check mutate check-san format format-check lint bench clean
+.PHONY: all install check mutate check-san format format-check lint bench clean fuzz fuzz-bins fuzz-run
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

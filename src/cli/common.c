@@ -37,30 +37,10 @@ podctl *pc_cli_ctx(struct pc_cli *cli)
 
 int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err)
 {
+        /* never more than a manifest may be: -f /dev/zero must not hang */
         if (strcmp(path, "-") != 0)
-                return pc_read_file(path, text, len, err);
-        size_t cap = 8192, n = 0;
-        char *buf = pc_xmalloc(cap + 1);
-        for (;;) {
-                if (n == cap) {
-                        cap *= 2;
-                        buf = pc_xrealloc(buf, cap + 1);
-                }
-                ssize_t r = read(0, buf + n, cap - n);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0) {
-                        free(buf);
-                        return pc_fail(err, errno, "read standard input");
-                }
-                if (r == 0)
-                        break;
-                n += (size_t)r;
-        }
-        buf[n] = '\0';
-        *text = buf;
-        *len = n;
-        return 0;
+                return pc_read_file_max(path, PC_MANIFEST_MAX_BYTES, text, len, err);
+        return pc_read_fd_max(0, "standard input", PC_MANIFEST_MAX_BYTES, text, len, err);
 }
 
 int pc_cli_load_manifest(const char *path, bool strict, struct pc_manifest *m)

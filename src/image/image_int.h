@@ -26,7 +26,33 @@ struct pc_image_store {
         char *tmp;    /* <dir>/tmp: scratch space for loads */
         char *refs;   /* <dir>/refs.json */
         int lock_fd;
+        /* Limits against hostile images (<root>/config.json "images"):
+         * what one layer or one image archive may expand to (stream bytes and
+         * the apparent size of its files, sparse ones included), and the size
+         * of any image JSON (index, manifest, config, docker manifest.json). */
+        int64_t max_layer_bytes;
+        int64_t max_json_bytes;
 };
+
+#define PC_IMAGE_MAX_LAYER_BYTES (64LL << 30) /* 64 GiB */
+/* Layers of one image (overlayfs stacks at most about 500 lower dirs; docker
+ * refuses more than 127), and images or names one archive may load. */
+#define PC_IMAGE_MAX_LAYERS 128
+#define PC_IMAGE_MAX_NAMES  1000
+/* Components of a layer entry's path (every check walks them all). */
+#define PC_IMAGE_MAX_PATH_DEPTH 128
+#define PC_IMAGE_MAX_JSON_BYTES (32LL << 20) /* 32 MiB: what a pull accepts for a config */
+
+/* Read a JSON file of an image (bounded by s->max_json_bytes, with an error
+ * naming the limit) and parse it. what names it in errors. */
+int pc_image_read_json_file(pc_image_store *s, const char *path, const char *what, char **data,
+                            size_t *len, pc_error *err);
+/* The error for more than PC_IMAGE_MAX_LAYERS layers. */
+int pc_image_too_many_layers(const char *what, size_t n, pc_error *err);
+/* The error for a layer or archive expanding beyond max_layer_bytes (EFBIG). */
+int pc_layer_too_big(pc_image_store *s, const char *what, pc_error *err);
+/* The error for an image JSON over the limit (code EFBIG). */
+int pc_image_json_too_big(pc_image_store *s, const char *what, pc_error *err);
 
 /* Locking: LOCK_EX for writers, LOCK_SH for readers. */
 int pc_store_lock(pc_image_store *s, int op, pc_error *err);
@@ -65,7 +91,12 @@ int pc_layer_unpack(pc_image_store *s, const char *digest, const char *diff_id, 
 
 /* Extract a tar (any compression) below dest, securely, without owners:
  * used for OCI and docker archives given as tar files. */
-int pc_extract_archive(const char *tarball, const char *dest, pc_error *err);
+int pc_extract_archive(pc_image_store *s, const char *tarball, const char *dest, pc_error *err);
+/* Enable on a libarchive reader the decompressors libarchive runs itself
+ * (never an external program): gzip and zstd, plus xz and bzip2 for
+ * archives (not layers). */
+struct archive;
+int pc_archive_support_filters(struct archive *a, bool archive, pc_error *err);
 
 /* Check an image stored by manifest digest: config and layer blobs present,
  * layer count matching rootfs.diff_ids, layers unpacked and verified. */

@@ -39,17 +39,32 @@ static int layout_blob(const char *dir, const char *digest, char **out, pc_error
         return layout_file(dir, rel, out, err);
 }
 
-static int read_json_file(const char *path, json_t **out, pc_error *err)
+static int read_json_file(pc_image_store *s, const char *path, const char *what, json_t **out,
+                          pc_error *err)
 {
         _cleanup_free_ char *data = NULL;
         size_t n = 0;
-        if (pc_read_file(path, &data, &n, err) < 0)
+        if (pc_image_read_json_file(s, path, what, &data, &n, err) < 0)
                 return -1;
-        return pc_json_parse(data, n, path, out, err);
+        return pc_json_parse(data, n, what, out, err);
 }
 
-/* Copy blob `digest` from the layout into the store, verified. */
-static int copy_blob(pc_image_store *s, const char *dir, const char *digest, pc_error *err)
+/* A JSON blob (manifest, config) of the archive must not be huge: checked
+ * before it is copied into the store. */
+static int check_json_size(pc_image_store *s, const char *path, const char *what, pc_error *err)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return pc_fail(err, errno, "%s", path);
+        if (st.st_size > s->max_json_bytes)
+                return pc_image_json_too_big(s, what, err);
+        return 0;
+}
+
+/* Copy blob `digest` from the layout into the store, verified; json: a
+ * manifest or config, bounded by the JSON limit. */
+static int copy_blob(pc_image_store *s, const char *dir, const char *digest, bool json,
+                     pc_error *err)
 {
         if (!pc_digest_valid(digest))
                 return pc_fail(err, 0, "unsupported digest \"%s\"", digest ? digest : "");
@@ -57,6 +72,8 @@ static int copy_blob(pc_image_store *s, const char *dir, const char *digest, pc_
                 return 0;
         _cleanup_free_ char *src = NULL;
         if (layout_blob(dir, digest, &src, err) < 0)
+                return -1;
+        if (json && check_json_size(s, src, digest, err) < 0)
                 return -1;
         if (pc_blob_put_file(s, src, digest, false, NULL, NULL, err) < 0)
                 return pc_error_prefix(err, "blob %s", digest);
@@ -82,7 +99,8 @@ static int import_manifest(pc_image_store *s, const char *dir, const char *diges
         _cleanup_free_ char *src = NULL;
         _cleanup_free_ char *data = NULL;
         size_t n = 0;
-        if (layout_blob(dir, digest, &src, err) < 0 || pc_read_file(src, &data, &n, err) < 0)
+        if (layout_blob(dir, digest, &src, err) < 0 ||
+            pc_image_read_json_file(s, src, digest, &data, &n, err) < 0)
                 return -1;
         struct pc_sha256 *h = pc_sha256_new();
         char got[72];
@@ -111,10 +129,15 @@ static int import_manifest(pc_image_store *s, const char *dir, const char *diges
         json_t *layers = json_object_get(j, "layers");
         if (!json_is_object(cfg) || !json_is_array(layers))
                 return pc_fail(err, 0, "manifest %s: no config or layers", digest);
-        if (copy_blob(s, dir, pc_json_str(cfg, "digest"), err) < 0)
+        if (json_array_size(layers) > PC_IMAGE_MAX_LAYERS) {
+                _cleanup_free_ char *what = pc_xasprintf("manifest %s", digest);
+                return pc_image_too_many_layers(what, json_array_size(layers), err);
+        }
+        if (copy_blob(s, dir, pc_json_str(cfg, "digest"), true, err) < 0)
                 return pc_error_prefix(err, "config");
         for (size_t i = 0; i < json_array_size(layers); i++)
-                if (copy_blob(s, dir, pc_json_str(json_array_get(layers, i), "digest"), err) < 0)
+                if (copy_blob(s, dir, pc_json_str(json_array_get(layers, i), "digest"), false,
+                              err) < 0)
                         return pc_error_prefix(err, "layer %zu", i);
         if (pc_blob_put_mem(s, data, n, digest, stored, err) < 0)
                 return pc_error_prefix(err, "manifest");
@@ -160,11 +183,14 @@ static int load_oci(pc_image_store *s, const char *dir, const char *user, char *
 {
         _cleanup_free_ char *ipath = pc_xasprintf("%s/index.json", dir);
         _cleanup_json_ json_t *index = NULL;
-        if (read_json_file(ipath, &index, err) < 0)
+        if (read_json_file(s, ipath, "index.json", &index, err) < 0)
                 return -1;
         json_t *ms = json_object_get(index, "manifests");
         if (!json_is_array(ms) || json_array_size(ms) == 0)
                 return pc_fail(err, 0, "index.json lists no images");
+        if (json_array_size(ms) > PC_IMAGE_MAX_NAMES)
+                return pc_fail(err, 0, "index.json lists %zu images: the limit is %d",
+                               json_array_size(ms), PC_IMAGE_MAX_NAMES);
         size_t loaded = 0;
         for (size_t i = 0; i < json_array_size(ms); i++) {
                 json_t *m = json_array_get(ms, i);
@@ -210,10 +236,11 @@ static int load_docker(pc_image_store *s, const char *dir, const char *user, cha
 {
         _cleanup_free_ char *mpath = pc_xasprintf("%s/manifest.json", dir);
         _cleanup_json_ json_t *man = NULL;
-        if (read_json_file(mpath, &man, err) < 0)
+        if (read_json_file(s, mpath, "manifest.json", &man, err) < 0)
                 return -1;
         if (!json_is_array(man) || json_array_size(man) == 0)
                 return pc_fail(err, 0, "manifest.json lists no images");
+        size_t nnames = 0;
         for (size_t i = 0; i < json_array_size(man); i++) {
                 json_t *e = json_array_get(man, i);
                 json_t *layers = json_object_get(e, "Layers");
@@ -223,7 +250,16 @@ static int load_docker(pc_image_store *s, const char *dir, const char *user, cha
                 int64_t csize = 0;
                 if (!json_is_array(layers))
                         return pc_fail(err, 0, "manifest.json: entry %zu has no Layers", i);
+                if (json_array_size(layers) > PC_IMAGE_MAX_LAYERS) {
+                        _cleanup_free_ char *what = pc_xasprintf("manifest.json: image %zu", i);
+                        return pc_image_too_many_layers(what, json_array_size(layers), err);
+                }
+                nnames += json_is_array(tags) ? json_array_size(tags) : 1;
+                if (nnames > PC_IMAGE_MAX_NAMES)
+                        return pc_fail(err, 0, "manifest.json names more than %d images",
+                                       PC_IMAGE_MAX_NAMES);
                 if (layout_file(dir, pc_json_str(e, "Config"), &cfile, err) < 0 ||
+                    check_json_size(s, cfile, "the image config", err) < 0 ||
                     pc_blob_put_file(s, cfile, NULL, false, cd, &csize, err) < 0)
                         return pc_error_prefix(err, "config");
                 _cleanup_json_ json_t *om =
@@ -306,7 +342,7 @@ int pc_image_load_named(pc_image_store *s, const char *path, const char *name, c
                         free(STEAL(tmp));
                         goto out;
                 }
-                if (pc_extract_archive(path, tmp, err) < 0)
+                if (pc_extract_archive(s, path, tmp, err) < 0)
                         goto out;
                 dir = tmp;
         }

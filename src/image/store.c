@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,90 @@ int pc_json_parse(const char *data, size_t len, const char *what, json_t **out, 
         return 0;
 }
 
+/* ---- limits ---- */
+
+int pc_image_json_too_big(pc_image_store *s, const char *what, pc_error *err)
+{
+        pc_fail(err, 0,
+                "%s is larger than the %" PRId64 "-byte limit for image JSON "
+                "(images.maxJSONBytes in config.json)",
+                what, s->max_json_bytes);
+        err->code = EFBIG; /* no strerror suffix */
+        return -1;
+}
+
+int pc_image_too_many_layers(const char *what, size_t n, pc_error *err)
+{
+        return pc_fail(err, 0, "%s has %zu layers: the limit is %d", what, n, PC_IMAGE_MAX_LAYERS);
+}
+
+int pc_image_read_json_file(pc_image_store *s, const char *path, const char *what, char **data,
+                            size_t *len, pc_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return pc_fail(err, errno, "open %s", path);
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > s->max_json_bytes)
+                return pc_image_json_too_big(s, what, err);
+        pc_error e2;
+        if (pc_read_fd_max(fd, what, (size_t)s->max_json_bytes, data, len, &e2) < 0) {
+                if (e2.code == EFBIG)
+                        return pc_image_json_too_big(s, what, err);
+                *err = e2;
+                return -1;
+        }
+        return 0;
+}
+
+/* <root>/config.json: {"images": {"maxLayerBytes": N, "maxJSONBytes": N}} */
+static int read_limits(pc_image_store *s, const char *root, pc_error *err)
+{
+        s->max_layer_bytes = PC_IMAGE_MAX_LAYER_BYTES;
+        s->max_json_bytes = PC_IMAGE_MAX_JSON_BYTES;
+        _cleanup_free_ char *path = pc_xasprintf("%s/config.json", root);
+        _cleanup_free_ char *data = NULL;
+        size_t n = 0;
+        if (access(path, F_OK) < 0 && errno == ENOENT)
+                return 0;
+        if (pc_read_file_max(path, 1 << 20, &data, &n, err) < 0)
+                return -1;
+        _cleanup_json_ json_t *cfg = NULL;
+        if (pc_json_parse(data, n, path, &cfg, err) < 0)
+                return -1;
+        json_t *im = json_object_get(cfg, "images");
+        if (!im)
+                return 0;
+        if (!json_is_object(im))
+                return pc_fail(err, EINVAL, "%s: images: not an object", path);
+        static const char *const keys[] = {"maxLayerBytes", "maxJSONBytes"};
+        int64_t *vals[] = {&s->max_layer_bytes, &s->max_json_bytes};
+        for (size_t i = 0; i < PC_ARRAY_SIZE(keys); i++) {
+                json_t *v = json_object_get(im, keys[i]);
+                if (!v)
+                        continue;
+                if (!json_is_integer(v) || json_integer_value(v) < 1)
+                        return pc_fail(err, EINVAL, "%s: images.%s: not a positive integer", path,
+                                       keys[i]);
+                *vals[i] = json_integer_value(v);
+        }
+        if (s->max_json_bytes > (1LL << 30))
+                return pc_fail(err, EINVAL, "%s: images.maxJSONBytes: at most 1073741824", path);
+        return 0;
+}
+
 /* ---- store ---- */
+
+/* dir owned by root (the store is root's) and 0700. */
+static int tighten(const char *dir, pc_error *err)
+{
+        struct stat st;
+        if (stat(dir, &st) < 0)
+                return pc_fail(err, errno, "stat %s", dir);
+        if ((st.st_mode & 077) && chmod(dir, st.st_mode & 07700) < 0)
+                return pc_fail(err, errno, "chmod %s", dir);
+        return 0;
+}
 
 int pc_image_store_open(const char *root, pc_image_store **out, pc_error *err)
 {
@@ -84,6 +168,11 @@ int pc_image_store_open(const char *root, pc_image_store **out, pc_error *err)
         s->layers = pc_xasprintf("%s/layers/sha256", s->dir);
         s->tmp = pc_xasprintf("%s/tmp", s->dir);
         s->refs = pc_xasprintf("%s/refs.json", s->dir);
+        if (read_limits(s, root, err) < 0) {
+                pc_error_prefix(err, "image store %s", s->dir);
+                pc_image_store_close(s);
+                return -1;
+        }
         const char *dirs[] = {s->blobs, s->layers, s->tmp};
         for (size_t i = 0; i < PC_ARRAY_SIZE(dirs); i++) {
                 if (pc_mkdir_p(dirs[i], 0700, err) < 0) {
@@ -91,6 +180,13 @@ int pc_image_store_open(const char *root, pc_image_store **out, pc_error *err)
                         pc_image_store_close(s);
                         return -1;
                 }
+        }
+        /* Layers keep their setuid files: no other user may reach them,
+         * whatever mode an older store or a hand-made directory has. */
+        if (tighten(s->dir, err) < 0) {
+                pc_error_prefix(err, "image store %s", s->dir);
+                pc_image_store_close(s);
+                return -1;
         }
         _cleanup_free_ char *lock = pc_xasprintf("%s/lock", s->dir);
         s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -145,7 +241,6 @@ bool pc_blob_exists(pc_image_store *s, const char *digest)
         _cleanup_free_ char *p = pc_blob_path(s, digest);
         return access(p, F_OK) == 0;
 }
-
 
 /* A blob being written: a temp file in the blobs dir, hashed as it grows. */
 struct blob_writer {
@@ -248,11 +343,12 @@ int pc_blob_put_file(pc_image_store *s, const char *src, const char *expect, boo
         int r = 0;
         if (decompress) {
                 struct archive *a = archive_read_new();
-                archive_read_support_filter_all(a);
                 archive_read_support_format_raw(a);
                 struct archive_entry *ae;
-                if (archive_read_open_filename(a, src, BUFSZ) != ARCHIVE_OK ||
-                    archive_read_next_header(a, &ae) != ARCHIVE_OK) {
+                if (pc_archive_support_filters(a, true, err) < 0) {
+                        r = -1;
+                } else if (archive_read_open_filename(a, src, BUFSZ) != ARCHIVE_OK ||
+                           archive_read_next_header(a, &ae) != ARCHIVE_OK) {
                         r = pc_fail(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "read %s: %s",
                                     src, archive_error_string(a));
                 } else {
@@ -265,6 +361,10 @@ int pc_blob_put_file(pc_image_store *s, const char *src, const char *expect, boo
                                 }
                                 if (n == 0)
                                         break;
+                                if (w.size + n > s->max_layer_bytes) {
+                                        r = pc_layer_too_big(s, src, err);
+                                        break;
+                                }
                                 if ((r = bw_write(&w, buf, (size_t)n, err)) < 0)
                                         break;
                         }
@@ -305,9 +405,10 @@ int pc_blob_read(pc_image_store *s, const char *digest, char **out, size_t *len,
                 return pc_fail(err, 0, "unsupported digest \"%s\"", digest ? digest : "");
         _cleanup_free_ char *p = pc_blob_path(s, digest);
         _cleanup_free_ char *data = NULL;
+        _cleanup_free_ char *what = pc_xasprintf("blob %s", digest);
         size_t n = 0;
-        if (pc_read_file(p, &data, &n, err) < 0)
-                return pc_error_prefix(err, "blob %s", digest);
+        if (pc_image_read_json_file(s, p, what, &data, &n, err) < 0)
+                return err->code == EFBIG ? -1 : pc_error_prefix(err, "blob %s", digest);
         struct pc_sha256 *h = pc_sha256_new();
         char d[72];
         pc_sha256_update(h, data, n);
@@ -400,6 +501,12 @@ static int manifest_load(pc_image_store *s, const char *manifest_digest, struct 
         if (!pc_digest_valid(m->config_digest) || !json_is_array(m->layers)) {
                 manifest_info_clear(m);
                 return pc_fail(err, 0, "manifest %s: no config digest or layers", manifest_digest);
+        }
+        if (json_array_size(m->layers) > PC_IMAGE_MAX_LAYERS) {
+                size_t n = json_array_size(m->layers);
+                manifest_info_clear(m);
+                _cleanup_free_ char *what = pc_xasprintf("manifest %s", manifest_digest);
+                return pc_image_too_many_layers(what, n, err);
         }
         if (pc_blob_read_json(s, m->config_digest, &m->config, err) < 0) {
                 manifest_info_clear(m);

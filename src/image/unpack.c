@@ -14,6 +14,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,16 @@ static char *clean_path(const char *p)
         return out;
 }
 
+/* Components of a cleaned path. Each costs a lookup in every check of every
+ * entry, so a layer of deep paths (which compress to nothing) is bounded. */
+static size_t path_depth(const char *rel)
+{
+        size_t n = *rel ? 1 : 0;
+        for (; *rel; rel++)
+                n += *rel == '/';
+        return n;
+}
+
 /* Open directory `rel` below rootfd without following symlinks, creating
  * missing components (0755) when mkdirs. */
 static int open_beneath(int rootfd, const char *rel, bool mkdirs, pc_error *err)
@@ -105,14 +116,16 @@ static int open_beneath(int rootfd, const char *rel, bool mkdirs, pc_error *err)
         return fd;
 }
 
-/* The decompressed stream, hashed as the tar reader consumes it. */
+/* The decompressed stream, hashed and counted as the tar reader consumes it. */
 struct feed {
         struct archive *raw;
         struct pc_sha256 *h;
         char *buf;
         size_t bufsz;
         int64_t total;
+        int64_t max;
         bool failed;
+        bool too_big;
 };
 
 static la_ssize_t feed_read(struct archive *a, void *client, const void **buf)
@@ -124,10 +137,44 @@ static la_ssize_t feed_read(struct archive *a, void *client, const void **buf)
                 archive_set_error(a, EIO, "decompress: %s", archive_error_string(f->raw));
                 return -1;
         }
+        if (n > f->max - f->total) {
+                f->failed = f->too_big = true;
+                archive_set_error(a, EFBIG, "too large");
+                return -1;
+        }
         pc_sha256_update(f->h, f->buf, (size_t)n);
         f->total += n;
         *buf = f->buf;
         return n;
+}
+
+int pc_layer_too_big(pc_image_store *s, const char *what, pc_error *err)
+{
+        pc_fail(err, 0,
+                "%s expands beyond the %" PRId64 "-byte limit for a layer or image archive "
+                "(images.maxLayerBytes in config.json)",
+                what, s->max_layer_bytes);
+        err->code = EFBIG; /* no strerror suffix */
+        return -1;
+}
+
+int pc_archive_support_filters(struct archive *a, bool archive, pc_error *err)
+{
+        /* Only what libarchive decodes itself: "all" would also run external
+         * programs (lrzip, lzop, grzip...) on hostile input. An OCI layer is
+         * plain, gzip or zstd; an archive (docker save, import) may also be xz
+         * or bzip2, as docker import accepts. */
+        int r = archive_read_support_filter_gzip(a);
+        if (r == ARCHIVE_OK)
+                r = archive_read_support_filter_zstd(a);
+        if (r == ARCHIVE_OK && archive)
+                r = archive_read_support_filter_xz(a);
+        if (r == ARCHIVE_OK && archive)
+                r = archive_read_support_filter_bzip2(a);
+        if (r != ARCHIVE_OK)
+                return pc_fail(err, 0, "libarchive cannot decompress in-process: %s",
+                               archive_error_string(a));
+        return 0;
 }
 
 static void drop_overlay_xattrs(struct archive_entry *ae)
@@ -222,11 +269,58 @@ static int copy_data(struct archive *in, struct archive *out, pc_error *err)
         }
 }
 
-/* Extract src (any compression) into the existing directory dest.
- * layer: OCI layer semantics (owners, xattrs, whiteouts). digest_out
- * receives the sha256 of the uncompressed tar. */
-static int extract(const char *src, const char *dest, bool layer, char digest_out[72],
-                   pc_error *err)
+/* Check that the parent directory of an entry resolves below rootfd
+ * without a symlink (creating missing directories), as openat2's
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS would: libarchive's own
+ * SECURE_SYMLINKS check is a second line. */
+static int check_parent(int rootfd, const char *src, const char *orig, const char *parent,
+                        pc_error *err)
+{
+        if (!*parent)
+                return 0;
+        int fd = open_beneath(rootfd, parent, true, err);
+        if (fd < 0)
+                return pc_error_prefix(err, "%s: refusing entry \"%s\"", src, orig);
+        close(fd);
+        return 0;
+}
+
+/* A hard link's target: inside the layer, reached without a symlink, an
+ * existing non-directory. */
+static int check_link_target(int rootfd, const char *src, const char *orig, const char *lrel,
+                             pc_error *err)
+{
+        const char *slash = strrchr(lrel, '/');
+        _cleanup_free_ char *parent =
+            slash ? pc_xasprintf("%.*s", (int)(slash - lrel), lrel) : pc_xstrdup("");
+        const char *base = slash ? slash + 1 : lrel;
+        int fd = open_beneath(rootfd, parent, false, err);
+        if (fd < 0)
+                return pc_error_prefix(err, "%s: refusing hard link \"%s\" -> \"%s\"", src, orig,
+                                       lrel);
+        struct stat st;
+        int r = fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW);
+        int e = errno;
+        close(fd);
+        if (r < 0)
+                return pc_fail(err, e, "%s: hard link \"%s\" -> \"%s\"", src, orig, lrel);
+        if (S_ISDIR(st.st_mode))
+                return pc_fail(err, 0, "%s: refusing hard link \"%s\" to directory \"%s\"", src,
+                               orig, lrel);
+        return 0;
+}
+
+/* Extract src into the existing directory dest. layer: an OCI layer (plain,
+ * gzip or zstd; owners, modes with setuid bits, xattrs, whiteouts), else an
+ * image archive or a root filesystem tarball (regular files, directories
+ * and symlinks only, no owners or setuid bits). digest_out receives the
+ * sha256 of the uncompressed tar. Both the uncompressed stream and the
+ * apparent size of the entries (sparse files at their full size, every
+ * entry at least one 4 KiB block) are bounded by s->max_layer_bytes. Device nodes in a layer are
+ * skipped, as containerd does in a user namespace, except a 0:0 character device, which is an
+ * overlay whiteout and is kept as one. */
+static int extract(pc_image_store *s, const char *src, const char *dest, bool layer,
+                   char digest_out[72], pc_error *err)
 {
         enum { BUFSZ = 1 << 16 };
         char real[PATH_MAX];
@@ -236,14 +330,16 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
         if (rootfd < 0)
                 return pc_fail(err, errno, "open %s", real);
 
-        struct feed f = {.bufsz = BUFSZ};
+        struct feed f = {.bufsz = BUFSZ, .max = s->max_layer_bytes};
         struct archive *tar = NULL, *w = NULL;
         struct archive_entry *ae;
         char **opaque = NULL;
+        int64_t apparent = 0;
         int r = -1;
 
         f.raw = archive_read_new();
-        archive_read_support_filter_all(f.raw);
+        if (pc_archive_support_filters(f.raw, !layer, err) < 0)
+                goto out;
         archive_read_support_format_raw(f.raw);
         if (archive_read_open_filename(f.raw, src, BUFSZ) != ARCHIVE_OK) {
                 pc_fail(err, archive_errno(f.raw) > 0 ? archive_errno(f.raw) : 0, "open %s: %s",
@@ -263,7 +359,10 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                 pc_fail(err, 0, "read %s: %s", src, archive_error_string(f.raw));
                 goto out;
         } else if (archive_read_open(tar, &f, NULL, feed_read, NULL) != ARCHIVE_OK) {
-                pc_fail(err, 0, "read %s: %s", src, archive_error_string(tar));
+                if (f.too_big)
+                        pc_layer_too_big(s, src, err);
+                else
+                        pc_fail(err, 0, "read %s: %s", src, archive_error_string(tar));
                 goto out;
         }
 
@@ -279,7 +378,10 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                 if (rr == ARCHIVE_EOF)
                         break;
                 if (rr < ARCHIVE_WARN) {
-                        pc_fail(err, 0, "read %s: %s", src, archive_error_string(tar));
+                        if (f.too_big)
+                                pc_layer_too_big(s, src, err);
+                        else
+                                pc_fail(err, 0, "read %s: %s", src, archive_error_string(tar));
                         goto out;
                 }
                 /* a copy: the entry's own string changes below */
@@ -290,12 +392,31 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                                 orig);
                         goto out;
                 }
+                if (path_depth(rel) > PC_IMAGE_MAX_PATH_DEPTH) {
+                        pc_fail(err, 0,
+                                "%s: refusing entry \"%.200s...\": path of more than %d components",
+                                src, orig, PC_IMAGE_MAX_PATH_DEPTH);
+                        goto out;
+                }
                 const char *slash = strrchr(rel, '/');
                 const char *base = slash ? slash + 1 : rel;
                 _cleanup_free_ char *parent =
-                    slash ? strndup(rel, (size_t)(slash - rel)) : pc_xstrdup("");
-                if (!parent)
-                        abort();
+                    slash ? pc_xasprintf("%.*s", (int)(slash - rel), rel) : pc_xstrdup("");
+                mode_t type = archive_entry_filetype(ae);
+                const char *link = archive_entry_hardlink(ae);
+                /* what the entry takes on disk at least: its size in 4 KiB
+                 * blocks, and one block for any entry (an inode, a
+                 * directory entry), so millions of empty files count too */
+                int64_t size = link ? 0 : archive_entry_size(ae);
+                if (size < 0 || size > s->max_layer_bytes) {
+                        pc_layer_too_big(s, src, err);
+                        goto out;
+                }
+                apparent += size > 4096 ? (size + 4095) / 4096 * 4096 : 4096;
+                if (apparent > s->max_layer_bytes) {
+                        pc_layer_too_big(s, src, err);
+                        goto out;
+                }
                 if (layer && pc_str_has_prefix(base, WH_PREFIX)) {
                         if (!strcmp(base, WH_OPAQUE)) {
                                 pc_strv_push(&opaque, parent);
@@ -312,14 +433,29 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                         }
                         continue;
                 }
-                const char *link = archive_entry_hardlink(ae);
+                if (!link && (type == AE_IFCHR || type == AE_IFBLK)) {
+                        /* a 0:0 character device is an overlay whiteout:
+                         * keep it (as one, owned by root); no other device */
+                        if (layer && type == AE_IFCHR && archive_entry_rdev(ae) == 0 && *base &&
+                            make_whiteout(rootfd, parent, base, err) < 0)
+                                goto out;
+                        continue;
+                }
+                if (!*rel && (link || type != AE_IFDIR))
+                        continue; /* the root stays our directory (as containerd) */
+                if (!layer && !link && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+                        continue; /* no fifos or sockets from an image archive */
+                if (check_parent(rootfd, src, orig, parent, err) < 0)
+                        goto out;
                 if (link) {
                         _cleanup_free_ char *lrel = clean_path(link);
-                        if (!lrel || !*lrel) {
+                        if (!lrel || !*lrel || path_depth(lrel) > PC_IMAGE_MAX_PATH_DEPTH) {
                                 pc_fail(err, 0, "%s: refusing hard link \"%s\" -> \"%s\"", src,
                                         orig, link);
                                 goto out;
                         }
+                        if (check_link_target(rootfd, src, orig, lrel, err) < 0)
+                                goto out;
                         _cleanup_free_ char *lpath = pc_xasprintf("%s/%s", real, lrel);
                         archive_entry_copy_hardlink(ae, lpath);
                 }
@@ -330,10 +466,6 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                         drop_overlay_xattrs(ae);
                 else
                         archive_entry_xattr_clear(ae);
-                if (!layer && *rel && archive_entry_filetype(ae) != AE_IFREG &&
-                    archive_entry_filetype(ae) != AE_IFDIR &&
-                    archive_entry_filetype(ae) != AE_IFLNK)
-                        continue; /* no devices from an archive of an image */
                 int wr = archive_write_header(w, ae);
                 if (wr < ARCHIVE_WARN) {
                         pc_fail(err, archive_errno(w) > 0 ? archive_errno(w) : 0,
@@ -341,7 +473,10 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                         goto out;
                 }
                 if (archive_entry_size(ae) > 0 && copy_data(tar, w, err) < 0) {
-                        pc_error_prefix(err, "%s: \"%s\"", src, orig);
+                        if (f.too_big)
+                                pc_layer_too_big(s, src, err);
+                        else
+                                pc_error_prefix(err, "%s: \"%s\"", src, orig);
                         goto out;
                 }
                 if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
@@ -365,6 +500,10 @@ static int extract(const char *src, const char *dest, bool layer, char digest_ou
                         if (n <= 0)
                                 break;
                 }
+                if (f.too_big) {
+                        pc_layer_too_big(s, src, err);
+                        goto out;
+                }
                 if (f.failed) {
                         pc_fail(err, 0, "read %s: %s", src, archive_error_string(f.raw));
                         goto out;
@@ -385,10 +524,10 @@ out:
         return r;
 }
 
-int pc_extract_archive(const char *tarball, const char *dest, pc_error *err)
+int pc_extract_archive(pc_image_store *s, const char *tarball, const char *dest, pc_error *err)
 {
         char d[72];
-        return extract(tarball, dest, false, d, err);
+        return extract(s, tarball, dest, false, d, err);
 }
 
 int pc_layer_unpack(pc_image_store *s, const char *digest, const char *diff_id, pc_error *err)
@@ -414,7 +553,7 @@ int pc_layer_unpack(pc_image_store *s, const char *digest, const char *diff_id, 
                 pc_fail(err, errno, "create %s", rootfs);
                 goto fail;
         }
-        if (extract(blob, rootfs, true, got, err) < 0)
+        if (extract(s, blob, rootfs, true, got, err) < 0)
                 goto fail;
         if (strcmp(got, diff_id) != 0) {
                 pc_fail(err, 0, "diff_id mismatch: expected %s, got %s", diff_id, got);

@@ -295,7 +295,24 @@ struct pc_check_opts {
  * ignored and aliases rejected. Unknown fields are dropped from ->json (as
  * the API server prunes them); known-but-unsupported fields are kept.
  * Differences from the API server: volumeMounts[].mountPath and hostPath.path
- * must be absolute. */
+ * must be absolute.
+ *
+ * Limits (docs/SECURITY.md "Limits"), so that a crafted file fails fast
+ * with file:line:col instead of exhausting podctl: the PC_MANIFEST_MAX_*
+ * values below. */
+#define PC_MANIFEST_MAX_BYTES      (8 << 20)  /* the whole text */
+#define PC_MANIFEST_MAX_DOCUMENTS  1000       /* YAML documents in a file */
+#define PC_MANIFEST_MAX_NODES      200000     /* scalars, maps and lists, all documents */
+#define PC_MANIFEST_MAX_DEPTH      64         /* nesting of maps and lists */
+#define PC_MANIFEST_MAX_KEY        1024       /* bytes in a mapping key */
+#define PC_MANIFEST_MAX_PATH_BYTES (64 << 20) /* sum of the field paths kept for positions */
+#define PC_MANIFEST_MAX_OBJECTS    1000       /* items of a List */
+#define PC_MANIFEST_MAX_CONTAINERS 100        /* containers, initContainers (each) */
+#define PC_MANIFEST_MAX_ENV        1000       /* env entries of a container */
+#define PC_MANIFEST_MAX_ENV_FROM   100        /* envFrom entries of a container */
+#define PC_MANIFEST_MAX_PORTS      256        /* ports of a container */
+#define PC_MANIFEST_MAX_MOUNTS     256        /* volumeMounts of a container */
+#define PC_MANIFEST_MAX_VOLUMES    256        /* volumes of a Pod */
 int pc_manifest_load(const char *filename, const char *text, size_t len,
                      const struct pc_check_opts *opts, struct pc_manifest *m, pc_error *err);
 void pc_manifest_free(struct pc_manifest *m);

@@ -1571,6 +1571,16 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
         forbid(c, sc, "windowsOptions", scp, WINDOWS_WHY);
 }
 
+/* The count limits of spec.h, with Kubernetes' TooMany message at the
+ * list; true when over (the items are then not checked one by one). */
+static bool too_many(struct vctx *c, json_t *arr, const char *path, size_t max)
+{
+        if (json_array_size(arr) <= max)
+                return false;
+        ERR(c, path, "Too many: %zu: must have at most %zu items", json_array_size(arr), max);
+        return true;
+}
+
 static void check_container(struct vctx *c, json_t *ct, const char *path, bool init, json_t *names,
                             json_t *volumes, json_t *host_ports)
 {
@@ -1625,15 +1635,19 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
                 ERR(c, p, "Invalid value: \"%s\": must be an absolute path", wd);
         }
         _cleanup_free_ char *ep = pc_path_key(path, "env");
-        check_env(c, garr(ct, "env"), ep);
+        if (!too_many(c, garr(ct, "env"), ep, PC_MANIFEST_MAX_ENV))
+                check_env(c, garr(ct, "env"), ep);
         _cleanup_free_ char *efp = pc_path_key(path, "envFrom");
-        check_env_from(c, garr(ct, "envFrom"), efp);
+        if (!too_many(c, garr(ct, "envFrom"), efp, PC_MANIFEST_MAX_ENV_FROM))
+                check_env_from(c, garr(ct, "envFrom"), efp);
         _cleanup_free_ char *pp = pc_path_key(path, "ports");
-        check_ports(c, garr(ct, "ports"), pp, host_ports);
+        if (!too_many(c, garr(ct, "ports"), pp, PC_MANIFEST_MAX_PORTS))
+                check_ports(c, garr(ct, "ports"), pp, host_ports);
         _cleanup_free_ char *resp = pc_path_key(path, "resources");
         check_resources(c, gobj(ct, "resources"), resp);
         _cleanup_free_ char *mp = pc_path_key(path, "volumeMounts");
-        check_mounts(c, garr(ct, "volumeMounts"), mp, volumes);
+        if (!too_many(c, garr(ct, "volumeMounts"), mp, PC_MANIFEST_MAX_MOUNTS))
+                check_mounts(c, garr(ct, "volumeMounts"), mp, volumes);
         check_probes_and_hooks(c, ct, path, init);
         check_run_as_ids(c, gobj(ct, "securityContext"), path);
         check_container_security(c, gobj(ct, "securityContext"), path);
@@ -1753,18 +1767,23 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
         _cleanup_(json_decrefp) json_t *cnames = json_object();
         _cleanup_(json_decrefp) json_t *host_ports = json_object();
         _cleanup_free_ char *vp = pc_path_key(sp, "volumes");
+        _cleanup_free_ char *ip = pc_path_key(sp, "initContainers");
+        _cleanup_free_ char *cp = pc_path_key(sp, "containers");
+        bool over = too_many(c, garr(spec, "volumes"), vp, PC_MANIFEST_MAX_VOLUMES);
+        over |= too_many(c, garr(spec, "initContainers"), ip, PC_MANIFEST_MAX_CONTAINERS);
+        over |= too_many(c, garr(spec, "containers"), cp, PC_MANIFEST_MAX_CONTAINERS);
+        if (over)
+                return;
         json_array_foreach(garr(spec, "volumes"), i, x)
         {
                 _cleanup_free_ char *p = pc_path_index(vp, i);
                 check_volume(c, x, p, vnames);
         }
-        _cleanup_free_ char *ip = pc_path_key(sp, "initContainers");
         json_array_foreach(garr(spec, "initContainers"), i, x)
         {
                 _cleanup_free_ char *p = pc_path_index(ip, i);
                 check_container(c, x, p, true, cnames, vnames, host_ports);
         }
-        _cleanup_free_ char *cp = pc_path_key(sp, "containers");
         json_t *cts = json_object_get(spec, "containers");
         if (!cts || (json_is_array(cts) && json_array_size(cts) == 0))
                 ERR(c, cp, "Required value");
@@ -2030,6 +2049,8 @@ static void check_object(struct vctx *c, struct pc_manifest *m, json_t *obj, con
                         type_error(c, ip, items, "array");
                         return;
                 }
+                if (too_many(c, items, ip, PC_MANIFEST_MAX_OBJECTS))
+                        return;
                 json_array_foreach(items, i, x)
                 {
                         _cleanup_free_ char *p = pc_path_index(ip, i);

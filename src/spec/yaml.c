@@ -10,7 +10,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#define MAX_DEPTH 128
+#define MAX_DEPTH PC_MANIFEST_MAX_DEPTH
 
 /* ---- paths -------------------------------------------------------------- */
 
@@ -168,6 +168,8 @@ struct parser {
         struct pc_diags *diags;
         json_t *pos;
         int depth;
+        size_t nodes;      /* in all documents */
+        size_t path_bytes; /* of the paths recorded in pos */
         bool failed;
 };
 
@@ -215,8 +217,28 @@ static int next_event(struct parser *ps, yaml_event_t *ev)
 
 static void record_pos(struct parser *ps, const char *path, int kl, int kc, yaml_mark_t n)
 {
+        ps->path_bytes += strlen(path) + 1;
         json_object_set_new(ps->pos, path,
                             json_pack("[iiii]", kl, kc, (int)n.line + 1, (int)n.column + 1));
+}
+
+/* Every node counts against the manifest's limits (spec.h); -1 with an
+ * error at the node when one is exceeded. */
+static int count_node(struct parser *ps, yaml_mark_t m, const char *path)
+{
+        if (++ps->nodes > PC_MANIFEST_MAX_NODES) {
+                perr(ps, m, path, "too many YAML nodes: the limit is %d in a manifest",
+                     PC_MANIFEST_MAX_NODES);
+                return -1;
+        }
+        if (ps->path_bytes + strlen(path) > PC_MANIFEST_MAX_PATH_BYTES) {
+                perr(ps, m, path,
+                     "too large: the field paths of its nested keys exceed %d bytes "
+                     "(too much nesting of long keys)",
+                     PC_MANIFEST_MAX_PATH_BYTES);
+                return -1;
+        }
+        return 0;
 }
 
 static int parse_node(struct parser *ps, yaml_event_t *ev, const char *path, int kl, int kc,
@@ -264,6 +286,11 @@ static int parse_map(struct parser *ps, const char *path, json_t *obj)
                         yaml_event_delete(&ev);
                         return -1;
                 }
+                if (ev.data.scalar.length > PC_MANIFEST_MAX_KEY) {
+                        perr(ps, km, path, "mapping key longer than %d bytes", PC_MANIFEST_MAX_KEY);
+                        yaml_event_delete(&ev);
+                        return -1;
+                }
                 key = pc_xstrdup((const char *)ev.data.scalar.value);
                 yaml_event_delete(&ev);
                 _cleanup_free_ char *cp = pc_path_key(path, key);
@@ -290,6 +317,10 @@ static int parse_node(struct parser *ps, yaml_event_t *ev, const char *path, int
         int r = 0;
 
         *out = NULL;
+        if (ev->type != YAML_ALIAS_EVENT && count_node(ps, m, path) < 0) {
+                yaml_event_delete(ev);
+                return -1;
+        }
         switch (ev->type) {
         case YAML_ALIAS_EVENT:
                 perr(ps, m, path, "YAML aliases (*%s) are not supported",
@@ -362,6 +393,13 @@ int pc_yaml_parse(const char *file, const char *text, size_t len, struct pc_docs
 
         docs->v = NULL;
         docs->n = 0;
+        if (len > PC_MANIFEST_MAX_BYTES) {
+                pc_diag_add(diags, PC_DIAG_ERROR, file, 1, 1, "",
+                            "the manifest is %zu bytes: the limit is %d", len,
+                            PC_MANIFEST_MAX_BYTES);
+                return -1;
+        }
+        size_t ndocs = 0;
         if (!yaml_parser_initialize(&ps.p))
                 abort();
         yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, len);
@@ -377,6 +415,12 @@ int pc_yaml_parse(const char *file, const char *text, size_t len, struct pc_docs
                         break;
                 if (t != YAML_DOCUMENT_START_EVENT)
                         continue; /* STREAM_START */
+                if (++ndocs > PC_MANIFEST_MAX_DOCUMENTS) {
+                        perr(&ps, dm, "", "too many YAML documents: the limit is %d in a manifest",
+                             PC_MANIFEST_MAX_DOCUMENTS);
+                        r = -1;
+                        break;
+                }
                 json_t *root = NULL;
                 ps.pos = json_object();
                 if (next_event(&ps, &ev) < 0 || parse_node(&ps, &ev, "", 0, 0, &root) < 0 ||

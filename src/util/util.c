@@ -175,32 +175,71 @@ int pc_rm_rf(const char *path, pc_error *err)
         return rm_rf_at(AT_FDCWD, path, err);
 }
 
-int pc_read_file(const char *path, char **out, size_t *len, pc_error *err)
+/* Read fd to its end, at most max + 1 bytes: 0, -1 with errno, -2 when
+ * larger than max. */
+static int read_fd(int fd, size_t max, char **out, size_t *len)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return pc_fail(err, errno, "open %s", path);
         size_t cap = 4096, n = 0;
         _cleanup_free_ char *buf = pc_xmalloc(cap + 1);
         for (;;) {
                 if (n == cap) {
-                        cap *= 2;
+                        if (n > max)
+                                return -2;
+                        cap = cap > max / 2 ? max + 1 : cap * 2;
                         buf = pc_xrealloc(buf, cap + 1);
                 }
                 ssize_t r = read(fd, buf + n, cap - n);
                 if (r < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return pc_fail(err, errno, "read %s", path);
+                        return -1;
                 }
                 if (r == 0)
                         break;
                 n += (size_t)r;
         }
+        if (n > max)
+                return -2;
         buf[n] = '\0';
         if (len)
                 *len = n;
         *out = STEAL(buf);
+        return 0;
+}
+
+/* code EFBIG, without strerror's "File too large" after the message */
+static int too_large(pc_error *err, const char *what, size_t max)
+{
+        pc_fail(err, 0, "%s: larger than the limit of %zu bytes", what, max);
+        err->code = EFBIG;
+        return -1;
+}
+
+int pc_read_file(const char *path, char **out, size_t *len, pc_error *err)
+{
+        return pc_read_file_max(path, SIZE_MAX / 4, out, len, err);
+}
+
+int pc_read_file_max(const char *path, size_t max, char **out, size_t *len, pc_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return pc_fail(err, errno, "open %s", path);
+        int r = read_fd(fd, max, out, len);
+        if (r == -2)
+                return too_large(err, path, max);
+        if (r < 0)
+                return pc_fail(err, errno, "read %s", path);
+        return 0;
+}
+
+int pc_read_fd_max(int fd, const char *what, size_t max, char **out, size_t *len, pc_error *err)
+{
+        int r = read_fd(fd, max, out, len);
+        if (r == -2)
+                return too_large(err, what, max);
+        if (r < 0)
+                return pc_fail(err, errno, "read %s", what);
         return 0;
 }
 
@@ -312,7 +351,12 @@ int pc_parse_time(const char *s, int64_t *ns)
         }
         if (*p != 'Z' || p[1])
                 return -1;
-        *ns = (int64_t)timegm(&tm) * 1000000000LL + frac;
+        /* nanoseconds since the epoch in an int64 span 1678..2262: refuse
+         * what does not fit (with room for a later UTC offset) */
+        time_t t = timegm(&tm);
+        if (t < -9000000000LL || t > 9000000000LL)
+                return -1;
+        *ns = (int64_t)t * 1000000000LL + frac;
         return 0;
 }
 

@@ -31,6 +31,10 @@ bool pc_str_has_suffix(const char *s, const char *suffix);
 int pc_mkdir_p(const char *path, mode_t mode, pc_error *err);
 int pc_rm_rf(const char *path, pc_error *err); /* ENOENT is success */
 int pc_read_file(const char *path, char **out, size_t *len, pc_error *err);
+/* The same, failing with EFBIG ("larger than the limit of N bytes") after
+ * reading at most max + 1 bytes: for files an attacker may have made huge. */
+int pc_read_file_max(const char *path, size_t max, char **out, size_t *len, pc_error *err);
+int pc_read_fd_max(int fd, const char *what, size_t max, char **out, size_t *len, pc_error *err);
 /* Write via a temporary file in the same directory, fsync, rename. */
 int pc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          pc_error *err);

@@ -1,10 +1,11 @@
-/* libFuzzer harness for the manifest loader (parse, validate, default,
- * decode) and the YAML emitter. Not built by the Makefile; build with:
+/* libFuzzer target: the manifest loader (parse, validate, default, decode)
+ * and the YAML emitter. Built by `make fuzz` (build-fuzz/fuzz/fuzz_manifest),
+ * run by `make fuzz-run`; its corpus (tests/fuzz/corpus/manifest/) and past
+ * crashes (tests/fuzz/crashes/manifest/) are replayed by
+ * tests/unit/test_fuzz_replay.c in `make check`. By hand:
  *
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -Isrc tests/fuzz/fuzz_manifest.c src/spec/[a-z]*.c src/util/[a-z]*.c \
- *     $(pkg-config --cflags --libs yaml-0.1 jansson libcrypto) -o /tmp/fuzz_manifest
- *   /tmp/fuzz_manifest -max_total_time=60 tests/data/manifests/good tests/data/manifests/bad
+ *   build-fuzz/fuzz/fuzz_manifest -max_total_time=60 /tmp/corpus \
+ *     tests/fuzz/corpus/manifest tests/data/manifests/good tests/data/manifests/bad
  */
 #include "spec/spec.h"
 

@@ -712,7 +712,8 @@ static void test_misc(void)
         if (img) {
                 struct stat st;
                 _cleanup_free_ char *dn = pc_xasprintf("%s/dev/null", img->layer_dirs[0]);
-                CHECK(lstat(dn, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+                /* device nodes are skipped (only 0:0 whiteouts are kept) */
+                CHECK(lstat(dn, &st) < 0 && errno == ENOENT);
                 _cleanup_free_ char *cf = pc_xasprintf("%s/etc/conf", img->layer_dirs[0]);
                 char v[16] = {0};
                 CHECK(lgetxattr(cf, "user.test", v, sizeof(v)) == 5 && !strcmp(v, "hello"));
@@ -757,13 +758,13 @@ static void test_misc(void)
                                 ok++;
                 }
                 CHECK(ok == 4);
-                CHECK(exists("%s", dn));
+                CHECK(exists("%s", cf));
                 CHECK(exists("%s", stale1)); /* readers leave temp entries alone */
                 /* a writer cleans them up */
                 CHECK(pc_image_load(s, dir, NULL, &err) == 0);
                 CHECK(!exists("%s", stale1));
                 CHECK(!exists("%s", stale2));
-                CHECK(exists("%s", dn));
+                CHECK(exists("%s", cf));
         }
         pc_image_free(img);
 

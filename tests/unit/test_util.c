@@ -19,6 +19,10 @@ int main(void)
         CHECK(pc_parse_time("2023-11-14T22:13:20.5Z", &ns) == 0);
         CHECK(ns == 1700000000500000000LL);
         CHECK(pc_parse_time("garbage", &ns) < 0);
+        /* outside what int64 nanoseconds hold (fuzzing found the overflow) */
+        CHECK(pc_parse_time("1012-01-02T03:04:05Z", &ns) < 0);
+        CHECK(pc_parse_time("2300-01-01T00:00:00Z", &ns) < 0);
+        CHECK(pc_parse_time("1700-01-01T00:00:00Z", &ns) == 0 && ns < 0);
 
         CHECK(pc_fail(&err, 2, "open %s", "/x") == -1);
         CHECK_STR(err.msg, "open /x: No such file or directory");
