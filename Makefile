@@ -15,7 +15,7 @@ Q       :=
 say      =
 endif
 MUSLCC  ?= musl-gcc
-PKGS    := yaml-0.1 jansson libarchive libcrypto libcap libseccomp libcurl
+PKGS    := yaml-0.1 jansson libarchive libcrypto libcap libseccomp libcurl zlib
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
            -Wmissing-prototypes -Wstrict-prototypes -Wvla

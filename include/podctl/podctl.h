@@ -94,4 +94,11 @@ int podctl_pod_exec(podctl *ctx, const char *ns, const char *name,
 int podctl_pod_log_path(podctl *ctx, const char *ns, const char *name, const char *container,
                         bool previous, char **path, bool *running, pc_error *err);
 
+/* Garbage collection (src/pod/gc.c): remove what no Pod of any podctl root
+ * on this host owns: debris pod dirs and host mounts below them, cgroups
+ * under podctl/ (their processes killed), CNI attachments and IP leases of
+ * the default network, log directories. *removed (NULL-terminated, free
+ * with pc_strv_free) says what was removed, or with dry_run what would be. */
+int podctl_gc(podctl *ctx, bool dry_run, char ***removed, pc_error *err);
+
 #endif

@@ -1,6 +1,14 @@
 /* podctl logs POD [-c CONTAINER] [-f] [-p|--previous] [--tail=N] [--timestamps]
+ *             [--since=DURATION | --since-time=RFC3339]
  * Reads the CRI-format log files the monitor writes, one per run of a
  * container: <log dir>/<ns>_<pod>_<uid>/<container>/<restartCount>.log.
+ *
+ * A run's output may span rotated files (the monitor's rotation, as the
+ * kubelet's: <k>.log.<YYYYmmdd-HHMMSS>, older ones .gz): they are read oldest
+ * first, then <k>.log, as one stream; -f notices a rotation (the path names
+ * another file than the one being read) and carries on in the new file
+ * without losing or repeating a record. --since/--since-time keep the records
+ * at or after a time.
  *
  * -f follows the container across its restarts: when the current run ends
  * and restartCount grows, the rest of that run's file is printed and the next
@@ -17,7 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <dirent.h>
 
 #include "cli/cli.h"
 #include "util/util.h"
@@ -39,6 +50,7 @@ struct log_out {
         char *carry; /* an incomplete trailing line of the file */
         size_t carry_len;
         bool skip_to_nl; /* started in the middle of a record (attach) */
+        int64_t since;   /* ns since epoch; records before it are not shown (0: all) */
 };
 
 static void emit(struct log_out *o, int stream, const char *ts, const char *content, size_t len)
@@ -89,6 +101,10 @@ static void record(struct log_out *o, const char *line, size_t len)
             (size_t)(sp1 - line) < sizeof(ts) - 1 ? (size_t)(sp1 - line) : sizeof(ts) - 1;
         memcpy(ts, line, tslen);
         ts[tslen] = '\0';
+        int64_t t;
+        if (o->since && tag != 'P' && o->partial_len[stream] == 0 && pc_parse_time(ts, &t) == 0 &&
+            t < o->since)
+                return;
         o->partial[stream] = pc_xrealloc(o->partial[stream], o->partial_len[stream] + clen + 1);
         memcpy(o->partial[stream] + o->partial_len[stream], content, clen);
         o->partial_len[stream] += clen;
@@ -141,6 +157,11 @@ static void flush_ring(struct log_out *o)
         o->ring_n = o->ring_pos = 0;
         o->tail = -1; /* from now on (follow) print as it comes */
         fflush(stdout);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Read what fd has up to its current end. */
@@ -268,16 +289,157 @@ static char *default_container(podctl *ctx, const char *ns, const char *pod, pc_
         return name;
 }
 
-static int open_run(const char *dir, int k)
-{
-        _cleanup_free_ char *p = pc_xasprintf("%s/%d.log", dir, k);
-        return open(p, O_RDONLY | O_CLOEXEC);
-}
-
 static void flush_out(void)
 {
         fflush(stdout);
         fflush(stderr);
+}
+
+/* ---- the files of one run ---------------------------------------------------- */
+
+/* Rotated files of run k, oldest first: "<k>.log.<stamp>" or its ".gz"
+ * (both present: the compression just finished; the .gz is complete). */
+static char **rotated_of(const char *dir, int k)
+{
+        _cleanup_free_ char *base = pc_xasprintf("%d.log.", k);
+        char **v = pc_xcalloc(1, sizeof(char *));
+        DIR *d = opendir(dir);
+        if (!d)
+                return v;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (!pc_str_has_prefix(de->d_name, base) || pc_str_has_suffix(de->d_name, ".tmp"))
+                        continue;
+                if (!pc_str_has_suffix(de->d_name, ".gz")) {
+                        _cleanup_free_ char *z = pc_xasprintf("%s.gz", de->d_name);
+                        if (faccessat(dirfd(d), z, F_OK, 0) == 0)
+                                continue;
+                }
+                pc_strv_push(&v, de->d_name);
+        }
+        closedir(d);
+        qsort(v, pc_strv_len(v), sizeof(char *), cmp_name);
+        return v;
+}
+
+/* The stamp part of a rotated name, for comparing "x" with "x.gz". */
+static int cmp_stamp(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+        if (pc_str_has_suffix(a, ".gz"))
+                la -= 3;
+        if (pc_str_has_suffix(b, ".gz"))
+                lb -= 3;
+        int c = strncmp(a, b, la < lb ? la : lb);
+        return c ? c : (la > lb) - (la < lb);
+}
+
+static bool same_file(int fd, const char *dir, const char *name)
+{
+        struct stat a, b;
+        _cleanup_free_ char *p = pc_xasprintf("%s/%s", dir, name);
+        return fd >= 0 && fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+/* One whole rotated file (a .gz through zlib). One that is gone was removed
+ * as the oldest, or compressed meanwhile: then its .gz. */
+static int read_rotated(struct log_out *o, const char *dir, const char *name, pc_error *err)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/%s", dir, name);
+        if (!pc_str_has_suffix(name, ".gz")) {
+                _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        int r = drain(o, fd, err);
+                        o->carry_len = 0; /* a file ends with a whole record */
+                        return r;
+                }
+                if (errno != ENOENT)
+                        return pc_fail(err, errno, "open %s", p);
+                free(p);
+                p = pc_xasprintf("%s/%s.gz", dir, name);
+        }
+        gzFile gz = gzopen(p, "rb");
+        if (!gz)
+                return errno == ENOENT ? 0 : pc_fail(err, errno, "open %s", p);
+        char buf[65536];
+        int n;
+        while ((n = gzread(gz, buf, sizeof(buf))) > 0)
+                feed(o, buf, (size_t)n);
+        int e;
+        const char *msg = n < 0 ? gzerror(gz, &e) : NULL;
+        gzclose(gz);
+        o->carry_len = 0;
+        if (n < 0)
+                return pc_fail(err, 0, "read %s: %s", p, msg ? msg : "gzip error");
+        return 0;
+}
+
+/* Where a reader of run k stands: the current file open as fd; `seen` the
+ * newest rotated name already read or being read through fd (NULL: none). */
+struct run_reader {
+        const char *dir;
+        int k;
+        int fd;
+        char *seen;
+        bool fd_seen; /* seen names fd's own file (rotated before we listed) */
+};
+
+/* Open <k>.log, then read the rotated files older than it that are newer
+ * than r->seen (the file behind fd, if it was rotated meanwhile, is left to
+ * the fd). */
+static int run_open_current(struct log_out *o, struct run_reader *r, pc_error *err)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/%d.log", r->dir, r->k);
+        r->fd = open(p, O_RDONLY | O_CLOEXEC);
+        r->fd_seen = false;
+        _cleanup_strv_ char **rot = rotated_of(r->dir, r->k);
+        for (size_t i = 0; rot[i]; i++) {
+                if (r->seen && cmp_stamp(rot[i], r->seen) <= 0)
+                        continue;
+                free(r->seen);
+                r->seen = pc_xstrdup(rot[i]);
+                if (same_file(r->fd, r->dir, rot[i])) {
+                        r->fd_seen = true;
+                        break; /* ours: rotated after we opened it; newer ones later */
+                }
+                if (read_rotated(o, r->dir, rot[i], err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* -f: has <k>.log been rotated away from under fd? Then the rest of fd,
+ * what was rotated after it, and the new <k>.log. */
+static int run_catch_up(struct log_out *o, struct run_reader *r, pc_error *err)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/%d.log", r->dir, r->k);
+        struct stat a, b;
+        if (r->fd >= 0 && fstat(r->fd, &a) == 0 && stat(p, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+                return 0;
+        if (r->fd < 0 && access(p, F_OK) < 0)
+                return 0; /* not created yet */
+        if (drain(o, r->fd, err) < 0)
+                return -1;
+        /* fd's file now has a rotated name newer than `seen`: the first such
+         * one (or the one with its inode) is it, already read. */
+        if (r->fd >= 0 && !r->fd_seen) {
+                _cleanup_strv_ char **rot = rotated_of(r->dir, r->k);
+                for (size_t i = 0; rot[i]; i++) {
+                        if (r->seen && cmp_stamp(rot[i], r->seen) <= 0)
+                                continue;
+                        free(r->seen);
+                        r->seen = pc_xstrdup(rot[i]);
+                        break;
+                }
+        }
+        if (r->fd >= 0) {
+                close(r->fd);
+                r->fd = -1;
+        }
+        o->carry_len = 0; /* records never span files; a P chain may */
+        return run_open_current(o, r, err);
 }
 
 static int stream_logs(struct pc_cli *cli, podctl *ctx, const char *pod, const char *container,
@@ -307,54 +469,80 @@ static int stream_logs(struct pc_cli *cli, podctl *ctx, const char *pod, const c
                 return pc_fail(err, 0,
                                "cannot attach: container \"%s\" in pod \"%s\" is not running",
                                container, pod);
-        _cleanup_close_ int fd = open_run(dir, k);
-        if (fd < 0 && !(mode == LOG_FOLLOW && now.more))
-                return pc_fail(err, 0, "container \"%s\" in pod \"%s\" has no logs yet", container,
-                               pod);
+        struct run_reader rr = {.dir = dir, .k = k, .fd = -1};
+        int rc = -1;
         if (mode == LOG_ATTACH) {
-                /* From now on: the end of the file, at a record boundary. */
-                off_t end = lseek(fd, 0, SEEK_END);
+                /* From now on: the end of the current file, at a record boundary;
+                 * what was rotated before is history. */
+                _cleanup_strv_ char **rot = rotated_of(dir, k);
+                size_t n = pc_strv_len(rot);
+                rr.seen = n ? pc_xstrdup(rot[n - 1]) : NULL;
+                _cleanup_free_ char *p = pc_xasprintf("%s/%d.log", dir, k);
+                rr.fd = open(p, O_RDONLY | O_CLOEXEC);
+                off_t end = rr.fd >= 0 ? lseek(rr.fd, 0, SEEK_END) : 0;
                 char last = '\n';
-                if (end > 0 && pread(fd, &last, 1, end - 1) == 1 && last != '\n')
+                if (end > 0 && pread(rr.fd, &last, 1, end - 1) == 1 && last != '\n')
                         o->skip_to_nl = true;
+        } else {
+                _cleanup_strv_ char **rot = rotated_of(dir, k);
+                if (run_open_current(o, &rr, err) < 0)
+                        goto out;
+                if (rr.fd < 0 && !rot[0] && !(mode == LOG_FOLLOW && now.more)) {
+                        pc_fail(err, 0, "container \"%s\" in pod \"%s\" has no logs yet", container,
+                                pod);
+                        goto out;
+                }
         }
         bool final = false;
         for (;;) {
-                if (drain(o, fd, err) < 0)
-                        return -1;
+                if (drain(o, rr.fd, err) < 0)
+                        goto out;
+                if (mode != LOG_PRINT && run_catch_up(o, &rr, err) < 0)
+                        goto out;
                 if (o->tail >= 0)
                         flush_ring(o);
                 flush_out();
                 if (mode == LOG_PRINT || final)
-                        return 0;
+                        break;
                 struct timespec ts = {0, 100 * 1000 * 1000};
                 nanosleep(&ts, NULL);
                 if (ctr_now(ctx, cli->namespace_, pod, container, &now, err) < 0)
-                        return -1;
+                        goto out;
                 if (now.gone) {
                         final = true; /* what was written before it went */
                         continue;
                 }
-                if (now.restarts > k) {
-                        /* This run is over (its output is all in its file before
+                if (now.restarts > rr.k) {
+                        /* This run is over (its output is all in its files before
                          * the next run starts): the rest of it, then the next. */
-                        if (drain(o, fd, err) < 0)
-                                return -1;
+                        if (drain(o, rr.fd, err) < 0 || run_catch_up(o, &rr, err) < 0 ||
+                            drain(o, rr.fd, err) < 0)
+                                goto out;
                         flush_out();
                         if (mode == LOG_ATTACH)
-                                return 0;
-                        if (fd >= 0)
-                                close(STEAL_FD(fd));
+                                break;
+                        if (rr.fd >= 0)
+                                close(rr.fd);
+                        rr.fd = -1;
+                        free(rr.seen);
+                        rr.seen = NULL;
                         reset_run(o);
-                        k++;
-                        fd = open_run(dir, k);
+                        rr.k++;
+                        if (run_open_current(o, &rr, err) < 0)
+                                goto out;
                         continue;
                 }
-                if (fd < 0)
-                        fd = open_run(dir, k);
+                if (rr.fd < 0 && run_open_current(o, &rr, err) < 0)
+                        goto out;
                 if (mode == LOG_ATTACH ? !now.running : !now.more)
                         final = true; /* one last read of what came before */
         }
+        rc = 0;
+out:
+        if (rr.fd >= 0)
+                close(rr.fd);
+        free(rr.seen);
+        return rc;
 }
 
 static void free_out(struct log_out *o)
@@ -379,6 +567,40 @@ int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *contai
         return r < 0 ? pc_cli_die(&err) : 0;
 }
 
+/* kubectl's --since: a Go duration of h, m, s units ("1h30m", "10s"). */
+static int parse_duration(const char *s, int64_t *ns)
+{
+        int64_t total = 0;
+        if (!*s)
+                return -1;
+        while (*s) {
+                char *end;
+                double v = strtod(s, &end);
+                if (end == s)
+                        return -1;
+                int64_t unit;
+                if (!strncmp(end, "ms", 2)) {
+                        unit = 1000000LL;
+                        end += 2;
+                } else if (*end == 'h') {
+                        unit = 3600LL * 1000000000LL;
+                        end++;
+                } else if (*end == 'm') {
+                        unit = 60LL * 1000000000LL;
+                        end++;
+                } else if (*end == 's') {
+                        unit = 1000000000LL;
+                        end++;
+                } else {
+                        return -1;
+                }
+                total += (int64_t)(v * (double)unit);
+                s = end;
+        }
+        *ns = total;
+        return 0;
+}
+
 int cmd_logs(struct pc_cli *cli, int argc, char **argv)
 {
         const char *pod = NULL, *container = NULL, *v;
@@ -396,7 +618,19 @@ int cmd_logs(struct pc_cli *cli, int argc, char **argv)
                         o.timestamps = true;
                 else if ((v = pc_cli_flag(argc, argv, &i, "--tail")))
                         o.tail = atol(v);
-                else if (argv[i][0] == '-')
+                else if ((v = pc_cli_flag(argc, argv, &i, "--since"))) {
+                        int64_t d;
+                        if (parse_duration(v, &d) < 0)
+                                return pc_cli_fail("invalid argument \"%s\" for \"--since\" flag",
+                                                   v);
+                        o.since = pc_now_ns() - d;
+                } else if ((v = pc_cli_flag(argc, argv, &i, "--since-time"))) {
+                        if (pc_parse_time(v, &o.since) < 0)
+                                return pc_cli_fail(
+                                    "invalid argument \"%s\" for \"--since-time\" flag: "
+                                    "not an RFC3339 time",
+                                    v);
+                } else if (argv[i][0] == '-')
                         return pc_cli_fail("unknown flag \"%s\" for logs", argv[i]);
                 else if (!pod)
                         pod = argv[i];

@@ -20,6 +20,7 @@ static const struct verb {
     {"inspect", cmd_inspect, "Show podctl's runtime facts of a Pod (inspect pod NAME)"},
     {"top", cmd_top, "Show CPU and memory use (top pod [NAME] [--containers])"},
     {"port-forward", cmd_port_forward, "Forward local ports to a Pod (POD [LOCAL:]REMOTE...)"},
+    {"gc", cmd_gc, "Remove what no Pod owns: cgroups, leases, debris, logs (gc [--dry-run])"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
 };
 

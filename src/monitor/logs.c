@@ -1,10 +1,36 @@
 /* CRI log format, as the kubelet reads it:
  *   <RFC3339Nano timestamp> <stdout|stderr> <F|P> <content>\n
- * F marks the end of a line, P a piece of a line longer than the buffer. */
+ * F marks the end of a line, P a piece of a line longer than the buffer.
+ *
+ * Rotation (the kubelet's container log manager, done here as the records
+ * are written instead of every 10 s): <run>.log is renamed
+ * <run>.log.<YYYYmmdd-HHMMSS> (UTC) when the next record would take it past
+ * max_size. At most one rotation a second, so every name is the true time
+ * and unique: within the second of a rotation a file may grow past max_size
+ * by what is written in that second (the kubelet's, checked every 10 s, by
+ * ten seconds of output). Rotated files beyond max_files - 2 are removed oldest first, and
+ * every rotated file but the newest is gzip-compressed by a forked child
+ * (zlib, <name>.gz.tmp then rename), so the event loop never waits on it.
+ *
+ * A failed write (disk full, quota, I/O error) drops that record only: a
+ * short write is cut back with ftruncate, so the file never holds a torn
+ * record; the drop is counted in a Warning event LogLinesDropped (one count
+ * per record) and the next record tries again; the first one that gets
+ * through records a Normal event LogResumed. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "monitor/monitor.h"
 #include "util/util.h"
@@ -26,23 +52,318 @@ size_t pc_log_format(char *buf, size_t cap, int64_t ns, int stream, bool partial
         return (size_t)n + len + 1;
 }
 
-int pc_log_open(struct pc_log *log, const char *path, pc_error *err)
+/* ---- compression ------------------------------------------------------------ */
+
+int pc_log_gzip(const char *path, pc_error *err)
 {
-        memset(log->len, 0, sizeof(log->len));
-        log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-        if (log->fd < 0)
-                return pc_fail(err, errno, "open log %s", path);
-        log->path = pc_xstrdup(path);
+        _cleanup_free_ char *gzp = pc_xasprintf("%s.gz", path);
+        _cleanup_free_ char *tmp = pc_xasprintf("%s.gz.tmp", path);
+        _cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return pc_fail(err, errno, "open %s", path);
+        int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+        if (out < 0)
+                return pc_fail(err, errno, "create %s", tmp);
+        gzFile gz = gzdopen(out, "wb");
+        if (!gz) {
+                close(out);
+                unlink(tmp);
+                return pc_fail(err, ENOMEM, "gzip %s", path);
+        }
+        char buf[65536];
+        int e = 0;
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        e = errno;
+                        break;
+                }
+                if (n == 0)
+                        break;
+                if (gzwrite(gz, buf, (unsigned)n) != (int)n) {
+                        e = errno ? errno : EIO;
+                        break;
+                }
+        }
+        if (gzclose(gz) != Z_OK && !e)
+                e = errno ? errno : EIO;
+        if (e || rename(tmp, gzp) < 0) {
+                if (!e)
+                        e = errno;
+                unlink(tmp);
+                return pc_fail(err, e, "gzip %s", path);
+        }
+        unlink(path);
         return 0;
+}
+
+/* "<base>.<stamp>" or "<base>.<stamp>.gz" (a rotated file of base);
+ * *gz tells which. Temporary files are not. */
+static bool rotated_name(const char *name, const char *base, bool *gz)
+{
+        size_t bl = strlen(base);
+        if (strncmp(name, base, bl) || name[bl] != '.' || !name[bl + 1])
+                return false;
+        if (pc_str_has_suffix(name, ".tmp"))
+                return false;
+        *gz = pc_str_has_suffix(name, ".gz");
+        return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted (oldest first) rotated files of base in dir, after removing the
+ * debris of an interrupted compression: temporary files, and an
+ * uncompressed file whose .gz is complete. */
+static char **list_rotated(const char *dir, const char *base)
+{
+        char **v = pc_xcalloc(1, sizeof(char *));
+        DIR *d = opendir(dir);
+        if (!d)
+                return v;
+        struct dirent *de;
+        size_t bl = strlen(base);
+        while ((de = readdir(d))) {
+                bool gz;
+                if (!strncmp(de->d_name, base, bl) && de->d_name[bl] == '.' &&
+                    pc_str_has_suffix(de->d_name, ".tmp")) {
+                        unlinkat(dirfd(d), de->d_name, 0);
+                        continue;
+                }
+                if (!rotated_name(de->d_name, base, &gz))
+                        continue;
+                if (!gz) {
+                        _cleanup_free_ char *z = pc_xasprintf("%s.gz", de->d_name);
+                        if (faccessat(dirfd(d), z, F_OK, 0) == 0) {
+                                unlinkat(dirfd(d), de->d_name, 0);
+                                continue;
+                        }
+                }
+                pc_strv_push(&v, de->d_name);
+        }
+        closedir(d);
+        qsort(v, pc_strv_len(v), sizeof(char *), cmp_str);
+        return v;
+}
+
+/* Wait for the compressing child (it is short: at most max_files - 2 files of
+ * max_size). The monitor's waitpid(-1) may have reaped it already: ECHILD. */
+static void wait_gz(struct pc_log *log)
+{
+        if (log->gz_pidfd < 0)
+                return;
+        siginfo_t si;
+        while (waitid(P_PIDFD, (id_t)log->gz_pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                ;
+        close(log->gz_pidfd);
+        log->gz_pidfd = -1;
+}
+
+static void spawn_gz(struct pc_log *log, const char *dir, char **names, const char *newest)
+{
+        size_t n = 0;
+        for (size_t i = 0; names[i]; i++)
+                if (!pc_str_has_suffix(names[i], ".gz") && strcmp(names[i], newest))
+                        n++;
+        if (n == 0)
+                return;
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0)
+                return; /* compressed at the next rotation */
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(0);
+                prctl(PR_SET_NAME, "podctl-gzip");
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                pc_close_fds_from(3, -1);
+                if (nice(10) < 0) {
+                        /* lower priority is a courtesy */
+                }
+                for (size_t i = 0; names[i]; i++) {
+                        if (pc_str_has_suffix(names[i], ".gz") || !strcmp(names[i], newest))
+                                continue;
+                        _cleanup_free_ char *p = pc_xasprintf("%s/%s", dir, names[i]);
+                        pc_error e;
+                        pc_log_gzip(p, &e);
+                }
+                _exit(0);
+        }
+        log->gz_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (log->gz_pidfd < 0) {
+                /* Without a pidfd: wait now rather than lose track of it. */
+                int st;
+                while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                        ;
+        } else {
+                fcntl(log->gz_pidfd, F_SETFD, FD_CLOEXEC);
+        }
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+static void reopen(struct pc_log *log)
+{
+        log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        struct stat st;
+        log->size = log->fd >= 0 && fstat(log->fd, &st) == 0 ? st.st_size : 0;
+}
+
+static void rotate(struct pc_log *log)
+{
+        wait_gz(log);
+        if (log->fd >= 0)
+                close(log->fd);
+        log->fd = -1;
+        _cleanup_free_ char *dir = pc_xstrdup(log->path);
+        char *slash = strrchr(dir, '/');
+        const char *base = slash ? slash + 1 : dir;
+        if (slash)
+                *slash = '\0';
+        const char *dirp = slash ? dir : ".";
+        _cleanup_strv_ char **names = list_rotated(dirp, base);
+        /* Room for this rotation: keep max_files - 2 (this one and the new
+         * current file make max_files). Oldest first. */
+        size_t n = pc_strv_len(names),
+               keep = log->o.max_files > 2 ? (size_t)log->o.max_files - 2 : 0;
+        for (size_t i = 0; i + keep < n; i++) {
+                _cleanup_free_ char *p = pc_xasprintf("%s/%s", dirp, names[i]);
+                unlink(p);
+                names[i][0] = '\0'; /* gone */
+        }
+        int64_t t = pc_now_ns() / 1000000000LL;
+        if (t <= log->last_rotation)
+                t = log->last_rotation + 1;
+        char *rot = NULL;
+        for (;; t++) {
+                time_t tt = (time_t)t;
+                struct tm tm;
+                char stamp[32];
+                gmtime_r(&tt, &tm);
+                strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+                free(rot);
+                rot = pc_xasprintf("%s.%s", log->path, stamp);
+                _cleanup_free_ char *gz = pc_xasprintf("%s.gz", rot);
+                if (access(rot, F_OK) < 0 && access(gz, F_OK) < 0)
+                        break;
+        }
+        log->last_rotation = t;
+        if (rename(log->path, rot) == 0) {
+                const char *rs = strrchr(rot, '/');
+                pc_strv_push(&names, rs ? rs + 1 : rot);
+        }
+        free(rot);
+        /* names[] has "" for removed entries: skipped by spawn_gz's checks
+         * only if we drop them; rebuild compactly. */
+        char **live = pc_xcalloc(1, sizeof(char *));
+        for (size_t i = 0; names[i]; i++)
+                if (names[i][0])
+                        pc_strv_push(&live, names[i]);
+        size_t nl = pc_strv_len(live);
+        if (nl > 0)
+                spawn_gz(log, dirp, live, live[nl - 1]);
+        pc_strv_free(live);
+        reopen(log);
+}
+
+static void dropped(struct pc_log *log, int e)
+{
+        log->dropped++;
+        log->drop_errno = e;
+        if (log->o.mon) {
+                const char *b = strrchr(log->path ? log->path : "", '/');
+                pc_monitor_event(log->o.mon, log->o.ctr, true, "LogLinesDropped",
+                                 "could not write log file %s (%s): log line dropped",
+                                 b ? b + 1 : "", strerror(e));
+        }
 }
 
 static void write_record(struct pc_log *log, int stream, bool partial, const char *line, size_t len)
 {
         char rec[sizeof(log->buf[0]) + 64];
         size_t n = pc_log_format(rec, sizeof(rec), pc_now_ns(), stream, partial, line, len);
-        if (log->fd >= 0 && n > 0 && write(log->fd, rec, n) < 0) {
-                /* A full disk must not stop the Pod: the line is lost. */
+        if (n == 0 || !log->path)
+                return;
+        if (log->o.max_size > 0 && log->size > 0 && log->size + (int64_t)n > log->o.max_size &&
+            pc_now_ns() / 1000000000LL > log->last_rotation)
+                rotate(log);
+        if (log->fd < 0)
+                reopen(log);
+        if (log->fd < 0) {
+                dropped(log, errno);
+                return;
         }
+        ssize_t w;
+        do
+                w = write(log->fd, rec, n);
+        while (w < 0 && errno == EINTR);
+        if (w == (ssize_t)n) {
+                log->size += (int64_t)n;
+                if (log->dropped && log->o.mon) {
+                        const char *b = strrchr(log->path, '/');
+                        pc_monitor_event(log->o.mon, log->o.ctr, false, "LogResumed",
+                                         "writing log file %s again after %llu dropped log lines",
+                                         b ? b + 1 : log->path, (unsigned long long)log->dropped);
+                }
+                log->dropped = 0;
+                return;
+        }
+        int e = w < 0 ? errno : ENOSPC;
+        /* A short write: cut the piece off, so no reader sees a torn record. */
+        if (w > 0 && ftruncate(log->fd, log->size) < 0) {
+                /* the size stays wrong until the next rotation */
+        }
+        dropped(log, e);
+}
+
+static bool run_file(const char *name, int *run)
+{
+        char *end;
+        long k = strtol(name, &end, 10);
+        if (end == name || strncmp(end, ".log", 4) || (end[4] && end[4] != '.'))
+                return false;
+        *run = (int)k;
+        return true;
+}
+
+void pc_log_prune_runs(const char *dir, int run)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                int k;
+                if (run_file(de->d_name, &k) && k < run - 1)
+                        unlinkat(dirfd(d), de->d_name, 0);
+        }
+        closedir(d);
+}
+
+int pc_log_open(struct pc_log *log, const char *path, const struct pc_log_opts *opts, pc_error *err)
+{
+        memset(log->len, 0, sizeof(log->len));
+        log->o = opts ? *opts : (struct pc_log_opts){0};
+        log->gz_pidfd = -1;
+        log->dropped = 0;
+        log->last_rotation = 0;
+        log->path = pc_xstrdup(path);
+        reopen(log);
+        if (log->fd < 0 && errno != ENOSPC && errno != EDQUOT) {
+                int e = errno;
+                free(log->path);
+                log->path = NULL;
+                return pc_fail(err, e, "open log %s", path);
+        }
+        return 0;
 }
 
 void pc_log_feed(struct pc_log *log, int stream, const char *data, size_t len)
@@ -90,6 +411,7 @@ void pc_log_close(struct pc_log *log)
         if (log->fd >= 0)
                 close(log->fd);
         log->fd = -1;
+        wait_gz(log);
         free(log->path);
         log->path = NULL;
 }

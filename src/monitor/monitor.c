@@ -671,6 +671,7 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                 c->state = CTR_WAITING;
                 c->out_fd = c->err_fd = -1;
                 c->log.fd = -1;
+                c->log.gz_pidfd = -1;
                 c->hook.fd = -1;
                 for (int k = 0; k < PC_N_PROBES; k++)
                         c->probes[k].a.fd = -1;
@@ -824,6 +825,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
         struct pc_cgroup_limits lim;
         pod_limits(m, node.pod_pids_limit, &lim);
         m->seccomp_default = node.seccomp_default;
+        m->log_max_size = node.container_log_max_size;
+        m->log_max_files = node.container_log_max_files;
         pc_node_free(&node);
         const char *qos = !strcmp(m->qos_class, "Guaranteed")  ? ""
                           : !strcmp(m->qos_class, "Burstable") ? "burstable/"
@@ -928,9 +931,7 @@ static void free_ctrs(struct pc_ctr *cs, size_t n)
                 free(c->reason);
                 free(c->message);
                 free(c->dir);
-                free(c->log.path);
-                if (c->log.fd >= 0)
-                        close(c->log.fd);
+                pc_log_close(&c->log);
                 if (c->out_fd >= 0)
                         close(c->out_fd);
                 if (c->err_fd >= 0)

@@ -42,20 +42,48 @@ enum pc_pod_state_id {
 
 enum pc_ctr_state_id { CTR_WAITING, CTR_RUNNING, CTR_TERMINATED };
 
-/* CRI log writer for one container run. */
+/* CRI log writer for one container run, with the kubelet's rotation: when
+ * the file would grow past max_size it is renamed <run>.log.<YYYYmmdd-HHMMSS>
+ * and a new <run>.log is started; at most max_files files per run are kept,
+ * all rotated ones but the newest gzip-compressed (.gz) by a forked child.
+ * A write that fails (ENOSPC, EDQUOT, EIO) drops the record, never leaves a
+ * torn one, counts it (event LogLinesDropped) and is retried with the next. */
+struct pc_monitor;
+struct pc_ctr;
+struct pc_log_opts {
+        int64_t max_size; /* bytes; <= 0: no rotation */
+        int max_files;    /* files per run, the current one included (>= 2) */
+        struct pc_monitor *mon; /* for events; NULL: none (tests) */
+        const struct pc_ctr *ctr;
+};
 struct pc_log {
-        int fd; /* the <restartCount>.log file */
+        int fd; /* the <restartCount>.log file, -1 while it cannot be opened */
         char *path;
         char buf[2][16384]; /* pending partial line per stream (0 stdout, 1 stderr) */
         size_t len[2];
+        struct pc_log_opts o;
+        int64_t size;         /* bytes in the current file */
+        int64_t last_rotation; /* the timestamp (s) of the newest rotated name */
+        int gz_pidfd;          /* the compressing child, -1 when none */
+        uint64_t dropped;      /* records lost since the last good write */
+        int drop_errno;
 };
-int pc_log_open(struct pc_log *log, const char *path, pc_error *err);
+/* The previous run's files are kept (for --previous), older runs' removed:
+ * call before the first write of run `run` in dir. */
+void pc_log_prune_runs(const char *dir, int run);
+/* opts NULL: no rotation. A file that cannot be created for lack of space is
+ * not an error: the log drops records until it can. */
+int pc_log_open(struct pc_log *log, const char *path, const struct pc_log_opts *opts,
+                pc_error *err);
 /* Feed bytes read from a stream; complete lines are written as F records, a
  * line longer than the buffer is split into P records. */
 void pc_log_feed(struct pc_log *log, int stream, const char *data, size_t len);
 /* Flush what is left of a stream (at EOF) as an F record. */
 void pc_log_flush(struct pc_log *log, int stream);
+/* Flushes, closes, and waits for a compression still running. */
 void pc_log_close(struct pc_log *log);
+/* Compress path to path.gz (temp + rename), then remove path. */
+int pc_log_gzip(const char *path, pc_error *err);
 /* Format one CRI record into buf (for tests): "<RFC3339Nano> stdout F <line>\n". */
 size_t pc_log_format(char *buf, size_t cap, int64_t ns, int stream, bool partial, const char *line,
                      size_t len);
@@ -159,6 +187,8 @@ struct pc_monitor {
         char *shm_dir, *etc_dir;
         bool seccomp_default; /* config.json seccompDefault */
         uint32_t uid_base, uid_size; /* hostUsers: false: the Pod's host id range */
+        int64_t log_max_size; /* config.json containerLogMaxSize */
+        int log_max_files;    /* config.json containerLogMaxFiles */
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
         char *sandbox_id; /* 64 hex, the CNI container id */
         bool net_attached;

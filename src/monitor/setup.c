@@ -944,7 +944,9 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         if (pc_mkdir_p(ldir, 0755, err) < 0)
                 return -1;
         unlink(lpath);
-        if (pc_log_open(&c->log, lpath, err) < 0)
+        pc_log_prune_runs(ldir, c->restart_count);
+        struct pc_log_opts lo = {m->log_max_size, m->log_max_files, m, c};
+        if (pc_log_open(&c->log, lpath, &lo, err) < 0)
                 return -1;
 
         if (spawn(m, c, argv, envp, cwd, user, err) < 0) {

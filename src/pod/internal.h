@@ -19,4 +19,12 @@ int pc_node_admit(podctl *ctx, const struct pc_pod *pod, pc_error *err);
  * allowed, AppArmor available, Localhost seccomp profiles present and valid. */
 int pc_security_admit(podctl *ctx, const struct pc_pod *pod, pc_error *err);
 
+/* gc.c. Every root opened is recorded here, so `gc` of any root knows
+ * which Pods of other roots own cgroups, leases and logs. */
+#define PC_ROOTS_REGISTRY "/run/podctl/roots"
+void pc_gc_register_root(const char *root);
+/* The cheap part of gc run by every create and delete (root lock held):
+ * debris pod dirs (no live monitor, and no status.json or no pod.json). */
+void pc_gc_debris(podctl *ctx);
+
 #endif

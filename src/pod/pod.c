@@ -22,24 +22,11 @@
 
 /* ---- opening, garbage collection ------------------------------------------- */
 
-/* A pod dir without a live monitor and without status.json is what an apply
- * killed half-way left: nothing of it ever ran under a monitor. */
+/* A pod dir without a live monitor and without status.json (or pod.json) is
+ * what an apply or a delete killed half-way left (gc.c). */
 static void gc_orphans(podctl *ctx)
 {
-        _cleanup_strv_ char **keys = NULL;
-        pc_error err;
-        if (pc_pods_list(&ctx->root, &keys, &err) < 0)
-                return;
-        for (size_t i = 0; keys[i]; i++) {
-                _cleanup_free_ char *dir = pc_xasprintf("%s/%s", ctx->root.pods_dir, keys[i]);
-                _cleanup_free_ char *st = pc_xasprintf("%s/status.json", dir);
-                if (access(st, F_OK) == 0 || pc_pod_monitor_alive(dir))
-                        continue;
-                json_t *rt = json_object();
-                pc_pod_teardown(dir, rt, &err);
-                json_decref(rt);
-                pc_rm_rf(dir, &err);
-        }
+        pc_gc_debris(ctx);
 }
 
 int podctl_open(const char *root, const char *log_dir, podctl **out, pc_error *err)
@@ -50,6 +37,7 @@ int podctl_open(const char *root, const char *log_dir, podctl **out, pc_error *e
                 free(ctx);
                 return -1;
         }
+        pc_gc_register_root(ctx->root.root);
         *out = ctx;
         return 0;
 }

@@ -9,7 +9,8 @@
  *             "reserved": {"cpu": "0", "memory": "100Mi"},
  *             "podPidsLimit": 1024},
  *    "seccompDefault": true,
- *    "allowedUnsafeSysctls": ["kernel.msg*", "net.core.somaxconn"]}
+ *    "allowedUnsafeSysctls": ["kernel.msg*", "net.core.somaxconn"],
+ *    "containerLogMaxSize": "10Mi", "containerLogMaxFiles": 5}
  */
 #include <errno.h>
 #include <sched.h>
@@ -72,6 +73,8 @@ int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err)
         n->reserved.memory = 100LL * 1024 * 1024;
         n->pod_pids_limit = -1;
         n->seccomp_default = true;
+        n->container_log_max_size = 10LL * 1024 * 1024;
+        n->container_log_max_files = 5;
 
         _cleanup_free_ char *path = pc_xasprintf("%s/config.json", r->root);
         json_t *cfg = NULL;
@@ -110,6 +113,16 @@ int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err)
                 else
                         rc = pc_fail(err, EINVAL, "config.json: allowedUnsafeSysctls[%zu]: not a string", i);
         }
+        if (json_object_get(cfg, "containerLogMaxSize") &&
+            (quantity(cfg, "containerLogMaxSize", false, &n->container_log_max_size, err) < 0 ||
+             n->container_log_max_size <= 0))
+                rc = pc_fail(err, EINVAL,
+                             "config.json: containerLogMaxSize: not a positive quantity");
+        json_t *lmf = json_object_get(cfg, "containerLogMaxFiles");
+        if (json_is_integer(lmf) && json_integer_value(lmf) >= 2 && json_integer_value(lmf) <= 1000)
+                n->container_log_max_files = (int)json_integer_value(lmf);
+        else if (lmf)
+                rc = pc_fail(err, EINVAL, "config.json: containerLogMaxFiles: not an integer >= 2");
         json_decref(cfg);
         if (rc < 0) {
                 pc_node_free(n);

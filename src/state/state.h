@@ -85,6 +85,10 @@ struct pc_node {
         /* "allowedUnsafeSysctls": sysctls beyond the safe set a Pod may set
          * (exact names or "prefix*"), NULL-terminated or NULL. */
         char **allowed_unsafe_sysctls;
+        /* The kubelet's container log rotation: "containerLogMaxSize" (a
+         * quantity, default 10Mi) and "containerLogMaxFiles" (>= 2, default 5). */
+        int64_t container_log_max_size;
+        int container_log_max_files;
 };
 int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err);
 void pc_node_free(struct pc_node *n);

@@ -2,7 +2,10 @@
  * Kubernetes' command/args/env rules, phase and status computation. */
 #include "unit.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -36,7 +39,7 @@ static void test_log_writer(void)
         char *path = pc_xasprintf("%s/0.log", dir);
         struct pc_log log = {.fd = -1};
         pc_error err;
-        CHECK(pc_log_open(&log, path, &err) == 0);
+        CHECK(pc_log_open(&log, path, NULL, &err) == 0);
         pc_log_feed(&log, 0, "one\ntw", 6);
         pc_log_feed(&log, 0, "o\n", 2);
         pc_log_feed(&log, 1, "err without newline", 19);
@@ -65,6 +68,82 @@ static void test_log_writer(void)
         free(long_line);
         CHECK(pc_rm_rf(dir, &err) == 0);
         free(path);
+}
+
+/* Rotation: at most max_files files, names <run>.log.<stamp>, all rotated
+ * ones but the newest gzip-compressed, no record lost among the kept ones. */
+static void test_log_rotation(void)
+{
+        char dir[] = "/tmp/podctl-unit-rot-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        char *path = pc_xasprintf("%s/0.log", dir);
+        struct pc_log log = {.fd = -1};
+        struct pc_log_opts o = {.max_size = 300, .max_files = 3};
+        pc_error err;
+        CHECK(pc_log_open(&log, path, &o, &err) == 0);
+        for (int i = 0; i < 20; i++) {
+                char line[128];
+                int n = snprintf(line, sizeof(line), "line %02d %060d\n", i, 0);
+                pc_log_feed(&log, 0, line, (size_t)n);
+                log.last_rotation = 0; /* allow the next rotation within this second */
+        }
+        pc_log_close(&log);
+        DIR *d = opendir(dir);
+        CHECK(d != NULL);
+        int plain = 0, gz = 0, cur = 0;
+        struct dirent *de;
+        char *newest_gz = NULL;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                if (!strcmp(de->d_name, "0.log"))
+                        cur++;
+                else if (pc_str_has_suffix(de->d_name, ".gz")) {
+                        gz++;
+                        newest_gz = pc_xasprintf("%s/%s", dir, de->d_name);
+                } else {
+                        CHECK(strlen(de->d_name) == strlen("0.log.20261201-142530"));
+                        CHECK(pc_str_has_prefix(de->d_name, "0.log.20"));
+                        CHECK(de->d_name[14] == '-');
+                        plain++;
+                }
+        }
+        if (d)
+                closedir(d);
+        CHECK(cur == 1);
+        CHECK(plain == 1);
+        CHECK(gz == 1);
+        /* The compressed one holds whole CRI records. */
+        if (newest_gz) {
+                gzFile f = gzopen(newest_gz, "rb");
+                CHECK(f != NULL);
+                char buf[4096];
+                int n = f ? gzread(f, buf, sizeof(buf) - 1) : 0;
+                if (f)
+                        gzclose(f);
+                CHECK(n > 0);
+                buf[n > 0 ? n : 0] = '\0';
+                CHECK_CONTAINS(buf, " stdout F line ");
+                CHECK(n > 0 && buf[n - 1] == '\n');
+                free(newest_gz);
+        }
+        char *s = read_all(path);
+        CHECK_CONTAINS(s, "line 19 ");
+        free(s);
+        CHECK(pc_rm_rf(dir, &err) == 0);
+        free(path);
+}
+
+/* A full disk drops records (counted) and never fails or blocks the writer. */
+static void test_log_enospc(void)
+{
+        struct pc_log log = {.fd = -1};
+        pc_error err;
+        CHECK(pc_log_open(&log, "/dev/full", NULL, &err) == 0);
+        pc_log_feed(&log, 0, "a\nb\nc\n", 6);
+        CHECK(log.dropped == 3);
+        CHECK(log.drop_errno == ENOSPC);
+        pc_log_close(&log);
 }
 
 static void test_expand(void)
@@ -218,6 +297,8 @@ int main(void)
 {
         test_log_format();
         test_log_writer();
+        test_log_rotation();
+        test_log_enospc();
         test_expand();
         test_resolve();
         test_phase();
