@@ -287,8 +287,17 @@ int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err)
                 fprintf(f, "%s\t%s\n", ip, hostname);
         if (p->n_host_aliases > 0) {
                 fputs("\n# Entries added by HostAliases.\n", f);
-                for (size_t i = 0; i < p->n_host_aliases; i++)
-                        fprintf(f, "%s\t%s\n", p->host_aliases[i].name, p->host_aliases[i].value);
+                /* One line per IP, its names tab-separated (the kubelet's
+                 * hostsEntriesFromHostAliases). */
+                for (size_t i = 0; i < p->n_host_aliases; i++) {
+                        fprintf(f, "%s", p->host_aliases[i].name);
+                        for (const char *h = p->host_aliases[i].value; *h;) {
+                                size_t w = strcspn(h, " ");
+                                fprintf(f, "\t%.*s", (int)w, h);
+                                h += w + (h[w] == ' ');
+                        }
+                        fputc('\n', f);
+                }
         }
         fclose(f);
         int r = pc_write_file_atomic(path, buf, len, 0644, err);
@@ -776,7 +785,14 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         _cleanup_free_ char *resolv = pc_xasprintf("%s/resolv.conf", m->etc_dir);
 #define FILE_BIND(src, dst, what_)                                                                 \
         ((struct pc_bind){.source = (src), .destination = (dst), .create_file = true, .what = (what_)})
-        binds[n++] = FILE_BIND(m->pod.host_network ? "/etc/hosts" : hosts, "/etc/hosts", "/etc/hosts");
+        /* A container mounting a volume at /etc/hosts keeps it (the kubelet's
+         * makeMounts). */
+        bool own_hosts = false;
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                own_hosts = own_hosts || !strcmp(spec->mounts[i].mount_path, "/etc/hosts");
+        if (!own_hosts)
+                binds[n++] = FILE_BIND(m->pod.host_network ? "/etc/hosts" : hosts, "/etc/hosts",
+                                       "/etc/hosts");
         binds[n++] = FILE_BIND(hostname, "/etc/hostname", "/etc/hostname");
         binds[n++] = FILE_BIND(resolv, "/etc/resolv.conf", "/etc/resolv.conf");
         if (spec->termination_message_path && *spec->termination_message_path)

@@ -114,3 +114,58 @@ EOF
         [ "$(jq_pod initfail '.status.containerStatuses[0].state.waiting.reason')" = PodInitializing ]
 }
 
+@test "hostAliases: the kubelet's header, one tab-separated line per IP" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: aliases
+spec:
+  hostAliases:
+  - ip: "123.45.67.89"
+    hostnames: ["foo", "bar"]
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 container_running aliases main
+        run -0 podctl exec aliases -- cat /etc/hosts
+        [ "${lines[-2]}" = "# Entries added by HostAliases." ]
+        [ "${lines[-1]}" = "$(printf '123.45.67.89\tfoo\tbar')" ]
+}
+
+@test "a container mounting a volume at /etc/hosts keeps it; the others get the managed file" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ownhosts
+spec:
+  containers:
+  - name: managed
+    image: busybox
+    command: ["sleep", "3600"]
+  - name: own
+    image: busybox
+    command: ["sleep", "3600"]
+    volumeMounts:
+    - name: host-etc-hosts
+      mountPath: /etc/hosts
+  volumes:
+  - name: host-etc-hosts
+    hostPath:
+      path: /etc/hosts
+      type: FileOrCreate
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 container_running ownhosts own
+        run -0 podctl exec ownhosts -c own -- cat /etc/hosts
+        [ "$output" = "$(cat /etc/hosts)" ]
+        run -0 podctl exec ownhosts -c managed -- cat /etc/hosts
+        [ "${lines[0]}" = "# Kubernetes-managed hosts file." ]
+}
+
