@@ -492,16 +492,32 @@ static int write_object_volume(struct pc_monitor *m, struct pc_volume *v, const 
         if (load_object(m, v->ref_name, secret, &cm, err) < 0)
                 return v->optional ? 0 : -1;
         mode_t mode = v->default_mode >= 0 ? (mode_t)v->default_mode : 0644;
+        /* With items, each item's key to its path (a key may appear twice),
+         * in its own mode when set; a key not in the object fails the volume
+         * unless it is optional, as the kubelet's MakePayload does. */
+        size_t n = v->n_items > 0 ? v->n_items : cm.n_data;
         int r = 0;
-        for (size_t i = 0; i < cm.n_data && r == 0; i++) {
-                const char *target = cm.data[i].name;
-                if (v->n_items > 0) {
-                        target = NULL;
-                        for (size_t k = 0; k < v->n_items; k++)
+        for (size_t k = 0; k < n && r == 0; k++) {
+                size_t i = k;
+                const char *target = NULL;
+                mode_t fmode = mode;
+                if (v->n_items == 0) {
+                        target = cm.data[k].name;
+                } else {
+                        for (i = 0; i < cm.n_data; i++)
                                 if (!strcmp(v->items[k].name, cm.data[i].name))
-                                        target = v->items[k].value;
-                        if (!target)
-                                continue;
+                                        break;
+                        if (i == cm.n_data) {
+                                if (v->optional)
+                                        continue;
+                                r = pc_fail(err, ENOENT, "%s references non-existent %s key: %s",
+                                            secret ? "secret" : "configmap",
+                                            secret ? "secret" : "config", v->items[k].name);
+                                break;
+                        }
+                        target = v->items[k].value;
+                        if (v->item_modes && v->item_modes[k] >= 0)
+                                fmode = (mode_t)v->item_modes[k];
                 }
                 _cleanup_free_ char *path = pc_xasprintf("%s/%s", dir, target);
                 _cleanup_free_ char *parent = pc_xstrdup(path);
@@ -511,7 +527,10 @@ static int write_object_volume(struct pc_monitor *m, struct pc_volume *v, const 
                         break;
                 }
                 size_t len = cm.len ? cm.len[i] : strlen(cm.data[i].value);
-                r = pc_write_file_atomic(path, cm.data[i].value, len, mode, err);
+                r = pc_write_file_atomic(path, cm.data[i].value, len, fmode, err);
+                /* The mode exactly, whatever the monitor's umask. */
+                if (r == 0 && chmod(path, fmode) < 0)
+                        r = pc_fail(err, errno, "chmod %s", path);
         }
         pc_configmap_free(&cm);
         return r;

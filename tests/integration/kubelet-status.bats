@@ -169,3 +169,89 @@ EOF
         [ "${lines[0]}" = "# Kubernetes-managed hosts file." ]
 }
 
+@test "configMap and secret volumes: items[].mode over defaultMode" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm
+data:
+  data-1: value-1
+  data-2: value-2
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: sec
+stringData:
+  data-1: value-1
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: modes
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "stat -L -c '%n %a' /cm/path/to/data-2 /cm/data-1 /cm/data-1-again /sec/new-path-data-1"]
+    volumeMounts:
+    - {name: cm, mountPath: /cm}
+    - {name: sec, mountPath: /sec}
+  volumes:
+  - name: cm
+    configMap:
+      name: cm
+      defaultMode: 0440
+      items:
+      - {key: data-2, path: path/to/data-2, mode: 0400}
+      - {key: data-1, path: data-1}
+      - {key: data-1, path: data-1-again, mode: 0777}
+  - name: sec
+    secret:
+      secretName: sec
+      items:
+      - {key: data-1, path: new-path-data-1, mode: 0400}
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 phase_is modes Succeeded
+        run -0 podctl logs modes
+        [ "$output" = "$(printf '%s\n' '/cm/path/to/data-2 400' '/cm/data-1 440' '/cm/data-1-again 777' '/sec/new-path-data-1 400')" ]
+}
+
+@test "an items key the ConfigMap lacks fails the container (kubelet: non-existent config key)" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm-lack
+data:
+  data-1: value-1
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: lackkey
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["true"]
+    volumeMounts:
+    - {name: cm, mountPath: /cm}
+  volumes:
+  - name: cm
+    configMap:
+      name: cm-lack
+      items:
+      - {key: nope, path: nope}
+EOF
+)
+        run podctl apply -f "$f"
+        [[ "$output" == *"configmap references non-existent config key: nope"* ]]
+        wait_for 10 phase_is lackkey Failed
+}
+
