@@ -16,6 +16,8 @@ struct vctx {
         json_t *pos;
         struct pc_diags *diags;
         bool strict;
+        const char *ns;    /* namespace for objects without one (-n), NULL = default */
+        bool enforce_ns;   /* -n given: another metadata.namespace is an error */
         bool host_network; /* of the pod being checked */
         json_int_t grace;  /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
 };
@@ -633,6 +635,26 @@ static const char *require_str(struct vctx *c, json_t *o, const char *k, const c
 }
 
 /* ---- metadata ----------------------------------------------------------- */
+
+/* kubectl's rule: an object without metadata.namespace goes to -n's
+ * namespace; one naming another namespace than an explicit -n is refused. */
+static void apply_namespace(struct vctx *c, json_t *obj, const char *root)
+{
+        json_t *md = json_object_get(obj, "metadata");
+        if (!json_is_object(md) || !c->ns)
+                return;
+        const char *ns = gstr(md, "namespace");
+        if (!ns) {
+                json_object_set_new(md, "namespace", json_string(c->ns));
+        } else if (c->enforce_ns && strcmp(ns, c->ns)) {
+                _cleanup_free_ char *mp = pc_path_key(root, "metadata");
+                _cleanup_free_ char *p = pc_path_key(mp, "namespace");
+                ERR(c, p,
+                    "the namespace from the provided object \"%s\" does not match the namespace "
+                    "\"%s\". You must pass '--namespace=%s' to perform this operation.",
+                    ns, c->ns, ns);
+        }
+}
 
 static void check_metadata(struct vctx *c, json_t *obj, const char *root)
 {
@@ -1897,6 +1919,7 @@ static void add_pod(struct vctx *c, struct pc_manifest *m, json_t *obj, const ch
 {
         size_t before = c->diags->n_errors;
         walk(c, &s_pod, obj, root);
+        apply_namespace(c, obj, root);
         default_pod(obj);
         check_metadata(c, obj, root);
         check_pod_spec(c, obj, root);
@@ -1918,6 +1941,7 @@ static void add_configmap(struct vctx *c, struct pc_manifest *m, json_t *obj, co
 {
         size_t before = c->diags->n_errors;
         walk(c, secret ? &s_secret : &s_configmap, obj, root);
+        apply_namespace(c, obj, root);
         set_default(gobj(obj, "metadata"), "namespace", json_string("default"));
         check_metadata(c, obj, root);
         _cleanup_(json_decrefp) json_t *seen = json_object();
@@ -2034,6 +2058,8 @@ int pc_manifest_load(const char *filename, const char *text, size_t len,
                             .pos = docs.v[i].pos,
                             .diags = &m->diags,
                             .strict = opts && opts->strict,
+                            .ns = opts ? opts->namespace_ : NULL,
+                            .enforce_ns = opts && opts->enforce_namespace,
                         };
                         check_object(&c, m, docs.v[i].root, "", false);
                 }

@@ -255,3 +255,53 @@ EOF
         wait_for 10 phase_is lackkey Failed
 }
 
+@test "apply -n: a manifest without a namespace goes to -n's; another one is refused" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nsless
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+)
+        run -0 podctl -n team apply -f "$f"
+        [ "$output" = "pod/nsless created" ]
+        run -0 podctl -n team get pod nsless -o json
+        [ "$(jq -r .metadata.namespace <<<"$output")" = team ]
+        run -1 podctl get pod nsless
+        [[ "$output" == *'pods "nsless" not found'* ]]
+        # -n after the verb is the same flag.
+        sed -i 's/name: nsless/name: nsless2/' "$f"
+        run -0 podctl apply -n team -f "$f"
+        run -0 podctl get pod nsless2 -n team -o json
+        [ "$(jq -r .metadata.namespace <<<"$output")" = team ]
+        # metadata.namespace other than -n: kubectl's error, nothing created.
+        g=$(manifest other <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: elsewhere
+  namespace: other
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+)
+        run -1 podctl -n team apply -f "$g"
+        [[ "$output" == *"the namespace from the provided object \"other\" does not match the namespace \"team\". You must pass '--namespace=other' to perform this operation."* ]]
+        run -1 podctl -n other get pod elsewhere
+        [[ "$output" == *'not found'* ]]
+        # Without -n, the manifest's namespace counts.
+        run -0 podctl apply -f "$g"
+        run -0 podctl -n other get pod elsewhere
+        # delete -f with -n finds the Pod where apply put it.
+        run -0 podctl -n team delete -f "$f" --grace-period=0 --force
+        run -1 podctl -n team get pod nsless2
+        [[ "$output" == *'not found'* ]]
+}
