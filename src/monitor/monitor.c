@@ -658,8 +658,8 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                         c->probes[k].a.fd = -1;
                 c->sidecar = specs[i].init && specs[i].restart_policy &&
                              !strcmp(specs[i].restart_policy, "Always");
-                c->reason =
-                    pc_xstrdup(m->pod.n_init_containers == 0 ? "ContainerCreating" : "PodInitializing");
+                c->reason = pc_xstrdup(m->pod.n_init_containers == 0 ? "ContainerCreating"
+                                                                     : "PodInitializing");
                 c->dir = pc_xasprintf("%s/containers/%s", m->pod_dir, specs[i].name);
                 if (pc_mkdir_p(c->dir, 0700, err) < 0)
                         return -1;

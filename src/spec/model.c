@@ -478,8 +478,7 @@ static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *e
                 size_t i;
                 if (json_is_array(items) && json_array_size(items)) {
                         v->items = pc_xcalloc(json_array_size(items), sizeof(*v->items));
-                        v->item_modes =
-                            pc_xcalloc(json_array_size(items), sizeof(*v->item_modes));
+                        v->item_modes = pc_xcalloc(json_array_size(items), sizeof(*v->item_modes));
                         json_array_foreach(items, i, it)
                         {
                                 v->item_modes[v->n_items] = (int32_t)jint(it, "mode", -1);
