@@ -1567,10 +1567,10 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
                 if (json_object_get(seen, n))
                         ERR(c, np, "Duplicate value: \"%s\"", n);
                 json_object_set_new(seen, n, json_true());
+                /* A node-wide sysctl is the node's to refuse (SysctlForbidden at
+                 * admission, pod/security.c), as the kubelet does. */
                 enum pc_sysctl_ns ns = pc_sysctl_namespace(n);
-                if (ns == PC_SYSCTL_NOT_NAMESPACED)
-                        ERR(c, np, "Invalid value: \"%s\": sysctl is not namespaced", n);
-                else if (ns == PC_SYSCTL_NET && host_net)
+                if (ns == PC_SYSCTL_NET && host_net)
                         ERR(c, np, "Invalid value: \"%s\": may not be specified when 'hostNetwork' is true", n);
                 else if (ns == PC_SYSCTL_IPC && host_ipc)
                         ERR(c, np, "Invalid value: \"%s\": may not be specified when 'hostIPC' is true", n);
