@@ -48,14 +48,17 @@ oci_image() {
 }
 
 # Stand-ins made from the busybox root filesystem, once per run (in the run's
-# fixtures dir): agnhost = busybox + tests/probe as /agnhost and /agnhost-2
+# fixtures dir): busybox with /bin/sysctl; agnhost = busybox + tests/probe as /agnhost and /agnhost-2
 # (entrypoint /agnhost, cmd pause) and a curl shim; pause = /pause;
 # nonewprivs = a setuid-root /usr/local/bin/nnp as cmd.
 build_standins() {
         local d="$PODCTL_TEST_FIXTURES/conformance" l
         [ -e "$d/done" ] && return 0
         rm -rf "$d"
-        mkdir -p "$d/add/agnhost/usr/bin" "$d/add/pause" "$d/add/nonewprivs/usr/local/bin"
+        mkdir -p "$d/add/agnhost/usr/bin" "$d/add/pause" "$d/add/nonewprivs/usr/local/bin" \
+                "$d/add/busybox/bin"
+        # The e2e busybox has every applet in /bin (sysctl.go runs /bin/sysctl).
+        ln -s busybox "$d/add/busybox/bin/sysctl"
         install -m 0755 "$PROBE" "$d/add/agnhost/agnhost"
         install -m 0755 "$PROBE" "$d/add/agnhost/agnhost-2"
         printf '#!/bin/sh\n# curl URL: a stand-in with wget\nexec timeout 5 wget -q -O - "$@"\n' \
@@ -63,10 +66,11 @@ build_standins() {
         chmod 0755 "$d/add/agnhost/usr/bin/curl"
         install -m 0755 "$PROBE" "$d/add/pause/pause"
         install -m 4755 "$PROBE" "$d/add/nonewprivs/usr/local/bin/nnp"
-        for l in agnhost pause nonewprivs; do
+        for l in busybox agnhost pause nonewprivs; do
                 cp "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" "$d/$l.tar"
                 tar --numeric-owner --owner=0 --group=0 -rf "$d/$l.tar" -C "$d/add/$l" .
         done
+        oci_image "$d/busybox" "$d/busybox.tar" 'null' '["sh"]'
         oci_image "$d/agnhost" "$d/agnhost.tar" '["/agnhost"]' '["pause"]'
         oci_image "$d/pause" "$d/pause.tar" '["/pause"]' 'null'
         oci_image "$d/nonewprivs" "$d/nonewprivs.tar" 'null' '["/usr/local/bin/nnp"]'
@@ -77,7 +81,7 @@ conformance_setup_file() {
         common_setup_file
         build_standins
         local d="$PODCTL_TEST_FIXTURES/conformance"
-        podctl image load -i "$PODCTL_TEST_FIXTURES/busybox-oci" --name "$BUSYBOX" >/dev/null
+        podctl image load -i "$d/busybox" --name "$BUSYBOX" >/dev/null
         podctl image load -i "$d/agnhost" --name "$AGNHOST" >/dev/null
         podctl image load -i "$d/pause" --name "$PAUSE" >/dev/null
         podctl image load -i "$d/nonewprivs" --name "$NONEWPRIVS" >/dev/null
