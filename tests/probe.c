@@ -91,12 +91,53 @@ static int print_content(const char *path)
         return 0;
 }
 
+static int flag_int(int argc, char **argv, const char *name, int def);
+
+/* mounttest --file_content_in_loop: every 2 s until --retry_time seconds
+ * (180) are over, print the content; stop once it is the initial content
+ * unless --break_on_expected_content=false. */
+static int content_in_loop(int argc, char **argv, const char *path)
+{
+        int retry = flag_int(argc, argv, "--retry_time", 180);
+        bool brk = true;
+        for (int i = 2; i < argc; i++)
+                if (!strcmp(argv[i], "--break_on_expected_content=false"))
+                        brk = false;
+        int rc = -1;
+        for (time_t start = time(NULL); time(NULL) - start < retry; sleep(2)) {
+                char buf[4096];
+                FILE *f = fopen(path, "r");
+                if (!f) {
+                        printf("Error reading file %s: %s, retrying\n", path, strerror(errno));
+                        fflush(stdout);
+                        rc = -1;
+                        continue;
+                }
+                size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+                fclose(f);
+                buf[n] = '\0';
+                printf("content of file \"%s\": %s\n", path, buf);
+                fflush(stdout);
+                rc = 0;
+                if (brk) {
+                        if (strcmp(buf, "mount-tester new file\n")) {
+                                printf("Unexpected content. Expected: mount-tester new file\n. "
+                                       "Retrying");
+                                continue;
+                        }
+                        break;
+                }
+        }
+        return rc;
+}
+
 /* agnhost mounttest: the flags in the order mt.go runs them. */
 static int mounttest(int argc, char **argv)
 {
         static const char *order[] = {"fs_type",    "new_file_0644", "new_file_0666",
                                       "new_file_0660", "new_file_0777", "file_mode",
-                                      "file_perm",  "file_owner",    "file_content"};
+                                      "file_perm",  "file_owner",    "file_content",
+                                      "file_content_in_loop"};
         int rc = 0;
         umask(0);
         for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
@@ -132,6 +173,8 @@ static int mounttest(int argc, char **argv)
                                         close(fd);
                         } else if (!strcmp(order[k], "file_content")) {
                                 rc |= print_content(path) < 0;
+                        } else if (!strcmp(order[k], "file_content_in_loop")) {
+                                rc |= content_in_loop(argc, argv, path) < 0;
                         } else if (stat(path, &st) < 0) {
                                 printf("error stat %s: %s\n", path, strerror(errno));
                                 rc = 1;
