@@ -31,7 +31,7 @@ int cmd_apply(struct pc_cli *cli, int argc, char **argv)
                 return pc_cli_fail("must specify -f FILE (or -f - for standard input)");
 
         struct pc_manifest m;
-        if (pc_cli_load_manifest(file, strict, &m) != 0) {
+        if (pc_cli_load_manifest(cli, file, strict, &m) != 0) {
                 pc_manifest_free(&m);
                 return 1;
         }

@@ -15,6 +15,7 @@ struct pc_cli {
         const char *root;       /* --root / PODCTL_ROOT, default /var/lib/podctl */
         const char *log_dir;    /* --log-dir / PODCTL_LOG_DIR, default /var/log/pods */
         const char *namespace_; /* -n/--namespace, default "default" */
+        bool namespace_set;     /* -n given (kubectl then enforces it on manifests) */
         bool all_namespaces;    /* -A/--all-namespaces */
         podctl *ctx;            /* opened on first use by pc_cli_ctx() */
 };
@@ -44,7 +45,8 @@ podctl *pc_cli_ctx(struct pc_cli *cli);
 /* Read a whole manifest file ("-" = stdin). */
 int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err);
 /* Load a manifest file (prints warnings and errors). 0 on success. */
-int pc_cli_load_manifest(const char *path, bool strict, struct pc_manifest *m);
+int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, bool strict,
+                         struct pc_manifest *m);
 /* Print a JSON value (-o json) or YAML (-o yaml). */
 void pc_cli_print_json(json_t *v);
 int pc_cli_print_yaml(json_t *v);

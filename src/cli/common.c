@@ -43,7 +43,8 @@ int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err)
         return pc_read_fd_max(0, "standard input", PC_MANIFEST_MAX_BYTES, text, len, err);
 }
 
-int pc_cli_load_manifest(const char *path, bool strict, struct pc_manifest *m)
+int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, bool strict,
+                         struct pc_manifest *m)
 {
         pc_error err;
         _cleanup_free_ char *text = NULL;
@@ -51,7 +52,9 @@ int pc_cli_load_manifest(const char *path, bool strict, struct pc_manifest *m)
         memset(m, 0, sizeof(*m));
         if (pc_cli_read_input(path, &text, &len, &err) < 0)
                 return pc_cli_die(&err);
-        struct pc_check_opts opts = {.strict = strict};
+        struct pc_check_opts opts = {.strict = strict,
+                                     .namespace_ = cli->namespace_,
+                                     .enforce_namespace = cli->namespace_set};
         int r = pc_manifest_load(path, text, len, &opts, m, &err);
         for (size_t i = 0; i < m->diags.n; i++) {
                 _cleanup_free_ char *line = pc_diag_format(&m->diags.v[i]);

@@ -54,9 +54,10 @@ static int take_globals(struct pc_cli *cli, int *argc, char **argv)
                 else if ((v = pc_cli_flag(*argc, argv, &i, "--log-dir")))
                         cli->log_dir = v;
                 else if ((v = pc_cli_flag(*argc, argv, &i, "--namespace")) ||
-                         (v = pc_cli_flag(*argc, argv, &i, "-n")))
+                         (v = pc_cli_flag(*argc, argv, &i, "-n"))) {
                         cli->namespace_ = v;
-                else if (!strcmp(argv[i], "-A") || !strcmp(argv[i], "--all-namespaces"))
+                        cli->namespace_set = true;
+                } else if (!strcmp(argv[i], "-A") || !strcmp(argv[i], "--all-namespaces"))
                         cli->all_namespaces = true;
                 else
                         argv[out++] = argv[i];

@@ -677,9 +677,8 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                         c->probes[k].a.fd = -1;
                 c->sidecar = specs[i].init && specs[i].restart_policy &&
                              !strcmp(specs[i].restart_policy, "Always");
-                c->reason =
-                    pc_xstrdup(specs[i].init || m->pod.n_init_containers == 0 ? "ContainerCreating"
-                                                                              : "PodInitializing");
+                c->reason = pc_xstrdup(m->pod.n_init_containers == 0 ? "ContainerCreating"
+                                                                     : "PodInitializing");
                 c->dir = pc_xasprintf("%s/containers/%s", m->pod_dir, specs[i].name);
                 if (pc_mkdir_p(c->dir, 0700, err) < 0)
                         return -1;
@@ -953,6 +952,8 @@ static void monitor_free(struct pc_monitor *m)
 {
         free_ctrs(m->init, m->n_init);
         free_ctrs(m->app, m->n_app);
+        for (int i = 0; i < 4; i++)
+                free(m->cond_message[i]);
         pc_sandbox_release(&m->sandbox);
         pc_cgroup_free(m->cgroup);
         pc_pod_free(&m->pod);

@@ -202,9 +202,12 @@ struct pc_monitor {
         } * events;                  /* what happened, for `describe` (deduplicated) */
         size_t n_events;
         /* Pod conditions PodScheduled, Initialized, ContainersReady, Ready:
-         * current value and last transition time (ns). */
+         * current value, last transition time (ns), and the kubelet's
+         * reason and message while False (status.c). */
         bool cond_val[4];
         int64_t cond_time[4];
+        const char *cond_reason[4];
+        char *cond_message[4];
 };
 
 /* setup.c: files and plans. */
@@ -258,6 +261,7 @@ int pc_monitor_stop_signal(const struct pc_ctr *c);
 /* status.c */
 const char *pc_pod_phase(const struct pc_monitor *m);
 json_t *pc_monitor_status_json(const struct pc_monitor *m);
+void pc_monitor_update_conditions(struct pc_monitor *m);
 int pc_monitor_write_status(struct pc_monitor *m, bool finished);
 
 /* teardown.c: remove everything of a Pod given its state dir, whether its

@@ -288,8 +288,17 @@ int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err)
                 fprintf(f, "%s\t%s\n", ip, hostname);
         if (p->n_host_aliases > 0) {
                 fputs("\n# Entries added by HostAliases.\n", f);
-                for (size_t i = 0; i < p->n_host_aliases; i++)
-                        fprintf(f, "%s\t%s\n", p->host_aliases[i].name, p->host_aliases[i].value);
+                /* One line per IP, its names tab-separated (the kubelet's
+                 * hostsEntriesFromHostAliases). */
+                for (size_t i = 0; i < p->n_host_aliases; i++) {
+                        fprintf(f, "%s", p->host_aliases[i].name);
+                        for (const char *h = p->host_aliases[i].value; *h;) {
+                                size_t w = strcspn(h, " ");
+                                fprintf(f, "\t%.*s", (int)w, h);
+                                h += w + (h[w] == ' ');
+                        }
+                        fputc('\n', f);
+                }
         }
         fclose(f);
         int r = pc_write_file_atomic(path, buf, len, 0644, err);
@@ -496,16 +505,32 @@ static int write_object_volume(struct pc_monitor *m, struct pc_volume *v, const 
         if (load_object(m, v->ref_name, secret, &cm, err) < 0)
                 return v->optional ? 0 : -1;
         mode_t mode = v->default_mode >= 0 ? (mode_t)v->default_mode : 0644;
+        /* With items, each item's key to its path (a key may appear twice),
+         * in its own mode when set; a key not in the object fails the volume
+         * unless it is optional, as the kubelet's MakePayload does. */
+        size_t n = v->n_items > 0 ? v->n_items : cm.n_data;
         int r = 0;
-        for (size_t i = 0; i < cm.n_data && r == 0; i++) {
-                const char *target = cm.data[i].name;
-                if (v->n_items > 0) {
-                        target = NULL;
-                        for (size_t k = 0; k < v->n_items; k++)
+        for (size_t k = 0; k < n && r == 0; k++) {
+                size_t i = k;
+                const char *target = NULL;
+                mode_t fmode = mode;
+                if (v->n_items == 0) {
+                        target = cm.data[k].name;
+                } else {
+                        for (i = 0; i < cm.n_data; i++)
                                 if (!strcmp(v->items[k].name, cm.data[i].name))
-                                        target = v->items[k].value;
-                        if (!target)
-                                continue;
+                                        break;
+                        if (i == cm.n_data) {
+                                if (v->optional)
+                                        continue;
+                                r = pc_fail(err, ENOENT, "%s references non-existent %s key: %s",
+                                            secret ? "secret" : "configmap",
+                                            secret ? "secret" : "config", v->items[k].name);
+                                break;
+                        }
+                        target = v->items[k].value;
+                        if (v->item_modes && v->item_modes[k] >= 0)
+                                fmode = (mode_t)v->item_modes[k];
                 }
                 _cleanup_free_ char *path = pc_xasprintf("%s/%s", dir, target);
                 _cleanup_free_ char *parent = pc_xstrdup(path);
@@ -515,7 +540,10 @@ static int write_object_volume(struct pc_monitor *m, struct pc_volume *v, const 
                         break;
                 }
                 size_t len = cm.len ? cm.len[i] : strlen(cm.data[i].value);
-                r = pc_write_file_atomic(path, cm.data[i].value, len, mode, err);
+                r = pc_write_file_atomic(path, cm.data[i].value, len, fmode, err);
+                /* The mode exactly, whatever the monitor's umask. */
+                if (r == 0 && chmod(path, fmode) < 0)
+                        r = pc_fail(err, errno, "chmod %s", path);
         }
         pc_configmap_free(&cm);
         return r;
@@ -813,7 +841,14 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         _cleanup_free_ char *resolv = pc_xasprintf("%s/resolv.conf", m->etc_dir);
 #define FILE_BIND(src, dst, what_)                                                                 \
         ((struct pc_bind){.source = (src), .destination = (dst), .create_file = true, .what = (what_)})
-        binds[n++] = FILE_BIND(m->pod.host_network ? "/etc/hosts" : hosts, "/etc/hosts", "/etc/hosts");
+        /* A container mounting a volume at /etc/hosts keeps it (the kubelet's
+         * makeMounts). */
+        bool own_hosts = false;
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                own_hosts = own_hosts || !strcmp(spec->mounts[i].mount_path, "/etc/hosts");
+        if (!own_hosts)
+                binds[n++] = FILE_BIND(m->pod.host_network ? "/etc/hosts" : hosts, "/etc/hosts",
+                                       "/etc/hosts");
         binds[n++] = FILE_BIND(hostname, "/etc/hostname", "/etc/hostname");
         binds[n++] = FILE_BIND(resolv, "/etc/resolv.conf", "/etc/resolv.conf");
         if (spec->termination_message_path && *spec->termination_message_path)

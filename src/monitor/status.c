@@ -86,7 +86,10 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
         json_object_set_new(j, "lastState",
                             c->last_state ? json_incref(c->last_state) : json_object());
         bool running = c->state == CTR_RUNNING;
-        json_object_set_new(j, "ready", json_boolean(running && c->ready));
+        /* An init container that exited 0 is ready (the kubelet's prober
+         * manager); the others while running and ready. */
+        bool done = c->spec->init && !c->sidecar && c->state == CTR_TERMINATED && c->exit_code == 0;
+        json_object_set_new(j, "ready", json_boolean((running && c->ready) || done));
         json_object_set_new(j, "restartCount", json_integer(c->restart_count));
         json_object_set_new(j, "image", json_string(c->image ? c->image->ref : c->spec->image));
         if (c->image) {
@@ -109,19 +112,68 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
         return j;
 }
 
-static void update_conditions(struct pc_monitor *m)
+/* Append " name" (or "name" first) to a kubelet-style list "[a b]" in b. */
+static void list_add(char *b, size_t sz, const char *name)
 {
-        bool init_done = m->state != POD_INIT && !m->failed_init;
-        bool all_ready = m->n_app > 0;
-        for (size_t i = 0; i < m->n_app; i++)
-                all_ready = all_ready && m->app[i].state == CTR_RUNNING && m->app[i].ready;
-        bool vals[4] = {true, init_done, all_ready, all_ready};
+        size_t n = strlen(b);
+        snprintf(b + n, sz - n, "%s%s", n ? " " : "", name);
+}
+
+/* The kubelet's conditions (pkg/kubelet/status/generate.go): Initialized
+ * False with "containers with incomplete status: [init1 init2]" until every
+ * init container exited 0 (a sidecar: started) or a regular container has
+ * run; ContainersReady and Ready False with "containers with unready status:
+ * [...]" (sidecars and app containers), reason PodCompleted/PodFailed once
+ * the Pod is terminal. */
+void pc_monitor_update_conditions(struct pc_monitor *m)
+{
+        const char *phase = pc_pod_phase(m);
+        char incomplete[1024] = "", unready[1024] = "";
+        bool regular_started = false;
+        for (size_t i = 0; i < m->n_init; i++) {
+                const struct pc_ctr *c = &m->init[i];
+                if (c->sidecar ? !(c->state == CTR_RUNNING && c->started)
+                               : !(c->state == CTR_TERMINATED && c->exit_code == 0))
+                        list_add(incomplete, sizeof(incomplete), c->spec->name);
+                if (c->sidecar && !(c->state == CTR_RUNNING && c->ready))
+                        list_add(unready, sizeof(unready), c->spec->name);
+        }
+        for (size_t i = 0; i < m->n_app; i++) {
+                const struct pc_ctr *c = &m->app[i];
+                regular_started = regular_started || c->state != CTR_WAITING;
+                if (!(c->state == CTR_RUNNING && c->ready))
+                        list_add(unready, sizeof(unready), c->spec->name);
+        }
+        bool vals[4] = {true, true, true, true};
+        const char *reasons[4] = {NULL, NULL, NULL, NULL};
+        char *msgs[4] = {NULL, NULL, NULL, NULL};
+        if (!strcmp(phase, "Succeeded")) {
+                reasons[1] = m->n_init > 0 ? "PodCompleted" : NULL;
+        } else if (m->n_init > 0 && !regular_started && incomplete[0]) {
+                vals[1] = false;
+                reasons[1] = "ContainersNotInitialized";
+                msgs[1] = pc_xasprintf("containers with incomplete status: [%s]", incomplete);
+        }
+        if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) {
+                vals[2] = false;
+                reasons[2] = phase[0] == 'S' ? "PodCompleted" : "PodFailed";
+        } else if (unready[0]) {
+                vals[2] = false;
+                reasons[2] = "ContainersNotReady";
+                msgs[2] = pc_xasprintf("containers with unready status: [%s]", unready);
+        }
+        vals[3] = vals[2];
+        reasons[3] = reasons[2];
+        msgs[3] = msgs[2] ? pc_xstrdup(msgs[2]) : NULL;
         int64_t now = pc_now_ns();
         for (int i = 0; i < 4; i++) {
                 if (m->cond_time[i] == 0 || m->cond_val[i] != vals[i]) {
                         m->cond_val[i] = vals[i];
                         m->cond_time[i] = now;
                 }
+                m->cond_reason[i] = reasons[i];
+                free(m->cond_message[i]);
+                m->cond_message[i] = msgs[i];
         }
 }
 
@@ -138,11 +190,10 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
                 json_object_set_new(c, "status", json_string(m->cond_val[i] ? "True" : "False"));
                 json_object_set_new(c, "lastProbeTime", json_null());
                 json_object_set_new(c, "lastTransitionTime", time_json(m->cond_time[i]));
-                if (!m->cond_val[i] && i > 0) {
-                        json_object_set_new(c, "reason",
-                                            json_string(i == 1 ? "ContainersNotInitialized"
-                                                               : "ContainersNotReady"));
-                }
+                if (m->cond_reason[i])
+                        json_object_set_new(c, "reason", json_string(m->cond_reason[i]));
+                if (m->cond_message[i])
+                        json_object_set_new(c, "message", json_string(m->cond_message[i]));
                 json_array_append_new(conds, c);
         }
         json_object_set_new(st, "conditions", conds);
@@ -221,7 +272,7 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
 
 int pc_monitor_write_status(struct pc_monitor *m, bool finished)
 {
-        update_conditions(m);
+        pc_monitor_update_conditions(m);
         json_t *doc = json_object();
         json_object_set_new(doc, "status", pc_monitor_status_json(m));
         json_object_set_new(doc, "runtime", runtime_json(m, finished));

@@ -478,8 +478,10 @@ static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *e
                 size_t i;
                 if (json_is_array(items) && json_array_size(items)) {
                         v->items = pc_xcalloc(json_array_size(items), sizeof(*v->items));
+                        v->item_modes = pc_xcalloc(json_array_size(items), sizeof(*v->item_modes));
                         json_array_foreach(items, i, it)
                         {
+                                v->item_modes[v->n_items] = (int32_t)jint(it, "mode", -1);
                                 v->items[v->n_items].name = jdup(it, "key");
                                 v->items[v->n_items].value = jdup(it, "path");
                                 v->n_items++;
@@ -499,6 +501,7 @@ static void volume_free(struct pc_volume *v)
         free(v->medium);
         free(v->ref_name);
         kv_free(v->items, v->n_items);
+        free(v->item_modes);
 }
 
 void pc_pod_free(struct pc_pod *pod)

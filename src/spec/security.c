@@ -38,18 +38,29 @@ const char *pc_capability_name(int n)
         return n >= 0 && (size_t)n < PC_ARRAY_SIZE(cap_names) ? cap_names[n] : NULL;
 }
 
+/* The kubelet's NormalizeName (component-helpers sysctl): a name whose first
+ * separator is '/' ("kernel/shm_rmid_forced") has '.' and '/' swapped, so
+ * the dot form is compared. False when it does not fit. */
+static bool sysctl_normalize(const char *name, char *n, size_t size)
+{
+        size_t len = strlen(name);
+        if (len >= size)
+                return false;
+        memcpy(n, name, len + 1);
+        size_t sep = strcspn(n, "./");
+        if (n[sep] == '/')
+                for (char *p = n; *p; p++)
+                        *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
+        return true;
+}
+
 /* The kubelet's namespaced sysctls (pkg/kubelet/sysctl/namespace.go), with
  * '/' as well as '.' accepted as the separator. */
 enum pc_sysctl_ns pc_sysctl_namespace(const char *name)
 {
         char n[256];
-        size_t len = strlen(name);
-        if (len >= sizeof(n))
+        if (!sysctl_normalize(name, n, sizeof(n)))
                 return PC_SYSCTL_NOT_NAMESPACED;
-        memcpy(n, name, len + 1);
-        if (strchr(n, '/'))
-                for (char *p = n; *p; p++)
-                        *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
         static const char *const ipc_exact[] = {"kernel.sem", "kernel.shmall", "kernel.shmmax",
                                                  "kernel.shmmni", "kernel.shm_rmid_forced",
                                                  "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni"};
@@ -81,8 +92,14 @@ bool pc_sysctl_is_safe(const char *name)
 }
 
 /* An allow-list entry: exact, or a prefix ending in '*' ("net.core.*"). */
-bool pc_sysctl_allowed(const char *name, char *const *allowed)
+bool pc_sysctl_allowed(const char *sysctl, char *const *allowed)
 {
+        char name[256];
+        /* Only namespaced sysctls, whatever the allowlist says (the kubelet
+         * refuses to start with a node-wide one allowlisted). */
+        if (!sysctl_normalize(sysctl, name, sizeof(name)) ||
+            pc_sysctl_namespace(name) == PC_SYSCTL_NOT_NAMESPACED)
+                return false;
         if (pc_sysctl_is_safe(name))
                 return true;
         for (size_t i = 0; allowed && allowed[i]; i++) {

@@ -174,6 +174,7 @@ struct pc_volume {
         bool optional;
         int32_t default_mode; /* -1 = 0644 default */
         struct pc_kv *items;  /* key -> path; n_items == 0 = all keys */
+        int32_t *item_modes;  /* items[i].mode, -1 = default_mode */
         size_t n_items;
 };
 
@@ -279,6 +280,11 @@ struct pc_manifest {
 
 struct pc_check_opts {
         bool strict; /* --validate=strict: unsupported/unknown fields are errors */
+        /* Namespace of objects without metadata.namespace (NULL: "default");
+         * with enforce_namespace another metadata.namespace is an error
+         * (kubectl's -n rule). */
+        const char *namespace_;
+        bool enforce_namespace;
 };
 
 /* Parse and check `len` bytes of `text` read from `filename` (used only in

@@ -17,6 +17,8 @@ struct vctx {
         json_t *pos;
         struct pc_diags *diags;
         bool strict;
+        const char *ns;    /* namespace for objects without one (-n), NULL = default */
+        bool enforce_ns;   /* -n given: another metadata.namespace is an error */
         bool host_network; /* of the pod being checked */
         json_int_t grace;  /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
 };
@@ -634,6 +636,26 @@ static const char *require_str(struct vctx *c, json_t *o, const char *k, const c
 }
 
 /* ---- metadata ----------------------------------------------------------- */
+
+/* kubectl's rule: an object without metadata.namespace goes to -n's
+ * namespace; one naming another namespace than an explicit -n is refused. */
+static void apply_namespace(struct vctx *c, json_t *obj, const char *root)
+{
+        json_t *md = json_object_get(obj, "metadata");
+        if (!json_is_object(md) || !c->ns)
+                return;
+        const char *ns = gstr(md, "namespace");
+        if (!ns) {
+                json_object_set_new(md, "namespace", json_string(c->ns));
+        } else if (c->enforce_ns && strcmp(ns, c->ns)) {
+                _cleanup_free_ char *mp = pc_path_key(root, "metadata");
+                _cleanup_free_ char *p = pc_path_key(mp, "namespace");
+                ERR(c, p,
+                    "the namespace from the provided object \"%s\" does not match the namespace "
+                    "\"%s\". You must pass '--namespace=%s' to perform this operation.",
+                    ns, c->ns, ns);
+        }
+}
 
 static void check_metadata(struct vctx *c, json_t *obj, const char *root)
 {
@@ -1554,10 +1576,10 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
                 if (json_object_get(seen, n))
                         ERR(c, np, "Duplicate value: \"%s\"", n);
                 json_object_set_new(seen, n, json_true());
+                /* A node-wide sysctl is the node's to refuse (SysctlForbidden at
+                 * admission, pod/security.c), as the kubelet does. */
                 enum pc_sysctl_ns ns = pc_sysctl_namespace(n);
-                if (ns == PC_SYSCTL_NOT_NAMESPACED)
-                        ERR(c, np, "Invalid value: \"%s\": sysctl is not namespaced", n);
-                else if (ns == PC_SYSCTL_NET && host_net)
+                if (ns == PC_SYSCTL_NET && host_net)
                         ERR(c, np, "Invalid value: \"%s\": may not be specified when 'hostNetwork' is true", n);
                 else if (ns == PC_SYSCTL_IPC && host_ipc)
                         ERR(c, np, "Invalid value: \"%s\": may not be specified when 'hostIPC' is true", n);
@@ -1934,6 +1956,7 @@ static void add_pod(struct vctx *c, struct pc_manifest *m, json_t *obj, const ch
 {
         size_t before = c->diags->n_errors;
         walk(c, &s_pod, obj, root);
+        apply_namespace(c, obj, root);
         default_pod(obj);
         check_metadata(c, obj, root);
         check_pod_spec(c, obj, root);
@@ -1955,6 +1978,7 @@ static void add_configmap(struct vctx *c, struct pc_manifest *m, json_t *obj, co
 {
         size_t before = c->diags->n_errors;
         walk(c, secret ? &s_secret : &s_configmap, obj, root);
+        apply_namespace(c, obj, root);
         set_default(gobj(obj, "metadata"), "namespace", json_string("default"));
         check_metadata(c, obj, root);
         _cleanup_(json_decrefp) json_t *seen = json_object();
@@ -2073,6 +2097,8 @@ int pc_manifest_load(const char *filename, const char *text, size_t len,
                             .pos = docs.v[i].pos,
                             .diags = &m->diags,
                             .strict = opts && opts->strict,
+                            .ns = opts ? opts->namespace_ : NULL,
+                            .enforce_ns = opts && opts->enforce_namespace,
                         };
                         check_object(&c, m, docs.v[i].root, "", false);
                 }

@@ -148,6 +148,6 @@ EOF
         [ "${lines[0]}" = "# Kubernetes-managed hosts file." ]
         [[ "$output" == *"127.0.0.1	localhost"* ]]
         [[ "$output" == *"$ip	hostaliases-pod"* ]]
-        [[ "$output" == *"# Entries added by HostAliases."*"127.0.0.1	foo.local bar.local"*"10.1.2.3	foo.remote bar.remote"* ]]
+        [[ "$output" == *"# Entries added by HostAliases."*"127.0.0.1	foo.local	bar.local"*"10.1.2.3	foo.remote	bar.remote"* ]]
         podctl delete pod hostaliases-pod
 }

@@ -185,7 +185,7 @@ EOF
         [ "$output" = "$(printf '0\n1\n2')" ]
         run podctl exec fds -- cat /etc/hosts
         [[ "$output" == "# Kubernetes-managed hosts file."* ]]
-        [[ "$output" == *"10.1.2.3	foo.local bar.local"* ]]
+        [[ "$output" == *"10.1.2.3	foo.local	bar.local"* ]]
         [[ "$output" == *"fds"* ]]
         podctl delete pod fds --grace-period=1
 }

@@ -279,7 +279,12 @@ EOF
         f=$(pod sy3 '' '{sysctls: [{name: vm.swappiness, value: "1"}]}')
         run podctl apply -f "$f"
         [ "$status" -ne 0 ]
-        [[ $output == *'spec.securityContext.sysctls[0].name: Invalid value: "vm.swappiness": sysctl is not namespaced'* ]]
+        [[ $output == *'SysctlForbidden: forbidden sysctl: "vm.swappiness" not allowlisted'* ]]
+        # Even allowlisted (the kubelet would not start with that list).
+        echo '{"allowedUnsafeSysctls": ["kernel.msg*", "vm.*"]}' >"$PODCTL_ROOT/config.json"
+        run podctl apply -f "$f"
+        [ "$status" -ne 0 ]
+        [[ $output == *'SysctlForbidden: forbidden sysctl: "vm.swappiness" not allowlisted'* ]]
 }
 
 @test "fields podctl cannot apply refuse the Pod with the field path; nothing is started" {

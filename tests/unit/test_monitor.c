@@ -293,6 +293,96 @@ static void test_status_json(void)
         json_decref(st);
 }
 
+/* The condition's field (reason/message/status) as the status shows it. */
+static const char *cond_field(json_t *st, int i, const char *field)
+{
+        return json_string_value(
+            json_object_get(json_array_get(json_object_get(st, "conditions"), i), field));
+}
+
+/* Conditions and init container readiness exactly as the kubelet writes them
+ * (pkg/kubelet/status/generate.go, prober manager). */
+static void test_conditions(void)
+{
+        struct pc_monitor m;
+        struct pc_ctr apps[2], inits[2];
+        static struct pc_container ispecs[2] = {{.name = "init1", .init = true},
+                                                {.name = "init2", .init = true}};
+        init_monitor(&m, apps, 2);
+        memset(inits, 0, sizeof(inits));
+        for (int i = 0; i < 2; i++)
+                inits[i].spec = &ispecs[i];
+        m.init = inits;
+        m.n_init = 2;
+        m.state = POD_INIT;
+        pc_monitor_update_conditions(&m);
+        json_t *st = pc_monitor_status_json(&m);
+        CHECK_STR(cond_field(st, 1, "status"), "False");
+        CHECK_STR(cond_field(st, 1, "reason"), "ContainersNotInitialized");
+        CHECK_STR(cond_field(st, 1, "message"), "containers with incomplete status: [init1 init2]");
+        CHECK_STR(cond_field(st, 2, "reason"), "ContainersNotReady");
+        CHECK_STR(cond_field(st, 2, "message"), "containers with unready status: [a b]");
+        CHECK_STR(cond_field(st, 3, "reason"), "ContainersNotReady");
+        CHECK_STR(cond_field(st, 3, "message"), "containers with unready status: [a b]");
+        json_decref(st);
+
+        /* init1 done: ready, only init2 incomplete. */
+        inits[0].state = CTR_TERMINATED;
+        inits[0].ever_started = true;
+        pc_monitor_update_conditions(&m);
+        st = pc_monitor_status_json(&m);
+        json_t *is = json_array_get(json_object_get(st, "initContainerStatuses"), 0);
+        CHECK(json_is_true(json_object_get(is, "ready")));
+        CHECK(!json_is_true(json_object_get(is, "started")));
+        CHECK_STR(cond_field(st, 1, "message"), "containers with incomplete status: [init2]");
+        json_decref(st);
+
+        /* All done, a running and ready: Initialized True without a reason, b unready. */
+        inits[1].state = CTR_TERMINATED;
+        m.state = POD_RUNNING;
+        apps[0].state = CTR_RUNNING;
+        apps[0].ever_started = apps[0].started = apps[0].ready = true;
+        pc_monitor_update_conditions(&m);
+        st = pc_monitor_status_json(&m);
+        CHECK_STR(cond_field(st, 1, "status"), "True");
+        CHECK(cond_field(st, 1, "reason") == NULL);
+        CHECK(cond_field(st, 1, "message") == NULL);
+        CHECK_STR(cond_field(st, 2, "message"), "containers with unready status: [b]");
+        json_decref(st);
+
+        /* Both exited 0: Succeeded, PodCompleted everywhere, no message. */
+        for (int i = 0; i < 2; i++) {
+                apps[i].state = CTR_TERMINATED;
+                apps[i].ever_started = true;
+        }
+        pc_monitor_update_conditions(&m);
+        st = pc_monitor_status_json(&m);
+        CHECK_STR(json_string_value(json_object_get(st, "phase")), "Succeeded");
+        CHECK_STR(cond_field(st, 1, "status"), "True");
+        CHECK_STR(cond_field(st, 1, "reason"), "PodCompleted");
+        CHECK_STR(cond_field(st, 2, "status"), "False");
+        CHECK_STR(cond_field(st, 2, "reason"), "PodCompleted");
+        CHECK(cond_field(st, 2, "message") == NULL);
+        CHECK_STR(cond_field(st, 3, "reason"), "PodCompleted");
+        json_decref(st);
+
+        /* A failed init container under Never: PodFailed, init1 incomplete. */
+        inits[0].exit_code = 1;
+        m.failed_init = true;
+        for (int i = 0; i < 2; i++)
+                apps[i].state = CTR_WAITING, apps[i].ever_started = false;
+        inits[1].state = CTR_WAITING;
+        pc_monitor_update_conditions(&m);
+        st = pc_monitor_status_json(&m);
+        is = json_array_get(json_object_get(st, "initContainerStatuses"), 0);
+        CHECK(!json_is_true(json_object_get(is, "ready")));
+        CHECK_STR(cond_field(st, 1, "message"), "containers with incomplete status: [init1 init2]");
+        CHECK_STR(cond_field(st, 2, "reason"), "PodFailed");
+        json_decref(st);
+        for (int i = 0; i < 4; i++)
+                free(m.cond_message[i]);
+}
+
 int main(void)
 {
         test_log_format();
@@ -303,5 +393,6 @@ int main(void)
         test_resolve();
         test_phase();
         test_status_json();
+        test_conditions();
         UNIT_DONE();
 }

@@ -890,8 +890,25 @@ static void test_image_refs(void)
         pc_manifest_free(&m);
 }
 
+/* Sysctl names as the kubelet compares them (NormalizeName): '/' as the
+ * first separator means the slash form; node-wide ones never pass. */
+static void test_sysctl_names(void)
+{
+        char *none[] = {NULL};
+        char *vm[] = {"vm.*", "kernel.msg*", NULL};
+        CHECK(pc_sysctl_allowed("kernel.shm_rmid_forced", none));
+        CHECK(pc_sysctl_allowed("kernel/shm_rmid_forced", none));
+        CHECK(pc_sysctl_namespace("kernel/shm_rmid_forced") == PC_SYSCTL_IPC);
+        CHECK(pc_sysctl_namespace("net/ipv4/conf/eno2.100/rp_filter") == PC_SYSCTL_NET);
+        CHECK(!pc_sysctl_allowed("kernel.msgmax", none));
+        CHECK(pc_sysctl_allowed("kernel/msgmax", vm));
+        CHECK(!pc_sysctl_allowed("vm.swappiness", vm));
+        CHECK(!pc_sysctl_allowed("safe-and-unsafe", none));
+}
+
 int main(void)
 {
+        test_sysctl_names();
         test_full_pod_file();
         test_example();
         test_defaults();
