@@ -15,6 +15,7 @@
 #include "image/image.h"
 #include "monitor/monitor.h"
 #include "pod/internal.h"
+#include "runtime/user.h"
 #include "podctl/podctl.h"
 #include "state/state.h"
 #include "util/util.h"
@@ -671,8 +672,12 @@ static int lookup_id(pid_t pid, const char *file, const char *name, long *id)
                 *id = v;
                 return 0;
         }
-        _cleanup_free_ char *p = pc_xasprintf("/proc/%d/root/etc/%s", (int)pid, file);
-        _cleanup_fclose_ FILE *f = fopen(p, "re");
+        _cleanup_free_ char *root = pc_xasprintf("/proc/%d/root", (int)pid);
+        _cleanup_free_ char *text = NULL;
+        pc_error ignore;
+        if (pc_user_read_etc(root, file, &text, &ignore) < 0)
+                return -1;
+        _cleanup_fclose_ FILE *f = fmemopen(text, strlen(text), "r");
         if (!f)
                 return -1;
         char line[1024];
@@ -799,8 +804,12 @@ static int exec_in(podctl *ctx, struct pc_pod_state *ps, const char *name,
         if (gid < 0) {
                 /* The user's primary group from passwd (field 4). */
                 gid = 0;
-                _cleanup_free_ char *p = pc_xasprintf("/proc/%d/root/etc/passwd", (int)pid);
-                _cleanup_fclose_ FILE *f = fopen(p, "re");
+                _cleanup_free_ char *root = pc_xasprintf("/proc/%d/root", (int)pid);
+                _cleanup_free_ char *text = NULL;
+                pc_error ignore;
+                if (pc_user_read_etc(root, "passwd", &text, &ignore) < 0)
+                        text = pc_xstrdup("");
+                _cleanup_fclose_ FILE *f = fmemopen(text, strlen(text), "r");
                 char line[1024];
                 while (f && fgets(line, sizeof(line), f)) {
                         long u = -1, g = -1;

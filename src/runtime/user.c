@@ -1,10 +1,14 @@
 #include "runtime/user.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/fsroot.h"
 #include "util/util.h"
 
 static bool parse_id(const char *s, unsigned long *out)
@@ -35,16 +39,33 @@ static size_t split_fields(char *line, char **f, size_t n)
         return k;
 }
 
-/* Read <root>/etc/<name>; a missing file is an empty one. */
+#define ETC_MAX (4u << 20)
+
+int pc_user_read_etc(const char *root, const char *name, char **out, pc_error *err)
+{
+        /* Resolved inside the container's root (a symlink "/etc/passwd ->
+         * /etc/shadow" or "-> /dev/zero" must not reach the host's), opened
+         * non-blocking (a FIFO must not hang us), regular files only, bounded. */
+        *out = NULL;
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return pc_fail(err, errno, "open %s", root);
+        _cleanup_free_ char *p = pc_xasprintf("/etc/%s", name);
+        _cleanup_close_ int fd = pc_fsroot_open(rootfd, p, O_RDONLY | O_NONBLOCK, err);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                if (fd >= 0 || err->code == ENOENT) {
+                        *out = pc_xstrdup(""); /* missing or not a file: no entries */
+                        return 0;
+                }
+                return -1;
+        }
+        return pc_read_fd_max(fd, p, ETC_MAX, out, NULL, err);
+}
+
 static int read_etc(const char *root, const char *name, char **out, pc_error *err)
 {
-        _cleanup_free_ char *p = pc_xasprintf("%s/etc/%s", strcmp(root, "/") ? root : "", name);
-        if (pc_read_file(p, out, NULL, err) < 0) {
-                if (err->code != ENOENT)
-                        return -1;
-                *out = pc_xstrdup("");
-        }
-        return 0;
+        return pc_user_read_etc(root, name, out, err);
 }
 
 static void add_group(struct pc_user *u, gid_t g)

@@ -22,4 +22,8 @@ struct pc_user {
 int pc_user_resolve(const char *root, const char *spec, struct pc_user *out, pc_error *err);
 void pc_user_free(struct pc_user *u);
 
+/* The text of <root>/etc/<name> (passwd, group), resolved inside root, only
+ * a regular file, at most 4 MiB; missing or not a file: "". */
+int pc_user_read_etc(const char *root, const char *name, char **out, pc_error *err);
+
 #endif

@@ -481,3 +481,16 @@ EOF
         [[ $output == "Forwarding from 127.0.0.1:"* ]]
         [[ $output != *"0.0.0.0"* ]]
 }
+
+@test "a container's /etc/passwd turned into a FIFO or a link to the host's files hangs nothing and reads nothing of the host" {
+        run_pod pw
+        podctl exec pw -- sh -c 'rm /etc/passwd /etc/group && mkfifo /etc/passwd && ln -s /etc/shadow /etc/group'
+        # exec resolves the user in the container's files: no hang on the FIFO
+        # (busybox id would block on it itself: echo reads no passwd)
+        run timeout 10 "$PODCTL" exec pw -- echo ok
+        [ "$status" -eq 0 ]
+        [ "$output" = ok ]
+        # the monitor still answers (its exec probes read the same files)
+        run timeout 10 "$PODCTL" get pod pw -o json
+        [ "$status" -eq 0 ]
+}
