@@ -596,6 +596,23 @@ partial_at_least() {
         [[ "$output" == *"spec.containers[0].image: Invalid value: \"$OPEN/Busybox:1\": invalid reference format: repository name must be lowercase"* ]]
 }
 
+@test "apply on a terminal shows the Pod's pulls with per-layer bars until they end; plain apply prints none" {
+        f=$(run_pod_yaml ttypull "$OPEN/big:1")
+        PODCTL_PULL_MAX_RATE=8000000 run script -qfec "$PODCTL apply -f $f" /dev/null
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"pod/ttypull created"* ]]
+        [[ "$output" == *"c: Pulling image \"$OPEN/big:1\""* ]]
+        [[ "$output" == *"Downloading ["*"MB/s"* ]]
+        [[ "$output" == *"c: Pulled image \"$OPEN/big:1\""* ]]
+        wait_for 20 phase_is ttypull Succeeded
+        run podctl image rm "$OPEN/big:1"
+        [ "$status" -eq 0 ]
+        f=$(run_pod_yaml plainpull "$OPEN/big:1")
+        run podctl apply -f "$f"
+        [ "$status" -eq 0 ]
+        [ "$output" = "pod/plainpull created" ]
+}
+
 @test "Always: a re-pushed tag is picked up by the next apply; only what changed is downloaded" {
         reg_push "oci:$REG_DIR/images/lay:latest" open/moving:latest
         f=$(run_pod_yaml always1 "$OPEN/moving")
