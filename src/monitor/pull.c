@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,12 +102,16 @@ void pc_pull_start(struct pc_monitor *m, struct pc_ctr *c)
         _cleanup_free_ char *prog = pull_file(m, c, "progress");
         unlink(out);
         unlink(prog);
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 c->pull_due = pc_monotonic_ns() + scaled(m, PULL_BACKOFF_INITIAL);
                 return;
         }
         if (pid == 0) {
+                /* a monitor that dies (SIGKILL) takes its pull with it */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(127);
                 sigset_t all;
                 sigfillset(&all);
                 sigprocmask(SIG_UNBLOCK, &all, NULL);
