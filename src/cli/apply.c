@@ -60,6 +60,8 @@ int cmd_apply(struct pc_cli *cli, int argc, char **argv)
                         continue;
                 }
                 printf("pod/%s %s\n", p->name, r == PODCTL_UNCHANGED ? "unchanged" : "created");
+                if (r == PODCTL_CREATED)
+                        pc_cli_follow_pulls(cli, p);
                 for (size_t k = 0; start_errors && start_errors[k]; k++) {
                         fprintf(stderr, "error: pod/%s: %s\n", p->name, start_errors[k]);
                         rc = 1;

@@ -78,6 +78,9 @@ struct pc_pull_result;
 int pc_cli_image_pull(struct pc_cli *cli, int argc, char **argv);
 int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const char *pass,
                 json_t *auths, bool quiet, struct pc_pull_result *res, pc_error *err);
+/* apply on a terminal: show the Pod's image pulls (per-layer bars) until
+ * each has ended; Ctrl-C stops showing, not the pull. */
+void pc_cli_follow_pulls(struct pc_cli *cli, const struct pc_pod *p);
 /* image pull-for-pod (hidden): the pull helper of a Pod's monitor. */
 int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv);
 

@@ -15,10 +15,16 @@
 #include "util/imageref.h"
 #include "util/util.h"
 
+enum row_state { ROW_WAITING, ROW_EXISTS, ROW_OTHER, ROW_DOWNLOADING, ROW_COMPLETE };
+static const char *const row_names[] = {"waiting", "exists", "other-pull", "downloading",
+                                        "complete"};
+
 struct layer_row {
         char id[13];
         char status[160];
-        int64_t started;
+        enum row_state state;
+        int64_t done, total;
+        int64_t started; /* monotonic ns */
         int64_t last_draw;
 };
 
@@ -28,7 +34,15 @@ struct progress {
         struct layer_row *rows;
         size_t n;
         int64_t start;
+        const char *state_file; /* the pull helper's progress for apply, or NULL */
+        int64_t last_write;
 };
+
+static const char *pc_json_str_cli(json_t *o, const char *k)
+{
+        json_t *v = json_is_object(o) ? json_object_get(o, k) : NULL;
+        return json_is_string(v) ? json_string_value(v) : "";
+}
 
 static void fmt_bytes(int64_t n, char *buf, size_t len)
 {
@@ -40,6 +54,43 @@ static void fmt_bytes(int64_t n, char *buf, size_t len)
                 u++;
         }
         snprintf(buf, len, u ? "%.1f%s" : "%.0f%s", v, units[u]);
+}
+
+/* "Downloading [=====>     ] 1.2MB/3.4MB 5.6MB/s" */
+static void bar_status(int64_t done, int64_t total, int64_t started, int64_t now, char *buf,
+                       size_t len)
+{
+        char d[32], t[32], rate[32];
+        fmt_bytes(done, d, sizeof(d));
+        fmt_bytes(total, t, sizeof(t));
+        double secs = (double)(now - started) / 1e9;
+        fmt_bytes(secs > 0.05 ? (int64_t)((double)done / secs) : 0, rate, sizeof(rate));
+        char bar[31];
+        int fill = total > 0 ? (int)(30 * done / total) : 30;
+        for (int i = 0; i < 30; i++)
+                bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+        bar[30] = '\0';
+        snprintf(buf, len, "Downloading [%s] %s/%s %s/s", bar, d, t, rate);
+}
+
+static void row_text(const struct layer_row *r, int64_t now, char *buf, size_t len)
+{
+        switch (r->state) {
+        case ROW_EXISTS:
+                snprintf(buf, len, "Already exists");
+                break;
+        case ROW_OTHER:
+                snprintf(buf, len, "Waiting (another pull is downloading it)");
+                break;
+        case ROW_DOWNLOADING:
+                bar_status(r->done, r->total, r->started, now, buf, len);
+                break;
+        case ROW_COMPLETE:
+                snprintf(buf, len, "Download complete");
+                break;
+        default:
+                snprintf(buf, len, "Waiting");
+        }
 }
 
 static struct layer_row *row_of(struct progress *p, const char *digest, size_t *idx)
@@ -55,7 +106,7 @@ static struct layer_row *row_of(struct progress *p, const char *digest, size_t *
         memset(r, 0, sizeof(*r));
         snprintf(r->id, sizeof(r->id), "%.12s", hex);
         *idx = p->n++;
-        if (p->tty)
+        if (p->tty && !p->quiet)
                 fprintf(p->out, "%s: Waiting\n", r->id); /* its line */
         return r;
 }
@@ -72,11 +123,35 @@ static void draw(struct progress *p, size_t idx)
         fflush(p->out);
 }
 
+/* The helper's progress file: {"finished": b, "layers": [{id, state, done,
+ * total, started}]}, replaced at most every 200 ms (and at every change of
+ * state), read by apply on a terminal. */
+static void write_state(struct progress *p, bool finished, bool force)
+{
+        int64_t now = pc_monotonic_ns();
+        if (!p->state_file || (!force && now - p->last_write < 200000000LL))
+                return;
+        p->last_write = now;
+        json_t *layers = json_array();
+        for (size_t i = 0; i < p->n; i++)
+                json_array_append_new(layers,
+                                      json_pack("{s:s, s:s, s:I, s:I, s:I}", "id", p->rows[i].id,
+                                                "state", row_names[p->rows[i].state], "done",
+                                                (json_int_t)p->rows[i].done, "total",
+                                                (json_int_t)p->rows[i].total, "started",
+                                                (json_int_t)p->rows[i].started));
+        json_t *j = json_pack("{s:b, s:o}", "finished", finished, "layers", layers);
+        char *text = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        pc_error e;
+        if (text)
+                pc_replace_file(p->state_file, text, strlen(text), 0600, &e);
+        free(text);
+}
+
 static void on_progress(void *data, const struct pc_pull_event *ev)
 {
         struct progress *p = data;
-        if (p->quiet)
-                return;
         size_t idx;
         struct layer_row *r;
         int64_t now = pc_monotonic_ns();
@@ -85,59 +160,64 @@ static void on_progress(void *data, const struct pc_pull_event *ev)
         case PC_PULL_DONE:
                 return;
         case PC_PULL_UNPACKING:
-                if (!p->tty)
+                write_state(p, false, true);
+                if (!p->tty && !p->quiet)
                         fprintf(p->out, "Unpacking layers\n");
                 return;
         case PC_PULL_LAYER_EXISTS:
                 r = row_of(p, ev->id, &idx);
-                snprintf(r->status, sizeof(r->status), "Already exists");
+                r->state = ROW_EXISTS;
                 break;
         case PC_PULL_LAYER_WAITING:
                 r = row_of(p, ev->id, &idx);
-                snprintf(r->status, sizeof(r->status), "Waiting (another pull is downloading it)");
+                r->state = ROW_OTHER;
                 break;
         case PC_PULL_LAYER_PROGRESS: {
                 r = row_of(p, ev->id, &idx);
-                bool first = r->started == 0;
-                if (first)
+                bool first = r->state != ROW_DOWNLOADING;
+                if (first) {
+                        r->state = ROW_DOWNLOADING;
                         r->started = now;
+                }
+                r->done = ev->done;
+                r->total = ev->total;
+                write_state(p, false, first);
+                if (p->quiet)
+                        return;
                 if (!p->tty) {
                         if (!first)
                                 return; /* plain output: one line when it starts */
                         char t[32];
                         fmt_bytes(ev->total, t, sizeof(t));
                         snprintf(r->status, sizeof(r->status), "Downloading (%s)", t);
-                        break;
+                        draw(p, idx);
+                        return;
                 }
                 if (!first && now - r->last_draw < 100000000LL && ev->done != ev->total)
                         return;
                 r->last_draw = now;
-                char d[32], t[32], rate[32];
-                fmt_bytes(ev->done, d, sizeof(d));
-                fmt_bytes(ev->total, t, sizeof(t));
-                double secs = (double)(now - r->started) / 1e9;
-                fmt_bytes(secs > 0.05 ? (int64_t)((double)ev->done / secs) : 0, rate, sizeof(rate));
-                char bar[31];
-                int fill = ev->total > 0 ? (int)(30 * ev->done / ev->total) : 30;
-                for (int i = 0; i < 30; i++)
-                        bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
-                bar[30] = '\0';
-                snprintf(r->status, sizeof(r->status), "Downloading [%s] %s/%s %s/s", bar, d, t,
-                         rate);
-                break;
+                row_text(r, now, r->status, sizeof(r->status));
+                draw(p, idx);
+                return;
         }
         case PC_PULL_LAYER_DONE:
                 r = row_of(p, ev->id, &idx);
-                snprintf(r->status, sizeof(r->status), "Download complete");
+                r->state = ROW_COMPLETE;
+                r->done = r->total = ev->total;
                 break;
         default:
                 return;
         }
+        write_state(p, false, true);
+        if (p->quiet)
+                return;
+        row_text(r, now, r->status, sizeof(r->status));
         draw(p, idx);
 }
 
-int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const char *pass,
-                json_t *auths, bool quiet, struct pc_pull_result *res, pc_error *err)
+static int pull(struct pc_cli *cli, const char *ref, const char *user, const char *pass,
+                json_t *auths, bool quiet, const char *state_file, struct pc_pull_result *res,
+                pc_error *err)
 {
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
@@ -145,8 +225,11 @@ int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const cha
         pc_image_store *s = NULL;
         if (pc_image_store_open(podctl_root_dir(ctx), &s, err) < 0)
                 return -1;
-        struct progress p = {
-            .tty = isatty(1), .quiet = quiet, .out = stdout, .start = pc_monotonic_ns()};
+        struct progress p = {.tty = isatty(1),
+                             .quiet = quiet,
+                             .out = stdout,
+                             .start = pc_monotonic_ns(),
+                             .state_file = state_file};
         struct pc_pull_opts o = {.root = podctl_root_dir(ctx),
                                  .user = user,
                                  .pass = pass,
@@ -159,6 +242,7 @@ int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const cha
         fflush(stdout);
         int r = pc_image_pull(s, ref, &o, res, err);
         pc_image_store_close(s);
+        write_state(&p, true, true);
         free(p.rows);
         if (r < 0)
                 return -1;
@@ -169,6 +253,12 @@ int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const cha
                        res->ref);
         }
         return 0;
+}
+
+int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const char *pass,
+                json_t *auths, bool quiet, struct pc_pull_result *res, pc_error *err)
+{
+        return pull(cli, ref, user, pass, auths, quiet, NULL, res, err);
 }
 
 int pc_cli_image_pull(struct pc_cli *cli, int argc, char **argv)
@@ -289,7 +379,7 @@ static json_t *pull_secret_auths(podctl *ctx, const struct pc_pod *p)
  * the Pod's imagePullSecrets; the resolved image record goes to FILE. */
 int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
 {
-        const char *dir = NULL, *name = NULL, *out = NULL, *v;
+        const char *dir = NULL, *name = NULL, *out = NULL, *progress = NULL, *v;
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "--pod-dir")))
                         dir = v;
@@ -297,6 +387,8 @@ int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
                         name = v;
                 else if ((v = pc_cli_flag(argc, argv, &i, "--out")))
                         out = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--progress")))
+                        progress = v;
                 else
                         return pc_cli_fail("unknown argument \"%s\"", argv[i]);
         }
@@ -328,7 +420,7 @@ int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
         }
         json_t *auths = pull_secret_auths(ctx, &pod);
         struct pc_pull_result res;
-        r = pc_cli_pull(cli, c->image, NULL, NULL, auths, false, &res, &err);
+        r = pull(cli, c->image, NULL, NULL, auths, false, progress, &res, &err);
         json_decref(auths);
         pc_image_store *s = NULL;
         struct pc_image *img = NULL;
@@ -353,4 +445,124 @@ int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
         if (r < 0)
                 return pc_cli_die(&err);
         return 0;
+}
+
+/* A line per container being pulled, and per layer under it, from the
+ * helpers' progress files; NULL-terminated, *all_done when none is pulling. */
+static char **pull_lines(podctl *ctx, const char *dir, json_t *names, json_t *pod, bool *all_done)
+{
+        char **lines = NULL;
+        int64_t now = pc_monotonic_ns();
+        *all_done = true;
+        json_t *statuses = json_object_get(json_object_get(pod, "status"), "containerStatuses");
+        json_t *inits = json_object_get(json_object_get(pod, "status"), "initContainerStatuses");
+        size_t i;
+        json_t *nm;
+        json_array_foreach(names, i, nm)
+        {
+                const char *name = json_string_value(nm);
+                json_t *st = NULL, *x;
+                size_t k;
+                json_array_foreach(statuses, k, x) if (!strcmp(pc_json_str_cli(x, "name"), name))
+                    st = x;
+                json_array_foreach(inits, k, x) if (!strcmp(pc_json_str_cli(x, "name"), name)) st =
+                    x;
+                json_t *waiting = json_object_get(json_object_get(st, "state"), "waiting");
+                const char *reason = pc_json_str_cli(waiting, "reason");
+                const char *image = pc_json_str_cli(st, "image");
+                _cleanup_free_ char *pp = pc_xasprintf("%s/pull-%s.progress", dir, name);
+                _cleanup_free_ char *data = NULL;
+                size_t n = 0;
+                pc_error e;
+                json_t *prog = NULL;
+                if (pc_read_file(pp, &data, &n, &e) == 0)
+                        prog = json_loadb(data, n, 0, NULL);
+                bool finished = json_is_true(json_object_get(prog, "finished"));
+                bool pulling = !finished && waiting &&
+                               (!strcmp(reason, "ContainerCreating") ||
+                                (prog && !strcmp(reason, "PodInitializing")));
+                if (pulling) {
+                        *all_done = false;
+                        _cleanup_free_ char *h =
+                            pc_xasprintf("%s: Pulling image \"%s\"", name, image);
+                        pc_strv_push(&lines, h);
+                        json_t *l;
+                        json_array_foreach(json_object_get(prog, "layers"), k, l)
+                        {
+                                struct layer_row r;
+                                memset(&r, 0, sizeof(r));
+                                const char *stn = pc_json_str_cli(l, "state");
+                                for (size_t q = 0; q < PC_ARRAY_SIZE(row_names); q++)
+                                        if (!strcmp(stn, row_names[q]))
+                                                r.state = (enum row_state)q;
+                                r.done = json_integer_value(json_object_get(l, "done"));
+                                r.total = json_integer_value(json_object_get(l, "total"));
+                                r.started = json_integer_value(json_object_get(l, "started"));
+                                char text[160];
+                                row_text(&r, now, text, sizeof(text));
+                                _cleanup_free_ char *line =
+                                    pc_xasprintf("  %s: %s", pc_json_str_cli(l, "id"), text);
+                                pc_strv_push(&lines, line);
+                        }
+                } else if (waiting && strcmp(reason, "ContainerCreating") != 0 &&
+                           strcmp(reason, "PodInitializing") != 0) {
+                        _cleanup_free_ char *h = pc_xasprintf("%s: %s: %s", name, reason,
+                                                              pc_json_str_cli(waiting, "message"));
+                        pc_strv_push(&lines, h);
+                } else {
+                        _cleanup_free_ char *h =
+                            pc_xasprintf("%s: Pulled image \"%s\"", name, image);
+                        pc_strv_push(&lines, h);
+                }
+                json_decref(prog);
+        }
+        (void)ctx;
+        if (!lines)
+                lines = pc_xcalloc(1, sizeof(char *));
+        return lines;
+}
+
+void pc_cli_follow_pulls(struct pc_cli *cli, const struct pc_pod *p)
+{
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx || !isatty(1))
+                return;
+        _cleanup_free_ char *dir =
+            pc_xasprintf("%s/pods/%s_%s", podctl_root_dir(ctx), p->namespace_, p->name);
+        _cleanup_free_ char *ip = pc_xasprintf("%s/images.json", dir);
+        _cleanup_free_ char *data = NULL;
+        size_t n = 0;
+        pc_error err;
+        if (pc_read_file(ip, &data, &n, &err) < 0)
+                return;
+        json_t *images = json_loadb(data, n, 0, NULL);
+        json_t *names = json_array();
+        const char *k;
+        json_t *v;
+        json_object_foreach(images, k, v)
+        {
+                json_t *pull = json_object_get(v, "pull");
+                if (pull && !json_is_true(json_object_get(pull, "never")))
+                        json_array_append_new(names, json_string(k));
+        }
+        json_decref(images);
+        size_t drawn = 0;
+        while (json_array_size(names)) {
+                json_t *pod = NULL;
+                if (podctl_pod_get(ctx, p->namespace_, p->name, &pod, &err) < 0)
+                        break;
+                bool done = false;
+                char **lines = pull_lines(ctx, dir, names, pod, &done);
+                json_decref(pod);
+                if (drawn)
+                        printf("\033[%zuA\r\033[J", drawn);
+                for (drawn = 0; lines[drawn]; drawn++)
+                        printf("%s\n", lines[drawn]);
+                fflush(stdout);
+                pc_strv_free(lines);
+                if (done)
+                        break;
+                usleep(200000);
+        }
+        json_decref(names);
 }

@@ -5,7 +5,8 @@
  * container's first start the monitor runs a helper, the podctl binary's
  * `image pull-for-pod` (the monitor itself links no registry code and no
  * libcurl), which pulls into the store and writes the resolved image record
- * to <pod dir>/pull-<container>.json; its output goes to pull-<container>.log.
+ * to <pod dir>/pull-<container>.json; its output goes to pull-<container>.log,
+ * its layer progress to pull-<container>.progress (apply shows it on a tty).
  * Meanwhile the container waits with reason ContainerCreating (events
  * Pulling, then Pulled). A failure is ErrImagePull (event Failed with the
  * registry's error), then ImagePullBackOff (event BackOff) until the next
@@ -18,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,13 +99,19 @@ void pc_pull_start(struct pc_monitor *m, struct pc_ctr *c)
                 return;
         _cleanup_free_ char *log = pull_file(m, c, "log");
         _cleanup_free_ char *out = pull_file(m, c, "json");
+        _cleanup_free_ char *prog = pull_file(m, c, "progress");
         unlink(out);
+        unlink(prog);
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 c->pull_due = pc_monotonic_ns() + scaled(m, PULL_BACKOFF_INITIAL);
                 return;
         }
         if (pid == 0) {
+                /* a monitor that dies (SIGKILL) takes its pull with it */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(127);
                 sigset_t all;
                 sigfillset(&all);
                 sigprocmask(SIG_UNBLOCK, &all, NULL);
@@ -115,7 +123,8 @@ void pc_pull_start(struct pc_monitor *m, struct pc_ctr *c)
                 const char *bin = helper();
                 char *argv[] = {(char *)bin,    "--root",    m->root.root, "image",
                                 "pull-for-pod", "--pod-dir", m->pod_dir,   "--container",
-                                c->spec->name,  "--out",     out,          NULL};
+                                c->spec->name,  "--out",     out,          "--progress",
+                                prog,           NULL};
                 if (strchr(bin, '/'))
                         execv(bin, argv);
                 else

@@ -537,6 +537,43 @@ partial_at_least() {
         [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "two Pods that need the same missing image at once: each blob is downloaded once, both run" {
+        big=$(layer_digest open big 1)
+        before=$(reg_blob_gets open "$big")
+        f1=$(run_pod_yaml twin1 "$OPEN/big:1")
+        f2=$(run_pod_yaml twin2 "$OPEN/big:1")
+        export PODCTL_PULL_MAX_RATE=8000000
+        run podctl apply -f "$f1"
+        [ "$status" -eq 0 ]
+        run podctl apply -f "$f2"
+        [ "$status" -eq 0 ]
+        unset PODCTL_PULL_MAX_RATE
+        wait_for 60 phase_is twin1 Succeeded
+        wait_for 60 phase_is twin2 Succeeded
+        [ "$(reg_blob_gets open "$big")" -eq $((before + 1)) ]
+}
+
+no_pull_helper() {
+        if pgrep -f -- "--root $PODCTL_ROOT image pull-for-pod" >/dev/null; then
+                return 1
+        fi
+}
+
+@test "SIGKILL of a Pod's monitor during its pull: the pull helper dies with it; delete cleans up" {
+        f=$(run_pod_yaml orphan "$OPEN/big:1")
+        PODCTL_PULL_MAX_RATE=1000000 run podctl apply -f "$f"
+        [ "$status" -eq 0 ]
+        wait_for 20 partial_at_least 1
+        mon=$(cut -d' ' -f1 "$PODCTL_ROOT/pods/default_orphan/monitor.pid")
+        kill -9 "$mon"
+        wait_for 20 no_pull_helper
+        run podctl delete pod orphan --grace-period=0
+        [ "$status" -eq 0 ]
+        run podctl image ls -q
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+}
+
 @test "Pod lifecycle: IfNotPresent pulls a missing image while the Pod waits in ContainerCreating; Never: ErrImageNeverPull; invalid names rejected" {
         f=$(run_pod_yaml never "$OPEN/busybox:1" "" "    imagePullPolicy: Never")
         run podctl apply -f "$f"
@@ -594,6 +631,23 @@ partial_at_least() {
         run podctl apply -f "$f"
         [ "$status" -eq 1 ]
         [[ "$output" == *"spec.containers[0].image: Invalid value: \"$OPEN/Busybox:1\": invalid reference format: repository name must be lowercase"* ]]
+}
+
+@test "apply on a terminal shows the Pod's pulls with per-layer bars until they end; plain apply prints none" {
+        f=$(run_pod_yaml ttypull "$OPEN/big:1")
+        PODCTL_PULL_MAX_RATE=8000000 run script -qfec "$PODCTL apply -f $f" /dev/null
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"pod/ttypull created"* ]]
+        [[ "$output" == *"c: Pulling image \"$OPEN/big:1\""* ]]
+        [[ "$output" == *"Downloading ["*"MB/s"* ]]
+        [[ "$output" == *"c: Pulled image \"$OPEN/big:1\""* ]]
+        wait_for 20 phase_is ttypull Succeeded
+        run podctl image rm "$OPEN/big:1"
+        [ "$status" -eq 0 ]
+        f=$(run_pod_yaml plainpull "$OPEN/big:1")
+        run podctl apply -f "$f"
+        [ "$status" -eq 0 ]
+        [ "$output" = "pod/plainpull created" ]
 }
 
 @test "Always: a re-pushed tag is picked up by the next apply; only what changed is downloaded" {
