@@ -205,8 +205,7 @@ static void run_suite(const char *base)
         BASE = base;
         mode = pc_cgroup_detect(BASE);
         if (mode == PC_CGROUP_NONE) {
-                printf("test_cgroup_real: no cgroup filesystem at %s\n", BASE);
-                SKIP("no cgroup filesystem here");
+                SKIP("%s: no cgroup filesystem", BASE);
                 return;
         }
         printf("test_cgroup_real: %s: cgroup v%d\n", BASE, mode == PC_CGROUP_V2 ? 2 : 1);
@@ -251,31 +250,31 @@ static void run_suite(const char *base)
                 if (!(pc_cgroup_missing(g1) & PC_CGROUP_CTRL_MEMORY))
                         CHECK_VAL("", c1, "memory.max", "67108864");
                 else
-                        SKIP("memory.max: no memory controller delegated here");
+                        SKIP("%s: memory.max: no memory controller delegated", BASE);
                 if (!(pc_cgroup_missing(g1) & PC_CGROUP_CTRL_CPU)) {
                         CHECK_VAL("", c1, "cpu.max", "20000 100000");
                         CHECK_VAL("", c1, "cpu.weight", "10");
                 } else {
-                        SKIP("cpu.max, cpu.weight: no cpu controller delegated here");
+                        SKIP("%s: cpu.max, cpu.weight: no cpu controller delegated", BASE);
                 }
                 if (!(pc_cgroup_missing(g1) & PC_CGROUP_CTRL_PIDS))
                         CHECK_VAL("", c1, "pids.max", "64");
                 else
-                        SKIP("pids.max: no pids controller delegated here");
+                        SKIP("%s: pids.max: no pids controller delegated", BASE);
         }
         missing = pc_cgroup_missing(g1);
         /* the host's own v2 hierarchy delegates every controller podctl uses
          * (a v1 host has them all as hierarchies of their own) */
         if (strcmp(BASE, "/sys/fs/cgroup") != 0)
-                SKIP("all controllers present: only asked of /sys/fs/cgroup");
+                SKIP("%s: all controllers present: only asked of /sys/fs/cgroup", BASE);
         else if (mode == PC_CGROUP_V1)
-                SKIP("all controllers present on a v2 /sys/fs/cgroup: this host is v1");
+                SKIP("%s: all controllers present on a v2 /sys/fs/cgroup: this host is v1", BASE);
         else
                 CHECK(missing == 0);
         if (mode == PC_CGROUP_V2 && missing)
                 CHECK(pc_cgroup_warning(g1) != NULL);
         else if (mode == PC_CGROUP_V1)
-                SKIP("warning for missing v2 controllers: this hierarchy is v1");
+                SKIP("%s: warning for missing v2 controllers: this hierarchy is v1", BASE);
         CHECK(pc_cgroup_create(BASE, c2, NULL, &g2, &err) == 0);
         CHECK(pc_cgroup_create(BASE, c3, NULL, &g3, &err) == 0);
         if (!g2 || !g3)
@@ -323,7 +322,7 @@ static void run_suite(const char *base)
                                       .cpu_shares = -1,
                                       .pids_max = 32};
         if (missing & PC_CGROUP_CTRL_PIDS) {
-                SKIP("fork storm capped by pids.max: no pids controller here");
+                SKIP("%s: fork storm capped by pids.max: no pids controller", BASE);
                 goto skip_storm;
         }
         CHECK(pc_cgroup_create(BASE, c4, &l4, &g4, &err) == 0);
@@ -395,6 +394,9 @@ skip_storm:
                 CHECK(!exists(v1_ctrls[c], pod));
                 if (!podctl_existed)
                         CHECK(podctl_gone_or_shared(v1_ctrls[c]));
+                else
+                        SKIP("%s: empty podctl/ of %s removed: it was there before (another run's)",
+                             BASE, v1_ctrls[c]);
                 if (mode == PC_CGROUP_V2)
                         break;
         }

@@ -65,12 +65,14 @@ static inline void unit_case(const char *name)
 #define UNIT_PASS() unit_record(__func__, UNIT_PASS_)
 #define UNIT_FAIL() unit_record(__func__, UNIT_FAIL_)
 
-/* SKIP("reason"): a check that cannot mean anything here, counted as skipped
- * and listed with its reason (never as passed). */
-#define SKIP(reason)                                                                               \
+/* SKIP("reason", ...): a check that cannot mean anything here, counted as
+ * skipped and listed with its reason (printf-style; never as passed). */
+#define SKIP(...)                                                                                  \
         do {                                                                                       \
                 unit_record(__func__, UNIT_SKIP_);                                                 \
-                printf("%s:%d: skipped: %s\n", __FILE__, __LINE__, (reason));                     \
+                printf("%s:%d: skipped: ", __FILE__, __LINE__);                                    \
+                printf(__VA_ARGS__);                                                               \
+                putchar('\n');                                                                     \
         } while (0)
 
 #define CHECK(cond)                                                                                \
