@@ -211,9 +211,10 @@ static void own_registered(struct gc *g)
                 pc_replace_file(PC_ROOTS_REGISTRY, keep, strlen(keep), 0600, &e);
 }
 
-void pc_gc_register_root(const char *root)
+void pc_gc_register_root(const char *path)
 {
-        if (pc_mkdir_p("/run/podctl", 0700, NULL) < 0)
+        _cleanup_free_ char *root = realpath(path, NULL);
+        if (!root || pc_mkdir_p("/run/podctl", 0700, NULL) < 0)
                 return;
         _cleanup_close_ int fd =
             open(PC_ROOTS_REGISTRY, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
