@@ -201,10 +201,13 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
                 json_object_set_new(st, "reason", json_string(m->pod_reason));
         if (m->pod_message)
                 json_object_set_new(st, "message", json_string(m->pod_message));
-        json_object_set_new(st, "hostIP", json_string("127.0.0.1"));
-        if (m->pod_ip) {
-                json_object_set_new(st, "podIP", json_string(m->pod_ip));
-                json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", m->pod_ip));
+        json_object_set_new(st, "hostIP", json_string(PC_HOST_IP));
+        json_object_set_new(st, "hostIPs", json_pack("[{s:s}]", "ip", PC_HOST_IP));
+        /* A hostNetwork Pod has the host's IP (kubelet_pods.go). */
+        const char *ip = m->pod_ip ? m->pod_ip : m->pod.host_network ? PC_HOST_IP : NULL;
+        if (ip) {
+                json_object_set_new(st, "podIP", json_string(ip));
+                json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", ip));
         }
         if (m->start_time)
                 json_object_set_new(st, "startTime", time_json(m->start_time));

@@ -305,3 +305,55 @@ EOF
         run -1 podctl -n team get pod nsless2
         [[ "$output" == *'not found'* ]]
 }
+
+@test "status.podIP in the environment is the Pod's IP; a hostNetwork Pod's is the host's" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ips
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo \$POD_IP \$HOST_IP"]
+    env:
+    - name: POD_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: HOST_IP
+      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hostips
+spec:
+  hostNetwork: true
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo \$POD_IP \$HOST_IP"]
+    env:
+    - name: POD_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: HOST_IP
+      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 phase_is ips Succeeded
+        wait_for 10 phase_is hostips Succeeded
+        ip=$(jq_pod ips .status.podIP)
+        host=$(jq_pod ips .status.hostIP)
+        [ "$ip" != "$host" ]
+        [ "$(jq_pod ips '.status.hostIPs[0].ip')" = "$host" ]
+        run -0 podctl logs ips
+        [ "$output" = "$ip $host" ]
+        # hostNetwork: podIP(s) = hostIP (kubelet_pods.go), in the status and the env.
+        [ "$(jq_pod hostips .status.podIP)" = "$host" ]
+        [ "$(jq_pod hostips '.status.podIPs[0].ip')" = "$host" ]
+        run -0 podctl logs hostips
+        [ "$output" = "$host $host" ]
+}
