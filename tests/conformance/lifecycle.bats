@@ -81,6 +81,8 @@ check_hooks() { # NAME POSTSTART PRESTOP (yes/no)
 }
 dial() { printf '/dial?host=%s&port=8080&request=%s' "$TARGET_IP" "$1"; }
 
+# ---- lifecycle_hook.go -----------------------------------------------------
+
 # Container Lifecycle Hook when create a pod with lifecycle hook: "should execute poststart exec hook properly [NodeConformance]"
 @test "Container Lifecycle Hook when create a pod with lifecycle hook should execute poststart exec hook properly [NodeConformance]" {
         hooked_pod pod-with-poststart-exec-hook "$AGNHOST" "      postStart:

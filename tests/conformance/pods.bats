@@ -10,6 +10,8 @@ setup_file() { conformance_setup_file; }
 teardown_file() { common_teardown_file; }
 teardown() { conformance_teardown; }
 
+# ---- pods.go ---------------------------------------------------------------
+
 # Pods: "should get a host IP [NodeConformance]"
 @test "Pods should get a host IP [NodeConformance]" {
         apply <<EOF

@@ -262,6 +262,8 @@ never_ready_until() { # POD WINDOW
 }
 ts() { date -d "$1" +%s; }
 
+# ---- container_probe.go ----------------------------------------------------
+
 # Probing container: "with readiness probe should not be ready before initial delay and never restart [NodeConformance]"
 @test "Probing container with readiness probe should not be ready before initial delay and never restart [NodeConformance]" {
         wait_for 90 pod_ready test-webserver-initial-delay
