@@ -151,6 +151,7 @@ struct pc_monitor {
         int report_fd; /* to the CLI that started us, -1 once reported */
         char *pod_reason, *pod_message;
         bool failed_init;
+        bool rejected; /* the node refused the Pod (spec.os): Failed, nothing runs */
         char *shm_dir, *etc_dir;
         bool seccomp_default; /* config.json seccompDefault */
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */

@@ -29,7 +29,7 @@ static bool app_terminal(const struct pc_monitor *m, bool *all_ok)
 const char *pc_pod_phase(const struct pc_monitor *m)
 {
         bool all_ok;
-        if (m->failed_init || m->deadline_exceeded)
+        if (m->failed_init || m->deadline_exceeded || m->rejected)
                 return "Failed";
         if (m->state == POD_INIT)
                 return "Pending";

@@ -201,6 +201,7 @@ struct pc_pod {
         bool host_network, host_pid, host_ipc;
         char *hostname;             /* spec.hostname, NULL = metadata.name */
         char *subdomain;            /* NULL when absent */
+        char *os_name;              /* spec.os.name, NULL when absent */
         struct pc_kv *host_aliases; /* name = IP, value = space-separated hostnames */
         size_t n_host_aliases;
         char *dns_policy; /* ClusterFirst (default), Default, None, ClusterFirstWithHostNet */

@@ -96,3 +96,25 @@ EOF
         run -0 podctl logs pod-logs-websocket -c main
         [ "$output" = "container is alive" ]
 }
+
+# ---- pod_admission.go ----------------------------------------------------------
+
+# PodOSRejection [NodeConformance] Kubelet: "should reject pod when the node OS doesn't match pod's OS"
+@test "PodOSRejection [NodeConformance] Kubelet should reject pod when the node OS doesn't match pod's OS" {
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: wrong-pod-os
+spec:
+  os: {name: windows}
+  nodeName: $(hostname)
+  containers:
+  - name: wrong-pod-os
+    image: $PAUSE
+EOF
+        # WaitForPodFailedReason: phase Failed with reason PodOSNotSupported.
+        wait_for 30 phase_is wrong-pod-os Failed
+        [ "$(jq_pod wrong-pod-os .status.reason)" = PodOSNotSupported ]
+        [ "$(ctr_status wrong-pod-os wrong-pod-os '.state | has("running")')" = false ]
+}

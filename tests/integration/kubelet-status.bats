@@ -357,3 +357,30 @@ EOF
         run -0 podctl logs hostips
         [ "$output" = "$host $host" ]
 }
+
+@test "spec.os: another OS fails the Pod at once (PodOSNotSupported, nothing runs); an unknown one is refused" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: winpod
+spec:
+  os: {name: windows}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+)
+        run -0 podctl apply -f "$f"
+        [[ "$output" != *"not supported"* ]]
+        wait_for 10 phase_is winpod Failed
+        [ "$(jq_pod winpod .status.reason)" = PodOSNotSupported ]
+        [ "$(jq_pod winpod .status.message)" = "Pod was rejected: Failed to admit pod as the OS field doesn't match node OS" ]
+        [ "$(jq_pod winpod '.status.containerStatuses[0].state | has("waiting")')" = true ]
+        run -0 podctl describe pod winpod
+        [[ "$output" == *PodOSNotSupported* ]]
+        sed -i 's/name: windows/name: plan9/; s/name: winpod/name: plan9pod/' "$f"
+        run -1 podctl apply -f "$f"
+        [[ "$output" == *'spec.os.name: Unsupported value: "plan9": supported values: "linux", "windows"'* ]]
+}
