@@ -211,16 +211,20 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
         }
         if (m->start_time)
                 json_object_set_new(st, "startTime", time_json(m->start_time));
-        if (m->n_init > 0) {
+        /* A Pod the node rejected has no container statuses (the kubelet's
+         * rejectPod sets phase, reason and message only). */
+        if (m->n_init > 0 && !m->rejected) {
                 json_t *a = json_array();
                 for (size_t i = 0; i < m->n_init; i++)
                         json_array_append_new(a, ctr_status_json(&m->init[i]));
                 json_object_set_new(st, "initContainerStatuses", a);
         }
-        json_t *a = json_array();
-        for (size_t i = 0; i < m->n_app; i++)
-                json_array_append_new(a, ctr_status_json(&m->app[i]));
-        json_object_set_new(st, "containerStatuses", a);
+        if (!m->rejected) {
+                json_t *a = json_array();
+                for (size_t i = 0; i < m->n_app; i++)
+                        json_array_append_new(a, ctr_status_json(&m->app[i]));
+                json_object_set_new(st, "containerStatuses", a);
+        }
         json_object_set_new(st, "qosClass",
                             json_string(m->qos_class ? m->qos_class : "BestEffort"));
         return st;

@@ -116,5 +116,4 @@ EOF
         # WaitForPodFailedReason: phase Failed with reason PodOSNotSupported.
         wait_for 30 phase_is wrong-pod-os Failed
         [ "$(jq_pod wrong-pod-os .status.reason)" = PodOSNotSupported ]
-        [ "$(ctr_status wrong-pod-os wrong-pod-os '.state | has("running")')" = false ]
 }

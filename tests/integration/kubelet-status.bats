@@ -377,7 +377,10 @@ EOF
         wait_for 10 phase_is winpod Failed
         [ "$(jq_pod winpod .status.reason)" = PodOSNotSupported ]
         [ "$(jq_pod winpod .status.message)" = "Pod was rejected: Failed to admit pod as the OS field doesn't match node OS" ]
-        [ "$(jq_pod winpod '.status.containerStatuses[0].state | has("waiting")')" = true ]
+        # No container statuses (the kubelet's rejectPod); kubectl's STATUS is the reason.
+        [ "$(jq_pod winpod '.status | has("containerStatuses")')" = false ]
+        run -0 podctl get pod winpod
+        [[ "${lines[1]}" == *PodOSNotSupported* ]]
         run -0 podctl describe pod winpod
         [[ "$output" == *PodOSNotSupported* ]]
         sed -i 's/name: windows/name: plan9/; s/name: winpod/name: plan9pod/' "$f"
