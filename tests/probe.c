@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -204,9 +205,71 @@ static int listen_on(int port)
         return fd;
 }
 
+static void url_decode(const char *in, size_t n, char *out, size_t size)
+{
+        char *o = out;
+        for (size_t i = 0; i < n && in[i] && o < out + size - 1; i++) {
+                unsigned h;
+                if (in[i] == '%' && sscanf(in + i + 1, "%2x", &h) == 1) {
+                        *o++ = (char)h;
+                        i += 2;
+                } else {
+                        *o++ = in[i] == '+' ? ' ' : in[i];
+                }
+        }
+        *o = '\0';
+}
+
+/* The value of query parameter KEY of PATH, decoded ("" when absent). */
+static void query(const char *path, const char *key, char *out, size_t size)
+{
+        const char *q = strchr(path, '?');
+        size_t kl = strlen(key);
+        *out = '\0';
+        for (const char *p = q; p && *p; p = strchr(p + 1, '&')) {
+                if (!strncmp(p + 1, key, kl) && p[1 + kl] == '=') {
+                        const char *v = p + 2 + kl;
+                        url_decode(v, strcspn(v, "&"), out, size);
+                        return;
+                }
+        }
+}
+
+/* netexec /dial: GET http://host:port/request, the reply body in a JSON
+ * {"responses":[...]} (agnhost's shape), errors in "errors". */
+static void dial(const char *path, char *body, size_t size)
+{
+        char host[256], port[16], req[1024];
+        query(path, "host", host, sizeof(host));
+        query(path, "port", port, sizeof(port));
+        query(path, "request", req, sizeof(req));
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0 || inet_pton(AF_INET, host, &a.sin_addr) != 1 ||
+            connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                snprintf(body, size, "{\"errors\":[\"dial %s:%s: %s\"]}", host, port, strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        char out[2048], in[4096] = "";
+        int n = snprintf(out, sizeof(out), "GET /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+                         req, host);
+        size_t got = 0;
+        ssize_t r;
+        if (write(fd, out, (size_t)n) == n)
+                while (got < sizeof(in) - 1 && (r = read(fd, in + got, sizeof(in) - 1 - got)) > 0)
+                        got += (size_t)r;
+        in[got] = '\0';
+        close(fd);
+        const char *b = strstr(in, "\r\n\r\n");
+        snprintf(body, size, "{\"responses\":[\"%s\"]}", b ? b + 4 : "");
+}
+
 /* A one-request-at-a-time HTTP/1.1 server; mode: 'l' liveness (/healthz 200
  * for 10 s, then 500; /redirect?loc=), 'w' test-webserver, 'n' netexec
- * (/echo?msg= answers msg; every request line is logged). */
+ * (/echo?msg= answers msg, /dial?host=&port=&request= asks another server;
+ * every request line is logged). */
 static __attribute__((noreturn)) void http_serve(int port, char mode)
 {
         int lfd = listen_on(port);
@@ -250,6 +313,8 @@ static __attribute__((noreturn)) void http_serve(int port, char mode)
                         snprintf(body, sizeof(body), "<a href=\"%s\">Found</a>.", loc);
                 } else if (mode == 'n' && !strncmp(path, "/echo?msg=", 10)) {
                         snprintf(body, sizeof(body), "%s", path + 10);
+                } else if (mode == 'n' && !strncmp(path, "/dial?", 6)) {
+                        dial(path, body, sizeof(body));
                 }
                 char head[4600];
                 int hl = snprintf(head, sizeof(head),

@@ -478,7 +478,7 @@ static void advance(struct pc_monitor *m)
                 enum pc_pod_state_id before = m->state;
                 switch (m->state) {
                 case POD_INIT:
-                        if (m->failed_init) {
+                        if (m->failed_init || m->rejected) {
                                 finish(m);
                                 return;
                         }
@@ -814,6 +814,17 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (ri < 0)
                 return -1;
         m->n_app = m->pod.n_containers;
+        /* The kubelet's OS admission: a Pod for another OS fails at once,
+         * nothing of it is created (its status says why). */
+        if (m->pod.os_name && strcmp(m->pod.os_name, "linux")) {
+                m->rejected = true;
+                set_str(&m->pod_reason, "PodOSNotSupported");
+                set_str(&m->pod_message, "Pod was rejected: Failed to admit pod as the OS field "
+                                         "doesn't match node OS");
+                pc_monitor_event(m, NULL, true, "PodOSNotSupported",
+                                 "Failed to admit pod as the OS field doesn't match node OS");
+                return 0;
+        }
 
         /* cgroups: podctl/<qos>/pod<uid>, kubelet's layout. Without cgroups
          * (none mounted, or not permitted) the Pod still runs. */
@@ -1182,7 +1193,9 @@ int pc_monitor_main(int argc, char **argv)
               (int)m->sandbox.pause_pid);
         m->state = POD_INIT;
         advance(m);
-        pc_monitor_write_status(m, false);
+        /* A Pod refused at once is done already: its final status stays. */
+        if (m->state != POD_DONE)
+                pc_monitor_write_status(m, false);
 
         while (m->state != POD_DONE) {
                 struct epoll_event evs[16];

@@ -184,6 +184,7 @@ struct pc_monitor {
         int report_fd; /* to the CLI that started us, -1 once reported */
         char *pod_reason, *pod_message;
         bool failed_init;
+        bool rejected; /* the node refused the Pod (spec.os): Failed, nothing runs */
         char *shm_dir, *etc_dir;
         bool seccomp_default; /* config.json seccompDefault */
         uint32_t uid_base, uid_size; /* hostUsers: false: the Pod's host id range */
@@ -260,6 +261,8 @@ int pc_monitor_stop_signal(const struct pc_ctr *c);
 
 /* status.c */
 const char *pc_pod_phase(const struct pc_monitor *m);
+/* status.hostIP (and a hostNetwork Pod's podIP): podctl's node address. */
+#define PC_HOST_IP "127.0.0.1"
 json_t *pc_monitor_status_json(const struct pc_monitor *m);
 void pc_monitor_update_conditions(struct pc_monitor *m);
 int pc_monitor_write_status(struct pc_monitor *m, bool finished);

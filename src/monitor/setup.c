@@ -170,8 +170,12 @@ static char *field_ref(struct pc_monitor *m, const char *path)
                 gethostname(host, sizeof(host) - 1);
                 return pc_xstrdup(host);
         }
-        if (!strcmp(path, "status.podIP") || !strcmp(path, "status.hostIP"))
-                return pc_xstrdup("127.0.0.1");
+        /* The Pod's IP (a hostNetwork Pod's is the host's), as the status
+         * shows it. */
+        if (!strcmp(path, "status.podIP") || !strcmp(path, "status.podIPs"))
+                return pc_xstrdup(m->pod_ip ? m->pod_ip : PC_HOST_IP);
+        if (!strcmp(path, "status.hostIP") || !strcmp(path, "status.hostIPs"))
+                return pc_xstrdup(PC_HOST_IP);
         const char *prefixes[] = {"metadata.labels['", "metadata.annotations['"};
         for (int k = 0; k < 2; k++) {
                 if (!pc_str_has_prefix(path, prefixes[k]))

@@ -29,7 +29,7 @@ static bool app_terminal(const struct pc_monitor *m, bool *all_ok)
 const char *pc_pod_phase(const struct pc_monitor *m)
 {
         bool all_ok;
-        if (m->failed_init || m->deadline_exceeded)
+        if (m->failed_init || m->deadline_exceeded || m->rejected)
                 return "Failed";
         if (m->state == POD_INIT)
                 return "Pending";
@@ -201,23 +201,30 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
                 json_object_set_new(st, "reason", json_string(m->pod_reason));
         if (m->pod_message)
                 json_object_set_new(st, "message", json_string(m->pod_message));
-        json_object_set_new(st, "hostIP", json_string("127.0.0.1"));
-        if (m->pod_ip) {
-                json_object_set_new(st, "podIP", json_string(m->pod_ip));
-                json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", m->pod_ip));
+        json_object_set_new(st, "hostIP", json_string(PC_HOST_IP));
+        json_object_set_new(st, "hostIPs", json_pack("[{s:s}]", "ip", PC_HOST_IP));
+        /* A hostNetwork Pod has the host's IP (kubelet_pods.go). */
+        const char *ip = m->pod_ip ? m->pod_ip : m->pod.host_network ? PC_HOST_IP : NULL;
+        if (ip) {
+                json_object_set_new(st, "podIP", json_string(ip));
+                json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", ip));
         }
         if (m->start_time)
                 json_object_set_new(st, "startTime", time_json(m->start_time));
-        if (m->n_init > 0) {
+        /* A Pod the node rejected has no container statuses (the kubelet's
+         * rejectPod sets phase, reason and message only). */
+        if (m->n_init > 0 && !m->rejected) {
                 json_t *a = json_array();
                 for (size_t i = 0; i < m->n_init; i++)
                         json_array_append_new(a, ctr_status_json(&m->init[i]));
                 json_object_set_new(st, "initContainerStatuses", a);
         }
-        json_t *a = json_array();
-        for (size_t i = 0; i < m->n_app; i++)
-                json_array_append_new(a, ctr_status_json(&m->app[i]));
-        json_object_set_new(st, "containerStatuses", a);
+        if (!m->rejected) {
+                json_t *a = json_array();
+                for (size_t i = 0; i < m->n_app; i++)
+                        json_array_append_new(a, ctr_status_json(&m->app[i]));
+                json_object_set_new(st, "containerStatuses", a);
+        }
         json_object_set_new(st, "qosClass",
                             json_string(m->qos_class ? m->qos_class : "BestEffort"));
         return st;

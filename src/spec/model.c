@@ -525,6 +525,7 @@ void pc_pod_free(struct pc_pod *pod)
         free(pod->restart_policy);
         free(pod->hostname);
         free(pod->subdomain);
+        free(pod->os_name);
         kv_free(pod->host_aliases, pod->n_host_aliases);
         free(pod->dns_policy);
         pc_strv_free(pod->dns_nameservers);
@@ -608,6 +609,7 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
         pod->host_users = !json_is_false(json_object_get(spec, "hostUsers"));
         pod->hostname = jdup(spec, "hostname");
         pod->subdomain = jdup(spec, "subdomain");
+        pod->os_name = jdup(json_object_get(spec, "os"), "name");
         json_t *ha = json_object_get(spec, "hostAliases");
         if (json_is_array(ha) && json_array_size(ha)) {
                 pod->host_aliases = pc_xcalloc(json_array_size(ha), sizeof(*pod->host_aliases));

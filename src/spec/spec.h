@@ -202,6 +202,7 @@ struct pc_pod {
         bool host_users; /* spec.hostUsers (default true); false: a user namespace */
         char *hostname;             /* spec.hostname, NULL = metadata.name */
         char *subdomain;            /* NULL when absent */
+        char *os_name;              /* spec.os.name, NULL when absent */
         struct pc_kv *host_aliases; /* name = IP, value = space-separated hostnames */
         size_t n_host_aliases;
         char *dns_policy; /* ClusterFirst (default), Default, None, ClusterFirstWithHostNet */

@@ -219,6 +219,7 @@ S(s_dnsopt, "dnsOption", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_dnsconfig, "dnsConfig", {"nameservers", F_STRLIST, NULL}, {"searches", F_STRLIST, NULL},
   {"options", F_LIST, &s_dnsopt});
 S(s_localref, "localObjectReference", {"name", F_STR, NULL});
+S(s_podos, "podOS", {"name", F_STR, NULL});
 S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIST, &s_container},
   {"containers", F_LIST, &s_container}, {"restartPolicy", F_STR, NULL},
   {"terminationGracePeriodSeconds", F_INT, NULL}, {"activeDeadlineSeconds", F_INT, NULL},
@@ -227,7 +228,8 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
   {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
-  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref});
+  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref},
+  {"os", F_OBJ, &s_podos});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
   {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
 S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
@@ -268,7 +270,6 @@ static const struct {
     {"podSpec", "overhead"},
     {"podSpec", "topologySpreadConstraints"},
     {"podSpec", "setHostnameAsFQDN"},
-    {"podSpec", "os"},
     {"podSpec", "schedulingGates"},
     {"podSpec", "resourceClaims"},
     {"podSpec", "resources"},
@@ -1783,6 +1784,20 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                 return;
         }
         c->host_network = json_is_true(json_object_get(spec, "hostNetwork"));
+        /* spec.os.name: the API server's values; the node (the monitor)
+         * rejects a Pod whose OS is not linux, as the kubelet does. */
+        json_t *os = json_object_get(spec, "os");
+        if (json_is_object(os)) {
+                _cleanup_free_ char *op = pc_path_key(sp, "os");
+                _cleanup_free_ char *onp = pc_path_key(op, "name");
+                const char *osn = gstr(os, "name");
+                if (!osn || !*osn)
+                        ERR(c, onp, "Required value");
+                else if (strcmp(osn, "linux") && strcmp(osn, "windows"))
+                        ERR(c, onp,
+                            "Unsupported value: \"%s\": supported values: \"linux\", \"windows\"",
+                            osn);
+        }
         json_t *grace = json_object_get(spec, "terminationGracePeriodSeconds");
         c->grace = json_is_integer(grace) ? json_integer_value(grace) : 30;
         _cleanup_(json_decrefp) json_t *vnames = json_object();

@@ -10,6 +10,7 @@ BUSYBOX=registry.k8s.io/e2e-test-images/busybox:1.36.1-1
 AGNHOST=registry.k8s.io/e2e-test-images/agnhost:2.52
 PAUSE=registry.k8s.io/pause:3.10
 NONEWPRIVS=registry.k8s.io/e2e-test-images/nonewprivs:1.3
+NGINX=registry.k8s.io/e2e-test-images/nginx:1.14-4
 
 # blob FILE DIR: store FILE as a blob of OCI layout DIR; print its digest.
 blob() {
@@ -50,7 +51,8 @@ oci_image() {
 # Stand-ins made from the busybox root filesystem, once per run (in the run's
 # fixtures dir): busybox with /bin/sysctl; agnhost = busybox + tests/probe as /agnhost and /agnhost-2
 # (entrypoint /agnhost, cmd pause) and a curl shim; pause = /pause;
-# nonewprivs = a setuid-root /usr/local/bin/nnp as cmd.
+# nonewprivs = a setuid-root /usr/local/bin/nnp as cmd; nginx = the agnhost
+# one serving HTTP on port 80 (test-webserver).
 build_standins() {
         local d="$PODCTL_TEST_FIXTURES/conformance" l
         [ -e "$d/done" ] && return 0
@@ -73,6 +75,7 @@ build_standins() {
         oci_image "$d/busybox" "$d/busybox.tar" 'null' '["sh"]'
         oci_image "$d/agnhost" "$d/agnhost.tar" '["/agnhost"]' '["pause"]'
         oci_image "$d/pause" "$d/pause.tar" '["/pause"]' 'null'
+        oci_image "$d/nginx" "$d/agnhost.tar" '["/agnhost"]' '["test-webserver"]'
         oci_image "$d/nonewprivs" "$d/nonewprivs.tar" 'null' '["/usr/local/bin/nnp"]'
         touch "$d/done"
 }
@@ -85,6 +88,7 @@ conformance_setup_file() {
         podctl image load -i "$d/agnhost" --name "$AGNHOST" >/dev/null
         podctl image load -i "$d/pause" --name "$PAUSE" >/dev/null
         podctl image load -i "$d/nonewprivs" --name "$NONEWPRIVS" >/dev/null
+        podctl image load -i "$d/nginx" --name "$NGINX" >/dev/null
 }
 
 # Every case deletes what it made, pass or fail.

@@ -293,3 +293,38 @@ EOF
         [[ "$output" != *"safe-and-unsafe"* ]]
         [[ "$output" != *"kernel.shmmax"* ]]
 }
+
+# ---- privileged.go -------------------------------------------------------------
+
+# PrivilegedPod [NodeConformance]: "should enable privileged commands [LinuxOnly]"
+# Needs the kernel's dummy link type (CONFIG_DUMMY): skipped, visibly, on a
+# host without it (tests/conformance/README.md).
+@test "PrivilegedPod [NodeConformance] should enable privileged commands [LinuxOnly]" {
+        if ! unshare -n ip link add probe0 type dummy 2>/dev/null; then
+                skip "this kernel has no dummy link type (CONFIG_DUMMY): ip link add ... type dummy fails even privileged"
+        fi
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: privileged-pod
+spec:
+  containers:
+  - name: privileged-container
+    image: $BUSYBOX
+    imagePullPolicy: IfNotPresent
+    securityContext: {privileged: true}
+    command: [/bin/sleep, "10000"]
+  - name: not-privileged-container
+    image: $BUSYBOX
+    imagePullPolicy: IfNotPresent
+    securityContext: {privileged: false}
+    command: [/bin/sleep, "10000"]
+EOF
+        wait_for 30 container_running privileged-pod not-privileged-container
+        wait_for 30 container_running privileged-pod privileged-container
+        run -0 podctl exec privileged-pod -c privileged-container -- ip link add dummy1 type dummy
+        run -0 podctl exec privileged-pod -c privileged-container -- ip link del dummy1
+        run ! podctl exec privileged-pod -c not-privileged-container -- ip link add dummy1 type dummy
+        [[ "$output" == *"Operation not permitted"* ]]
+}

@@ -305,3 +305,85 @@ EOF
         run -1 podctl -n team get pod nsless2
         [[ "$output" == *'not found'* ]]
 }
+
+@test "status.podIP in the environment is the Pod's IP; a hostNetwork Pod's is the host's" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ips
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo \$POD_IP \$HOST_IP"]
+    env:
+    - name: POD_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: HOST_IP
+      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hostips
+spec:
+  hostNetwork: true
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo \$POD_IP \$HOST_IP"]
+    env:
+    - name: POD_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: HOST_IP
+      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 phase_is ips Succeeded
+        wait_for 10 phase_is hostips Succeeded
+        ip=$(jq_pod ips .status.podIP)
+        host=$(jq_pod ips .status.hostIP)
+        [ "$ip" != "$host" ]
+        [ "$(jq_pod ips '.status.hostIPs[0].ip')" = "$host" ]
+        run -0 podctl logs ips
+        [ "$output" = "$ip $host" ]
+        # hostNetwork: podIP(s) = hostIP (kubelet_pods.go), in the status and the env.
+        [ "$(jq_pod hostips .status.podIP)" = "$host" ]
+        [ "$(jq_pod hostips '.status.podIPs[0].ip')" = "$host" ]
+        run -0 podctl logs hostips
+        [ "$output" = "$host $host" ]
+}
+
+@test "spec.os: another OS fails the Pod at once (PodOSNotSupported, nothing runs); an unknown one is refused" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: winpod
+spec:
+  os: {name: windows}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+)
+        run -0 podctl apply -f "$f"
+        [[ "$output" != *"not supported"* ]]
+        wait_for 10 phase_is winpod Failed
+        [ "$(jq_pod winpod .status.reason)" = PodOSNotSupported ]
+        [ "$(jq_pod winpod .status.message)" = "Pod was rejected: Failed to admit pod as the OS field doesn't match node OS" ]
+        # No container statuses (the kubelet's rejectPod); kubectl's STATUS is the reason.
+        [ "$(jq_pod winpod '.status | has("containerStatuses")')" = false ]
+        run -0 podctl get pod winpod
+        [[ "${lines[1]}" == *PodOSNotSupported* ]]
+        run -0 podctl describe pod winpod
+        [[ "$output" == *PodOSNotSupported* ]]
+        sed -i 's/name: windows/name: plan9/; s/name: winpod/name: plan9pod/' "$f"
+        run -1 podctl apply -f "$f"
+        [[ "$output" == *'spec.os.name: Unsupported value: "plan9": supported values: "linux", "windows"'* ]]
+}
