@@ -135,10 +135,9 @@ static int content_in_loop(int argc, char **argv, const char *path)
 /* agnhost mounttest: the flags in the order mt.go runs them. */
 static int mounttest(int argc, char **argv)
 {
-        static const char *order[] = {"fs_type",    "new_file_0644", "new_file_0666",
-                                      "new_file_0660", "new_file_0777", "file_mode",
-                                      "file_perm",  "file_owner",    "file_content",
-                                      "file_content_in_loop"};
+        static const char *order[] = {
+            "fs_type",   "new_file_0644", "new_file_0666", "new_file_0660", "new_file_0777",
+            "file_mode", "file_perm",     "file_owner",    "file_content",  "file_content_in_loop"};
         int rc = 0;
         umask(0);
         for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
@@ -159,7 +158,8 @@ static int mounttest(int argc, char **argv)
                                 if (sf.f_type == 0x01021994)
                                         printf("mount type of \"%s\": tmpfs\n", path);
                                 else
-                                        printf("mount type of \"%s\": %ld\n", path, (long)sf.f_type);
+                                        printf("mount type of \"%s\": %ld\n", path,
+                                               (long)sf.f_type);
                         } else if (!strncmp(order[k], "new_file_", 9)) {
                                 mode_t m = (mode_t)strtol(order[k] + 9, NULL, 8);
                                 int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, m);
@@ -185,7 +185,8 @@ static int mounttest(int argc, char **argv)
                         } else {
                                 go_mode(st.st_mode, !strcmp(order[k], "file_perm"), mode);
                                 printf("%s of file \"%s\": %s\n",
-                                       strcmp(order[k], "file_perm") ? "mode" : "perms", path, mode);
+                                       strcmp(order[k], "file_perm") ? "mode" : "perms", path,
+                                       mode);
                         }
                 }
         }
@@ -247,14 +248,15 @@ static void dial(const char *path, char *body, size_t size)
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0 || inet_pton(AF_INET, host, &a.sin_addr) != 1 ||
             connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-                snprintf(body, size, "{\"errors\":[\"dial %s:%s: %s\"]}", host, port, strerror(errno));
+                snprintf(body, size, "{\"errors\":[\"dial %s:%s: %s\"]}", host, port,
+                         strerror(errno));
                 if (fd >= 0)
                         close(fd);
                 return;
         }
         char out[2048], in[4096] = "";
-        int n = snprintf(out, sizeof(out), "GET /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-                         req, host);
+        int n = snprintf(out, sizeof(out),
+                         "GET /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", req, host);
         size_t got = 0;
         ssize_t r;
         if (write(fd, out, (size_t)n) == n)
@@ -294,7 +296,8 @@ static __attribute__((noreturn)) void http_serve(int port, char mode)
                 if (mode == 'l' && !strcmp(path, "/healthz")) {
                         if (time(NULL) - start > 10) {
                                 code = 500;
-                                snprintf(body, sizeof(body), "error: %ld", (long)(time(NULL) - start));
+                                snprintf(body, sizeof(body), "error: %ld",
+                                         (long)(time(NULL) - start));
                         }
                 } else if (mode == 'l' && !strncmp(path, "/redirect?loc=", 14)) {
                         code = 302;
@@ -320,7 +323,10 @@ static __attribute__((noreturn)) void http_serve(int port, char mode)
                 int hl = snprintf(head, sizeof(head),
                                   "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: "
                                   "%zu\r\n%sConnection: close\r\n\r\n%s",
-                                  code, code == 200 ? "OK" : code == 302 ? "Found" : "Error",
+                                  code,
+                                  code == 200   ? "OK"
+                                  : code == 302 ? "Found"
+                                                : "Error",
                                   strlen(body), extra, body);
                 if (write(c, head, (size_t)hl) < 0)
                         perror("write");

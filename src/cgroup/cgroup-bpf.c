@@ -35,21 +35,22 @@ static void emit(struct prog *p, struct bpf_insn i)
         p->insn[p->n++] = i;
 }
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define INSN(c, d, s, o, i)                                                                        \
+        ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 /* dst = *(u32 *)(src + off) */
-#define LDX_W(d, s, o) INSN(BPF_LDX | BPF_W | BPF_MEM, d, s, o, 0)
+#define LDX_W(d, s, o)      INSN(BPF_LDX | BPF_W | BPF_MEM, d, s, o, 0)
 #define ALU32_IMM(op, d, i) INSN(BPF_ALU | (op) | BPF_K, d, 0, 0, i)
-#define MOV32_REG(d, s) INSN(BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
-#define JNE_IMM(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
-#define JNE_REG(d, s, o) INSN(BPF_JMP | BPF_JNE | BPF_X, d, s, o, 0)
-#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define MOV32_REG(d, s)     INSN(BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV64_IMM(d, i)     INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define JNE_IMM(d, i, o)    INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
+#define JNE_REG(d, s, o)    INSN(BPF_JMP | BPF_JNE | BPF_X, d, s, o, 0)
+#define EXIT()              INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 static int access_bits(const char *a)
 {
         int bits = 0;
         for (; a && *a; a++)
-                bits |= *a == 'm' ? BPF_DEVCG_ACC_MKNOD
+                bits |= *a == 'm'   ? BPF_DEVCG_ACC_MKNOD
                         : *a == 'r' ? BPF_DEVCG_ACC_READ
                         : *a == 'w' ? BPF_DEVCG_ACC_WRITE
                                     : 0;
@@ -72,8 +73,9 @@ static void assemble(struct prog *p, const struct pc_cgroup_dev_rule *rules, siz
                 struct bpf_insn chk[8];
                 size_t k = 0;
                 if (r->type == 'c' || r->type == 'b')
-                        chk[k++] = JNE_IMM(BPF_REG_2,
-                                           r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, 0);
+                        chk[k++] =
+                            JNE_IMM(BPF_REG_2,
+                                    r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, 0);
                 int allowed = access_bits(r->access);
                 /* every requested bit must be allowed: (access & allowed) == access */
                 chk[k++] = MOV32_REG(BPF_REG_1, BPF_REG_3);

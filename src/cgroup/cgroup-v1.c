@@ -173,8 +173,8 @@ static int v1_restrict_devices(pc_cgroup *cg, const struct pc_cgroup_dev_rule *r
 {
         const char *dir = cg->dir[PC_CG_DEVICES];
         if (!dir || !pc_cg_is_dir(dir))
-                return pc_fail(err, ENOTSUP, "the cgroup v1 devices hierarchy is not mounted below %s",
-                               cg->base);
+                return pc_fail(err, ENOTSUP,
+                               "the cgroup v1 devices hierarchy is not mounted below %s", cg->base);
         if (pc_cg_write(dir, "devices.deny", "a", err) < 0)
                 return -1;
         for (size_t i = 0; i < n; i++) {

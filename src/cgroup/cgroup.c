@@ -539,10 +539,10 @@ int pc_cgroup_kill(pc_cgroup *cg, pc_error *err)
  * mknod of any node is allowed (an image may ship nodes), opening one is not,
  * except the default /dev nodes, ptys and /dev/net/tun. */
 static const struct pc_cgroup_dev_rule default_devices[] = {
-    {'c', -1, -1, "m"},   {'b', -1, -1, "m"},     {'c', 1, 3, "rwm"}, /* null */
-    {'c', 1, 5, "rwm"},   {'c', 1, 7, "rwm"},     {'c', 1, 8, "rwm"}, /* zero full random */
-    {'c', 1, 9, "rwm"},   {'c', 5, 0, "rwm"},     {'c', 5, 1, "rwm"}, /* urandom tty console */
-    {'c', 5, 2, "rwm"},   {'c', 136, -1, "rwm"},  {'c', 10, 200, "rwm"}, /* ptmx pts tun */
+    {'c', -1, -1, "m"}, {'b', -1, -1, "m"},    {'c', 1, 3, "rwm"},    /* null */
+    {'c', 1, 5, "rwm"}, {'c', 1, 7, "rwm"},    {'c', 1, 8, "rwm"},    /* zero full random */
+    {'c', 1, 9, "rwm"}, {'c', 5, 0, "rwm"},    {'c', 5, 1, "rwm"},    /* urandom tty console */
+    {'c', 5, 2, "rwm"}, {'c', 136, -1, "rwm"}, {'c', 10, 200, "rwm"}, /* ptmx pts tun */
 };
 
 const struct pc_cgroup_dev_rule *pc_cgroup_default_devices(size_t *n)

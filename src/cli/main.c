@@ -12,8 +12,10 @@ static const struct verb {
 } verbs[] = {
     {"apply", cmd_apply, "Create Pods, ConfigMaps and Secrets from a manifest (-f FILE|-)"},
     {"get", cmd_get, "List Pods or the node (get pods [NAME] [-o wide|json|yaml|name], get node)"},
-    {"describe", cmd_describe, "Show a Pod or the node in detail (describe pod NAME, describe node)"},
-    {"logs", cmd_logs, "Print a container's logs (logs POD [-c C] [-f] [-p] [--tail=N] [--since=5m])"},
+    {"describe", cmd_describe,
+     "Show a Pod or the node in detail (describe pod NAME, describe node)"},
+    {"logs", cmd_logs,
+     "Print a container's logs (logs POD [-c C] [-f] [-p] [--tail=N] [--since=5m])"},
     {"exec", cmd_exec, "Run a command in a container (exec POD [-c C] [-i] [-t] -- CMD...)"},
     {"attach", cmd_attach, "Stream a running container's output (attach POD [-c C])"},
     {"delete", cmd_delete, "Stop and remove Pods (delete pod NAME | -f FILE)"},

@@ -163,8 +163,8 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
                 c->state = CTR_WAITING;
                 set_str(&c->reason, "CreateContainerConfigError");
                 set_str(&c->message, err.msg);
-                _cleanup_free_ char *msg = pc_xasprintf("container \"%s\": %s", c->spec->name,
-                                                        err.msg);
+                _cleanup_free_ char *msg =
+                    pc_xasprintf("container \"%s\": %s", c->spec->name, err.msg);
                 report(m, "error", msg);
                 pc_monitor_event(m, c, true, "Failed", "Error: %s", err.msg);
                 return;

@@ -51,8 +51,8 @@ enum pc_ctr_state_id { CTR_WAITING, CTR_RUNNING, CTR_TERMINATED };
 struct pc_monitor;
 struct pc_ctr;
 struct pc_log_opts {
-        int64_t max_size; /* bytes; <= 0: no rotation */
-        int max_files;    /* files per run, the current one included (>= 2) */
+        int64_t max_size;       /* bytes; <= 0: no rotation */
+        int max_files;          /* files per run, the current one included (>= 2) */
         struct pc_monitor *mon; /* for events; NULL: none (tests) */
         const struct pc_ctr *ctr;
 };
@@ -62,7 +62,7 @@ struct pc_log {
         char buf[2][16384]; /* pending partial line per stream (0 stdout, 1 stderr) */
         size_t len[2];
         struct pc_log_opts o;
-        int64_t size;         /* bytes in the current file */
+        int64_t size;          /* bytes in the current file */
         int64_t last_rotation; /* the timestamp (s) of the newest rotated name */
         int gz_pidfd;          /* the compressing child, -1 when none */
         uint64_t dropped;      /* records lost since the last good write */
@@ -151,9 +151,9 @@ struct pc_ctr {
         struct pc_seccomp *seccomp; /* owned; sec.seccomp points here */
         gid_t *groups;              /* supplementalGroups + fsGroup */
         size_t n_groups;
-        bool devices_restricted;    /* the device allow list is on its cgroup */
-        bool config_error;          /* the last start failed before anything ran
-                                       (CreateContainerConfigError) */
+        bool devices_restricted; /* the device allow list is on its cgroup */
+        bool config_error;       /* the last start failed before anything ran
+                                    (CreateContainerConfigError) */
         /* image pull before the first start (pull.c); image is NULL until done */
         bool pull_pending, never_pull, never_reported, pulled_now, pull_always;
         pid_t pull_pid; /* the helper, 0 when none */
@@ -186,10 +186,10 @@ struct pc_monitor {
         bool failed_init;
         bool rejected; /* the node refused the Pod (spec.os): Failed, nothing runs */
         char *shm_dir, *etc_dir;
-        bool seccomp_default; /* config.json seccompDefault */
+        bool seccomp_default;        /* config.json seccompDefault */
         uint32_t uid_base, uid_size; /* hostUsers: false: the Pod's host id range */
-        int64_t log_max_size; /* config.json containerLogMaxSize */
-        int log_max_files;    /* config.json containerLogMaxFiles */
+        int64_t log_max_size;        /* config.json containerLogMaxSize */
+        int log_max_files;           /* config.json containerLogMaxFiles */
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
         char *sandbox_id; /* 64 hex, the CNI container id */
         bool net_attached;

@@ -618,8 +618,8 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                     .destination = vm->mount_path,
                     /* configMap and secret volumes are always read-only
                      * (kubelet), so no container can plant links in them */
-                    .read_only = vm->read_only || v->kind == PC_VOL_CONFIGMAP ||
-                                 v->kind == PC_VOL_SECRET,
+                    .read_only =
+                        vm->read_only || v->kind == PC_VOL_CONFIGMAP || v->kind == PC_VOL_SECRET,
                     .create_file = is_file,
                     .what = (*owned)[k - 2],
                     .sub_path = vm->sub_path && *vm->sub_path ? vm->sub_path : NULL,
@@ -687,7 +687,7 @@ static uint64_t container_caps(const struct pc_container *spec)
  * RuntimeDefault with config.json's seccompDefault (podctl's default), else
  * Unconfined; privileged containers are never filtered (as containerd). */
 static enum pc_profile_type seccomp_type(const struct pc_monitor *m,
-                                             const struct pc_container *spec)
+                                         const struct pc_container *spec)
 {
         if (spec->privileged)
                 return PC_PROFILE_UNCONFINED;
@@ -707,14 +707,13 @@ static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *
         c->sec = (struct pc_proc_sec){
             .caps = container_caps(spec),
             .no_new_privs = spec->no_new_privs,
-            .apparmor = spec->apparmor.type == PC_PROFILE_LOCALHOST ? spec->apparmor.localhost
-                                                                    : NULL,
+            .apparmor =
+                spec->apparmor.type == PC_PROFILE_LOCALHOST ? spec->apparmor.localhost : NULL,
         };
         _cleanup_free_ char *cache = pc_xasprintf("%s/cache/seccomp", m->root.root);
         switch (seccomp_type(m, spec)) {
         case PC_PROFILE_RUNTIME_DEFAULT:
-                if (pc_seccomp_compile_default(c->sec.caps, cache, &c->seccomp,
-                                               err) < 0)
+                if (pc_seccomp_compile_default(c->sec.caps, cache, &c->seccomp, err) < 0)
                         return -1;
                 break;
         case PC_PROFILE_LOCALHOST: {
@@ -722,7 +721,8 @@ static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *
                     pc_xasprintf("%s/seccomp/%s", m->root.root, spec->seccomp.localhost);
                 _cleanup_free_ char *text = NULL;
                 if (pc_read_file(path, &text, NULL, err) < 0)
-                        return pc_error_prefix(err, "seccomp profile \"%s\"", spec->seccomp.localhost);
+                        return pc_error_prefix(err, "seccomp profile \"%s\"",
+                                               spec->seccomp.localhost);
                 if (pc_seccomp_compile(text, spec->seccomp.localhost, c->sec.caps, cache,
                                        &c->seccomp, err) < 0)
                         return -1;
@@ -749,8 +749,8 @@ static int check_run_as_non_root(struct pc_monitor *m, struct pc_ctr *c, pc_erro
         const struct pc_container *spec = c->spec;
         if (!spec->run_as_non_root)
                 return 0;
-        _cleanup_free_ char *pod = pc_xasprintf("%s_%s(%s)", m->pod.name, m->pod.namespace_,
-                                                m->pod.uid ? m->pod.uid : "");
+        _cleanup_free_ char *pod =
+            pc_xasprintf("%s_%s(%s)", m->pod.name, m->pod.namespace_, m->pod.uid ? m->pod.uid : "");
         if (spec->has_run_as_user) {
                 if (spec->run_as_user == 0)
                         return pc_fail(err, EPERM,
@@ -762,20 +762,22 @@ static int check_run_as_non_root(struct pc_monitor *m, struct pc_ctr *c, pc_erro
         const char *iu = c->image && c->image->user ? c->image->user : "";
         size_t ulen = strcspn(iu, ":");
         if (ulen == 0)
-                return pc_fail(err, EPERM,
-                               "container has runAsNonRoot and image will run as root (pod: \"%s\", "
-                               "container: %s)",
-                               pod, spec->name);
+                return pc_fail(
+                    err, EPERM,
+                    "container has runAsNonRoot and image will run as root (pod: \"%s\", "
+                    "container: %s)",
+                    pod, spec->name);
         if (strspn(iu, "0123456789") != ulen)
                 return pc_fail(err, EPERM,
                                "container has runAsNonRoot and image has non-numeric user (%.*s), "
                                "cannot verify user is non-root (pod: \"%s\", container: %s)",
                                (int)ulen, iu, pod, spec->name);
         if (strtoul(iu, NULL, 10) == 0)
-                return pc_fail(err, EPERM,
-                               "container has runAsNonRoot and image will run as root (pod: \"%s\", "
-                               "container: %s)",
-                               pod, spec->name);
+                return pc_fail(
+                    err, EPERM,
+                    "container has runAsNonRoot and image will run as root (pod: \"%s\", "
+                    "container: %s)",
+                    pod, spec->name);
         return 0;
 }
 
@@ -794,17 +796,17 @@ static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, cons
         for (size_t i = 0; i < c->n_groups; i++)
                 json_array_append_new(groups, json_integer(c->groups[i]));
         const struct pc_container *spec = c->spec;
-        const char *seccomp = !c->seccomp                                     ? "Unconfined"
+        const char *seccomp = !c->seccomp                                  ? "Unconfined"
                               : spec->seccomp.type == PC_PROFILE_LOCALHOST ? "Localhost"
                                                                            : "RuntimeDefault";
-        json_object_set_new(
-            j, "security",
-            json_pack("{s:I,s:b,s:s,s:s?,s:s?,s:o}", "caps", (json_int_t)c->sec.caps,
-                      "noNewPrivs", c->sec.no_new_privs, "seccomp", seccomp, "seccompLocalhost",
-                      c->seccomp && spec->seccomp.type == PC_PROFILE_LOCALHOST
-                          ? spec->seccomp.localhost
-                          : NULL,
-                      "apparmor", c->sec.apparmor, "groups", groups));
+        json_object_set_new(j, "security",
+                            json_pack("{s:I,s:b,s:s,s:s?,s:s?,s:o}", "caps",
+                                      (json_int_t)c->sec.caps, "noNewPrivs", c->sec.no_new_privs,
+                                      "seccomp", seccomp, "seccompLocalhost",
+                                      c->seccomp && spec->seccomp.type == PC_PROFILE_LOCALHOST
+                                          ? spec->seccomp.localhost
+                                          : NULL,
+                                      "apparmor", c->sec.apparmor, "groups", groups));
         _cleanup_free_ char *p = pc_xasprintf("%s/exec.json", c->dir);
         int r = pc_json_save(p, j, false, err);
         json_decref(j);
@@ -844,7 +846,8 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         _cleanup_free_ char *hostname = pc_xasprintf("%s/hostname", m->etc_dir);
         _cleanup_free_ char *resolv = pc_xasprintf("%s/resolv.conf", m->etc_dir);
 #define FILE_BIND(src, dst, what_)                                                                 \
-        ((struct pc_bind){.source = (src), .destination = (dst), .create_file = true, .what = (what_)})
+        ((struct pc_bind){                                                                         \
+            .source = (src), .destination = (dst), .create_file = true, .what = (what_)})
         /* A container mounting a volume at /etc/hosts keeps it (the kubelet's
          * makeMounts). */
         bool own_hosts = false;
@@ -856,8 +859,8 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         binds[n++] = FILE_BIND(hostname, "/etc/hostname", "/etc/hostname");
         binds[n++] = FILE_BIND(resolv, "/etc/resolv.conf", "/etc/resolv.conf");
         if (spec->termination_message_path && *spec->termination_message_path)
-                binds[n++] = FILE_BIND(termlog, spec->termination_message_path,
-                                       "terminationMessagePath");
+                binds[n++] =
+                    FILE_BIND(termlog, spec->termination_message_path, "terminationMessagePath");
 #undef FILE_BIND
 
         /* Container cgroup, below the Pod's, with the container's limits. */

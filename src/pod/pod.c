@@ -258,7 +258,7 @@ static int alloc_userns(podctl *ctx, const char *dir, pc_error *err)
                         if (pc_read_file(reg, &holder, NULL, &ignore) == 0 &&
                             recorded_base(holder) == base)
                                 continue; /* held */
-                        unlink(reg); /* stale: its Pod is gone */
+                        unlink(reg);      /* stale: its Pod is gone */
                         fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
                 }
                 if (fd < 0)
@@ -268,8 +268,8 @@ static int alloc_userns(podctl *ctx, const char *dir, pc_error *err)
                 json_t *j = json_pack("{s:I,s:I}", "base", (json_int_t)base, "size",
                                       (json_int_t)USERNS_SIZE);
                 _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", dir);
-                int r = w < 0 ? pc_fail(err, errno, "write %s", reg)
-                              : pc_json_save(p, j, true, err);
+                int r =
+                    w < 0 ? pc_fail(err, errno, "write %s", reg) : pc_json_save(p, j, true, err);
                 json_decref(j);
                 if (r < 0)
                         unlink(reg);
@@ -711,8 +711,9 @@ static int exec_security(const char *root, json_t *j, struct pc_proc_sec *sec,
                          size_t *n_groups, pc_error *err)
 {
         if (!json_is_object(j))
-                return pc_fail(err, EINVAL, "exec: the container's security settings are missing "
-                                            "(started by an older podctl?)");
+                return pc_fail(err, EINVAL,
+                               "exec: the container's security settings are missing "
+                               "(started by an older podctl?)");
         sec->caps = (uint64_t)json_integer_value(json_object_get(j, "caps"));
         sec->no_new_privs = json_is_true(json_object_get(j, "noNewPrivs"));
         *apparmor = pc_xstrdup(json_string_value(json_object_get(j, "apparmor")));

@@ -224,8 +224,8 @@ static int set_caps(uint64_t set, pc_error *err)
         return 0;
 }
 
-int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
-                         uint64_t caps, pc_error *err)
+int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups, uint64_t caps,
+                         pc_error *err)
 {
         /* Never more than this process has (a host may withhold some, e.g.
          * CAP_SYS_RESOURCE): what is not in our bounding set cannot be given. */
@@ -253,8 +253,8 @@ int pc_rt_child_seal(const struct pc_proc_sec *sec, bool late, pc_error *err)
         const struct pc_seccomp *seccomp = sec->seccomp;
         if (!late && apparmor) {
                 /* AppArmor's change_onexec: the profile applies at execve. */
-                _cleanup_close_ int fd = open("/proc/thread-self/attr/apparmor/exec",
-                                              O_WRONLY | O_CLOEXEC);
+                _cleanup_close_ int fd =
+                    open("/proc/thread-self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
                 if (fd < 0)
                         fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
                 _cleanup_free_ char *cmd = pc_xasprintf("exec %s", apparmor);

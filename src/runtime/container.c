@@ -51,8 +51,7 @@ static int check_overlay_path(const char *p, pc_error *err)
 /* hostUsers: false: each image layer through an idmapped mount (host 0 ->
  * the Pod's 0), attached at <container dir>/lower<i> in this mount namespace
  * only; *out gets those paths. */
-static int idmap_lowers(const struct pc_container_plan *plan, int userns, char **out,
-                        pc_error *err)
+static int idmap_lowers(const struct pc_container_plan *plan, int userns, char **out, pc_error *err)
 {
         _cleanup_free_ char *base = pc_xstrdup(plan->rootfs_dir);
         char *slash = strrchr(base, '/');
@@ -248,8 +247,8 @@ static int setup_dev(int rootfd, const char *shm_dir, bool privileged, unsigned 
         char ptsopts[96];
         snprintf(ptsopts, sizeof(ptsopts), "newinstance,ptmxmode=0666,mode=0620,gid=%u",
                  5 + tty_gid_base);
-        if (mount_fs_in_root(rootfd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-                             ptsopts, err) < 0)
+        if (mount_fs_in_root(rootfd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, ptsopts,
+                             err) < 0)
                 return -1;
         if (shm_dir) {
                 if (bind_in_root(rootfd, shm_dir, "/dev/shm", false, false, err) < 0)
@@ -284,8 +283,8 @@ static int setup_sys(int rootfd, bool privileged, pc_error *err)
  * only its own cgroup is visible. v2: cgroup2; v1: a tmpfs holding the
  * hierarchies podctl places containers in (others would show the host's
  * tree), with the host's symlinks (cpu -> cpu,cpuacct). */
-static const char *const v1_controllers[] = {"cpu", "cpuacct", "memory", "pids", "freezer",
-                                             "devices"};
+static const char *const v1_controllers[] = {"cpu",  "cpuacct", "memory",
+                                             "pids", "freezer", "devices"};
 
 static bool v1_ours(const char *opts, char *out, size_t outlen)
 {
@@ -325,8 +324,8 @@ static int setup_cgroupfs(int rootfd, pc_error *err)
                                         fl | MS_RDONLY, NULL, err);
         if (mount_fs_in_root(rootfd, "/sys/fs/cgroup", "tmpfs", "tmpfs", fl, "mode=755", err) < 0)
                 return -1;
-        _cleanup_close_ int cgdir = pc_fsroot_open(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY,
-                                                   err);
+        _cleanup_close_ int cgdir =
+            pc_fsroot_open(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY, err);
         if (cgdir < 0)
                 return -1;
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -366,9 +365,17 @@ static int setup_cgroupfs(int rootfd, pc_error *err)
 /* containerd's masked and read-only paths (oci.WithDefaultSpec, lifted by
  * procMount: Unmasked and by privileged). */
 static const char *const masked_paths[] = {
-    "/proc/acpi",          "/proc/asound",      "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap",
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
 };
 static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
@@ -384,8 +391,8 @@ static int mask_path(int rootfd, const char *path, pc_error *err)
         if (fstat(fd, &st) < 0)
                 return pc_fail(err, errno, "mask %s: stat", path);
         int r = S_ISDIR(st.st_mode)
-                    ? mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                                  "size=0,mode=0555")
+                    ? mount_on_fd("tmpfs", fd, "tmpfs",
+                                  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555")
                     : mount_on_fd("/dev/null", fd, NULL, MS_BIND, NULL);
         if (r < 0)
                 return pc_fail(err, errno, "mask %s", path);

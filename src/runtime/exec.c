@@ -52,8 +52,8 @@ static int setup_exec(const struct pc_exec_plan *plan, const struct exec_stdio *
         if (chdir(cwd) < 0)
                 return pc_fail(err, errno, "workingDir \"%s\"", cwd);
         if (pc_rt_child_seal(&plan->sec, false, err) < 0 ||
-            pc_rt_child_identity(plan->uid, plan->gid, plan->groups, plan->n_groups,
-                                 plan->sec.caps, err) < 0)
+            pc_rt_child_identity(plan->uid, plan->gid, plan->groups, plan->n_groups, plan->sec.caps,
+                                 err) < 0)
                 return -1;
         if (!plan->argv || !plan->argv[0])
                 return pc_fail(err, EINVAL, "exec: no command");

@@ -52,8 +52,8 @@ int pc_rt_child_stdio(int in, int out, int err_fd, int devnull_fd, int keep_fd, 
 
 /* Child: setgroups/setgid/setuid then capabilities (see runtime.h,
  * `privileged`). */
-int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
-                         uint64_t caps, pc_error *err);
+int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups, uint64_t caps,
+                         pc_error *err);
 /* Child: the parts of sec that come before the identity change (late =
  * false: AppArmor's exec profile, and the seccomp filter when there is no
  * no_new_privs, since loading it then needs CAP_SYS_ADMIN), and those that

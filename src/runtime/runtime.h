@@ -48,9 +48,9 @@ uint64_t pc_caps_all(void);     /* every capability the running kernel has */
  * exec probes and hooks alike. A zeroed struct is the tightest: no
  * capabilities, no filter. */
 struct pc_proc_sec {
-        uint64_t caps;      /* bounding set; effective = permitted = caps for uid 0, none
-                               for other uids; inheritable and ambient always empty */
-        bool no_new_privs;  /* allowPrivilegeEscalation: false */
+        uint64_t caps;     /* bounding set; effective = permitted = caps for uid 0, none
+                              for other uids; inheritable and ambient always empty */
+        bool no_new_privs; /* allowPrivilegeEscalation: false */
         const struct pc_seccomp *seccomp; /* NULL: unconfined */
         const char *apparmor;             /* AppArmor profile to exec into, NULL: none */
 };
@@ -180,8 +180,8 @@ struct pc_container_plan {
                              gid = the passwd entry's (0 when unknown) unless given;
                              supplementary groups = /etc/group memberships + groups[];
                              NULL = use uid/gid/groups above */
-        bool privileged;    /* mounts: /sys read-write, no masked or read-only paths,
-                               the host's devices in /dev (capabilities: sec.caps) */
+        bool privileged;  /* mounts: /sys read-write, no masked or read-only paths,
+                             the host's devices in /dev (capabilities: sec.caps) */
         bool proc_unmasked; /* procMount: Unmasked: no masked or read-only paths */
         struct pc_proc_sec sec;
 

@@ -50,8 +50,8 @@ static int write_sysctls(const struct pc_sandbox_plan *plan, pc_error *err)
                                 if (*p == '.')
                                         *p = '/';
                 if (strstr(path, "..") || pc_write_file(path, plan->sysctl_values[i], err) < 0)
-                        return pc_fail(err, err->code ? err->code : EINVAL,
-                                       "set sysctl %s=%s", name, plan->sysctl_values[i]);
+                        return pc_fail(err, err->code ? err->code : EINVAL, "set sysctl %s=%s",
+                                       name, plan->sysctl_values[i]);
         }
         return 0;
 }
@@ -117,7 +117,8 @@ int pc_sandbox_run_in_mounts(const struct pc_sandbox *sb, int (*fn)(void *data, 
                 return -1;
         }
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                return pc_fail(err, EIO, "writer in the pod's mount namespace died (status %d)", st);
+                return pc_fail(err, EIO, "writer in the pod's mount namespace died (status %d)",
+                               st);
         return 0;
 }
 

@@ -39,15 +39,23 @@ static const struct {
         const char *name;
         uint32_t arch;
 } arches[] = {
-    {"SCMP_ARCH_X86", SCMP_ARCH_X86},         {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
-    {"SCMP_ARCH_X32", SCMP_ARCH_X32},         {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
-    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64}, {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
-    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},   {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
-    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},   {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
     {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
-    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},         {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
-    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE}, {"SCMP_ARCH_S390", SCMP_ARCH_S390},
-    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},     {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
 };
 
 static bool arch_of(const char *name, uint32_t *out)
@@ -124,8 +132,8 @@ static bool list_has(json_t *list, const char *s)
 {
         size_t i;
         json_t *v;
-        json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s))
-            return true;
+        json_array_foreach(list, i, v) if (json_is_string(v) &&
+                                           !strcmp(json_string_value(v), s)) return true;
         return false;
 }
 
@@ -169,9 +177,12 @@ static int parse_op(const char *op, enum scmp_compare *out)
         static const struct {
                 const char *name;
                 enum scmp_compare op;
-        } ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE},         {"SCMP_CMP_LT", SCMP_CMP_LT},
-                   {"SCMP_CMP_LE", SCMP_CMP_LE},         {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-                   {"SCMP_CMP_GE", SCMP_CMP_GE},         {"SCMP_CMP_GT", SCMP_CMP_GT},
+        } ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE},
+                   {"SCMP_CMP_LT", SCMP_CMP_LT},
+                   {"SCMP_CMP_LE", SCMP_CMP_LE},
+                   {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+                   {"SCMP_CMP_GE", SCMP_CMP_GE},
+                   {"SCMP_CMP_GT", SCMP_CMP_GT},
                    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
         for (size_t i = 0; op && i < PC_ARRAY_SIZE(ops); i++)
                 if (!strcmp(ops[i].name, op)) {
@@ -181,8 +192,7 @@ static int parse_op(const char *op, enum scmp_compare *out)
         return -1;
 }
 
-static int add_rule(scmp_filter_ctx ctx, json_t *profile, json_t *rule, size_t idx,
-                    pc_error *err)
+static int add_rule(scmp_filter_ctx ctx, json_t *profile, json_t *rule, size_t idx, pc_error *err)
 {
         _cleanup_free_ char *what = pc_xasprintf("syscalls[%zu]", idx);
         uint32_t action;
@@ -202,8 +212,8 @@ static int add_rule(scmp_filter_ctx ctx, json_t *profile, json_t *rule, size_t i
                 if (!json_is_integer(ix) || json_integer_value(ix) < 0 ||
                     json_integer_value(ix) > 5 || !json_is_integer(val) ||
                     parse_op(json_string_value(json_object_get(a, "op")), &op) < 0)
-                        return pc_fail(err, EINVAL, "%s: args[%zu]: bad index, value or op",
-                                       what, i);
+                        return pc_fail(err, EINVAL, "%s: args[%zu]: bad index, value or op", what,
+                                       i);
                 json_t *two = json_object_get(a, "valueTwo");
                 cmp[ncmp++] = (struct scmp_arg_cmp){
                     .arg = (unsigned)json_integer_value(ix),
@@ -310,8 +320,8 @@ static int build(const char *text, const char *what, uint64_t caps, struct pc_se
                         if (json_is_string(sub) && arch_of(json_string_value(sub), &s)) {
                                 int ar = seccomp_arch_add(ctx, s);
                                 if (ar < 0 && ar != -EEXIST) {
-                                        pc_fail(err, -ar, "seccomp profile %s: add arch %s",
-                                                what, json_string_value(sub));
+                                        pc_fail(err, -ar, "seccomp profile %s: add arch %s", what,
+                                                json_string_value(sub));
                                         goto out;
                                 }
                         }

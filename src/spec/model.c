@@ -249,11 +249,11 @@ static int decode_probe(json_t *j, const struct pc_container *c, const char *wha
 static void decode_profile(json_t *j, struct pc_profile *p)
 {
         const char *t = jstr(j, "type");
-        p->type = !t                              ? PC_PROFILE_UNSET
-                  : !strcmp(t, "Unconfined")      ? PC_PROFILE_UNCONFINED
-                  : !strcmp(t, "RuntimeDefault")  ? PC_PROFILE_RUNTIME_DEFAULT
-                  : !strcmp(t, "Localhost")       ? PC_PROFILE_LOCALHOST
-                                                  : PC_PROFILE_UNSET;
+        p->type = !t                             ? PC_PROFILE_UNSET
+                  : !strcmp(t, "Unconfined")     ? PC_PROFILE_UNCONFINED
+                  : !strcmp(t, "RuntimeDefault") ? PC_PROFILE_RUNTIME_DEFAULT
+                  : !strcmp(t, "Localhost")      ? PC_PROFILE_LOCALHOST
+                                                 : PC_PROFILE_UNSET;
         p->localhost = jdup(j, "localhostProfile");
 }
 
@@ -651,8 +651,9 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
                 json_array_foreach(sg, i, x) if (json_is_integer(x))
                     pod->supplemental_groups[pod->n_supplemental_groups++] = json_integer_value(x);
         }
-        pod->supplemental_groups_strict = jstr(podsc, "supplementalGroupsPolicy") &&
-                                          !strcmp(jstr(podsc, "supplementalGroupsPolicy"), "Strict");
+        pod->supplemental_groups_strict =
+            jstr(podsc, "supplementalGroupsPolicy") &&
+            !strcmp(jstr(podsc, "supplementalGroupsPolicy"), "Strict");
         json_t *fg = json_object_get(podsc, "fsGroup");
         pod->has_fs_group = json_is_integer(fg);
         pod->fs_group = json_integer_value(fg);

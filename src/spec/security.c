@@ -10,14 +10,46 @@
 
 /* Index = the kernel's capability number (linux/capability.h). */
 static const char *const cap_names[] = {
-    "CHOWN",           "DAC_OVERRIDE",   "DAC_READ_SEARCH", "FOWNER",        "FSETID",
-    "KILL",            "SETGID",         "SETUID",          "SETPCAP",       "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN",       "NET_RAW",       "IPC_LOCK",
-    "IPC_OWNER",       "SYS_MODULE",     "SYS_RAWIO",       "SYS_CHROOT",    "SYS_PTRACE",
-    "SYS_PACCT",       "SYS_ADMIN",      "SYS_BOOT",        "SYS_NICE",      "SYS_RESOURCE",
-    "SYS_TIME",        "SYS_TTY_CONFIG", "MKNOD",           "LEASE",         "AUDIT_WRITE",
-    "AUDIT_CONTROL",   "SETFCAP",        "MAC_OVERRIDE",    "MAC_ADMIN",     "SYSLOG",
-    "WAKE_ALARM",      "BLOCK_SUSPEND",  "AUDIT_READ",      "PERFMON",       "BPF",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
     "CHECKPOINT_RESTORE",
 };
 
@@ -61,9 +93,10 @@ enum pc_sysctl_ns pc_sysctl_namespace(const char *name)
         char n[256];
         if (!sysctl_normalize(name, n, sizeof(n)))
                 return PC_SYSCTL_NOT_NAMESPACED;
-        static const char *const ipc_exact[] = {"kernel.sem", "kernel.shmall", "kernel.shmmax",
-                                                 "kernel.shmmni", "kernel.shm_rmid_forced",
-                                                 "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni"};
+        static const char *const ipc_exact[] = {
+            "kernel.sem",    "kernel.shmall",          "kernel.shmmax",
+            "kernel.shmmni", "kernel.shm_rmid_forced", "kernel.msgmax",
+            "kernel.msgmnb", "kernel.msgmni"};
         for (size_t i = 0; i < PC_ARRAY_SIZE(ipc_exact); i++)
                 if (!strcmp(n, ipc_exact[i]))
                         return PC_SYSCTL_IPC;
@@ -78,12 +111,18 @@ enum pc_sysctl_ns pc_sysctl_namespace(const char *name)
 bool pc_sysctl_is_safe(const char *name)
 {
         static const char *const safe[] = {
-            "kernel.shm_rmid_forced",        "net.ipv4.ip_local_port_range",
-            "net.ipv4.tcp_syncookies",       "net.ipv4.ping_group_range",
-            "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports",
-            "net.ipv4.tcp_keepalive_time",   "net.ipv4.tcp_fin_timeout",
-            "net.ipv4.tcp_keepalive_intvl",  "net.ipv4.tcp_keepalive_probes",
-            "net.ipv4.tcp_rmem",             "net.ipv4.tcp_wmem",
+            "kernel.shm_rmid_forced",
+            "net.ipv4.ip_local_port_range",
+            "net.ipv4.tcp_syncookies",
+            "net.ipv4.ping_group_range",
+            "net.ipv4.ip_unprivileged_port_start",
+            "net.ipv4.ip_local_reserved_ports",
+            "net.ipv4.tcp_keepalive_time",
+            "net.ipv4.tcp_fin_timeout",
+            "net.ipv4.tcp_keepalive_intvl",
+            "net.ipv4.tcp_keepalive_probes",
+            "net.ipv4.tcp_rmem",
+            "net.ipv4.tcp_wmem",
         };
         for (size_t i = 0; i < PC_ARRAY_SIZE(safe); i++)
                 if (!strcmp(name, safe[i]))

@@ -107,8 +107,12 @@ struct pc_probe {
 };
 
 /* seccompProfile / appArmorProfile. */
-enum pc_profile_type { PC_PROFILE_UNSET = 0, PC_PROFILE_UNCONFINED, PC_PROFILE_RUNTIME_DEFAULT,
-                       PC_PROFILE_LOCALHOST };
+enum pc_profile_type {
+        PC_PROFILE_UNSET = 0,
+        PC_PROFILE_UNCONFINED,
+        PC_PROFILE_RUNTIME_DEFAULT,
+        PC_PROFILE_LOCALHOST
+};
 struct pc_profile {
         enum pc_profile_type type;
         char *localhost; /* Localhost: the profile's name/path */
@@ -140,10 +144,10 @@ struct pc_container {
         bool privileged;
         bool read_only_root_fs;
         bool run_as_non_root;
-        bool no_new_privs;   /* allowPrivilegeEscalation: false */
-        char **cap_add;      /* capability names as given (NULL-terminated or NULL) */
+        bool no_new_privs; /* allowPrivilegeEscalation: false */
+        char **cap_add;    /* capability names as given (NULL-terminated or NULL) */
         char **cap_drop;
-        bool proc_unmasked;  /* procMount: Unmasked */
+        bool proc_unmasked;         /* procMount: Unmasked */
         struct pc_profile seccomp;  /* container's, else the Pod's */
         struct pc_profile apparmor; /* container's, else the Pod's */
         struct pc_probe liveness, readiness, startup;
@@ -199,7 +203,7 @@ struct pc_pod {
         int64_t active_deadline_seconds;          /* -1 = none */
         bool share_process_namespace;
         bool host_network, host_pid, host_ipc;
-        bool host_users; /* spec.hostUsers (default true); false: a user namespace */
+        bool host_users;            /* spec.hostUsers (default true); false: a user namespace */
         char *hostname;             /* spec.hostname, NULL = metadata.name */
         char *subdomain;            /* NULL when absent */
         char *os_name;              /* spec.os.name, NULL when absent */

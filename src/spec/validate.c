@@ -228,8 +228,7 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
   {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
-  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref},
-  {"os", F_OBJ, &s_podos});
+  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
   {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
 S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
@@ -1502,8 +1501,8 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
                         _cleanup_free_ char *lp = pc_path_key(sp, lists[l]);
                         json_array_foreach(garr(spec, lists[l]), i, ct)
                         {
-                                if (!json_is_true(json_object_get(gobj(ct, "securityContext"),
-                                                                  "privileged")))
+                                if (!json_is_true(
+                                        json_object_get(gobj(ct, "securityContext"), "privileged")))
                                         continue;
                                 _cleanup_free_ char *cp = pc_path_index(lp, i);
                                 _cleanup_free_ char *scp2 = pc_path_key(cp, "securityContext");
@@ -1525,11 +1524,13 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
                 _cleanup_free_ char *p = pc_path_index(sgp, i);
                 if (!json_is_integer(x) || json_integer_value(x) < 0 ||
                     json_integer_value(x) > 2147483647)
-                        ERR(c, p, "Invalid value: must be an integer between 0 and 2147483647, "
-                                  "inclusive");
+                        ERR(c, p,
+                            "Invalid value: must be an integer between 0 and 2147483647, "
+                            "inclusive");
         }
         json_t *fg = json_object_get(sc, "fsGroup");
-        if (json_is_integer(fg) && (json_integer_value(fg) < 0 || json_integer_value(fg) > 2147483647)) {
+        if (json_is_integer(fg) &&
+            (json_integer_value(fg) < 0 || json_integer_value(fg) > 2147483647)) {
                 _cleanup_free_ char *p = pc_path_key(scp, "fsGroup");
                 ERR(c, p,
                     "Invalid value: %" JSON_INTEGER_FORMAT
@@ -1570,7 +1571,9 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
                 if (!sysctl_name_ok(n)) {
                         ERR(c, np,
                             "Invalid value: \"%s\": must have at most 253 characters and match "
-                            "regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$",
+                            "regex "
+                            "^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./"
+                            "])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$",
                             n);
                         continue;
                 }
@@ -1581,9 +1584,14 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
                  * admission, pod/security.c), as the kubelet does. */
                 enum pc_sysctl_ns ns = pc_sysctl_namespace(n);
                 if (ns == PC_SYSCTL_NET && host_net)
-                        ERR(c, np, "Invalid value: \"%s\": may not be specified when 'hostNetwork' is true", n);
+                        ERR(c, np,
+                            "Invalid value: \"%s\": may not be specified when 'hostNetwork' is "
+                            "true",
+                            n);
                 else if (ns == PC_SYSCTL_IPC && host_ipc)
-                        ERR(c, np, "Invalid value: \"%s\": may not be specified when 'hostIPC' is true", n);
+                        ERR(c, np,
+                            "Invalid value: \"%s\": may not be specified when 'hostIPC' is true",
+                            n);
         }
         json_decref(seen);
         _cleanup_free_ char *secp = pc_path_key(scp, "seccompProfile");

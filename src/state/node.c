@@ -111,7 +111,8 @@ int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err)
                 if (json_is_string(x))
                         pc_strv_push(&n->allowed_unsafe_sysctls, json_string_value(x));
                 else
-                        rc = pc_fail(err, EINVAL, "config.json: allowedUnsafeSysctls[%zu]: not a string", i);
+                        rc = pc_fail(err, EINVAL,
+                                     "config.json: allowedUnsafeSysctls[%zu]: not a string", i);
         }
         if (json_object_get(cfg, "containerLogMaxSize") &&
             (quantity(cfg, "containerLogMaxSize", false, &n->container_log_max_size, err) < 0 ||

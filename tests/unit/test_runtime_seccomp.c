@@ -40,8 +40,9 @@ int main(void)
         struct pc_seccomp *a = NULL, *b = NULL, *c = NULL;
 
         UNIT_CASE("a profile that refuses mkdir with EACCES is applied to the child");
-        const char *deny = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
-                           "[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}";
+        const char *deny =
+            "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+            "[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}";
         CHECK(pc_seccomp_compile(deny, "deny", pc_caps_default(), cache, &a, &err) == 0);
         if (a)
                 CHECK(child_mkdir_errno(a, probe) == EACCES);
@@ -58,12 +59,14 @@ int main(void)
         pc_seccomp_free(b);
         pc_seccomp_free(c);
 
-        UNIT_CASE("RuntimeDefault without CAP_SYS_ADMIN refuses unshare and mount; bad profiles fail");
+        UNIT_CASE(
+            "RuntimeDefault without CAP_SYS_ADMIN refuses unshare and mount; bad profiles fail");
         CHECK(pc_seccomp_compile_default(pc_caps_default(), cache, &a, &err) == 0);
         if (a) {
                 pid_t pid = fork();
                 if (pid == 0) {
-                        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || pc_seccomp_load(a, &err) < 0)
+                        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+                            pc_seccomp_load(a, &err) < 0)
                                 _exit(200);
                         _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : errno);
                 }
