@@ -98,17 +98,23 @@ foreign_uids() {
 }
 
 # Everything of this root on the host: mounts, processes, cgroups (other
-# roots' Pods left out), state.
+# roots' Pods left out), state. Other roots' Pods are listed before and after
+# the look: a Pod of theirs that is being created (its pod.json comes before
+# its cgroup) or deleted (its cgroup goes before its pod.json) while we look
+# is in one of the two lists.
 trace_snapshot() {
-        local fu l
+        local fu l seen
         fu=$(foreign_uids)
-        {
+        seen=$({
                 grep -F "$PODCTL_ROOT" /proc/self/mountinfo || true
                 pgrep -a -f -- "--root $PODCTL_ROOT" || true
                 ls "$PODCTL_ROOT/pods" "$PODCTL_LOG_DIR" 2>/dev/null || true
                 find /sys/fs/cgroup/*/podctl /sys/fs/cgroup/podctl -mindepth 1 -type d \
                         -name 'pod*' 2>/dev/null || true
-        } | while IFS= read -r l; do
+        })
+        fu=$(printf '%s\n%s\n' "$fu" "$(foreign_uids)" | sort -u)
+        printf '%s\n' "$seen" | while IFS= read -r l; do
+                [ -n "$l" ] || continue
                 if [[ $l =~ /pod([0-9a-f-]{36}) ]] && grep -qxF -- "${BASH_REMATCH[1]}" <<<"$fu"; then
                         continue
                 fi
