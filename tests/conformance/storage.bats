@@ -16,8 +16,9 @@ teardown() { conformance_teardown; }
 # securityContext.seLinuxOptions {level: s0} is left out, as podctl refuses
 # SELinux options (docs/DEVIATIONS.md); the kubelet on a host without
 # SELinux ignores them.
-emptydir_pod() { # NAME UID ARGS-JSON [SC]
-        local sc=${4:-"{}"}
+emptydir_pod() { # NAME UID ARGS-JSON [SC] [MEDIUM]
+        local sc=${4:-"{}"} ed="{}"
+        [ -z "${5:-}" ] || ed="{medium: $5}"
         [ "$2" = 0 ] || sc="{runAsUser: $2}"
         apply "$1" <<EOF
 apiVersion: v1
@@ -35,19 +36,24 @@ spec:
     - {name: test-volume, mountPath: /test-volume}
   volumes:
   - name: test-volume
-    emptyDir: {}
+    emptyDir: $ed
 EOF
 }
 
-# doTestVolumeMode / doTest0644 / doTest0666 / doTest0777 on the default medium.
-volume_mode_case() { # NAME UID
-        emptydir_pod "$1" "$2" '[mounttest, --fs_type=/test-volume, --file_perm=/test-volume]'
-        expect_output "$1" test-container 'perms of file "/test-volume": -rwxrwxrwx'
+# doTestVolumeMode / doTest0644 / doTest0666 / doTest0777 on the default
+# medium, or with MEDIUM=Memory on tmpfs (then also "mount type ...: tmpfs").
+volume_mode_case() { # NAME UID [MEDIUM]
+        emptydir_pod "$1" "$2" '[mounttest, --fs_type=/test-volume, --file_perm=/test-volume]' '' "${3:-}"
+        local want=('perms of file "/test-volume": -rwxrwxrwx')
+        [ -z "${3:-}" ] || want+=('mount type of "/test-volume": tmpfs')
+        expect_output "$1" test-container "${want[@]}"
 }
-file_mode_case() { # NAME UID MODE PERMS
-        emptydir_pod "$1" "$2" "[mounttest, --fs_type=/test-volume, --new_file_$3=/test-volume/test-file, --file_perm=/test-volume/test-file]"
-        expect_output "$1" test-container "perms of file \"/test-volume/test-file\": $4" \
-                'content of file "/test-volume/test-file": mount-tester new file'
+file_mode_case() { # NAME UID MODE PERMS [MEDIUM]
+        emptydir_pod "$1" "$2" "[mounttest, --fs_type=/test-volume, --new_file_$3=/test-volume/test-file, --file_perm=/test-volume/test-file]" '' "${5:-}"
+        local want=("perms of file \"/test-volume/test-file\": $4"
+                'content of file "/test-volume/test-file": mount-tester new file')
+        [ -z "${5:-}" ] || want+=('mount type of "/test-volume": tmpfs')
+        expect_output "$1" test-container "${want[@]}"
 }
 
 # EmptyDir volumes: "volume on default medium should have the correct mode [LinuxOnly] [NodeConformance]"
@@ -90,6 +96,43 @@ file_mode_case() { # NAME UID MODE PERMS
         # doTestVolumeModeFSGroup: fsGroup 1001.
         emptydir_pod pod-emptydir-fsg 0 '[mounttest, --fs_type=/test-volume, --file_perm=/test-volume]' '{fsGroup: 1001}'
         expect_output pod-emptydir-fsg test-container 'perms of file "/test-volume": -rwxrwxrwx'
+}
+
+# ---- empty_dir.go on tmpfs (emptyDir medium: Memory) -------------------------
+
+# EmptyDir volumes: "volume on tmpfs should have the correct mode [LinuxOnly] [NodeConformance] [Conformance]"
+@test "EmptyDir volumes volume on tmpfs should have the correct mode [LinuxOnly] [NodeConformance]" {
+        volume_mode_case pod-emptydir-tmpfs-mode 0 Memory
+}
+
+# EmptyDir volumes: "should support (root,0644,tmpfs) [LinuxOnly] [NodeConformance] [Conformance]"
+@test "EmptyDir volumes should support (root,0644,tmpfs) [LinuxOnly] [NodeConformance]" {
+        file_mode_case pod-emptydir-t1 0 0644 -rw-r--r-- Memory
+}
+
+# EmptyDir volumes: "should support (root,0666,tmpfs) [LinuxOnly] [NodeConformance] [Conformance]"
+@test "EmptyDir volumes should support (root,0666,tmpfs) [LinuxOnly] [NodeConformance]" {
+        file_mode_case pod-emptydir-t2 0 0666 -rw-rw-rw- Memory
+}
+
+# EmptyDir volumes: "should support (root,0777,tmpfs) [LinuxOnly] [NodeConformance] [Conformance]"
+@test "EmptyDir volumes should support (root,0777,tmpfs) [LinuxOnly] [NodeConformance]" {
+        file_mode_case pod-emptydir-t3 0 0777 -rwxrwxrwx Memory
+}
+
+# EmptyDir volumes: "should support (non-root,0644,tmpfs) [LinuxOnly] [NodeConformance] [Conformance]"
+@test "EmptyDir volumes should support (non-root,0644,tmpfs) [LinuxOnly] [NodeConformance]" {
+        file_mode_case pod-emptydir-t4 1001 0644 -rw-r--r-- Memory
+}
+
+# EmptyDir volumes: "should support (non-root,0666,tmpfs) [LinuxOnly] [NodeConformance] [Conformance]"
+@test "EmptyDir volumes should support (non-root,0666,tmpfs) [LinuxOnly] [NodeConformance]" {
+        file_mode_case pod-emptydir-t5 1001 0666 -rw-rw-rw- Memory
+}
+
+# EmptyDir volumes: "should support (non-root,0777,tmpfs) [LinuxOnly] [NodeConformance] [Conformance]"
+@test "EmptyDir volumes should support (non-root,0777,tmpfs) [LinuxOnly] [NodeConformance]" {
+        file_mode_case pod-emptydir-t6 1001 0777 -rwxrwxrwx Memory
 }
 
 # EmptyDir volumes: "pod should support shared volumes between containers"
