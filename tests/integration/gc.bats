@@ -229,9 +229,9 @@ unowned_trace_once() {
                         if [[ $l == *"$(tr -d - <<<"$k")"* ]]; then owned=1; fi
                 done <<<"$(grep -E '^[0-9a-f-]{36}$' <<<"$keys")"
                 # a uid never used by this root: another root's Pod
-                if [[ $l =~ ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) ]] &&
-                        ! grep -qxF -- "${BASH_REMATCH[1]}" "$BATS_FILE_TMPDIR/uids" 2>/dev/null; then
-                        owned=1
+                if [[ $l =~ ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) ]]; then
+                        grep -qxF -- "${BASH_REMATCH[1]}" "$BATS_FILE_TMPDIR/uids" 2>/dev/null ||
+                                owned=1
                 fi
                 [ $owned = 1 ] || echo "$l"
         done <<<"$extra"
