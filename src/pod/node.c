@@ -150,21 +150,18 @@ int pc_node_books(podctl *ctx, struct pc_pod_resources *requested, json_t *rows,
         return r;
 }
 
-int pc_node_admit(podctl *ctx, const struct pc_pod *pod, pc_error *err)
+int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,
+                  pc_error *err)
 {
-        struct pc_node node;
         struct pc_pod_resources want;
-        if (pc_node_load(&ctx->root, &node, err) < 0)
-                return -1;
-        pc_node_free(&node);
         pc_pod_effective_request(pod, &want);
         /* One walk over the Pods: what they request, and their hostPorts. */
         struct books books = {.want = pod};
         if (for_each_holding_pod(ctx, add_to_books, &books, err) < 0)
                 return -1;
         struct pc_pod_resources used = books.requested;
-        int64_t free_cpu = node.allocatable.cpu_m - used.cpu_m;
-        int64_t free_mem = node.allocatable.memory - used.memory;
+        int64_t free_cpu = node->allocatable.cpu_m - used.cpu_m;
+        int64_t free_mem = node->allocatable.memory - used.memory;
         if (free_cpu < 0)
                 free_cpu = 0;
         if (free_mem < 0)

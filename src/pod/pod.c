@@ -243,9 +243,8 @@ static long long recorded_base(const char *pod_dir)
         return b;
 }
 
-static int alloc_userns(podctl *ctx, const char *dir, pc_error *err)
+static int alloc_userns(const char *dir, pc_error *err)
 {
-        (void)ctx;
         if (pc_mkdir_p(USERNS_REG, 0700, err) < 0)
                 return -1;
         for (unsigned k = 1; k <= USERNS_SLOTS; k++) {
@@ -331,7 +330,13 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
         /* Admission: the whole Pod fits what is left, or nothing of it is
          * made. The check and the reservation (the pod dir below) happen
          * under the same root lock. */
-        if (pc_security_admit(ctx, pod, err) < 0 || pc_node_admit(ctx, pod, err) < 0)
+        struct pc_node node;
+        if (pc_node_load(&ctx->root, &node, err) < 0)
+                goto fail;
+        int admitted = pc_security_admit(ctx, &node, pod, err) == 0 &&
+                       pc_node_admit(ctx, &node, pod, err) == 0;
+        pc_node_free(&node);
+        if (!admitted)
                 goto fail;
 
         char uid[37], ts[40];
@@ -354,7 +359,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
         }
         if (pc_json_save(podp, pod->json, true, err) < 0 ||
             pc_json_save(imagesp, images, true, err) < 0 ||
-            (!pod->host_users && alloc_userns(ctx, dir, err) < 0))
+            (!pod->host_users && alloc_userns(dir, err) < 0))
                 goto fail_dir;
         if (pipe2(pipefd, O_CLOEXEC) < 0) {
                 pc_fail(err, errno, "pipe");

@@ -50,19 +50,16 @@ static int check_container(podctl *ctx, const struct pc_container *c, pc_error *
         return 0;
 }
 
-int pc_security_admit(podctl *ctx, const struct pc_pod *pod, pc_error *err)
+int pc_security_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,
+                      pc_error *err)
 {
-        struct pc_node node;
-        if (pc_node_load(&ctx->root, &node, err) < 0)
-                return -1;
         int r = 0;
         for (size_t i = 0; i < pod->n_sysctls && r == 0; i++)
-                if (!pc_sysctl_allowed(pod->sysctls[i].name, node.allowed_unsafe_sysctls))
+                if (!pc_sysctl_allowed(pod->sysctls[i].name, node->allowed_unsafe_sysctls))
                         r = pc_fail(err, EPERM,
                                     "SysctlForbidden: forbidden sysctl: \"%s\" not allowlisted "
                                     "(config.json allowedUnsafeSysctls)",
                                     pod->sysctls[i].name);
-        pc_node_free(&node);
         for (size_t i = 0; i < pod->n_init_containers && r == 0; i++)
                 r = check_container(ctx, &pod->init_containers[i], err);
         for (size_t i = 0; i < pod->n_containers && r == 0; i++)
