@@ -147,11 +147,6 @@ static int sealed_copy(const char *path, pc_error *err)
                 return pc_fail(err, errno, "read pause \"%s\"", path);
         if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
                 return pc_fail(err, errno, "seal the pause copy");
-        /* A script (a test's stand-in) is read by its interpreter through
-         * /dev/fd/N, which must then survive the exec. */
-        char magic[2];
-        if (pread(fd, magic, 2, 0) == 2 && magic[0] == '#' && magic[1] == '!')
-                fcntl(fd, F_SETFD, 0);
         return STEAL_FD(fd);
 }
 

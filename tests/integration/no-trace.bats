@@ -234,7 +234,8 @@ libexec_with_pause() { # KIND: noexec|exits
         cp "$REPO/$B/podctl-monitor" "$d/podctl-monitor"
         case $1 in
         noexec) cp "$REPO/$B/pause" "$d/pause" && chmod 0644 "$d/pause" ;;
-        exits) printf '#!/bin/sh\nexit 1\n' >"$d/pause" && chmod 0755 "$d/pause" ;;
+        # a static binary that exits at once: busybox has no "pause" applet
+        exits) cp /bin/busybox "$d/pause" && chmod 0755 "$d/pause" ;;
         esac
         echo "$d"
 }
