@@ -10,13 +10,16 @@ https://localhost:STORAGE_PORT/... (another host name: like S3 or a CDN),
 which serves the blob from UPSTREAM. The tags "schema1" and "unknown" are
 a Docker schema 1 manifest and a manifest of an unknown media type. Both log each request to LOG as
 "front|storage METHOD PATH auth=yes|no" (never the header's value), so a
-test can check that no Authorization header followed the redirect.
+test can check that no Authorization header followed the redirect. The
+front also logs "MONOTONIC-SECONDS PATH" of each request to LOG.times (the
+host's CLOCK_MONOTONIC), so a test can measure the time between pulls.
 """
 import base64
 import http.server
 import ssl
 import sys
 import threading
+import time
 import urllib.request
 
 port, storage_port, upstream, cert, key, ca, userpass, log = sys.argv[1:9]
@@ -31,6 +34,9 @@ def record(who, handler):
     with LOCK, open(log, "a") as f:
         f.write("%s %s %s auth=%s\n" % (who, handler.command, handler.path,
                                         "yes" if handler.headers.get("Authorization") else "no"))
+    if who == "front":
+        with LOCK, open(log + ".times", "a") as f:
+            f.write("%.3f %s\n" % (time.monotonic(), handler.path))
 
 
 def fetch(path, accept=None):

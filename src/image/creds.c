@@ -7,9 +7,11 @@
  * "password"}. Nothing here ever prints or reports a secret. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "image/image_int.h"
 #include "image/registry_int.h"
+#include "util/run.h"
 #include "util/util.h"
 
 int pc_reg_auths_add_secret(json_t *auths, const char *type, const char *data, size_t len,
@@ -127,4 +129,95 @@ int pc_reg_auths_lookup(json_t *auths, const char *domain, const char *path, cha
                 return 1;
         }
         return 0;
+}
+
+/* ---- docker credential helpers ------------------------------------------ */
+
+/* The helper docker's config.json names for `domain`: credHelpers by
+ * registry host (Docker Hub under any of its names), else credsStore. */
+const char *pc_reg_cred_helper_name(json_t *config, const char *domain)
+{
+        json_t *helpers = json_object_get(config, "credHelpers");
+        const char *key;
+        json_t *val;
+        json_object_foreach(helpers, key, val)
+        {
+                if (!json_is_string(val) || !*json_string_value(val))
+                        continue;
+                const char *k = key;
+                if (pc_str_has_prefix(k, "https://"))
+                        k += 8;
+                size_t hn = strcspn(k, "/");
+                bool same = is_docker_hub(k, hn) ? !strcmp(domain, "docker.io")
+                                                 : strlen(domain) == hn && !strncmp(k, domain, hn);
+                if (same)
+                        return json_string_value(val);
+        }
+        const char *store = pc_json_str(config, "credsStore");
+        return store && *store ? store : NULL;
+}
+
+/* Ask docker-credential-<name> for the credentials of `domain`, as docker
+ * does: "get" with the server URL on stdin, {"Username","Secret"} on
+ * stdout. 1 with *user and *pass set, 0 when the helper has none ("credentials
+ * not found"), -1 when it cannot be run or fails. Its output, which may
+ * hold the secret, never reaches an error message. */
+int pc_reg_cred_helper_get(const char *name, const char *domain, char **user, char **pass,
+                           pc_error *err)
+{
+        if (!*name || strchr(name, '/'))
+                return pc_fail(err, 0, "credential helper \"%s\": not a helper name", name);
+        _cleanup_free_ char *prog = pc_xasprintf("docker-credential-%s", name);
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *exe =
+            pc_find_exec(path && *path ? path : "/usr/local/bin:/usr/bin:/bin", prog);
+        if (!exe)
+                return pc_fail(err, 0, "credential helper %s: not found in $PATH", prog);
+        _cleanup_free_ char *server =
+            pc_xstrdup(!strcmp(domain, "docker.io") ? "https://index.docker.io/v1/" : domain);
+        char *argv[] = {exe, "get", NULL};
+        extern char **environ;
+        char *out = NULL, *errout = NULL;
+        int st = 0;
+        int rc = pc_run(argv, environ, server, strlen(server), 30 * 1000, &out, &errout, &st, err);
+        if (rc < 0) {
+                free(out);
+                free(errout);
+                return -1;
+        }
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                /* docker-credential-helpers' ErrCredentialsNotFound */
+                bool none = strstr(out, "credentials not found") != NULL;
+                explicit_bzero(out, strlen(out));
+                free(out);
+                free(errout);
+                if (none)
+                        return 0;
+                return pc_fail(err, 0, "credential helper %s failed (%s %d)", prog,
+                               WIFEXITED(st) ? "exit status" : "signal",
+                               WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        }
+        free(errout);
+        json_t *j = json_loads(out, 0, NULL);
+        explicit_bzero(out, strlen(out));
+        free(out);
+        const char *u = pc_json_str(j, "Username"), *p = pc_json_str(j, "Secret");
+        if (!u || !p) {
+                json_decref(j);
+                return pc_fail(err, 0,
+                               "credential helper %s: its answer has no Username and Secret", prog);
+        }
+        if (!strcmp(u, "<token>")) {
+                json_decref(j);
+                return pc_fail(err, 0,
+                               "credential helper %s returned an identity token, which podctl "
+                               "does not support",
+                               prog);
+        }
+        *user = pc_xstrdup(u);
+        *pass = pc_xstrdup(p);
+        /* jansson keeps its own copy of the secret */
+        explicit_bzero((char *)p, strlen(p));
+        json_decref(j);
+        return 1;
 }

@@ -681,7 +681,8 @@ static int fetch_layers(pc_image_store *s, struct pc_reg *r, json_t *layers,
 
 /* ---- credentials ---- */
 
-static json_t *docker_config_auths(void)
+/* docker's config.json ($DOCKER_CONFIG, else ~/.docker), or NULL. */
+static json_t *docker_config(void)
 {
         const char *dc = getenv("DOCKER_CONFIG");
         const char *home = getenv("HOME");
@@ -697,29 +698,44 @@ static json_t *docker_config_auths(void)
                 return NULL;
         json_t *j = json_loadb(data, n, 0, NULL);
         explicit_bzero(data, n);
-        json_t *a = json_object_get(j, "auths");
-        json_t *out = json_is_object(a) ? json_incref(a) : NULL;
-        json_decref(j);
-        return out;
+        if (!json_is_object(j)) {
+                json_decref(j);
+                return NULL;
+        }
+        return j;
 }
 
-static void find_creds(const struct pc_pull_opts *o, const char *host, const char *repo,
-                       char **user, char **pass)
+/* The first credentials found: --creds, the Pod's imagePullSecrets, then
+ * docker's config.json: its credential helper for the host (credHelpers,
+ * else credsStore) and, when that has none, its "auths". A helper that
+ * fails fails the pull, as it does docker's. */
+static int find_creds(const struct pc_pull_opts *o, const char *host, const char *repo, char **user,
+                      char **pass, pc_error *err)
 {
         *user = *pass = NULL;
         if (o->user && o->pass) {
                 *user = pc_xstrdup(o->user);
                 *pass = pc_xstrdup(o->pass);
-                return;
+                return 0;
         }
         if (o->auths && pc_reg_auths_lookup(o->auths, host, repo, user, pass) == 1)
-                return;
+                return 0;
         if (o->no_docker_config)
-                return;
-        json_t *a = docker_config_auths();
-        if (a)
-                pc_reg_auths_lookup(a, host, repo, user, pass);
-        json_decref(a);
+                return 0;
+        json_t *cfg = docker_config();
+        if (!cfg)
+                return 0;
+        int rc = 0;
+        const char *helper = pc_reg_cred_helper_name(cfg, host);
+        if (helper)
+                rc = pc_reg_cred_helper_get(helper, host, user, pass, err);
+        if (rc == 0) {
+                json_t *a = json_object_get(cfg, "auths");
+                if (json_is_object(a))
+                        pc_reg_auths_lookup(a, host, repo, user, pass);
+        }
+        json_decref(cfg);
+        return rc < 0 ? -1 : 0;
 }
 
 static void free_secret(char *s)
@@ -745,13 +761,11 @@ static int open_endpoint(const struct pc_pull_opts *o, json_t *config, const cha
         if (!ep_host)
                 abort();
         char *user = NULL, *pass = NULL;
-        if (mirror) {
-                struct pc_pull_opts mo = *o;
+        struct pc_pull_opts mo = *o;
+        if (mirror)
                 mo.user = mo.pass = NULL;
-                find_creds(&mo, ep_host, repo, &user, &pass);
-        } else {
-                find_creds(o, host, repo, &user, &pass);
-        }
+        if (find_creds(&mo, mirror ? ep_host : host, repo, &user, &pass, err) < 0)
+                return -1;
         int rc = pc_reg_open(mirror ? ep_host : host, base, repo, config, user, pass, out, err);
         free_secret(user);
         free_secret(pass);

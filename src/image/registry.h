@@ -51,6 +51,13 @@ int pc_reg_auths_add_secret(json_t *auths, const char *type, const char *data, s
  * 0 when nothing matches. */
 int pc_reg_auths_lookup(json_t *auths, const char *domain, const char *path, char **user,
                         char **pass);
+/* The credential helper docker's config.json (`config`, the whole file)
+ * names for registry `domain`: credHelpers, else credsStore; or NULL. */
+const char *pc_reg_cred_helper_name(json_t *config, const char *domain);
+/* Run docker-credential-`name` get for `domain`: 1 with *user, *pass set
+ * (caller frees), 0 when it has no credentials, -1 when it fails. */
+int pc_reg_cred_helper_get(const char *name, const char *domain, char **user, char **pass,
+                           pc_error *err);
 
 /* ---- pull ---------------------------------------------------------------- */
 

@@ -294,7 +294,7 @@ static int run_plugin(const struct call *c, size_t idx, json_t *prev, json_t **r
         json_t *plugin = json_array_get(json_object_get(c->list, "plugins"), idx);
         const char *type = json_string_value(json_object_get(plugin, "type"));
         const char *ppath = plugin_path_of(c->cfg);
-        _cleanup_free_ char *exe = pc_net_find_exec(ppath, type);
+        _cleanup_free_ char *exe = pc_find_exec(ppath, type);
         if (!exe)
                 return pc_fail(err, ENOENT,
                                "plugin \"%s\" not found in %s (apt-get install "
@@ -339,7 +339,7 @@ static int run_plugin(const struct call *c, size_t idx, json_t *prev, json_t **r
         _cleanup_free_ char *out = NULL;
         _cleanup_free_ char *errout = NULL;
         int status = 0;
-        if (pc_net_exec(argv, envp, input, strlen(input), PC_NET_EXEC_TIMEOUT_MS, &out, &errout,
+        if (pc_run(argv, envp, input, strlen(input), PC_NET_EXEC_TIMEOUT_MS, &out, &errout,
                         &status, err) < 0)
                 return pc_error_prefix(err, "plugin \"%s\"", type);
 
@@ -475,7 +475,7 @@ static void masq_cleanup(const struct call *c, json_t *prev)
         char *envp[] = {"PATH=/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin", NULL};
         json_t *ip;
         for (int v6 = 0; v6 < 2; v6++) {
-                _cleanup_free_ char *ipt = pc_net_find_exec(sbin, v6 ? "ip6tables" : "iptables");
+                _cleanup_free_ char *ipt = pc_find_exec(sbin, v6 ? "ip6tables" : "iptables");
                 if (!ipt)
                         continue;
                 bool any = false;
@@ -499,7 +499,7 @@ static void masq_cleanup(const struct call *c, json_t *prev)
                                 char *o = NULL, *e = NULL;
                                 int st;
                                 pc_error ig;
-                                if (pc_net_exec(argv, envp, "", 0, 30000, &o, &e, &st, &ig) == 0) {
+                                if (pc_run(argv, envp, "", 0, 30000, &o, &e, &st, &ig) == 0) {
                                         free(o);
                                         free(e);
                                 }
@@ -512,7 +512,7 @@ static void masq_cleanup(const struct call *c, json_t *prev)
                         char *o = NULL, *e = NULL;
                         int st;
                         pc_error ig;
-                        if (pc_net_exec(argv, envp, "", 0, 30000, &o, &e, &st, &ig) == 0) {
+                        if (pc_run(argv, envp, "", 0, 30000, &o, &e, &st, &ig) == 0) {
                                 free(o);
                                 free(e);
                         }

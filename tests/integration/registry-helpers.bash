@@ -38,19 +38,24 @@ reg_setup() {
         openssl req -x509 -newkey rsa:2048 -nodes -keyout "$REG_DIR/sign.key" -out "$REG_DIR/sign.crt" \
                 -days 2 -subj "/CN=podctl test token signer" 2>/dev/null
         mkdir -p "$REG_DIR/certs.d"
+        # client certificates: a CA of their own and one certificate it signed
+        reg_ca clientca
+        reg_cert clientca client
 }
 
-# reg_wait_port PORT: until something accepts TLS connections there.
+# reg_wait_port PORT [CURL-OPTIONS]: until something accepts TLS connections there.
 reg_wait_port() {
-        local i
+        local i port=$1
+        shift
         for i in $(seq 1 100); do
-                curl -s -o /dev/null --cacert "$REG_DIR/ca.crt" "https://127.0.0.1:$1/" && return 0
+                curl -s -o /dev/null --cacert "$REG_DIR/ca.crt" "$@" "https://127.0.0.1:$port/" && return 0
                 sleep 0.1
         done
         return 1
 }
 
 # reg_start NAME AUTH [PORT]: a registry NAME (none | htpasswd | token auth |
+# mtls: TLS that requires a client certificate signed by $REG_DIR/clientca |
 # plain-http: no TLS, no auth),
 # its port in $REG_DIR/NAME/port, its storage in $REG_DIR/NAME/data (kept
 # across restarts), its access log in $REG_DIR/NAME/log. With AUTH=token a
@@ -81,6 +86,9 @@ EOF
                                 "$REG_DIR/server.key"
                 fi
                 case $auth in
+                mtls)
+                        printf '    clientcas:\n      - %s\n' "$REG_DIR/clientca.crt"
+                        ;;
                 htpasswd)
                         printf 'auth:\n  htpasswd:\n    realm: podctl-test\n    path: %s\n' "$REG_DIR/htpasswd"
                         ;;
@@ -114,10 +122,18 @@ EOF
                 reg_wait_http "$port"
                 return
         fi
+        # trusted by podctl through a certs.d directory of its own (with the
+        # client certificate docker's convention names client.cert/client.key)
+        local cd="$REG_DIR/certs.d/127.0.0.1:$port"
+        mkdir -p "$cd"
+        cp "$REG_DIR/ca.crt" "$cd/ca.crt"
+        if [ "$auth" = mtls ]; then
+                cp "$REG_DIR/client.crt" "$cd/client.cert"
+                cp "$REG_DIR/client.key" "$cd/client.key"
+                reg_wait_port "$port" --cert "$REG_DIR/client.crt" --key "$REG_DIR/client.key"
+                return
+        fi
         reg_wait_port "$port"
-        # trusted by podctl through a certs.d directory of its own
-        mkdir -p "$REG_DIR/certs.d/127.0.0.1:$port"
-        cp "$REG_DIR/ca.crt" "$REG_DIR/certs.d/127.0.0.1:$port/ca.crt"
 }
 
 reg_wait_http() {

@@ -343,6 +343,93 @@ EOF
         [[ "$output" =~ Successfully\ pulled\ image\ \"$BASIC/busybox:1\"\ in\ [0-9.]+s\ \([0-9.]+s\ including\ waiting\)\.\ Image\ size:\ [0-9]+\ bytes\. ]]
 }
 
+# A docker credential helper (docker-credential-NAME get: the server on stdin,
+# {"ServerURL","Username","Secret"} on stdout), as docker-credential-helpers'
+# programs answer; HELPER_MODE=none: "credentials not found".
+cred_helpers() {
+        local bin="$BATS_TEST_TMPDIR/bin"
+        mkdir -p "$bin"
+        cat >"$bin/docker-credential-podctltest" <<EOF
+#!/bin/sh
+[ "\$1" = get ] || exit 2
+read -r server
+echo "\$server" >>"$BATS_TEST_TMPDIR/helper.log"
+if [ "\${HELPER_MODE:-}" = none ] || [ "\$server" != "$BASIC" ]; then
+        echo "credentials not found in native keychain"
+        exit 1
+fi
+printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}\n' "\$server" "$REG_USER" "$REG_PASS"
+EOF
+        printf '#!/bin/sh\necho "boom %s"\nexit 3\n' "$REG_PASS" >"$bin/docker-credential-broken"
+        chmod +x "$bin"/docker-credential-*
+        echo "$bin"
+}
+
+@test "docker credential helpers: credHelpers for the host, else credsStore; 'not found' falls back to auths; a failing helper fails the pull, secret unprinted" {
+        local bin
+        bin=$(cred_helpers)
+        mkdir -p "$DOCKER_CONFIG"
+        # credsStore: asked with the registry's host
+        printf '{"credsStore": "podctltest"}\n' >"$DOCKER_CONFIG/config.json"
+        run env PATH="$bin:$PATH" "$PODCTL" image pull -q "$BASIC/busybox:1"
+        [ "$status" -eq 0 ]
+        grep -qx "$BASIC" "$BATS_TEST_TMPDIR/helper.log"
+        run podctl image rm "$BASIC/busybox:1"
+        [ "$status" -eq 0 ]
+        # credHelpers for the host wins over credsStore
+        printf '{"credHelpers": {"%s": "podctltest"}, "credsStore": "broken"}\n' "$BASIC" \
+                >"$DOCKER_CONFIG/config.json"
+        run env PATH="$bin:$PATH" "$PODCTL" image pull -q "$BASIC/busybox:1"
+        [ "$status" -eq 0 ]
+        run podctl image rm "$BASIC/busybox:1"
+        [ "$status" -eq 0 ]
+        # the helper has none: the file's auths are used
+        printf '{"credsStore": "podctltest", "auths": {"%s": {"auth": "%s"}}}\n' "$BASIC" \
+                "$(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64 -w0)" >"$DOCKER_CONFIG/config.json"
+        run env HELPER_MODE=none PATH="$bin:$PATH" "$PODCTL" image pull -q "$BASIC/busybox:1"
+        [ "$status" -eq 0 ]
+        run podctl image rm "$BASIC/busybox:1"
+        [ "$status" -eq 0 ]
+        # neither the helper nor auths: 401 as anonymous
+        printf '{"credsStore": "podctltest"}\n' >"$DOCKER_CONFIG/config.json"
+        run env HELPER_MODE=none PATH="$bin:$PATH" "$PODCTL" image pull -q "$BASIC/busybox:1"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"401 Unauthorized"* ]]
+        # a helper that fails fails the pull (as docker's); its output, which
+        # may hold a secret, is not shown
+        printf '{"credsStore": "broken"}\n' >"$DOCKER_CONFIG/config.json"
+        run env PATH="$bin:$PATH" "$PODCTL" image pull -q "$BASIC/busybox:1"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"credential helper docker-credential-broken failed (exit status 3)"* ]]
+        [[ "$output" != *"$REG_PASS"* ]]
+        printf '{"credsStore": "nosuch"}\n' >"$DOCKER_CONFIG/config.json"
+        run env PATH="$bin:$PATH" "$PODCTL" image pull -q "$BASIC/busybox:1"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"docker-credential-nosuch: not found in \$PATH"* ]]
+        [ -z "$(blobs)" ]
+}
+
+@test "client certificates: certs.d's client.cert/client.key reach a registry that requires one; without them the pull fails" {
+        reg_start mtls mtls
+        local port
+        port=$(reg_port mtls)
+        reg_push "oci:$REG_DIR/images/lay:latest" mtls/busybox:1
+        run podctl image pull -q "127.0.0.1:$port/busybox:1"
+        [ "$status" -eq 0 ]
+        run podctl image rm "127.0.0.1:$port/busybox:1"
+        [ "$status" -eq 0 ]
+        # the same CA, no client certificate
+        local d="$BATS_TEST_TMPDIR/certs.d"
+        mkdir -p "$d/127.0.0.1:$port"
+        cp "$REG_DIR/ca.crt" "$d/127.0.0.1:$port/"
+        printf '{"registries": {"certsDirs": ["%s"]}}\n' "$d" >"$PODCTL_ROOT/config.json"
+        run podctl image pull -q "127.0.0.1:$port/busybox:1"
+        reg_stop mtls
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"127.0.0.1:$port"* ]]
+        [ -z "$(blobs)" ]
+}
+
 @test "token auth: anonymous token refused (401); credentials and a dockercfg Secret work" {
         run podctl image pull "$TOK/busybox:1"
         [ "$status" -eq 1 ]
@@ -631,6 +718,39 @@ no_pull_helper() {
         run podctl apply -f "$f"
         [ "$status" -eq 1 ]
         [[ "$output" == *"spec.containers[0].image: Invalid value: \"$OPEN/Busybox:1\": invalid reference format: repository name must be lowercase"* ]]
+}
+
+# Pull attempts at the redirecting front (its LOG.times), one line each.
+attempts() {
+        python3 - "$1" "$2" <<'EOF'
+import sys
+t = [float(l.split()[0]) for l in open(sys.argv[1]) if l.split()[1] == sys.argv[2]]
+a = [x for i, x in enumerate(t) if i == 0 or x - t[i - 1] > 0.05]
+print("\n".join("%.3f" % x for x in a))
+EOF
+}
+attempts_at_least() { [ "$(attempts "$1" "$2" | wc -l)" -ge "$3" ]; }
+
+@test "ImagePullBackOff: pull attempts are the kubelet's backoff apart, 10 s doubling up to 300 s (time-scaled)" {
+        [ "$PODCTL_TIME_SCALE" = 0.01 ]
+        RED=127.0.0.1:$(reg_port redir)
+        local times="$REG_DIR/redir/requests.log.times" path=/v2/missing/manifests/1
+        : >"$times"
+        f=$(run_pod_yaml backoff "$RED/missing:1")
+        run podctl apply -f "$f"
+        [ "$status" -eq 0 ]
+        wait_for 60 attempts_at_least "$times" "$path" 8
+        run podctl delete pod backoff --force --grace-period=0
+        [ "$status" -eq 0 ]
+        # gaps: the backoff (x 0.01: 0.1 0.2 0.4 0.8 1.6 s, then 3 s: the cap)
+        # plus the attempt's own time (under 1 s)
+        attempts "$times" "$path" | python3 -c '
+import sys
+a = [float(x) for x in sys.stdin]
+want = [0.1, 0.2, 0.4, 0.8, 1.6, 3.0, 3.0]
+gaps = [a[i + 1] - a[i] for i in range(len(want))]
+print("gaps:", " ".join("%.2f" % g for g in gaps))
+sys.exit(0 if all(w <= g <= w + 1.0 for w, g in zip(want, gaps)) else 1)'
 }
 
 @test "apply on a terminal shows the Pod's pulls with per-layer bars until they end; plain apply prints none" {

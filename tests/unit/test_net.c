@@ -39,7 +39,7 @@ static char *run(const char *const *argv)
         char *out = NULL, *errout = NULL;
         int st;
         pc_error err;
-        _cleanup_free_ char *exe = pc_net_find_exec("/usr/sbin:/usr/bin:/sbin:/bin", argv[0]);
+        _cleanup_free_ char *exe = pc_find_exec("/usr/sbin:/usr/bin:/sbin:/bin", argv[0]);
         if (!exe)
                 return pc_xstrdup("");
         char *av[16];
@@ -48,7 +48,7 @@ static char *run(const char *const *argv)
         for (i = 1; argv[i] && i < 15; i++)
                 av[i] = (char *)argv[i];
         av[i] = NULL;
-        if (pc_net_exec(av, envp, "", 0, 30000, &out, &errout, &st, &err) < 0)
+        if (pc_run(av, envp, "", 0, 30000, &out, &errout, &st, &err) < 0)
                 return pc_xstrdup("");
         free(errout);
         return out;

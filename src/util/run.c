@@ -1,6 +1,7 @@
-/* Running a CNI plugin (or iptables): fork/exec, no shell; stdin fed and
- * stdout/stderr read in full at the same time with poll(), so neither side
- * can block the other; a deadline ends a hung plugin. */
+/* Running a helper program (a CNI plugin, iptables, a docker credential
+ * helper): fork/exec, no shell; stdin fed and stdout/stderr read in full at
+ * the same time with poll(), so neither side can block the other; a deadline
+ * ends a hung program. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,10 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net/net_int.h"
+#include "util/run.h"
 #include "util/util.h"
 
-char *pc_net_find_exec(const char *path, const char *name)
+char *pc_find_exec(const char *path, const char *name)
 {
         if (!name || !*name || strchr(name, '/'))
                 return NULL;
@@ -61,8 +62,8 @@ static char *buf_take(struct buf *b)
         return r;
 }
 
-int pc_net_exec(char *const argv[], char *const envp[], const char *input, size_t in_len,
-                int timeout_ms, char **out, char **errout, int *status, pc_error *err)
+int pc_run(char *const argv[], char *const envp[], const char *input, size_t in_len, int timeout_ms,
+           char **out, char **errout, int *status, pc_error *err)
 {
         int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
         *out = *errout = NULL;
