@@ -355,6 +355,67 @@ EOF
         [[ $output == *'subPath "etc"'*"Too many levels of symbolic links"* ]]
 }
 
+# Each of containers c1..cN has printed its line or has ended (a start that
+# lost the race to the swapper may fail: that is allowed, escaping is not).
+all_settled() {
+        local i
+        for i in $(seq 1 "$2"); do
+                [ -n "$(podctl logs "$1" -c "c$i" 2>/dev/null)" ] ||
+                        [ "$(jq_pod "$1" ".status.containerStatuses[] | select(.name==\"c$i\") | .state | has(\"terminated\")")" = true ] ||
+                        return 1
+        done
+}
+
+@test "subPath race: a symlink to a host directory swapped in while containers mount the subPath never leads a mount out of the volume" {
+        # the host directory an escaping mount would show (and write into)
+        local host="$BATS_TEST_TMPDIR/host-only"
+        mkdir -p "$host"
+        echo HOST-ONLY >"$host/marker"
+        {
+                cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: race}
+spec:
+  restartPolicy: Never
+  volumes: [{name: data, emptyDir: {}}]
+  initContainers:
+  - name: swap
+    image: busybox
+    restartPolicy: Always
+    # s flips between a directory of the volume and a link to the host's
+    # directory, as fast as it can (CVE-2017-1002101, CVE-2021-25741)
+    command: [sh, -c, 'while :; do mkdir -p /data/d; echo vol >/data/d/marker; ln -sfn d /data/s.new; mv -T /data/s.new /data/s; ln -sfn $host /data/s.new; mv -T /data/s.new /data/s; done']
+    volumeMounts: [{name: data, mountPath: /data}]
+  containers:
+EOF
+                for i in $(seq 1 12); do
+                        cat <<EOF
+  - name: c$i
+    image: busybox
+    command: [sh, -c, 'echo "seen: \$(cat /s/marker 2>/dev/null)"; touch /s/written-by-c$i 2>/dev/null; sleep 300']
+    volumeMounts: [{name: data, mountPath: /s, subPath: s}]
+EOF
+                done
+        } >"$BATS_TEST_TMPDIR/race.yaml"
+        local round
+        for round in 1 2 3; do
+                run podctl apply -f "$BATS_TEST_TMPDIR/race.yaml"
+                [ "$status" -eq 0 ]
+                wait_for 60 all_settled race 12
+                for i in $(seq 1 12); do
+                        podctl logs race -c "c$i" >>"$BATS_TEST_TMPDIR/race-logs" 2>&1 || true
+                done
+                run podctl delete pod race --force --grace-period=0
+                [ "$status" -eq 0 ]
+                # the host's directory: untouched, never mounted
+                [ "$(ls -A "$host")" = marker ]
+                run ! grep -q HOST-ONLY "$BATS_TEST_TMPDIR/race-logs"
+        done
+        # the race was run: some mounts saw the volume's directory
+        grep -q '^seen: vol$' "$BATS_TEST_TMPDIR/race-logs"
+}
+
 @test "cgroupfs: read-only, in the container's own cgroup namespace, showing its own limits" {
         f=$(manifest cg <<'EOF'
 apiVersion: v1
