@@ -223,13 +223,81 @@ static bool same_spec(json_t *a, json_t *b)
 }
 
 /* hostUsers: false: a range of 65536 host ids of its own for the Pod: the
- * first multiple of 65536 (from 65536 up) that no Pod of any podctl root on
- * this host holds. Holdings are files /run/podctl/userns/<base> naming the
- * pod dir (created O_EXCL; one whose pod dir no longer records that base is
- * stale and taken over), and the Pod's own <pod>/userns.json. */
-#define USERNS_SIZE  65536u
-#define USERNS_SLOTS 4096u
+ * first multiple of 65536 of the pool that no Pod of any podctl root on this
+ * host holds. The pool is the "podctl" user's ranges in /etc/subuid and
+ * /etc/subgid when it has any (as the kubelet takes the "kubelet" user's),
+ * else 65536 up (4096 ranges). Holdings are files /run/podctl/userns/<base>
+ * naming the pod dir (created O_EXCL; one whose pod dir no longer records
+ * that base is stale and taken over), and the Pod's own <pod>/userns.json. */
+#define USERNS_SIZE  65536ull
+#define USERNS_SLOTS 4096ull
 #define USERNS_REG   "/run/podctl/userns"
+#define USERNS_USER  "podctl"
+
+/* The `USERNS_USER` entry of a subid file: 1 with *start, *count; 0 if none. */
+static int subid_range(const char *path, unsigned long long *start, unsigned long long *count,
+                       pc_error *err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t n = 0;
+        pc_error e;
+        if (pc_read_file(path, &data, &n, &e) < 0)
+                return e.code == ENOENT ? 0 : pc_fail(err, e.code, "read %s", path);
+        for (char *line = data, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                char *colon = strchr(line, ':');
+                if (!colon || (size_t)(colon - line) != strlen(USERNS_USER) ||
+                    strncmp(line, USERNS_USER, strlen(USERNS_USER)) != 0)
+                        continue;
+                char *end;
+                errno = 0;
+                *start = strtoull(colon + 1, &end, 10);
+                if (errno || *end != ':')
+                        return pc_fail(err, EINVAL,
+                                       "%s: the " USERNS_USER " entry is not NAME:START:COUNT",
+                                       path);
+                *count = strtoull(end + 1, &end, 10);
+                if (errno || *end)
+                        return pc_fail(err, EINVAL,
+                                       "%s: the " USERNS_USER " entry is not NAME:START:COUNT",
+                                       path);
+                return 1;
+        }
+        return 0;
+}
+
+/* The pool as range indices [*first, *first + *slots). */
+static int userns_pool(unsigned long long *first, unsigned long long *slots, pc_error *err)
+{
+        unsigned long long us = 0, uc = 0, gs = 0, gc = 0;
+        int u = subid_range("/etc/subuid", &us, &uc, err);
+        if (u < 0)
+                return -1;
+        int g = subid_range("/etc/subgid", &gs, &gc, err);
+        if (g < 0)
+                return -1;
+        if (!u && !g) {
+                *first = 1;
+                *slots = USERNS_SLOTS;
+                return 0;
+        }
+        if (u != g || us != gs || uc != gc)
+                return pc_fail(err, EINVAL,
+                               "the " USERNS_USER " user's ranges in /etc/subuid and /etc/subgid "
+                               "differ: they must be the same");
+        if (us == 0 || us % USERNS_SIZE || uc % USERNS_SIZE || uc < USERNS_SIZE ||
+            us + uc > (1ull << 32))
+                return pc_fail(err, EINVAL,
+                               "the " USERNS_USER " user's range in /etc/subuid (%llu:%llu) must "
+                               "start at a non-zero multiple of 65536 and hold a multiple of 65536 "
+                               "ids, within 32 bits",
+                               us, uc);
+        *first = us / USERNS_SIZE;
+        *slots = uc / USERNS_SIZE;
+        return 0;
+}
 
 static long long recorded_base(const char *pod_dir)
 {
@@ -245,10 +313,13 @@ static long long recorded_base(const char *pod_dir)
 
 static int alloc_userns(const char *dir, pc_error *err)
 {
+        unsigned long long first = 0, slots = 0;
+        if (userns_pool(&first, &slots, err) < 0)
+                return -1;
         if (pc_mkdir_p(USERNS_REG, 0700, err) < 0)
                 return -1;
-        for (unsigned k = 1; k <= USERNS_SLOTS; k++) {
-                long long base = (long long)k * USERNS_SIZE;
+        for (unsigned long long k = first; k < first + slots; k++) {
+                long long base = (long long)(k * USERNS_SIZE);
                 _cleanup_free_ char *reg = pc_xasprintf(USERNS_REG "/%lld", base);
                 int fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
                 if (fd < 0 && errno == EEXIST) {
@@ -274,8 +345,10 @@ static int alloc_userns(const char *dir, pc_error *err)
                         unlink(reg);
                 return r;
         }
-        return pc_fail(err, ENOSPC, "no free user namespace range (%u Pods with hostUsers: false)",
-                       USERNS_SLOTS);
+        return pc_fail(err, ENOSPC,
+                       "no free user namespace range (%llu Pods with hostUsers: false hold "
+                       "them all)",
+                       slots);
 }
 
 /* The Pod's holding, when its pod dir goes. */

@@ -6,7 +6,14 @@ load helpers
 
 setup_file() { common_setup_file; }
 teardown_file() { common_teardown_file; }
-teardown() { delete_all_pods; }
+teardown() {
+        delete_all_pods
+        # a test that gave the podctl user subordinate ids: the host's files back
+        local f
+        for f in subuid subgid; do
+                if [ -e "$BATS_TEST_TMPDIR/$f.orig" ]; then cp -p "$BATS_TEST_TMPDIR/$f.orig" "/etc/$f"; fi
+        done
+}
 
 userns_pod() { # NAME [EXTRA-POD-SPEC-LINE]
         manifest "$1" <<EOF
@@ -71,4 +78,42 @@ EOF
         [ "$status" -ne 0 ]
         [[ $output == *"spec.hostNetwork: Forbidden: when \`hostUsers\` is false"* ]]
         assert_no_new_trace "$before"
+}
+
+@test "hostUsers: false: ids from the podctl user's ranges in /etc/subuid and /etc/subgid; a full pool or differing files refuse the Pod, leaving nothing" {
+        cp -p /etc/subuid "$BATS_TEST_TMPDIR/subuid.orig"
+        cp -p /etc/subgid "$BATS_TEST_TMPDIR/subgid.orig"
+        # two ranges of 65536 at 16 x 65536
+        echo podctl:1048576:131072 >>/etc/subuid
+        echo podctl:1048576:131072 >>/etc/subgid
+        podctl apply -f "$(userns_pod s1)"
+        podctl apply -f "$(userns_pod s2)"
+        wait_for 10 container_running s1 c
+        wait_for 10 container_running s2 c
+        run jq -r .base "$PODCTL_ROOT/pods/default_s1/userns.json" "$PODCTL_ROOT/pods/default_s2/userns.json"
+        [ "$(sort -n <<<"$output" | tr '\n' ' ')" = "1048576 1114112 " ]
+        run podctl exec s2 -- sh -c 'tr -s " " </proc/self/uid_map; tr -s " " </proc/self/gid_map'
+        [[ "${lines[0]}" == " 0 1"[01]* ]]
+        [ "${lines[0]}" = "${lines[1]}" ]
+        # the pool is full: the third Pod is refused and leaves nothing
+        before=$(snap)
+        run podctl apply -f "$(userns_pod s3)"
+        [ "$status" -ne 0 ]
+        [[ $output == *"no free user namespace range (2 Pods with hostUsers: false hold them all)"* ]]
+        [ ! -e "$PODCTL_ROOT/pods/default_s3" ]
+        run new_trace "$before"
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        # subuid and subgid must agree, and be whole ranges
+        delete_all_pods
+        echo podctl:1048576:65536 >/etc/subgid
+        run podctl apply -f "$(userns_pod s4)"
+        [ "$status" -ne 0 ]
+        [[ $output == *"ranges in /etc/subuid and /etc/subgid differ"* ]]
+        echo podctl:1000:65536 >/etc/subuid
+        echo podctl:1000:65536 >/etc/subgid
+        run podctl apply -f "$(userns_pod s5)"
+        [ "$status" -ne 0 ]
+        [[ $output == *"must start at a non-zero multiple of 65536"* ]]
+        [ ! -e "$PODCTL_ROOT/pods/default_s5" ]
 }
