@@ -624,6 +624,7 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                     .what = (*owned)[k - 2],
                     .sub_path = vm->sub_path && *vm->sub_path ? vm->sub_path : NULL,
                     .recursive_read_only = vm->read_only && vm->recursive_read_only,
+                    .idmap = v->kind == PC_VOL_HOSTPATH,
                 };
                 (*n)++;
         }

@@ -423,7 +423,29 @@ static int setup_masks(int rootfd, pc_error *err)
 }
 
 /* Bind `srcfd` (an O_PATH fd) at dest inside the root. */
-static int bind_fd_in_root(int rootfd, int srcfd, const struct pc_bind *b, pc_error *err)
+/* Bind `srcfd` (and what is mounted below it) on `dstfd` through an idmapped
+ * copy of the tree: its host ids appear as the user namespace's. */
+static int bind_idmapped(int srcfd, int dstfd, int userns, pc_error *err)
+{
+        _cleanup_close_ int t = (int)syscall(SYS_open_tree, srcfd, "",
+                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                                 AT_RECURSIVE);
+        if (t < 0)
+                return pc_fail(err, errno, "open_tree");
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+        if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+            0)
+                return pc_fail(err, errno,
+                               "idmapped mount (hostUsers: false needs a filesystem that "
+                               "supports idmapped mounts)");
+        if (syscall(SYS_move_mount, t, "", dstfd, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return pc_fail(err, errno, "attach the idmapped mount");
+        return 0;
+}
+
+static int bind_fd_in_root(int rootfd, int srcfd, const struct pc_bind *b, int userns,
+                           pc_error *err)
 {
         struct stat st;
         if (fstat(srcfd, &st) < 0)
@@ -435,8 +457,12 @@ static int bind_fd_in_root(int rootfd, int srcfd, const struct pc_bind *b, pc_er
                                       : pc_fsroot_mkdir_p(rootfd, b->destination, 0755, err);
         if (fd < 0)
                 return -1;
-        if (mount_on_fd(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
+        if (b->idmap && userns >= 0) {
+                if (bind_idmapped(srcfd, fd, userns, err) < 0)
+                        return pc_error_prefix(err, "bind %s", b->source);
+        } else if (mount_on_fd(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0) {
                 return pc_fail(err, errno, "bind %s", b->source);
+        }
         if (!b->read_only)
                 return 0;
         if (b->recursive_read_only) {
@@ -475,7 +501,8 @@ static int setup_binds(const struct pc_container_plan *plan, int rootfd, pc_erro
                         close(src);
                         src = sub;
                 }
-                if (bind_fd_in_root(rootfd, src, b, err) < 0)
+                int userns = plan->sandbox ? plan->sandbox->userns_fd : -1;
+                if (bind_fd_in_root(rootfd, src, b, userns, err) < 0)
                         return pc_error_prefix(err, "mount %s at %s", what, b->destination);
         }
         return 0;

@@ -136,6 +136,9 @@ struct pc_bind {
          * a directory when missing, and mounted from the resolved fd. */
         const char *sub_path;
         bool recursive_read_only; /* read_only for every submount too (mount_setattr) */
+        /* hostUsers: false: mount it idmapped through the Pod's user namespace
+         * (host ids 0.. seen as the Pod's 0..), as hostPath volumes are */
+        bool idmap;
 };
 
 struct pc_container_plan {

@@ -117,3 +117,38 @@ EOF
         [[ $output == *"must start at a non-zero multiple of 65536"* ]]
         [ ! -e "$PODCTL_ROOT/pods/default_s5" ]
 }
+
+@test "hostUsers: false: a hostPath volume is idmapped: the host's ids are the Pod's, a write by the Pod's root is the host's root's" {
+        local h="$BATS_TEST_TMPDIR/hp"
+        mkdir -p "$h"
+        echo host >"$h/root-file"
+        echo user >"$h/user-file"
+        chown 1000:1000 "$h/user-file"
+        f=$(manifest hp <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hp}
+spec:
+  hostUsers: false
+  volumes: [{name: h, hostPath: {path: $h, type: Directory}}]
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "300"]
+    volumeMounts: [{name: h, mountPath: /h}]
+EOF
+        )
+        podctl apply -f "$f"
+        wait_for 10 container_running hp c
+        run podctl exec hp -- sh -c 'stat -c "%u:%g" /h/root-file /h/user-file; echo pod >/h/new && cat /h/root-file'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = 0:0 ]
+        [ "${lines[1]}" = 1000:1000 ]
+        [ "${lines[2]}" = host ]
+        run stat -c %u:%g "$h/new"
+        [ "$output" = 0:0 ]
+        # the Pod's own ids are still unprivileged on the host
+        base=$(jq -r .base "$PODCTL_ROOT/pods/default_hp/userns.json")
+        run awk '/^Uid:/ {print $2}' "/proc/$(pid_of hp c)/status"
+        [ "$output" = "$base" ]
+}
