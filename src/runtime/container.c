@@ -427,9 +427,9 @@ static int setup_masks(int rootfd, pc_error *err)
  * copy of the tree: its host ids appear as the user namespace's. */
 static int bind_idmapped(int srcfd, int dstfd, int userns, pc_error *err)
 {
-        _cleanup_close_ int t = (int)syscall(SYS_open_tree, srcfd, "",
-                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-                                                 AT_RECURSIVE);
+        _cleanup_close_ int t =
+            (int)syscall(SYS_open_tree, srcfd, "",
+                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
         if (t < 0)
                 return pc_fail(err, errno, "open_tree");
         struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
