@@ -14,6 +14,10 @@
  *   liveness | test-webserver [--port=N] | netexec [--http-port=N]
  * as "pause" the pause image (agnhost pause), and as "nnp" the nonewprivs
  * image: prints "Effective uid: N".
+ * Run as "stress" it is the documentation examples' polinux/stress:
+ *   stress --vm 1 --vm-bytes N[K|M|G] --vm-hang S: a worker process allocates
+ *   and touches N bytes and keeps them; if the worker dies (the OOM killer),
+ *   the parent says so and exits 1, as stress does.
  */
 #include <unistd.h>
 #include <dirent.h>
@@ -32,6 +36,7 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 /* ---- agnhost stand-in ---------------------------------------------------- */
@@ -375,9 +380,49 @@ static int agnhost(int argc, char **argv)
         return 2;
 }
 
+static int stress(int argc, char **argv)
+{
+        long long bytes = 256LL << 20; /* stress's --vm-bytes default */
+        for (int i = 1; i + 1 < argc; i++)
+                if (!strcmp(argv[i], "--vm-bytes")) {
+                        char *end;
+                        bytes = strtoll(argv[i + 1], &end, 10);
+                        switch (*end) {
+                        case 'k': case 'K': bytes <<= 10; break;
+                        case 'm': case 'M': bytes <<= 20; break;
+                        case 'g': case 'G': bytes <<= 30; break;
+                        }
+                }
+        printf("stress: info: [1] dispatching hogs: 0 cpu, 0 io, 1 vm, 0 hdd\n");
+        fflush(stdout);
+        pid_t w = fork();
+        if (w < 0)
+                return 1;
+        if (w == 0) {
+                for (long long done = 0; done < bytes; done += 1 << 20) {
+                        char *p = malloc(1 << 20);
+                        if (!p)
+                                _exit(1);
+                        memset(p, 'x', 1 << 20);
+                }
+                for (;;)
+                        pause(); /* --vm-hang: keep it */
+        }
+        int st;
+        while (waitpid(w, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (WIFSIGNALED(st))
+                fprintf(stderr, "stress: FAIL: [1] (415) <-- worker %d got signal %d\n", (int)w,
+                        WTERMSIG(st));
+        fprintf(stderr, "stress: FAIL: [1] (451) failed run completed in 1s\n");
+        return 1;
+}
+
 int main(int argc, char **argv)
 {
         const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+        if (!strcmp(base, "stress"))
+                return stress(argc, argv);
         if (!strncmp(base, "agnhost", 7))
                 return agnhost(argc, argv);
         if (!strcmp(base, "pause")) {

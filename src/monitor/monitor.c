@@ -335,14 +335,14 @@ static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
         else
                 c->exit_code = 128 + WTERMSIG(status);
         set_str(&c->reason, c->exit_code == 0 ? "Completed" : "Error");
-        /* Killed by the kernel for exceeding its memory limit? */
+        /* The kernel's OOM killer ended a process of the container (its main
+         * process, or one whose death made it exit): OOMKilled, whatever the
+         * exit code, as containerd reports a container with an OOM event. */
         struct pc_cgroup_stats cs;
         pc_error ignore;
         if (c->cgroup && pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 &&
-            cs.oom_kills > c->oom_base && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+            cs.oom_kills > c->oom_base)
                 set_str(&c->reason, "OOMKilled");
-                c->exit_code = 137;
-        }
         if (c->cgroup)
                 pc_cgroup_kill(c->cgroup, &ignore); /* what the main process left behind */
         free(c->message);

@@ -170,6 +170,11 @@ static char *field_ref(struct pc_monitor *m, const char *path)
                 gethostname(host, sizeof(host) - 1);
                 return pc_xstrdup(host);
         }
+        if (!strcmp(path, "spec.serviceAccountName")) {
+                const char *sa = json_string_value(
+                    json_object_get(json_object_get(p->json, "spec"), "serviceAccountName"));
+                return pc_xstrdup(sa ? sa : "default");
+        }
         /* The Pod's IP (a hostNetwork Pod's is the host's), as the status
          * shows it. */
         if (!strcmp(path, "status.podIP") || !strcmp(path, "status.podIPs"))

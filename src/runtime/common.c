@@ -235,7 +235,18 @@ int pc_rt_child_identity(uid_t uid, gid_t gid, const gid_t *groups, size_t n_gro
                         caps &= ~(UINT64_C(1) << c);
         if (drop_bounding(caps, err) < 0)
                 return -1;
-        if (setgroups(n_groups, n_groups ? groups : NULL) < 0)
+        /* The primary group is a supplementary group too, first, as containerd
+         * sets it (ensureAdditionalGids): `id` shows groups=GID,... */
+        bool has_gid = false;
+        for (size_t i = 0; i < n_groups; i++)
+                has_gid |= groups[i] == gid;
+        _cleanup_free_ gid_t *all = pc_xcalloc(n_groups + 1, sizeof(gid_t));
+        size_t n_all = 0;
+        if (!has_gid)
+                all[n_all++] = gid;
+        for (size_t i = 0; i < n_groups; i++)
+                all[n_all++] = groups[i];
+        if (setgroups(n_all, all) < 0)
                 return pc_fail(err, errno, "setgroups");
         if (setresgid(gid, gid, gid) < 0)
                 return pc_fail(err, errno, "setgid %u", (unsigned)gid);

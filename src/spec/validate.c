@@ -837,6 +837,10 @@ static void default_pod(json_t *pod)
         set_default(spec, "securityContext", json_object());
         set_default(spec, "schedulerName", json_string("default-scheduler"));
         set_default(spec, "enableServiceLinks", json_true());
+        /* the API server's ServiceAccount admission, and the deprecated
+         * alias it keeps equal */
+        set_default(spec, "serviceAccountName", json_string("default"));
+        set_default(spec, "serviceAccount", json_string(gstr(spec, "serviceAccountName")));
 }
 
 /* ---- pod spec validation ------------------------------------------------ */
