@@ -373,12 +373,12 @@ int cmd_describe(struct pc_cli *cli, int argc, char **argv)
                                  json_object_get(st, "initContainerStatuses"));
                 print_containers("Containers", json_object_get(spec, "containers"),
                                  json_object_get(st, "containerStatuses"));
-                puts("Conditions:\n  Type              Status");
+                puts("Conditions:\n  Type                        Status");
                 size_t k;
                 json_t *c;
                 json_array_foreach(json_object_get(st, "conditions"), k, c)
                 {
-                        printf("  %-17s %s \n", jstr(c, "type"), jstr(c, "status"));
+                        printf("  %-27s %s \n", jstr(c, "type"), jstr(c, "status"));
                 }
                 print_volumes(json_object_get(spec, "volumes"));
                 printf("QoS Class:                  %s\n", jstr(st, "qosClass"));

@@ -963,7 +963,7 @@ static void monitor_free(struct pc_monitor *m)
 {
         free_ctrs(m->init, m->n_init);
         free_ctrs(m->app, m->n_app);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < PC_N_CONDS; i++)
                 free(m->cond_message[i]);
         pc_sandbox_release(&m->sandbox);
         pc_cgroup_free(m->cgroup);

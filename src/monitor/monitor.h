@@ -161,6 +161,18 @@ struct pc_ctr {
         int64_t pull_started, pull_due, pull_backoff, pull_backoff_at; /* monotonic ns */
 };
 
+/* The Pod conditions, in the order the kubelet writes them (kubectl shows
+ * them so): the sandbox's, the init containers', readiness, and the
+ * scheduler's (set for every Pod: one node, no scheduling). */
+enum {
+        PC_COND_READY_TO_START, /* PodReadyToStartContainers */
+        PC_COND_INITIALIZED,
+        PC_COND_READY,
+        PC_COND_CONTAINERS_READY,
+        PC_COND_SCHEDULED,
+        PC_N_CONDS
+};
+
 struct pc_monitor {
         struct pc_root root;
         char *pod_dir;
@@ -202,13 +214,13 @@ struct pc_monitor {
                 int64_t first, last; /* ns */
         } * events;                  /* what happened, for `describe` (deduplicated) */
         size_t n_events;
-        /* Pod conditions PodScheduled, Initialized, ContainersReady, Ready:
-         * current value, last transition time (ns), and the kubelet's
-         * reason and message while False (status.c). */
-        bool cond_val[4];
-        int64_t cond_time[4];
-        const char *cond_reason[4];
-        char *cond_message[4];
+        /* Pod conditions in the kubelet's order (PC_COND_*): current value,
+         * last transition time (ns), and the kubelet's reason and message
+         * (status.c). */
+        bool cond_val[PC_N_CONDS];
+        int64_t cond_time[PC_N_CONDS];
+        const char *cond_reason[PC_N_CONDS];
+        char *cond_message[PC_N_CONDS];
 };
 
 /* setup.c: files and plans. */

@@ -119,15 +119,18 @@ static void list_add(char *b, size_t sz, const char *name)
         snprintf(b + n, sz - n, "%s%s", n ? " " : "", name);
 }
 
-/* The kubelet's conditions (pkg/kubelet/status/generate.go): Initialized
- * False with "containers with incomplete status: [init1 init2]" until every
- * init container exited 0 (a sidecar: started) or a regular container has
- * run; ContainersReady and Ready False with "containers with unready status:
- * [...]" (sidecars and app containers), reason PodCompleted/PodFailed once
- * the Pod is terminal. */
+/* The kubelet's conditions (pkg/kubelet/status/generate.go):
+ * PodReadyToStartContainers True while the Pod's sandbox (pause, its
+ * network) is up; Initialized False with "containers with incomplete
+ * status: [init1 init2]" until every init container exited 0 (a sidecar:
+ * started) or a regular container has run, True with reason PodCompleted
+ * once the Pod Succeeded; ContainersReady and Ready False with "containers
+ * with unready status: [...]" (sidecars and app containers), reason
+ * PodCompleted/PodFailed once the Pod is terminal; PodScheduled True. */
 void pc_monitor_update_conditions(struct pc_monitor *m)
 {
         const char *phase = pc_pod_phase(m);
+        bool terminal = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
         char incomplete[1024] = "", unready[1024] = "";
         bool regular_started = false;
         for (size_t i = 0; i < m->n_init; i++) {
@@ -144,29 +147,35 @@ void pc_monitor_update_conditions(struct pc_monitor *m)
                 if (!(c->state == CTR_RUNNING && c->ready))
                         list_add(unready, sizeof(unready), c->spec->name);
         }
-        bool vals[4] = {true, true, true, true};
-        const char *reasons[4] = {NULL, NULL, NULL, NULL};
-        char *msgs[4] = {NULL, NULL, NULL, NULL};
+        bool vals[PC_N_CONDS];
+        const char *reasons[PC_N_CONDS] = {NULL};
+        char *msgs[PC_N_CONDS] = {NULL};
+        for (int i = 0; i < PC_N_CONDS; i++)
+                vals[i] = true;
+        vals[PC_COND_READY_TO_START] = m->sandbox.pause_pid > 0 && !terminal;
         if (!strcmp(phase, "Succeeded")) {
-                reasons[1] = m->n_init > 0 ? "PodCompleted" : NULL;
+                reasons[PC_COND_INITIALIZED] = "PodCompleted";
         } else if (m->n_init > 0 && !regular_started && incomplete[0]) {
-                vals[1] = false;
-                reasons[1] = "ContainersNotInitialized";
-                msgs[1] = pc_xasprintf("containers with incomplete status: [%s]", incomplete);
+                vals[PC_COND_INITIALIZED] = false;
+                reasons[PC_COND_INITIALIZED] = "ContainersNotInitialized";
+                msgs[PC_COND_INITIALIZED] =
+                    pc_xasprintf("containers with incomplete status: [%s]", incomplete);
         }
-        if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) {
-                vals[2] = false;
-                reasons[2] = phase[0] == 'S' ? "PodCompleted" : "PodFailed";
+        if (terminal) {
+                vals[PC_COND_CONTAINERS_READY] = false;
+                reasons[PC_COND_CONTAINERS_READY] = phase[0] == 'S' ? "PodCompleted" : "PodFailed";
         } else if (unready[0]) {
-                vals[2] = false;
-                reasons[2] = "ContainersNotReady";
-                msgs[2] = pc_xasprintf("containers with unready status: [%s]", unready);
+                vals[PC_COND_CONTAINERS_READY] = false;
+                reasons[PC_COND_CONTAINERS_READY] = "ContainersNotReady";
+                msgs[PC_COND_CONTAINERS_READY] =
+                    pc_xasprintf("containers with unready status: [%s]", unready);
         }
-        vals[3] = vals[2];
-        reasons[3] = reasons[2];
-        msgs[3] = msgs[2] ? pc_xstrdup(msgs[2]) : NULL;
+        vals[PC_COND_READY] = vals[PC_COND_CONTAINERS_READY];
+        reasons[PC_COND_READY] = reasons[PC_COND_CONTAINERS_READY];
+        msgs[PC_COND_READY] =
+            msgs[PC_COND_CONTAINERS_READY] ? pc_xstrdup(msgs[PC_COND_CONTAINERS_READY]) : NULL;
         int64_t now = pc_now_ns();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < PC_N_CONDS; i++) {
                 if (m->cond_time[i] == 0 || m->cond_val[i] != vals[i]) {
                         m->cond_val[i] = vals[i];
                         m->cond_time[i] = now;
@@ -179,12 +188,16 @@ void pc_monitor_update_conditions(struct pc_monitor *m)
 
 json_t *pc_monitor_status_json(const struct pc_monitor *m)
 {
-        static const char *cond_names[4] = {"PodScheduled", "Initialized", "ContainersReady",
-                                            "Ready"};
+        static const char *cond_names[PC_N_CONDS] = {
+            [PC_COND_READY_TO_START] = "PodReadyToStartContainers",
+            [PC_COND_INITIALIZED] = "Initialized",
+            [PC_COND_READY] = "Ready",
+            [PC_COND_CONTAINERS_READY] = "ContainersReady",
+            [PC_COND_SCHEDULED] = "PodScheduled"};
         json_t *st = json_object();
         json_object_set_new(st, "phase", json_string(pc_pod_phase(m)));
         json_t *conds = json_array();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < PC_N_CONDS; i++) {
                 json_t *c = json_object();
                 json_object_set_new(c, "type", json_string(cond_names[i]));
                 json_object_set_new(c, "status", json_string(m->cond_val[i] ? "True" : "False"));

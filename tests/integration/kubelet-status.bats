@@ -79,6 +79,8 @@ EOF
 )
         podctl apply -f "$f"
         wait_for 10 phase_is done Succeeded
+        # the sandbox of a finished Pod is gone
+        [ "$(cond done PodReadyToStartContainers status)" = False ]
         [ "$(cond done Initialized status)" = True ]
         [ "$(cond done Initialized reason)" = PodCompleted ]
         [ "$(cond done ContainersReady status)" = False ]
@@ -386,4 +388,43 @@ EOF
         sed -i 's/name: windows/name: plan9/; s/name: winpod/name: plan9pod/' "$f"
         run -1 podctl apply -f "$f"
         [[ "$output" == *'spec.os.name: Unsupported value: "plan9": supported values: "linux", "windows"'* ]]
+}
+
+@test "conditions in the kubelet's order, as kubectl shows them; PodReadyToStartContainers True with the sandbox; PodCompleted without init containers too" {
+        f=$(manifest <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: order
+spec:
+  containers:
+  - name: app
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 container_running order app
+        run jq_pod order '[.status.conditions[] | .type + "=" + .status] | join(" ")'
+        [ "$output" = "PodReadyToStartContainers=True Initialized=True Ready=True ContainersReady=True PodScheduled=True" ]
+        run podctl describe pod order
+        [[ "$output" == *$'Conditions:\n  Type                        Status\n  PodReadyToStartContainers   True \n  Initialized                 True \n'* ]]
+        f=$(manifest done2 <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: done2
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: busybox
+    command: ["true"]
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 phase_is done2 Succeeded
+        [ "$(cond done2 Initialized status)" = True ]
+        [ "$(cond done2 Initialized reason)" = PodCompleted ]
+        [ "$(cond done2 PodReadyToStartContainers status)" = False ]
 }
