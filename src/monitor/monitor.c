@@ -194,6 +194,7 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         free(c->message);
         c->reason = c->message = NULL;
         watch_add(m, c);
+        pc_monitor_read_user(m, c);
         logf_("container %s: started pid %d", c->spec->name, (int)c->pid);
         pc_health_on_start(m, c);
 }
@@ -947,6 +948,7 @@ static void free_ctrs(struct pc_ctr *cs, size_t n)
                 if (c->err_fd >= 0)
                         close(c->err_fd);
                 json_decref(c->last_state);
+                json_decref(c->user_status);
                 pc_strv_free(c->envp);
                 free(c->cwd);
                 free(c->user);

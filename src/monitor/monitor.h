@@ -146,6 +146,7 @@ struct pc_ctr {
         int pending_signal; /* stop signal to send once preStop is done */
         char **envp;        /* this run's environment, cwd and user (exec probes/hooks) */
         char *cwd, *user;
+        json_t *user_status; /* status.containerStatuses[].user: the ids it runs with */
         /* How this run's processes are sealed (its exec probes and hooks too). */
         struct pc_proc_sec sec;
         struct pc_seccomp *seccomp; /* owned; sec.seccomp points here */
@@ -222,6 +223,10 @@ struct pc_monitor {
         const char *cond_reason[PC_N_CONDS];
         char *cond_message[PC_N_CONDS];
 };
+
+/* status.c: the ids the container's process runs with, read from /proc when
+ * it started (in the Pod's user namespace's terms), for status's `user`. */
+void pc_monitor_read_user(struct pc_monitor *m, struct pc_ctr *c);
 
 /* setup.c: files and plans. */
 int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err);

@@ -78,6 +78,8 @@ static json_t *state_json(const struct pc_ctr *c)
         return inner;
 }
 
+static json_t *volume_mounts_json(const struct pc_container *spec);
+
 static json_t *ctr_status_json(const struct pc_ctr *c)
 {
         json_t *j = json_object();
@@ -109,7 +111,64 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
                 json_object_set_new(j, "containerID", json_string(id));
         }
         json_object_set_new(j, "started", json_boolean(running && c->started));
+        if (c->user_status)
+                json_object_set_new(j, "user", json_incref(c->user_status));
+        if (c->spec->n_mounts)
+                json_object_set_new(j, "volumeMounts", volume_mounts_json(c->spec));
         return j;
+}
+
+void pc_monitor_read_user(struct pc_monitor *m, struct pc_ctr *c)
+{
+        _cleanup_free_ char *p = pc_xasprintf("/proc/%d/status", (int)c->pid);
+        _cleanup_free_ char *data = NULL;
+        pc_error ignore;
+        if (pc_read_file(p, &data, NULL, &ignore) < 0)
+                return; /* already gone: the status keeps the previous run's */
+        /* host ids -> the Pod's (hostUsers: false maps 0.. to uid_base..) */
+        long long base = m->uid_size ? (long long)m->uid_base : 0;
+        long long uid = -1, gid = -1;
+        json_t *groups = json_array();
+        for (char *line = data, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (pc_str_has_prefix(line, "Uid:"))
+                        uid = strtoll(line + 4, NULL, 10) - base;
+                else if (pc_str_has_prefix(line, "Gid:"))
+                        gid = strtoll(line + 4, NULL, 10) - base;
+                else if (pc_str_has_prefix(line, "Groups:")) {
+                        char *q = line + 7, *end;
+                        for (long long g; (g = strtoll(q, &end, 10)), end != q; q = end)
+                                json_array_append_new(groups, json_integer(g - base));
+                }
+        }
+        if (uid < 0 || gid < 0) {
+                json_decref(groups);
+                return;
+        }
+        json_decref(c->user_status);
+        c->user_status = json_pack("{s:{s:I,s:I,s:o}}", "linux", "uid", (json_int_t)uid, "gid",
+                                   (json_int_t)gid, "supplementalGroups", groups);
+}
+
+/* The kubelet's volumeMounts status (RecursiveReadOnlyMounts): each mount,
+ * readOnly when it is, and how a read-only one is read-only. */
+static json_t *volume_mounts_json(const struct pc_container *spec)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct pc_volume_mount *vm = &spec->mounts[i];
+                json_t *v = json_pack("{s:s,s:s}", "name", vm->name, "mountPath", vm->mount_path);
+                if (vm->read_only) {
+                        json_object_set_new(v, "readOnly", json_true());
+                        json_object_set_new(v, "recursiveReadOnly",
+                                            json_string(vm->recursive_read_only ? "Enabled"
+                                                                                : "Disabled"));
+                }
+                json_array_append_new(a, v);
+        }
+        return a;
 }
 
 /* Append " name" (or "name" first) to a kubelet-style list "[a b]" in b. */

@@ -428,3 +428,30 @@ EOF
         [ "$(cond done2 Initialized reason)" = PodCompleted ]
         [ "$(cond done2 PodReadyToStartContainers status)" = False ]
 }
+
+@test "containerStatuses[].user: the ids the process runs with; volumeMounts with readOnly and recursiveReadOnly" {
+        f=$(manifest ids <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ids
+spec:
+  securityContext: {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000]}
+  volumes: [{name: a, emptyDir: {}}, {name: b, emptyDir: {}}, {name: c, emptyDir: {}}]
+  containers:
+  - name: app
+    image: busybox
+    command: ["sleep", "3600"]
+    volumeMounts:
+    - {name: a, mountPath: /a}
+    - {name: b, mountPath: /b, readOnly: true}
+    - {name: c, mountPath: /c, readOnly: true, recursiveReadOnly: Enabled}
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 container_running ids app
+        run jq_pod ids '.status.containerStatuses[0].user | tojson'
+        [ "$output" = '{"linux":{"uid":1000,"gid":3000,"supplementalGroups":[3000,4000]}}' ]
+        run jq_pod ids '.status.containerStatuses[0].volumeMounts | tojson'
+        [ "$output" = '[{"name":"a","mountPath":"/a"},{"name":"b","mountPath":"/b","readOnly":true,"recursiveReadOnly":"Disabled"},{"name":"c","mountPath":"/c","readOnly":true,"recursiveReadOnly":"Enabled"}]' ]
+}

@@ -42,6 +42,8 @@ EOF
         base=$(jq -r .base "$PODCTL_ROOT/pods/default_un1/userns.json")
         [ "$base" -ge 65536 ]
         [ "${lines[1]}" = " 0 $base 65536" ]
+        # the status gives the ids in the Pod's terms, as the kubelet has them from the runtime
+        [ "$(jq_pod un1 '.status.containerStatuses[0].user.linux | "\(.uid):\(.gid)"')" = 0:0 ]
         # the host sees the container's PID 1 as that uid
         pid=$(pid_of un1 c)
         run awk '/^Uid:/ {print $2}' "/proc/$pid/status"
