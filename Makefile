@@ -39,7 +39,9 @@ LDSAN   :=
 endif
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE -Iinclude -Isrc \
            $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lresolv
+# libcurl and libarchive are not linked: src/image/curl_dl.c and
+# archive_dl.c load them when a pull or an unpack needs them.
+LDLIBS  += -Wl,--as-needed $(shell pkg-config --libs $(filter-out libcurl libarchive,$(PKGS))) -lresolv
 
 # Library modules, in link order (a module may use the ones after it).
 MODULES := pod monitor net runtime cgroup image state spec util
@@ -113,10 +115,14 @@ DEPS_pause   :=
 test_mod  = $(firstword $(subst _, ,$(patsubst test_%,%,$(notdir $(1)))))
 test_libs = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(B)/lib$(m).a)
 
+# The tests write archives with libarchive themselves (podctl loads it).
+TEST_LDLIBS := $(shell pkg-config --libs libarchive)
+
 .SECONDEXPANSION:
 $(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $$(call test_libs,$$@)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(call test_libs,$@) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(call test_libs,$@) $(LDLIBS) \
+	  $(TEST_LDLIBS)
 
 # Fuzzing: `make fuzz` builds tests/fuzz/fuzz_<target>.c with clang and
 # libFuzzer into build-fuzz/fuzz/; `make fuzz-run` runs each target for

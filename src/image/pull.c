@@ -884,7 +884,11 @@ int pc_image_pull(pc_image_store *s, const char *ref, const struct pc_pull_opts 
                 pc_imgref_clear(&ir);
                 return -1;
         }
-        curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                const char *lib = pc_curl_load();
+                pc_imgref_clear(&ir);
+                return pc_fail(err, 0, "pull %s: %s", ref, lib ? lib : "libcurl: init failed");
+        }
         /* endpoints: the configured mirrors, then the registry itself */
         _cleanup_strv_ char **bases = NULL;
         size_t i;

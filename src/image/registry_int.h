@@ -39,6 +39,10 @@ struct pc_reg_resp {
 };
 void pc_reg_resp_clear(struct pc_reg_resp *r);
 
+/* curl_dl.c: load libcurl (once; podctl is not linked with it). NULL when
+ * loaded, else why it could not be. */
+const char *pc_curl_load(void);
+
 /* An endpoint for repository `repo` on registry `host` at `base`, with the
  * registries config (NULL: none) and credentials (NULL: anonymous). */
 int pc_reg_open(const char *host, const char *base, const char *repo, json_t *config,

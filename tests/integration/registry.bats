@@ -828,7 +828,7 @@ EOF
 logs_say() { [ "$(podctl logs "$1" 2>/dev/null)" = "$2" ]; }
 image_id_is() { [ "$(jq_pod "$1" '.status.containerStatuses[0].imageID')" = "$2" ]; }
 
-@test "image prune removes the images no Pod uses; rm; the monitor does not link libcurl" {
+@test "image prune removes the images no Pod uses; rm; neither the monitor nor podctl links libcurl" {
         run podctl image pull -q "$OPEN/busybox:1"
         [ "$status" -eq 0 ]
         run podctl image pull -q "$OPEN/busybox:zstd"
@@ -846,4 +846,12 @@ image_id_is() { [ "$(jq_pod "$1" '.status.containerStatuses[0].imageID')" = "$2"
         run ldd "$REPO/$B/podctl-monitor"
         [ "$status" -eq 0 ]
         [[ "$output" != *libcurl* ]]
+        # nor does podctl itself: libcurl and libarchive are loaded by the
+        # pulls and unpacks (this file's) that use them, not at every command
+        run ldd "$REPO/$B/podctl"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *libjansson* ]]
+        [[ "$output" != *libcurl* ]]
+        [[ "$output" != *libarchive* ]]
+        [[ "$output" != *libicu* ]]
 }

@@ -289,7 +289,14 @@ static void test_status_json(void)
         CHECK(json_integer_value(json_object_get(b, "restartCount")) == 3);
         CHECK(!json_is_true(json_object_get(b, "ready")));
         CHECK_STR(json_string_value(json_object_get(st, "qosClass")), "BestEffort");
-        CHECK(json_array_size(json_object_get(st, "conditions")) == 4);
+        /* the kubelet's five, in its order */
+        json_t *conds = json_object_get(st, "conditions");
+        CHECK(json_array_size(conds) == 5);
+        const char *order[] = {"PodReadyToStartContainers", "Initialized", "Ready",
+                               "ContainersReady", "PodScheduled"};
+        for (size_t k = 0; k < 5; k++)
+                CHECK_STR(json_string_value(json_object_get(json_array_get(conds, k), "type")),
+                          order[k]);
         json_decref(st);
 }
 
