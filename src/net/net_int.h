@@ -2,8 +2,11 @@
 #ifndef PODCTL_NET_NET_INT_H
 #define PODCTL_NET_NET_INT_H
 
+#include <jansson.h>
+#include <netinet/in.h>
 #include <stddef.h>
 
+#include "net/net.h"
 #include "util/error.h"
 
 #define PC_NET_DEFAULT_PLUGIN_PATH "/usr/lib/cni:/opt/cni/bin"
@@ -20,5 +23,31 @@ char *pc_net_find_exec(const char *path, const char *name);
  * it could not be run or timed out. */
 int pc_net_exec(char *const argv[], char *const envp[], const char *input, size_t in_len,
                 int timeout_ms, char **out, char **errout, int *status, pc_error *err);
+
+/* ---- the native default network (native.c, nl.c) ---- */
+
+#define PC_NET_NATIVE_BRIDGE    "podctl0"
+#define PC_NET_NATIVE_LEASE_DIR "/var/lib/cni/networks/podctl"
+#define PC_NET_NATIVE_RUN_DIR   "/run/podctl/net"
+
+/* ADD of the default network without the plugins; *result is a CNI 1.0.0
+ * result of the shape the bridge plugin gives. Rolls back what it did on
+ * failure. */
+int pc_net_native_add(const struct pc_net_pod *pod, json_t *port_mappings, json_t **result,
+                      pc_error *err);
+/* DEL: eth0 in the Pod (when netns_path names the live one), the hostPort
+ * rules, the lease (of result's address, or every lease of id). Idempotent. */
+int pc_net_native_del(const char *id, const char *netns_path, json_t *result, json_t *port_mappings,
+                      pc_error *err);
+
+/* rtnetlink (nl.c): a socket, then requests that return 0 or -errno. */
+int pc_nl_open(pc_error *err);
+int pc_nl_bridge_add(int fd, const char *name);
+int pc_nl_veth_add(int fd, const char *host, const char *peer, int peer_netns_fd, int master);
+int pc_nl_link_up(int fd, int ifindex);
+int pc_nl_hairpin(int fd, int ifindex);
+int pc_nl_link_del(int fd, const char *name);
+int pc_nl_addr_add(int fd, int ifindex, struct in_addr addr, int prefix);
+int pc_nl_default_route(int fd, int ifindex, struct in_addr gw);
 
 #endif
