@@ -638,13 +638,14 @@ fail_lease:
         return pc_error_prefix(err, "network \"%s\" (native)", NET_NAME);
 }
 
-int pc_net_native_del(const char *id, const char *netns_path, json_t *result, json_t *port_mappings,
-                      pc_error *err)
+int pc_net_native_del(const char *id, const char *netns_path, bool netns_ends, json_t *result,
+                      json_t *port_mappings, pc_error *err)
 {
         (void)err;
         /* the veth pair: deleting eth0 in the Pod takes the host side too (a
-         * dead namespace took both with it) */
-        if (netns_path && *netns_path) {
+         * dead namespace took both with it, and one that ends right after
+         * takes them with it) */
+        if (netns_path && *netns_path && !netns_ends) {
                 _cleanup_close_ int nsfd = open(netns_path, O_RDONLY | O_CLOEXEC);
                 pc_error ig;
                 if (nsfd >= 0)

@@ -243,7 +243,10 @@ static int cache_write(const struct pc_net_config *cfg, const char *id, json_t *
         _cleanup_free_ char *data = json_dumps(entry, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (!data)
                 return pc_fail(err, ENOMEM, "encode %s", path);
-        return pc_write_file_atomic(path, data, strlen(data), 0600, err);
+        /* atomic, not fsync'ed (as libcni writes its cache): it describes
+         * links and rules that a reboot removes anyway, and DEL without it
+         * still releases the lease */
+        return pc_replace_file(path, data, strlen(data), 0600, err);
 }
 
 /* 1 with *out, 0 when there is no cache file. */
@@ -622,7 +625,7 @@ int pc_net_add(const struct pc_net_config *cfg, const struct pc_net_pod *pod,
                 json_object_set_new(entry, "result", res);
                 if (cache_write(cfg, pod->container_id, entry, err) < 0) {
                         pc_error ig;
-                        pc_net_native_del(pod->container_id, pod->netns_path, res, pj, &ig);
+                        pc_net_native_del(pod->container_id, pod->netns_path, false, res, pj, &ig);
                         _cleanup_free_ char *path = cache_path(cfg, pod->container_id);
                         unlink(path);
                         return pc_error_prefix(err, "network \"%s\": cache", netname);
@@ -693,9 +696,9 @@ int pc_net_del(const struct pc_net_config *cfg, const struct pc_net_pod *pod, pc
         bool alive =
             netns_matches(pod->netns_path, entry ? json_object_get(entry, "netnsIdent") : NULL);
         if (entry ? json_is_true(json_object_get(entry, "native")) : is_native(list)) {
-                if (pc_net_native_del(pod->container_id, alive ? pod->netns_path : NULL, prev,
-                                      entry ? json_object_get(entry, "portMappings") : NULL,
-                                      err) < 0)
+                if (pc_net_native_del(
+                        pod->container_id, alive ? pod->netns_path : NULL, pod->netns_ends, prev,
+                        entry ? json_object_get(entry, "portMappings") : NULL, err) < 0)
                         return pc_error_prefix(err, "network \"%s\"", netname);
                 _cleanup_free_ char *path = cache_path(cfg, pod->container_id);
                 if (unlink(path) < 0 && errno != ENOENT)

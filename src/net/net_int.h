@@ -35,10 +35,11 @@ int pc_net_exec(char *const argv[], char *const envp[], const char *input, size_
  * failure. */
 int pc_net_native_add(const struct pc_net_pod *pod, json_t *port_mappings, json_t **result,
                       pc_error *err);
-/* DEL: eth0 in the Pod (when netns_path names the live one), the hostPort
+/* DEL: eth0 in the Pod (when netns_path names the live one and the caller
+ * does not end it right after: netns_ends), the hostPort
  * rules, the lease (of result's address, or every lease of id). Idempotent. */
-int pc_net_native_del(const char *id, const char *netns_path, json_t *result, json_t *port_mappings,
-                      pc_error *err);
+int pc_net_native_del(const char *id, const char *netns_path, bool netns_ends, json_t *result,
+                      json_t *port_mappings, pc_error *err);
 
 /* rtnetlink (nl.c): a socket, then requests that return 0 or -errno. */
 int pc_nl_open(pc_error *err);
