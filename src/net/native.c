@@ -43,8 +43,7 @@
 
 static const char *lease_dir(void)
 {
-        const char *d = getenv("PODCTL_NET_LEASE_DIR"); /* tests only */
-        return d && *d ? d : PC_NET_NATIVE_LEASE_DIR;
+        return PC_NET_NATIVE_LEASE_DIR;
 }
 
 static struct in_addr ip4(const char *s)
