@@ -49,14 +49,20 @@ lib_objs = $(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,$(1))) $(GEN_OBJS_$(1
 GEN_OBJS_runtime := $(B)/obj/gen/seccomp-default.o
 LIBS     := $(foreach m,$(MODULES),$(B)/lib$(m).a)
 
-CLI_SRCS := $(wildcard src/cli/*.c)
+# Two binaries from src/cli: podctl-image has every verb; podctl has every verb
+# but `image`, which it runs podctl-image for (image_helper.c), so that only
+# podctl-image links libcurl and its libraries (docs/PERFORMANCE.md).
+CLI_SRCS := $(filter-out src/cli/image_helper.c,$(wildcard src/cli/*.c))
 CLI_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(CLI_SRCS))
+PODCTL_OBJS := $(filter-out $(B)/obj/cli/image.o $(B)/obj/cli/image_pull.o,$(CLI_OBJS)) \
+               $(B)/obj/cli/image_helper.o $(B)/obj/cli-nopull/image_pull.o
+LDLIBS_NOCURL := -Wl,--as-needed $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lresolv
 MON_OBJS := $(B)/obj/bin/podctl-monitor.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-all: $(B)/podctl $(B)/podctl-monitor $(B)/pause $(UNIT_BINS) $(B)/tests/probe
+all: $(B)/podctl $(B)/podctl-image $(B)/podctl-monitor $(B)/pause $(UNIT_BINS) $(B)/tests/probe
 
 # Generated at build time: the RuntimeDefault seccomp profile as a C string.
 $(B)/gen/seccomp-default.c: src/runtime/profiles/seccomp-default.json
@@ -80,8 +86,15 @@ $(B)/lib$(1).a: $(call lib_objs,$(1))
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rule,$(m))))
 
-$(B)/podctl: $(CLI_OBJS) $(LIBS)
+$(B)/podctl: $(PODCTL_OBJS) $(LIBS)
+	$(call say,LD,$@)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(PODCTL_OBJS) $(LIBS) $(LDLIBS_NOCURL)
+
+$(B)/podctl-image: $(CLI_OBJS) $(LIBS)
 	$(call say,LD,$@)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(LDLIBS)
+
+$(B)/obj/cli-nopull/image_pull.o: src/cli/image_pull.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CFLAGS) -DPC_CLI_NO_PULL -MMD -MP -c -o $@ $<
 
 $(B)/podctl-monitor: $(MON_OBJS) $(LIBS)
 	$(call say,LD,$@)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(MON_OBJS) $(LIBS) $(LDLIBS)
@@ -144,6 +157,7 @@ fuzz-run: fuzz
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(B)/podctl $(DESTDIR)$(BINDIR)/podctl
+	install -m 0755 $(B)/podctl-image $(DESTDIR)$(LIBEXECDIR)/podctl-image
 	install -m 0755 $(B)/podctl-monitor $(DESTDIR)$(LIBEXECDIR)/podctl-monitor
 	install -m 0755 $(B)/pause $(DESTDIR)$(LIBEXECDIR)/pause
 

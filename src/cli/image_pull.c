@@ -93,6 +93,9 @@ static void row_text(const struct layer_row *r, int64_t now, char *buf, size_t l
         }
 }
 
+/* podctl (image_helper.c) leaves the pulls to podctl-image: only the
+ * progress that apply follows is built into it. */
+#ifndef PC_CLI_NO_PULL
 static struct layer_row *row_of(struct progress *p, const char *digest, size_t *idx)
 {
         const char *hex = digest && strlen(digest) > 7 ? digest + 7 : "";
@@ -446,6 +449,8 @@ int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
                 return pc_cli_die(&err);
         return 0;
 }
+
+#endif /* PC_CLI_NO_PULL */
 
 /* A line per container being pulled, and per layer under it, from the
  * helpers' progress files; NULL-terminated, *all_done when none is pulling. */

@@ -137,7 +137,7 @@ eth0" ]
         # shared rule for the subnet
         run -0 iptables-save -t nat
         if [ "$NET_PATH" = cni ]; then
-                [[ "$output" == *"id: \"$id\""* ]]
+                [[ "$output" == *"$id"* ]]
                 [ "$(jq -r '.native // false' "$c")" = false ]
         else
                 [[ "$output" != *"$id"* ]]

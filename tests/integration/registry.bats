@@ -726,4 +726,11 @@ image_id_is() { [ "$(jq_pod "$1" '.status.containerStatuses[0].imageID')" = "$2"
         run ldd "$REPO/$B/podctl-monitor"
         [ "$status" -eq 0 ]
         [[ "$output" != *libcurl* ]]
+        # nor does podctl: its image verbs run podctl-image (src/cli/image_helper.c)
+        run ldd "$REPO/$B/podctl"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *libcurl* ]]
+        run ldd "$REPO/$B/podctl-image"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *libcurl* ]]
 }
