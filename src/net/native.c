@@ -375,6 +375,15 @@ static int host_setup(int nl, int *br_index, pc_error *err)
         return 0;
 }
 
+static int shared_rules_again(pc_error *err)
+{
+        _cleanup_close_ int lk =
+            open(PC_NET_NATIVE_RUN_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lk < 0 || flock(lk, LOCK_EX) < 0)
+                return pc_fail(err, errno, "lock %s/lock", PC_NET_NATIVE_RUN_DIR);
+        return iptables_init(err);
+}
+
 /* ---- leases (host-local's store) ------------------------------------------------- */
 
 static int lease_lock(pc_error *err)
@@ -625,8 +634,14 @@ int pc_net_native_add(const struct pc_net_pod *pod, json_t *port_mappings, json_
 
         struct hp hps[256];
         size_t nhp = hostports(port_mappings, hps, PC_ARRAY_SIZE(hps));
-        if (nhp > 0 && hostports_add(pod->container_id, ip, hps, nhp, err) < 0)
-                goto fail_veth;
+        if (nhp > 0 && hostports_add(pod->container_id, ip, hps, nhp, err) < 0) {
+                /* the shared chains may have been flushed since the bridge was
+                 * set up (the marker does not see that): set them up again, once */
+                pc_error e2;
+                if (shared_rules_again(&e2) < 0 ||
+                    hostports_add(pod->container_id, ip, hps, nhp, err) < 0)
+                        goto fail_veth;
+        }
         *result = make_result(veth, pod->netns_path, ip);
         return 0;
 
