@@ -892,13 +892,18 @@ static int setup(struct pc_monitor *m, pc_error *err)
                 plan.userns_fd = userns;
                 plan.uid_base = m->uid_base;
         }
+        int64_t t_sb = pc_monotonic_ns();
         int sr = pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err);
+        t_sb = pc_monotonic_ns() - t_sb;
         pc_tmpfs_free(tmpfs, n_tmpfs);
         if (sr < 0 || pc_monitor_memory_volumes_ready(m, err) < 0)
                 return pc_error_prefix(err, "pod sandbox");
         m->pause_start = pc_proc_starttime(m->sandbox.pause_pid);
+        int64_t t_net = pc_monotonic_ns();
         if (!m->pod.host_network && attach_network(m, err) < 0)
                 return pc_error_prefix(err, "pod network");
+        t_net = pc_monotonic_ns() - t_net;
+        logf_("setup: sandbox %.1f ms, network %.1f ms", t_sb / 1e6, t_net / 1e6);
         m->start_time = pc_now_ns();
         if (m->pod.active_deadline_seconds > 0)
                 m->active_deadline =

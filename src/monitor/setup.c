@@ -264,9 +264,12 @@ static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char 
 
 /* ---- Pod-level files ----------------------------------------------------- */
 
+/* The Pod's runtime files (hostname, hosts, resolv.conf, termination logs)
+ * are written anew at each start: atomic, not fsync'ed (an fsync each cost
+ * 1-10 ms of the start, docs/PERFORMANCE.md). */
 static int write_text(const char *path, const char *text, pc_error *err)
 {
-        return pc_write_file_atomic(path, text, strlen(text), 0644, err);
+        return pc_replace_file(path, text, strlen(text), 0644, err);
 }
 
 int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err)
@@ -310,7 +313,7 @@ int pc_monitor_write_hosts(struct pc_monitor *m, pc_error *err)
                 }
         }
         fclose(f);
-        int r = pc_write_file_atomic(path, buf, len, 0644, err);
+        int r = pc_replace_file(path, buf, len, 0644, err);
         free(buf);
         return r;
 }
@@ -355,7 +358,7 @@ static int make_resolv_conf(struct pc_monitor *m, pc_error *err)
                 fputc('\n', f);
         }
         fclose(f);
-        int r = pc_write_file_atomic(path, buf, len, 0644, err);
+        int r = pc_replace_file(path, buf, len, 0644, err);
         free(buf);
         return r;
 }
@@ -980,7 +983,7 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         /* hostUsers: false: the writable layer belongs to the Pod's root */
         if (!m->pod.host_users && chown(upper, m->uid_base, m->uid_base) < 0)
                 return pc_fail(err, errno, "chown %s", upper);
-        if (pc_write_file_atomic(termlog, "", 0, 0666, err) < 0)
+        if (pc_replace_file(termlog, "", 0, 0666, err) < 0)
                 return -1;
         chmod(termlog, 0666);
         if (save_exec_config(c, envp, cwd, user, err) < 0)

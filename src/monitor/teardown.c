@@ -51,7 +51,8 @@ int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err)
                 snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)pause);
                 struct pc_net_pod pod = {
                     .container_id = json_string_value(json_object_get(net, "sandboxId")),
-                    .netns_path = pause > 0 && pc_proc_alive(pause, pstart) ? netns : NULL};
+                    .netns_path = pause > 0 && pc_proc_alive(pause, pstart) ? netns : NULL,
+                    .netns_ends = true}; /* step 1 kills every process in it */
                 if (pod.container_id && pc_net_del(&cfg, &pod, &e2) < 0 && r == 0)
                         r = pc_fail(err, e2.code, "%s", e2.msg);
         }

@@ -48,6 +48,24 @@ static const char default_conflist[] =
     "  ]\n"
     "}\n";
 
+/* The default network is set up natively (native.c) when the list in use is
+ * exactly podctl's default, unless PODCTL_NET_NATIVE=0: any other list, a
+ * user's own or an edited default, runs through the CNI plugins. */
+static bool is_native(json_t *list)
+{
+        const char *env = getenv("PODCTL_NET_NATIVE");
+        if (env && !strcmp(env, "0"))
+                return false;
+        static json_t *def;
+        if (!def) {
+                json_error_t je;
+                def = json_loads(default_conflist, 0, &je);
+                if (!def)
+                        return false;
+        }
+        return json_equal(list, def);
+}
+
 static const char *conf_dir_of(const struct pc_net_config *cfg)
 {
         return cfg && cfg->conf_dir ? cfg->conf_dir : PC_NET_DEFAULT_CONF_DIR;
@@ -225,7 +243,10 @@ static int cache_write(const struct pc_net_config *cfg, const char *id, json_t *
         _cleanup_free_ char *data = json_dumps(entry, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (!data)
                 return pc_fail(err, ENOMEM, "encode %s", path);
-        return pc_write_file_atomic(path, data, strlen(data), 0600, err);
+        /* atomic, not fsync'ed (as libcni writes its cache): it describes
+         * links and rules that a reboot removes anyway, and DEL without it
+         * still releases the lease */
+        return pc_replace_file(path, data, strlen(data), 0600, err);
 }
 
 /* 1 with *out, 0 when there is no cache file. */
@@ -588,8 +609,30 @@ int pc_net_add(const struct pc_net_config *cfg, const struct pc_net_pod *pod,
         json_object_set_new(entry, "netnsIdent", netns_ident(pod->netns_path));
         if (!json_object_get(entry, "netnsIdent"))
                 return pc_fail(err, errno, "network: netns %s", pod->netns_path);
-        if (cache_write(cfg, pod->container_id, entry, err) < 0)
+        if (!is_native(list) && cache_write(cfg, pod->container_id, entry, err) < 0)
                 return pc_error_prefix(err, "network \"%s\": cache", netname);
+
+        if (is_native(list)) {
+                json_t *res = NULL;
+                json_object_set_new(entry, "native", json_true());
+                if (cache_write(cfg, pod->container_id, entry, err) < 0)
+                        return pc_error_prefix(err, "network \"%s\": cache", netname);
+                if (pc_net_native_add(pod, pj, &res, err) < 0) {
+                        _cleanup_free_ char *path = cache_path(cfg, pod->container_id);
+                        unlink(path);
+                        return -1;
+                }
+                json_object_set_new(entry, "result", res);
+                if (cache_write(cfg, pod->container_id, entry, err) < 0) {
+                        pc_error ig;
+                        pc_net_native_del(pod->container_id, pod->netns_path, false, res, pj, &ig);
+                        _cleanup_free_ char *path = cache_path(cfg, pod->container_id);
+                        unlink(path);
+                        return pc_error_prefix(err, "network \"%s\": cache", netname);
+                }
+                fill_attachment(list, res, PC_NET_IFNAME, out);
+                return 0;
+        }
 
         json_t *prev = NULL;
         json_t *plugins = json_object_get(list, "plugins");
@@ -652,6 +695,16 @@ int pc_net_del(const struct pc_net_config *cfg, const struct pc_net_pod *pod, pc
          * passed as none: the plugins then release what lives outside it. */
         bool alive =
             netns_matches(pod->netns_path, entry ? json_object_get(entry, "netnsIdent") : NULL);
+        if (entry ? json_is_true(json_object_get(entry, "native")) : is_native(list)) {
+                if (pc_net_native_del(
+                        pod->container_id, alive ? pod->netns_path : NULL, pod->netns_ends, prev,
+                        entry ? json_object_get(entry, "portMappings") : NULL, err) < 0)
+                        return pc_error_prefix(err, "network \"%s\"", netname);
+                _cleanup_free_ char *path = cache_path(cfg, pod->container_id);
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return pc_fail(err, errno, "network: remove %s", path);
+                return 0;
+        }
         struct call c = {.cfg = cfg,
                          .command = "DEL",
                          .id = pod->container_id,

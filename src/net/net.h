@@ -14,6 +14,7 @@
 #define PODCTL_NET_NET_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,11 @@ struct pc_net_pod {
         const char *namespace;    /* K8S_POD_NAMESPACE (NULL: omitted; DEL: from the cache) */
         const char *name;         /* K8S_POD_NAME */
         const char *uid;          /* K8S_POD_UID */
+        /* DEL only: the caller ends the namespace right after DEL (kills
+         * the last process in it), so the native default network leaves
+         * the veth pair to die with it instead of deleting it (a synchronous
+         * veth delete costs 10-25 ms; docs/PERFORMANCE.md). false: deleted. */
+        bool netns_ends;
 };
 
 /* One hostPort (runtimeConfig.portMappings). protocol "TCP"/"UDP"/"SCTP" (any

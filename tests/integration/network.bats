@@ -1,12 +1,41 @@
 #!/usr/bin/env bats
-# Pod networking (CNI bridge + host-local + portmap + firewall, src/net/).
-# port-forward works without networking; every other test needs the monitor
-# to attach Pods through src/net (status.podIP).
+# Pod networking (src/net/). port-forward works without networking; every
+# other test needs the monitor to attach Pods through src/net (status.podIP).
+#
+# One file, two paths: run as network.bats, Pods get podctl's default network,
+# set up natively (netlink, host-local's leases, portmap's rules: native.c);
+# run as network-cni.bats (a symlink to this file), the root holds a user's
+# conflist (the same network, so the same leases and subnet, but not the
+# default file), which runs through the CNI plugins (bridge + host-local +
+# portmap + firewall). Every test below must pass on both.
 
 load helpers
 
+if [[ $(basename "$BATS_TEST_FILENAME") == network-cni.bats ]]; then
+        NET_PATH=cni
+else
+        NET_PATH=native
+fi
+
 setup_file() {
         common_setup_file
+        if [ "$NET_PATH" = cni ]; then
+                mkdir -p "$PODCTL_ROOT/cni/net.d"
+                cat >"$PODCTL_ROOT/cni/net.d/10-user.conflist" <<'EOF2'
+{
+  "cniVersion": "1.0.0",
+  "name": "podctl",
+  "x-podctl-test": "a user conflist: the default network, through the plugins",
+  "plugins": [
+    {"type": "bridge", "bridge": "podctl0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+     "ipam": {"type": "host-local", "routes": [{"dst": "0.0.0.0/0"}],
+              "ranges": [[{"subnet": "10.88.0.0/16", "gateway": "10.88.0.1"}]]}},
+    {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true},
+    {"type": "firewall"}
+  ]
+}
+EOF2
+        fi
         # hostPorts of this file: distinct from anything else on the host
         export HP=$((31000 + $$ % 1000))
         export HOST_IP=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
@@ -79,6 +108,48 @@ fetch() { curl -fsS --max-time 3 "$1"; }
         run podctl exec a -c web -- cat /etc/hosts
         [[ "$output" =~ $ip[[:space:]]+a ]]
         podctl delete pod a
+}
+
+@test "the Pod's eth0, route and lease are the default network's (bridge, host-local)" {
+        podctl apply -f "$(web_pod lf)"
+        wait_for 20 container_running lf web
+        ip=$(pod_ip lf)
+        [[ "$ip" =~ ^10\.88\. ]]
+        # eth0 holds the address on the /16, the default route goes through the bridge's gateway
+        run -0 podctl exec lf -c side -- ip -4 -o addr show eth0
+        [[ "$output" == *"inet $ip/16 "* ]]
+        run -0 podctl exec lf -c side -- ip -4 route show default
+        [[ "$output" == "default via 10.88.0.1 dev eth0"* ]]
+        # the host end is a port of podctl0, which holds the gateway address
+        c=$(ls "$PODCTL_ROOT"/cni/cache/*.json)
+        veth=$(jq -r '.result.interfaces[] | select(.sandbox == null and .name != "podctl0") | .name' "$c")
+        [ -n "$veth" ]
+        [ "$(basename "$(readlink "/sys/class/net/$veth/master")")" = podctl0 ]
+        [ "$(cat "/sys/class/net/$veth/brport/hairpin_mode")" = 1 ]
+        run -0 ip -4 -o addr show podctl0
+        [[ "$output" == *"inet 10.88.0.1/16 "* ]]
+        # host-local's lease: a file named by the IP, holding the sandbox id and the interface
+        id=$(basename "$c" .json)
+        [ "$(cat "/var/lib/cni/networks/podctl/$ip")" = "$id"$'\r'"
+eth0" ]
+        # which path set it up: the plugins leave the bridge plugin's per-Pod
+        # masquerade chain (its comment names the id); the native path has one
+        # shared rule for the subnet
+        run -0 iptables-save -t nat
+        if [ "$NET_PATH" = cni ]; then
+                [[ "$output" == *"$id"* ]]
+                [ "$(jq -r '.native // false' "$c")" = false ]
+        else
+                [[ "$output" != *"$id"* ]]
+                [[ "$output" == *"-A POSTROUTING -s 10.88.0.0/16 -m comment --comment \"podctl default network: masquerade\" -j PODCTL-MASQ"* ]]
+                [ "$(jq -r '.native' "$c")" = true ]
+        fi
+        podctl delete pod lf
+        [ ! -e "/var/lib/cni/networks/podctl/$ip" ]
+        # the veth pair: deleted by the bridge plugin's DEL, or gone with the
+        # Pod's namespace (native: the kernel frees it just after the last
+        # process in it ends)
+        wait_for 5 test ! -e "/sys/class/net/$veth"
 }
 
 @test "two Pods reach each other by Pod IP" {

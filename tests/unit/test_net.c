@@ -461,6 +461,107 @@ static void test_default_conf(void)
         CHECK(pc_net_add(&c, &bad, NULL, 0, &a, &err) < 0);
 }
 
+/* podctl's default network without the plugins (src/net/native.c): the
+ * shared bridge podctl0 and host-local's lease dir of the "podctl" network,
+ * as Pods use them. */
+static void test_native(void)
+{
+        _cleanup_free_ char *ndir = pc_xasprintf("%s/native.d", tmpdir);
+        struct pc_net_config nc = {.conf_dir = ndir, .cache_dir = cache_dir};
+        pc_error err = {0};
+        CHECK(pc_net_ensure_default(&nc, &err) == 0);
+        char id[65];
+        make_id(7, id);
+        pid_t child = netns_child(7);
+        CHECK(child > 0);
+        if (!child)
+                return;
+        _cleanup_free_ char *nspath = pc_xasprintf("/proc/%d/ns/net", child);
+        struct pc_net_pod pod = {.container_id = id, .netns_path = nspath};
+        struct pc_net_port port = {
+            .host_port = host_port + 1, .container_port = LISTEN_PORT, .protocol = "TCP"};
+        struct pc_net_attachment a;
+        int r = pc_net_add(&nc, &pod, &port, 1, &a, &err);
+        CHECK(r == 0);
+        if (r < 0) {
+                fprintf(stderr, "pc_net_add (native): %s\n", err.msg);
+                kill_child(7);
+                return;
+        }
+        CHECK(a.ip && pc_str_has_prefix(a.ip, "10.88."));
+        CHECK_STR(a.gateway, "10.88.0.1");
+        CHECK_STR(a.network_name, "podctl");
+
+        /* made natively: the cache says so and no plugin ran */
+        _cleanup_free_ char *cachef = pc_xasprintf("%s/%s.json", cache_dir, id);
+        _cleanup_free_ char *cache = NULL;
+        CHECK(pc_read_file(cachef, &cache, NULL, &err) == 0);
+        CHECK_CONTAINS(cache, "\"native\": true");
+
+        /* eth0: the address on the /16, the default route via the gateway */
+        _cleanup_free_ char *nsarg = pc_xasprintf("--net=%s", nspath);
+        const char *show[] = {"nsenter", nsarg, "ip", "-4", "-o", "addr", "show", "eth0", NULL};
+        _cleanup_free_ char *addr = run(show);
+        _cleanup_free_ char *want = pc_xasprintf("inet %s/16", a.ip ? a.ip : "?");
+        CHECK_CONTAINS(addr, want);
+        const char *route[] = {"nsenter", nsarg, "ip", "-4", "route", "show", "default", NULL};
+        _cleanup_free_ char *rt = run(route);
+        CHECK_CONTAINS(rt, "default via 10.88.0.1 dev eth0");
+
+        /* host-local's lease: "<id>\r\neth0" in a file named by the IP */
+        _cleanup_free_ char *lease =
+            pc_xasprintf("/var/lib/cni/networks/podctl/%s", a.ip ? a.ip : "?");
+        _cleanup_free_ char *lc = NULL;
+        CHECK(pc_read_file(lease, &lc, NULL, &err) == 0);
+        _cleanup_free_ char *lwant = pc_xasprintf("%s\r\neth0", id);
+        CHECK_STR(lc, lwant);
+
+        /* the host reaches it by IP and by hostPort on 127.0.0.1 (portmap's rules) */
+        char buf[64];
+        fetch(a.ip, LISTEN_PORT, buf, sizeof(buf));
+        CHECK_STR(buf, "hello\n");
+        fetch("127.0.0.1", host_port + 1, buf, sizeof(buf));
+        CHECK_STR(buf, "hello\n");
+        CHECK(iptables_mention(id));
+
+        /* DEL (the namespace stays): veth, rules, lease, cache gone; again: fine */
+        _cleanup_free_ char *veth = NULL;
+        size_t i;
+        json_t *ifc;
+        json_array_foreach(json_object_get(a.result, "interfaces"), i, ifc)
+        {
+                const char *name = json_string_value(json_object_get(ifc, "name"));
+                if (name && !json_object_get(ifc, "sandbox") && strcmp(name, "podctl0"))
+                        veth = pc_xstrdup(name);
+        }
+        _cleanup_free_ char *vethp = pc_xasprintf("/sys/class/net/%s", veth ? veth : "?");
+        CHECK(veth && exists(vethp));
+        CHECK(pc_net_del(&nc, &pod, &err) == 0);
+        CHECK(!exists(vethp));
+        CHECK(!exists(lease));
+        CHECK(!exists(cachef));
+        CHECK(!iptables_mention(id));
+        fetch("127.0.0.1", host_port + 1, buf, sizeof(buf));
+        CHECK_STR(buf, "");
+        addr = (free(addr), run(show));
+        CHECK(!strstr(addr, "inet "));
+        CHECK(pc_net_del(&nc, &pod, &err) == 0);
+        pc_net_attachment_free(&a);
+
+        /* a DEL without the cache entry (gc after a crash) still releases
+         * the lease: by the id, as host-local's DEL does */
+        CHECK(pc_net_add(&nc, &pod, NULL, 0, &a, &err) == 0);
+        _cleanup_free_ char *lease2 =
+            pc_xasprintf("/var/lib/cni/networks/podctl/%s", a.ip ? a.ip : "?");
+        CHECK(exists(lease2));
+        unlink(cachef);
+        struct pc_net_pod bare = {.container_id = id};
+        CHECK(pc_net_del(&nc, &bare, &err) == 0);
+        CHECK(!exists(lease2));
+        pc_net_attachment_free(&a);
+        kill_child(7);
+}
+
 int main(void)
 {
         if (geteuid() != 0) {
@@ -497,5 +598,6 @@ int main(void)
         test_failing_plugin();
         test_missing_plugin();
         test_exhausted();
+        test_native();
         UNIT_DONE();
 }

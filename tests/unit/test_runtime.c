@@ -322,10 +322,14 @@ int main(void)
 
         /* pause: the static build/pause (exec'd from a sealed memfd copy, so
          * it must be a real binary, not a script). */
+        /* the build dir tests/run was given (B=build-x), else build/ */
+        const char *bdir = getenv("B") && *getenv("B") ? getenv("B") : "build";
+        char built[256];
+        snprintf(built, sizeof(built), "%s/pause", bdir);
         if (getenv("PODCTL_TEST_PAUSE"))
                 snprintf(pause_path, sizeof(pause_path), "%s", getenv("PODCTL_TEST_PAUSE"));
-        else if (!realpath("build/pause", pause_path))
-                snprintf(pause_path, sizeof(pause_path), "build/pause (missing: run make)");
+        else if (!realpath(built, pause_path))
+                snprintf(pause_path, sizeof(pause_path), "%s (missing: run make)", built);
 
         /* Sandbox failure: a missing pause binary is an error, child reaped. */
         struct pc_sandbox bad;
