@@ -33,6 +33,7 @@ int cmd_top(struct pc_cli *cli, int argc, char **argv);
 int cmd_attach(struct pc_cli *cli, int argc, char **argv);
 int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);
 int cmd_gc(struct pc_cli *cli, int argc, char **argv);
+int cmd_serve(struct pc_cli *cli, int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) ---- */
 

@@ -24,6 +24,8 @@ static const struct verb {
     {"port-forward", cmd_port_forward, "Forward local ports to a Pod (POD [LOCAL:]REMOTE...)"},
     {"gc", cmd_gc, "Remove what no Pod owns: cgroups, leases, debris, logs (gc [--dry-run])"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
+    {"serve", cmd_serve,
+     "Serve the CRI (runtime.v1) for a kubelet or crictl (serve [--listen PATH])"},
 };
 
 static void usage(FILE *f)
