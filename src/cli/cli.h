@@ -17,6 +17,7 @@ struct pc_cli {
         const char *namespace_; /* -n/--namespace, default "default" */
         bool namespace_set;     /* -n given (kubectl then enforces it on manifests) */
         bool all_namespaces;    /* -A/--all-namespaces */
+        bool cri;               /* --cri: the CRI server's sandboxes (<root>/cri) */
         podctl *ctx;            /* opened on first use by pc_cli_ctx() */
 };
 

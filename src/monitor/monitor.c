@@ -556,7 +556,8 @@ static void advance(struct pc_monitor *m)
                                 if (c->state != CTR_TERMINATED || c->restart_due)
                                         pending = true;
                         }
-                        if (!pending) {
+                        /* A CRI sandbox lives until it is stopped. */
+                        if (!pending && !m->pod.cri_sandbox) {
                                 m->state = POD_STOPPING_SIDECARS;
                                 m->grace_deadline =
                                     now + m->pod.termination_grace_period_seconds * NS_PER_SEC;

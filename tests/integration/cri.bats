@@ -22,6 +22,8 @@ setup_file() {
 teardown_file() {
         cri_remove_all_sandboxes || true
         cri_stop
+        # what the CRI calls could not remove: the CRI root's Pods, by podctl
+        [ ! -d "$PODCTL_ROOT/cri" ] || PODCTL_ROOT=$PODCTL_ROOT/cri delete_all_pods
         reg_stop_all
         [ -z "${REG_DIR:-}" ] || rm -rf "$REG_DIR"
         common_teardown_file
@@ -178,4 +180,164 @@ cri_remove_all_sandboxes() {
         [ "$(jq -r .image.id <<<"$output")" = "$ref" ]
         im RemoveImage "{\"image\": {\"image\": \"$ref\"}}" >/dev/null
         reg_stop_all
+}
+
+# ---- sandboxes -----------------------------------------------------------------
+
+# sandbox_config NAME [EXTRA JSON merged into config]
+sandbox_config() {
+        jq -nc --arg n "$1" --argjson x "${2:-{\}}" '{config: ({
+                metadata: {name: $n, namespace: "cri-test", uid: ("uid-" + $n), attempt: 1},
+                hostname: ($n + "-host"),
+                log_directory: ("/tmp/cri-logs/" + $n),
+                labels: {app: $n, tier: "test"},
+                annotations: {"example.com/a": "b"}
+        } * $x)}'
+}
+run_sandbox() { rt RunPodSandbox "$(sandbox_config "$@")" | jq -r .pod_sandbox_id; }
+sb_status() { rt PodSandboxStatus "{\"pod_sandbox_id\": \"$1\", \"verbose\": true}"; }
+sb_pid() { sb_status "$1" | jq -r '.info.info | fromjson | .pid'; }
+sb_state() { rt ListPodSandbox "{\"filter\": {\"id\": \"$1\"}}" | jq -r '.items[0].state // "SANDBOX_READY"'; }
+
+@test "RunPodSandbox: a ready sandbox with its own netns, the CNI IP, hostname, DNS, sysctls, labels" {
+        local id pid ip
+        id=$(run_sandbox web '{"dns_config": {"servers": ["10.96.0.10"], "searches": ["cri-test.svc.cluster.local"], "options": ["ndots:5"]},
+                "linux": {"sysctls": {"net.ipv4.ip_unprivileged_port_start": "81"}}}')
+        [[ $id =~ ^[0-9a-f]{64}$ ]]
+        run -0 sb_status "$id"
+        [ "$(jq -r .status.state <<<"$output")" = null ] # SANDBOX_READY is proto3's default
+        [ "$(jq -r .status.metadata.name <<<"$output")" = web ]
+        [ "$(jq -r .status.metadata.attempt <<<"$output")" = 1 ]
+        [ "$(jq -r .status.labels.app <<<"$output")" = web ]
+        [ "$(jq -r '.status.annotations["example.com/a"]' <<<"$output")" = b ]
+        [ "$(jq -r .status.created_at <<<"$output")" -gt 0 ]
+        ip=$(jq -r .status.network.ip <<<"$output")
+        pid=$(jq -r '.info.info | fromjson | .pid' <<<"$output")
+        [ -d "/proc/$pid" ]
+        [ "$(ns_inode "$pid" net)" != "$(ns_inode self net)" ]
+        [ "$(ns_inode "$pid" uts)" != "$(ns_inode self uts)" ]
+        # the kernel's facts inside the sandbox
+        nsenter --net="/proc/$pid/ns/net" ip -4 -o addr show eth0 | grep -q " $ip/"
+        [ "$(nsenter --uts="/proc/$pid/ns/uts" hostname)" = web-host ]
+        [ "$(nsenter --net="/proc/$pid/ns/net" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = 81 ]
+        local dir
+        dir=$(sb_status "$id" | jq -r '.info.info | fromjson | .podctlPod')
+        grep -qx 'nameserver 10.96.0.10' "$PODCTL_ROOT/cri/pods/cri-test_$dir/etc/resolv.conf"
+        grep -qx 'search cri-test.svc.cluster.local' "$PODCTL_ROOT/cri/pods/cri-test_$dir/etc/resolv.conf"
+        grep -qx 'options ndots:5' "$PODCTL_ROOT/cri/pods/cri-test_$dir/etc/resolv.conf"
+        # pause sits in the Pod's cgroup
+        grep -q "pod[0-9a-f-]*/pause$" "/proc/$pid/cgroup"
+}
+
+@test "CRI sandboxes are apart from applied Pods: podctl get pods --cri shows them" {
+        local id
+        id=$(run_sandbox apart)
+        run -0 podctl get pods --cri -n cri-test
+        [[ $output == *apart-1-* ]]
+        run -0 podctl get pods -A
+        [[ $output != *apart-1-* ]]
+}
+
+@test "namespace options: host network, IPC and PID, and a shared PID namespace" {
+        local id pid
+        id=$(run_sandbox hostns '{"linux": {"security_context": {"namespace_options": {"network": "NODE", "ipc": "NODE", "pid": "NODE"}}}}')
+        pid=$(sb_pid "$id")
+        [ "$(ns_inode "$pid" net)" = "$(ns_inode self net)" ]
+        [ "$(ns_inode "$pid" ipc)" = "$(ns_inode self ipc)" ]
+        [ "$(ns_inode "$pid" pid)" = "$(ns_inode self pid)" ]
+        run -0 sb_status "$id"
+        [ "$(jq -r '.status.network.ip // "none"' <<<"$output")" = none ]
+        [ "$(jq -r .status.linux.namespaces.options.network <<<"$output")" = NODE ]
+        id=$(run_sandbox podpid '{"linux": {"security_context": {"namespace_options": {"pid": "POD"}}}}')
+        pid=$(sb_pid "$id")
+        [ "$(ns_inode "$pid" pid)" != "$(ns_inode self pid)" ]
+        [ "$(ns_inode "$pid" ipc)" != "$(ns_inode self ipc)" ]
+        # pause is PID 1 of the shared PID namespace
+        [ "$(awk '/^NSpid:/ {print $NF}' "/proc/$pid/status")" = 1 ]
+}
+
+@test "bad sandbox configs fail naming the field, and leave nothing" {
+        local before
+        before=$(ls "$PODCTL_ROOT/cri/pods" | wc -l)
+        run -1 rt RunPodSandbox '{"config": {"metadata": {"namespace": "cri-test", "uid": "u"}}}'
+        [ "$output" = "INVALID_ARGUMENT: config.metadata.name: Required value" ]
+        run -1 rt RunPodSandbox '{"config": {"metadata": {"name": "x", "namespace": "Bad_NS", "uid": "u"}}}'
+        [[ $output == 'INVALID_ARGUMENT: config.metadata.namespace: Invalid value: "Bad_NS"'* ]]
+        run -1 rt RunPodSandbox "$(sandbox_config pm '{"port_mappings": [{"container_port": 80, "host_port": 8080}]}')"
+        [[ $output == "UNIMPLEMENTED: config.port_mappings[0].host_port: "* ]]
+        run -1 rt RunPodSandbox '{"config": {"metadata": {"name": "x", "namespace": "cri-test", "uid": "u"}}, "runtime_handler": "kata"}'
+        [[ $output == 'INVALID_ARGUMENT: runtime_handler: Unsupported value: "kata"'* ]]
+        [ "$(ls "$PODCTL_ROOT/cri/pods" | wc -l)" = "$before" ]
+}
+
+@test "the same sandbox twice is ALREADY_EXISTS" {
+        run_sandbox twice >/dev/null
+        run -1 rt RunPodSandbox "$(sandbox_config twice)"
+        [[ $output == "ALREADY_EXISTS: "* ]]
+}
+
+@test "StopPodSandbox ends pause and the network, keeps the sandbox NOTREADY; Remove deletes it; both idempotent" {
+        local id pid start ip
+        id=$(run_sandbox stopme)
+        pid=$(sb_pid "$id")
+        start=$(proc_start "$pid")
+        ip=$(sb_status "$id" | jq -r .status.network.ip)
+        [ -e "/var/lib/cni/networks/podctl/$ip" ]
+        run -0 rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}"
+        run ! same_process "$pid" "$start"
+        [ ! -e "/var/lib/cni/networks/podctl/$ip" ]
+        [ "$(sb_state "$id")" = SANDBOX_NOTREADY ]
+        run -0 rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}"
+        run -0 sb_status "$id"
+        [ "$(jq -r .status.state <<<"$output")" = SANDBOX_NOTREADY ]
+        run -0 rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}"
+        run -0 rt ListPodSandbox "{\"filter\": {\"id\": \"$id\"}}"
+        [ "$(jq -r '.items | length' <<<"$output")" = 0 ]
+        run -0 rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}"
+        run -1 rt PodSandboxStatus "{\"pod_sandbox_id\": \"$id\"}"
+        [[ $output == "NOT_FOUND: "* ]]
+}
+
+@test "RemovePodSandbox of a ready sandbox stops it first" {
+        local id pid start
+        id=$(run_sandbox removeready)
+        pid=$(sb_pid "$id")
+        start=$(proc_start "$pid")
+        run -0 rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}"
+        run ! same_process "$pid" "$start"
+        run -0 podctl get pods --cri -n cri-test
+        [[ $output != *removeready* ]]
+}
+
+@test "ListPodSandbox filters by id prefix, state and labels" {
+        local a b
+        a=$(run_sandbox lista)
+        b=$(run_sandbox listb '{"labels": {"app": "listb", "tier": "other"}}')
+        rt StopPodSandbox "{\"pod_sandbox_id\": \"$b\"}" >/dev/null
+        run -0 rt ListPodSandbox "{\"filter\": {\"id\": \"${a:0:12}\"}}"
+        [ "$(jq -r '[.items[].id] | join(",")' <<<"$output")" = "$a" ]
+        run -0 rt ListPodSandbox '{"filter": {"label_selector": {"tier": "other"}}}'
+        [ "$(jq -r '[.items[].id] | join(",")' <<<"$output")" = "$b" ]
+        run -0 rt ListPodSandbox '{"filter": {"state": {"state": "SANDBOX_NOTREADY"}, "label_selector": {"app": "listb"}}}'
+        [ "$(jq -r '[.items[].id] | join(",")' <<<"$output")" = "$b" ]
+        run -0 rt ListPodSandbox '{"filter": {"state": {"state": "SANDBOX_READY"}, "label_selector": {"app": "listb"}}}'
+        [ "$(jq -r '.items | length' <<<"$output")" = 0 ]
+}
+
+@test "the server keeps no state: SIGKILL and a restart list the same sandboxes, pause untouched" {
+        local id pid start before
+        id=$(run_sandbox survivor)
+        pid=$(sb_pid "$id")
+        start=$(proc_start "$pid")
+        before=$(rt ListPodSandbox | jq -cS '[.items[] | {id, state, metadata, labels}] | sort_by(.id)')
+        cri_stop KILL
+        same_process "$pid" "$start"
+        cri_start
+        local after
+        after=$(rt ListPodSandbox | jq -cS '[.items[] | {id, state, metadata, labels}] | sort_by(.id)')
+        echo "before: $before"
+        echo "after: $after"
+        [ "$after" = "$before" ]
+        [ "$(sb_pid "$id")" = "$pid" ]
+        same_process "$pid" "$start"
 }
