@@ -177,7 +177,7 @@ void cri_list_images(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__ListImagesRequest *q = (const void *)req;
         struct images im = {0};
-        pc_error err;
+        pc_error err = {0};
         if (images_load(c, &im, &err) < 0)
                 return cri_reply_err(c, &err);
         const char *only = NULL;
@@ -213,7 +213,7 @@ void cri_image_status(struct cri_call *c, const ProtobufCMessage *req)
                 return;
         }
         struct images im = {0};
-        pc_error err;
+        pc_error err = {0};
         if (images_load(c, &im, &err) < 0)
                 return cri_reply_err(c, &err);
         Runtime__V1__ImageStatusResponse r = RUNTIME__V1__IMAGE_STATUS_RESPONSE__INIT;
@@ -260,7 +260,7 @@ void cri_pull_image(struct cri_call *c, const ProtobufCMessage *req)
                 }
         }
         _cleanup_(store_closep) pc_image_store *s = NULL;
-        pc_error err;
+        pc_error err = {0};
         if (pc_image_store_open(c->cri->root, &s, &err) < 0)
                 return cri_reply_err(c, &err);
         struct pc_pull_opts o = {.root = c->cri->root, .user = user, .pass = pass};
@@ -281,7 +281,7 @@ void cri_remove_image(struct cri_call *c, const ProtobufCMessage *req)
                 return;
         }
         struct images im = {0};
-        pc_error err;
+        pc_error err = {0};
         if (images_load(c, &im, &err) < 0)
                 return cri_reply_err(c, &err);
         const char *found = find_id(c, &im, q->image->image);

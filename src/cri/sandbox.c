@@ -310,7 +310,7 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
 void cri_run_sandbox(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__RunPodSandboxRequest *q = (const void *)req;
-        pc_error err;
+        pc_error err = {0};
         json_t *podj = NULL;
         if (make_pod(c, q, &podj, &err) < 0) {
                 if (err.code == ENOTSUP) {
@@ -350,7 +350,7 @@ void cri_run_sandbox(struct cri_call *c, const ProtobufCMessage *req)
 void cri_stop_sandbox(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__StopPodSandboxRequest *q = (const void *)req;
-        pc_error err;
+        pc_error err = {0};
         _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
         if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0 ||
@@ -363,7 +363,7 @@ void cri_stop_sandbox(struct cri_call *c, const ProtobufCMessage *req)
 void cri_remove_sandbox(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__RemovePodSandboxRequest *q = (const void *)req;
-        pc_error err;
+        pc_error err = {0};
         _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
         int r = ctx ? find(c, ctx, q->pod_sandbox_id, &s, &err) : -1;
@@ -431,7 +431,7 @@ static Runtime__V1__PodSandboxStatus *status_of(struct cri_call *c, const struct
 void cri_sandbox_status(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__PodSandboxStatusRequest *q = (const void *)req;
-        pc_error err;
+        pc_error err = {0};
         _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
         if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0)
@@ -480,7 +480,7 @@ void cri_list_sandboxes(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__ListPodSandboxRequest *q = (const void *)req;
         const Runtime__V1__PodSandboxFilter *f = q->filter;
-        pc_error err;
+        pc_error err = {0};
         _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb *all;
         size_t n;

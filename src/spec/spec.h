@@ -81,14 +81,8 @@ struct pc_resources {
 };
 
 /* A probe or a lifecycle hook handler (exactly one kind is set). */
-enum pc_handler_kind {
-        PC_HANDLER_NONE = 0,
-        PC_HANDLER_EXEC,
-        PC_HANDLER_HTTP,
-        PC_HANDLER_TCP,
-        PC_HANDLER_GRPC,
-        PC_HANDLER_SLEEP
-};
+enum pc_handler_kind { PC_HANDLER_NONE = 0, PC_HANDLER_EXEC, PC_HANDLER_HTTP, PC_HANDLER_TCP,
+                       PC_HANDLER_GRPC, PC_HANDLER_SLEEP };
 
 struct pc_handler {
         enum pc_handler_kind kind;
@@ -106,11 +100,11 @@ struct pc_handler {
 struct pc_probe {
         bool set;
         struct pc_handler handler;
-        int32_t initial_delay_seconds;            /* default 0 */
-        int32_t period_seconds;                   /* default 10 */
-        int32_t timeout_seconds;                  /* default 1 */
-        int32_t success_threshold;                /* default 1 (must be 1 for liveness/startup) */
-        int32_t failure_threshold;                /* default 3 */
+        int32_t initial_delay_seconds; /* default 0 */
+        int32_t period_seconds;        /* default 10 */
+        int32_t timeout_seconds;       /* default 1 */
+        int32_t success_threshold;     /* default 1 (must be 1 for liveness/startup) */
+        int32_t failure_threshold;     /* default 3 */
         int64_t termination_grace_period_seconds; /* probe-level override, -1 = none */
 };
 
@@ -160,8 +154,8 @@ struct pc_container {
         struct pc_profile apparmor; /* container's, else the Pod's */
         struct pc_probe liveness, readiness, startup;
         struct pc_handler post_start, pre_stop; /* kind NONE when absent */
-        bool init;                              /* true for entries of spec.initContainers */
-        size_t pos;                             /* index inside containers or initContainers */
+        bool init;  /* true for entries of spec.initContainers */
+        size_t pos; /* index inside containers or initContainers */
 };
 
 enum pc_volume_kind {
