@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cri/internal.h"
 #include "util/cleanup.h"
@@ -165,6 +166,44 @@ static int mode_value(const char *s)
 
 #define NSO "config.linux.security_context.namespace_options"
 
+/* cgroupfs style "/a/b/c": absolute, no empty, "." or ".." component. (The
+ * systemd driver's "kubepods-besteffort.slice" form is not supported.) */
+static bool cgroup_parent_ok(const char *p)
+{
+        if (p[0] != '/' || !p[1] || strlen(p) > 1024)
+                return false;
+        for (const char *s = p + 1; *s;) {
+                const char *e = strchr(s, '/');
+                size_t n = e ? (size_t)(e - s) : strlen(s);
+                if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && !strncmp(s, "..", 2)))
+                        return false;
+                if (!e)
+                        break;
+                s = e + 1;
+                if (!*s)
+                        return false;
+        }
+        return true;
+}
+
+/* After a sandbox is gone: the empty directories podctl/cri/<parent>/ it had
+ * (a parent another sandbox still uses is not empty, and stays). */
+static void prune_cgroup_parents(const char *parent)
+{
+        static const char *const hier[] = {"",         "memory/", "cpu/",     "cpu,cpuacct/",
+                                           "cpuacct/", "pids/",   "freezer/", "devices/",
+                                           "systemd/"};
+        for (size_t h = 0; h < sizeof(hier) / sizeof(hier[0]); h++) {
+                _cleanup_free_ char *p =
+                    pc_xasprintf("/sys/fs/cgroup/%spodctl/cri/%s", hier[h], parent);
+                char *cut;
+                while (strlen(p) >
+                           strlen("/sys/fs/cgroup/") + strlen(hier[h]) + strlen("podctl/cri") - 1 &&
+                       rmdir(p) == 0 && (cut = strrchr(p, '/')))
+                        *cut = '\0';
+        }
+}
+
 /* The v1 Pod (defaulted, as pod.json holds it) for a sandbox config, and the
  * kubelet's config to keep. Every field checked first: an error names it. */
 static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest *q, json_t **podj,
@@ -233,11 +272,12 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                 return bad(err, ENOTSUP,
                            "config.linux.security_context.run_as_user: not supported by "
                            "podctl yet (pause runs as root)");
-        if (lx && *lx->cgroup_parent)
-                return bad(err, ENOTSUP,
-                           "config.linux.cgroup_parent: \"%s\": cgroup parents are not "
-                           "supported by podctl yet",
-                           lx->cgroup_parent);
+        const char *parent = lx && *lx->cgroup_parent ? lx->cgroup_parent : NULL;
+        if (parent && !cgroup_parent_ok(parent))
+                return bad(err, EINVAL,
+                           "config.linux.cgroup_parent: Invalid value: \"%s\": an absolute "
+                           "cgroupfs path (\"/kubepods/burstable/pod<uid>\") is supported",
+                           parent);
 
         /* the kubelet's config, returned as it was given */
         json_t *cfg = json_pack(
@@ -298,10 +338,14 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
         } else {
                 json_object_set_new(spec, "dnsPolicy", json_string("Default"));
         }
-        *podj = json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:{s:s,s:s}},s:o}", "apiVersion", "v1", "kind",
-                          "Pod", "metadata", "name", name, "namespace", md->namespace_, "labels",
-                          cri_map_json(cf->labels, cf->n_labels), "annotations",
-                          PC_CRI_SANDBOX_ANNOTATION, "true", CRI_ANNOTATION, cfg_s, "spec", spec);
+        json_t *pod_ann =
+            json_pack("{s:s,s:s}", PC_CRI_SANDBOX_ANNOTATION, "true", CRI_ANNOTATION, cfg_s);
+        if (parent)
+                json_object_set_new(pod_ann, PC_CRI_CGROUP_ANNOTATION, json_string(parent + 1));
+        *podj =
+            json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:o},s:o}", "apiVersion", "v1", "kind", "Pod",
+                      "metadata", "name", name, "namespace", md->namespace_, "labels",
+                      cri_map_json(cf->labels, cf->n_labels), "annotations", pod_ann, "spec", spec);
         if (!*podj)
                 return bad(err, EINVAL, "config: cannot be represented");
         return 0;
@@ -367,8 +411,14 @@ void cri_remove_sandbox(struct cri_call *c, const ProtobufCMessage *req)
         _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
         int r = ctx ? find(c, ctx, q->pod_sandbox_id, &s, &err) : -1;
-        if (r == 0)
+        const char *parent = NULL;
+        if (r == 0) {
+                json_t *ann = json_object_get(json_object_get(s.pod, "metadata"), "annotations");
+                parent = json_string_value(json_object_get(ann, PC_CRI_CGROUP_ANNOTATION));
                 r = podctl_pod_delete(ctx, s.ns, s.name, 0, &err);
+        }
+        if (r == 0 && parent)
+                prune_cgroup_parents(parent);
         if (r < 0 && err.code != ENOENT) /* gone already: removed */
                 return cri_reply_err(c, &err);
         Runtime__V1__RemovePodSandboxResponse out = RUNTIME__V1__REMOVE_POD_SANDBOX_RESPONSE__INIT;

@@ -27,6 +27,9 @@
 /* ---- model ------------------------------------------------------------ */
 
 #define PC_CRI_SANDBOX_ANNOTATION "podctl.io/cri-sandbox"
+/* Its kubelet's cgroup_parent, without the leading '/': the Pod's cgroup is
+ * podctl/cri/<parent>/pod<uid> (docs/CRI.md, docs/DEVIATIONS.md). */
+#define PC_CRI_CGROUP_ANNOTATION "podctl.io/cri-cgroup-parent"
 
 struct pc_kv {
         char *name;
