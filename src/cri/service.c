@@ -230,6 +230,17 @@ static void status(struct cri_call *c, const ProtobufCMessage *req)
         cri_reply(c, &r.base);
 }
 
+/* The kubelet asks which cgroup driver to use: podctl takes cgroupfs-style
+ * parents only (src/cri/sandbox.c). */
+static void runtime_config(struct cri_call *c, const ProtobufCMessage *req)
+{
+        Runtime__V1__LinuxRuntimeConfiguration lx = RUNTIME__V1__LINUX_RUNTIME_CONFIGURATION__INIT;
+        lx.cgroup_driver = RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
+        Runtime__V1__RuntimeConfigResponse r = RUNTIME__V1__RUNTIME_CONFIG_RESPONSE__INIT;
+        r.linux = &lx;
+        cri_reply(c, &r.base);
+}
+
 /* ---- the method table ----------------------------------------------------------- */
 
 #define RT "/runtime.v1.RuntimeService/"
@@ -242,6 +253,7 @@ static const struct method {
 } methods[] = {
     {RT "Version", &runtime__v1__version_request__descriptor, version},
     {RT "Status", &runtime__v1__status_request__descriptor, status},
+    {RT "RuntimeConfig", &runtime__v1__runtime_config_request__descriptor, runtime_config},
     {RT "RunPodSandbox", &runtime__v1__run_pod_sandbox_request__descriptor, cri_run_sandbox},
     {RT "StopPodSandbox", &runtime__v1__stop_pod_sandbox_request__descriptor, cri_stop_sandbox},
     {RT "RemovePodSandbox", &runtime__v1__remove_pod_sandbox_request__descriptor,

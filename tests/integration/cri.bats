@@ -94,6 +94,11 @@ cri_remove_all_sandboxes() {
         [ "$(jq -r '.status.conditions[] | select(.type=="RuntimeReady") | .status' <<<"$output")" = true ]
 }
 
+@test "RuntimeConfig names the cgroupfs driver" {
+        run -0 rt RuntimeConfig
+        [ "$(jq -r .linux.cgroup_driver <<<"$output")" = CGROUPFS ]
+}
+
 @test "an RPC podctl does not implement answers UNIMPLEMENTED with a message" {
         run -1 rt CheckpointContainer '{"container_id": "x"}'
         [[ $output == "UNIMPLEMENTED: /runtime.v1.RuntimeService/CheckpointContainer is not implemented"* ]]
