@@ -15,7 +15,8 @@ Q       :=
 say      =
 endif
 MUSLCC  ?= musl-gcc
-PKGS    := yaml-0.1 jansson libarchive libcrypto libcap libseccomp libcurl zlib
+PKGS    := yaml-0.1 jansson libarchive libcrypto libcap libseccomp libcurl zlib \
+           libnghttp2 libprotobuf-c
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
            -Wmissing-prototypes -Wstrict-prototypes -Wvla
@@ -41,14 +42,15 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE -Iinclude -Isrc \
            $(shell pkg-config --cflags $(PKGS))
 # libcurl and libarchive are not linked: src/image/curl_dl.c and
 # archive_dl.c load them when a pull or an unpack needs them.
-LDLIBS  += -Wl,--as-needed $(shell pkg-config --libs $(filter-out libcurl libarchive,$(PKGS))) -lresolv
+LDLIBS  += -Wl,--as-needed $(shell pkg-config --libs $(filter-out libcurl libarchive,$(PKGS))) -lresolv -pthread
 
 # Library modules, in link order (a module may use the ones after it).
-MODULES := pod monitor net runtime cgroup image state spec util
+MODULES := cri pod monitor net runtime cgroup image state spec util
 lib_srcs = $(wildcard src/$(1)/*.c)
 lib_objs = $(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,$(1))) $(GEN_OBJS_$(1))
 
 GEN_OBJS_runtime := $(B)/obj/gen/seccomp-default.o
+GEN_OBJS_cri     := $(B)/obj/gen/api.pb-c.o
 LIBS     := $(foreach m,$(MODULES),$(B)/lib$(m).a)
 
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -67,6 +69,14 @@ $(B)/gen/seccomp-default.c: src/runtime/profiles/seccomp-default.json
 	  echo 'extern const char pc_seccomp_default_json[];'; \
 	  echo 'const char pc_seccomp_default_json[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } >$@
+# Generated at build time: the CRI messages (proto/api.proto, package
+# runtime.v1) as protobuf-c code. gnu11 predefines `linux`, a field name of
+# the CRI messages: the code that includes the generated header undefines it.
+$(B)/gen/api.pb-c.c $(B)/gen/api.pb-c.h &: proto/api.proto
+	@mkdir -p $(B)/gen
+	$(call say,PROTOC,$<)protoc-c -Iproto --c_out=$(B)/gen $<
+$(B)/obj/gen/api.pb-c.o $(B)/obj/cri/%.o: CFLAGS += -Ulinux -I$(B)/gen
+$(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,cri)): | $(B)/gen/api.pb-c.h
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
@@ -111,6 +121,7 @@ DEPS_runtime := runtime cgroup util
 DEPS_fuzz    := image spec util
 DEPS_monitor := $(MODULES)
 DEPS_pod     := $(MODULES)
+DEPS_cri     := $(MODULES)
 DEPS_pause   :=
 test_mod  = $(firstword $(subst _, ,$(patsubst test_%,%,$(notdir $(1)))))
 test_libs = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(B)/lib$(m).a)

@@ -44,6 +44,10 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
  * Pod's terminationGracePeriodSeconds. ENOENT when there is no such Pod. */
 int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err);
 
+/* Stop a Pod as delete does, but keep it: its directory and final status
+ * stay (CRI's StopPodSandbox, then RemovePodSandbox = delete). Idempotent. */
+int podctl_pod_stop(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err);
+
 /* The v1 Pod object with its status ({"apiVersion":"v1","kind":"Pod",...}). */
 int podctl_pod_get(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
 /* All Pods of a namespace (NULL: all namespaces), as an array of v1 Pods. */

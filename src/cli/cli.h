@@ -17,6 +17,7 @@ struct pc_cli {
         const char *namespace_; /* -n/--namespace, default "default" */
         bool namespace_set;     /* -n given (kubectl then enforces it on manifests) */
         bool all_namespaces;    /* -A/--all-namespaces */
+        bool cri;               /* --cri: the CRI server's sandboxes (<root>/cri) */
         podctl *ctx;            /* opened on first use by pc_cli_ctx() */
 };
 
@@ -33,6 +34,7 @@ int cmd_top(struct pc_cli *cli, int argc, char **argv);
 int cmd_attach(struct pc_cli *cli, int argc, char **argv);
 int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);
 int cmd_gc(struct pc_cli *cli, int argc, char **argv);
+int cmd_serve(struct pc_cli *cli, int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) ---- */
 

@@ -24,12 +24,14 @@ static const struct verb {
     {"port-forward", cmd_port_forward, "Forward local ports to a Pod (POD [LOCAL:]REMOTE...)"},
     {"gc", cmd_gc, "Remove what no Pod owns: cgroups, leases, debris, logs (gc [--dry-run])"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
+    {"serve", cmd_serve,
+     "Serve the CRI (runtime.v1) for a kubelet or crictl (serve [--listen PATH])"},
 };
 
 static void usage(FILE *f)
 {
         fputs("podctl runs Kubernetes Pods on this host.\n\n"
-              "Usage: podctl [--root DIR] [--log-dir DIR] [-n NAMESPACE] COMMAND [ARGS]\n\n"
+              "Usage: podctl [--root DIR] [--log-dir DIR] [-n NAMESPACE] [--cri] COMMAND [ARGS]\n\n"
               "Commands:\n",
               f);
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
@@ -61,6 +63,8 @@ static int take_globals(struct pc_cli *cli, int *argc, char **argv)
                         cli->namespace_set = true;
                 } else if (!strcmp(argv[i], "-A") || !strcmp(argv[i], "--all-namespaces"))
                         cli->all_namespaces = true;
+                else if (!strcmp(argv[i], "--cri"))
+                        cli->cri = true;
                 else
                         argv[out++] = argv[i];
         }
@@ -79,6 +83,13 @@ int main(int argc, char **argv)
         argc--;
         argv++;
         take_globals(&cli, &argc, argv);
+        /* --cri: the CRI server's sandboxes, kept in <root>/cri (docs/CRI.md) */
+        static char cri_root[4096];
+        if (cli.cri) {
+                snprintf(cri_root, sizeof(cri_root), "%s/cri",
+                         cli.root && *cli.root ? cli.root : "/var/lib/podctl");
+                cli.root = cri_root;
+        }
         if (argc < 1 || !strcmp(argv[0], "help") || !strcmp(argv[0], "--help") ||
             !strcmp(argv[0], "-h")) {
                 usage(argc < 1 ? stderr : stdout);

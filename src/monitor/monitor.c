@@ -557,7 +557,8 @@ static void advance(struct pc_monitor *m)
                                 if (c->state != CTR_TERMINATED || c->restart_due)
                                         pending = true;
                         }
-                        if (!pending) {
+                        /* A CRI sandbox lives until it is stopped. */
+                        if (!pending && !m->pod.cri_sandbox) {
                                 m->state = POD_STOPPING_SIDECARS;
                                 m->grace_deadline =
                                     now + m->pod.termination_grace_period_seconds * NS_PER_SEC;
@@ -842,7 +843,12 @@ static int setup(struct pc_monitor *m, pc_error *err)
         const char *qos = !strcmp(m->qos_class, "Guaranteed")  ? ""
                           : !strcmp(m->qos_class, "Burstable") ? "burstable/"
                                                                : "besteffort/";
-        m->cgroup_rel = pc_xasprintf("%spod%s", qos, m->pod.uid);
+        const char *cri_parent = NULL; /* a CRI sandbox's cgroup_parent (src/cri) */
+        for (size_t i = 0; m->pod.cri_sandbox && i < m->pod.n_annotations; i++)
+                if (!strcmp(m->pod.annotations[i].name, PC_CRI_CGROUP_ANNOTATION))
+                        cri_parent = m->pod.annotations[i].value;
+        m->cgroup_rel = cri_parent ? pc_xasprintf("cri/%s/pod%s", cri_parent, m->pod.uid)
+                                   : pc_xasprintf("%spod%s", qos, m->pod.uid);
         /* From here on the Pod is real: its status (with the cgroup) lets a
          * delete clean up even if this monitor dies during setup. */
         pc_monitor_write_status(m, false);

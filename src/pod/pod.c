@@ -20,7 +20,6 @@
 #include "state/state.h"
 #include "util/util.h"
 
-
 /* ---- opening, garbage collection ------------------------------------------- */
 
 /* A pod dir without a live monitor and without status.json (or pod.json) is
@@ -597,28 +596,23 @@ static bool wait_monitor_exit(const char *dir, int64_t timeout_ms)
         return false;
 }
 
-int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err)
+/* Ask the Pod's monitor to stop it (grace < 0: the Pod's own period) and
+ * wait until the monitor has exited. */
+static void stop_monitor(struct pc_pod_state *ps, int64_t grace)
 {
-        struct pc_pod_state ps;
-        if (pc_root_lock(&ctx->root, err) < 0)
-                return -1;
-        gc_orphans(ctx);
-        pc_root_unlock(&ctx->root);
-        if (load(ctx, ns, name, &ps, err) < 0)
-                return -1;
         if (grace < 0) {
-                json_t *g = json_object_get(json_object_get(ps.pod, "spec"),
+                json_t *g = json_object_get(json_object_get(ps->pod, "spec"),
                                             "terminationGracePeriodSeconds");
                 grace = g ? json_integer_value(g) : 30;
         }
-        if (ps.monitor_alive) {
+        if (ps->monitor_alive) {
                 /* Ask the monitor to stop the Pod; the grace period rides in the
                  * signal's value. Its pid is in status.json, or monitor.pid while
                  * it is still setting up. */
                 pid_t mpid = 0;
                 uint64_t mstart = 0;
                 for (int i = 0; i < 200 && mpid == 0; i++) {
-                        _cleanup_free_ char *pp = pc_xasprintf("%s/monitor.pid", ps.dir);
+                        _cleanup_free_ char *pp = pc_xasprintf("%s/monitor.pid", ps->dir);
                         char *s = NULL;
                         pc_error e2;
                         if (pc_read_file(pp, &s, NULL, &e2) == 0) {
@@ -637,10 +631,45 @@ int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t gra
                         union sigval v = {.sival_int = (int)grace};
                         sigqueue(mpid, SIGTERM, v);
                 }
-                if (!wait_monitor_exit(ps.dir, (grace + 30) * 1000))
-                        kill(mpid, SIGKILL);
-                wait_monitor_exit(ps.dir, 5000);
+                if (!wait_monitor_exit(ps->dir, (grace + 30) * 1000) && mpid > 0)
+                        kill(mpid, SIGKILL); /* never kill(0): the caller's group */
+                wait_monitor_exit(ps->dir, 5000);
         }
+}
+
+int podctl_pod_stop(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err)
+{
+        struct pc_pod_state ps;
+        if (load(ctx, ns, name, &ps, err) < 0)
+                return -1;
+        stop_monitor(&ps, grace);
+        pc_pod_state_free(&ps);
+        /* The monitor's teardown again, for a monitor that was killed. */
+        if (pc_root_lock(&ctx->root, err) < 0)
+                return -1;
+        int r = load(ctx, ns, name, &ps, err);
+        if (r == 0) {
+                json_t *rt = ps.runtime ? json_incref(ps.runtime) : json_object();
+                pc_error e2;
+                if (pc_pod_teardown(ps.dir, rt, &e2) < 0)
+                        r = pc_fail(err, e2.code, "%s", e2.msg);
+                json_decref(rt);
+                pc_pod_state_free(&ps);
+        }
+        pc_root_unlock(&ctx->root);
+        return r;
+}
+
+int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err)
+{
+        struct pc_pod_state ps;
+        if (pc_root_lock(&ctx->root, err) < 0)
+                return -1;
+        gc_orphans(ctx);
+        pc_root_unlock(&ctx->root);
+        if (load(ctx, ns, name, &ps, err) < 0)
+                return -1;
+        stop_monitor(&ps, grace);
         pc_pod_state_free(&ps);
 
         /* Whatever the monitor did or could not do: remove everything. */

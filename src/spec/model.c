@@ -584,7 +584,10 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
             decode_containers(json_object_get(spec, "containers"), podsc, false, &pod->containers,
                               &pod->n_containers, err) < 0)
                 goto fail;
-        if (pod->n_containers == 0) {
+        /* A CRI sandbox (src/cri) is made without containers: they come later. */
+        const char *cri = jstr(json_object_get(md, "annotations"), PC_CRI_SANDBOX_ANNOTATION);
+        pod->cri_sandbox = cri && !strcmp(cri, "true");
+        if (pod->n_containers == 0 && !pod->cri_sandbox) {
                 pc_fail(err, 0, "spec.containers: at least one container is required");
                 goto fail;
         }

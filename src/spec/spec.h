@@ -26,6 +26,11 @@
 
 /* ---- model ------------------------------------------------------------ */
 
+#define PC_CRI_SANDBOX_ANNOTATION "podctl.io/cri-sandbox"
+/* Its kubelet's cgroup_parent, without the leading '/': the Pod's cgroup is
+ * podctl/cri/<parent>/pod<uid> (docs/CRI.md, docs/DEVIATIONS.md). */
+#define PC_CRI_CGROUP_ANNOTATION "podctl.io/cri-cgroup-parent"
+
 struct pc_kv {
         char *name;
         char *value;
@@ -202,6 +207,10 @@ struct pc_pod {
         int64_t termination_grace_period_seconds; /* default 30 */
         int64_t active_deadline_seconds;          /* -1 = none */
         bool share_process_namespace;
+        /* A CRI pod sandbox (metadata.annotations[PC_CRI_SANDBOX_ANNOTATION] =
+         * "true", set by src/cri only): no containers of its own; its monitor
+         * keeps the sandbox until it is stopped, and restarts nothing. */
+        bool cri_sandbox;
         bool host_network, host_pid, host_ipc;
         bool host_users;            /* spec.hostUsers (default true); false: a user namespace */
         char *hostname;             /* spec.hostname, NULL = metadata.name */

@@ -320,9 +320,8 @@ int main(void)
         test_user();
         test_fsroot();
 
-        /* pause: the static build/pause (exec'd from a sealed memfd copy, so
-         * it must be a real binary, not a script). */
-        /* the build dir tests/run was given (B=build-x), else build/ */
+        /* pause: the static $B/pause (exec'd from a sealed memfd copy, so it
+         * must be a real binary, not a script); B as tests/run sets it. */
         const char *bdir = getenv("B") && *getenv("B") ? getenv("B") : "build";
         char built[256];
         snprintf(built, sizeof(built), "%s/pause", bdir);

@@ -1,0 +1,67 @@
+/* Internal to the CRI module. */
+#ifndef PODCTL_CRI_INTERNAL_H
+#define PODCTL_CRI_INTERNAL_H
+
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.pb-c.h"
+#include "cri/grpc.h"
+#include "podctl/podctl.h"
+
+struct pc_cri {
+        char *root;     /* the podctl root: its image store is the CRI's */
+        char *cri_root; /* <root>/cri: the podctl root of the CRI sandboxes */
+        char *log_dir;
+};
+
+/* One call: its allocations (freed together when it is answered) and reply. */
+struct cri_call {
+        const struct pc_cri *cri;
+        struct pc_grpc_reply *out;
+        void **allocs;
+        size_t n_allocs, cap_allocs;
+        json_t **jsons;
+        size_t n_jsons, cap_jsons;
+};
+
+void *cri_alloc(struct cri_call *c, size_t size); /* zeroed */
+char *cri_strdup(struct cri_call *c, const char *s);
+/* A message of descriptor d, initialised to its defaults. */
+void *cri_new(struct cri_call *c, const ProtobufCMessageDescriptor *d);
+#define CRI_NEW(c, type, name) ((type *)cri_new((c), &runtime__v1__##name##__descriptor))
+char *cri_printf(struct cri_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Keep a JSON value alive until the call ends (its strings may be used). */
+json_t *cri_keep(struct cri_call *c, json_t *j);
+/* Answer OK with msg. */
+void cri_reply(struct cri_call *c, const ProtobufCMessage *msg);
+/* Answer an error: code from err->code (ENOENT: NOT_FOUND, EINVAL:
+ * INVALID_ARGUMENT, EEXIST: ALREADY_EXISTS, else UNKNOWN). */
+void cri_reply_err(struct cri_call *c, const pc_error *err);
+/* A map<string,string> field from a JSON object of strings (or NULL). The
+ * entry descriptor is the field's (e.g. runtime__v1__pod_sandbox__labels_entry__descriptor). */
+void *cri_map(struct cri_call *c, const ProtobufCMessageDescriptor *d, json_t *obj, size_t *n);
+/* A JSON object from a map field's entries (new reference). */
+json_t *cri_map_json(void *entries, size_t n);
+/* The library on the CRI root, opened for this call. */
+podctl *cri_ctx(struct cri_call *c, pc_error *err);
+int64_t cri_now_ns(void);
+
+/* image.c */
+void cri_list_images(struct cri_call *c, const ProtobufCMessage *req);
+void cri_image_status(struct cri_call *c, const ProtobufCMessage *req);
+void cri_pull_image(struct cri_call *c, const ProtobufCMessage *req);
+void cri_remove_image(struct cri_call *c, const ProtobufCMessage *req);
+void cri_image_fs_info(struct cri_call *c, const ProtobufCMessage *req);
+
+/* sandbox.c */
+void cri_run_sandbox(struct cri_call *c, const ProtobufCMessage *req);
+void cri_stop_sandbox(struct cri_call *c, const ProtobufCMessage *req);
+void cri_remove_sandbox(struct cri_call *c, const ProtobufCMessage *req);
+void cri_sandbox_status(struct cri_call *c, const ProtobufCMessage *req);
+void cri_list_sandboxes(struct cri_call *c, const ProtobufCMessage *req);
+
+#endif

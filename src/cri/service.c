@@ -1,0 +1,389 @@
+/* The CRI services: the method table, Version, Status, and the server loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cri/cri.h"
+#include "cri/internal.h"
+#include "net/net.h"
+#include "util/cleanup.h"
+#include "util/util.h"
+
+/* ---- per-call allocations -------------------------------------------------- */
+
+void *cri_alloc(struct cri_call *c, size_t size)
+{
+        void *p = pc_xcalloc(1, size ? size : 1);
+        if (c->n_allocs == c->cap_allocs) {
+                c->cap_allocs = c->cap_allocs ? 2 * c->cap_allocs : 32;
+                c->allocs = pc_xrealloc(c->allocs, c->cap_allocs * sizeof(*c->allocs));
+        }
+        c->allocs[c->n_allocs++] = p;
+        return p;
+}
+
+void *cri_new(struct cri_call *c, const ProtobufCMessageDescriptor *d)
+{
+        void *m = cri_alloc(c, d->sizeof_message);
+        protobuf_c_message_init(d, m);
+        return m;
+}
+
+char *cri_strdup(struct cri_call *c, const char *s)
+{
+        size_t n = strlen(s ? s : "");
+        char *p = cri_alloc(c, n + 1);
+        memcpy(p, s ? s : "", n);
+        return p;
+}
+
+char *cri_printf(struct cri_call *c, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        char *s = NULL;
+        if (vasprintf(&s, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        char *r = cri_strdup(c, s);
+        free(s);
+        return r;
+}
+
+json_t *cri_keep(struct cri_call *c, json_t *j)
+{
+        if (!j)
+                return NULL;
+        if (c->n_jsons == c->cap_jsons) {
+                c->cap_jsons = c->cap_jsons ? 2 * c->cap_jsons : 8;
+                c->jsons = pc_xrealloc(c->jsons, c->cap_jsons * sizeof(*c->jsons));
+        }
+        c->jsons[c->n_jsons++] = j;
+        return j;
+}
+
+void cri_reply(struct cri_call *c, const ProtobufCMessage *msg)
+{
+        size_t n = protobuf_c_message_get_packed_size(msg);
+        free(c->out->body);
+        c->out->body = pc_xcalloc(1, n ? n : 1);
+        c->out->len = protobuf_c_message_pack(msg, c->out->body);
+        c->out->status = PC_GRPC_OK;
+}
+
+void cri_reply_err(struct cri_call *c, const pc_error *err)
+{
+        int code = PC_GRPC_UNKNOWN;
+        switch (err->code) {
+        case ENOENT:
+                code = PC_GRPC_NOT_FOUND;
+                break;
+        case EINVAL:
+                code = PC_GRPC_INVALID_ARGUMENT;
+                break;
+        case EEXIST:
+                code = PC_GRPC_ALREADY_EXISTS;
+                break;
+        case ENOSPC:
+                code = PC_GRPC_RESOURCE_EXHAUSTED;
+                break;
+        }
+        pc_grpc_fail(c->out, code, "%s", err->msg);
+}
+
+struct kv_entry { /* the layout of every map<string,string> entry */
+        ProtobufCMessage base;
+        char *key;
+        char *value;
+};
+
+void *cri_map(struct cri_call *c, const ProtobufCMessageDescriptor *d, json_t *obj, size_t *n)
+{
+        *n = json_is_object(obj) ? json_object_size(obj) : 0;
+        if (!*n)
+                return NULL;
+        struct kv_entry **es = cri_alloc(c, *n * sizeof(*es));
+        const char *k;
+        json_t *v;
+        size_t i = 0;
+        json_object_foreach(obj, k, v)
+        {
+                es[i] = cri_new(c, d);
+                es[i]->key = cri_strdup(c, k);
+                es[i]->value = cri_strdup(c, json_is_string(v) ? json_string_value(v) : "");
+                i++;
+        }
+        return es;
+}
+
+json_t *cri_map_json(void *entries, size_t n)
+{
+        struct kv_entry **es = entries;
+        json_t *o = json_object();
+        for (size_t i = 0; i < n; i++)
+                json_object_set_new(o, es[i]->key, json_string(es[i]->value));
+        return o;
+}
+
+podctl *cri_ctx(struct cri_call *c, pc_error *err)
+{
+        podctl *ctx = NULL;
+        if (podctl_open(c->cri->cri_root, c->cri->log_dir, &ctx, err) < 0)
+                return NULL;
+        return ctx;
+}
+
+int64_t cri_now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- RuntimeService: Version, Status ---------------------------------------- */
+
+static void version(struct cri_call *c, const ProtobufCMessage *req)
+{
+        Runtime__V1__VersionResponse r = RUNTIME__V1__VERSION_RESPONSE__INIT;
+        r.version = "0.1.0"; /* the kubelet runtime API version, as containerd answers */
+        r.runtime_name = "podctl";
+        r.runtime_version = PODCTL_VERSION;
+        r.runtime_api_version = "v1";
+        cri_reply(c, &r.base);
+}
+
+/* NetworkReady: a CNI config is there and every plugin it names is found. */
+static bool network_ready(struct cri_call *c, char **why)
+{
+        _cleanup_free_ char *conf = pc_xasprintf("%s/cni/net.d", c->cri->cri_root);
+        struct pc_net_config cfg = {.conf_dir = conf};
+        pc_error err;
+        if (pc_net_ensure_default(&cfg, &err) < 0) {
+                *why = cri_strdup(c, err.msg);
+                return false;
+        }
+        _cleanup_free_ char *list = pc_xasprintf("%s/10-podctl.conflist", conf);
+        json_t *j = json_load_file(list, 0, NULL);
+        if (!j) /* another config: the plugins are checked when a sandbox runs */
+                return true;
+        cri_keep(c, j);
+        const char *path = getenv("PODCTL_CNI_PATH");
+        if (!path || !*path)
+                path = "/usr/lib/cni:/opt/cni/bin";
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(j, "plugins"), i, p)
+        {
+                const char *type = json_string_value(json_object_get(p, "type"));
+                if (!type)
+                        continue;
+                bool found = false;
+                _cleanup_free_ char *dirs = pc_xstrdup(path);
+                char *save = NULL;
+                for (char *d = strtok_r(dirs, ":", &save); d && !found;
+                     d = strtok_r(NULL, ":", &save)) {
+                        _cleanup_free_ char *bin = pc_xasprintf("%s/%s", d, type);
+                        found = access(bin, X_OK) == 0;
+                }
+                if (!found) {
+                        *why = cri_printf(
+                            c, "cni plugin not initialized: plugin \"%s\" not found in %s", type,
+                            path);
+                        return false;
+                }
+        }
+        return true;
+}
+
+static void status(struct cri_call *c, const ProtobufCMessage *req)
+{
+        Runtime__V1__RuntimeCondition *conds[2];
+        conds[0] = CRI_NEW(c, Runtime__V1__RuntimeCondition, runtime_condition);
+        conds[0]->type = "RuntimeReady";
+        conds[0]->status = 1;
+        conds[1] = CRI_NEW(c, Runtime__V1__RuntimeCondition, runtime_condition);
+        conds[1]->type = "NetworkReady";
+        char *why = NULL;
+        conds[1]->status = network_ready(c, &why);
+        if (!conds[1]->status) {
+                conds[1]->reason = "NetworkPluginNotReady";
+                conds[1]->message = why;
+        }
+        Runtime__V1__RuntimeStatus st = RUNTIME__V1__RUNTIME_STATUS__INIT;
+        st.n_conditions = 2;
+        st.conditions = conds;
+        Runtime__V1__RuntimeHandler *h = CRI_NEW(c, Runtime__V1__RuntimeHandler, runtime_handler);
+        h->features = CRI_NEW(c, Runtime__V1__RuntimeHandlerFeatures, runtime_handler_features);
+        Runtime__V1__StatusResponse r = RUNTIME__V1__STATUS_RESPONSE__INIT;
+        r.status = &st;
+        r.n_runtime_handlers = 1;
+        r.runtime_handlers = &h;
+        cri_reply(c, &r.base);
+}
+
+/* The kubelet asks which cgroup driver to use: podctl takes cgroupfs-style
+ * parents only (src/cri/sandbox.c). */
+static void runtime_config(struct cri_call *c, const ProtobufCMessage *req)
+{
+        Runtime__V1__LinuxRuntimeConfiguration lx = RUNTIME__V1__LINUX_RUNTIME_CONFIGURATION__INIT;
+        lx.cgroup_driver = RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
+        Runtime__V1__RuntimeConfigResponse r = RUNTIME__V1__RUNTIME_CONFIG_RESPONSE__INIT;
+        r.linux = &lx;
+        cri_reply(c, &r.base);
+}
+
+/* ---- the method table ----------------------------------------------------------- */
+
+#define RT "/runtime.v1.RuntimeService/"
+#define IM "/runtime.v1.ImageService/"
+
+static const struct method {
+        const char *path;
+        const ProtobufCMessageDescriptor *in;
+        void (*fn)(struct cri_call *c, const ProtobufCMessage *req);
+} methods[] = {
+    {RT "Version", &runtime__v1__version_request__descriptor, version},
+    {RT "Status", &runtime__v1__status_request__descriptor, status},
+    {RT "RuntimeConfig", &runtime__v1__runtime_config_request__descriptor, runtime_config},
+    {RT "RunPodSandbox", &runtime__v1__run_pod_sandbox_request__descriptor, cri_run_sandbox},
+    {RT "StopPodSandbox", &runtime__v1__stop_pod_sandbox_request__descriptor, cri_stop_sandbox},
+    {RT "RemovePodSandbox", &runtime__v1__remove_pod_sandbox_request__descriptor,
+     cri_remove_sandbox},
+    {RT "PodSandboxStatus", &runtime__v1__pod_sandbox_status_request__descriptor,
+     cri_sandbox_status},
+    {RT "ListPodSandbox", &runtime__v1__list_pod_sandbox_request__descriptor, cri_list_sandboxes},
+    {IM "ListImages", &runtime__v1__list_images_request__descriptor, cri_list_images},
+    {IM "ImageStatus", &runtime__v1__image_status_request__descriptor, cri_image_status},
+    {IM "PullImage", &runtime__v1__pull_image_request__descriptor, cri_pull_image},
+    {IM "RemoveImage", &runtime__v1__remove_image_request__descriptor, cri_remove_image},
+    {IM "ImageFsInfo", &runtime__v1__image_fs_info_request__descriptor, cri_image_fs_info},
+};
+
+static void handle(void *data, const char *path, const uint8_t *req, size_t len,
+                   struct pc_grpc_reply *out)
+{
+        const struct method *m = NULL;
+        for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+                if (!strcmp(methods[i].path, path))
+                        m = &methods[i];
+        if (!m) {
+                bool known = !strncmp(path, RT, strlen(RT)) || !strncmp(path, IM, strlen(IM));
+                pc_grpc_fail(out, PC_GRPC_UNIMPLEMENTED,
+                             known ? "%s is not implemented by podctl yet (docs/CRI.md)"
+                                   : "unknown method %s",
+                             path);
+                return;
+        }
+        ProtobufCMessage *in = protobuf_c_message_unpack(m->in, NULL, len, req);
+        if (!in) {
+                pc_grpc_fail(out, PC_GRPC_INVALID_ARGUMENT, "%s: cannot decode the request (%s)",
+                             path, m->in->name);
+                return;
+        }
+        struct cri_call c = {.cri = data, .out = out};
+        m->fn(&c, in);
+        protobuf_c_message_free_unpacked(in, NULL);
+        for (size_t i = 0; i < c.n_jsons; i++)
+                json_decref(c.jsons[i]);
+        for (size_t i = 0; i < c.n_allocs; i++)
+                free(c.allocs[i]);
+        free(c.jsons);
+        free(c.allocs);
+}
+
+/* ---- the server ----------------------------------------------------------------------- */
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+        stopping = 1;
+}
+
+static int listen_unix(const char *path, pc_error *err)
+{
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof(a.sun_path))
+                return pc_fail(err, ENAMETOOLONG, "--listen %s", path);
+        strcpy(a.sun_path, path);
+        _cleanup_free_ char *dir = pc_xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                if (pc_mkdir_p(dir, 0755, err) < 0)
+                        return pc_error_prefix(err, "--listen %s", path);
+        }
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return pc_fail(err, errno, "socket");
+        struct stat st;
+        if (lstat(path, &st) == 0) {
+                if (!S_ISSOCK(st.st_mode)) {
+                        close(fd);
+                        return pc_fail(err, EEXIST, "--listen %s: exists and is not a socket",
+                                       path);
+                }
+                int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                int r = probe >= 0 ? connect(probe, (struct sockaddr *)&a, sizeof(a)) : -1;
+                if (probe >= 0)
+                        close(probe);
+                if (r == 0) {
+                        close(fd);
+                        return pc_fail(err, EADDRINUSE, "--listen %s: a server answers there",
+                                       path);
+                }
+                unlink(path); /* left by a server that is gone */
+        }
+        mode_t old = umask(0117);
+        int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+        umask(old);
+        if (r < 0 || chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
+                int e = errno;
+                close(fd);
+                return pc_fail(err, e, "--listen %s", path);
+        }
+        return fd;
+}
+
+int pc_cri_serve(const struct pc_cri_opts *o, pc_error *err)
+{
+        const char *root = o->root && *o->root ? o->root : "/var/lib/podctl";
+        struct pc_cri cri = {
+            .root = pc_xstrdup(root),
+            .cri_root = pc_xasprintf("%s/cri", root),
+            .log_dir = o->log_dir ? pc_xstrdup(o->log_dir) : NULL,
+        };
+        /* The roots exist before the first call (podctl_open makes their layout). */
+        podctl *ctx = NULL;
+        int r = podctl_open(cri.root, cri.log_dir, &ctx, err);
+        podctl_close(ctx);
+        ctx = NULL;
+        if (r == 0)
+                r = podctl_open(cri.cri_root, cri.log_dir, &ctx, err);
+        podctl_close(ctx);
+        int fd = -1;
+        if (r == 0)
+                fd = r = listen_unix(o->listen ? o->listen : PC_CRI_DEFAULT_SOCKET, err);
+        if (r >= 0) {
+                struct sigaction sa = {.sa_handler = on_stop};
+                sigaction(SIGTERM, &sa, NULL);
+                sigaction(SIGINT, &sa, NULL);
+                signal(SIGPIPE, SIG_IGN);
+                r = pc_grpc_serve(fd, handle, &cri, &stopping, err);
+                close(fd);
+                unlink(o->listen ? o->listen : PC_CRI_DEFAULT_SOCKET);
+        }
+        free(cri.root);
+        free(cri.cri_root);
+        free(cri.log_dir);
+        return r < 0 ? -1 : 0;
+}
