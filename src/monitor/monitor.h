@@ -93,6 +93,7 @@ struct pc_attempt {
         pid_t pid; /* 0 when none */
         int fd;    /* the attempt's reason pipe, -1 when none */
         int64_t deadline;
+        int kind; /* the handler's enum pc_handler_kind */
         char out[512];
         size_t len;
 };
