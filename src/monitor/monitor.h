@@ -259,6 +259,7 @@ void pc_pull_kill(struct pc_monitor *m);
  * SIGKILL when grace_s has passed. */
 void pc_monitor_stop_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t grace_s);
 int pc_monitor_stop_signal(const struct pc_ctr *c);
+int pc_signal_parse(const char *s);
 
 /* status.c */
 const char *pc_pod_phase(const struct pc_monitor *m);

@@ -91,6 +91,13 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
         bool done = c->spec->init && !c->sidecar && c->state == CTR_TERMINATED && c->exit_code == 0;
         json_object_set_new(j, "ready", json_boolean((running && c->ready) || done));
         json_object_set_new(j, "restartCount", json_integer(c->restart_count));
+        /* KEP-4960: the stop signal when the spec or the image sets one */
+        const char *ss = c->spec->stop_signal;
+        if (!ss && c->image && c->image->stop_signal && *c->image->stop_signal)
+                ss = c->image->stop_signal;
+        if (ss)
+                json_object_set_new(j, "stopSignal",
+                                    json_string_nocheck(ss)); /* validated or the image's */
         json_object_set_new(j, "image", json_string(c->image ? c->image->ref : c->spec->image));
         if (c->image) {
                 /* repo@digest, as the kubelet reports it (no tag). */

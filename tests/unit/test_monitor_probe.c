@@ -4,6 +4,7 @@
  * what the child inherits. Every process and namespace made here is gone at
  * the end, also when checks fail. */
 #include "unit.h"
+#include "monitor/monitor.h"
 #include "monitor/probe.h"
 #include "util/util.h"
 
@@ -771,6 +772,20 @@ static void test_reason(void)
         pc_handler_reason("0123456789abcdefghij", 20, out, sizeof(out));
         CHECK_STR(out, "0123456789abcde");
         CHECK_STR(pc_handler_kind_name(PC_HANDLER_GRPC), "grpc");
+        /* stop signals as Kubernetes and image configs name them */
+        CHECK(pc_signal_parse("SIGUSR1") == SIGUSR1);
+        CHECK(pc_signal_parse("QUIT") == SIGQUIT);
+        CHECK(pc_signal_parse("SIGCLD") == SIGCHLD);
+        CHECK(pc_signal_parse("SIGIOT") == SIGABRT);
+        CHECK(pc_signal_parse("SIGPOLL") == SIGIO);
+        CHECK(pc_signal_parse("SIGRTMIN") == SIGRTMIN);
+        CHECK(pc_signal_parse("SIGRTMIN+3") == SIGRTMIN + 3);
+        CHECK(pc_signal_parse("SIGRTMAX-2") == SIGRTMAX - 2);
+        CHECK(pc_signal_parse("SIGRTMAX") == SIGRTMAX);
+        CHECK(pc_signal_parse("9") == 9);
+        CHECK(pc_signal_parse("SIGFOO") == 0);
+        CHECK(pc_signal_parse("SIGRTMIN-1") == 0);
+        CHECK(pc_signal_parse(NULL) == 0);
 }
 
 int main(void)
