@@ -91,21 +91,33 @@ static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc
             .timeout_seconds = (int)timeout_s,
         };
         if (h->kind == PC_HANDLER_EXEC) {
-                char root[64];
-                snprintf(root, sizeof(root), "/proc/%d/root", (int)c->pid);
-                if (pc_user_resolve(root, c->user ? c->user : "0", &u, &err) < 0) {
-                        set_why(why, whylen, err.msg);
-                        return -1;
+                /* resolved once per run: an attempt every second would read
+                 * the container's passwd and group files every second
+                 * (docs/PERFORMANCE.md "Probes") */
+                if (c->exec_user_pid != c->pid) {
+                        char root[64];
+                        snprintf(root, sizeof(root), "/proc/%d/root", (int)c->pid);
+                        if (pc_user_resolve(root, c->user ? c->user : "0", &u, &err) < 0) {
+                                set_why(why, whylen, err.msg);
+                                return -1;
+                        }
+                        /* the image user's groups, then supplementalGroups/fsGroup */
+                        for (size_t i = 0; i < c->n_groups; i++) {
+                                u.groups =
+                                    pc_xrealloc(u.groups, (u.n_groups + 1) * sizeof(gid_t));
+                                u.groups[u.n_groups++] = c->groups[i];
+                        }
+                        free(c->exec_groups);
+                        c->exec_uid = u.uid;
+                        c->exec_gid = u.gid;
+                        c->exec_groups = STEAL(u.groups);
+                        c->n_exec_groups = u.n_groups;
+                        c->exec_user_pid = c->pid;
                 }
-                t.uid = u.uid;
-                t.gid = u.gid;
-                /* the image user's groups, then supplementalGroups/fsGroup */
-                for (size_t i = 0; i < c->n_groups; i++) {
-                        u.groups = pc_xrealloc(u.groups, (u.n_groups + 1) * sizeof(gid_t));
-                        u.groups[u.n_groups++] = c->groups[i];
-                }
-                t.groups = u.groups;
-                t.n_groups = u.n_groups;
+                t.uid = c->exec_uid;
+                t.gid = c->exec_gid;
+                t.groups = c->exec_groups;
+                t.n_groups = c->n_exec_groups;
         }
         attempt_reset(a);
         int r = pc_handler_start(h, &t, &a->pid, &a->fd, &err);
@@ -182,6 +194,10 @@ void pc_health_on_exit(struct pc_monitor *m, struct pc_ctr *c)
         c->started = c->ready = false;
         c->kill_at = 0;
         c->pending_signal = 0;
+        free(c->exec_groups);
+        c->exec_groups = NULL;
+        c->n_exec_groups = 0;
+        c->exec_user_pid = 0;
 }
 
 /* A startup or liveness probe gave up on the container: stop it (with the

@@ -985,6 +985,7 @@ static void free_ctrs(struct pc_ctr *cs, size_t n)
                 free(c->user);
                 pc_seccomp_free(c->seccomp);
                 free(c->groups);
+                free(c->exec_groups);
                 pc_image_free(c->image);
                 pc_cgroup_free(c->cgroup);
         }
@@ -1011,6 +1012,7 @@ static void monitor_free(struct pc_monitor *m)
         free(m->shm_dir);
         free(m->etc_dir);
         free(m->pod_ip);
+        free(m->status_written);
         free(m->sandbox_id);
         if (m->epoll_fd >= 0)
                 close(m->epoll_fd);

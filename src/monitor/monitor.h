@@ -152,6 +152,13 @@ struct pc_ctr {
         struct pc_seccomp *seccomp; /* owned; sec.seccomp points here */
         gid_t *groups;              /* supplementalGroups + fsGroup */
         size_t n_groups;
+        /* exec probes/hooks: the user resolved in this run's /etc/passwd and
+         * /etc/group once (health.c), for the run whose pid is exec_user_pid */
+        pid_t exec_user_pid;
+        uid_t exec_uid;
+        gid_t exec_gid;
+        gid_t *exec_groups; /* the user's groups, then supplementalGroups/fsGroup */
+        size_t n_exec_groups;
         bool devices_restricted; /* the device allow list is on its cgroup */
         bool config_error;       /* the last start failed before anything ran
                                     (CreateContainerConfigError) */
@@ -193,6 +200,7 @@ struct pc_monitor {
         int log_max_files;           /* config.json containerLogMaxFiles */
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
         char *sandbox_id; /* 64 hex, the CNI container id */
+        char *status_written; /* the text of status.json as last written */
         bool net_attached;
         bool deadline_exceeded;  /* activeDeadlineSeconds passed: the Pod failed */
         int64_t active_deadline; /* monotonic ns, 0 = none */
