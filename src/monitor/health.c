@@ -103,8 +103,7 @@ static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc
                         }
                         /* the image user's groups, then supplementalGroups/fsGroup */
                         for (size_t i = 0; i < c->n_groups; i++) {
-                                u.groups =
-                                    pc_xrealloc(u.groups, (u.n_groups + 1) * sizeof(gid_t));
+                                u.groups = pc_xrealloc(u.groups, (u.n_groups + 1) * sizeof(gid_t));
                                 u.groups[u.n_groups++] = c->groups[i];
                         }
                         free(c->exec_groups);

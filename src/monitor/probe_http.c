@@ -435,6 +435,7 @@ static int exchange(const struct pc_http_get *g, const struct url *u, const char
 {
         struct stream s = {.fd = -1, .ops = g->tls};
         char addr[320], msg[512];
+        bool got_http = false;
         if (u->https && !g->tls) {
                 r->outcome = PC_HTTP_NEED_TLS;
                 return -1;
@@ -449,7 +450,6 @@ static int exchange(const struct pc_http_get *g, const struct url *u, const char
                 struct in6_addr a6;
                 bool ip =
                     inet_pton(AF_INET, u->host, &a6) == 1 || inet_pton(AF_INET6, u->host, &a6) == 1;
-                bool got_http = false;
                 s.tls = g->tls->start(s.fd, ip ? NULL : u->host, &got_http, msg, sizeof(msg));
                 if (!s.tls) {
                         r->outcome = PC_HTTP_ERROR;
