@@ -72,10 +72,13 @@ static void attempt_drain(struct pc_attempt *a)
 /* Start handler h for container c; on a start error the attempt is recorded
  * as already failed (pid stays 0) and *why says so. */
 static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc_handler *h,
-                         int64_t timeout_s, struct pc_attempt *a, char *why, size_t whylen)
+                         int64_t timeout_s, bool hook, struct pc_attempt *a, char *why,
+                         size_t whylen)
 {
         struct pc_user u = {0};
         pc_error err;
+        char helper[4096];
+        snprintf(helper, sizeof(helper), "%s/podctl-probe", m->root.libexec_dir);
         struct pc_probe_target t = {
             .container_pid = c->pid,
             .netns_fd = m->sandbox.netns_fd,
@@ -83,23 +86,37 @@ static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc
             .cwd = c->cwd,
             .cgroup = c->cgroup,
             .sec = c->sec,
+            .helper = helper,
+            .hook = hook,
+            .timeout_seconds = (int)timeout_s,
         };
         if (h->kind == PC_HANDLER_EXEC) {
-                char root[64];
-                snprintf(root, sizeof(root), "/proc/%d/root", (int)c->pid);
-                if (pc_user_resolve(root, c->user ? c->user : "0", &u, &err) < 0) {
-                        set_why(why, whylen, err.msg);
-                        return -1;
+                /* resolved once per run: an attempt every second would read
+                 * the container's passwd and group files every second
+                 * (docs/PERFORMANCE.md "Probes") */
+                if (c->exec_user_pid != c->pid) {
+                        char root[64];
+                        snprintf(root, sizeof(root), "/proc/%d/root", (int)c->pid);
+                        if (pc_user_resolve(root, c->user ? c->user : "0", &u, &err) < 0) {
+                                set_why(why, whylen, err.msg);
+                                return -1;
+                        }
+                        /* the image user's groups, then supplementalGroups/fsGroup */
+                        for (size_t i = 0; i < c->n_groups; i++) {
+                                u.groups = pc_xrealloc(u.groups, (u.n_groups + 1) * sizeof(gid_t));
+                                u.groups[u.n_groups++] = c->groups[i];
+                        }
+                        free(c->exec_groups);
+                        c->exec_uid = u.uid;
+                        c->exec_gid = u.gid;
+                        c->exec_groups = STEAL(u.groups);
+                        c->n_exec_groups = u.n_groups;
+                        c->exec_user_pid = c->pid;
                 }
-                t.uid = u.uid;
-                t.gid = u.gid;
-                /* the image user's groups, then supplementalGroups/fsGroup */
-                for (size_t i = 0; i < c->n_groups; i++) {
-                        u.groups = pc_xrealloc(u.groups, (u.n_groups + 1) * sizeof(gid_t));
-                        u.groups[u.n_groups++] = c->groups[i];
-                }
-                t.groups = u.groups;
-                t.n_groups = u.n_groups;
+                t.uid = c->exec_uid;
+                t.gid = c->exec_gid;
+                t.groups = c->exec_groups;
+                t.n_groups = c->n_exec_groups;
         }
         attempt_reset(a);
         int r = pc_handler_start(h, &t, &a->pid, &a->fd, &err);
@@ -110,6 +127,7 @@ static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc
                 return -1;
         }
         a->deadline = timeout_s > 0 ? pc_monotonic_ns() + timeout_s * NS_PER_SEC : 0;
+        a->kind = h->kind;
         return 0;
 }
 
@@ -153,7 +171,7 @@ void pc_health_on_start(struct pc_monitor *m, struct pc_ctr *c)
                 char why[256];
                 c->hook_kind = PC_HOOK_POST_START;
                 if (attempt_start(m, c, &s->post_start, m->pod.termination_grace_period_seconds,
-                                  &c->hook, why, sizeof(why)) < 0) {
+                                  true, &c->hook, why, sizeof(why)) < 0) {
                         pc_monitor_event(m, c, true, "FailedPostStartHook", "%s", why);
                         c->hook_kind = PC_HOOK_NONE;
                         pc_monitor_stop_ctr(m, c, 0);
@@ -175,6 +193,10 @@ void pc_health_on_exit(struct pc_monitor *m, struct pc_ctr *c)
         c->started = c->ready = false;
         c->kill_at = 0;
         c->pending_signal = 0;
+        free(c->exec_groups);
+        c->exec_groups = NULL;
+        c->n_exec_groups = 0;
+        c->exec_user_pid = 0;
 }
 
 /* A startup or liveness probe gave up on the container: stop it (with the
@@ -252,13 +274,28 @@ static void hook_result(struct pc_monitor *m, struct pc_ctr *c, bool success, co
         }
 }
 
+/* The end of an attempt: *success, and *why (the failure's reason, or the
+ * message of a success's warning, whose event reason goes to *warning: the
+ * network kinds exit 3 for "success, with a warning", see probe.h). */
 static void finish_attempt(struct pc_attempt *a, int status, bool timed_out, bool *success,
-                           char *why, size_t whylen)
+                           char *why, size_t whylen, char *warning, size_t warnlen)
 {
         attempt_drain(a);
         char reason[512];
         pc_handler_reason(a->out, a->len, reason, sizeof(reason));
         *success = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (warning && warnlen)
+                *warning = 0;
+        if (!timed_out && a->kind != PC_HANDLER_EXEC && WIFEXITED(status) &&
+            WEXITSTATUS(status) == 3) {
+                *success = true;
+                size_t wl = strcspn(reason, " ");
+                if (warning && warnlen)
+                        snprintf(warning, warnlen, "%.*s", (int)wl, reason);
+                set_why(why, whylen, reason[wl] ? reason + wl + 1 : "");
+                attempt_reset(a);
+                return;
+        }
         if (timed_out)
                 snprintf(why, whylen, "command timed out");
         else if (*reason)
@@ -274,7 +311,7 @@ bool pc_health_reaped(struct pc_monitor *m, pid_t pid, int status)
 {
         struct pc_ctr *lists[2] = {m->init, m->app};
         size_t counts[2] = {m->n_init, m->n_app};
-        char why[600];
+        char why[600], warn[64];
         bool ok;
         for (int l = 0; l < 2; l++) {
                 for (size_t i = 0; i < counts[l]; i++) {
@@ -283,13 +320,19 @@ bool pc_health_reaped(struct pc_monitor *m, pid_t pid, int status)
                                 if (c->probes[k].a.pid != pid)
                                         continue;
                                 finish_attempt(&c->probes[k].a, status, false, &ok, why,
-                                               sizeof(why));
+                                               sizeof(why), warn, sizeof(warn));
+                                if (c->state == CTR_RUNNING && *warn)
+                                        pc_monitor_event(m, c, true, warn, "%s probe warning: %s",
+                                                         probe_name[k], why);
                                 if (c->state == CTR_RUNNING)
                                         probe_result(m, c, k, ok, why);
                                 return true;
                         }
                         if (c->hook.pid == pid) {
-                                finish_attempt(&c->hook, status, false, &ok, why, sizeof(why));
+                                finish_attempt(&c->hook, status, false, &ok, why, sizeof(why), warn,
+                                               sizeof(warn));
+                                if (*warn)
+                                        pc_monitor_event(m, c, true, warn, "%s", why);
                                 hook_result(m, c, ok, why);
                                 return true;
                         }
@@ -326,7 +369,7 @@ static void tick_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t now)
                         kill(c->hook.pid, SIGKILL);
                         while (waitpid(c->hook.pid, NULL, 0) < 0 && errno == EINTR)
                                 ;
-                        finish_attempt(&c->hook, 0, true, &ok, why, sizeof(why));
+                        finish_attempt(&c->hook, 0, true, &ok, why, sizeof(why), NULL, 0);
                         hook_result(m, c, false, why);
                 }
         }
@@ -338,7 +381,7 @@ static void tick_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t now)
                                 kill(pr->a.pid, SIGKILL);
                                 while (waitpid(pr->a.pid, NULL, 0) < 0 && errno == EINTR)
                                         ;
-                                finish_attempt(&pr->a, 0, true, &ok, why, sizeof(why));
+                                finish_attempt(&pr->a, 0, true, &ok, why, sizeof(why), NULL, 0);
                                 probe_result(m, c, k, false, why);
                         }
                         continue;
@@ -346,7 +389,7 @@ static void tick_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t now)
                 if (!pr->p || !pr->next || now < pr->next || c->kill_at)
                         continue;
                 pr->next = 0;
-                if (attempt_start(m, c, &pr->p->handler, pr->p->timeout_seconds, &pr->a, why,
+                if (attempt_start(m, c, &pr->p->handler, pr->p->timeout_seconds, false, &pr->a, why,
                                   sizeof(why)) < 0)
                         probe_result(m, c, k, false, why);
                 if (c->state != CTR_RUNNING)
@@ -422,8 +465,8 @@ void pc_monitor_stop_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t grace_s
                 attempt_abandon(&c->hook);
                 c->hook_kind = PC_HOOK_PRE_STOP;
                 c->pending_signal = sig;
-                if (attempt_start(m, c, &c->spec->pre_stop, grace_s, &c->hook, why, sizeof(why)) <
-                    0)
+                if (attempt_start(m, c, &c->spec->pre_stop, grace_s, true, &c->hook, why,
+                                  sizeof(why)) < 0)
                         hook_result(m, c, false, why);
                 return;
         }

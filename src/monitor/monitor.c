@@ -375,20 +375,53 @@ static struct pc_ctr *find_pid(struct pc_monitor *m, pid_t pid)
         return NULL;
 }
 
-int pc_monitor_stop_signal(const struct pc_ctr *c)
+/* A signal name as Kubernetes and the OCI image config write it ("SIGUSR1",
+ * "USR1", "SIGRTMIN+3", "SIGRTMAX-1", the aliases SIGCLD/SIGIOT/SIGPOLL) or
+ * a number; 0 when it is none. */
+int pc_signal_parse(const char *s)
 {
-        const char *s = c->image ? c->image->stop_signal : NULL;
+        static const struct {
+                const char *name;
+                int sig;
+        } aliases[] = {{"CLD", SIGCHLD}, {"IOT", SIGABRT}, {"POLL", SIGPOLL}, {"IO", SIGIO}};
         if (!s || !*s)
-                return SIGTERM;
+                return 0;
         if (pc_str_has_prefix(s, "SIG"))
                 s += 3;
-        for (int i = 1; i < NSIG; i++) {
+        for (size_t i = 0; i < PC_ARRAY_SIZE(aliases); i++)
+                if (!strcmp(s, aliases[i].name))
+                        return aliases[i].sig;
+        char *end;
+        if (pc_str_has_prefix(s, "RTMIN") || pc_str_has_prefix(s, "RTMAX")) {
+                bool min = s[4] == 'N';
+                long off = 0;
+                if (s[5]) {
+                        if (s[5] != (min ? '+' : '-'))
+                                return 0;
+                        off = strtol(s + 6, &end, 10);
+                        if (*end || end == s + 6)
+                                return 0;
+                }
+                int sig = min ? SIGRTMIN + (int)off : SIGRTMAX - (int)off;
+                return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : 0;
+        }
+        for (int i = 1; i < SIGRTMIN; i++) {
                 const char *abbrev = sigabbrev_np(i);
                 if (abbrev && !strcmp(abbrev, s))
                         return i;
         }
-        int n = atoi(s);
-        return n > 0 && n < NSIG ? n : SIGTERM;
+        long n = strtol(s, &end, 10);
+        return !*end && n > 0 && n < NSIG ? (int)n : 0;
+}
+
+/* The container's stop signal: lifecycle.stopSignal, else the image's
+ * StopSignal, else SIGTERM (KEP-4960). */
+int pc_monitor_stop_signal(const struct pc_ctr *c)
+{
+        int sig = pc_signal_parse(c->spec->stop_signal);
+        if (!sig)
+                sig = pc_signal_parse(c->image ? c->image->stop_signal : NULL);
+        return sig ? sig : SIGTERM;
 }
 
 static void kill_ctr(struct pc_ctr *c, int sig)
@@ -965,6 +998,7 @@ static void free_ctrs(struct pc_ctr *cs, size_t n)
                 free(c->user);
                 pc_seccomp_free(c->seccomp);
                 free(c->groups);
+                free(c->exec_groups);
                 pc_image_free(c->image);
                 pc_cgroup_free(c->cgroup);
         }
@@ -991,6 +1025,7 @@ static void monitor_free(struct pc_monitor *m)
         free(m->shm_dir);
         free(m->etc_dir);
         free(m->pod_ip);
+        free(m->status_written);
         free(m->sandbox_id);
         if (m->epoll_fd >= 0)
                 close(m->epoll_fd);

@@ -93,6 +93,7 @@ struct pc_attempt {
         pid_t pid; /* 0 when none */
         int fd;    /* the attempt's reason pipe, -1 when none */
         int64_t deadline;
+        int kind; /* the handler's enum pc_handler_kind */
         char out[512];
         size_t len;
 };
@@ -152,6 +153,13 @@ struct pc_ctr {
         struct pc_seccomp *seccomp; /* owned; sec.seccomp points here */
         gid_t *groups;              /* supplementalGroups + fsGroup */
         size_t n_groups;
+        /* exec probes/hooks: the user resolved in this run's /etc/passwd and
+         * /etc/group once (health.c), for the run whose pid is exec_user_pid */
+        pid_t exec_user_pid;
+        uid_t exec_uid;
+        gid_t exec_gid;
+        gid_t *exec_groups; /* the user's groups, then supplementalGroups/fsGroup */
+        size_t n_exec_groups;
         bool devices_restricted; /* the device allow list is on its cgroup */
         bool config_error;       /* the last start failed before anything ran
                                     (CreateContainerConfigError) */
@@ -205,6 +213,7 @@ struct pc_monitor {
         int log_max_files;           /* config.json containerLogMaxFiles */
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
         char *sandbox_id; /* 64 hex, the CNI container id */
+        char *status_written; /* the text of status.json as last written */
         bool net_attached;
         bool deadline_exceeded;  /* activeDeadlineSeconds passed: the Pod failed */
         int64_t active_deadline; /* monotonic ns, 0 = none */
@@ -275,6 +284,7 @@ void pc_pull_kill(struct pc_monitor *m);
  * SIGKILL when grace_s has passed. */
 void pc_monitor_stop_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t grace_s);
 int pc_monitor_stop_signal(const struct pc_ctr *c);
+int pc_signal_parse(const char *s);
 
 /* status.c */
 const char *pc_pod_phase(const struct pc_monitor *m);

@@ -47,11 +47,14 @@ struct pc_probe_target {
         gid_t *groups;       /* exec: supplementary groups (may be NULL) */
         size_t n_groups;
         struct pc_proc_sec sec; /* exec: as the container's processes are sealed */
-        pc_cgroup *cgroup;   /* exec: the container's cgroup to join, or NULL */
-        int timeout_seconds; /* http/tcp/grpc: socket timeouts and an alarm in the child, a
-                                safety net under the caller's SIGKILL; 0 = none */
-        const char *pod_ip;  /* default host for http/tcp/grpc when the handler has none:
-                                NULL -> 127.0.0.1 (inside netns_fd) */
+        pc_cgroup *cgroup;      /* exec: the container's cgroup to join, or NULL */
+        int timeout_seconds;    /* http/tcp/grpc: socket timeouts and an alarm in the child, a
+                                   safety net under the caller's SIGKILL; 0 = none */
+        const char *pod_ip;     /* default host for http/tcp/grpc when the handler has none:
+                                   NULL -> 127.0.0.1 (inside netns_fd) */
+        const char *helper;     /* podctl-probe (HTTPS and gRPC), e.g. <libexec>/podctl-probe */
+        bool hook;              /* a lifecycle hook, not a probe (httpGet: any response succeeds,
+                                   User-Agent kube-lifecycle/...) */
 };
 
 /* Start one attempt of handler h (any kind but PC_HANDLER_NONE) in a child
@@ -67,10 +70,13 @@ struct pc_probe_target {
  *   exec:  the command's own stdout+stderr (read at most the first 1 KB; the
  *          child may write more, keep draining or close the fd)
  *   sleep: nothing.
- * On success the pipe may also carry a line (http: redirect notes); ignore it.
  * Returns -1 (err filled, nothing left running) when the attempt could not
  * be started; for exec that includes "command not found"-like errors found
  * before exec (the kubelet reports those as probe failures too).
+ * Exit status 3 is a success with a warning: the reason's first word is the
+ * event's reason, the rest its message ("ProbeWarning Probe terminated
+ * redirects, Response body: ...", "LifecycleHTTPFallback request to HTTPS
+ * lifecycle hook ... got HTTP response, retry with HTTP succeeded").
  * The caller enforces the timeout by SIGKILLing *pid, and must reap it. */
 int pc_handler_start(const struct pc_handler *h, const struct pc_probe_target *t, pid_t *pid,
                      int *out_fd, pc_error *err);

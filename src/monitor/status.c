@@ -93,6 +93,13 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
         bool done = c->spec->init && !c->sidecar && c->state == CTR_TERMINATED && c->exit_code == 0;
         json_object_set_new(j, "ready", json_boolean((running && c->ready) || done));
         json_object_set_new(j, "restartCount", json_integer(c->restart_count));
+        /* KEP-4960: the stop signal when the spec or the image sets one */
+        const char *ss = c->spec->stop_signal;
+        if (!ss && c->image && c->image->stop_signal && *c->image->stop_signal)
+                ss = c->image->stop_signal;
+        if (ss)
+                json_object_set_new(j, "stopSignal",
+                                    json_string_nocheck(ss)); /* validated or the image's */
         json_object_set_new(j, "image", json_string(c->image ? c->image->ref : c->spec->image));
         if (c->image) {
                 /* repo@digest, as the kubelet reports it (no tag). */
@@ -302,12 +309,21 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
         return st;
 }
 
+/* The monitor's own start time: read once (status is written often). */
+static unsigned long long self_start(void)
+{
+        static unsigned long long start;
+        if (!start)
+                start = pc_proc_starttime(getpid());
+        return start;
+}
+
 static json_t *runtime_json(const struct pc_monitor *m, bool finished)
 {
         json_t *rt = json_object();
         json_object_set_new(rt, "monitorPid", json_integer(finished ? 0 : getpid()));
         json_object_set_new(rt, "monitorStart",
-                            json_integer(finished ? 0 : (json_int_t)pc_proc_starttime(getpid())));
+                            json_integer(finished ? 0 : (json_int_t)self_start()));
         json_object_set_new(rt, "pausePid", json_integer(m->sandbox.pause_pid));
         json_object_set_new(rt, "pauseStart", json_integer((json_int_t)m->pause_start));
         if (m->cgroup_rel)
@@ -349,6 +365,9 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
         return rt;
 }
 
+/* Called after every turn of the event loop: the file is replaced only when
+ * its text changed (a probe attempt that changes nothing writes nothing;
+ * docs/PERFORMANCE.md "Probes"). The monitor is status.json's only writer. */
 int pc_monitor_write_status(struct pc_monitor *m, bool finished)
 {
         pc_monitor_update_conditions(m);
@@ -356,8 +375,19 @@ int pc_monitor_write_status(struct pc_monitor *m, bool finished)
         json_object_set_new(doc, "status", pc_monitor_status_json(m));
         json_object_set_new(doc, "runtime", runtime_json(m, finished));
         json_object_set_new(doc, "events", pc_monitor_events_json(m));
-        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
-        int r = pc_json_save(p, doc, false, NULL);
+        char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(doc);
+        if (!s)
+                return -1;
+        if (m->status_written && !strcmp(m->status_written, s)) {
+                free(s);
+                return 0;
+        }
+        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
+        int r = pc_replace_file(p, s, strlen(s), 0600, NULL);
+        free(m->status_written);
+        m->status_written = r == 0 ? s : NULL;
+        if (r != 0)
+                free(s);
         return r;
 }

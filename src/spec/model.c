@@ -399,6 +399,8 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                 return pc_error_prefix(err, "container %s: lifecycle.postStart", c->name);
         if (decode_handler(json_object_get(lc, "preStop"), c, &c->pre_stop, err) < 0)
                 return pc_error_prefix(err, "container %s: lifecycle.preStop", c->name);
+        json_t *ss = json_object_get(lc, "stopSignal");
+        c->stop_signal = json_is_string(ss) ? pc_xstrdup(json_string_value(ss)) : NULL;
         return 0;
 }
 
@@ -442,6 +444,7 @@ static void container_free(struct pc_container *c)
         handler_free(&c->startup.handler);
         handler_free(&c->post_start);
         handler_free(&c->pre_stop);
+        free(c->stop_signal);
         pc_strv_free(c->cap_add);
         pc_strv_free(c->cap_drop);
         free(c->seccomp.localhost);

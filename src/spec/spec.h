@@ -157,6 +157,7 @@ struct pc_container {
         struct pc_profile apparmor; /* container's, else the Pod's */
         struct pc_probe liveness, readiness, startup;
         struct pc_handler post_start, pre_stop; /* kind NONE when absent */
+        char *stop_signal; /* lifecycle.stopSignal ("SIGUSR1"), NULL when not set */
         bool init;  /* true for entries of spec.initContainers */
         size_t pos; /* index inside containers or initContainers */
 };

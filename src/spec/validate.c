@@ -21,6 +21,7 @@ struct vctx {
         bool enforce_ns;   /* -n given: another metadata.namespace is an error */
         bool host_network; /* of the pod being checked */
         json_int_t grace;  /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
+        const char *os;    /* its spec.os.name, NULL when not set (lifecycle.stopSignal) */
 };
 
 /* Strip the last component of a field path in place; false at the root. */
@@ -188,7 +189,8 @@ S(s_probe, "probe", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OBJ, &s_httpget},
   {"failureThreshold", F_INT, NULL}, {"terminationGracePeriodSeconds", F_INT, NULL});
 S(s_lchandler, "lifecycleHandler", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OBJ, &s_httpget},
   {"tcpSocket", F_OBJ, &s_tcpsocket}, {"sleep", F_OBJ, &s_sleepact});
-S(s_lifecycle, "lifecycle", {"postStart", F_OBJ, &s_lchandler}, {"preStop", F_OBJ, &s_lchandler});
+S(s_lifecycle, "lifecycle", {"postStart", F_OBJ, &s_lchandler}, {"preStop", F_OBJ, &s_lchandler},
+  {"stopSignal", F_STR, NULL});
 S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
   {"command", F_STRLIST, NULL}, {"args", F_STRLIST, NULL}, {"workingDir", F_STR, NULL},
   {"ports", F_LIST, &s_port}, {"envFrom", F_LIST, &s_envfrom}, {"env", F_LIST, &s_env},
@@ -1314,6 +1316,46 @@ static void check_probe(struct vctx *c, json_t *pr, const char *path, json_t *ct
         }
 }
 
+/* lifecycle.stopSignal (KEP-4960), as the API server's validateStopSignal:
+ * only with spec.os.name, and then one of that OS's signals (sorted as
+ * Kubernetes lists them). */
+static const char *const stop_signals_linux[] = {
+    "SIGABRT",     "SIGALRM",     "SIGBUS",      "SIGCHLD",     "SIGCLD",      "SIGCONT",
+    "SIGFPE",      "SIGHUP",      "SIGILL",      "SIGINT",      "SIGIO",       "SIGIOT",
+    "SIGKILL",     "SIGPIPE",     "SIGPOLL",     "SIGPROF",     "SIGPWR",      "SIGQUIT",
+    "SIGRTMAX",    "SIGRTMAX-1",  "SIGRTMAX-10", "SIGRTMAX-11", "SIGRTMAX-12", "SIGRTMAX-13",
+    "SIGRTMAX-14", "SIGRTMAX-2",  "SIGRTMAX-3",  "SIGRTMAX-4",  "SIGRTMAX-5",  "SIGRTMAX-6",
+    "SIGRTMAX-7",  "SIGRTMAX-8",  "SIGRTMAX-9",  "SIGRTMIN",    "SIGRTMIN+1",  "SIGRTMIN+10",
+    "SIGRTMIN+11", "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15", "SIGRTMIN+2",
+    "SIGRTMIN+3",  "SIGRTMIN+4",  "SIGRTMIN+5",  "SIGRTMIN+6",  "SIGRTMIN+7",  "SIGRTMIN+8",
+    "SIGRTMIN+9",  "SIGSEGV",     "SIGSTKFLT",   "SIGSTOP",     "SIGSYS",      "SIGTERM",
+    "SIGTRAP",     "SIGTSTP",     "SIGTTIN",     "SIGTTOU",     "SIGURG",      "SIGUSR1",
+    "SIGUSR2",     "SIGVTALRM",   "SIGWINCH",    "SIGXCPU",     "SIGXFSZ",     NULL};
+static const char *const stop_signals_windows[] = {"SIGKILL", "SIGTERM", NULL};
+
+static void check_stop_signal(struct vctx *c, json_t *lc, const char *lp)
+{
+        json_t *v = json_object_get(lc, "stopSignal");
+        if (!json_is_string(v))
+                return; /* absent, or the wrong type (reported by the schema walk) */
+        _cleanup_free_ char *p = pc_path_key(lp, "stopSignal");
+        if (!c->os || !*c->os) {
+                ERR(c, p, "Forbidden: may not be set for containers with empty `spec.os.name`");
+                return;
+        }
+        const char *const *ok = !strcmp(c->os, "windows") ? stop_signals_windows
+                                : !strcmp(c->os, "linux") ? stop_signals_linux
+                                                          : NULL;
+        const char *sig = json_string_value(v);
+        if (!ok || one_of(sig, ok))
+                return;
+        char list[1024];
+        size_t n = 0;
+        for (size_t i = 0; ok[i] && n < sizeof(list); i++)
+                n += (size_t)snprintf(list + n, sizeof(list) - n, "%s\"%s\"", i ? ", " : "", ok[i]);
+        ERR(c, p, "Unsupported value: \"%s\": supported values: %s", sig, list);
+}
+
 static void check_probes_and_hooks(struct vctx *c, json_t *ct, const char *path, bool init)
 {
         static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
@@ -1332,6 +1374,7 @@ static void check_probes_and_hooks(struct vctx *c, json_t *ct, const char *path,
         }
         json_t *lc = gobj(ct, "lifecycle");
         _cleanup_free_ char *lp = pc_path_key(path, "lifecycle");
+        check_stop_signal(c, lc, lp);
         static const char *const hooks[] = {"postStart", "preStop"};
         for (size_t i = 0; i < PC_ARRAY_SIZE(hooks); i++) {
                 json_t *h = gobj(lc, hooks[i]);
@@ -1812,6 +1855,7 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
         }
         json_t *grace = json_object_get(spec, "terminationGracePeriodSeconds");
         c->grace = json_is_integer(grace) ? json_integer_value(grace) : 30;
+        c->os = json_is_object(os) ? gstr(os, "name") : NULL;
         _cleanup_(json_decrefp) json_t *vnames = json_object();
         _cleanup_(json_decrefp) json_t *cnames = json_object();
         _cleanup_(json_decrefp) json_t *host_ports = json_object();

@@ -4,8 +4,11 @@
  * what the child inherits. Every process and namespace made here is gone at
  * the end, also when checks fail. */
 #include "unit.h"
+#include "monitor/monitor.h"
 #include "monitor/probe.h"
 #include "util/util.h"
+
+#include <openssl/ssl.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,12 +23,14 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PORT      18080 /* http and tcp, inside the namespace only */
 #define GRPC_PORT 18090
+#define TLS_PORT  18443
 
 static pid_t server_pid = -1, grpc_pid = -1, target_pid = -1;
 static int netns_fd = -1;
@@ -63,73 +68,186 @@ static int listen_on(int port)
         return s;
 }
 
-/* The HTTP server: /ok 200, /bad 500, /redir 301, /hdr 200 only with
- * "X-Test: yes", /ua 200 only with the kubelet's default headers, /host 200
- * only with "Host: example.com"; anything else 404. */
+/* The HTTP server, plain on PORT and TLS (OpenSSL, a self-signed
+ * certificate made for the test) on TLS_PORT, both inside the namespace:
+ *   /ok 200, /bad 500, /redir 301 -> /ok (same host: followed),
+ *   /away 302 -> http://elsewhere.invalid/ (another host: not followed; the
+ *   body is the request head with the TLS server name, so checks read what
+ *   was sent), /loop 302 -> /loop, /port 302 -> http://127.0.0.1:PORT/ok,
+ *   /tohttps 302 -> https://127.0.0.1:TLS_PORT/ok, /tohttp (TLS) 302 ->
+ *   http://127.0.0.1:PORT/ok, /rel 302 -> host (relative), /hdr 200 only with
+ *   "X-Test: yes", /ua 200 only with the kubelet's default headers, /host 200
+ *   only with "Host: example.com"; anything else 404. */
+static char tls_dir[] = "/tmp/podctl-probe-tls.XXXXXX";
+static bool have_tls_dir;
+
+struct sconn {
+        int fd;
+        SSL *ssl;
+};
+
+static ssize_t sc_read(struct sconn *c, char *buf, size_t len)
+{
+        if (c->ssl) {
+                int r = SSL_read(c->ssl, buf, (int)len);
+                return r > 0 ? r : -1;
+        }
+        return read(c->fd, buf, len);
+}
+
+static void sc_write(struct sconn *c, const char *buf, size_t len)
+{
+        if (c->ssl) {
+                if (SSL_write(c->ssl, buf, (int)len) <= 0) {
+                        /* the probe may be gone already */
+                }
+        } else if (write(c->fd, buf, len) < 0) {
+                /* the probe may be gone already */
+        }
+}
+
+static void handle(struct sconn *c, const char *sni)
+{
+        struct timeval tv = {.tv_sec = 2};
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        char req[8192];
+        size_t n = 0;
+        while (n < sizeof(req) - 1) {
+                ssize_t r = sc_read(c, req + n, sizeof(req) - 1 - n);
+                if (r <= 0)
+                        break;
+                n += (size_t)r;
+                req[n] = 0;
+                if (strstr(req, "\r\n\r\n"))
+                        break;
+        }
+        req[n] = 0;
+        char path[256] = "", loc[300] = "", body[8192 + 300] = "";
+        int code = 404;
+        if (sscanf(req, "GET %255s HTTP/1.1", path) == 1) {
+                if (!strcmp(path, "/ok")) {
+                        code = 200;
+                } else if (!strcmp(path, "/bad")) {
+                        code = 500;
+                } else if (!strcmp(path, "/redir")) {
+                        code = 301;
+                        snprintf(loc, sizeof(loc), "/ok");
+                } else if (!strcmp(path, "/away")) {
+                        code = 302;
+                        snprintf(loc, sizeof(loc), "http://elsewhere.invalid/x");
+                        char *e = strstr(req, "\r\n\r\n");
+                        if (e)
+                                *e = 0;
+                        for (char *q = req; (q = strstr(q, "\r\n"));) {
+                                memmove(q, q + 1, strlen(q + 1) + 1); /* CRLF -> " " */
+                                *q = ' ';
+                        }
+                        snprintf(body, sizeof(body), "sni=%s|%s", sni ? sni : "-", req);
+                } else if (!strcmp(path, "/loop")) {
+                        code = 302;
+                        snprintf(loc, sizeof(loc), "/loop");
+                } else if (!strcmp(path, "/port")) {
+                        code = 302;
+                        snprintf(loc, sizeof(loc), "http://127.0.0.1:%d/ok", PORT);
+                } else if (!strcmp(path, "/tohttps")) {
+                        code = 302;
+                        snprintf(loc, sizeof(loc), "https://127.0.0.1:%d/ok", TLS_PORT);
+                } else if (!strcmp(path, "/tohttp")) {
+                        code = 302;
+                        snprintf(loc, sizeof(loc), "http://127.0.0.1:%d/ok", PORT);
+                } else if (!strcmp(path, "/rel")) {
+                        code = 302;
+                        snprintf(loc, sizeof(loc), "host");
+                } else if (!strcmp(path, "/hdr")) {
+                        code = strstr(req, "\r\nX-Test: yes\r\n") ? 200 : 400;
+                } else if (!strcmp(path, "/ua")) {
+                        code = strstr(req, "\r\nUser-Agent: kube-probe/1.31\r\n") &&
+                                       strstr(req, "\r\nAccept: */*\r\n") &&
+                                       strstr(req, "\r\nHost: 127.0.0.1:18080\r\n") &&
+                                       strstr(req, "\r\nConnection: close\r\n")
+                                   ? 200
+                                   : 400;
+                } else if (!strcmp(path, "/host")) {
+                        code = strstr(req, "\r\nHost: example.com\r\n") &&
+                                       !strstr(req, "127.0.0.1:18080")
+                                   ? 200
+                                   : 400;
+                }
+        }
+        char resp[sizeof(body) + 512];
+        int len =
+            snprintf(resp, sizeof(resp),
+                     "HTTP/1.1 %d X\r\n%s%s%sContent-Length: %zu\r\nConnection: "
+                     "close\r\n\r\n%s",
+                     code, *loc ? "Location: " : "", loc, *loc ? "\r\n" : "", strlen(body), body);
+        sc_write(c, resp, (size_t)len);
+}
+
+static int on_sni(SSL *ssl, int *ad, void *arg)
+{
+        (void)ad;
+        const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        snprintf(arg, 256, "%s", name ? name : "");
+        return SSL_TLSEXT_ERR_OK;
+}
+
 static void serve(int ready_fd)
 {
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (unshare(CLONE_NEWNET) < 0)
                 _exit(2);
         lo_up();
-        int s = listen_on(PORT);
-        if (s < 0)
+        int s = listen_on(PORT), ts = listen_on(TLS_PORT);
+        if (s < 0 || ts < 0)
                 _exit(4);
+        SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+        char cert[128], key[128];
+        static char sni[256];
+        snprintf(cert, sizeof(cert), "%s/cert.pem", tls_dir);
+        snprintf(key, sizeof(key), "%s/key.pem", tls_dir);
+        if (!ctx || SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+                _exit(6);
+        SSL_CTX_set_tlsext_servername_callback(ctx, on_sni);
+        SSL_CTX_set_tlsext_servername_arg(ctx, sni);
         if (write(ready_fd, "1", 1) != 1)
                 _exit(5);
         close(ready_fd);
         for (;;) {
-                int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
-                if (c < 0)
+                struct pollfd p[2] = {{.fd = s, .events = POLLIN}, {.fd = ts, .events = POLLIN}};
+                if (poll(p, 2, -1) <= 0)
                         continue;
-                struct timeval tv = {.tv_sec = 2};
-                setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-                char req[8192];
-                size_t n = 0;
-                while (n < sizeof(req) - 1) {
-                        ssize_t r = read(c, req + n, sizeof(req) - 1 - n);
-                        if (r <= 0)
-                                break;
-                        n += (size_t)r;
-                        req[n] = 0;
-                        if (strstr(req, "\r\n\r\n"))
-                                break;
+                for (int i = 0; i < 2; i++) {
+                        if (!(p[i].revents & POLLIN))
+                                continue;
+                        struct sconn c = {.fd = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC)};
+                        if (c.fd < 0)
+                                continue;
+                        if (i == 1) {
+                                sni[0] = 0;
+                                c.ssl = SSL_new(ctx);
+                                SSL_set_fd(c.ssl, c.fd);
+                                if (SSL_accept(c.ssl) == 1)
+                                        handle(&c, *sni ? sni : NULL);
+                                SSL_free(c.ssl);
+                        } else {
+                                handle(&c, NULL);
+                        }
+                        close(c.fd);
                 }
-                req[n] = 0;
-                char path[256] = "";
-                int code = 404;
-                if (sscanf(req, "GET %255s HTTP/1.1", path) == 1) {
-                        if (!strcmp(path, "/ok"))
-                                code = 200;
-                        else if (!strcmp(path, "/bad"))
-                                code = 500;
-                        else if (!strcmp(path, "/redir"))
-                                code = 301;
-                        else if (!strcmp(path, "/hdr"))
-                                code = strstr(req, "\r\nX-Test: yes\r\n") ? 200 : 400;
-                        else if (!strcmp(path, "/ua"))
-                                code = strstr(req, "\r\nUser-Agent: kube-probe/1.31\r\n") &&
-                                               strstr(req, "\r\nAccept: */*\r\n") &&
-                                               strstr(req, "\r\nHost: 127.0.0.1:18080\r\n") &&
-                                               strstr(req, "\r\nConnection: close\r\n")
-                                           ? 200
-                                           : 400;
-                        else if (!strcmp(path, "/host"))
-                                code = strstr(req, "\r\nHost: example.com\r\n") &&
-                                               !strstr(req, "127.0.0.1:18080")
-                                           ? 200
-                                           : 400;
-                }
-                char resp[256];
-                int len = snprintf(resp, sizeof(resp),
-                                   "HTTP/1.1 %d X\r\n%sContent-Length: 0\r\nConnection: "
-                                   "close\r\n\r\n",
-                                   code, code == 301 ? "Location: /ok\r\n" : "");
-                if (write(c, resp, (size_t)len) < 0) {
-                        /* the probe may be gone already */
-                }
-                close(c);
         }
+}
+
+static bool make_cert(void)
+{
+        if (!mkdtemp(tls_dir))
+                return false;
+        have_tls_dir = true;
+        _cleanup_free_ char *cmd = pc_xasprintf(
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem "
+            "-days 1 -subj /CN=podctl-test >/dev/null 2>&1",
+            tls_dir, tls_dir);
+        return system(cmd) == 0;
 }
 
 static bool wait_readable(int fd, int ms)
@@ -140,6 +258,8 @@ static bool wait_readable(int fd, int ms)
 
 static bool start_server(void)
 {
+        if (!make_cert())
+                return false;
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return false;
@@ -160,45 +280,28 @@ static bool start_server(void)
         return netns_fd >= 0;
 }
 
-static const char grpc_server_py[] =
-    "import sys\n"
-    "from concurrent import futures\n"
-    "import grpc\n"
-    "def check(req, ctx):\n"
-    "    svc = b''\n"
-    "    if len(req) >= 2 and req[0] == 0x0a:\n"
-    "        svc = req[2:2 + req[1]]\n"
-    "    return b'\\x08\\x01' if svc == b'' else b'\\x08\\x02'\n"
-    "h = grpc.method_handlers_generic_handler('grpc.health.v1.Health',\n"
-    "    {'Check': grpc.unary_unary_rpc_method_handler(check)})\n"
-    "s = grpc.server(futures.ThreadPoolExecutor(max_workers=2))\n"
-    "s.add_generic_rpc_handlers((h,))\n"
-    "s.add_insecure_port('127.0.0.1:' + sys.argv[1])\n"
-    "s.start()\n"
-    "print('ready', flush=True)\n"
-    "s.wait_for_termination()\n";
-
 static const char *grpc_python(void)
 {
         static const char *const cands[] = {"/usr/bin/python3", "python3"};
         for (size_t i = 0; i < PC_ARRAY_SIZE(cands); i++) {
                 _cleanup_free_ char *cmd =
-                    pc_xasprintf("%s -c 'import grpc' >/dev/null 2>&1", cands[i]);
+                    pc_xasprintf("%s -c 'import grpc, grpc_tools' >/dev/null 2>&1", cands[i]);
                 if (system(cmd) == 0)
                         return cands[i];
         }
         return NULL;
 }
 
-/* A Python gRPC health server inside the test namespace. */
+/* tests/grpc-health-server.py (grpcio, messages from health.proto) inside
+ * the test namespace, answering from the status file grpc_script. */
 static bool start_grpc(const char *python)
 {
         int fd = mkstemp(grpc_script);
         if (fd < 0)
                 return false;
         have_script = true;
-        bool w =
-            write(fd, grpc_server_py, strlen(grpc_server_py)) == (ssize_t)strlen(grpc_server_py);
+        static const char statuses[] = "- SERVING\ndown NOT_SERVING\nunknown UNKNOWN\n";
+        bool w = write(fd, statuses, strlen(statuses)) == (ssize_t)strlen(statuses);
         close(fd);
         if (!w)
                 return false;
@@ -212,7 +315,8 @@ static bool start_grpc(const char *python)
                         _exit(2);
                 char port[16];
                 snprintf(port, sizeof(port), "%d", GRPC_PORT);
-                execlp(python, python, grpc_script, port, (char *)NULL);
+                execlp(python, python, "tests/grpc-health-server.py", port, grpc_script,
+                       (char *)NULL);
                 _exit(127);
         }
         close(p[1]);
@@ -243,6 +347,11 @@ static void cleanup(void)
         netns_fd = -1;
         if (have_script)
                 unlink(grpc_script);
+        if (have_tls_dir) {
+                _cleanup_free_ char *cmd = pc_xasprintf("rm -rf %s", tls_dir);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "could not remove %s\n", tls_dir);
+        }
 }
 
 /* Run one attempt to its end (10 s at most, then SIGKILL). */
@@ -294,9 +403,12 @@ static void run(const struct pc_handler *h, const struct pc_probe_target *t, str
         memcpy(r->out, tidy, sizeof(tidy));
 }
 
+static char helper[4096];
+
 static struct pc_probe_target ns_target(void)
 {
-        return (struct pc_probe_target){.netns_fd = netns_fd, .timeout_seconds = 5};
+        return (struct pc_probe_target){
+            .netns_fd = netns_fd, .timeout_seconds = 5, .helper = helper};
 }
 
 static void test_tcp(void)
@@ -342,14 +454,32 @@ static void test_http(void)
 
         run(&h, &t, &r);
         CHECK(r.status == 0);
+        CHECK_STR(r.out, "");
         strcpy(path, "/bad");
         run(&h, &t, &r);
         CHECK(r.status == 1);
         CHECK_STR(r.out, "HTTP probe failed with statuscode: 500");
+        /* a redirect on the same host is followed (to a 200: plain success),
+         * also to another port of it */
         strcpy(path, "/redir");
         run(&h, &t, &r);
         CHECK(r.status == 0);
-        CHECK_CONTAINS(r.out, "Probe terminated redirects");
+        CHECK_STR(r.out, "");
+        strcpy(path, "/port");
+        run(&h, &t, &r);
+        CHECK(r.status == 0);
+        CHECK_STR(r.out, "");
+        /* to another host: not followed, a success with the kubelet's warning */
+        strcpy(path, "/away");
+        run(&h, &t, &r);
+        CHECK(r.status == 3);
+        CHECK_CONTAINS(r.out, "ProbeWarning Probe terminated redirects, Response body: sni=-|GET "
+                              "/away HTTP/1.1");
+        /* a loop: Go's client gives up after 10 */
+        strcpy(path, "/loop");
+        run(&h, &t, &r);
+        CHECK(r.status == 1);
+        CHECK_STR(r.out, "Get \"http://127.0.0.1:18080/loop\": stopped after 10 redirects");
         strcpy(path, "/ua");
         run(&h, &t, &r);
         CHECK(r.status == 0);
@@ -357,7 +487,8 @@ static void test_http(void)
         run(&h, &t, &r);
         CHECK(r.status == 1);
         CHECK_STR(r.out, "HTTP probe failed with statuscode: 400");
-        char xn[] = "X-Test", xv[] = "yes", hn[] = "Host", hv[] = "example.com";
+        /* names in Go's canonical form, Host from the headers */
+        char xn[] = "x-test", xv[] = "yes", hn[] = "Host", hv[] = "example.com";
         struct pc_kv hdrs[] = {{xn, xv}, {hn, hv}};
         h.headers = hdrs;
         h.n_headers = 2;
@@ -366,6 +497,24 @@ static void test_http(void)
         strcpy(path, "/host");
         run(&h, &t, &r);
         CHECK(r.status == 0);
+        /* a custom Host survives a relative redirect (Go's rule) */
+        strcpy(path, "/rel");
+        run(&h, &t, &r);
+        CHECK(r.status == 0);
+        CHECK_STR(r.out, "");
+        /* the request as sent: Host, the user's User-Agent and Accept in place
+         * of the defaults, an empty Accept removed */
+        char uan[] = "User-Agent", uav[] = "mine/1", an[] = "accept", av[] = "", x2[] = "X-Test",
+             x2v[] = "two";
+        struct pc_kv hdrs2[] = {{xn, xv}, {uan, uav}, {an, av}, {x2, x2v}};
+        h.headers = hdrs2;
+        h.n_headers = 4;
+        strcpy(path, "/away");
+        run(&h, &t, &r);
+        CHECK(r.status == 3);
+        CHECK_CONTAINS(r.out, "|GET /away HTTP/1.1 Host: 127.0.0.1:18080 User-Agent: mine/1 "
+                              "Connection: close X-Test: yes X-Test: two");
+        CHECK(strstr(r.out, "Accept") == NULL);
         h.headers = NULL;
         h.n_headers = 0;
         strcpy(path, "nothing"); /* no leading slash: added, as Go's URL does */
@@ -378,20 +527,91 @@ static void test_http(void)
         CHECK(r.status == 1);
         CHECK_STR(r.out, "Get \"http://127.0.0.1:18081/ok\": dial tcp 127.0.0.1:18081: connect: "
                          "connection refused");
-        char https[] = "HTTPS";
+        /* hooks: any response is a success (the kubelet checks no status) */
+        t.hook = true;
         h.port = PORT;
-        h.scheme = https;
+        strcpy(path, "/bad");
+        run(&h, &t, &r);
+        CHECK(r.status == 0);
+        h.port = PORT + 1;
         run(&h, &t, &r);
         CHECK(r.status == 1);
-        CHECK_CONTAINS(r.out, "https://127.0.0.1:18080/ok");
+        CHECK_CONTAINS(r.out, "connection refused");
+}
+
+static void test_https(void)
+{
+        struct pc_probe_target t = ns_target();
+        struct result r;
+        char path[64] = "/ok", scheme[] = "HTTPS";
+        struct pc_handler h = {
+            .kind = PC_HANDLER_HTTP, .port = TLS_PORT, .path = path, .scheme = scheme};
+
+        /* a self-signed certificate: not verified, as the kubelet */
+        run(&h, &t, &r);
+        CHECK(r.status == 0);
+        CHECK_STR(r.out, "");
+        strcpy(path, "/bad");
+        run(&h, &t, &r);
+        CHECK(r.status == 1);
+        CHECK_STR(r.out, "HTTP probe failed with statuscode: 500");
+        /* no SNI for an IP address; the request inside TLS as over TCP */
+        strcpy(path, "/away");
+        run(&h, &t, &r);
+        CHECK(r.status == 3);
+        CHECK_CONTAINS(r.out, "Response body: sni=-|GET /away HTTP/1.1 Host: 127.0.0.1:18443 "
+                              "User-Agent: kube-probe/1.31 Accept: */*");
+        /* SNI for a host name */
+        char lh[] = "localhost";
+        h.host = lh;
+        run(&h, &t, &r);
+        if (strstr(r.out, "[::1]")) {
+                SKIP("https SNI check: localhost resolves to ::1 first here");
+        } else {
+                CHECK(r.status == 3);
+                CHECK_CONTAINS(r.out, "Response body: sni=localhost|GET /away HTTP/1.1 Host: "
+                                      "localhost:18443");
+        }
+        h.host = NULL;
+        /* https -> http and http -> https on the same host are followed */
+        strcpy(path, "/tohttp");
+        run(&h, &t, &r);
+        CHECK(r.status == 0);
+        CHECK_STR(r.out, "");
+        char http[] = "HTTP";
+        h.scheme = http;
+        h.port = PORT;
+        strcpy(path, "/tohttps");
+        run(&h, &t, &r);
+        CHECK(r.status == 0);
+        CHECK_STR(r.out, "");
+        /* TLS against a plain HTTP server: Go's words */
+        h.scheme = scheme;
+        strcpy(path, "/ok");
+        run(&h, &t, &r);
+        CHECK(r.status == 1);
+        CHECK_STR(r.out, "Get \"https://127.0.0.1:18080/ok\": http: server gave HTTP response to "
+                         "HTTPS client");
+        /* a hook retries that over http and warns (LifecycleHTTPFallback) */
+        t.hook = true;
+        run(&h, &t, &r);
+        CHECK(r.status == 3);
+        CHECK_STR(r.out, "LifecycleHTTPFallback request to HTTPS lifecycle hook 127.0.0.1:18080 "
+                         "got HTTP response, retry with HTTP succeeded");
+        /* no helper: a clear failure */
+        t.hook = false;
+        t.helper = "/nonexistent/podctl-probe";
+        run(&h, &t, &r);
+        CHECK(r.status == 1);
+        CHECK_STR(r.out, "exec /nonexistent/podctl-probe: No such file or directory");
 }
 
 static void test_grpc(void)
 {
         const char *python = grpc_python();
         if (!python) {
-                SKIP("grpc checks: python3 grpc module not installed (apt-get install "
-                     "python3-grpcio)");
+                SKIP("grpc checks: python3 grpc modules not installed (apt-get install "
+                     "python3-grpcio python3-grpc-tools)");
                 return;
         }
         bool up = start_grpc(python);
@@ -412,6 +632,7 @@ static void test_grpc(void)
         if (attempts)
                 printf("grpc server answered after %d failed attempt(s): %s\n", attempts, r.out);
         CHECK(r.status == 0);
+        CHECK_STR(r.out, "");
         if (r.status != 0) {
                 int st = 0;
                 pid_t w = waitpid(grpc_pid, &st, WNOHANG);
@@ -420,17 +641,28 @@ static void test_grpc(void)
                 if (w == grpc_pid)
                         grpc_pid = -1;
         }
-        char down[] = "down";
+        char down[] = "down", unknown[] = "unknown", nosuch[] = "no-such-service";
         h.service = down;
         run(&h, &t, &r);
         CHECK(r.status == 1);
         CHECK_STR(r.out, "service unhealthy (responded with \"NOT_SERVING\")");
+        h.service = unknown;
+        run(&h, &t, &r);
+        CHECK(r.status == 1);
+        CHECK_STR(r.out, "service unhealthy (responded with \"UNKNOWN\")");
+        /* the server's own error status, from the trailers (HPACK) */
+        h.service = nosuch;
+        run(&h, &t, &r);
+        CHECK(r.status == 1);
+        CHECK_STR(r.out, "error: health rpc probe failed: rpc error: code = NotFound desc = "
+                         "unknown service");
         h.service = NULL;
         h.port = GRPC_PORT + 1;
         run(&h, &t, &r);
         CHECK(r.status == 1);
-        CHECK_STR(r.out, "error: failed to connect service at \"127.0.0.1:18091\": dial tcp "
-                         "127.0.0.1:18091: connect: connection refused");
+        CHECK_STR(r.out, "timeout: failed to connect service \"127.0.0.1:18091\" within 5s: "
+                         "context deadline exceeded (dial tcp 127.0.0.1:18091: connect: "
+                         "connection refused)");
         /* an HTTP/1.1 server is no gRPC server: a failure, not a hang */
         h.port = PORT;
         run(&h, &t, &r);
@@ -540,6 +772,20 @@ static void test_reason(void)
         pc_handler_reason("0123456789abcdefghij", 20, out, sizeof(out));
         CHECK_STR(out, "0123456789abcde");
         CHECK_STR(pc_handler_kind_name(PC_HANDLER_GRPC), "grpc");
+        /* stop signals as Kubernetes and image configs name them */
+        CHECK(pc_signal_parse("SIGUSR1") == SIGUSR1);
+        CHECK(pc_signal_parse("QUIT") == SIGQUIT);
+        CHECK(pc_signal_parse("SIGCLD") == SIGCHLD);
+        CHECK(pc_signal_parse("SIGIOT") == SIGABRT);
+        CHECK(pc_signal_parse("SIGPOLL") == SIGIO);
+        CHECK(pc_signal_parse("SIGRTMIN") == SIGRTMIN);
+        CHECK(pc_signal_parse("SIGRTMIN+3") == SIGRTMIN + 3);
+        CHECK(pc_signal_parse("SIGRTMAX-2") == SIGRTMAX - 2);
+        CHECK(pc_signal_parse("SIGRTMAX") == SIGRTMAX);
+        CHECK(pc_signal_parse("9") == 9);
+        CHECK(pc_signal_parse("SIGFOO") == 0);
+        CHECK(pc_signal_parse("SIGRTMIN-1") == 0);
+        CHECK(pc_signal_parse(NULL) == 0);
 }
 
 int main(void)
@@ -550,11 +796,16 @@ int main(void)
         }
         signal(SIGPIPE, SIG_IGN);
         test_reason();
+        const char *b = getenv("B");
+        char cwd[1024];
+        snprintf(helper, sizeof(helper), "%s/%s/podctl-probe", getcwd(cwd, sizeof(cwd)) ? cwd : ".",
+                 b && *b ? b : "build");
         bool up = start_server();
         CHECK(up);
         if (up) {
                 test_tcp();
                 test_http();
+                test_https();
                 test_grpc();
                 test_sleep_kill_and_inheritance();
         }
