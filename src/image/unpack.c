@@ -1,10 +1,15 @@
-/* Layer extraction with libarchive.
+/* Layer extraction.
  *
  * A layer blob is read through two libarchive readers: a "raw" reader that
  * undoes the compression (gzip, zstd, ...), whose output is hashed to check
- * the layer's diff_id, and a tar reader fed from it. Entries are written
- * below the layer's rootfs with the ARCHIVE_EXTRACT_SECURE_* checks, after
- * our own path clean-up (absolute paths are made relative, ".." refused).
+ * the layer's diff_id, and a tar reader fed from it. podctl writes the
+ * entries itself, after its own path clean-up (absolute paths are made
+ * relative, ".." refused): every entry is made with *at() calls on the fd
+ * of its parent directory, which is resolved below the layer root one
+ * component at a time with O_NOFOLLOW, and kept open for the next entries
+ * (struct dircache). Owners, modes (setuid bits included), times and xattrs
+ * are a layer's (as containerd, ACLs arrive as system.posix_acl_* xattrs;
+ * libarchive's own SCHILY.acl records are not applied).
  * OCI whiteouts become overlayfs whiteouts: ".wh.NAME" -> a 0:0 character
  * device NAME, ".wh..wh..opq" -> xattr trusted.overlay.opaque=y on the dir.
  * Each layer is unpacked into a temporary directory renamed into place, so a
@@ -128,7 +133,9 @@ static void dc_free(struct dircache *dc)
 }
 
 /* rel (a cleaned path, not "") is about to be replaced or removed: drop it
- * and what lies below it from the chain. */
+ * and what lies below it from the chain. (A second guard: every change of a
+ * name first opens its parent with dc_open, which already cuts the chain
+ * there.) */
 static void dc_forget(struct dircache *dc, const char *rel)
 {
         size_t n = strlen(rel);
