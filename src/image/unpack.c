@@ -661,7 +661,8 @@ static int fixup_cmp(const void *a, const void *b)
  * the layer (by a symlink, say) is not followed: it is skipped. */
 static int apply_fixups(struct writer *w, pc_error *err)
 {
-        qsort(w->fix, w->nfix, sizeof(*w->fix), fixup_cmp);
+        if (w->nfix > 1)
+                qsort(w->fix, w->nfix, sizeof(*w->fix), fixup_cmp);
         for (size_t i = 0; i < w->nfix; i++) {
                 struct dir_fixup *f = &w->fix[i];
                 int fd = w->rootfd;

@@ -88,7 +88,7 @@ static void watch_add(struct pc_monitor *m, struct pc_ctr *c)
 static void drain(struct pc_monitor *m, struct pc_ctr *c, int stream)
 {
         int *fd = stream ? &c->err_fd : &c->out_fd;
-        char buf[16384];
+        static char buf[65536]; /* one thread; a pipe's default capacity */
         while (*fd >= 0) {
                 ssize_t n = read(*fd, buf, sizeof(buf));
                 if (n > 0) {
@@ -970,6 +970,7 @@ static void monitor_free(struct pc_monitor *m)
         pc_pod_free(&m->pod);
         pc_monitor_events_free(m);
         free(m->pod_dir);
+        free(m->status_written);
         free(m->cgroup_rel);
         free(m->qos_class);
         free(m->log_dir);

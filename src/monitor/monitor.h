@@ -164,6 +164,7 @@ struct pc_ctr {
 struct pc_monitor {
         struct pc_root root;
         char *pod_dir;
+        char *status_written; /* the content of status.json as last written */
         struct pc_pod pod;
         enum pc_pod_state_id state;
         struct pc_sandbox sandbox;
@@ -190,8 +191,8 @@ struct pc_monitor {
         uint32_t uid_base, uid_size; /* hostUsers: false: the Pod's host id range */
         int64_t log_max_size;        /* config.json containerLogMaxSize */
         int log_max_files;           /* config.json containerLogMaxFiles */
-        char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
-        char *sandbox_id; /* 64 hex, the CNI container id */
+        char *pod_ip;                /* from CNI; NULL with hostNetwork or before attach */
+        char *sandbox_id;            /* 64 hex, the CNI container id */
         bool net_attached;
         bool deadline_exceeded;  /* activeDeadlineSeconds passed: the Pod failed */
         int64_t active_deadline; /* monotonic ns, 0 = none */

@@ -234,8 +234,11 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
 {
         json_t *rt = json_object();
         json_object_set_new(rt, "monitorPid", json_integer(finished ? 0 : getpid()));
+        static uint64_t self_start; /* read once: it never changes */
+        if (!finished && !self_start)
+                self_start = pc_proc_starttime(getpid());
         json_object_set_new(rt, "monitorStart",
-                            json_integer(finished ? 0 : (json_int_t)pc_proc_starttime(getpid())));
+                            json_integer(finished ? 0 : (json_int_t)self_start));
         json_object_set_new(rt, "pausePid", json_integer(m->sandbox.pause_pid));
         json_object_set_new(rt, "pauseStart", json_integer((json_int_t)m->pause_start));
         if (m->cgroup_rel)
@@ -284,8 +287,20 @@ int pc_monitor_write_status(struct pc_monitor *m, bool finished)
         json_object_set_new(doc, "status", pc_monitor_status_json(m));
         json_object_set_new(doc, "runtime", runtime_json(m, finished));
         json_object_set_new(doc, "events", pc_monitor_events_json(m));
-        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
-        int r = pc_json_save(p, doc, false, NULL);
+        /* The event loop calls this after every wake-up, a read of a busy
+         * container's output included: the file is replaced only when its
+         * content changes (a create and a rename cost more than the rest
+         * of a wake-up). */
+        _cleanup_free_ char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(doc);
-        return r;
+        if (!s)
+                return -1;
+        if (m->status_written && !strcmp(s, m->status_written))
+                return 0;
+        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
+        if (pc_replace_file(p, s, strlen(s), 0600, NULL) < 0)
+                return -1;
+        free(m->status_written);
+        m->status_written = STEAL(s);
+        return 0;
 }
