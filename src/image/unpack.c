@@ -755,7 +755,7 @@ static int extract(pc_image_store *s, const char *src, const char *dest, bool la
                         }
                 }
         }
-        if (ro != ARCHIVE_OK)
+        if (!map) /* (after a failed open, the archive takes no second one) */
                 ro = archive_read_open_filename(f.raw, src, BUFSZ);
         if (ro != ARCHIVE_OK) {
                 pc_fail(err, archive_errno(f.raw) > 0 ? archive_errno(f.raw) : 0, "open %s: %s",
