@@ -62,7 +62,8 @@ PROBE_OBJS := $(B)/obj/bin/podctl-probe.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-all: $(B)/podctl $(B)/podctl-monitor $(B)/podctl-probe $(B)/pause $(UNIT_BINS) $(B)/tests/probe
+all: $(B)/podctl $(B)/podctl-monitor $(B)/podctl-probe $(B)/pause $(UNIT_BINS) $(B)/tests/probe \
+     $(B)/bench/unpack
 
 # Generated at build time: the RuntimeDefault seccomp profile as a C string.
 $(B)/gen/seccomp-default.c: src/runtime/profiles/seccomp-default.json
@@ -120,6 +121,11 @@ $(B)/pause: src/pause/pause.c
 $(B)/tests/probe: tests/probe.c
 	@mkdir -p $(dir $@)
 	$(call say,MUSLCC,$@)$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s -o $@ $<
+
+# bench/unpack: times the layer unpack alone (bench/unpack-run).
+$(B)/bench/unpack: bench/unpack.c $(B)/libimage.a $(B)/libutil.a
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDSAN) -o $@ $< $(B)/libimage.a $(B)/libutil.a $(LDLIBS)
 
 # A unit test tests/unit/test_<module>[_x].c links only its module and what
 # that module uses, so a module under construction never breaks another's tests.

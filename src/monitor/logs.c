@@ -12,11 +12,16 @@
  * every rotated file but the newest is gzip-compressed by a forked child
  * (zlib, <name>.gz.tmp then rename), so the event loop never waits on it.
  *
- * A failed write (disk full, quota, I/O error) drops that record only: a
- * short write is cut back with ftruncate, so the file never holds a torn
- * record; the drop is counted in a Warning event LogLinesDropped (one count
- * per record) and the next record tries again; the first one that gets
- * through records a Normal event LogResumed. */
+ * The records of one read of the container's pipe share its timestamp (as
+ * conmon's do) and are written with one write() (up to 64 KiB each), not
+ * one per line.
+ *
+ * A failed write (disk full, quota, I/O error) drops the records of that
+ * write only: a short write keeps the whole records that made it and is
+ * cut back with ftruncate, so the file never holds a torn record; the drop
+ * is counted in a Warning event LogLinesDropped (one count per record) and
+ * the next write tries again; the first one that gets through records a
+ * Normal event LogResumed. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -274,36 +279,50 @@ static void rotate(struct pc_log *log)
         reopen(log);
 }
 
-static void dropped(struct pc_log *log, int e)
+static void dropped(struct pc_log *log, int e, uint64_t records)
 {
-        log->dropped++;
         log->drop_errno = e;
-        if (log->o.mon) {
-                const char *b = strrchr(log->path ? log->path : "", '/');
-                pc_monitor_event(log->o.mon, log->o.ctr, true, "LogLinesDropped",
-                                 "could not write log file %s (%s): log line dropped",
-                                 b ? b + 1 : "", strerror(e));
+        for (uint64_t i = 0; i < records; i++) {
+                log->dropped++;
+                if (log->o.mon) {
+                        const char *b = strrchr(log->path ? log->path : "", '/');
+                        pc_monitor_event(log->o.mon, log->o.ctr, true, "LogLinesDropped",
+                                         "could not write log file %s (%s): log line dropped",
+                                         b ? b + 1 : "", strerror(e));
+                }
         }
 }
 
-static void write_record(struct pc_log *log, int stream, bool partial, const char *line, size_t len)
+/* Records are gathered here and written with one write() per feed (one read
+ * of the container's pipe, up to 64 KiB), not one per line. The monitor
+ * has one thread and flushes at the end of every feed, so one buffer
+ * serves every container's log. */
+static struct {
+        struct pc_log *log; /* whose records out holds */
+        size_t len;
+        char buf[64 * 1024];
+} out;
+
+static void flush_out(void)
 {
-        char rec[sizeof(log->buf[0]) + 64];
-        size_t n = pc_log_format(rec, sizeof(rec), pc_now_ns(), stream, partial, line, len);
-        if (n == 0 || !log->path)
+        struct pc_log *log = out.log;
+        size_t n = out.len;
+        out.len = 0;
+        out.log = NULL;
+        if (!n || !log || !log->path)
                 return;
-        if (log->o.max_size > 0 && log->size > 0 && log->size + (int64_t)n > log->o.max_size &&
-            pc_now_ns() / 1000000000LL > log->last_rotation)
-                rotate(log);
+        uint64_t records = 0;
+        for (const char *p = out.buf; (p = memchr(p, '\n', n - (size_t)(p - out.buf))); p++)
+                records++;
         if (log->fd < 0)
                 reopen(log);
         if (log->fd < 0) {
-                dropped(log, errno);
+                dropped(log, errno, records);
                 return;
         }
         ssize_t w;
         do
-                w = write(log->fd, rec, n);
+                w = write(log->fd, out.buf, n);
         while (w < 0 && errno == EINTR);
         if (w == (ssize_t)n) {
                 log->size += (int64_t)n;
@@ -317,11 +336,76 @@ static void write_record(struct pc_log *log, int stream, bool partial, const cha
                 return;
         }
         int e = w < 0 ? errno : ENOSPC;
-        /* A short write: cut the piece off, so no reader sees a torn record. */
-        if (w > 0 && ftruncate(log->fd, log->size) < 0) {
-                /* the size stays wrong until the next rotation */
+        /* A short write: keep the whole records that made it, cut the torn
+         * one off, so no reader sees a torn record; drop the rest. */
+        size_t keep = 0;
+        if (w > 0) {
+                const char *nl = memrchr(out.buf, '\n', (size_t)w);
+                keep = nl ? (size_t)(nl - out.buf) + 1 : 0;
+                for (const char *p = out.buf; (p = memchr(p, '\n', keep - (size_t)(p - out.buf)));
+                     p++)
+                        records--;
+                if ((size_t)w > keep && ftruncate(log->fd, log->size + (int64_t)keep) < 0) {
+                        /* the size stays wrong until the next rotation */
+                }
+                log->size += (int64_t)keep;
         }
-        dropped(log, e);
+        if (keep && log->dropped && log->o.mon) {
+                const char *b = strrchr(log->path, '/');
+                pc_monitor_event(log->o.mon, log->o.ctr, false, "LogResumed",
+                                 "writing log file %s again after %llu dropped log lines",
+                                 b ? b + 1 : log->path, (unsigned long long)log->dropped);
+                log->dropped = 0;
+        }
+        dropped(log, e, records);
+}
+
+/* The timestamp of a feed: every record of one read carries the time it
+ * was read (as conmon stamps the lines of one read). */
+struct stamp {
+        int64_t ns;
+        char s[40];
+        size_t len;
+};
+
+static void stamp_now(struct stamp *t)
+{
+        t->ns = pc_now_ns();
+        pc_format_time(t->ns, true, t->s, sizeof(t->s));
+        t->len = strlen(t->s);
+}
+
+static void write_record(struct pc_log *log, const struct stamp *t, int stream, bool partial,
+                         const char *line, size_t len)
+{
+        if (!log->path)
+                return;
+        if (len > sizeof(log->buf[0]))
+                len = sizeof(log->buf[0]);
+        size_t n = t->len + sizeof(" stdout F ") - 1 + len + 1;
+        if (out.log != log)
+                flush_out();
+        int64_t pending = (int64_t)out.len;
+        if (log->o.max_size > 0 && log->size + pending > 0 &&
+            log->size + pending + (int64_t)n > log->o.max_size &&
+            t->ns / 1000000000LL > log->last_rotation) {
+                flush_out();
+                rotate(log);
+        }
+        if (out.len + n > sizeof(out.buf))
+                flush_out();
+        out.log = log;
+        char *p = out.buf + out.len;
+        memcpy(p, t->s, t->len);
+        p += t->len;
+        memcpy(p, stream ? " stderr " : " stdout ", 8);
+        p += 8;
+        *p++ = partial ? 'P' : 'F';
+        *p++ = ' ';
+        memcpy(p, line, len);
+        p += len;
+        *p++ = '\n';
+        out.len += n;
 }
 
 static bool run_file(const char *name, int *run)
@@ -370,37 +454,54 @@ void pc_log_feed(struct pc_log *log, int stream, const char *data, size_t len)
 {
         char *buf = log->buf[stream];
         size_t cap = sizeof(log->buf[stream]);
+        struct stamp t;
+        stamp_now(&t);
         while (len > 0) {
                 const char *nl = memchr(data, '\n', len);
                 size_t take = nl ? (size_t)(nl - data) : len;
                 if (log->len[stream] + take >= cap) {
                         /* Fill the buffer and emit it as a partial record. */
                         size_t fit = cap - log->len[stream];
-                        memcpy(buf + log->len[stream], data, fit);
-                        write_record(log, stream, true, buf, cap);
+                        if (log->len[stream] == 0) {
+                                write_record(log, &t, stream, true, data, cap);
+                        } else {
+                                memcpy(buf + log->len[stream], data, fit);
+                                write_record(log, &t, stream, true, buf, cap);
+                        }
                         log->len[stream] = 0;
                         data += fit;
                         len -= fit;
                         continue;
                 }
-                memcpy(buf + log->len[stream], data, take);
-                log->len[stream] += take;
+                if (nl && log->len[stream] == 0) {
+                        /* a whole line: straight from the read */
+                        write_record(log, &t, stream, false, data, take);
+                } else {
+                        memcpy(buf + log->len[stream], data, take);
+                        log->len[stream] += take;
+                        if (nl) {
+                                write_record(log, &t, stream, false, buf, log->len[stream]);
+                                log->len[stream] = 0;
+                        }
+                }
                 data += take;
                 len -= take;
                 if (nl) {
-                        write_record(log, stream, false, buf, log->len[stream]);
-                        log->len[stream] = 0;
                         data++;
                         len--;
                 }
         }
+        flush_out();
 }
 
 void pc_log_flush(struct pc_log *log, int stream)
 {
         if (log->len[stream] > 0) {
-                write_record(log, stream, false, log->buf[stream], log->len[stream]);
+                struct stamp t;
+                stamp_now(&t);
+                write_record(log, &t, stream, false, log->buf[stream], log->len[stream]);
                 log->len[stream] = 0;
+                flush_out();
         }
 }
 
@@ -408,6 +509,8 @@ void pc_log_close(struct pc_log *log)
 {
         pc_log_flush(log, 0);
         pc_log_flush(log, 1);
+        if (out.log == log)
+                flush_out();
         if (log->fd >= 0)
                 close(log->fd);
         log->fd = -1;

@@ -88,7 +88,7 @@ static void watch_add(struct pc_monitor *m, struct pc_ctr *c)
 static void drain(struct pc_monitor *m, struct pc_ctr *c, int stream)
 {
         int *fd = stream ? &c->err_fd : &c->out_fd;
-        char buf[16384];
+        static char buf[65536]; /* one thread; a pipe's default capacity */
         while (*fd >= 0) {
                 ssize_t n = read(*fd, buf, sizeof(buf));
                 if (n > 0) {
@@ -1017,6 +1017,7 @@ static void monitor_free(struct pc_monitor *m)
         pc_pod_free(&m->pod);
         pc_monitor_events_free(m);
         free(m->pod_dir);
+        free(m->status_written);
         free(m->cgroup_rel);
         free(m->qos_class);
         free(m->log_dir);
@@ -1025,7 +1026,6 @@ static void monitor_free(struct pc_monitor *m)
         free(m->shm_dir);
         free(m->etc_dir);
         free(m->pod_ip);
-        free(m->status_written);
         free(m->sandbox_id);
         if (m->epoll_fd >= 0)
                 close(m->epoll_fd);

@@ -185,6 +185,7 @@ enum {
 struct pc_monitor {
         struct pc_root root;
         char *pod_dir;
+        char *status_written; /* the content of status.json as last written */
         struct pc_pod pod;
         enum pc_pod_state_id state;
         struct pc_sandbox sandbox;
@@ -213,7 +214,6 @@ struct pc_monitor {
         int log_max_files;           /* config.json containerLogMaxFiles */
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
         char *sandbox_id; /* 64 hex, the CNI container id */
-        char *status_written; /* the text of status.json as last written */
         bool net_attached;
         bool deadline_exceeded;  /* activeDeadlineSeconds passed: the Pod failed */
         int64_t active_deadline; /* monotonic ns, 0 = none */

@@ -945,6 +945,12 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         c->err_fd = errp[0];
         fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
         fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
+        /* A fast writer fills 64 KiB in a moment: with 1 MiB it blocks less
+         * often and each of our reads takes more (pages are only held
+         * while the pipe holds data). Best effort: pipe-max-size may be
+         * lower. */
+        fcntl(c->out_fd, F_SETPIPE_SZ, 1 << 20);
+        fcntl(c->err_fd, F_SETPIPE_SZ, 1 << 20);
         return 0;
 }
 

@@ -375,19 +375,20 @@ int pc_monitor_write_status(struct pc_monitor *m, bool finished)
         json_object_set_new(doc, "status", pc_monitor_status_json(m));
         json_object_set_new(doc, "runtime", runtime_json(m, finished));
         json_object_set_new(doc, "events", pc_monitor_events_json(m));
-        char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        /* The event loop calls this after every wake-up, a read of a busy
+         * container's output included: the file is replaced only when its
+         * content changes (a create and a rename cost more than the rest
+         * of a wake-up). */
+        _cleanup_free_ char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(doc);
         if (!s)
                 return -1;
-        if (m->status_written && !strcmp(m->status_written, s)) {
-                free(s);
+        if (m->status_written && !strcmp(s, m->status_written))
                 return 0;
-        }
         _cleanup_free_ char *p = pc_xasprintf("%s/status.json", m->pod_dir);
-        int r = pc_replace_file(p, s, strlen(s), 0600, NULL);
+        if (pc_replace_file(p, s, strlen(s), 0600, NULL) < 0)
+                return -1;
         free(m->status_written);
-        m->status_written = r == 0 ? s : NULL;
-        if (r != 0)
-                free(s);
-        return r;
+        m->status_written = STEAL(s);
+        return 0;
 }

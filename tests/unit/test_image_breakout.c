@@ -587,6 +587,59 @@ static const struct breakout breakouts[] = {
      {{'l', "fix", "/@OUT"}, {'d', "fix", NULL, 0700}},
      EITHER,
      {{NOT_EXIST, "fix/victim"}}},
+
+    /* The unpacker keeps the directories of the last entry's path open and
+     * reuses them for the next entries: a name replaced later in the same
+     * layer must never be reached through the directory it was. */
+    {"CachedDirReplacedBySymlink", /* "a/b" is open when it becomes a symlink */
+     {{'d', "a"}, {'d', "a/b"}, {'l', "a/b", "/@OUT"}, {'f', "a/b/pwned", "x"}},
+     "symlink"},
+    {"CachedTopDirReplacedBySymlink",
+     {{'d', "d"}, {'l', "d", "@UP@OUT"}, {'d', "d/sub"}},
+     "symlink"},
+    {"CachedDeepDirReplacedBySymlink",
+     {{'d', "a/b/c"}, {'f', "a/x", "1"}, {'l', "a/b/c", "/@OUT"}, {'f', "a/b/c/pwned", "x"}},
+     "symlink"},
+    {"CachedDirReplacedByFile",
+     {{'d', "a/b"}, {'f', "a/b", "data"}, {'f', "a/b/c", "x"}},
+     "symlink or file"},
+    {"CachedDirReplacedByHardlink",
+     {{'f', "t", "x"}, {'d', "h"}, {'h', "h", "t"}, {'f', "h/f", "y"}},
+     "symlink or file"},
+    {"CachedDirWhiteedOut", /* the whiteout device takes the directory's place */
+     {{'d', "w"}, {'f', ".wh.w", ""}, {'f', "w/f", "x"}},
+     "symlink or file"},
+    {"CachedLinkTargetDirReplacedBySymlink",
+     {{'d', "s"}, {'d', "s/t"}, {'l', "s/t", "/@OUT"}, {'h', "l2", "s/t/victim"}},
+     "symlink"},
+    {"CachedDirReplacedBySymlinkThenDir", /* a directory again: a new, empty one */
+     {{'d', "a"},
+      {'f', "a/old", "1"},
+      {'d', "a/b"},
+      {'l', "a/b", "/@OUT"},
+      {'d', "a/b"},
+      {'f', "a/b/new", "2"}},
+     OK,
+     {{IS_DIR, "a/b"}, {CONTENT, "a/b/new", "2"}, {CONTENT, "a/old", "1"}}},
+    {"CachedPrefixNotAComponent", /* "a" open does not stand for "ab", nor "abc" for "ab" */
+     {{'f', "a/1", "1"}, {'f', "ab/2", "2"}, {'f', "abc/x", "3"}, {'f', "ab/y", "4"}},
+     OK,
+     {{CONTENT, "ab/2", "2"}, {CONTENT, "abc/x", "3"}, {CONTENT, "ab/y", "4"}, {NOT_EXIST, "a/b"}}},
+    {"CachedPrefixThenSymlink",
+     {{'f', "ab/y", "2"}, {'l', "a", "/@OUT"}, {'f', "a/b", "3"}},
+     "symlink"},
+    {"CacheInterleaved", /* back and forth between trees */
+     {{'f', "a/b/1", "1"},
+      {'f', "c/2", "2"},
+      {'f', "a/b/3", "3"},
+      {'f', "a/4", "4"},
+      {'f', "c/d/e/5", "5"},
+      {'f', "a/b/6", "6"}},
+     OK,
+     {{CONTENT, "a/b/1", "1"},
+      {CONTENT, "a/b/3", "3"},
+      {CONTENT, "a/4", "4"},
+      {CONTENT, "c/d/e/5", "5"}}},
 };
 
 static int count_dir(const char *dir)

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <zlib.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -144,6 +146,88 @@ static void test_log_enospc(void)
         CHECK(log.dropped == 3);
         CHECK(log.drop_errno == ENOSPC);
         pc_log_close(&log);
+}
+
+/* A read of many lines (more than the writer's 64 KiB batch) comes out as
+ * the same lines, in order, each a whole F record, and two logs fed in
+ * turn keep their own lines. */
+static void test_log_batches(void)
+{
+        char dir[] = "/tmp/podctl-unit-logb-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        _cleanup_free_ char *pa = pc_xasprintf("%s/a.log", dir);
+        _cleanup_free_ char *pb = pc_xasprintf("%s/b.log", dir);
+        struct pc_log a = {.fd = -1}, b = {.fd = -1};
+        pc_error err;
+        CHECK(pc_log_open(&a, pa, NULL, &err) == 0);
+        CHECK(pc_log_open(&b, pb, NULL, &err) == 0);
+        enum { N = 5000 };
+        char *in = pc_xmalloc(N * 16);
+        size_t len = 0;
+        for (int i = 0; i < N; i++)
+                len += (size_t)sprintf(in + len, "line %09d\n", i);
+        pc_log_feed(&a, 0, in, len / 2 + 3); /* ends in the middle of a line */
+        pc_log_feed(&b, 1, "bee\n", 4);
+        pc_log_feed(&a, 0, in + len / 2 + 3, len - len / 2 - 3);
+        pc_log_close(&a);
+        pc_log_close(&b);
+        _cleanup_free_ char *sa = read_all(pa);
+        _cleanup_free_ char *sb = read_all(pb);
+        CHECK(sa != NULL);
+        CHECK(sb != NULL);
+        int i = 0;
+        bool ok = true;
+        for (char *p = sa; p && *p; i++) {
+                char *nl = strchr(p, '\n');
+                char want[32];
+                snprintf(want, sizeof(want), " stdout F line %09d", i);
+                if (!nl || (size_t)(nl - p) != 30 + strlen(want) ||
+                    strncmp(p + 30, want, strlen(want))) {
+                        ok = false;
+                        break;
+                }
+                p = nl + 1;
+        }
+        CHECK(ok);
+        CHECK(i == N);
+        CHECK(sb && strlen(sb) == 31 + strlen("stderr F bee\n"));
+        CHECK_CONTAINS(sb, " stderr F bee\n");
+        free(in);
+        CHECK(pc_rm_rf(dir, &err) == 0);
+}
+
+/* A short write (here: the file size limit) keeps the whole records that
+ * made it and cuts the torn one off; the rest are counted as dropped. */
+static void test_log_short_write(void)
+{
+        char dir[] = "/tmp/podctl-unit-logs-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        _cleanup_free_ char *path = pc_xasprintf("%s/0.log", dir);
+        struct pc_log log = {.fd = -1};
+        pc_error err;
+        CHECK(pc_log_open(&log, path, NULL, &err) == 0);
+        struct rlimit old, lim;
+        getrlimit(RLIMIT_FSIZE, &old);
+        lim = old;
+        lim.rlim_cur = 100; /* two 42-byte records and a piece of the third */
+        void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+        CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+        pc_log_feed(&log, 0, "a\nb\nc\nd\n", 8);
+        setrlimit(RLIMIT_FSIZE, &old);
+        signal(SIGXFSZ, prev);
+        CHECK(log.dropped == 2);
+        CHECK(log.drop_errno == ENOSPC); /* a short write counts as a full disk */
+        pc_log_feed(&log, 0, "e\n", 2);  /* space again: written */
+        CHECK(log.dropped == 0);
+        pc_log_close(&log);
+        _cleanup_free_ char *s = read_all(path);
+        CHECK(s != NULL);
+        CHECK(s && strlen(s) == 3 * 42);
+        CHECK_CONTAINS(s, " stdout F a\n");
+        CHECK_CONTAINS(s, " stdout F b\n");
+        CHECK(s && !strstr(s, " stdout F c") && !strstr(s, " stdout F d"));
+        CHECK(s && pc_str_has_suffix(s, " stdout F e\n"));
+        CHECK(pc_rm_rf(dir, &err) == 0);
 }
 
 static void test_expand(void)
@@ -396,6 +480,8 @@ int main(void)
         test_log_writer();
         test_log_rotation();
         test_log_enospc();
+        test_log_batches();
+        test_log_short_write();
         test_expand();
         test_resolve();
         test_phase();
