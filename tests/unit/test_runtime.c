@@ -320,12 +320,14 @@ int main(void)
         test_user();
         test_fsroot();
 
-        /* pause: the static build/pause (exec'd from a sealed memfd copy, so
-         * it must be a real binary, not a script). */
+        /* pause: the static $B/pause (exec'd from a sealed memfd copy, so
+         * it must be a real binary, not a script); B as tests/run has it. */
+        char built[256];
+        snprintf(built, sizeof(built), "%s/pause", getenv("B") ? getenv("B") : "build");
         if (getenv("PODCTL_TEST_PAUSE"))
                 snprintf(pause_path, sizeof(pause_path), "%s", getenv("PODCTL_TEST_PAUSE"));
-        else if (!realpath("build/pause", pause_path))
-                snprintf(pause_path, sizeof(pause_path), "build/pause (missing: run make)");
+        else if (!realpath(built, pause_path))
+                snprintf(pause_path, sizeof(pause_path), "%s (missing: run make)", built);
 
         /* Sandbox failure: a missing pause binary is an error, child reaped. */
         struct pc_sandbox bad;
