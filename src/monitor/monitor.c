@@ -837,6 +837,9 @@ static int setup(struct pc_monitor *m, pc_error *err)
         m->seccomp_default = node.seccomp_default;
         m->log_max_size = node.container_log_max_size;
         m->log_max_files = node.container_log_max_files;
+        m->alloc.cpu_m = node.allocatable.cpu_m;
+        m->alloc.memory = node.allocatable.memory;
+        m->alloc_ephemeral = pc_node_ephemeral_storage(&m->root);
         pc_node_free(&node);
         const char *qos = !strcmp(m->qos_class, "Guaranteed")  ? ""
                           : !strcmp(m->qos_class, "Burstable") ? "burstable/"
@@ -969,6 +972,7 @@ static void monitor_free(struct pc_monitor *m)
         pc_cgroup_free(m->cgroup);
         pc_pod_free(&m->pod);
         pc_monitor_events_free(m);
+        free(m->volume_written);
         free(m->pod_dir);
         free(m->cgroup_rel);
         free(m->qos_class);
@@ -996,6 +1000,10 @@ static void handle_signal(struct pc_monitor *m)
         while (read(m->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 if (si.ssi_signo == SIGCHLD)
                         continue; /* reaped below */
+                if (si.ssi_signo == SIGUSR1) {
+                        m->sync_volumes = true; /* a ConfigMap or Secret changed */
+                        continue;
+                }
                 int64_t grace = m->pod.termination_grace_period_seconds;
                 if (si.ssi_code == SI_QUEUE && si.ssi_int >= 0)
                         grace = si.ssi_int;
@@ -1168,6 +1176,7 @@ int pc_monitor_main(int argc, char **argv)
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGUSR1);
         sigprocmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
         prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -1216,6 +1225,10 @@ int pc_monitor_main(int argc, char **argv)
                 check_active_deadline(m);
                 pc_health_tick(m);
                 pc_pull_tick(m);
+                if (m->sync_volumes) {
+                        m->sync_volumes = false;
+                        pc_monitor_sync_volumes(m);
+                }
                 on_grace_expired(m);
                 advance(m);
                 if (m->state != POD_DONE)

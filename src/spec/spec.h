@@ -36,6 +36,16 @@ enum pc_env_source {
         PC_ENV_CONFIGMAP, /* valueFrom.configMapKeyRef */
         PC_ENV_SECRET,    /* valueFrom.secretKeyRef */
         PC_ENV_FIELD,     /* valueFrom.fieldRef.fieldPath */
+        PC_ENV_RESOURCE,  /* valueFrom.resourceFieldRef */
+};
+
+/* resourceFieldRef (env, downwardAPI files): a container's request or limit
+ * of cpu, memory or ephemeral-storage, divided by divisor (rounded up). */
+struct pc_resource_ref {
+        char *container; /* containerName; NULL = the container itself (env only) */
+        char *resource;  /* limits.cpu, requests.cpu, limits.memory, requests.memory,
+                            limits.ephemeral-storage, requests.ephemeral-storage */
+        int64_t divisor; /* millicores for cpu, bytes otherwise; 0 = "1" (the default) */
 };
 
 struct pc_env {
@@ -45,6 +55,7 @@ struct pc_env {
         char *ref_name; /* configmap/secret name */
         char *ref_key;  /* key, or fieldPath for PC_ENV_FIELD */
         bool optional;
+        struct pc_resource_ref res; /* PC_ENV_RESOURCE */
 };
 
 /* envFrom: every key of a ConfigMap or Secret, with an optional prefix. */
@@ -76,11 +87,18 @@ struct pc_resources {
          * and ephemeral-storage in bytes. */
         int64_t cpu_request, cpu_limit;
         int64_t memory_request, memory_limit;
+        int64_t ephemeral_request, ephemeral_limit;
 };
 
 /* A probe or a lifecycle hook handler (exactly one kind is set). */
-enum pc_handler_kind { PC_HANDLER_NONE = 0, PC_HANDLER_EXEC, PC_HANDLER_HTTP, PC_HANDLER_TCP,
-                       PC_HANDLER_GRPC, PC_HANDLER_SLEEP };
+enum pc_handler_kind {
+        PC_HANDLER_NONE = 0,
+        PC_HANDLER_EXEC,
+        PC_HANDLER_HTTP,
+        PC_HANDLER_TCP,
+        PC_HANDLER_GRPC,
+        PC_HANDLER_SLEEP
+};
 
 struct pc_handler {
         enum pc_handler_kind kind;
@@ -98,11 +116,11 @@ struct pc_handler {
 struct pc_probe {
         bool set;
         struct pc_handler handler;
-        int32_t initial_delay_seconds; /* default 0 */
-        int32_t period_seconds;        /* default 10 */
-        int32_t timeout_seconds;       /* default 1 */
-        int32_t success_threshold;     /* default 1 (must be 1 for liveness/startup) */
-        int32_t failure_threshold;     /* default 3 */
+        int32_t initial_delay_seconds;            /* default 0 */
+        int32_t period_seconds;                   /* default 10 */
+        int32_t timeout_seconds;                  /* default 1 */
+        int32_t success_threshold;                /* default 1 (must be 1 for liveness/startup) */
+        int32_t failure_threshold;                /* default 3 */
         int64_t termination_grace_period_seconds; /* probe-level override, -1 = none */
 };
 
@@ -152,8 +170,8 @@ struct pc_container {
         struct pc_profile apparmor; /* container's, else the Pod's */
         struct pc_probe liveness, readiness, startup;
         struct pc_handler post_start, pre_stop; /* kind NONE when absent */
-        bool init;  /* true for entries of spec.initContainers */
-        size_t pos; /* index inside containers or initContainers */
+        bool init;                              /* true for entries of spec.initContainers */
+        size_t pos;                             /* index inside containers or initContainers */
 };
 
 enum pc_volume_kind {
@@ -161,6 +179,32 @@ enum pc_volume_kind {
         PC_VOL_HOSTPATH,
         PC_VOL_CONFIGMAP,
         PC_VOL_SECRET,
+        PC_VOL_DOWNWARDAPI,
+        PC_VOL_PROJECTED,
+};
+
+/* One file of a downwardAPI volume or projection: fieldRef or resourceFieldRef. */
+struct pc_dapi_file {
+        char *path;
+        int32_t mode;     /* -1 = the volume's defaultMode */
+        char *field_path; /* fieldRef.fieldPath; NULL: res is set */
+        struct pc_resource_ref res;
+};
+
+/* A source of a projected volume (or the one source of a configMap, secret
+ * or downwardAPI volume, see pc_volume). */
+enum pc_proj_kind { PC_PROJ_CONFIGMAP, PC_PROJ_SECRET, PC_PROJ_DOWNWARDAPI };
+struct pc_projection {
+        enum pc_proj_kind kind;
+        /* configMap / secret */
+        char *ref_name;
+        bool optional;
+        struct pc_kv *items; /* key -> path; n_items == 0 = all keys */
+        int32_t *item_modes; /* items[i].mode, -1 = the volume's defaultMode */
+        size_t n_items;
+        /* downwardAPI */
+        struct pc_dapi_file *files;
+        size_t n_files;
 };
 
 struct pc_volume {
@@ -180,6 +224,12 @@ struct pc_volume {
         struct pc_kv *items;  /* key -> path; n_items == 0 = all keys */
         int32_t *item_modes;  /* items[i].mode, -1 = default_mode */
         size_t n_items;
+        /* downwardAPI: its files; projected: its sources (default_mode applies
+         * to both) */
+        struct pc_dapi_file *files;
+        size_t n_files;
+        struct pc_projection *sources;
+        size_t n_sources;
 };
 
 struct pc_pod {
@@ -367,6 +417,19 @@ void pc_pod_effective_request(const struct pc_pod *p, struct pc_pod_resources *o
 const char *pc_pod_qos_class(const struct pc_pod *p);
 /* 3221225472 -> "3Gi", 2684354560 -> "2560Mi"; cpu 1500 -> "1500m", 2000 -> "2". */
 char *pc_quantity_format(int64_t v, bool cpu);
+
+/* Downward API (downward.c). What a resourceFieldRef reads, as the kubelet
+ * computes it: the named container's (ref->container, else `self`) request
+ * or limit, an unset limit being the node's allocatable (`alloc`: cpu_m,
+ * memory, and ephemeral-storage in alloc_ephemeral), divided by the divisor
+ * and rounded up. Returns a decimal string, or NULL (err set) for an unknown
+ * container or resource. */
+char *pc_resource_ref_value(const struct pc_pod *p, const struct pc_container *self,
+                            const struct pc_resource_ref *ref, const struct pc_pod_resources *alloc,
+                            int64_t alloc_ephemeral, pc_error *err);
+/* metadata.labels / metadata.annotations as a downwardAPI file: sorted
+ * key="value" lines (values quoted as Go's %q), no final newline. */
+char *pc_format_kv_map(const struct pc_kv *kv, size_t n);
 
 /* Validation helpers exposed for other modules and tests. */
 bool pc_is_dns1123_label(const char *s);     /* container, port names: <= 63 */

@@ -21,6 +21,7 @@ struct vctx {
         bool enforce_ns;   /* -n given: another metadata.namespace is an error */
         bool host_network; /* of the pod being checked */
         json_int_t grace;  /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
+        json_t *ctr_names; /* names of its containers and init containers (resourceFieldRef) */
 };
 
 /* Strip the last component of a field path in place; false at the root. */
@@ -155,8 +156,10 @@ S(s_meta, "metadata", {"name", F_STR, NULL}, {"namespace", F_STR, NULL}, {"label
   {"annotations", F_STRMAP, NULL}, {"uid", F_STR, NULL}, {"creationTimestamp", F_STR, NULL});
 S(s_keysel, "keySelector", {"name", F_STR, NULL}, {"key", F_STR, NULL}, {"optional", F_BOOL, NULL});
 S(s_fieldref, "fieldRef", {"apiVersion", F_STR, NULL}, {"fieldPath", F_STR, NULL});
+S(s_resfieldref, "resourceFieldRef", {"containerName", F_STR, NULL}, {"resource", F_STR, NULL},
+  {"divisor", F_QTY, NULL});
 S(s_envsrc, "envVarSource", {"fieldRef", F_OBJ, &s_fieldref}, {"configMapKeyRef", F_OBJ, &s_keysel},
-  {"secretKeyRef", F_OBJ, &s_keysel});
+  {"secretKeyRef", F_OBJ, &s_keysel}, {"resourceFieldRef", F_OBJ, &s_resfieldref});
 S(s_env, "env", {"name", F_STR, NULL}, {"value", F_STR, NULL}, {"valueFrom", F_OBJ, &s_envsrc});
 S(s_envref, "envFromRef", {"name", F_STR, NULL}, {"optional", F_BOOL, NULL});
 S(s_envfrom, "envFrom", {"prefix", F_STR, NULL}, {"configMapRef", F_OBJ, &s_envref},
@@ -204,8 +207,33 @@ S(s_cmvol, "configMapVolume", {"name", F_STR, NULL}, {"items", F_LIST, &s_keytop
   {"defaultMode", F_INT, NULL}, {"optional", F_BOOL, NULL});
 S(s_secvol, "secretVolume", {"secretName", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
   {"defaultMode", F_INT, NULL}, {"optional", F_BOOL, NULL});
+S(s_dapifile, "downwardAPIVolumeFile", {"path", F_STR, NULL}, {"fieldRef", F_OBJ, &s_fieldref},
+  {"resourceFieldRef", F_OBJ, &s_resfieldref}, {"mode", F_INT, NULL});
+S(s_dapivol, "downwardAPIVolume", {"items", F_LIST, &s_dapifile}, {"defaultMode", F_INT, NULL});
+S(s_dapiproj, "downwardAPIProjection", {"items", F_LIST, &s_dapifile});
+S(s_cmproj, "configMapProjection", {"name", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
+  {"optional", F_BOOL, NULL});
+S(s_secproj, "secretProjection", {"name", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
+  {"optional", F_BOOL, NULL});
+/* serviceAccountToken, clusterTrustBundle, podCertificate: typed F_ANY and
+ * refused by check_projected (they need an API server). */
+S(s_projection, "volumeProjection", {"configMap", F_OBJ, &s_cmproj}, {"secret", F_OBJ, &s_secproj},
+  {"downwardAPI", F_OBJ, &s_dapiproj}, {"serviceAccountToken", F_ANY, NULL},
+  {"clusterTrustBundle", F_ANY, NULL}, {"podCertificate", F_ANY, NULL});
+S(s_projected, "projectedVolume", {"sources", F_LIST, &s_projection}, {"defaultMode", F_INT, NULL});
 S(s_volume, "volume", {"name", F_STR, NULL}, {"hostPath", F_OBJ, &s_hostpath},
-  {"emptyDir", F_OBJ, &s_emptydir}, {"configMap", F_OBJ, &s_cmvol}, {"secret", F_OBJ, &s_secvol});
+  {"emptyDir", F_OBJ, &s_emptydir}, {"configMap", F_OBJ, &s_cmvol}, {"secret", F_OBJ, &s_secvol},
+  {"downwardAPI", F_OBJ, &s_dapivol}, {"projected", F_OBJ, &s_projected},
+  /* the cluster's volume types, refused by check_volume with the reason */
+  {"persistentVolumeClaim", F_ANY, NULL}, {"ephemeral", F_ANY, NULL}, {"csi", F_ANY, NULL},
+  {"nfs", F_ANY, NULL}, {"iscsi", F_ANY, NULL}, {"glusterfs", F_ANY, NULL}, {"rbd", F_ANY, NULL},
+  {"cephfs", F_ANY, NULL}, {"fc", F_ANY, NULL}, {"gitRepo", F_ANY, NULL},
+  {"gcePersistentDisk", F_ANY, NULL}, {"awsElasticBlockStore", F_ANY, NULL},
+  {"azureDisk", F_ANY, NULL}, {"azureFile", F_ANY, NULL}, {"cinder", F_ANY, NULL},
+  {"vsphereVolume", F_ANY, NULL}, {"photonPersistentDisk", F_ANY, NULL},
+  {"portworxVolume", F_ANY, NULL}, {"scaleIO", F_ANY, NULL}, {"storageos", F_ANY, NULL},
+  {"quobyte", F_ANY, NULL}, {"flocker", F_ANY, NULL}, {"flexVolume", F_ANY, NULL},
+  {"image", F_ANY, NULL});
 S(s_sysctl, "sysctl", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_podsc, "podSecurityContext", {"runAsUser", F_INT, NULL}, {"runAsGroup", F_INT, NULL},
   {"runAsNonRoot", F_BOOL, NULL}, {"supplementalGroups", F_ANY, NULL},
@@ -275,36 +303,9 @@ static const struct {
     {"container", "resizePolicy"},
     {"container", "volumeDevices"},
     {"container", "stdinOnce"},
-    {"envVarSource", "resourceFieldRef"},
     {"resources", "claims"},
     {"volumeMount", "mountPropagation"},
     {"volumeMount", "subPathExpr"},
-    {"volume", "gcePersistentDisk"},
-    {"volume", "awsElasticBlockStore"},
-    {"volume", "gitRepo"},
-    {"volume", "nfs"},
-    {"volume", "iscsi"},
-    {"volume", "glusterfs"},
-    {"volume", "persistentVolumeClaim"},
-    {"volume", "rbd"},
-    {"volume", "flexVolume"},
-    {"volume", "cinder"},
-    {"volume", "cephfs"},
-    {"volume", "flocker"},
-    {"volume", "downwardAPI"},
-    {"volume", "fc"},
-    {"volume", "azureFile"},
-    {"volume", "vsphereVolume"},
-    {"volume", "quobyte"},
-    {"volume", "azureDisk"},
-    {"volume", "photonPersistentDisk"},
-    {"volume", "projected"},
-    {"volume", "portworxVolume"},
-    {"volume", "scaleIO"},
-    {"volume", "storageos"},
-    {"volume", "csi"},
-    {"volume", "ephemeral"},
-    {"volume", "image"},
 };
 
 static bool is_unsupported(const char *schema, const char *field)
@@ -789,12 +790,27 @@ static void default_container(json_t *ct, bool host_network)
         {
                 json_t *fr = gobj(gobj(x, "valueFrom"), "fieldRef");
                 set_default(fr, "apiVersion", json_string("v1"));
+                set_default(gobj(gobj(x, "valueFrom"), "resourceFieldRef"), "divisor",
+                            json_string("0"));
         }
         default_probe(gobj(ct, "livenessProbe"));
         default_probe(gobj(ct, "readinessProbe"));
         default_probe(gobj(ct, "startupProbe"));
         default_handler(gobj(gobj(ct, "lifecycle"), "postStart"));
         default_handler(gobj(gobj(ct, "lifecycle"), "preStop"));
+}
+
+/* downwardAPI items: fieldRef.apiVersion v1, resourceFieldRef.divisor 0 (as
+ * the API server stores them). */
+static void default_dapi_items(json_t *items)
+{
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it)
+        {
+                set_default(gobj(it, "fieldRef"), "apiVersion", json_string("v1"));
+                set_default(gobj(it, "resourceFieldRef"), "divisor", json_string("0"));
+        }
 }
 
 static void default_pod(json_t *pod)
@@ -821,6 +837,15 @@ static void default_pod(json_t *pod)
                 set_default(gobj(x, "hostPath"), "type", json_string(""));
                 set_default(gobj(x, "configMap"), "defaultMode", json_integer(0644));
                 set_default(gobj(x, "secret"), "defaultMode", json_integer(0644));
+                set_default(gobj(x, "downwardAPI"), "defaultMode", json_integer(0644));
+                set_default(gobj(x, "projected"), "defaultMode", json_integer(0644));
+                default_dapi_items(garr(gobj(x, "downwardAPI"), "items"));
+                size_t si;
+                json_t *src;
+                json_array_foreach(garr(gobj(x, "projected"), "sources"), si, src)
+                {
+                        default_dapi_items(garr(gobj(src, "downwardAPI"), "items"));
+                }
         }
         bool hostnet = json_is_true(json_object_get(spec, "hostNetwork"));
         json_array_foreach(garr(spec, "initContainers"), i, x)
@@ -854,8 +879,6 @@ static const char *const media[] = {"", "Memory", NULL};
 static const char *const field_paths[] = {"metadata.name",
                                           "metadata.namespace",
                                           "metadata.uid",
-                                          "metadata.labels",
-                                          "metadata.annotations",
                                           "spec.nodeName",
                                           "spec.serviceAccountName",
                                           "status.hostIP",
@@ -863,7 +886,132 @@ static const char *const field_paths[] = {"metadata.name",
                                           "status.podIP",
                                           "status.podIPs",
                                           NULL};
-static const char *const vol_types[] = {"emptyDir", "hostPath", "configMap", "secret", NULL};
+static const char *const vol_types[] = {"emptyDir",    "hostPath",  "configMap", "secret",
+                                        "downwardAPI", "projected", NULL};
+/* Volume types of a cluster: refused, with the reason. */
+#define NO_NETFS                                                                                   \
+        "podctl mounts no network or block storage; mount it on the host and use a hostPath "      \
+        "volume"
+#define NO_CLOUD                                                                                   \
+        "an in-tree cloud or vendor storage plugin (removed from Kubernetes or migrated to CSI); " \
+        "podctl has none; use a hostPath volume"
+static const struct {
+        const char *type, *why;
+} cluster_volumes[] = {
+    {"persistentVolumeClaim",
+     "a PersistentVolumeClaim is bound to a PersistentVolume by a cluster's control plane; "
+     "podctl has no API server; use a hostPath or emptyDir volume"},
+    {"ephemeral", "a generic ephemeral volume is a PersistentVolumeClaim made by a cluster's "
+                  "control plane; podctl has none; use an emptyDir volume"},
+    {"csi", "CSI drivers run as cluster components that the kubelet calls; podctl calls no CSI "
+            "driver; use a hostPath volume"},
+    {"nfs", NO_NETFS},
+    {"iscsi", NO_NETFS},
+    {"glusterfs", NO_NETFS},
+    {"rbd", NO_NETFS},
+    {"cephfs", NO_NETFS},
+    {"fc", NO_NETFS},
+    {"gitRepo", "gitRepo is deprecated in Kubernetes (disabled by default since 1.33); clone the "
+                "repository in an init container into an emptyDir volume"},
+    {"gcePersistentDisk", NO_CLOUD},
+    {"awsElasticBlockStore", NO_CLOUD},
+    {"azureDisk", NO_CLOUD},
+    {"azureFile", NO_CLOUD},
+    {"cinder", NO_CLOUD},
+    {"vsphereVolume", NO_CLOUD},
+    {"photonPersistentDisk", NO_CLOUD},
+    {"portworxVolume", NO_CLOUD},
+    {"scaleIO", NO_CLOUD},
+    {"storageos", NO_CLOUD},
+    {"quobyte", NO_CLOUD},
+    {"flocker", NO_CLOUD},
+    {"flexVolume", "FlexVolume drivers are node plugins of a cluster (deprecated); podctl calls "
+                   "none; use a hostPath volume"},
+    {"image", "image volumes are not supported by podctl yet; copy the files in an init "
+              "container into an emptyDir volume"},
+};
+
+static const char *const volume_field_paths[] = {"metadata.annotations", "metadata.labels",
+                                                 "metadata.name",        "metadata.namespace",
+                                                 "metadata.uid",         NULL};
+static const char *const resource_fields[] = {"limits.cpu",
+                                              "limits.ephemeral-storage",
+                                              "limits.memory",
+                                              "requests.cpu",
+                                              "requests.ephemeral-storage",
+                                              "requests.memory",
+                                              NULL};
+
+/* fieldRef / resourceFieldRef of env (volume false) or of a downwardAPI
+ * file (volume true), the API server's rules; a containerName must name a
+ * container of this Pod (the kubelet would fail the container later). */
+static void check_resource_ref(struct vctx *c, json_t *r, const char *rp, bool volume)
+{
+        _cleanup_free_ char *cnp = pc_path_key(rp, "containerName");
+        _cleanup_free_ char *resp = pc_path_key(rp, "resource");
+        _cleanup_free_ char *dp = pc_path_key(rp, "divisor");
+        const char *cn = gstr(r, "containerName");
+        const char *res = gstr(r, "resource");
+        if (volume && (!cn || !*cn)) {
+                ERR(c, cnp, "Required value");
+                return;
+        }
+        if (cn && *cn && c->ctr_names && !json_object_get(c->ctr_names, cn))
+                ERR(c, cnp, "Not found: \"%s\" (no container of that name in this Pod)", cn);
+        if (!res || !*res) {
+                ERR(c, resp, "Required value");
+                return;
+        }
+        if (!one_of(res, resource_fields)) {
+                if (pc_str_has_prefix(res, "limits.hugepages-") ||
+                    pc_str_has_prefix(res, "requests.hugepages-"))
+                        ERR(c, resp,
+                            "Forbidden: \"%s\": podctl has no hugepages resources to expose", res);
+                else
+                        unsupported(c, resp, res, resource_fields);
+                return;
+        }
+        json_t *dv = json_object_get(r, "divisor");
+        if (!dv || !type_ok(F_QTY, dv))
+                return;
+        bool cpu = pc_str_has_suffix(res, ".cpu");
+        int64_t q;
+        if (pc_quantity_json(dv, cpu, &q) < 0) {
+                _cleanup_free_ char *sv = show(dv);
+                ERR(c, dp, "Invalid value: %s: not a valid quantity", sv);
+                return;
+        }
+        if (q == 0)
+                return; /* unset: 1 */
+        bool ok = false;
+        if (cpu) {
+                ok = q == 1 || q == 1000;
+        } else {
+                int64_t d = 1, b = 1;
+                for (int i = 0; i <= 6 && !ok; i++, d *= 1000, b *= 1024)
+                        ok = q == d || q == b;
+        }
+        if (!ok)
+                ERR(c, dp,
+                    cpu ? "Invalid value: \"%s\": only divisor's values 1m and 1 are supported "
+                          "with the cpu resource"
+                    : pc_str_has_suffix(res, ".memory")
+                        ? "Invalid value: \"%s\": only divisor's values 1, 1k, 1M, 1G, 1T, "
+                          "1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the "
+                          "memory resource"
+                        : "Invalid value: \"%s\": only divisor's values 1, 1k, 1M, 1G, 1T, "
+                          "1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the "
+                          "local ephemeral storage resource",
+                    res);
+}
+
+/* metadata.labels['key'] / metadata.annotations['key'] */
+static bool subscript_path(const char *f)
+{
+        return (pc_str_has_prefix(f, "metadata.labels['") ||
+                pc_str_has_prefix(f, "metadata.annotations['")) &&
+               pc_str_has_suffix(f, "']");
+}
 
 static void check_env(struct vctx *c, json_t *env, const char *path)
 {
@@ -889,6 +1037,11 @@ static void check_env(struct vctx *c, json_t *env, const char *path)
                 }
                 json_t *cm = gobj(vf, "configMapKeyRef"), *sec = gobj(vf, "secretKeyRef");
                 json_t *fr = gobj(vf, "fieldRef");
+                json_t *rr = gobj(vf, "resourceFieldRef");
+                if (rr && !cm && !sec && !fr) {
+                        _cleanup_free_ char *rp = pc_path_key(vp, "resourceFieldRef");
+                        check_resource_ref(c, rr, rp, false);
+                }
                 int n = !!cm + !!sec + !!fr;
                 if (n == 0 && !json_object_get(vf, "resourceFieldRef"))
                         ERR(c, vp,
@@ -922,14 +1075,10 @@ static void check_env(struct vctx *c, json_t *env, const char *path)
                                 ERR(c, p, "Unsupported value: \"%s\": supported values: \"v1\"",
                                     av);
                         }
-                        if (f && !one_of(f, field_paths) &&
-                            !((pc_str_has_prefix(f, "metadata.labels['") ||
-                               pc_str_has_prefix(f, "metadata.annotations['")) &&
-                              pc_str_has_suffix(f, "']")))
+                        if (f && !one_of(f, field_paths) && !subscript_path(f))
                                 ERR(c, fp,
                                     "Unsupported value: \"%s\": supported values: "
                                     "\"metadata.name\", \"metadata.namespace\", \"metadata.uid\", "
-                                    "\"metadata.labels\", \"metadata.annotations\", "
                                     "\"spec.nodeName\", \"spec.serviceAccountName\", "
                                     "\"status.hostIP\", \"status.hostIPs\", \"status.podIP\", "
                                     "\"status.podIPs\"",
@@ -1696,6 +1845,139 @@ static void check_mode(struct vctx *c, json_t *o, const char *k, const char *pat
         }
 }
 
+/* An item path of a configMap, secret or downwardAPI file: relative, no
+ * '..' component, not starting with '..' (the API server's
+ * validateLocalNonReservedPath); unique within a projected volume (seen). */
+static void check_item_path(struct vctx *c, const char *p, const char *ipath, json_t *seen)
+{
+        check_relative_path(c, p, ipath);
+        if (pc_str_has_prefix(ipath, ".."))
+                ERR(c, p, "Invalid value: \"%s\": must not start with '..'", ipath);
+        if (!seen)
+                return;
+        if (json_object_get(seen, ipath))
+                ERR(c, p, "Invalid value: \"%s\": conflicting duplicate paths", ipath);
+        json_object_set_new(seen, ipath, json_true());
+}
+
+static void check_key_items(struct vctx *c, json_t *s, const char *tp, json_t *seen)
+{
+        _cleanup_free_ char *ip = pc_path_key(tp, "items");
+        size_t i;
+        json_t *it;
+        json_array_foreach(garr(s, "items"), i, it)
+        {
+                _cleanup_free_ char *p = pc_path_index(ip, i);
+                _cleanup_free_ char *kp = pc_path_key(p, "key");
+                _cleanup_free_ char *pp = pc_path_key(p, "path");
+                const char *k = require_str(c, it, "key", p);
+                if (k)
+                        check_config_key(c, kp, k);
+                const char *ipath = require_str(c, it, "path", p);
+                if (ipath)
+                        check_item_path(c, pp, ipath, seen);
+                check_mode(c, it, "mode", p);
+        }
+}
+
+static void check_dapi_items(struct vctx *c, json_t *s, const char *tp, json_t *seen)
+{
+        _cleanup_free_ char *ip = pc_path_key(tp, "items");
+        size_t i;
+        json_t *it;
+        json_array_foreach(garr(s, "items"), i, it)
+        {
+                _cleanup_free_ char *p = pc_path_index(ip, i);
+                _cleanup_free_ char *pp = pc_path_key(p, "path");
+                const char *ipath = require_str(c, it, "path", p);
+                if (ipath)
+                        check_item_path(c, pp, ipath, seen);
+                check_mode(c, it, "mode", p);
+                json_t *fr = gobj(it, "fieldRef"), *rr = gobj(it, "resourceFieldRef");
+                if (fr && rr) {
+                        ERR(c, p,
+                            "Invalid value: \"resource\": fieldRef and resourceFieldRef can not "
+                            "be specified simultaneously");
+                } else if (fr) {
+                        _cleanup_free_ char *rp = pc_path_key(p, "fieldRef");
+                        _cleanup_free_ char *fp = pc_path_key(rp, "fieldPath");
+                        const char *av = gstr(fr, "apiVersion");
+                        if (av && strcmp(av, "v1")) {
+                                _cleanup_free_ char *ap = pc_path_key(rp, "apiVersion");
+                                ERR(c, ap, "Unsupported value: \"%s\": supported values: \"v1\"",
+                                    av);
+                        }
+                        const char *f = require_str(c, fr, "fieldPath", rp);
+                        if (f && !one_of(f, volume_field_paths) && !subscript_path(f))
+                                unsupported(c, fp, f, volume_field_paths);
+                } else if (rr) {
+                        _cleanup_free_ char *rp = pc_path_key(p, "resourceFieldRef");
+                        check_resource_ref(c, rr, rp, true);
+                } else {
+                        ERR(c, p,
+                            "Required value: one of fieldRef and resourceFieldRef is required");
+                }
+        }
+}
+
+#define SA_TOKEN_WHY                                                                               \
+        "Forbidden: podctl has no API server to issue service account tokens "                     \
+        "(docs/DEVIATIONS.md); mount a Secret holding a token instead"
+
+static void check_projected(struct vctx *c, json_t *s, const char *tp)
+{
+        check_mode(c, s, "defaultMode", tp);
+        _cleanup_free_ char *sp = pc_path_key(tp, "sources");
+        _cleanup_(json_decrefp) json_t *seen = json_object();
+        size_t i;
+        json_t *src;
+        json_array_foreach(garr(s, "sources"), i, src)
+        {
+                _cleanup_free_ char *p = pc_path_index(sp, i);
+                static const char *const kinds[] = {
+                    "configMap",          "secret",         "downwardAPI", "serviceAccountToken",
+                    "clusterTrustBundle", "podCertificate", NULL};
+                int n = 0;
+                const char *kind = NULL;
+                for (size_t k = 0; kinds[k]; k++)
+                        if (json_object_get(src, kinds[k])) {
+                                n++;
+                                kind = kinds[k];
+                        }
+                if (n == 0) {
+                        ERR(c, p,
+                            "Required value: must specify one of: `configMap`, `secret`, "
+                            "`downwardAPI`");
+                        continue;
+                }
+                if (n > 1) {
+                        ERR(c, p, "Forbidden: may not specify more than 1 volume type per source");
+                        continue;
+                }
+                _cleanup_free_ char *kp = pc_path_key(p, kind);
+                json_t *o = gobj(src, kind);
+                if (!strcmp(kind, "serviceAccountToken")) {
+                        ERR(c, kp, SA_TOKEN_WHY);
+                } else if (!strcmp(kind, "clusterTrustBundle") || !strcmp(kind, "podCertificate")) {
+                        ERR(c, kp,
+                            "Forbidden: %s projections need an API server (certificates.k8s.io); "
+                            "podctl has none",
+                            kind);
+                } else if (!o) {
+                        continue; /* not an object: reported by the schema walk */
+                } else if (!strcmp(kind, "downwardAPI")) {
+                        check_dapi_items(c, o, kp, seen);
+                } else {
+                        const char *rn = require_str(c, o, "name", kp);
+                        if (rn) {
+                                _cleanup_free_ char *np = pc_path_key(kp, "name");
+                                check_subdomain(c, np, rn);
+                        }
+                        check_key_items(c, o, kp, seen);
+                }
+        }
+}
+
 static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *names)
 {
         _cleanup_free_ char *np = pc_path_key(path, "name");
@@ -1707,16 +1989,27 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                 json_object_set_new(names, name, json_true());
         }
         int n = 0;
-        const char *type = NULL;
+        const char *type = NULL, *why = NULL;
         for (size_t i = 0; vol_types[i]; i++)
                 if (json_object_get(v, vol_types[i])) {
                         n++;
                         type = vol_types[i];
                 }
+        for (size_t i = 0; i < PC_ARRAY_SIZE(cluster_volumes); i++)
+                if (json_object_get(v, cluster_volumes[i].type)) {
+                        n++;
+                        type = cluster_volumes[i].type;
+                        why = cluster_volumes[i].why;
+                }
+        if (n == 1 && why) {
+                _cleanup_free_ char *tp = pc_path_key(path, type);
+                ERR(c, tp, "Forbidden: %s", why);
+                return;
+        }
         if (n == 0) {
                 ERR(c, path,
                     "Required value: must specify a volume type (podctl supports emptyDir, "
-                    "hostPath, configMap and secret)");
+                    "hostPath, configMap, secret, downwardAPI and projected)");
                 return;
         }
         if (n > 1) {
@@ -1752,6 +2045,11 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                         _cleanup_free_ char *sv = show(sl);
                         ERR(c, p, "Invalid value: %s: must be a non-negative quantity", sv);
                 }
+        } else if (!strcmp(type, "downwardAPI")) {
+                check_mode(c, s, "defaultMode", tp);
+                check_dapi_items(c, s, tp, NULL);
+        } else if (!strcmp(type, "projected")) {
+                check_projected(c, s, tp);
         } else {
                 bool secret = !strcmp(type, "secret");
                 const char *rn = require_str(c, s, secret ? "secretName" : "name", tp);
@@ -1760,22 +2058,7 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                         check_subdomain(c, p, rn);
                 }
                 check_mode(c, s, "defaultMode", tp);
-                _cleanup_free_ char *ip = pc_path_key(tp, "items");
-                size_t i;
-                json_t *it;
-                json_array_foreach(garr(s, "items"), i, it)
-                {
-                        _cleanup_free_ char *p = pc_path_index(ip, i);
-                        _cleanup_free_ char *kp = pc_path_key(p, "key");
-                        _cleanup_free_ char *pp = pc_path_key(p, "path");
-                        const char *k = require_str(c, it, "key", p);
-                        if (k)
-                                check_config_key(c, kp, k);
-                        const char *ipath = require_str(c, it, "path", p);
-                        if (ipath)
-                                check_relative_path(c, pp, ipath);
-                        check_mode(c, it, "mode", p);
-                }
+                check_key_items(c, s, tp, NULL);
         }
 }
 
@@ -1819,6 +2102,15 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
         over |= too_many(c, garr(spec, "containers"), cp, PC_MANIFEST_MAX_CONTAINERS);
         if (over)
                 return;
+        _cleanup_(json_decrefp) json_t *all_ctrs = json_object();
+        static const char *const lists[] = {"initContainers", "containers"};
+        for (int l = 0; l < 2; l++)
+                json_array_foreach(garr(spec, lists[l]), i, x)
+                {
+                        if (gstr(x, "name"))
+                                json_object_set_new(all_ctrs, gstr(x, "name"), json_true());
+                }
+        c->ctr_names = all_ctrs;
         json_array_foreach(garr(spec, "volumes"), i, x)
         {
                 _cleanup_free_ char *p = pc_path_index(vp, i);
@@ -1910,6 +2202,7 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
         }
         check_run_as_ids(c, gobj(spec, "securityContext"), sp);
         check_pod_security(c, spec, sp);
+        c->ctr_names = NULL; /* all_ctrs ends with this scope */
 }
 
 /* ---- ConfigMap and Secret ----------------------------------------------- */
