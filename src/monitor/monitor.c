@@ -655,6 +655,11 @@ static void pod_limits(const struct pc_monitor *m, int64_t node_pids, struct pc_
         l->memory_max = all_mem ? mem : -1;
         l->cpu_quota = all_cpu ? cpu * l->cpu_period / 1000 : -1;
         l->cpu_shares = req > 0 ? (req * 1024 / 1000 < 2 ? 2 : req * 1024 / 1000) : 2;
+        /* Pod-level limits, where set, are the Pod's (KEP-2837) */
+        if (p->resources.memory_limit >= 0)
+                l->memory_max = p->resources.memory_limit;
+        if (p->resources.cpu_limit >= 0)
+                l->cpu_quota = p->resources.cpu_limit * l->cpu_period / 1000;
         l->pids_max = node_pids;
         for (size_t i = 0; i < p->n_annotations; i++)
                 if (!strcmp(p->annotations[i].name, "podctl.io/pids-limit"))

@@ -678,8 +678,8 @@ void pc_monitor_sync_volumes(struct pc_monitor *m)
                 pc_error err;
                 if (write_volume(m, v, dir, &err) < 0)
                         pc_monitor_event(m, NULL, true, "FailedMount",
-                                         "MountVolume.SetUp failed for volume \"%s\" : %s",
-                                         v->name, err.msg);
+                                         "MountVolume.SetUp failed for volume \"%s\" : %s", v->name,
+                                         err.msg);
         }
 }
 
@@ -1117,10 +1117,13 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         return 0;
 }
 
-/* The Pod's memory limit as its cgroup has it: the sum of its containers'
- * limits (at least the largest init container's) when every one has one. */
+/* The Pod's memory limit as its cgroup has it: the Pod-level limit, else the
+ * sum of its containers' limits (at least the largest init container's) when
+ * every one has one. */
 static int64_t pod_memory_limit(const struct pc_pod *p)
 {
+        if (p->resources.memory_limit >= 0)
+                return p->resources.memory_limit; /* Pod-level */
         int64_t sum = 0, init = 0;
         for (size_t i = 0; i < p->n_containers; i++) {
                 if (p->containers[i].resources.memory_limit <= 0)

@@ -21,7 +21,6 @@
 #include "state/state.h"
 #include "util/util.h"
 
-
 /* ---- opening, garbage collection ------------------------------------------- */
 
 /* A pod dir without a live monitor and without status.json (or pod.json) is
@@ -83,8 +82,7 @@ static void notify_monitors(podctl *ctx, const char *ns)
                 unsigned long long st = 0;
                 int pid = 0;
                 if (pc_read_file(pp, &s, NULL, &ignore) == 0 &&
-                    sscanf(s, "%d %llu", &pid, &st) == 2 && pid > 0 &&
-                    pc_proc_alive(pid, st))
+                    sscanf(s, "%d %llu", &pid, &st) == 2 && pid > 0 && pc_proc_alive(pid, st))
                         kill(pid, SIGUSR1);
         }
         closedir(d);

@@ -50,16 +50,20 @@ char *pc_resource_ref_value(const struct pc_pod *p, const struct pc_container *s
         const char *res = ref->resource;
         int64_t v;
         bool cpu = false;
-        /* An unset limit is the node's allocatable (the kubelet's
-         * defaultPodLimitsForDownwardAPI); an unset request is 0. */
+        /* An unset limit is the Pod-level limit, else the node's allocatable
+         * (the kubelet's defaultPodLimitsForDownwardAPI); an unset request
+         * is 0. */
+        int64_t pod_cpu = p->resources.cpu_limit >= 0 ? p->resources.cpu_limit : alloc->cpu_m;
+        int64_t pod_mem =
+            p->resources.memory_limit >= 0 ? p->resources.memory_limit : alloc->memory;
         if (!strcmp(res, "limits.cpu")) {
-                v = r->cpu_limit >= 0 ? r->cpu_limit : alloc->cpu_m;
+                v = r->cpu_limit >= 0 ? r->cpu_limit : pod_cpu;
                 cpu = true;
         } else if (!strcmp(res, "requests.cpu")) {
                 v = r->cpu_request;
                 cpu = true;
         } else if (!strcmp(res, "limits.memory")) {
-                v = r->memory_limit >= 0 ? r->memory_limit : alloc->memory;
+                v = r->memory_limit >= 0 ? r->memory_limit : pod_mem;
         } else if (!strcmp(res, "requests.memory")) {
                 v = r->memory_request;
         } else if (!strcmp(res, "limits.ephemeral-storage")) {

@@ -724,6 +724,7 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
                                 goto fail;
                 }
         }
+        decode_resources(json_object_get(spec, "resources"), &pod->resources);
         pod->restart_policy =
             pc_xstrdup(jstr(spec, "restartPolicy") ? jstr(spec, "restartPolicy") : "Always");
         pod->termination_grace_period_seconds = jint(spec, "terminationGracePeriodSeconds", 30);

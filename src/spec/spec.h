@@ -273,6 +273,8 @@ struct pc_pod {
         bool fs_group_on_root_mismatch; /* fsGroupChangePolicy: OnRootMismatch */
         struct pc_kv *sysctls;
         size_t n_sysctls;
+        /* spec.resources (Pod-level resources): all -1 when absent */
+        struct pc_resources resources;
 
         /* The defaulted v1 Pod object (metadata, spec), as stored in pod.json and
          * printed by `get -o json|yaml` (with status added). Owned. */
@@ -409,10 +411,15 @@ struct pc_pod_resources {
         int64_t cpu_m;
         int64_t memory;
 };
-/* The scheduler's effective request: per resource, the larger of the sum over
- * app containers and native sidecars, and the largest init container (plus
- * the sidecars started before it). */
+/* The scheduler's effective request: per resource, the Pod-level request
+ * when set, else the larger of the sum over app containers and native
+ * sidecars, and the largest init container (plus the sidecars started
+ * before it). */
 void pc_pod_effective_request(const struct pc_pod *p, struct pc_pod_resources *out);
+/* Are Pod-level resources (spec.resources cpu/memory) set? Then the Pod's
+ * effective request, QoS class, cgroup limits and the downward API's
+ * default limits come from them (KEP-2837). */
+bool pc_pod_level_resources(const struct pc_pod *p);
 /* Guaranteed, Burstable or BestEffort, as Kubernetes computes it. */
 const char *pc_pod_qos_class(const struct pc_pod *p);
 /* 3221225472 -> "3Gi", 2684354560 -> "2560Mi"; cpu 1500 -> "1500m", 2000 -> "2". */

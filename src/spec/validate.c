@@ -22,6 +22,7 @@ struct vctx {
         bool host_network; /* of the pod being checked */
         json_int_t grace;  /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
         json_t *ctr_names; /* names of its containers and init containers (resourceFieldRef) */
+        bool pod_level;    /* check_resources on spec.resources: cpu and memory only */
 };
 
 /* Strip the last component of a field path in place; false at the root. */
@@ -256,7 +257,8 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
   {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
-  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos});
+  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos},
+  {"resources", F_OBJ, &s_res});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
   {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
 S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
@@ -299,7 +301,6 @@ static const struct {
     {"podSpec", "setHostnameAsFQDN"},
     {"podSpec", "schedulingGates"},
     {"podSpec", "resourceClaims"},
-    {"podSpec", "resources"},
     {"container", "resizePolicy"},
     {"container", "volumeDevices"},
     {"container", "stdinOnce"},
@@ -847,6 +848,17 @@ static void default_pod(json_t *pod)
                         default_dapi_items(garr(gobj(src, "downwardAPI"), "items"));
                 }
         }
+        /* spec.resources: requests default to limits, as a container's */
+        json_t *pres = gobj(spec, "resources");
+        if (gobj(pres, "limits")) {
+                set_default(pres, "requests", json_object());
+                const char *k;
+                json_t *v;
+                json_object_foreach(gobj(pres, "limits"), k, v)
+                {
+                        set_default(gobj(pres, "requests"), k, json_deep_copy(v));
+                }
+        }
         bool hostnet = json_is_true(json_object_get(spec, "hostNetwork"));
         json_array_foreach(garr(spec, "initContainers"), i, x)
         {
@@ -1196,6 +1208,15 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                         _cleanup_free_ char *p = pc_path_key(wp, k);
                         bool cpu = !strcmp(k, "cpu");
                         int64_t q;
+                        if (!cpu && strcmp(k, "memory") && c->pod_level) {
+                                /* the API server's supported Pod-level resources,
+                                 * less hugepages (podctl exposes none) */
+                                ERR(c, p,
+                                    "Unsupported value: \"%s\": supported values: \"cpu\", "
+                                    "\"memory\"",
+                                    k);
+                                continue;
+                        }
                         if (!cpu && strcmp(k, "memory")) {
                                 if (!strcmp(k, "ephemeral-storage") ||
                                     pc_str_has_prefix(k, "hugepages-") || strchr(k, '/'))
@@ -2062,6 +2083,92 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
         }
 }
 
+/* A container's quantity resources.<which>.<res> (cpu in millicores), -1
+ * when unset or invalid (reported elsewhere). */
+static int64_t ctr_qty(json_t *ct, const char *which, const char *res)
+{
+        int64_t q;
+        json_t *v = json_object_get(gobj(gobj(ct, "resources"), which), res);
+        return v && pc_quantity_json(v, !strcmp(res, "cpu"), &q) == 0 ? q : -1;
+}
+
+static int64_t or0(int64_t v)
+{
+        return v < 0 ? 0 : v;
+}
+
+/* spec.resources (Pod-level resources, KEP-2837): cpu and memory; the
+ * requests at least the containers' aggregate request (the scheduler's
+ * formula, with sidecars), no container's limit above the Pod's. */
+static void check_pod_resources(struct vctx *c, json_t *spec, const char *sp)
+{
+        json_t *res = gobj(spec, "resources");
+        if (!res)
+                return;
+        _cleanup_free_ char *rp = pc_path_key(sp, "resources");
+        c->pod_level = true;
+        check_resources(c, res, rp);
+        c->pod_level = false;
+        static const char *const names[] = {"cpu", "memory"};
+        for (int r = 0; r < 2; r++) {
+                const char *rn = names[r];
+                int64_t preq = -1, plim = -1;
+                json_t *rv = json_object_get(gobj(res, "requests"), rn);
+                json_t *lv = json_object_get(gobj(res, "limits"), rn);
+                if (rv && pc_quantity_json(rv, r == 0, &preq) < 0)
+                        preq = -1;
+                if (lv && pc_quantity_json(lv, r == 0, &plim) < 0)
+                        plim = -1;
+                /* aggregate container requests: max(apps + sidecars, each init
+                 * container + the sidecars started before it) */
+                int64_t apps = 0, side = 0, init_max = 0;
+                size_t i;
+                json_t *x;
+                json_array_foreach(garr(spec, "initContainers"), i, x)
+                {
+                        const char *rpol = gstr(x, "restartPolicy");
+                        int64_t q = or0(ctr_qty(x, "requests", rn));
+                        if (rpol && !strcmp(rpol, "Always"))
+                                side += q;
+                        else if (side + q > init_max)
+                                init_max = side + q;
+                }
+                json_array_foreach(garr(spec, "containers"), i, x)
+                {
+                        apps += or0(ctr_qty(x, "requests", rn));
+                }
+                int64_t agg = apps + side > init_max ? apps + side : init_max;
+                if (preq >= 0 && agg > preq) {
+                        _cleanup_free_ char *qp = pc_path_key(rp, "requests");
+                        _cleanup_free_ char *p = pc_path_key(qp, rn);
+                        _cleanup_free_ char *have = show(rv);
+                        _cleanup_free_ char *want = pc_quantity_format(agg, r == 0);
+                        ERR(c, p,
+                            "Invalid value: %s: must be greater than or equal to aggregate "
+                            "container requests of %s",
+                            have, want);
+                }
+                if (plim < 0)
+                        continue;
+                static const char *const lists[] = {"initContainers", "containers"};
+                for (int l = 0; l < 2; l++)
+                        json_array_foreach(garr(spec, lists[l]), i, x)
+                        {
+                                int64_t cl = ctr_qty(x, "limits", rn);
+                                if (cl <= plim)
+                                        continue;
+                                _cleanup_free_ char *qp = pc_path_key(rp, "limits");
+                                _cleanup_free_ char *p = pc_path_key(qp, rn);
+                                _cleanup_free_ char *have = show(lv);
+                                _cleanup_free_ char *want = pc_quantity_format(cl, r == 0);
+                                ERR(c, p,
+                                    "Invalid value: %s: must be greater than or equal to the "
+                                    "limit of container \"%s\" (%s)",
+                                    have, gstr(x, "name") ? gstr(x, "name") : "", want);
+                        }
+        }
+}
+
 static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
 {
         _cleanup_free_ char *sp = pc_path_key(root, "spec");
@@ -2202,6 +2309,7 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
         }
         check_run_as_ids(c, gobj(spec, "securityContext"), sp);
         check_pod_security(c, spec, sp);
+        check_pod_resources(c, spec, sp);
         c->ctr_names = NULL; /* all_ctrs ends with this scope */
 }
 
