@@ -683,8 +683,24 @@ void pc_monitor_sync_volumes(struct pc_monitor *m)
         }
 }
 
-static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *binds, size_t *n,
-                        char ***owned, pc_error *err)
+/* subPathExpr expanded with the container's environment, checked as the
+ * kubelet checks it (relative, no '..'). */
+static char *expand_sub_path(const char *expr, char *const *env, pc_error *err)
+{
+        char *p = pc_expand_vars(expr, env);
+        bool dotdot = !strcmp(p, "..") || pc_str_has_prefix(p, "../") || strstr(p, "/../") ||
+                      pc_str_has_suffix(p, "/..");
+        if (p[0] == '/' || dotdot) {
+                pc_fail(err, EINVAL, "subPathExpr \"%s\" expands to \"%s\": %s", expr, p,
+                        p[0] == '/' ? "must not be an absolute path" : "must not contain '..'");
+                free(p);
+                return NULL;
+        }
+        return p;
+}
+
+static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, char *const *env,
+                        struct pc_bind *binds, size_t *n, char ***owned, pc_error *err)
 {
         struct pc_container *spec = c->spec;
         for (size_t i = 0; i < spec->n_mounts; i++) {
@@ -718,7 +734,17 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                 }
                 /* subPath is resolved by the runtime inside the volume (never
                  * here, on the host, where a planted symlink would lead out). */
-                if (vm->sub_path && *vm->sub_path)
+                const char *sub = vm->sub_path && *vm->sub_path ? vm->sub_path : NULL;
+                if (vm->sub_path_expr) {
+                        char *x = expand_sub_path(vm->sub_path_expr, env, err);
+                        if (!x)
+                                return pc_error_prefix(err, "volume \"%s\"", v->name);
+                        bool empty = !*x;
+                        pc_strv_push(owned, x);
+                        free(x);
+                        sub = empty ? NULL : (*owned)[pc_strv_len(*owned) - 1];
+                }
+                if (sub)
                         is_file = false;
                 char *what = pc_xasprintf("volume \"%s\"", v->name);
                 pc_strv_push(owned, what);
@@ -734,7 +760,7 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                     .read_only = vm->read_only || payload_volume(v),
                     .create_file = is_file,
                     .what = (*owned)[k - 2],
-                    .sub_path = vm->sub_path && *vm->sub_path ? vm->sub_path : NULL,
+                    .sub_path = sub,
                     .recursive_read_only = vm->read_only && vm->recursive_read_only,
                 };
                 (*n)++;
@@ -939,8 +965,8 @@ static void container_limits(const struct pc_resources *r, struct pc_cgroup_limi
 }
 
 /* Mounts, cgroup, pipes and the runtime call, once the log is open. */
-static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp, const char *cwd,
-                 const char *user, pc_error *err)
+static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp, char **menv,
+                 const char *cwd, const char *user, pc_error *err)
 {
         struct pc_container *spec = c->spec;
         _cleanup_strv_ char **owned = pc_xcalloc(1, sizeof(char *));
@@ -952,7 +978,7 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         size_t n = 0;
         if (spec->n_mounts > 64)
                 return pc_fail(err, E2BIG, "too many volume mounts");
-        if (volume_binds(m, c, binds, &n, &owned, err) < 0)
+        if (volume_binds(m, c, menv, binds, &n, &owned, err) < 0)
                 return -1;
         _cleanup_free_ char *hosts = pc_xasprintf("%s/hosts", m->etc_dir);
         _cleanup_free_ char *hostname = pc_xasprintf("%s/hostname", m->etc_dir);
@@ -1103,7 +1129,7 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         if (pc_log_open(&c->log, lpath, &lo, err) < 0)
                 return -1;
 
-        if (spawn(m, c, argv, envp, cwd, user, err) < 0) {
+        if (spawn(m, c, argv, envp, menv, cwd, user, err) < 0) {
                 pc_log_close(&c->log);
                 return -1;
         }

@@ -366,6 +366,9 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                         m->mount_path = jdup(x, "mountPath");
                         m->sub_path =
                             jstr(x, "subPath") && *jstr(x, "subPath") ? jdup(x, "subPath") : NULL;
+                        m->sub_path_expr = jstr(x, "subPathExpr") && *jstr(x, "subPathExpr")
+                                               ? jdup(x, "subPathExpr")
+                                               : NULL;
                         m->read_only = jbool(x, "readOnly");
                         const char *rro = jstr(x, "recursiveReadOnly");
                         m->recursive_read_only = rro && strcmp(rro, "Disabled");
@@ -457,6 +460,7 @@ static void container_free(struct pc_container *c)
                 free(c->mounts[i].name);
                 free(c->mounts[i].mount_path);
                 free(c->mounts[i].sub_path);
+                free(c->mounts[i].sub_path_expr);
         }
         free(c->mounts);
         free(c->image_pull_policy);

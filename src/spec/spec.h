@@ -77,7 +77,8 @@ struct pc_port {
 struct pc_volume_mount {
         char *name;
         char *mount_path;
-        char *sub_path; /* NULL or relative path inside the volume */
+        char *sub_path;      /* NULL or relative path inside the volume */
+        char *sub_path_expr; /* subPathExpr: $(VAR) expanded with the container's env; NULL */
         bool read_only;
         bool recursive_read_only; /* recursiveReadOnly: Enabled or IfPossible */
 };
@@ -437,6 +438,10 @@ char *pc_resource_ref_value(const struct pc_pod *p, const struct pc_container *s
 /* metadata.labels / metadata.annotations as a downwardAPI file: sorted
  * key="value" lines (values quoted as Go's %q), no final newline. */
 char *pc_format_kv_map(const struct pc_kv *kv, size_t n);
+
+/* docs/FIELDS.md: every field of the schema with its disposition (applied,
+ * refused with the reason, warned), generated from the validator's tables. */
+void pc_spec_fields_markdown(FILE *f);
 
 /* Validation helpers exposed for other modules and tests. */
 bool pc_is_dns1123_label(const char *s);     /* container, port names: <= 63 */

@@ -139,10 +139,15 @@ enum ftype {
 };
 
 struct schema;
+/* A field of podctl's schema. refused: set, the field is refused (when
+ * present and not an empty object) with "Forbidden: <refused>"; NULL, it is
+ * applied, with `note` for what docs/FIELDS.md should say beyond that. */
 struct fdef {
         const char *name;
         enum ftype t;
         const struct schema *sub;
+        const char *refused;
+        const char *note;
 };
 struct schema {
         const char *name; /* used by the unsupported table */
@@ -150,26 +155,61 @@ struct schema {
 };
 
 #define S(var, nm, ...)                                                                            \
-        static const struct fdef var##_f[] = {__VA_ARGS__, {NULL, 0, NULL}};                       \
+        static const struct fdef var##_f[] = {__VA_ARGS__, {NULL, 0, NULL, NULL, NULL}};           \
         static const struct schema var = {nm, var##_f}
+
+/* The schema: fields given as {name, type, sub-schema} are applied; a
+ * fourth member refuses one, a fifth notes a restriction (the other members
+ * default to NULL, hence the pragma). docs/FIELDS.md is generated from it
+ * (pc_spec_fields_markdown). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#define SELINUX_WHY "SELinux labels are not applied by podctl (SELinux is not supported)"
+#define WINDOWS_WHY "windows options cannot be set for a linux pod"
+#define SA_TOKEN_WHY                                                                               \
+        "podctl has no API server to issue service account tokens "                                \
+        "(docs/DEVIATIONS.md); mount a Secret holding a token instead"
+#define NO_NETFS                                                                                   \
+        "podctl mounts no network or block storage; mount it on the host and use a hostPath "      \
+        "volume"
+#define NO_CLOUD                                                                                   \
+        "an in-tree cloud or vendor storage plugin (removed from Kubernetes or migrated to CSI); " \
+        "podctl has none; use a hostPath volume"
+#define NOT_YET "not supported by podctl yet (docs/FIELDS.md)"
 
 S(s_meta, "metadata", {"name", F_STR, NULL}, {"namespace", F_STR, NULL}, {"labels", F_STRMAP, NULL},
   {"annotations", F_STRMAP, NULL}, {"uid", F_STR, NULL}, {"creationTimestamp", F_STR, NULL});
 S(s_keysel, "keySelector", {"name", F_STR, NULL}, {"key", F_STR, NULL}, {"optional", F_BOOL, NULL});
+S(s_filekeyref, "fileKeyRef", {"volumeName", F_STR, NULL}, {"path", F_STR, NULL},
+  {"key", F_STR, NULL}, {"optional", F_BOOL, NULL});
 S(s_fieldref, "fieldRef", {"apiVersion", F_STR, NULL}, {"fieldPath", F_STR, NULL});
 S(s_resfieldref, "resourceFieldRef", {"containerName", F_STR, NULL}, {"resource", F_STR, NULL},
   {"divisor", F_QTY, NULL});
 S(s_envsrc, "envVarSource", {"fieldRef", F_OBJ, &s_fieldref}, {"configMapKeyRef", F_OBJ, &s_keysel},
-  {"secretKeyRef", F_OBJ, &s_keysel}, {"resourceFieldRef", F_OBJ, &s_resfieldref});
+  {"secretKeyRef", F_OBJ, &s_keysel}, {"resourceFieldRef", F_OBJ, &s_resfieldref},
+  {"fileKeyRef", F_OBJ, &s_filekeyref,
+   "fileKeyRef (variables read from a file of a volume) is " NOT_YET, NULL});
 S(s_env, "env", {"name", F_STR, NULL}, {"value", F_STR, NULL}, {"valueFrom", F_OBJ, &s_envsrc});
 S(s_envref, "envFromRef", {"name", F_STR, NULL}, {"optional", F_BOOL, NULL});
 S(s_envfrom, "envFrom", {"prefix", F_STR, NULL}, {"configMapRef", F_OBJ, &s_envref},
   {"secretRef", F_OBJ, &s_envref});
 S(s_port, "port", {"name", F_STR, NULL}, {"hostPort", F_INT, NULL}, {"containerPort", F_INT, NULL},
   {"protocol", F_STR, NULL}, {"hostIP", F_STR, NULL});
-S(s_res, "resources", {"limits", F_QTYMAP, NULL}, {"requests", F_QTYMAP, NULL});
+S(s_res, "resources",
+  {"limits", F_QTYMAP, NULL, NULL,
+   "cpu, memory; ephemeral-storage warned (not enforced); hugepages and extended resources "
+   "refused"},
+  {"requests", F_QTYMAP, NULL, NULL,
+   "cpu, memory; ephemeral-storage warned (not enforced); hugepages and extended resources "
+   "refused"},
+  {"claims", F_ANY, NULL,
+   "resource claims need dynamic resource allocation by a cluster's control plane; podctl has "
+   "none",
+   NULL});
 S(s_mount, "volumeMount", {"name", F_STR, NULL}, {"readOnly", F_BOOL, NULL},
-  {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL}, {"recursiveReadOnly", F_STR, NULL});
+  {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL}, {"recursiveReadOnly", F_STR, NULL},
+  {"subPathExpr", F_STR, NULL, NULL, "expanded with the container's environment"},
+  {"mountPropagation", F_STR, NULL, NULL, "None; HostToContainer and Bidirectional refused"});
 S(s_caps, "capabilities", {"add", F_STRLIST, NULL}, {"drop", F_STRLIST, NULL});
 S(s_profile, "profile", {"type", F_STR, NULL}, {"localhostProfile", F_STR, NULL});
 S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, NULL},
@@ -177,7 +217,8 @@ S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, N
   {"runAsNonRoot", F_BOOL, NULL}, {"allowPrivilegeEscalation", F_BOOL, NULL},
   {"capabilities", F_OBJ, &s_caps}, {"seccompProfile", F_OBJ, &s_profile},
   {"appArmorProfile", F_OBJ, &s_profile}, {"procMount", F_STR, NULL},
-  {"seLinuxOptions", F_ANY, NULL}, {"windowsOptions", F_ANY, NULL});
+  {"seLinuxOptions", F_ANY, NULL, SELINUX_WHY, NULL},
+  {"windowsOptions", F_ANY, NULL, WINDOWS_WHY, NULL});
 S(s_execact, "execAction", {"command", F_STRLIST, NULL});
 S(s_header, "httpHeader", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_httpget, "httpGetAction", {"path", F_STR, NULL}, {"port", F_INTSTR, NULL},
@@ -192,15 +233,24 @@ S(s_probe, "probe", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OBJ, &s_httpget},
   {"failureThreshold", F_INT, NULL}, {"terminationGracePeriodSeconds", F_INT, NULL});
 S(s_lchandler, "lifecycleHandler", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OBJ, &s_httpget},
   {"tcpSocket", F_OBJ, &s_tcpsocket}, {"sleep", F_OBJ, &s_sleepact});
-S(s_lifecycle, "lifecycle", {"postStart", F_OBJ, &s_lchandler}, {"preStop", F_OBJ, &s_lchandler});
+S(s_lifecycle, "lifecycle", {"postStart", F_OBJ, &s_lchandler}, {"preStop", F_OBJ, &s_lchandler},
+  {"stopSignal", F_STR, NULL, "lifecycle.stopSignal is " NOT_YET, NULL});
 S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
   {"command", F_STRLIST, NULL}, {"args", F_STRLIST, NULL}, {"workingDir", F_STR, NULL},
   {"ports", F_LIST, &s_port}, {"envFrom", F_LIST, &s_envfrom}, {"env", F_LIST, &s_env},
   {"resources", F_OBJ, &s_res}, {"restartPolicy", F_STR, NULL}, {"volumeMounts", F_LIST, &s_mount},
   {"terminationMessagePath", F_STR, NULL}, {"terminationMessagePolicy", F_STR, NULL},
-  {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc}, {"stdin", F_BOOL, NULL},
-  {"tty", F_BOOL, NULL}, {"livenessProbe", F_OBJ, &s_probe}, {"readinessProbe", F_OBJ, &s_probe},
-  {"startupProbe", F_OBJ, &s_probe}, {"lifecycle", F_OBJ, &s_lifecycle});
+  {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc},
+  {"stdin", F_BOOL, NULL, NULL, "false; true refused (no stdin pipe yet)"},
+  {"tty", F_BOOL, NULL, NULL, "false; true refused (no terminal yet)"},
+  {"stdinOnce", F_BOOL, NULL, NULL, "false; true refused (no stdin pipe yet)"},
+  {"livenessProbe", F_OBJ, &s_probe}, {"readinessProbe", F_OBJ, &s_probe},
+  {"startupProbe", F_OBJ, &s_probe}, {"lifecycle", F_OBJ, &s_lifecycle},
+  {"resizePolicy", F_ANY, NULL, NULL,
+   "accepted; podctl has no in-place resize, so the policy is never consulted"},
+  {"volumeDevices", F_ANY, NULL,
+   "raw block devices come from PersistentVolumeClaims of a cluster; podctl has none", NULL},
+  {"restartPolicyRules", F_ANY, NULL, "restartPolicyRules are " NOT_YET, NULL});
 S(s_hostpath, "hostPath", {"path", F_STR, NULL}, {"type", F_STR, NULL});
 S(s_emptydir, "emptyDir", {"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL});
 S(s_keytopath, "keyToPath", {"key", F_STR, NULL}, {"path", F_STR, NULL}, {"mode", F_INT, NULL});
@@ -219,30 +269,59 @@ S(s_secproj, "secretProjection", {"name", F_STR, NULL}, {"items", F_LIST, &s_key
 /* serviceAccountToken, clusterTrustBundle, podCertificate: typed F_ANY and
  * refused by check_projected (they need an API server). */
 S(s_projection, "volumeProjection", {"configMap", F_OBJ, &s_cmproj}, {"secret", F_OBJ, &s_secproj},
-  {"downwardAPI", F_OBJ, &s_dapiproj}, {"serviceAccountToken", F_ANY, NULL},
-  {"clusterTrustBundle", F_ANY, NULL}, {"podCertificate", F_ANY, NULL});
+  {"downwardAPI", F_OBJ, &s_dapiproj}, {"serviceAccountToken", F_ANY, NULL, SA_TOKEN_WHY, NULL},
+  {"clusterTrustBundle", F_ANY, NULL,
+   "clusterTrustBundle projections need an API server (certificates.k8s.io); podctl has none",
+   NULL},
+  {"podCertificate", F_ANY, NULL,
+   "podCertificate projections need an API server (certificates.k8s.io); podctl has none", NULL});
 S(s_projected, "projectedVolume", {"sources", F_LIST, &s_projection}, {"defaultMode", F_INT, NULL});
 S(s_volume, "volume", {"name", F_STR, NULL}, {"hostPath", F_OBJ, &s_hostpath},
   {"emptyDir", F_OBJ, &s_emptydir}, {"configMap", F_OBJ, &s_cmvol}, {"secret", F_OBJ, &s_secvol},
   {"downwardAPI", F_OBJ, &s_dapivol}, {"projected", F_OBJ, &s_projected},
-  /* the cluster's volume types, refused by check_volume with the reason */
-  {"persistentVolumeClaim", F_ANY, NULL}, {"ephemeral", F_ANY, NULL}, {"csi", F_ANY, NULL},
-  {"nfs", F_ANY, NULL}, {"iscsi", F_ANY, NULL}, {"glusterfs", F_ANY, NULL}, {"rbd", F_ANY, NULL},
-  {"cephfs", F_ANY, NULL}, {"fc", F_ANY, NULL}, {"gitRepo", F_ANY, NULL},
-  {"gcePersistentDisk", F_ANY, NULL}, {"awsElasticBlockStore", F_ANY, NULL},
-  {"azureDisk", F_ANY, NULL}, {"azureFile", F_ANY, NULL}, {"cinder", F_ANY, NULL},
-  {"vsphereVolume", F_ANY, NULL}, {"photonPersistentDisk", F_ANY, NULL},
-  {"portworxVolume", F_ANY, NULL}, {"scaleIO", F_ANY, NULL}, {"storageos", F_ANY, NULL},
-  {"quobyte", F_ANY, NULL}, {"flocker", F_ANY, NULL}, {"flexVolume", F_ANY, NULL},
-  {"image", F_ANY, NULL});
+  /* the cluster's volume types, refused with the reason */
+  {"persistentVolumeClaim", F_ANY, NULL,
+   "a PersistentVolumeClaim is bound to a PersistentVolume by a cluster's control plane; "
+   "podctl has no API server; use a hostPath or emptyDir volume",
+   NULL},
+  {"ephemeral", F_ANY, NULL,
+   "a generic ephemeral volume is a PersistentVolumeClaim made by a cluster's control plane; "
+   "podctl has none; use an emptyDir volume",
+   NULL},
+  {"csi", F_ANY, NULL,
+   "CSI drivers run as cluster components that the kubelet calls; podctl calls no CSI "
+   "driver; use a hostPath volume",
+   NULL},
+  {"nfs", F_ANY, NULL, NO_NETFS, NULL}, {"iscsi", F_ANY, NULL, NO_NETFS, NULL},
+  {"glusterfs", F_ANY, NULL, NO_NETFS, NULL}, {"rbd", F_ANY, NULL, NO_NETFS, NULL},
+  {"cephfs", F_ANY, NULL, NO_NETFS, NULL}, {"fc", F_ANY, NULL, NO_NETFS, NULL},
+  {"gitRepo", F_ANY, NULL,
+   "gitRepo is deprecated in Kubernetes (disabled by default since 1.33); clone the "
+   "repository in an init container into an emptyDir volume",
+   NULL},
+  {"gcePersistentDisk", F_ANY, NULL, NO_CLOUD, NULL},
+  {"awsElasticBlockStore", F_ANY, NULL, NO_CLOUD, NULL}, {"azureDisk", F_ANY, NULL, NO_CLOUD, NULL},
+  {"azureFile", F_ANY, NULL, NO_CLOUD, NULL}, {"cinder", F_ANY, NULL, NO_CLOUD, NULL},
+  {"vsphereVolume", F_ANY, NULL, NO_CLOUD, NULL},
+  {"photonPersistentDisk", F_ANY, NULL, NO_CLOUD, NULL},
+  {"portworxVolume", F_ANY, NULL, NO_CLOUD, NULL}, {"scaleIO", F_ANY, NULL, NO_CLOUD, NULL},
+  {"storageos", F_ANY, NULL, NO_CLOUD, NULL}, {"quobyte", F_ANY, NULL, NO_CLOUD, NULL},
+  {"flocker", F_ANY, NULL, NO_CLOUD, NULL},
+  {"flexVolume", F_ANY, NULL,
+   "FlexVolume drivers are node plugins of a cluster (deprecated); podctl calls none; use a "
+   "hostPath volume",
+   NULL},
+  {"image", F_ANY, NULL,
+   "image volumes are " NOT_YET "; copy the files in an init container into an emptyDir volume",
+   NULL});
 S(s_sysctl, "sysctl", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_podsc, "podSecurityContext", {"runAsUser", F_INT, NULL}, {"runAsGroup", F_INT, NULL},
   {"runAsNonRoot", F_BOOL, NULL}, {"supplementalGroups", F_ANY, NULL},
   {"supplementalGroupsPolicy", F_STR, NULL}, {"fsGroup", F_INT, NULL},
   {"fsGroupChangePolicy", F_STR, NULL}, {"sysctls", F_LIST, &s_sysctl},
   {"seccompProfile", F_OBJ, &s_profile}, {"appArmorProfile", F_OBJ, &s_profile},
-  {"seLinuxOptions", F_ANY, NULL}, {"windowsOptions", F_ANY, NULL},
-  {"seLinuxChangePolicy", F_STR, NULL});
+  {"seLinuxOptions", F_ANY, NULL, SELINUX_WHY, NULL},
+  {"windowsOptions", F_ANY, NULL, WINDOWS_WHY, NULL}, {"seLinuxChangePolicy", F_STR, NULL});
 S(s_hostalias, "hostAlias", {"ip", F_STR, NULL}, {"hostnames", F_STRLIST, NULL});
 S(s_dnsopt, "dnsOption", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_dnsconfig, "dnsConfig", {"nameservers", F_STRLIST, NULL}, {"searches", F_STRLIST, NULL},
@@ -258,9 +337,28 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
   {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
   {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos},
-  {"resources", F_OBJ, &s_res});
+  {"resources", F_OBJ, &s_res, NULL, "Pod-level resources: cpu and memory"},
+  {"setHostnameAsFQDN", F_BOOL, NULL, NULL, "false; true refused (not supported yet)"},
+  {"ephemeralContainers", F_ANY, NULL,
+   "ephemeral containers are added by the API server's ephemeralcontainers subresource; "
+   "podctl has none",
+   NULL},
+  {"runtimeClassName", F_ANY, NULL, "RuntimeClass objects are a cluster's; podctl has one runtime",
+   NULL},
+  {"overhead", F_ANY, NULL,
+   "overhead is set by a cluster's RuntimeClass admission; podctl has none", NULL},
+  {"resourceClaims", F_ANY, NULL,
+   "resource claims need dynamic resource allocation by a cluster's control plane; podctl has "
+   "none",
+   NULL},
+  {"readinessGates", F_ANY, NULL,
+   "readiness gates are set by cluster controllers through the API server; none can set "
+   "them here, so the Pod would never be Ready",
+   NULL},
+  {"hostnameOverride", F_ANY, NULL, "hostnameOverride is " NOT_YET, NULL});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
-  {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
+  {"spec", F_OBJ, &s_podspec},
+  {"status", F_ANY, NULL, NULL, "accepted and replaced: the status is the node's"});
 S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
   {"metadata", F_OBJ, &s_meta}, {"data", F_STRMAP, NULL}, {"binaryData", F_STRMAP, NULL},
   {"immutable", F_BOOL, NULL});
@@ -268,54 +366,48 @@ S(s_secret, "secret", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
   {"metadata", F_OBJ, &s_meta}, {"data", F_STRMAP, NULL}, {"stringData", F_STRMAP, NULL},
   {"type", F_STR, NULL}, {"immutable", F_BOOL, NULL});
 
-/* Fields of the Kubernetes v1 schema that podctl does not implement (yet):
- * a warning ("ignored"), an error with --validate=strict. Anything neither
- * here nor in the schemas above is an unknown field. */
+#pragma GCC diagnostic pop
+
+/* Fields of the Kubernetes v1 schema that cannot matter on one host
+ * without an API server (scheduling, the API server's bookkeeping): a
+ * warning ("ignored", with the reason), an error with --validate=strict.
+ * Anything neither here nor in the schemas above is an unknown field. */
+#define SERVER_SET "set by the API server"
+#define SCHEDULING "scheduling: one node, nothing to choose"
 static const struct {
-        const char *schema, *field;
+        const char *schema, *field, *why;
 } unsupported_fields[] = {
-    {"metadata", "generateName"},
-    {"metadata", "ownerReferences"},
-    {"metadata", "finalizers"},
-    {"metadata", "managedFields"},
-    {"metadata", "resourceVersion"},
-    {"metadata", "generation"},
-    {"metadata", "selfLink"},
-    {"metadata", "deletionTimestamp"},
-    {"metadata", "deletionGracePeriodSeconds"},
-    {"podSpec", "ephemeralContainers"},
-    {"podSpec", "nodeSelector"},
-    {"podSpec", "nodeName"},
-    {"podSpec", "serviceAccountName"},
-    {"podSpec", "serviceAccount"},
-    {"podSpec", "automountServiceAccountToken"},
-    {"podSpec", "affinity"},
-    {"podSpec", "tolerations"},
-    {"podSpec", "priorityClassName"},
-    {"podSpec", "priority"},
-    {"podSpec", "readinessGates"},
-    {"podSpec", "runtimeClassName"},
-    {"podSpec", "preemptionPolicy"},
-    {"podSpec", "overhead"},
-    {"podSpec", "topologySpreadConstraints"},
-    {"podSpec", "setHostnameAsFQDN"},
-    {"podSpec", "schedulingGates"},
-    {"podSpec", "resourceClaims"},
-    {"container", "resizePolicy"},
-    {"container", "volumeDevices"},
-    {"container", "stdinOnce"},
-    {"resources", "claims"},
-    {"volumeMount", "mountPropagation"},
-    {"volumeMount", "subPathExpr"},
+    {"metadata", "generateName", "the API server's name generation"},
+    {"metadata", "ownerReferences", "garbage collection by a cluster's controllers"},
+    {"metadata", "finalizers", "deletion by a cluster's controllers"},
+    {"metadata", "managedFields", SERVER_SET},
+    {"metadata", "resourceVersion", SERVER_SET},
+    {"metadata", "generation", SERVER_SET},
+    {"metadata", "selfLink", SERVER_SET},
+    {"metadata", "deletionTimestamp", SERVER_SET},
+    {"metadata", "deletionGracePeriodSeconds", SERVER_SET},
+    {"podSpec", "nodeSelector", SCHEDULING},
+    {"podSpec", "nodeName", SCHEDULING},
+    {"podSpec", "affinity", SCHEDULING},
+    {"podSpec", "tolerations", SCHEDULING},
+    {"podSpec", "priorityClassName", SCHEDULING},
+    {"podSpec", "priority", SCHEDULING},
+    {"podSpec", "preemptionPolicy", SCHEDULING},
+    {"podSpec", "topologySpreadConstraints", SCHEDULING},
+    {"podSpec", "schedulingGates", SCHEDULING},
+    {"podSpec", "serviceAccountName", "no service accounts: no token is mounted"},
+    {"podSpec", "serviceAccount", "no service accounts: no token is mounted"},
+    {"podSpec", "automountServiceAccountToken", "no service accounts: no token is mounted"},
+
 };
 
-static bool is_unsupported(const char *schema, const char *field)
+static const char *unsupported_why(const char *schema, const char *field)
 {
         for (size_t i = 0; i < PC_ARRAY_SIZE(unsupported_fields); i++)
                 if (!strcmp(unsupported_fields[i].schema, schema) &&
                     !strcmp(unsupported_fields[i].field, field))
-                        return true;
-        return false;
+                        return unsupported_fields[i].why;
+        return NULL;
 }
 
 static const char *type_name(enum ftype t)
@@ -445,12 +537,17 @@ static void walk(struct vctx *c, const struct schema *s, json_t *obj, const char
                 for (size_t i = 0; s->f[i].name; i++)
                         if (!strcmp(s->f[i].name, k))
                                 f = &s->f[i];
-                if (f) {
+                const char *why;
+                if (f && f->refused) {
+                        if (!json_is_object(v) || json_object_size(v) > 0)
+                                ERR(c, p, "Forbidden: %s", f->refused);
+                } else if (f) {
                         walk_value(c, f, v, p);
-                } else if (is_unsupported(s->name, k)) {
+                } else if ((why = unsupported_why(s->name, k))) {
                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                             c->strict ? "not supported by podctl yet"
-                                       : "not supported by podctl yet; ignored");
+                             c->strict ? "not supported by podctl (%s)"
+                                       : "not supported by podctl (%s); ignored",
+                             why);
                 } else {
                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
                              "unknown field \"%s\"", k);
@@ -900,49 +997,6 @@ static const char *const field_paths[] = {"metadata.name",
                                           NULL};
 static const char *const vol_types[] = {"emptyDir",    "hostPath",  "configMap", "secret",
                                         "downwardAPI", "projected", NULL};
-/* Volume types of a cluster: refused, with the reason. */
-#define NO_NETFS                                                                                   \
-        "podctl mounts no network or block storage; mount it on the host and use a hostPath "      \
-        "volume"
-#define NO_CLOUD                                                                                   \
-        "an in-tree cloud or vendor storage plugin (removed from Kubernetes or migrated to CSI); " \
-        "podctl has none; use a hostPath volume"
-static const struct {
-        const char *type, *why;
-} cluster_volumes[] = {
-    {"persistentVolumeClaim",
-     "a PersistentVolumeClaim is bound to a PersistentVolume by a cluster's control plane; "
-     "podctl has no API server; use a hostPath or emptyDir volume"},
-    {"ephemeral", "a generic ephemeral volume is a PersistentVolumeClaim made by a cluster's "
-                  "control plane; podctl has none; use an emptyDir volume"},
-    {"csi", "CSI drivers run as cluster components that the kubelet calls; podctl calls no CSI "
-            "driver; use a hostPath volume"},
-    {"nfs", NO_NETFS},
-    {"iscsi", NO_NETFS},
-    {"glusterfs", NO_NETFS},
-    {"rbd", NO_NETFS},
-    {"cephfs", NO_NETFS},
-    {"fc", NO_NETFS},
-    {"gitRepo", "gitRepo is deprecated in Kubernetes (disabled by default since 1.33); clone the "
-                "repository in an init container into an emptyDir volume"},
-    {"gcePersistentDisk", NO_CLOUD},
-    {"awsElasticBlockStore", NO_CLOUD},
-    {"azureDisk", NO_CLOUD},
-    {"azureFile", NO_CLOUD},
-    {"cinder", NO_CLOUD},
-    {"vsphereVolume", NO_CLOUD},
-    {"photonPersistentDisk", NO_CLOUD},
-    {"portworxVolume", NO_CLOUD},
-    {"scaleIO", NO_CLOUD},
-    {"storageos", NO_CLOUD},
-    {"quobyte", NO_CLOUD},
-    {"flocker", NO_CLOUD},
-    {"flexVolume", "FlexVolume drivers are node plugins of a cluster (deprecated); podctl calls "
-                   "none; use a hostPath volume"},
-    {"image", "image volumes are not supported by podctl yet; copy the files in an init "
-              "container into an emptyDir volume"},
-};
-
 static const char *const volume_field_paths[] = {"metadata.annotations", "metadata.labels",
                                                  "metadata.name",        "metadata.namespace",
                                                  "metadata.uid",         NULL};
@@ -1055,7 +1109,8 @@ static void check_env(struct vctx *c, json_t *env, const char *path)
                         check_resource_ref(c, rr, rp, false);
                 }
                 int n = !!cm + !!sec + !!fr;
-                if (n == 0 && !json_object_get(vf, "resourceFieldRef"))
+                if (n == 0 && !json_object_get(vf, "resourceFieldRef") &&
+                    !json_object_get(vf, "fileKeyRef")) /* refused by the walk */
                         ERR(c, vp,
                             "Invalid value: \"\": must specify one of: `fieldRef`, "
                             "`resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
@@ -1218,11 +1273,20 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                                 continue;
                         }
                         if (!cpu && strcmp(k, "memory")) {
-                                if (!strcmp(k, "ephemeral-storage") ||
-                                    pc_str_has_prefix(k, "hugepages-") || strchr(k, '/'))
+                                if (!strcmp(k, "ephemeral-storage"))
                                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                                             c->strict ? "not supported by podctl yet"
-                                                       : "not supported by podctl yet; ignored");
+                                             c->strict ? "not enforced by podctl (no eviction)"
+                                                       : "not enforced by podctl (no eviction; "
+                                                         "the downward API reads it)");
+                                else if (pc_str_has_prefix(k, "hugepages-"))
+                                        ERR(c, p,
+                                            "Forbidden: podctl has no hugepages to allocate (the "
+                                            "kubelet would not admit the Pod)");
+                                else if (strchr(k, '/'))
+                                        ERR(c, p,
+                                            "Forbidden: no device plugin on this node provides "
+                                            "\"%s\" (the kubelet would not admit the Pod)",
+                                            k);
                                 else
                                         ERR(c, p,
                                             "Invalid value: \"%s\": must be a standard resource "
@@ -1294,8 +1358,35 @@ static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_
                         _cleanup_free_ char *sp = pc_path_key(mp, "subPath");
                         check_relative_path(c, sp, sub);
                 }
+                /* subPathExpr: the API server's rules; expanded (and checked
+                 * again) by the monitor with the container's environment */
+                const char *spe = gstr(m, "subPathExpr");
+                if (spe && *spe) {
+                        _cleanup_free_ char *sp = pc_path_key(mp, "subPathExpr");
+                        if (sub && *sub)
+                                ERR(c, sp,
+                                    "Invalid value: \"%s\": subPathExpr and subPath are mutually "
+                                    "exclusive",
+                                    spe);
+                        else
+                                check_relative_path(c, sp, spe);
+                }
+                /* mountPropagation: None is what podctl does (private binds) */
+                static const char *const props[] = {"None", "HostToContainer", "Bidirectional",
+                                                    NULL};
+                const char *prop = gstr(m, "mountPropagation");
+                if (prop) {
+                        _cleanup_free_ char *pp2 = pc_path_key(mp, "mountPropagation");
+                        if (!one_of(prop, props))
+                                unsupported(c, pp2, prop, props);
+                        else if (strcmp(prop, "None"))
+                                ERR(c, pp2,
+                                    "Forbidden: \"%s\": podctl binds volumes private to the "
+                                    "container (mount propagation None only)",
+                                    prop);
+                }
                 /* recursiveReadOnly (the API server's rules; mountPropagation
-                 * is not in podctl's schema, so it is always None here) */
+                 * is None, the only value podctl accepts) */
                 static const char *const rro_values[] = {"Disabled", "IfPossible", "Enabled", NULL};
                 const char *rro = gstr(m, "recursiveReadOnly");
                 _cleanup_free_ char *rp = pc_path_key(mp, "recursiveReadOnly");
@@ -1564,19 +1655,6 @@ static void check_profile(struct vctx *c, json_t *o, const char *path, const cha
                 ERR(c, lp, "Invalid value: \"%s\": must be a relative path without '..'", lhp);
 }
 
-/* A refused field: present and not empty. */
-static void forbid(struct vctx *c, json_t *sc, const char *k, const char *path, const char *why)
-{
-        json_t *v = json_object_get(sc, k);
-        if (!v || (json_is_object(v) && json_object_size(v) == 0))
-                return;
-        _cleanup_free_ char *p = pc_path_key(path, k);
-        ERR(c, p, "Forbidden: %s", why);
-}
-
-#define SELINUX_WHY "SELinux labels are not applied by podctl (SELinux is not supported)"
-#define WINDOWS_WHY "windows options cannot be set for a linux pod"
-
 static void check_container_security(struct vctx *c, json_t *sc, const char *path)
 {
         _cleanup_free_ char *sp = pc_path_key(path, "securityContext");
@@ -1623,8 +1701,6 @@ static void check_container_security(struct vctx *c, json_t *sc, const char *pat
         check_profile(c, gobj(sc, "seccompProfile"), scp, "seccomp");
         _cleanup_free_ char *aap = pc_path_key(sp, "appArmorProfile");
         check_profile(c, gobj(sc, "appArmorProfile"), aap, "AppArmor");
-        forbid(c, sc, "seLinuxOptions", sp, SELINUX_WHY);
-        forbid(c, sc, "windowsOptions", sp, WINDOWS_WHY);
 }
 
 /* Kubernetes' sysctl name rule (IsValidSysctlName). */
@@ -1768,8 +1844,6 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
         check_profile(c, gobj(sc, "seccompProfile"), secp, "seccomp");
         _cleanup_free_ char *aap = pc_path_key(scp, "appArmorProfile");
         check_profile(c, gobj(sc, "appArmorProfile"), aap, "AppArmor");
-        forbid(c, sc, "seLinuxOptions", scp, SELINUX_WHY);
-        forbid(c, sc, "windowsOptions", scp, WINDOWS_WHY);
 }
 
 /* The count limits of spec.h, with Kubernetes' TooMany message at the
@@ -1830,6 +1904,15 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
                 _cleanup_free_ char *p = pc_path_key(path, "terminationMessagePath");
                 ERR(c, p, "Invalid value: \"%s\": must be an absolute path", tmpath);
         }
+        /* stdin, stdinOnce, tty: the monitor keeps no stdin pipe or terminal */
+        static const char *const interactive[] = {"stdin", "stdinOnce", "tty"};
+        for (size_t k = 0; k < PC_ARRAY_SIZE(interactive); k++)
+                if (json_is_true(json_object_get(ct, interactive[k]))) {
+                        _cleanup_free_ char *p = pc_path_key(path, interactive[k]);
+                        ERR(c, p,
+                            "Forbidden: true is " NOT_YET
+                            ": the monitor keeps no stdin pipe or terminal (docs/DEVIATIONS.md)");
+                }
         const char *wd = gstr(ct, "workingDir");
         if (wd && *wd && wd[0] != '/') {
                 _cleanup_free_ char *p = pc_path_key(path, "workingDir");
@@ -1941,10 +2024,6 @@ static void check_dapi_items(struct vctx *c, json_t *s, const char *tp, json_t *
         }
 }
 
-#define SA_TOKEN_WHY                                                                               \
-        "Forbidden: podctl has no API server to issue service account tokens "                     \
-        "(docs/DEVIATIONS.md); mount a Secret holding a token instead"
-
 static void check_projected(struct vctx *c, json_t *s, const char *tp)
 {
         check_mode(c, s, "defaultMode", tp);
@@ -1977,13 +2056,9 @@ static void check_projected(struct vctx *c, json_t *s, const char *tp)
                 }
                 _cleanup_free_ char *kp = pc_path_key(p, kind);
                 json_t *o = gobj(src, kind);
-                if (!strcmp(kind, "serviceAccountToken")) {
-                        ERR(c, kp, SA_TOKEN_WHY);
-                } else if (!strcmp(kind, "clusterTrustBundle") || !strcmp(kind, "podCertificate")) {
-                        ERR(c, kp,
-                            "Forbidden: %s projections need an API server (certificates.k8s.io); "
-                            "podctl has none",
-                            kind);
+                if (!strcmp(kind, "serviceAccountToken") || !strcmp(kind, "clusterTrustBundle") ||
+                    !strcmp(kind, "podCertificate")) {
+                        continue; /* refused by the schema walk */
                 } else if (!o) {
                         continue; /* not an object: reported by the schema walk */
                 } else if (!strcmp(kind, "downwardAPI")) {
@@ -2010,23 +2085,16 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                 json_object_set_new(names, name, json_true());
         }
         int n = 0;
-        const char *type = NULL, *why = NULL;
+        const char *type = NULL;
         for (size_t i = 0; vol_types[i]; i++)
                 if (json_object_get(v, vol_types[i])) {
                         n++;
                         type = vol_types[i];
                 }
-        for (size_t i = 0; i < PC_ARRAY_SIZE(cluster_volumes); i++)
-                if (json_object_get(v, cluster_volumes[i].type)) {
-                        n++;
-                        type = cluster_volumes[i].type;
-                        why = cluster_volumes[i].why;
-                }
-        if (n == 1 && why) {
-                _cleanup_free_ char *tp = pc_path_key(path, type);
-                ERR(c, tp, "Forbidden: %s", why);
-                return;
-        }
+        /* a cluster's volume type is refused by the schema walk */
+        for (size_t i = 0; n == 0 && s_volume_f[i].name; i++)
+                if (s_volume_f[i].refused && json_object_get(v, s_volume_f[i].name))
+                        return;
         if (n == 0) {
                 ERR(c, path,
                     "Required value: must specify a volume type (podctl supports emptyDir, "
@@ -2182,6 +2250,10 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                 return;
         }
         c->host_network = json_is_true(json_object_get(spec, "hostNetwork"));
+        if (json_is_true(json_object_get(spec, "setHostnameAsFQDN"))) {
+                _cleanup_free_ char *p = pc_path_key(sp, "setHostnameAsFQDN");
+                ERR(c, p, "Forbidden: true is " NOT_YET);
+        }
         /* spec.os.name: the API server's values; the node (the monitor)
          * rejects a Pod whose OS is not linux, as the kubelet does. */
         json_t *os = json_object_get(spec, "os");
@@ -2556,4 +2628,53 @@ void pc_manifest_free(struct pc_manifest *m)
         free(m->configmaps);
         pc_diags_free(&m->diags);
         memset(m, 0, sizeof(*m));
+}
+
+/* ---- docs/FIELDS.md ---------------------------------------------------------- */
+
+static void fields_rows(FILE *f, const struct schema *s, const char *path)
+{
+        for (size_t i = 0; s->f[i].name; i++) {
+                const struct fdef *d = &s->f[i];
+                _cleanup_free_ char *p =
+                    *path ? pc_xasprintf("%s.%s", path, d->name) : pc_xstrdup(d->name);
+                if (d->refused)
+                        fprintf(f, "| `%s` | refused | %s |\n", p, d->refused);
+                else
+                        fprintf(f, "| `%s` | applied | %s |\n", p, d->note ? d->note : "");
+                if (d->refused || !d->sub)
+                        continue;
+                _cleanup_free_ char *sub = d->t == F_LIST ? pc_xasprintf("%s[]", p) : pc_xstrdup(p);
+                fields_rows(f, d->sub, sub);
+        }
+        for (size_t i = 0; i < PC_ARRAY_SIZE(unsupported_fields); i++)
+                if (!strcmp(unsupported_fields[i].schema, s->name))
+                        fprintf(f, "| `%s%s%s` | warned | %s |\n", path, *path ? "." : "",
+                                unsupported_fields[i].field, unsupported_fields[i].why);
+}
+
+void pc_spec_fields_markdown(FILE *f)
+{
+        fputs("# Field dispositions\n\n"
+              "Generated from the validator's schema (`src/spec/validate.c`) by\n"
+              "`make fields`; `tests/unit/test_spec_fields.c` fails when this file and\n"
+              "the schema disagree, and checks that every field of Kubernetes' v1 Pod,\n"
+              "ConfigMap and Secret it lists has a row here.\n\n"
+              "- **applied**: podctl does what Kubernetes does with it (the note says\n"
+              "  which values, where only some are);\n"
+              "- **refused**: `apply` fails with the field's path and the reason;\n"
+              "- **warned**: only a cluster's scheduler or API server acts on it; `apply`\n"
+              "  warns and ignores it (an error with `--validate=strict`).\n\n"
+              "Any other field is unknown: warned and dropped, as the API server\n"
+              "prunes it (an error with `--validate=strict`).\n",
+              f);
+        static const struct {
+                const char *title;
+                const struct schema *s;
+        } docs[] = {{"Pod", &s_pod}, {"ConfigMap", &s_configmap}, {"Secret", &s_secret}};
+        for (size_t k = 0; k < PC_ARRAY_SIZE(docs); k++) {
+                fprintf(f, "\n## %s\n\n| field | disposition | note |\n|---|---|---|\n",
+                        docs[k].title);
+                fields_rows(f, docs[k].s, "");
+        }
 }
