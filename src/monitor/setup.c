@@ -691,7 +691,7 @@ static char *expand_sub_path(const char *expr, char *const *env, pc_error *err)
         bool dotdot = !strcmp(p, "..") || pc_str_has_prefix(p, "../") || strstr(p, "/../") ||
                       pc_str_has_suffix(p, "/..");
         if (p[0] == '/' || dotdot) {
-                pc_fail(err, EINVAL, "subPathExpr \"%s\" expands to \"%s\": %s", expr, p,
+                pc_fail(err, 0, "subPathExpr \"%s\" expands to \"%s\": %s", expr, p,
                         p[0] == '/' ? "must not be an absolute path" : "must not contain '..'");
                 free(p);
                 return NULL;
@@ -1095,6 +1095,15 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
                                "restricted");
         if (resolve_env(m, spec, &menv, err) < 0)
                 return -1;
+        /* subPathExpr expansions, checked while a failure is still the
+         * kubelet's CreateContainerConfigError */
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                if (!spec->mounts[i].sub_path_expr)
+                        continue;
+                _cleanup_free_ char *x = expand_sub_path(spec->mounts[i].sub_path_expr, menv, err);
+                if (!x)
+                        return pc_error_prefix(err, "volume \"%s\"", spec->mounts[i].name);
+        }
         c->config_error = false;
         if (pc_resolve_process(spec, c->image, menv, &argv, &envp, &cwd, err) < 0)
                 return -1;

@@ -10,6 +10,10 @@ setup_file() { common_setup_file; }
 teardown_file() { common_teardown_file; }
 teardown() { delete_all_pods; }
 
+waiting_reason_is() { # POD CONTAINER REASON
+        [ "$(jq_pod "$1" ".status.containerStatuses[] | select(.name==\"$2\") | .state.waiting.reason")" = "$3" ]
+}
+
 @test "subPathExpr: the documentation's \$(POD_NAME) example writes into the Pod's own directory" {
         d="$BATS_TEST_TMPDIR/pods"
         mkdir -p "$d"
@@ -46,7 +50,7 @@ EOF
         [ "$(ls "$d")" = pod1 ]
 }
 
-@test "subPathExpr expanding to a path out of the volume fails the container, nothing is bound" {
+@test "subPathExpr expanding to a path out of the volume: CreateContainerConfigError, the container never starts" {
         f=$(manifest <<'EOF'
 apiVersion: v1
 kind: Pod
@@ -68,7 +72,9 @@ EOF
 )
         run podctl apply -f "$f"
         [[ $output == *"subPathExpr \"\$(UP)/x\" expands to \"../x\": must not contain '..'"* ]]
-        wait_for 10 phase_is spe-bad Failed
+        # the kubelet's CreateContainerConfigError: the container never starts
+        wait_for 10 waiting_reason_is spe-bad c CreateContainerConfigError
+        [ "$(jq_pod spe-bad '.status.containerStatuses[0].restartCount')" = 0 ]
 }
 
 @test "mountPropagation None is applied; fields that would change what runs are refused with their path" {
