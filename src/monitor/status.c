@@ -165,6 +165,23 @@ void pc_monitor_update_conditions(struct pc_monitor *m)
         vals[3] = vals[2];
         reasons[3] = reasons[2];
         msgs[3] = msgs[2] ? pc_xstrdup(msgs[2]) : NULL;
+        /* readiness gates: no condition of theirs exists on this node (the
+         * kubelet's GeneratePodReadyCondition) */
+        if (vals[2] && m->pod.readiness_gates && m->pod.readiness_gates[0]) {
+                char *buf = NULL;
+                size_t len = 0;
+                FILE *f = open_memstream(&buf, &len);
+                for (size_t i = 0; f && m->pod.readiness_gates[i]; i++)
+                        fprintf(f,
+                                "%scorresponding condition of pod readiness gate \"%s\" does not "
+                                "exist.",
+                                i ? ", " : "", m->pod.readiness_gates[i]);
+                if (f)
+                        fclose(f);
+                vals[3] = false;
+                reasons[3] = "ReadinessGatesNotReady";
+                msgs[3] = buf;
+        }
         int64_t now = pc_now_ns();
         for (int i = 0; i < 4; i++) {
                 if (m->cond_time[i] == 0 || m->cond_val[i] != vals[i]) {

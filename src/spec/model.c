@@ -663,6 +663,7 @@ void pc_pod_free(struct pc_pod *pod)
         kv_free(pod->dns_options, pod->n_dns_options);
         free(pod->supplemental_groups);
         kv_free(pod->sysctls, pod->n_sysctls);
+        pc_strv_free(pod->readiness_gates);
         json_decref(pod->json);
         memset(pod, 0, sizeof(*pod));
 }
@@ -729,6 +730,11 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
                 }
         }
         decode_resources(json_object_get(spec, "resources"), &pod->resources);
+        json_array_foreach(json_object_get(spec, "readinessGates"), i, x)
+        {
+                if (jstr(x, "conditionType"))
+                        pc_strv_push(&pod->readiness_gates, jstr(x, "conditionType"));
+        }
         pod->restart_policy =
             pc_xstrdup(jstr(spec, "restartPolicy") ? jstr(spec, "restartPolicy") : "Always");
         pod->termination_grace_period_seconds = jint(spec, "terminationGracePeriodSeconds", 30);

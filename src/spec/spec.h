@@ -274,6 +274,7 @@ struct pc_pod {
         bool fs_group_on_root_mismatch; /* fsGroupChangePolicy: OnRootMismatch */
         struct pc_kv *sysctls;
         size_t n_sysctls;
+        char **readiness_gates; /* spec.readinessGates[].conditionType, NULL-terminated or NULL */
         /* spec.resources (Pod-level resources): all -1 when absent */
         struct pc_resources resources;
 

@@ -327,6 +327,7 @@ S(s_dnsopt, "dnsOption", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_dnsconfig, "dnsConfig", {"nameservers", F_STRLIST, NULL}, {"searches", F_STRLIST, NULL},
   {"options", F_LIST, &s_dnsopt});
 S(s_localref, "localObjectReference", {"name", F_STR, NULL});
+S(s_rgate, "podReadinessGate", {"conditionType", F_STR, NULL});
 S(s_podos, "podOS", {"name", F_STR, NULL});
 S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIST, &s_container},
   {"containers", F_LIST, &s_container}, {"restartPolicy", F_STR, NULL},
@@ -351,10 +352,9 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
    "resource claims need dynamic resource allocation by a cluster's control plane; podctl has "
    "none",
    NULL},
-  {"readinessGates", F_ANY, NULL,
-   "readiness gates are set by cluster controllers through the API server; none can set "
-   "them here, so the Pod would never be Ready",
-   NULL},
+  {"readinessGates", F_LIST, &s_rgate, NULL,
+   "the Pod is Ready only when each gate's condition is True; no controller sets one here, so "
+   "Ready stays False (ReadinessGatesNotReady), as in a cluster without that controller"},
   {"hostnameOverride", F_ANY, NULL, "hostnameOverride is " NOT_YET, NULL});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
   {"spec", F_OBJ, &s_podspec},
@@ -2250,6 +2250,15 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                 return;
         }
         c->host_network = json_is_true(json_object_get(spec, "hostNetwork"));
+        _cleanup_free_ char *rgp = pc_path_key(sp, "readinessGates");
+        json_array_foreach(garr(spec, "readinessGates"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(rgp, i);
+                _cleanup_free_ char *ctp = pc_path_key(p, "conditionType");
+                const char *ct = require_str(c, x, "conditionType", p);
+                if (ct)
+                        check_qualified_name(c, ctp, ct);
+        }
         if (json_is_true(json_object_get(spec, "setHostnameAsFQDN"))) {
                 _cleanup_free_ char *p = pc_path_key(sp, "setHostnameAsFQDN");
                 ERR(c, p, "Forbidden: true is " NOT_YET);

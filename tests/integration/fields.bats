@@ -10,6 +10,9 @@ setup_file() { common_setup_file; }
 teardown_file() { common_teardown_file; }
 teardown() { delete_all_pods; }
 
+cond_is() { # POD TYPE FIELD VALUE
+        [ "$(jq_pod "$1" ".status.conditions[] | select(.type==\"$2\") | .$3 // \"\"")" = "$4" ]
+}
 waiting_reason_is() { # POD CONTAINER REASON
         [ "$(jq_pod "$1" ".status.containerStatuses[] | select(.name==\"$2\") | .state.waiting.reason")" = "$3" ]
 }
@@ -85,7 +88,6 @@ metadata:
   name: refused
 spec:
   runtimeClassName: gvisor
-  readinessGates: [{conditionType: example.com/ready}]
   setHostnameAsFQDN: true
   ephemeralContainers: [{name: dbg, image: busybox}]
   containers:
@@ -110,7 +112,6 @@ EOF
 )
         run -1 podctl apply -f "$f"
         [[ $output == *"spec.runtimeClassName: Forbidden: RuntimeClass objects are a cluster's"* ]]
-        [[ $output == *"spec.readinessGates: Forbidden: readiness gates are set by cluster controllers"* ]]
         [[ $output == *"spec.setHostnameAsFQDN: Forbidden: true is not supported by podctl yet"* ]]
         [[ $output == *"spec.ephemeralContainers: Forbidden: ephemeral containers are added by the API server"* ]]
         [[ $output == *"spec.containers[0].stdin: Forbidden: true is not supported by podctl yet"* ]]
@@ -144,4 +145,44 @@ EOF
         [[ $output == *"spec.tolerations: not supported by podctl (scheduling: one node, nothing to choose); ignored"* ]]
         [[ $output != *resizePolicy* ]]
         wait_for 10 container_running sched c
+}
+
+@test "readinessGates: the containers are ready, the Pod is not (ReadinessGatesNotReady, the kubelet's message)" {
+        f=$(manifest <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: gated
+spec:
+  readinessGates:
+  - conditionType: "www.example.com/feature-1"
+  - conditionType: example.com/ready
+  containers:
+  - {name: c, image: busybox, command: [sleep, "3600"]}
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 container_running gated c
+        wait_for 10 cond_is gated ContainersReady status True
+        cond_is gated Ready status False
+        cond_is gated Ready reason ReadinessGatesNotReady
+        cond_is gated Ready message 'corresponding condition of pod readiness gate "www.example.com/feature-1" does not exist., corresponding condition of pod readiness gate "example.com/ready" does not exist.'
+        [ "$(jq_pod gated '.spec.readinessGates[1].conditionType')" = example.com/ready ]
+}
+
+@test "readinessGates: a conditionType that is not a qualified name is refused" {
+        f=$(manifest <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: gated-bad
+spec:
+  readinessGates: [{conditionType: "not valid!"}, {}]
+  containers:
+  - {name: c, image: busybox}
+EOF
+)
+        run -1 podctl apply -f "$f"
+        [[ $output == *'spec.readinessGates[0].conditionType: Invalid value: "not valid!"'* ]]
+        [[ $output == *'spec.readinessGates[1].conditionType: Required value'* ]]
 }
