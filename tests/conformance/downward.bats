@@ -11,7 +11,7 @@ setup_file() { conformance_setup_file; }
 teardown_file() { common_teardown_file; }
 teardown() { conformance_teardown; }
 
-# ---- downwardapi.go --------------------------------------------------------------
+# ---- node/downwardapi.go ----------------------------------------------------------
 
 # testDownwardAPI: busybox "dapi-container", sh -c env, Never; with
 # downwardPodWithResources' requests 250m/32Mi, limits 1250m/64Mi or none.
@@ -49,7 +49,7 @@ EOF
         expect_output_regexp downward-api-env-default dapi-container "CPU_LIMIT=[1-9]" "MEMORY_LIMIT=[1-9]"
 }
 
-# ---- downwardapi_volume.go ------------------------------------------------------
+# ---- storage/downwardapi_volume.go --------------------------------------------------
 
 # downwardAPIVolumeBasePod: the "podinfo" items podname, cpu_limit,
 # cpu_request, memory_limit, memory_request (of "client-container"), Never;
@@ -119,62 +119,98 @@ resource_file() { # FILE WANT-REGEX RESOURCES
 }
 
 # Downward API volume: "should provide podname only [NodeConformance]"
-@test "Downward API volume should provide podname only [NodeConformance]" { podname_only; }
+@test "Downward API volume should provide podname only [NodeConformance]" {
+        podname_only
+}
 
 # Downward API volume: "should set DefaultMode on files [LinuxOnly] [NodeConformance]"
-@test "Downward API volume should set DefaultMode on files [LinuxOnly] [NodeConformance]" { default_mode; }
+@test "Downward API volume should set DefaultMode on files [LinuxOnly] [NodeConformance]" {
+        default_mode
+}
 
 # Downward API volume: "should set mode on item file [LinuxOnly] [NodeConformance]"
-@test "Downward API volume should set mode on item file [LinuxOnly] [NodeConformance]" { item_mode; }
+@test "Downward API volume should set mode on item file [LinuxOnly] [NodeConformance]" {
+        item_mode
+}
 
 # Downward API volume: "should provide container's cpu limit [NodeConformance]"
-@test "Downward API volume should provide container's cpu limit [NodeConformance]" { resource_file cpu_limit 2 base; }
+@test "Downward API volume should provide container's cpu limit [NodeConformance]" {
+        resource_file cpu_limit 2 base
+}
 
 # Downward API volume: "should provide container's memory limit [NodeConformance]"
-@test "Downward API volume should provide container's memory limit [NodeConformance]" { resource_file memory_limit 67108864 base; }
+@test "Downward API volume should provide container's memory limit [NodeConformance]" {
+        resource_file memory_limit 67108864 base
+}
 
 # Downward API volume: "should provide container's cpu request [NodeConformance]"
-@test "Downward API volume should provide container's cpu request [NodeConformance]" { resource_file cpu_request 1 base; }
+@test "Downward API volume should provide container's cpu request [NodeConformance]" {
+        resource_file cpu_request 1 base
+}
 
 # Downward API volume: "should provide container's memory request [NodeConformance]"
-@test "Downward API volume should provide container's memory request [NodeConformance]" { resource_file memory_request 33554432 base; }
+@test "Downward API volume should provide container's memory request [NodeConformance]" {
+        resource_file memory_request 33554432 base
+}
 
 # Downward API volume: "should provide node allocatable (cpu) as default cpu limit if the limit is not set [NodeConformance]"
-@test "Downward API volume should provide node allocatable (cpu) as default cpu limit if the limit is not set [NodeConformance]" { resource_file cpu_limit '[1-9][0-9]*' none; }
+@test "Downward API volume should provide node allocatable (cpu) as default cpu limit if the limit is not set [NodeConformance]" {
+        resource_file cpu_limit '[1-9][0-9]*' none
+}
 
 # Downward API volume: "should provide node allocatable (memory) as default memory limit if the limit is not set [NodeConformance]"
-@test "Downward API volume should provide node allocatable (memory) as default memory limit if the limit is not set [NodeConformance]" { resource_file memory_limit '[1-9][0-9]*' none; }
+@test "Downward API volume should provide node allocatable (memory) as default memory limit if the limit is not set [NodeConformance]" {
+        resource_file memory_limit '[1-9][0-9]*' none
+}
 
-# ---- projected_downwardapi.go --------------------------------------------------
+# ---- storage/projected_downwardapi.go ----------------------------------------------
 
 # Projected downwardAPI: "should provide podname only [NodeConformance]"
-@test "Projected downwardAPI should provide podname only [NodeConformance]" { PROJECTED=1 podname_only; }
+@test "Projected downwardAPI should provide podname only [NodeConformance]" {
+        PROJECTED=1 podname_only
+}
 
 # Projected downwardAPI: "should set DefaultMode on files [LinuxOnly] [NodeConformance]"
-@test "Projected downwardAPI should set DefaultMode on files [LinuxOnly] [NodeConformance]" { PROJECTED=1 default_mode; }
+@test "Projected downwardAPI should set DefaultMode on files [LinuxOnly] [NodeConformance]" {
+        PROJECTED=1 default_mode
+}
 
 # Projected downwardAPI: "should set mode on item file [LinuxOnly] [NodeConformance]"
-@test "Projected downwardAPI should set mode on item file [LinuxOnly] [NodeConformance]" { PROJECTED=1 item_mode; }
+@test "Projected downwardAPI should set mode on item file [LinuxOnly] [NodeConformance]" {
+        PROJECTED=1 item_mode
+}
 
 # Projected downwardAPI: "should provide container's cpu limit [NodeConformance]"
-@test "Projected downwardAPI should provide container's cpu limit [NodeConformance]" { PROJECTED=1 resource_file cpu_limit 2 base; }
+@test "Projected downwardAPI should provide container's cpu limit [NodeConformance]" {
+        PROJECTED=1 resource_file cpu_limit 2 base
+}
 
 # Projected downwardAPI: "should provide container's memory limit [NodeConformance]"
-@test "Projected downwardAPI should provide container's memory limit [NodeConformance]" { PROJECTED=1 resource_file memory_limit 67108864 base; }
+@test "Projected downwardAPI should provide container's memory limit [NodeConformance]" {
+        PROJECTED=1 resource_file memory_limit 67108864 base
+}
 
 # Projected downwardAPI: "should provide container's cpu request [NodeConformance]"
-@test "Projected downwardAPI should provide container's cpu request [NodeConformance]" { PROJECTED=1 resource_file cpu_request 1 base; }
+@test "Projected downwardAPI should provide container's cpu request [NodeConformance]" {
+        PROJECTED=1 resource_file cpu_request 1 base
+}
 
 # Projected downwardAPI: "should provide container's memory request [NodeConformance]"
-@test "Projected downwardAPI should provide container's memory request [NodeConformance]" { PROJECTED=1 resource_file memory_request 33554432 base; }
+@test "Projected downwardAPI should provide container's memory request [NodeConformance]" {
+        PROJECTED=1 resource_file memory_request 33554432 base
+}
 
 # Projected downwardAPI: "should provide node allocatable (cpu) as default cpu limit if the limit is not set [NodeConformance]"
-@test "Projected downwardAPI should provide node allocatable (cpu) as default cpu limit if the limit is not set [NodeConformance]" { PROJECTED=1 resource_file cpu_limit '[1-9][0-9]*' none; }
+@test "Projected downwardAPI should provide node allocatable (cpu) as default cpu limit if the limit is not set [NodeConformance]" {
+        PROJECTED=1 resource_file cpu_limit '[1-9][0-9]*' none
+}
 
 # Projected downwardAPI: "should provide node allocatable (memory) as default memory limit if the limit is not set [NodeConformance]"
-@test "Projected downwardAPI should provide node allocatable (memory) as default memory limit if the limit is not set [NodeConformance]" { PROJECTED=1 resource_file memory_limit '[1-9][0-9]*' none; }
+@test "Projected downwardAPI should provide node allocatable (memory) as default memory limit if the limit is not set [NodeConformance]" {
+        PROJECTED=1 resource_file memory_limit '[1-9][0-9]*' none
+}
 
-# ---- projected_configmap.go, projected_secret.go --------------------------------
+# ---- storage/projected_configmap.go ----------------------------
 
 # doProjectedConfigMapE2E / doProjectedSecretE2E: agnhost "agnhost-container"
 # (secrets: "projected-secret-volume-test") with the projected volume
@@ -258,6 +294,8 @@ PS2=/etc/projected-secret-volume/new-path-data-1
         expect_output_regexp pod-projected-configmaps-4 agnhost-container "content of file \"$PC2\": value-2" \
                 "mode of file \"$PC2\": -r--------"
 }
+
+# ---- storage/projected_secret.go ------------------------------------------------
 
 # Projected secret: "should be consumable from pods in volume [NodeConformance]"
 @test "Projected secret should be consumable from pods in volume [NodeConformance]" {
