@@ -198,6 +198,10 @@ check-san:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
+# docs/FIELDS.md from the validator's schema (test_spec_fields checks it).
+fields: $(B)/tests/test_spec_fields
+	PODCTL_WRITE_FIELDS=1 $(B)/tests/test_spec_fields
+
 format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
@@ -212,5 +216,5 @@ bench: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all install check mutate check-san format format-check lint bench clean fuzz fuzz-bins fuzz-run
+.PHONY: all install check mutate check-san format format-check lint bench clean fuzz fuzz-bins fuzz-run fields
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

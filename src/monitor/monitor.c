@@ -690,6 +690,11 @@ static void pod_limits(const struct pc_monitor *m, int64_t node_pids, struct pc_
         l->memory_max = all_mem ? mem : -1;
         l->cpu_quota = all_cpu ? cpu * l->cpu_period / 1000 : -1;
         l->cpu_shares = req > 0 ? (req * 1024 / 1000 < 2 ? 2 : req * 1024 / 1000) : 2;
+        /* Pod-level limits, where set, are the Pod's (KEP-2837) */
+        if (p->resources.memory_limit >= 0)
+                l->memory_max = p->resources.memory_limit;
+        if (p->resources.cpu_limit >= 0)
+                l->cpu_quota = p->resources.cpu_limit * l->cpu_period / 1000;
         l->pids_max = node_pids;
         for (size_t i = 0; i < p->n_annotations; i++)
                 if (!strcmp(p->annotations[i].name, "podctl.io/pids-limit"))
@@ -872,6 +877,9 @@ static int setup(struct pc_monitor *m, pc_error *err)
         m->seccomp_default = node.seccomp_default;
         m->log_max_size = node.container_log_max_size;
         m->log_max_files = node.container_log_max_files;
+        m->alloc.cpu_m = node.allocatable.cpu_m;
+        m->alloc.memory = node.allocatable.memory;
+        m->alloc_ephemeral = pc_node_ephemeral_storage(&m->root);
         pc_node_free(&node);
         const char *qos = !strcmp(m->qos_class, "Guaranteed")  ? ""
                           : !strcmp(m->qos_class, "Burstable") ? "burstable/"
@@ -1016,6 +1024,7 @@ static void monitor_free(struct pc_monitor *m)
         pc_cgroup_free(m->cgroup);
         pc_pod_free(&m->pod);
         pc_monitor_events_free(m);
+        free(m->volume_written);
         free(m->pod_dir);
         free(m->status_written);
         free(m->cgroup_rel);
@@ -1044,6 +1053,10 @@ static void handle_signal(struct pc_monitor *m)
         while (read(m->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 if (si.ssi_signo == SIGCHLD)
                         continue; /* reaped below */
+                if (si.ssi_signo == SIGUSR1) {
+                        m->sync_volumes = true; /* a ConfigMap or Secret changed */
+                        continue;
+                }
                 int64_t grace = m->pod.termination_grace_period_seconds;
                 if (si.ssi_code == SI_QUEUE && si.ssi_int >= 0)
                         grace = si.ssi_int;
@@ -1216,6 +1229,7 @@ int pc_monitor_main(int argc, char **argv)
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGUSR1);
         sigprocmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
         prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -1264,6 +1278,10 @@ int pc_monitor_main(int argc, char **argv)
                 check_active_deadline(m);
                 pc_health_tick(m);
                 pc_pull_tick(m);
+                if (m->sync_volumes) {
+                        m->sync_volumes = false;
+                        pc_monitor_sync_volumes(m);
+                }
                 on_grace_expired(m);
                 advance(m);
                 if (m->state != POD_DONE)

@@ -212,6 +212,15 @@ struct pc_monitor {
         uint32_t uid_base, uid_size; /* hostUsers: false: the Pod's host id range */
         int64_t log_max_size;        /* config.json containerLogMaxSize */
         int log_max_files;           /* config.json containerLogMaxFiles */
+        /* The node's allocatable (cpu_m, memory) and ephemeral-storage
+         * capacity: what a resourceFieldRef reads for an unset limit. */
+        struct pc_pod_resources alloc;
+        int64_t alloc_ephemeral;
+        /* Payload volumes (configMap, secret, downwardAPI, projected) written
+         * for a container so far, by index in pod.volumes (n_volumes), and
+         * SIGUSR1 received: rewrite the changed ones (pc_monitor_sync_volumes). */
+        bool *volume_written;
+        bool sync_volumes;
         char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
         char *sandbox_id; /* 64 hex, the CNI container id */
         bool net_attached;
@@ -247,6 +256,10 @@ void pc_tmpfs_free(struct pc_tmpfs *t, size_t n);
 /* After the sandbox exists: fsGroup on the memory-backed emptyDirs. */
 int pc_monitor_memory_volumes_ready(struct pc_monitor *m, pc_error *err);
 int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err);
+/* Rewrite every payload volume written so far whose content changed (the
+ * atomic writer's swap, seen by running containers; subPath mounts keep the
+ * file they were bound to). Failures become FailedMount warning events. */
+void pc_monitor_sync_volumes(struct pc_monitor *m);
 int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error *err);
 /* Kubernetes' rules for command/args/env/workingDir against the image config,
  * with $(VAR) expansion. Exposed for unit tests. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "monitor/monitor.h"
+#include "util/atomicdir.h"
 #include "util/util.h"
 
 /* ---- $(VAR) expansion and Kubernetes' command/args/env rules -------------- */
@@ -181,6 +182,11 @@ static char *field_ref(struct pc_monitor *m, const char *path)
                 return pc_xstrdup(m->pod_ip ? m->pod_ip : PC_HOST_IP);
         if (!strcmp(path, "status.hostIP") || !strcmp(path, "status.hostIPs"))
                 return pc_xstrdup(PC_HOST_IP);
+        /* whole maps: downwardAPI files only (the validator refuses them in env) */
+        if (!strcmp(path, "metadata.labels"))
+                return pc_format_kv_map(p->labels, p->n_labels);
+        if (!strcmp(path, "metadata.annotations"))
+                return pc_format_kv_map(p->annotations, p->n_annotations);
         const char *prefixes[] = {"metadata.labels['", "metadata.annotations['"};
         for (int k = 0; k < 2; k++) {
                 if (!pc_str_has_prefix(path, prefixes[k]))
@@ -231,6 +237,12 @@ static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char 
                         break;
                 case PC_ENV_FIELD:
                         val = field_ref(m, e->ref_key);
+                        break;
+                case PC_ENV_RESOURCE:
+                        val = pc_resource_ref_value(&m->pod, c, &e->res, &m->alloc,
+                                                    m->alloc_ephemeral, err);
+                        if (!val)
+                                return pc_error_prefix(err, "env %s", e->name);
                         break;
                 case PC_ENV_CONFIGMAP:
                 case PC_ENV_SECRET: {
@@ -385,14 +397,16 @@ static int fsg_one(const char *path, const struct stat *st, int flag, struct FTW
         return 0;
 }
 
-static int fs_group_apply(const struct pc_pod *p, const char *dir, bool read_only, pc_error *err)
+/* force: also with OnRootMismatch (new files under a root already set). */
+static int fs_group_apply(const struct pc_pod *p, const char *dir, bool read_only, bool force,
+                          pc_error *err)
 {
         if (!p->has_fs_group)
                 return 0;
         fsg_gid = (gid_t)p->fs_group;
         fsg_mask = read_only ? 0440 : 0660;
         struct stat st;
-        if (p->fs_group_on_root_mismatch && stat(dir, &st) == 0 && st.st_gid == fsg_gid &&
+        if (!force && p->fs_group_on_root_mismatch && stat(dir, &st) == 0 && st.st_gid == fsg_gid &&
             (st.st_mode & (fsg_mask | S_ISGID | 0110)) == (fsg_mask | S_ISGID | 0110))
                 return 0;
         int r = nftw(dir, fsg_one, 16, FTW_PHYS);
@@ -405,6 +419,20 @@ static int fs_group_apply(const struct pc_pod *p, const char *dir, bool read_onl
 static bool memory_backed(const struct pc_volume *v)
 {
         return v->kind == PC_VOL_EMPTYDIR && v->medium && !strcmp(v->medium, "Memory");
+}
+
+/* Secret and projected volumes (which may hold Secrets) live on a tmpfs
+ * that pause holds, as the kubelet backs them with memory. */
+static bool secret_backed(const struct pc_volume *v)
+{
+        return v->kind == PC_VOL_SECRET || v->kind == PC_VOL_PROJECTED;
+}
+
+/* Volumes whose files the monitor writes (the atomic writer's layout). */
+static bool payload_volume(const struct pc_volume *v)
+{
+        return v->kind == PC_VOL_CONFIGMAP || v->kind == PC_VOL_SECRET ||
+               v->kind == PC_VOL_DOWNWARDAPI || v->kind == PC_VOL_PROJECTED;
 }
 
 int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
@@ -422,7 +450,7 @@ int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
                 return pc_error_prefix(err, "pod files");
         for (size_t i = 0; i < p->n_volumes; i++) {
                 struct pc_volume *v = &p->volumes[i];
-                if (v->kind == PC_VOL_SECRET || memory_backed(v)) {
+                if (secret_backed(v) || memory_backed(v)) {
                         /* the mount point of its tmpfs (pc_monitor_pod_tmpfs) */
                         _cleanup_free_ char *d = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
                         if (pc_mkdir_p(d, 0755, err) < 0)
@@ -435,7 +463,7 @@ int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
                 if (pc_mkdir_p(d, 0777, err) < 0)
                         return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
                 chmod(d, 0777);
-                if (fs_group_apply(p, d, false, err) < 0)
+                if (fs_group_apply(p, d, false, false, err) < 0)
                         return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
         }
         return 0;
@@ -507,86 +535,180 @@ static int check_host_path(const struct pc_volume *v, bool *is_file, pc_error *e
         return 0;
 }
 
-static int write_object_volume(struct pc_monitor *m, struct pc_volume *v, const char *dir,
-                               pc_error *err)
+/* ---- payloads of configMap, secret, downwardAPI and projected volumes ---- */
+
+struct payload {
+        struct pc_payload_file *f;
+        size_t n, cap;
+};
+
+static void payload_add(struct payload *pl, const char *path, const char *data, size_t len,
+                        mode_t mode)
+{
+        if (pl->n == pl->cap) {
+                pl->cap = pl->cap ? 2 * pl->cap : 8;
+                pl->f = pc_xrealloc(pl->f, pl->cap * sizeof(*pl->f));
+        }
+        char *copy = pc_xmalloc(len + 1);
+        memcpy(copy, data, len);
+        copy[len] = '\0';
+        pl->f[pl->n++] = (struct pc_payload_file){pc_xstrdup(path), copy, len, mode};
+}
+
+/* A ConfigMap's or Secret's keys (all, or items: each item's key to its
+ * path, in its own mode when set; a key not in the object fails unless
+ * optional, as the kubelet's MakePayload). A missing optional object adds
+ * nothing. */
+static int payload_object(struct pc_monitor *m, const char *name, bool secret, bool optional,
+                          const struct pc_kv *items, const int32_t *item_modes, size_t n_items,
+                          mode_t mode, struct payload *pl, pc_error *err)
 {
         struct pc_configmap cm;
-        bool secret = v->kind == PC_VOL_SECRET;
-        if (pc_mkdir_p(dir, 0755, err) < 0)
-                return -1;
-        if (load_object(m, v->ref_name, secret, &cm, err) < 0)
-                return v->optional ? 0 : -1;
-        mode_t mode = v->default_mode >= 0 ? (mode_t)v->default_mode : 0644;
-        /* With items, each item's key to its path (a key may appear twice),
-         * in its own mode when set; a key not in the object fails the volume
-         * unless it is optional, as the kubelet's MakePayload does. */
-        size_t n = v->n_items > 0 ? v->n_items : cm.n_data;
+        if (load_object(m, name, secret, &cm, err) < 0)
+                return optional ? 0 : -1;
+        size_t n = n_items > 0 ? n_items : cm.n_data;
         int r = 0;
-        for (size_t k = 0; k < n && r == 0; k++) {
+        for (size_t k = 0; k < n; k++) {
                 size_t i = k;
                 const char *target = NULL;
                 mode_t fmode = mode;
-                if (v->n_items == 0) {
+                if (n_items == 0) {
                         target = cm.data[k].name;
                 } else {
                         for (i = 0; i < cm.n_data; i++)
-                                if (!strcmp(v->items[k].name, cm.data[i].name))
+                                if (!strcmp(items[k].name, cm.data[i].name))
                                         break;
                         if (i == cm.n_data) {
-                                if (v->optional)
+                                if (optional)
                                         continue;
                                 r = pc_fail(err, ENOENT, "%s references non-existent %s key: %s",
                                             secret ? "secret" : "configmap",
-                                            secret ? "secret" : "config", v->items[k].name);
+                                            secret ? "secret" : "config", items[k].name);
                                 break;
                         }
-                        target = v->items[k].value;
-                        if (v->item_modes && v->item_modes[k] >= 0)
-                                fmode = (mode_t)v->item_modes[k];
-                }
-                _cleanup_free_ char *path = pc_xasprintf("%s/%s", dir, target);
-                _cleanup_free_ char *parent = pc_xstrdup(path);
-                *strrchr(parent, '/') = '\0';
-                if (pc_mkdir_p(parent, 0755, err) < 0) {
-                        r = -1;
-                        break;
+                        target = items[k].value;
+                        if (item_modes && item_modes[k] >= 0)
+                                fmode = (mode_t)item_modes[k];
                 }
                 size_t len = cm.len ? cm.len[i] : strlen(cm.data[i].value);
-                r = pc_write_file_atomic(path, cm.data[i].value, len, fmode, err);
-                /* The mode exactly, whatever the monitor's umask. */
-                if (r == 0 && chmod(path, fmode) < 0)
-                        r = pc_fail(err, errno, "chmod %s", path);
+                payload_add(pl, target, cm.data[i].value, len, fmode);
         }
         pc_configmap_free(&cm);
         return r;
 }
 
+static int payload_dapi(struct pc_monitor *m, const struct pc_dapi_file *files, size_t n,
+                        mode_t mode, struct payload *pl, pc_error *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                const struct pc_dapi_file *f = &files[i];
+                _cleanup_free_ char *val =
+                    f->field_path ? field_ref(m, f->field_path)
+                                  : pc_resource_ref_value(&m->pod, NULL, &f->res, &m->alloc,
+                                                          m->alloc_ephemeral, err);
+                if (!val)
+                        return pc_error_prefix(err, "items[%zu]", i);
+                payload_add(pl, f->path, val, strlen(val), f->mode >= 0 ? (mode_t)f->mode : mode);
+        }
+        return 0;
+}
+
+static int volume_payload(struct pc_monitor *m, const struct pc_volume *v, struct payload *pl,
+                          pc_error *err)
+{
+        mode_t mode = v->default_mode >= 0 ? (mode_t)v->default_mode : 0644;
+        switch (v->kind) {
+        case PC_VOL_CONFIGMAP:
+        case PC_VOL_SECRET:
+                return payload_object(m, v->ref_name, v->kind == PC_VOL_SECRET, v->optional,
+                                      v->items, v->item_modes, v->n_items, mode, pl, err);
+        case PC_VOL_DOWNWARDAPI:
+                return payload_dapi(m, v->files, v->n_files, mode, pl, err);
+        case PC_VOL_PROJECTED:
+                for (size_t i = 0; i < v->n_sources; i++) {
+                        const struct pc_projection *s = &v->sources[i];
+                        int r = s->kind == PC_PROJ_DOWNWARDAPI
+                                    ? payload_dapi(m, s->files, s->n_files, mode, pl, err)
+                                    : payload_object(m, s->ref_name, s->kind == PC_PROJ_SECRET,
+                                                     s->optional, s->items, s->item_modes,
+                                                     s->n_items, mode, pl, err);
+                        if (r < 0)
+                                return pc_error_prefix(err, "sources[%zu]", i);
+                }
+                return 0;
+        default:
+                return 0;
+        }
+}
+
 struct volume_write {
         struct pc_monitor *m;
-        struct pc_volume *v;
+        const struct pc_volume *v;
         const char *dir;
+        struct payload *pl;
 };
 
 static int do_write_volume(void *data, pc_error *err)
 {
         struct volume_write *w = data;
-        if (write_object_volume(w->m, w->v, w->dir, err) < 0)
+        bool changed;
+        if (pc_atomic_dir_write(w->dir, w->pl->f, w->pl->n, &changed, err) < 0)
                 return -1;
-        return fs_group_apply(&w->m->pod, w->dir, true, err);
+        return changed ? fs_group_apply(&w->m->pod, w->dir, true, true, err) : 0;
 }
 
-/* A configMap or secret volume's files (and fsGroup); a Secret's are written
- * in pause's mount namespace, into the tmpfs it holds there. */
-static int write_volume(struct pc_monitor *m, struct pc_volume *v, const char *dir, pc_error *err)
+/* A payload volume's files, written (or updated) in the atomic writer's
+ * layout, then fsGroup; a Secret's or projected volume's are written in
+ * pause's mount namespace, into the tmpfs it holds there. The payload is
+ * computed first, so a failure leaves the volume as it was. */
+static int write_volume(struct pc_monitor *m, const struct pc_volume *v, const char *dir,
+                        pc_error *err)
 {
-        struct volume_write w = {m, v, dir};
-        if (v->kind == PC_VOL_SECRET)
-                return pc_sandbox_run_in_mounts(&m->sandbox, do_write_volume, &w, err);
-        return do_write_volume(&w, err);
+        struct payload pl = {0};
+        int r = volume_payload(m, v, &pl, err);
+        if (r == 0) {
+                struct volume_write w = {m, v, dir, &pl};
+                r = secret_backed(v)
+                        ? pc_sandbox_run_in_mounts(&m->sandbox, do_write_volume, &w, err)
+                        : do_write_volume(&w, err);
+        }
+        pc_payload_free(pl.f, pl.n);
+        return r;
 }
 
-static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *binds, size_t *n,
-                        char ***owned, pc_error *err)
+void pc_monitor_sync_volumes(struct pc_monitor *m)
+{
+        for (size_t i = 0; m->volume_written && i < m->pod.n_volumes; i++) {
+                if (!m->volume_written[i])
+                        continue;
+                const struct pc_volume *v = &m->pod.volumes[i];
+                _cleanup_free_ char *dir = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
+                pc_error err;
+                if (write_volume(m, v, dir, &err) < 0)
+                        pc_monitor_event(m, NULL, true, "FailedMount",
+                                         "MountVolume.SetUp failed for volume \"%s\" : %s", v->name,
+                                         err.msg);
+        }
+}
+
+/* subPathExpr expanded with the container's environment, checked as the
+ * kubelet checks it (relative, no '..'). */
+static char *expand_sub_path(const char *expr, char *const *env, pc_error *err)
+{
+        char *p = pc_expand_vars(expr, env);
+        bool dotdot = !strcmp(p, "..") || pc_str_has_prefix(p, "../") || strstr(p, "/../") ||
+                      pc_str_has_suffix(p, "/..");
+        if (p[0] == '/' || dotdot) {
+                pc_fail(err, 0, "subPathExpr \"%s\" expands to \"%s\": %s", expr, p,
+                        p[0] == '/' ? "must not be an absolute path" : "must not contain '..'");
+                free(p);
+                return NULL;
+        }
+        return p;
+}
+
+static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, char *const *env,
+                        struct pc_bind *binds, size_t *n, char ***owned, pc_error *err)
 {
         struct pc_container *spec = c->spec;
         for (size_t i = 0; i < spec->n_mounts; i++) {
@@ -607,14 +729,30 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                         break;
                 case PC_VOL_CONFIGMAP:
                 case PC_VOL_SECRET:
+                case PC_VOL_DOWNWARDAPI:
+                case PC_VOL_PROJECTED:
                         src = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
                         if (write_volume(m, v, src, err) < 0)
                                 return pc_error_prefix(err, "volume \"%s\"", v->name);
+                        if (!m->volume_written)
+                                m->volume_written =
+                                    pc_xcalloc(m->pod.n_volumes, sizeof(*m->volume_written));
+                        m->volume_written[v - m->pod.volumes] = true;
                         break;
                 }
                 /* subPath is resolved by the runtime inside the volume (never
                  * here, on the host, where a planted symlink would lead out). */
-                if (vm->sub_path && *vm->sub_path)
+                const char *sub = vm->sub_path && *vm->sub_path ? vm->sub_path : NULL;
+                if (vm->sub_path_expr) {
+                        char *x = expand_sub_path(vm->sub_path_expr, env, err);
+                        if (!x)
+                                return pc_error_prefix(err, "volume \"%s\"", v->name);
+                        bool empty = !*x;
+                        pc_strv_push(owned, x);
+                        free(x);
+                        sub = empty ? NULL : (*owned)[pc_strv_len(*owned) - 1];
+                }
+                if (sub)
                         is_file = false;
                 char *what = pc_xasprintf("volume \"%s\"", v->name);
                 pc_strv_push(owned, what);
@@ -624,13 +762,13 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, struct pc_bind *
                 binds[*n] = (struct pc_bind){
                     .source = (*owned)[k - 1],
                     .destination = vm->mount_path,
-                    /* configMap and secret volumes are always read-only
-                     * (kubelet), so no container can plant links in them */
-                    .read_only =
-                        vm->read_only || v->kind == PC_VOL_CONFIGMAP || v->kind == PC_VOL_SECRET,
+                    /* configMap, secret, downwardAPI and projected volumes are
+                     * always read-only (kubelet), so no container can plant
+                     * links in them */
+                    .read_only = vm->read_only || payload_volume(v),
                     .create_file = is_file,
                     .what = (*owned)[k - 2],
-                    .sub_path = vm->sub_path && *vm->sub_path ? vm->sub_path : NULL,
+                    .sub_path = sub,
                     .recursive_read_only = vm->read_only && vm->recursive_read_only,
                     .idmap = v->kind == PC_VOL_HOSTPATH,
                 };
@@ -836,8 +974,8 @@ static void container_limits(const struct pc_resources *r, struct pc_cgroup_limi
 }
 
 /* Mounts, cgroup, pipes and the runtime call, once the log is open. */
-static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp, const char *cwd,
-                 const char *user, pc_error *err)
+static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp, char **menv,
+                 const char *cwd, const char *user, pc_error *err)
 {
         struct pc_container *spec = c->spec;
         _cleanup_strv_ char **owned = pc_xcalloc(1, sizeof(char *));
@@ -849,7 +987,7 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         size_t n = 0;
         if (spec->n_mounts > 64)
                 return pc_fail(err, E2BIG, "too many volume mounts");
-        if (volume_binds(m, c, binds, &n, &owned, err) < 0)
+        if (volume_binds(m, c, menv, binds, &n, &owned, err) < 0)
                 return -1;
         _cleanup_free_ char *hosts = pc_xasprintf("%s/hosts", m->etc_dir);
         _cleanup_free_ char *hostname = pc_xasprintf("%s/hostname", m->etc_dir);
@@ -972,6 +1110,15 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
                                "restricted");
         if (resolve_env(m, spec, &menv, err) < 0)
                 return -1;
+        /* subPathExpr expansions, checked while a failure is still the
+         * kubelet's CreateContainerConfigError */
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                if (!spec->mounts[i].sub_path_expr)
+                        continue;
+                _cleanup_free_ char *x = expand_sub_path(spec->mounts[i].sub_path_expr, menv, err);
+                if (!x)
+                        return pc_error_prefix(err, "volume \"%s\"", spec->mounts[i].name);
+        }
         c->config_error = false;
         if (pc_resolve_process(spec, c->image, menv, &argv, &envp, &cwd, err) < 0)
                 return -1;
@@ -1006,7 +1153,7 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         if (pc_log_open(&c->log, lpath, &lo, err) < 0)
                 return -1;
 
-        if (spawn(m, c, argv, envp, cwd, user, err) < 0) {
+        if (spawn(m, c, argv, envp, menv, cwd, user, err) < 0) {
                 pc_log_close(&c->log);
                 return -1;
         }
@@ -1020,10 +1167,13 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         return 0;
 }
 
-/* The Pod's memory limit as its cgroup has it: the sum of its containers'
- * limits (at least the largest init container's) when every one has one. */
+/* The Pod's memory limit as its cgroup has it: the Pod-level limit, else the
+ * sum of its containers' limits (at least the largest init container's) when
+ * every one has one. */
 static int64_t pod_memory_limit(const struct pc_pod *p)
 {
+        if (p->resources.memory_limit >= 0)
+                return p->resources.memory_limit; /* Pod-level */
         int64_t sum = 0, init = 0;
         for (size_t i = 0; i < p->n_containers; i++) {
                 if (p->containers[i].resources.memory_limit <= 0)
@@ -1044,7 +1194,7 @@ struct pc_tmpfs *pc_monitor_pod_tmpfs(const struct pc_monitor *m, size_t *n)
         for (size_t i = 0; i < m->pod.n_volumes; i++) {
                 const struct pc_volume *v = &m->pod.volumes[i];
                 char *dir = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
-                if (v->kind == PC_VOL_SECRET) {
+                if (secret_backed(v)) {
                         t[*n] = (struct pc_tmpfs){dir, MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                                   pc_xstrdup("mode=0755,size=16m")};
                 } else if (memory_backed(v)) {
@@ -1079,7 +1229,7 @@ static int memory_fs_group(void *data, pc_error *err)
                 if (!memory_backed(v))
                         continue;
                 _cleanup_free_ char *d = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
-                if (fs_group_apply(&m->pod, d, false, err) < 0)
+                if (fs_group_apply(&m->pod, d, false, false, err) < 0)
                         return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
         }
         return 0;

@@ -240,6 +240,24 @@ void pc_monitor_update_conditions(struct pc_monitor *m)
         reasons[PC_COND_READY] = reasons[PC_COND_CONTAINERS_READY];
         msgs[PC_COND_READY] =
             msgs[PC_COND_CONTAINERS_READY] ? pc_xstrdup(msgs[PC_COND_CONTAINERS_READY]) : NULL;
+        /* readiness gates: no condition of theirs exists on this node (the
+         * kubelet's GeneratePodReadyCondition) */
+        if (vals[PC_COND_READY] && m->pod.readiness_gates && m->pod.readiness_gates[0]) {
+                char *buf = NULL;
+                size_t len = 0;
+                FILE *f = open_memstream(&buf, &len);
+                for (size_t i = 0; f && m->pod.readiness_gates[i]; i++)
+                        fprintf(f,
+                                "%scorresponding condition of pod readiness gate \"%s\" does not "
+                                "exist.",
+                                i ? ", " : "", m->pod.readiness_gates[i]);
+                if (f)
+                        fclose(f);
+                vals[PC_COND_READY] = false;
+                reasons[PC_COND_READY] = "ReadinessGatesNotReady";
+                free(msgs[PC_COND_READY]);
+                msgs[PC_COND_READY] = buf;
+        }
         int64_t now = pc_now_ns();
         for (int i = 0; i < PC_N_CONDS; i++) {
                 if (m->cond_time[i] == 0 || m->cond_val[i] != vals[i]) {

@@ -75,6 +75,11 @@ static void limits_of(const struct pc_pod *p, struct pc_pod_resources *lim)
                 if (p->containers[i].resources.memory_limit > 0)
                         lim->memory += p->containers[i].resources.memory_limit;
         }
+        /* Pod-level limits, where set, are the Pod's */
+        if (p->resources.cpu_limit >= 0)
+                lim->cpu_m = p->resources.cpu_limit;
+        if (p->resources.memory_limit >= 0)
+                lim->memory = p->resources.memory_limit;
 }
 
 /* Call fn for every Pod that holds resources (decoded), stopping at the
@@ -150,8 +155,7 @@ int pc_node_books(podctl *ctx, struct pc_pod_resources *requested, json_t *rows,
         return r;
 }
 
-int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,
-                  pc_error *err)
+int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod, pc_error *err)
 {
         struct pc_pod_resources want;
         pc_pod_effective_request(pod, &want);

@@ -1,4 +1,5 @@
 /* Pod operations on a podctl root: what the CLI verbs call. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -60,11 +61,41 @@ const char *podctl_log_dir(const podctl *ctx)
         return ctx->root.log_dir;
 }
 
+/* Tell the monitors of the namespace's running Pods that a ConfigMap or
+ * Secret changed (SIGUSR1: they rewrite the volumes whose payload differs,
+ * as the kubelet's sync does). A monitor is signalled only when its pid's
+ * start time is still the recorded one. */
+static void notify_monitors(podctl *ctx, const char *ns)
+{
+        DIR *d = opendir(ctx->root.pods_dir);
+        if (!d)
+                return;
+        _cleanup_free_ char *prefix = pc_xasprintf("%s_", ns);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                if (!pc_str_has_prefix(e->d_name, prefix))
+                        continue;
+                _cleanup_free_ char *pp =
+                    pc_xasprintf("%s/%s/monitor.pid", ctx->root.pods_dir, e->d_name);
+                _cleanup_free_ char *s = NULL;
+                pc_error ignore;
+                unsigned long long st = 0;
+                int pid = 0;
+                if (pc_read_file(pp, &s, NULL, &ignore) == 0 &&
+                    sscanf(s, "%d %llu", &pid, &st) == 2 && pid > 0 && pc_proc_alive(pid, st))
+                        kill(pid, SIGUSR1);
+        }
+        closedir(d);
+}
+
 int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err)
 {
         _cleanup_free_ char *p =
             pc_xasprintf("%s/%s_%s.json", ctx->root.objects_dir, obj->namespace_, obj->name);
-        return pc_json_save(p, obj->json, true, err);
+        if (pc_json_save(p, obj->json, true, err) < 0)
+                return -1;
+        notify_monitors(ctx, obj->namespace_);
+        return 0;
 }
 
 /* ---- create ------------------------------------------------------------------ */

@@ -131,6 +131,7 @@ static void decode_resources(json_t *r, struct pc_resources *res)
         json_t *lim = json_object_get(r, "limits"), *req = json_object_get(r, "requests");
         int64_t v;
         res->cpu_request = res->cpu_limit = res->memory_request = res->memory_limit = -1;
+        res->ephemeral_request = res->ephemeral_limit = -1;
         if (pc_quantity_json(json_object_get(req, "cpu"), true, &v) == 0)
                 res->cpu_request = v;
         if (pc_quantity_json(json_object_get(lim, "cpu"), true, &v) == 0)
@@ -139,6 +140,27 @@ static void decode_resources(json_t *r, struct pc_resources *res)
                 res->memory_request = v;
         if (pc_quantity_json(json_object_get(lim, "memory"), false, &v) == 0)
                 res->memory_limit = v;
+        if (pc_quantity_json(json_object_get(req, "ephemeral-storage"), false, &v) == 0)
+                res->ephemeral_request = v;
+        if (pc_quantity_json(json_object_get(lim, "ephemeral-storage"), false, &v) == 0)
+                res->ephemeral_limit = v;
+}
+
+/* resourceFieldRef; the divisor is in millicores for cpu, else in bytes. */
+static void decode_resource_ref(json_t *j, struct pc_resource_ref *r)
+{
+        r->container =
+            jstr(j, "containerName") && *jstr(j, "containerName") ? jdup(j, "containerName") : NULL;
+        r->resource = jdup(j, "resource");
+        bool cpu = r->resource && pc_str_has_suffix(r->resource, ".cpu");
+        int64_t d;
+        r->divisor = pc_quantity_json(json_object_get(j, "divisor"), cpu, &d) == 0 ? d : 0;
+}
+
+static void resource_ref_free(struct pc_resource_ref *r)
+{
+        free(r->container);
+        free(r->resource);
 }
 
 /* A handler's port: a number, or the name of one of the container's ports. */
@@ -297,6 +319,9 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                         } else if ((ref = json_object_get(vf, "fieldRef"))) {
                                 e->source = PC_ENV_FIELD;
                                 e->ref_key = jdup(ref, "fieldPath");
+                        } else if ((ref = json_object_get(vf, "resourceFieldRef"))) {
+                                e->source = PC_ENV_RESOURCE;
+                                decode_resource_ref(ref, &e->res);
                         } else {
                                 e->source = PC_ENV_VALUE;
                                 e->value = pc_xstrdup(jstr(x, "value") ? jstr(x, "value") : "");
@@ -341,6 +366,9 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                         m->mount_path = jdup(x, "mountPath");
                         m->sub_path =
                             jstr(x, "subPath") && *jstr(x, "subPath") ? jdup(x, "subPath") : NULL;
+                        m->sub_path_expr = jstr(x, "subPathExpr") && *jstr(x, "subPathExpr")
+                                               ? jdup(x, "subPathExpr")
+                                               : NULL;
                         m->read_only = jbool(x, "readOnly");
                         const char *rro = jstr(x, "recursiveReadOnly");
                         m->recursive_read_only = rro && strcmp(rro, "Disabled");
@@ -416,6 +444,7 @@ static void container_free(struct pc_container *c)
                 free(c->env[i].value);
                 free(c->env[i].ref_name);
                 free(c->env[i].ref_key);
+                resource_ref_free(&c->env[i].res);
         }
         free(c->env);
         for (size_t i = 0; i < c->n_env_from; i++) {
@@ -433,6 +462,7 @@ static void container_free(struct pc_container *c)
                 free(c->mounts[i].name);
                 free(c->mounts[i].mount_path);
                 free(c->mounts[i].sub_path);
+                free(c->mounts[i].sub_path_expr);
         }
         free(c->mounts);
         free(c->image_pull_policy);
@@ -449,6 +479,95 @@ static void container_free(struct pc_container *c)
         pc_strv_free(c->cap_drop);
         free(c->seccomp.localhost);
         free(c->apparmor.localhost);
+}
+
+/* configMap / secret items: key -> path, mode. */
+static void decode_items(json_t *items, struct pc_kv **kv, int32_t **modes, size_t *n)
+{
+        json_t *it;
+        size_t i;
+        *kv = NULL;
+        *modes = NULL;
+        *n = 0;
+        if (!json_is_array(items) || json_array_size(items) == 0)
+                return;
+        *kv = pc_xcalloc(json_array_size(items), sizeof(**kv));
+        *modes = pc_xcalloc(json_array_size(items), sizeof(**modes));
+        json_array_foreach(items, i, it)
+        {
+                (*modes)[*n] = (int32_t)jint(it, "mode", -1);
+                (*kv)[*n].name = jdup(it, "key");
+                (*kv)[*n].value = jdup(it, "path");
+                (*n)++;
+        }
+}
+
+/* downwardAPI items: path, mode, fieldRef or resourceFieldRef. */
+static int decode_dapi_files(json_t *items, struct pc_dapi_file **out, size_t *n, pc_error *err)
+{
+        json_t *it;
+        size_t i;
+        *out = NULL;
+        *n = 0;
+        if (!json_is_array(items) || json_array_size(items) == 0)
+                return 0;
+        *out = pc_xcalloc(json_array_size(items), sizeof(**out));
+        json_array_foreach(items, i, it)
+        {
+                struct pc_dapi_file *f = &(*out)[(*n)++];
+                f->path = jdup(it, "path");
+                f->mode = (int32_t)jint(it, "mode", -1);
+                json_t *fr = json_object_get(it, "fieldRef");
+                json_t *rr = json_object_get(it, "resourceFieldRef");
+                if (fr)
+                        f->field_path = jdup(fr, "fieldPath");
+                else if (rr)
+                        decode_resource_ref(rr, &f->res);
+                if (!f->path || (!f->field_path && !f->res.resource))
+                        return pc_fail(err, 0,
+                                       "downwardAPI items[%zu]: path and fieldRef or "
+                                       "resourceFieldRef are required",
+                                       i);
+        }
+        return 0;
+}
+
+static void dapi_files_free(struct pc_dapi_file *f, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(f[i].path);
+                free(f[i].field_path);
+                resource_ref_free(&f[i].res);
+        }
+        free(f);
+}
+
+static int decode_projection(json_t *j, size_t idx, struct pc_projection *pr, pc_error *err)
+{
+        json_t *s;
+        if ((s = json_object_get(j, "configMap")) || (s = json_object_get(j, "secret"))) {
+                bool secret = json_object_get(j, "secret") == s;
+                pr->kind = secret ? PC_PROJ_SECRET : PC_PROJ_CONFIGMAP;
+                pr->ref_name = jdup(s, "name");
+                pr->optional = jbool(s, "optional");
+                decode_items(json_object_get(s, "items"), &pr->items, &pr->item_modes,
+                             &pr->n_items);
+                return 0;
+        }
+        if ((s = json_object_get(j, "downwardAPI"))) {
+                pr->kind = PC_PROJ_DOWNWARDAPI;
+                return decode_dapi_files(json_object_get(s, "items"), &pr->files, &pr->n_files,
+                                         err);
+        }
+        return pc_fail(err, 0, "sources[%zu]: no supported projection", idx);
+}
+
+static void projection_free(struct pc_projection *pr)
+{
+        free(pr->ref_name);
+        kv_free(pr->items, pr->n_items);
+        free(pr->item_modes);
+        dapi_files_free(pr->files, pr->n_files);
 }
 
 static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *err)
@@ -477,17 +596,24 @@ static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *e
                 v->ref_name = jdup(s, secret ? "secretName" : "name");
                 v->optional = jbool(s, "optional");
                 v->default_mode = (int32_t)jint(s, "defaultMode", -1);
-                json_t *items = json_object_get(s, "items"), *it;
+                decode_items(json_object_get(s, "items"), &v->items, &v->item_modes, &v->n_items);
+        } else if ((s = json_object_get(j, "downwardAPI"))) {
+                v->kind = PC_VOL_DOWNWARDAPI;
+                v->default_mode = (int32_t)jint(s, "defaultMode", -1);
+                if (decode_dapi_files(json_object_get(s, "items"), &v->files, &v->n_files, err) < 0)
+                        return pc_error_prefix(err, "volume %s", v->name);
+        } else if ((s = json_object_get(j, "projected"))) {
+                v->kind = PC_VOL_PROJECTED;
+                v->default_mode = (int32_t)jint(s, "defaultMode", -1);
+                json_t *srcs = json_object_get(s, "sources"), *x;
                 size_t i;
-                if (json_is_array(items) && json_array_size(items)) {
-                        v->items = pc_xcalloc(json_array_size(items), sizeof(*v->items));
-                        v->item_modes = pc_xcalloc(json_array_size(items), sizeof(*v->item_modes));
-                        json_array_foreach(items, i, it)
+                if (json_is_array(srcs) && json_array_size(srcs)) {
+                        v->sources = pc_xcalloc(json_array_size(srcs), sizeof(*v->sources));
+                        json_array_foreach(srcs, i, x)
                         {
-                                v->item_modes[v->n_items] = (int32_t)jint(it, "mode", -1);
-                                v->items[v->n_items].name = jdup(it, "key");
-                                v->items[v->n_items].value = jdup(it, "path");
-                                v->n_items++;
+                                v->n_sources++;
+                                if (decode_projection(x, i, &v->sources[i], err) < 0)
+                                        return pc_error_prefix(err, "volume %s", v->name);
                         }
                 }
         } else {
@@ -505,6 +631,10 @@ static void volume_free(struct pc_volume *v)
         free(v->ref_name);
         kv_free(v->items, v->n_items);
         free(v->item_modes);
+        dapi_files_free(v->files, v->n_files);
+        for (size_t i = 0; i < v->n_sources; i++)
+                projection_free(&v->sources[i]);
+        free(v->sources);
 }
 
 void pc_pod_free(struct pc_pod *pod)
@@ -536,6 +666,7 @@ void pc_pod_free(struct pc_pod *pod)
         kv_free(pod->dns_options, pod->n_dns_options);
         free(pod->supplemental_groups);
         kv_free(pod->sysctls, pod->n_sysctls);
+        pc_strv_free(pod->readiness_gates);
         json_decref(pod->json);
         memset(pod, 0, sizeof(*pod));
 }
@@ -603,6 +734,12 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
                         if (decode_volume(x, i, &pod->volumes[i], err) < 0)
                                 goto fail;
                 }
+        }
+        decode_resources(json_object_get(spec, "resources"), &pod->resources);
+        json_array_foreach(json_object_get(spec, "readinessGates"), i, x)
+        {
+                if (jstr(x, "conditionType"))
+                        pc_strv_push(&pod->readiness_gates, jstr(x, "conditionType"));
         }
         pod->restart_policy =
             pc_xstrdup(jstr(spec, "restartPolicy") ? jstr(spec, "restartPolicy") : "Always");

@@ -48,10 +48,32 @@ void pc_pod_effective_request(const struct pc_pod *p, struct pc_pod_resources *o
         apps.memory += sidecars.memory;
         *out = apps;
         max_into(out, &init_max);
+        /* Pod-level requests, where set, are the Pod's (KEP-2837) */
+        if (p->resources.cpu_request >= 0)
+                out->cpu_m = p->resources.cpu_request;
+        if (p->resources.memory_request >= 0)
+                out->memory = p->resources.memory_request;
+}
+
+bool pc_pod_level_resources(const struct pc_pod *p)
+{
+        const struct pc_resources *r = &p->resources;
+        return r->cpu_request >= 0 || r->cpu_limit >= 0 || r->memory_request >= 0 ||
+               r->memory_limit >= 0;
 }
 
 const char *pc_pod_qos_class(const struct pc_pod *p)
 {
+        /* Pod-level resources decide alone (Kubernetes' computePodLevelQOS):
+         * Guaranteed when cpu and memory limits are set and requests equal. */
+        if (pc_pod_level_resources(p)) {
+                const struct pc_resources *r = &p->resources;
+                return r->cpu_limit >= 0 && r->memory_limit >= 0 &&
+                               r->cpu_request == r->cpu_limit &&
+                               r->memory_request == r->memory_limit
+                           ? "Guaranteed"
+                           : "Burstable";
+        }
         bool any = false, guaranteed = true;
         for (int l = 0; l < 2; l++) {
                 const struct pc_container *cs = l ? p->containers : p->init_containers;

@@ -41,6 +41,16 @@ enum pc_env_source {
         PC_ENV_CONFIGMAP, /* valueFrom.configMapKeyRef */
         PC_ENV_SECRET,    /* valueFrom.secretKeyRef */
         PC_ENV_FIELD,     /* valueFrom.fieldRef.fieldPath */
+        PC_ENV_RESOURCE,  /* valueFrom.resourceFieldRef */
+};
+
+/* resourceFieldRef (env, downwardAPI files): a container's request or limit
+ * of cpu, memory or ephemeral-storage, divided by divisor (rounded up). */
+struct pc_resource_ref {
+        char *container; /* containerName; NULL = the container itself (env only) */
+        char *resource;  /* limits.cpu, requests.cpu, limits.memory, requests.memory,
+                            limits.ephemeral-storage, requests.ephemeral-storage */
+        int64_t divisor; /* millicores for cpu, bytes otherwise; 0 = "1" (the default) */
 };
 
 struct pc_env {
@@ -50,6 +60,7 @@ struct pc_env {
         char *ref_name; /* configmap/secret name */
         char *ref_key;  /* key, or fieldPath for PC_ENV_FIELD */
         bool optional;
+        struct pc_resource_ref res; /* PC_ENV_RESOURCE */
 };
 
 /* envFrom: every key of a ConfigMap or Secret, with an optional prefix. */
@@ -71,7 +82,8 @@ struct pc_port {
 struct pc_volume_mount {
         char *name;
         char *mount_path;
-        char *sub_path; /* NULL or relative path inside the volume */
+        char *sub_path;      /* NULL or relative path inside the volume */
+        char *sub_path_expr; /* subPathExpr: $(VAR) expanded with the container's env; NULL */
         bool read_only;
         bool recursive_read_only; /* recursiveReadOnly: Enabled or IfPossible */
 };
@@ -81,11 +93,18 @@ struct pc_resources {
          * and ephemeral-storage in bytes. */
         int64_t cpu_request, cpu_limit;
         int64_t memory_request, memory_limit;
+        int64_t ephemeral_request, ephemeral_limit;
 };
 
 /* A probe or a lifecycle hook handler (exactly one kind is set). */
-enum pc_handler_kind { PC_HANDLER_NONE = 0, PC_HANDLER_EXEC, PC_HANDLER_HTTP, PC_HANDLER_TCP,
-                       PC_HANDLER_GRPC, PC_HANDLER_SLEEP };
+enum pc_handler_kind {
+        PC_HANDLER_NONE = 0,
+        PC_HANDLER_EXEC,
+        PC_HANDLER_HTTP,
+        PC_HANDLER_TCP,
+        PC_HANDLER_GRPC,
+        PC_HANDLER_SLEEP
+};
 
 struct pc_handler {
         enum pc_handler_kind kind;
@@ -103,11 +122,11 @@ struct pc_handler {
 struct pc_probe {
         bool set;
         struct pc_handler handler;
-        int32_t initial_delay_seconds; /* default 0 */
-        int32_t period_seconds;        /* default 10 */
-        int32_t timeout_seconds;       /* default 1 */
-        int32_t success_threshold;     /* default 1 (must be 1 for liveness/startup) */
-        int32_t failure_threshold;     /* default 3 */
+        int32_t initial_delay_seconds;            /* default 0 */
+        int32_t period_seconds;                   /* default 10 */
+        int32_t timeout_seconds;                  /* default 1 */
+        int32_t success_threshold;                /* default 1 (must be 1 for liveness/startup) */
+        int32_t failure_threshold;                /* default 3 */
         int64_t termination_grace_period_seconds; /* probe-level override, -1 = none */
 };
 
@@ -167,6 +186,32 @@ enum pc_volume_kind {
         PC_VOL_HOSTPATH,
         PC_VOL_CONFIGMAP,
         PC_VOL_SECRET,
+        PC_VOL_DOWNWARDAPI,
+        PC_VOL_PROJECTED,
+};
+
+/* One file of a downwardAPI volume or projection: fieldRef or resourceFieldRef. */
+struct pc_dapi_file {
+        char *path;
+        int32_t mode;     /* -1 = the volume's defaultMode */
+        char *field_path; /* fieldRef.fieldPath; NULL: res is set */
+        struct pc_resource_ref res;
+};
+
+/* A source of a projected volume (or the one source of a configMap, secret
+ * or downwardAPI volume, see pc_volume). */
+enum pc_proj_kind { PC_PROJ_CONFIGMAP, PC_PROJ_SECRET, PC_PROJ_DOWNWARDAPI };
+struct pc_projection {
+        enum pc_proj_kind kind;
+        /* configMap / secret */
+        char *ref_name;
+        bool optional;
+        struct pc_kv *items; /* key -> path; n_items == 0 = all keys */
+        int32_t *item_modes; /* items[i].mode, -1 = the volume's defaultMode */
+        size_t n_items;
+        /* downwardAPI */
+        struct pc_dapi_file *files;
+        size_t n_files;
 };
 
 struct pc_volume {
@@ -186,6 +231,12 @@ struct pc_volume {
         struct pc_kv *items;  /* key -> path; n_items == 0 = all keys */
         int32_t *item_modes;  /* items[i].mode, -1 = default_mode */
         size_t n_items;
+        /* downwardAPI: its files; projected: its sources (default_mode applies
+         * to both) */
+        struct pc_dapi_file *files;
+        size_t n_files;
+        struct pc_projection *sources;
+        size_t n_sources;
 };
 
 struct pc_pod {
@@ -233,6 +284,9 @@ struct pc_pod {
         bool fs_group_on_root_mismatch; /* fsGroupChangePolicy: OnRootMismatch */
         struct pc_kv *sysctls;
         size_t n_sysctls;
+        char **readiness_gates; /* spec.readinessGates[].conditionType, NULL-terminated or NULL */
+        /* spec.resources (Pod-level resources): all -1 when absent */
+        struct pc_resources resources;
 
         /* The defaulted v1 Pod object (metadata, spec), as stored in pod.json and
          * printed by `get -o json|yaml` (with status added). Owned. */
@@ -369,14 +423,36 @@ struct pc_pod_resources {
         int64_t cpu_m;
         int64_t memory;
 };
-/* The scheduler's effective request: per resource, the larger of the sum over
- * app containers and native sidecars, and the largest init container (plus
- * the sidecars started before it). */
+/* The scheduler's effective request: per resource, the Pod-level request
+ * when set, else the larger of the sum over app containers and native
+ * sidecars, and the largest init container (plus the sidecars started
+ * before it). */
 void pc_pod_effective_request(const struct pc_pod *p, struct pc_pod_resources *out);
+/* Are Pod-level resources (spec.resources cpu/memory) set? Then the Pod's
+ * effective request, QoS class, cgroup limits and the downward API's
+ * default limits come from them (KEP-2837). */
+bool pc_pod_level_resources(const struct pc_pod *p);
 /* Guaranteed, Burstable or BestEffort, as Kubernetes computes it. */
 const char *pc_pod_qos_class(const struct pc_pod *p);
 /* 3221225472 -> "3Gi", 2684354560 -> "2560Mi"; cpu 1500 -> "1500m", 2000 -> "2". */
 char *pc_quantity_format(int64_t v, bool cpu);
+
+/* Downward API (downward.c). What a resourceFieldRef reads, as the kubelet
+ * computes it: the named container's (ref->container, else `self`) request
+ * or limit, an unset limit being the node's allocatable (`alloc`: cpu_m,
+ * memory, and ephemeral-storage in alloc_ephemeral), divided by the divisor
+ * and rounded up. Returns a decimal string, or NULL (err set) for an unknown
+ * container or resource. */
+char *pc_resource_ref_value(const struct pc_pod *p, const struct pc_container *self,
+                            const struct pc_resource_ref *ref, const struct pc_pod_resources *alloc,
+                            int64_t alloc_ephemeral, pc_error *err);
+/* metadata.labels / metadata.annotations as a downwardAPI file: sorted
+ * key="value" lines (values quoted as Go's %q), no final newline. */
+char *pc_format_kv_map(const struct pc_kv *kv, size_t n);
+
+/* docs/FIELDS.md: every field of the schema with its disposition (applied,
+ * refused with the reason, warned), generated from the validator's tables. */
+void pc_spec_fields_markdown(FILE *f);
 
 /* Validation helpers exposed for other modules and tests. */
 bool pc_is_dns1123_label(const char *s);     /* container, port names: <= 63 */

@@ -22,6 +22,8 @@ struct vctx {
         bool host_network; /* of the pod being checked */
         json_int_t grace;  /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
         const char *os;    /* its spec.os.name, NULL when not set (lifecycle.stopSignal) */
+        json_t *ctr_names; /* names of its containers and init containers (resourceFieldRef) */
+        bool pod_level;    /* check_resources on spec.resources: cpu and memory only */
 };
 
 /* Strip the last component of a field path in place; false at the root. */
@@ -138,10 +140,15 @@ enum ftype {
 };
 
 struct schema;
+/* A field of podctl's schema. refused: set, the field is refused (when
+ * present and not an empty object) with "Forbidden: <refused>"; NULL, it is
+ * applied, with `note` for what docs/FIELDS.md should say beyond that. */
 struct fdef {
         const char *name;
         enum ftype t;
         const struct schema *sub;
+        const char *refused;
+        const char *note;
 };
 struct schema {
         const char *name; /* used by the unsupported table */
@@ -149,24 +156,61 @@ struct schema {
 };
 
 #define S(var, nm, ...)                                                                            \
-        static const struct fdef var##_f[] = {__VA_ARGS__, {NULL, 0, NULL}};                       \
+        static const struct fdef var##_f[] = {__VA_ARGS__, {NULL, 0, NULL, NULL, NULL}};           \
         static const struct schema var = {nm, var##_f}
+
+/* The schema: fields given as {name, type, sub-schema} are applied; a
+ * fourth member refuses one, a fifth notes a restriction (the other members
+ * default to NULL, hence the pragma). docs/FIELDS.md is generated from it
+ * (pc_spec_fields_markdown). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#define SELINUX_WHY "SELinux labels are not applied by podctl (SELinux is not supported)"
+#define WINDOWS_WHY "windows options cannot be set for a linux pod"
+#define SA_TOKEN_WHY                                                                               \
+        "podctl has no API server to issue service account tokens "                                \
+        "(docs/DEVIATIONS.md); mount a Secret holding a token instead"
+#define NO_NETFS                                                                                   \
+        "podctl mounts no network or block storage; mount it on the host and use a hostPath "      \
+        "volume"
+#define NO_CLOUD                                                                                   \
+        "an in-tree cloud or vendor storage plugin (removed from Kubernetes or migrated to CSI); " \
+        "podctl has none; use a hostPath volume"
+#define NOT_YET "not supported by podctl yet (docs/FIELDS.md)"
 
 S(s_meta, "metadata", {"name", F_STR, NULL}, {"namespace", F_STR, NULL}, {"labels", F_STRMAP, NULL},
   {"annotations", F_STRMAP, NULL}, {"uid", F_STR, NULL}, {"creationTimestamp", F_STR, NULL});
 S(s_keysel, "keySelector", {"name", F_STR, NULL}, {"key", F_STR, NULL}, {"optional", F_BOOL, NULL});
+S(s_filekeyref, "fileKeyRef", {"volumeName", F_STR, NULL}, {"path", F_STR, NULL},
+  {"key", F_STR, NULL}, {"optional", F_BOOL, NULL});
 S(s_fieldref, "fieldRef", {"apiVersion", F_STR, NULL}, {"fieldPath", F_STR, NULL});
+S(s_resfieldref, "resourceFieldRef", {"containerName", F_STR, NULL}, {"resource", F_STR, NULL},
+  {"divisor", F_QTY, NULL});
 S(s_envsrc, "envVarSource", {"fieldRef", F_OBJ, &s_fieldref}, {"configMapKeyRef", F_OBJ, &s_keysel},
-  {"secretKeyRef", F_OBJ, &s_keysel});
+  {"secretKeyRef", F_OBJ, &s_keysel}, {"resourceFieldRef", F_OBJ, &s_resfieldref},
+  {"fileKeyRef", F_OBJ, &s_filekeyref,
+   "fileKeyRef (variables read from a file of a volume) is " NOT_YET, NULL});
 S(s_env, "env", {"name", F_STR, NULL}, {"value", F_STR, NULL}, {"valueFrom", F_OBJ, &s_envsrc});
 S(s_envref, "envFromRef", {"name", F_STR, NULL}, {"optional", F_BOOL, NULL});
 S(s_envfrom, "envFrom", {"prefix", F_STR, NULL}, {"configMapRef", F_OBJ, &s_envref},
   {"secretRef", F_OBJ, &s_envref});
 S(s_port, "port", {"name", F_STR, NULL}, {"hostPort", F_INT, NULL}, {"containerPort", F_INT, NULL},
   {"protocol", F_STR, NULL}, {"hostIP", F_STR, NULL});
-S(s_res, "resources", {"limits", F_QTYMAP, NULL}, {"requests", F_QTYMAP, NULL});
+S(s_res, "resources",
+  {"limits", F_QTYMAP, NULL, NULL,
+   "cpu, memory; ephemeral-storage warned (not enforced); hugepages and extended resources "
+   "refused"},
+  {"requests", F_QTYMAP, NULL, NULL,
+   "cpu, memory; ephemeral-storage warned (not enforced); hugepages and extended resources "
+   "refused"},
+  {"claims", F_ANY, NULL,
+   "resource claims need dynamic resource allocation by a cluster's control plane; podctl has "
+   "none",
+   NULL});
 S(s_mount, "volumeMount", {"name", F_STR, NULL}, {"readOnly", F_BOOL, NULL},
-  {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL}, {"recursiveReadOnly", F_STR, NULL});
+  {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL}, {"recursiveReadOnly", F_STR, NULL},
+  {"subPathExpr", F_STR, NULL, NULL, "expanded with the container's environment"},
+  {"mountPropagation", F_STR, NULL, NULL, "None; HostToContainer and Bidirectional refused"});
 S(s_caps, "capabilities", {"add", F_STRLIST, NULL}, {"drop", F_STRLIST, NULL});
 S(s_profile, "profile", {"type", F_STR, NULL}, {"localhostProfile", F_STR, NULL});
 S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, NULL},
@@ -174,7 +218,8 @@ S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, N
   {"runAsNonRoot", F_BOOL, NULL}, {"allowPrivilegeEscalation", F_BOOL, NULL},
   {"capabilities", F_OBJ, &s_caps}, {"seccompProfile", F_OBJ, &s_profile},
   {"appArmorProfile", F_OBJ, &s_profile}, {"procMount", F_STR, NULL},
-  {"seLinuxOptions", F_ANY, NULL}, {"windowsOptions", F_ANY, NULL});
+  {"seLinuxOptions", F_ANY, NULL, SELINUX_WHY, NULL},
+  {"windowsOptions", F_ANY, NULL, WINDOWS_WHY, NULL});
 S(s_execact, "execAction", {"command", F_STRLIST, NULL});
 S(s_header, "httpHeader", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_httpget, "httpGetAction", {"path", F_STR, NULL}, {"port", F_INTSTR, NULL},
@@ -196,9 +241,17 @@ S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
   {"ports", F_LIST, &s_port}, {"envFrom", F_LIST, &s_envfrom}, {"env", F_LIST, &s_env},
   {"resources", F_OBJ, &s_res}, {"restartPolicy", F_STR, NULL}, {"volumeMounts", F_LIST, &s_mount},
   {"terminationMessagePath", F_STR, NULL}, {"terminationMessagePolicy", F_STR, NULL},
-  {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc}, {"stdin", F_BOOL, NULL},
-  {"tty", F_BOOL, NULL}, {"livenessProbe", F_OBJ, &s_probe}, {"readinessProbe", F_OBJ, &s_probe},
-  {"startupProbe", F_OBJ, &s_probe}, {"lifecycle", F_OBJ, &s_lifecycle});
+  {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc},
+  {"stdin", F_BOOL, NULL, NULL, "false; true refused (no stdin pipe yet)"},
+  {"tty", F_BOOL, NULL, NULL, "false; true refused (no terminal yet)"},
+  {"stdinOnce", F_BOOL, NULL, NULL, "false; true refused (no stdin pipe yet)"},
+  {"livenessProbe", F_OBJ, &s_probe}, {"readinessProbe", F_OBJ, &s_probe},
+  {"startupProbe", F_OBJ, &s_probe}, {"lifecycle", F_OBJ, &s_lifecycle},
+  {"resizePolicy", F_ANY, NULL, NULL,
+   "accepted; podctl has no in-place resize, so the policy is never consulted"},
+  {"volumeDevices", F_ANY, NULL,
+   "raw block devices come from PersistentVolumeClaims of a cluster; podctl has none", NULL},
+  {"restartPolicyRules", F_ANY, NULL, "restartPolicyRules are " NOT_YET, NULL});
 S(s_hostpath, "hostPath", {"path", F_STR, NULL}, {"type", F_STR, NULL});
 S(s_emptydir, "emptyDir", {"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL});
 S(s_keytopath, "keyToPath", {"key", F_STR, NULL}, {"path", F_STR, NULL}, {"mode", F_INT, NULL});
@@ -206,21 +259,76 @@ S(s_cmvol, "configMapVolume", {"name", F_STR, NULL}, {"items", F_LIST, &s_keytop
   {"defaultMode", F_INT, NULL}, {"optional", F_BOOL, NULL});
 S(s_secvol, "secretVolume", {"secretName", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
   {"defaultMode", F_INT, NULL}, {"optional", F_BOOL, NULL});
+S(s_dapifile, "downwardAPIVolumeFile", {"path", F_STR, NULL}, {"fieldRef", F_OBJ, &s_fieldref},
+  {"resourceFieldRef", F_OBJ, &s_resfieldref}, {"mode", F_INT, NULL});
+S(s_dapivol, "downwardAPIVolume", {"items", F_LIST, &s_dapifile}, {"defaultMode", F_INT, NULL});
+S(s_dapiproj, "downwardAPIProjection", {"items", F_LIST, &s_dapifile});
+S(s_cmproj, "configMapProjection", {"name", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
+  {"optional", F_BOOL, NULL});
+S(s_secproj, "secretProjection", {"name", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
+  {"optional", F_BOOL, NULL});
+/* serviceAccountToken, clusterTrustBundle, podCertificate: typed F_ANY and
+ * refused by check_projected (they need an API server). */
+S(s_projection, "volumeProjection", {"configMap", F_OBJ, &s_cmproj}, {"secret", F_OBJ, &s_secproj},
+  {"downwardAPI", F_OBJ, &s_dapiproj}, {"serviceAccountToken", F_ANY, NULL, SA_TOKEN_WHY, NULL},
+  {"clusterTrustBundle", F_ANY, NULL,
+   "clusterTrustBundle projections need an API server (certificates.k8s.io); podctl has none",
+   NULL},
+  {"podCertificate", F_ANY, NULL,
+   "podCertificate projections need an API server (certificates.k8s.io); podctl has none", NULL});
+S(s_projected, "projectedVolume", {"sources", F_LIST, &s_projection}, {"defaultMode", F_INT, NULL});
 S(s_volume, "volume", {"name", F_STR, NULL}, {"hostPath", F_OBJ, &s_hostpath},
-  {"emptyDir", F_OBJ, &s_emptydir}, {"configMap", F_OBJ, &s_cmvol}, {"secret", F_OBJ, &s_secvol});
+  {"emptyDir", F_OBJ, &s_emptydir}, {"configMap", F_OBJ, &s_cmvol}, {"secret", F_OBJ, &s_secvol},
+  {"downwardAPI", F_OBJ, &s_dapivol}, {"projected", F_OBJ, &s_projected},
+  /* the cluster's volume types, refused with the reason */
+  {"persistentVolumeClaim", F_ANY, NULL,
+   "a PersistentVolumeClaim is bound to a PersistentVolume by a cluster's control plane; "
+   "podctl has no API server; use a hostPath or emptyDir volume",
+   NULL},
+  {"ephemeral", F_ANY, NULL,
+   "a generic ephemeral volume is a PersistentVolumeClaim made by a cluster's control plane; "
+   "podctl has none; use an emptyDir volume",
+   NULL},
+  {"csi", F_ANY, NULL,
+   "CSI drivers run as cluster components that the kubelet calls; podctl calls no CSI "
+   "driver; use a hostPath volume",
+   NULL},
+  {"nfs", F_ANY, NULL, NO_NETFS, NULL}, {"iscsi", F_ANY, NULL, NO_NETFS, NULL},
+  {"glusterfs", F_ANY, NULL, NO_NETFS, NULL}, {"rbd", F_ANY, NULL, NO_NETFS, NULL},
+  {"cephfs", F_ANY, NULL, NO_NETFS, NULL}, {"fc", F_ANY, NULL, NO_NETFS, NULL},
+  {"gitRepo", F_ANY, NULL,
+   "gitRepo is deprecated in Kubernetes (disabled by default since 1.33); clone the "
+   "repository in an init container into an emptyDir volume",
+   NULL},
+  {"gcePersistentDisk", F_ANY, NULL, NO_CLOUD, NULL},
+  {"awsElasticBlockStore", F_ANY, NULL, NO_CLOUD, NULL}, {"azureDisk", F_ANY, NULL, NO_CLOUD, NULL},
+  {"azureFile", F_ANY, NULL, NO_CLOUD, NULL}, {"cinder", F_ANY, NULL, NO_CLOUD, NULL},
+  {"vsphereVolume", F_ANY, NULL, NO_CLOUD, NULL},
+  {"photonPersistentDisk", F_ANY, NULL, NO_CLOUD, NULL},
+  {"portworxVolume", F_ANY, NULL, NO_CLOUD, NULL}, {"scaleIO", F_ANY, NULL, NO_CLOUD, NULL},
+  {"storageos", F_ANY, NULL, NO_CLOUD, NULL}, {"quobyte", F_ANY, NULL, NO_CLOUD, NULL},
+  {"flocker", F_ANY, NULL, NO_CLOUD, NULL},
+  {"flexVolume", F_ANY, NULL,
+   "FlexVolume drivers are node plugins of a cluster (deprecated); podctl calls none; use a "
+   "hostPath volume",
+   NULL},
+  {"image", F_ANY, NULL,
+   "image volumes are " NOT_YET "; copy the files in an init container into an emptyDir volume",
+   NULL});
 S(s_sysctl, "sysctl", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_podsc, "podSecurityContext", {"runAsUser", F_INT, NULL}, {"runAsGroup", F_INT, NULL},
   {"runAsNonRoot", F_BOOL, NULL}, {"supplementalGroups", F_ANY, NULL},
   {"supplementalGroupsPolicy", F_STR, NULL}, {"fsGroup", F_INT, NULL},
   {"fsGroupChangePolicy", F_STR, NULL}, {"sysctls", F_LIST, &s_sysctl},
   {"seccompProfile", F_OBJ, &s_profile}, {"appArmorProfile", F_OBJ, &s_profile},
-  {"seLinuxOptions", F_ANY, NULL}, {"windowsOptions", F_ANY, NULL},
-  {"seLinuxChangePolicy", F_STR, NULL});
+  {"seLinuxOptions", F_ANY, NULL, SELINUX_WHY, NULL},
+  {"windowsOptions", F_ANY, NULL, WINDOWS_WHY, NULL}, {"seLinuxChangePolicy", F_STR, NULL});
 S(s_hostalias, "hostAlias", {"ip", F_STR, NULL}, {"hostnames", F_STRLIST, NULL});
 S(s_dnsopt, "dnsOption", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_dnsconfig, "dnsConfig", {"nameservers", F_STRLIST, NULL}, {"searches", F_STRLIST, NULL},
   {"options", F_LIST, &s_dnsopt});
 S(s_localref, "localObjectReference", {"name", F_STR, NULL});
+S(s_rgate, "podReadinessGate", {"conditionType", F_STR, NULL});
 S(s_podos, "podOS", {"name", F_STR, NULL});
 S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIST, &s_container},
   {"containers", F_LIST, &s_container}, {"restartPolicy", F_STR, NULL},
@@ -230,9 +338,28 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
   {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
-  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos});
+  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos},
+  {"resources", F_OBJ, &s_res, NULL, "Pod-level resources: cpu and memory"},
+  {"setHostnameAsFQDN", F_BOOL, NULL, NULL, "false; true refused (not supported yet)"},
+  {"ephemeralContainers", F_ANY, NULL,
+   "ephemeral containers are added by the API server's ephemeralcontainers subresource; "
+   "podctl has none",
+   NULL},
+  {"runtimeClassName", F_ANY, NULL, "RuntimeClass objects are a cluster's; podctl has one runtime",
+   NULL},
+  {"overhead", F_ANY, NULL,
+   "overhead is set by a cluster's RuntimeClass admission; podctl has none", NULL},
+  {"resourceClaims", F_ANY, NULL,
+   "resource claims need dynamic resource allocation by a cluster's control plane; podctl has "
+   "none",
+   NULL},
+  {"readinessGates", F_LIST, &s_rgate, NULL,
+   "the Pod is Ready only when each gate's condition is True; no controller sets one here, so "
+   "Ready stays False (ReadinessGatesNotReady), as in a cluster without that controller"},
+  {"hostnameOverride", F_ANY, NULL, "hostnameOverride is " NOT_YET, NULL});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
-  {"spec", F_OBJ, &s_podspec}, {"status", F_ANY, NULL});
+  {"spec", F_OBJ, &s_podspec},
+  {"status", F_ANY, NULL, NULL, "accepted and replaced: the status is the node's"});
 S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
   {"metadata", F_OBJ, &s_meta}, {"data", F_STRMAP, NULL}, {"binaryData", F_STRMAP, NULL},
   {"immutable", F_BOOL, NULL});
@@ -240,82 +367,48 @@ S(s_secret, "secret", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
   {"metadata", F_OBJ, &s_meta}, {"data", F_STRMAP, NULL}, {"stringData", F_STRMAP, NULL},
   {"type", F_STR, NULL}, {"immutable", F_BOOL, NULL});
 
-/* Fields of the Kubernetes v1 schema that podctl does not implement (yet):
- * a warning ("ignored"), an error with --validate=strict. Anything neither
- * here nor in the schemas above is an unknown field. */
+#pragma GCC diagnostic pop
+
+/* Fields of the Kubernetes v1 schema that cannot matter on one host
+ * without an API server (scheduling, the API server's bookkeeping): a
+ * warning ("ignored", with the reason), an error with --validate=strict.
+ * Anything neither here nor in the schemas above is an unknown field. */
+#define SERVER_SET "set by the API server"
+#define SCHEDULING "scheduling: one node, nothing to choose"
 static const struct {
-        const char *schema, *field;
+        const char *schema, *field, *why;
 } unsupported_fields[] = {
-    {"metadata", "generateName"},
-    {"metadata", "ownerReferences"},
-    {"metadata", "finalizers"},
-    {"metadata", "managedFields"},
-    {"metadata", "resourceVersion"},
-    {"metadata", "generation"},
-    {"metadata", "selfLink"},
-    {"metadata", "deletionTimestamp"},
-    {"metadata", "deletionGracePeriodSeconds"},
-    {"podSpec", "ephemeralContainers"},
-    {"podSpec", "nodeSelector"},
-    {"podSpec", "nodeName"},
-    {"podSpec", "serviceAccountName"},
-    {"podSpec", "serviceAccount"},
-    {"podSpec", "automountServiceAccountToken"},
-    {"podSpec", "affinity"},
-    {"podSpec", "tolerations"},
-    {"podSpec", "priorityClassName"},
-    {"podSpec", "priority"},
-    {"podSpec", "readinessGates"},
-    {"podSpec", "runtimeClassName"},
-    {"podSpec", "preemptionPolicy"},
-    {"podSpec", "overhead"},
-    {"podSpec", "topologySpreadConstraints"},
-    {"podSpec", "setHostnameAsFQDN"},
-    {"podSpec", "schedulingGates"},
-    {"podSpec", "resourceClaims"},
-    {"podSpec", "resources"},
-    {"container", "resizePolicy"},
-    {"container", "volumeDevices"},
-    {"container", "stdinOnce"},
-    {"envVarSource", "resourceFieldRef"},
-    {"resources", "claims"},
-    {"volumeMount", "mountPropagation"},
-    {"volumeMount", "subPathExpr"},
-    {"volume", "gcePersistentDisk"},
-    {"volume", "awsElasticBlockStore"},
-    {"volume", "gitRepo"},
-    {"volume", "nfs"},
-    {"volume", "iscsi"},
-    {"volume", "glusterfs"},
-    {"volume", "persistentVolumeClaim"},
-    {"volume", "rbd"},
-    {"volume", "flexVolume"},
-    {"volume", "cinder"},
-    {"volume", "cephfs"},
-    {"volume", "flocker"},
-    {"volume", "downwardAPI"},
-    {"volume", "fc"},
-    {"volume", "azureFile"},
-    {"volume", "vsphereVolume"},
-    {"volume", "quobyte"},
-    {"volume", "azureDisk"},
-    {"volume", "photonPersistentDisk"},
-    {"volume", "projected"},
-    {"volume", "portworxVolume"},
-    {"volume", "scaleIO"},
-    {"volume", "storageos"},
-    {"volume", "csi"},
-    {"volume", "ephemeral"},
-    {"volume", "image"},
+    {"metadata", "generateName", "the API server's name generation"},
+    {"metadata", "ownerReferences", "garbage collection by a cluster's controllers"},
+    {"metadata", "finalizers", "deletion by a cluster's controllers"},
+    {"metadata", "managedFields", SERVER_SET},
+    {"metadata", "resourceVersion", SERVER_SET},
+    {"metadata", "generation", SERVER_SET},
+    {"metadata", "selfLink", SERVER_SET},
+    {"metadata", "deletionTimestamp", SERVER_SET},
+    {"metadata", "deletionGracePeriodSeconds", SERVER_SET},
+    {"podSpec", "nodeSelector", SCHEDULING},
+    {"podSpec", "nodeName", SCHEDULING},
+    {"podSpec", "affinity", SCHEDULING},
+    {"podSpec", "tolerations", SCHEDULING},
+    {"podSpec", "priorityClassName", SCHEDULING},
+    {"podSpec", "priority", SCHEDULING},
+    {"podSpec", "preemptionPolicy", SCHEDULING},
+    {"podSpec", "topologySpreadConstraints", SCHEDULING},
+    {"podSpec", "schedulingGates", SCHEDULING},
+    {"podSpec", "serviceAccountName", "no service accounts: no token is mounted"},
+    {"podSpec", "serviceAccount", "no service accounts: no token is mounted"},
+    {"podSpec", "automountServiceAccountToken", "no service accounts: no token is mounted"},
+
 };
 
-static bool is_unsupported(const char *schema, const char *field)
+static const char *unsupported_why(const char *schema, const char *field)
 {
         for (size_t i = 0; i < PC_ARRAY_SIZE(unsupported_fields); i++)
                 if (!strcmp(unsupported_fields[i].schema, schema) &&
                     !strcmp(unsupported_fields[i].field, field))
-                        return true;
-        return false;
+                        return unsupported_fields[i].why;
+        return NULL;
 }
 
 static const char *type_name(enum ftype t)
@@ -445,12 +538,17 @@ static void walk(struct vctx *c, const struct schema *s, json_t *obj, const char
                 for (size_t i = 0; s->f[i].name; i++)
                         if (!strcmp(s->f[i].name, k))
                                 f = &s->f[i];
-                if (f) {
+                const char *why;
+                if (f && f->refused) {
+                        if (!json_is_object(v) || json_object_size(v) > 0)
+                                ERR(c, p, "Forbidden: %s", f->refused);
+                } else if (f) {
                         walk_value(c, f, v, p);
-                } else if (is_unsupported(s->name, k)) {
+                } else if ((why = unsupported_why(s->name, k))) {
                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                             c->strict ? "not supported by podctl yet"
-                                       : "not supported by podctl yet; ignored");
+                             c->strict ? "not supported by podctl (%s)"
+                                       : "not supported by podctl (%s); ignored",
+                             why);
                 } else {
                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
                              "unknown field \"%s\"", k);
@@ -791,12 +889,27 @@ static void default_container(json_t *ct, bool host_network)
         {
                 json_t *fr = gobj(gobj(x, "valueFrom"), "fieldRef");
                 set_default(fr, "apiVersion", json_string("v1"));
+                set_default(gobj(gobj(x, "valueFrom"), "resourceFieldRef"), "divisor",
+                            json_string("0"));
         }
         default_probe(gobj(ct, "livenessProbe"));
         default_probe(gobj(ct, "readinessProbe"));
         default_probe(gobj(ct, "startupProbe"));
         default_handler(gobj(gobj(ct, "lifecycle"), "postStart"));
         default_handler(gobj(gobj(ct, "lifecycle"), "preStop"));
+}
+
+/* downwardAPI items: fieldRef.apiVersion v1, resourceFieldRef.divisor 0 (as
+ * the API server stores them). */
+static void default_dapi_items(json_t *items)
+{
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it)
+        {
+                set_default(gobj(it, "fieldRef"), "apiVersion", json_string("v1"));
+                set_default(gobj(it, "resourceFieldRef"), "divisor", json_string("0"));
+        }
 }
 
 static void default_pod(json_t *pod)
@@ -823,6 +936,26 @@ static void default_pod(json_t *pod)
                 set_default(gobj(x, "hostPath"), "type", json_string(""));
                 set_default(gobj(x, "configMap"), "defaultMode", json_integer(0644));
                 set_default(gobj(x, "secret"), "defaultMode", json_integer(0644));
+                set_default(gobj(x, "downwardAPI"), "defaultMode", json_integer(0644));
+                set_default(gobj(x, "projected"), "defaultMode", json_integer(0644));
+                default_dapi_items(garr(gobj(x, "downwardAPI"), "items"));
+                size_t si;
+                json_t *src;
+                json_array_foreach(garr(gobj(x, "projected"), "sources"), si, src)
+                {
+                        default_dapi_items(garr(gobj(src, "downwardAPI"), "items"));
+                }
+        }
+        /* spec.resources: requests default to limits, as a container's */
+        json_t *pres = gobj(spec, "resources");
+        if (gobj(pres, "limits")) {
+                set_default(pres, "requests", json_object());
+                const char *k;
+                json_t *v;
+                json_object_foreach(gobj(pres, "limits"), k, v)
+                {
+                        set_default(gobj(pres, "requests"), k, json_deep_copy(v));
+                }
         }
         bool hostnet = json_is_true(json_object_get(spec, "hostNetwork"));
         json_array_foreach(garr(spec, "initContainers"), i, x)
@@ -860,8 +993,6 @@ static const char *const media[] = {"", "Memory", NULL};
 static const char *const field_paths[] = {"metadata.name",
                                           "metadata.namespace",
                                           "metadata.uid",
-                                          "metadata.labels",
-                                          "metadata.annotations",
                                           "spec.nodeName",
                                           "spec.serviceAccountName",
                                           "status.hostIP",
@@ -869,7 +1000,89 @@ static const char *const field_paths[] = {"metadata.name",
                                           "status.podIP",
                                           "status.podIPs",
                                           NULL};
-static const char *const vol_types[] = {"emptyDir", "hostPath", "configMap", "secret", NULL};
+static const char *const vol_types[] = {"emptyDir",    "hostPath",  "configMap", "secret",
+                                        "downwardAPI", "projected", NULL};
+static const char *const volume_field_paths[] = {"metadata.annotations", "metadata.labels",
+                                                 "metadata.name",        "metadata.namespace",
+                                                 "metadata.uid",         NULL};
+static const char *const resource_fields[] = {"limits.cpu",
+                                              "limits.ephemeral-storage",
+                                              "limits.memory",
+                                              "requests.cpu",
+                                              "requests.ephemeral-storage",
+                                              "requests.memory",
+                                              NULL};
+
+/* fieldRef / resourceFieldRef of env (volume false) or of a downwardAPI
+ * file (volume true), the API server's rules; a containerName must name a
+ * container of this Pod (the kubelet would fail the container later). */
+static void check_resource_ref(struct vctx *c, json_t *r, const char *rp, bool volume)
+{
+        _cleanup_free_ char *cnp = pc_path_key(rp, "containerName");
+        _cleanup_free_ char *resp = pc_path_key(rp, "resource");
+        _cleanup_free_ char *dp = pc_path_key(rp, "divisor");
+        const char *cn = gstr(r, "containerName");
+        const char *res = gstr(r, "resource");
+        if (volume && (!cn || !*cn)) {
+                ERR(c, cnp, "Required value");
+                return;
+        }
+        if (cn && *cn && c->ctr_names && !json_object_get(c->ctr_names, cn))
+                ERR(c, cnp, "Not found: \"%s\" (no container of that name in this Pod)", cn);
+        if (!res || !*res) {
+                ERR(c, resp, "Required value");
+                return;
+        }
+        if (!one_of(res, resource_fields)) {
+                if (pc_str_has_prefix(res, "limits.hugepages-") ||
+                    pc_str_has_prefix(res, "requests.hugepages-"))
+                        ERR(c, resp,
+                            "Forbidden: \"%s\": podctl has no hugepages resources to expose", res);
+                else
+                        unsupported(c, resp, res, resource_fields);
+                return;
+        }
+        json_t *dv = json_object_get(r, "divisor");
+        if (!dv || !type_ok(F_QTY, dv))
+                return;
+        bool cpu = pc_str_has_suffix(res, ".cpu");
+        int64_t q;
+        if (pc_quantity_json(dv, cpu, &q) < 0) {
+                _cleanup_free_ char *sv = show(dv);
+                ERR(c, dp, "Invalid value: %s: not a valid quantity", sv);
+                return;
+        }
+        if (q == 0)
+                return; /* unset: 1 */
+        bool ok = false;
+        if (cpu) {
+                ok = q == 1 || q == 1000;
+        } else {
+                int64_t d = 1, b = 1;
+                for (int i = 0; i <= 6 && !ok; i++, d *= 1000, b *= 1024)
+                        ok = q == d || q == b;
+        }
+        if (!ok)
+                ERR(c, dp,
+                    cpu ? "Invalid value: \"%s\": only divisor's values 1m and 1 are supported "
+                          "with the cpu resource"
+                    : pc_str_has_suffix(res, ".memory")
+                        ? "Invalid value: \"%s\": only divisor's values 1, 1k, 1M, 1G, 1T, "
+                          "1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the "
+                          "memory resource"
+                        : "Invalid value: \"%s\": only divisor's values 1, 1k, 1M, 1G, 1T, "
+                          "1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the "
+                          "local ephemeral storage resource",
+                    res);
+}
+
+/* metadata.labels['key'] / metadata.annotations['key'] */
+static bool subscript_path(const char *f)
+{
+        return (pc_str_has_prefix(f, "metadata.labels['") ||
+                pc_str_has_prefix(f, "metadata.annotations['")) &&
+               pc_str_has_suffix(f, "']");
+}
 
 static void check_env(struct vctx *c, json_t *env, const char *path)
 {
@@ -895,8 +1108,14 @@ static void check_env(struct vctx *c, json_t *env, const char *path)
                 }
                 json_t *cm = gobj(vf, "configMapKeyRef"), *sec = gobj(vf, "secretKeyRef");
                 json_t *fr = gobj(vf, "fieldRef");
+                json_t *rr = gobj(vf, "resourceFieldRef");
+                if (rr && !cm && !sec && !fr) {
+                        _cleanup_free_ char *rp = pc_path_key(vp, "resourceFieldRef");
+                        check_resource_ref(c, rr, rp, false);
+                }
                 int n = !!cm + !!sec + !!fr;
-                if (n == 0 && !json_object_get(vf, "resourceFieldRef"))
+                if (n == 0 && !json_object_get(vf, "resourceFieldRef") &&
+                    !json_object_get(vf, "fileKeyRef")) /* refused by the walk */
                         ERR(c, vp,
                             "Invalid value: \"\": must specify one of: `fieldRef`, "
                             "`resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
@@ -928,14 +1147,10 @@ static void check_env(struct vctx *c, json_t *env, const char *path)
                                 ERR(c, p, "Unsupported value: \"%s\": supported values: \"v1\"",
                                     av);
                         }
-                        if (f && !one_of(f, field_paths) &&
-                            !((pc_str_has_prefix(f, "metadata.labels['") ||
-                               pc_str_has_prefix(f, "metadata.annotations['")) &&
-                              pc_str_has_suffix(f, "']")))
+                        if (f && !one_of(f, field_paths) && !subscript_path(f))
                                 ERR(c, fp,
                                     "Unsupported value: \"%s\": supported values: "
                                     "\"metadata.name\", \"metadata.namespace\", \"metadata.uid\", "
-                                    "\"metadata.labels\", \"metadata.annotations\", "
                                     "\"spec.nodeName\", \"spec.serviceAccountName\", "
                                     "\"status.hostIP\", \"status.hostIPs\", \"status.podIP\", "
                                     "\"status.podIPs\"",
@@ -1053,12 +1268,30 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                         _cleanup_free_ char *p = pc_path_key(wp, k);
                         bool cpu = !strcmp(k, "cpu");
                         int64_t q;
+                        if (!cpu && strcmp(k, "memory") && c->pod_level) {
+                                /* the API server's supported Pod-level resources,
+                                 * less hugepages (podctl exposes none) */
+                                ERR(c, p,
+                                    "Unsupported value: \"%s\": supported values: \"cpu\", "
+                                    "\"memory\"",
+                                    k);
+                                continue;
+                        }
                         if (!cpu && strcmp(k, "memory")) {
-                                if (!strcmp(k, "ephemeral-storage") ||
-                                    pc_str_has_prefix(k, "hugepages-") || strchr(k, '/'))
+                                if (!strcmp(k, "ephemeral-storage"))
                                         diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                                             c->strict ? "not supported by podctl yet"
-                                                       : "not supported by podctl yet; ignored");
+                                             c->strict ? "not enforced by podctl (no eviction)"
+                                                       : "not enforced by podctl (no eviction; "
+                                                         "the downward API reads it)");
+                                else if (pc_str_has_prefix(k, "hugepages-"))
+                                        ERR(c, p,
+                                            "Forbidden: podctl has no hugepages to allocate (the "
+                                            "kubelet would not admit the Pod)");
+                                else if (strchr(k, '/'))
+                                        ERR(c, p,
+                                            "Forbidden: no device plugin on this node provides "
+                                            "\"%s\" (the kubelet would not admit the Pod)",
+                                            k);
                                 else
                                         ERR(c, p,
                                             "Invalid value: \"%s\": must be a standard resource "
@@ -1130,8 +1363,35 @@ static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_
                         _cleanup_free_ char *sp = pc_path_key(mp, "subPath");
                         check_relative_path(c, sp, sub);
                 }
+                /* subPathExpr: the API server's rules; expanded (and checked
+                 * again) by the monitor with the container's environment */
+                const char *spe = gstr(m, "subPathExpr");
+                if (spe && *spe) {
+                        _cleanup_free_ char *sp = pc_path_key(mp, "subPathExpr");
+                        if (sub && *sub)
+                                ERR(c, sp,
+                                    "Invalid value: \"%s\": subPathExpr and subPath are mutually "
+                                    "exclusive",
+                                    spe);
+                        else
+                                check_relative_path(c, sp, spe);
+                }
+                /* mountPropagation: None is what podctl does (private binds) */
+                static const char *const props[] = {"None", "HostToContainer", "Bidirectional",
+                                                    NULL};
+                const char *prop = gstr(m, "mountPropagation");
+                if (prop) {
+                        _cleanup_free_ char *pp2 = pc_path_key(mp, "mountPropagation");
+                        if (!one_of(prop, props))
+                                unsupported(c, pp2, prop, props);
+                        else if (strcmp(prop, "None"))
+                                ERR(c, pp2,
+                                    "Forbidden: \"%s\": podctl binds volumes private to the "
+                                    "container (mount propagation None only)",
+                                    prop);
+                }
                 /* recursiveReadOnly (the API server's rules; mountPropagation
-                 * is not in podctl's schema, so it is always None here) */
+                 * is None, the only value podctl accepts) */
                 static const char *const rro_values[] = {"Disabled", "IfPossible", "Enabled", NULL};
                 const char *rro = gstr(m, "recursiveReadOnly");
                 _cleanup_free_ char *rp = pc_path_key(mp, "recursiveReadOnly");
@@ -1441,19 +1701,6 @@ static void check_profile(struct vctx *c, json_t *o, const char *path, const cha
                 ERR(c, lp, "Invalid value: \"%s\": must be a relative path without '..'", lhp);
 }
 
-/* A refused field: present and not empty. */
-static void forbid(struct vctx *c, json_t *sc, const char *k, const char *path, const char *why)
-{
-        json_t *v = json_object_get(sc, k);
-        if (!v || (json_is_object(v) && json_object_size(v) == 0))
-                return;
-        _cleanup_free_ char *p = pc_path_key(path, k);
-        ERR(c, p, "Forbidden: %s", why);
-}
-
-#define SELINUX_WHY "SELinux labels are not applied by podctl (SELinux is not supported)"
-#define WINDOWS_WHY "windows options cannot be set for a linux pod"
-
 static void check_container_security(struct vctx *c, json_t *sc, const char *path)
 {
         _cleanup_free_ char *sp = pc_path_key(path, "securityContext");
@@ -1500,8 +1747,6 @@ static void check_container_security(struct vctx *c, json_t *sc, const char *pat
         check_profile(c, gobj(sc, "seccompProfile"), scp, "seccomp");
         _cleanup_free_ char *aap = pc_path_key(sp, "appArmorProfile");
         check_profile(c, gobj(sc, "appArmorProfile"), aap, "AppArmor");
-        forbid(c, sc, "seLinuxOptions", sp, SELINUX_WHY);
-        forbid(c, sc, "windowsOptions", sp, WINDOWS_WHY);
 }
 
 /* Kubernetes' sysctl name rule (IsValidSysctlName). */
@@ -1645,8 +1890,6 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
         check_profile(c, gobj(sc, "seccompProfile"), secp, "seccomp");
         _cleanup_free_ char *aap = pc_path_key(scp, "appArmorProfile");
         check_profile(c, gobj(sc, "appArmorProfile"), aap, "AppArmor");
-        forbid(c, sc, "seLinuxOptions", scp, SELINUX_WHY);
-        forbid(c, sc, "windowsOptions", scp, WINDOWS_WHY);
 }
 
 /* The count limits of spec.h, with Kubernetes' TooMany message at the
@@ -1707,6 +1950,15 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
                 _cleanup_free_ char *p = pc_path_key(path, "terminationMessagePath");
                 ERR(c, p, "Invalid value: \"%s\": must be an absolute path", tmpath);
         }
+        /* stdin, stdinOnce, tty: the monitor keeps no stdin pipe or terminal */
+        static const char *const interactive[] = {"stdin", "stdinOnce", "tty"};
+        for (size_t k = 0; k < PC_ARRAY_SIZE(interactive); k++)
+                if (json_is_true(json_object_get(ct, interactive[k]))) {
+                        _cleanup_free_ char *p = pc_path_key(path, interactive[k]);
+                        ERR(c, p,
+                            "Forbidden: true is " NOT_YET
+                            ": the monitor keeps no stdin pipe or terminal (docs/DEVIATIONS.md)");
+                }
         const char *wd = gstr(ct, "workingDir");
         if (wd && *wd && wd[0] != '/') {
                 _cleanup_free_ char *p = pc_path_key(path, "workingDir");
@@ -1743,6 +1995,131 @@ static void check_mode(struct vctx *c, json_t *o, const char *k, const char *pat
         }
 }
 
+/* An item path of a configMap, secret or downwardAPI file: relative, no
+ * '..' component, not starting with '..' (the API server's
+ * validateLocalNonReservedPath); unique within a projected volume (seen). */
+static void check_item_path(struct vctx *c, const char *p, const char *ipath, json_t *seen)
+{
+        check_relative_path(c, p, ipath);
+        if (pc_str_has_prefix(ipath, ".."))
+                ERR(c, p, "Invalid value: \"%s\": must not start with '..'", ipath);
+        if (!seen)
+                return;
+        if (json_object_get(seen, ipath))
+                ERR(c, p, "Invalid value: \"%s\": conflicting duplicate paths", ipath);
+        json_object_set_new(seen, ipath, json_true());
+}
+
+static void check_key_items(struct vctx *c, json_t *s, const char *tp, json_t *seen)
+{
+        _cleanup_free_ char *ip = pc_path_key(tp, "items");
+        size_t i;
+        json_t *it;
+        json_array_foreach(garr(s, "items"), i, it)
+        {
+                _cleanup_free_ char *p = pc_path_index(ip, i);
+                _cleanup_free_ char *kp = pc_path_key(p, "key");
+                _cleanup_free_ char *pp = pc_path_key(p, "path");
+                const char *k = require_str(c, it, "key", p);
+                if (k)
+                        check_config_key(c, kp, k);
+                const char *ipath = require_str(c, it, "path", p);
+                if (ipath)
+                        check_item_path(c, pp, ipath, seen);
+                check_mode(c, it, "mode", p);
+        }
+}
+
+static void check_dapi_items(struct vctx *c, json_t *s, const char *tp, json_t *seen)
+{
+        _cleanup_free_ char *ip = pc_path_key(tp, "items");
+        size_t i;
+        json_t *it;
+        json_array_foreach(garr(s, "items"), i, it)
+        {
+                _cleanup_free_ char *p = pc_path_index(ip, i);
+                _cleanup_free_ char *pp = pc_path_key(p, "path");
+                const char *ipath = require_str(c, it, "path", p);
+                if (ipath)
+                        check_item_path(c, pp, ipath, seen);
+                check_mode(c, it, "mode", p);
+                json_t *fr = gobj(it, "fieldRef"), *rr = gobj(it, "resourceFieldRef");
+                if (fr && rr) {
+                        ERR(c, p,
+                            "Invalid value: \"resource\": fieldRef and resourceFieldRef can not "
+                            "be specified simultaneously");
+                } else if (fr) {
+                        _cleanup_free_ char *rp = pc_path_key(p, "fieldRef");
+                        _cleanup_free_ char *fp = pc_path_key(rp, "fieldPath");
+                        const char *av = gstr(fr, "apiVersion");
+                        if (av && strcmp(av, "v1")) {
+                                _cleanup_free_ char *ap = pc_path_key(rp, "apiVersion");
+                                ERR(c, ap, "Unsupported value: \"%s\": supported values: \"v1\"",
+                                    av);
+                        }
+                        const char *f = require_str(c, fr, "fieldPath", rp);
+                        if (f && !one_of(f, volume_field_paths) && !subscript_path(f))
+                                unsupported(c, fp, f, volume_field_paths);
+                } else if (rr) {
+                        _cleanup_free_ char *rp = pc_path_key(p, "resourceFieldRef");
+                        check_resource_ref(c, rr, rp, true);
+                } else {
+                        ERR(c, p,
+                            "Required value: one of fieldRef and resourceFieldRef is required");
+                }
+        }
+}
+
+static void check_projected(struct vctx *c, json_t *s, const char *tp)
+{
+        check_mode(c, s, "defaultMode", tp);
+        _cleanup_free_ char *sp = pc_path_key(tp, "sources");
+        _cleanup_(json_decrefp) json_t *seen = json_object();
+        size_t i;
+        json_t *src;
+        json_array_foreach(garr(s, "sources"), i, src)
+        {
+                _cleanup_free_ char *p = pc_path_index(sp, i);
+                static const char *const kinds[] = {
+                    "configMap",          "secret",         "downwardAPI", "serviceAccountToken",
+                    "clusterTrustBundle", "podCertificate", NULL};
+                int n = 0;
+                const char *kind = NULL;
+                for (size_t k = 0; kinds[k]; k++)
+                        if (json_object_get(src, kinds[k])) {
+                                n++;
+                                kind = kinds[k];
+                        }
+                if (n == 0) {
+                        ERR(c, p,
+                            "Required value: must specify one of: `configMap`, `secret`, "
+                            "`downwardAPI`");
+                        continue;
+                }
+                if (n > 1) {
+                        ERR(c, p, "Forbidden: may not specify more than 1 volume type per source");
+                        continue;
+                }
+                _cleanup_free_ char *kp = pc_path_key(p, kind);
+                json_t *o = gobj(src, kind);
+                if (!strcmp(kind, "serviceAccountToken") || !strcmp(kind, "clusterTrustBundle") ||
+                    !strcmp(kind, "podCertificate")) {
+                        continue; /* refused by the schema walk */
+                } else if (!o) {
+                        continue; /* not an object: reported by the schema walk */
+                } else if (!strcmp(kind, "downwardAPI")) {
+                        check_dapi_items(c, o, kp, seen);
+                } else {
+                        const char *rn = require_str(c, o, "name", kp);
+                        if (rn) {
+                                _cleanup_free_ char *np = pc_path_key(kp, "name");
+                                check_subdomain(c, np, rn);
+                        }
+                        check_key_items(c, o, kp, seen);
+                }
+        }
+}
+
 static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *names)
 {
         _cleanup_free_ char *np = pc_path_key(path, "name");
@@ -1760,10 +2137,14 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                         n++;
                         type = vol_types[i];
                 }
+        /* a cluster's volume type is refused by the schema walk */
+        for (size_t i = 0; n == 0 && s_volume_f[i].name; i++)
+                if (s_volume_f[i].refused && json_object_get(v, s_volume_f[i].name))
+                        return;
         if (n == 0) {
                 ERR(c, path,
                     "Required value: must specify a volume type (podctl supports emptyDir, "
-                    "hostPath, configMap and secret)");
+                    "hostPath, configMap, secret, downwardAPI and projected)");
                 return;
         }
         if (n > 1) {
@@ -1799,6 +2180,11 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                         _cleanup_free_ char *sv = show(sl);
                         ERR(c, p, "Invalid value: %s: must be a non-negative quantity", sv);
                 }
+        } else if (!strcmp(type, "downwardAPI")) {
+                check_mode(c, s, "defaultMode", tp);
+                check_dapi_items(c, s, tp, NULL);
+        } else if (!strcmp(type, "projected")) {
+                check_projected(c, s, tp);
         } else {
                 bool secret = !strcmp(type, "secret");
                 const char *rn = require_str(c, s, secret ? "secretName" : "name", tp);
@@ -1807,22 +2193,93 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                         check_subdomain(c, p, rn);
                 }
                 check_mode(c, s, "defaultMode", tp);
-                _cleanup_free_ char *ip = pc_path_key(tp, "items");
+                check_key_items(c, s, tp, NULL);
+        }
+}
+
+/* A container's quantity resources.<which>.<res> (cpu in millicores), -1
+ * when unset or invalid (reported elsewhere). */
+static int64_t ctr_qty(json_t *ct, const char *which, const char *res)
+{
+        int64_t q;
+        json_t *v = json_object_get(gobj(gobj(ct, "resources"), which), res);
+        return v && pc_quantity_json(v, !strcmp(res, "cpu"), &q) == 0 ? q : -1;
+}
+
+static int64_t or0(int64_t v)
+{
+        return v < 0 ? 0 : v;
+}
+
+/* spec.resources (Pod-level resources, KEP-2837): cpu and memory; the
+ * requests at least the containers' aggregate request (the scheduler's
+ * formula, with sidecars), no container's limit above the Pod's. */
+static void check_pod_resources(struct vctx *c, json_t *spec, const char *sp)
+{
+        json_t *res = gobj(spec, "resources");
+        if (!res)
+                return;
+        _cleanup_free_ char *rp = pc_path_key(sp, "resources");
+        c->pod_level = true;
+        check_resources(c, res, rp);
+        c->pod_level = false;
+        static const char *const names[] = {"cpu", "memory"};
+        for (int r = 0; r < 2; r++) {
+                const char *rn = names[r];
+                int64_t preq = -1, plim = -1;
+                json_t *rv = json_object_get(gobj(res, "requests"), rn);
+                json_t *lv = json_object_get(gobj(res, "limits"), rn);
+                if (rv && pc_quantity_json(rv, r == 0, &preq) < 0)
+                        preq = -1;
+                if (lv && pc_quantity_json(lv, r == 0, &plim) < 0)
+                        plim = -1;
+                /* aggregate container requests: max(apps + sidecars, each init
+                 * container + the sidecars started before it) */
+                int64_t apps = 0, side = 0, init_max = 0;
                 size_t i;
-                json_t *it;
-                json_array_foreach(garr(s, "items"), i, it)
+                json_t *x;
+                json_array_foreach(garr(spec, "initContainers"), i, x)
                 {
-                        _cleanup_free_ char *p = pc_path_index(ip, i);
-                        _cleanup_free_ char *kp = pc_path_key(p, "key");
-                        _cleanup_free_ char *pp = pc_path_key(p, "path");
-                        const char *k = require_str(c, it, "key", p);
-                        if (k)
-                                check_config_key(c, kp, k);
-                        const char *ipath = require_str(c, it, "path", p);
-                        if (ipath)
-                                check_relative_path(c, pp, ipath);
-                        check_mode(c, it, "mode", p);
+                        const char *rpol = gstr(x, "restartPolicy");
+                        int64_t q = or0(ctr_qty(x, "requests", rn));
+                        if (rpol && !strcmp(rpol, "Always"))
+                                side += q;
+                        else if (side + q > init_max)
+                                init_max = side + q;
                 }
+                json_array_foreach(garr(spec, "containers"), i, x)
+                {
+                        apps += or0(ctr_qty(x, "requests", rn));
+                }
+                int64_t agg = apps + side > init_max ? apps + side : init_max;
+                if (preq >= 0 && agg > preq) {
+                        _cleanup_free_ char *qp = pc_path_key(rp, "requests");
+                        _cleanup_free_ char *p = pc_path_key(qp, rn);
+                        _cleanup_free_ char *have = show(rv);
+                        _cleanup_free_ char *want = pc_quantity_format(agg, r == 0);
+                        ERR(c, p,
+                            "Invalid value: %s: must be greater than or equal to aggregate "
+                            "container requests of %s",
+                            have, want);
+                }
+                if (plim < 0)
+                        continue;
+                static const char *const lists[] = {"initContainers", "containers"};
+                for (int l = 0; l < 2; l++)
+                        json_array_foreach(garr(spec, lists[l]), i, x)
+                        {
+                                int64_t cl = ctr_qty(x, "limits", rn);
+                                if (cl <= plim)
+                                        continue;
+                                _cleanup_free_ char *qp = pc_path_key(rp, "limits");
+                                _cleanup_free_ char *p = pc_path_key(qp, rn);
+                                _cleanup_free_ char *have = show(lv);
+                                _cleanup_free_ char *want = pc_quantity_format(cl, r == 0);
+                                ERR(c, p,
+                                    "Invalid value: %s: must be greater than or equal to the "
+                                    "limit of container \"%s\" (%s)",
+                                    have, gstr(x, "name") ? gstr(x, "name") : "", want);
+                        }
         }
 }
 
@@ -1839,6 +2296,19 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                 return;
         }
         c->host_network = json_is_true(json_object_get(spec, "hostNetwork"));
+        _cleanup_free_ char *rgp = pc_path_key(sp, "readinessGates");
+        json_array_foreach(garr(spec, "readinessGates"), i, x)
+        {
+                _cleanup_free_ char *p = pc_path_index(rgp, i);
+                _cleanup_free_ char *ctp = pc_path_key(p, "conditionType");
+                const char *ct = require_str(c, x, "conditionType", p);
+                if (ct)
+                        check_qualified_name(c, ctp, ct);
+        }
+        if (json_is_true(json_object_get(spec, "setHostnameAsFQDN"))) {
+                _cleanup_free_ char *p = pc_path_key(sp, "setHostnameAsFQDN");
+                ERR(c, p, "Forbidden: true is " NOT_YET);
+        }
         /* spec.os.name: the API server's values; the node (the monitor)
          * rejects a Pod whose OS is not linux, as the kubelet does. */
         json_t *os = json_object_get(spec, "os");
@@ -1867,6 +2337,15 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
         over |= too_many(c, garr(spec, "containers"), cp, PC_MANIFEST_MAX_CONTAINERS);
         if (over)
                 return;
+        _cleanup_(json_decrefp) json_t *all_ctrs = json_object();
+        static const char *const lists[] = {"initContainers", "containers"};
+        for (int l = 0; l < 2; l++)
+                json_array_foreach(garr(spec, lists[l]), i, x)
+                {
+                        if (gstr(x, "name"))
+                                json_object_set_new(all_ctrs, gstr(x, "name"), json_true());
+                }
+        c->ctr_names = all_ctrs;
         json_array_foreach(garr(spec, "volumes"), i, x)
         {
                 _cleanup_free_ char *p = pc_path_index(vp, i);
@@ -1958,6 +2437,8 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
         }
         check_run_as_ids(c, gobj(spec, "securityContext"), sp);
         check_pod_security(c, spec, sp);
+        check_pod_resources(c, spec, sp);
+        c->ctr_names = NULL; /* all_ctrs ends with this scope */
 }
 
 /* ---- ConfigMap and Secret ----------------------------------------------- */
@@ -2203,4 +2684,53 @@ void pc_manifest_free(struct pc_manifest *m)
         free(m->configmaps);
         pc_diags_free(&m->diags);
         memset(m, 0, sizeof(*m));
+}
+
+/* ---- docs/FIELDS.md ---------------------------------------------------------- */
+
+static void fields_rows(FILE *f, const struct schema *s, const char *path)
+{
+        for (size_t i = 0; s->f[i].name; i++) {
+                const struct fdef *d = &s->f[i];
+                _cleanup_free_ char *p =
+                    *path ? pc_xasprintf("%s.%s", path, d->name) : pc_xstrdup(d->name);
+                if (d->refused)
+                        fprintf(f, "| `%s` | refused | %s |\n", p, d->refused);
+                else
+                        fprintf(f, "| `%s` | applied | %s |\n", p, d->note ? d->note : "");
+                if (d->refused || !d->sub)
+                        continue;
+                _cleanup_free_ char *sub = d->t == F_LIST ? pc_xasprintf("%s[]", p) : pc_xstrdup(p);
+                fields_rows(f, d->sub, sub);
+        }
+        for (size_t i = 0; i < PC_ARRAY_SIZE(unsupported_fields); i++)
+                if (!strcmp(unsupported_fields[i].schema, s->name))
+                        fprintf(f, "| `%s%s%s` | warned | %s |\n", path, *path ? "." : "",
+                                unsupported_fields[i].field, unsupported_fields[i].why);
+}
+
+void pc_spec_fields_markdown(FILE *f)
+{
+        fputs("# Field dispositions\n\n"
+              "Generated from the validator's schema (`src/spec/validate.c`) by\n"
+              "`make fields`; `tests/unit/test_spec_fields.c` fails when this file and\n"
+              "the schema disagree, and checks that every field of Kubernetes' v1 Pod,\n"
+              "ConfigMap and Secret it lists has a row here.\n\n"
+              "- **applied**: podctl does what Kubernetes does with it (the note says\n"
+              "  which values, where only some are);\n"
+              "- **refused**: `apply` fails with the field's path and the reason;\n"
+              "- **warned**: only a cluster's scheduler or API server acts on it; `apply`\n"
+              "  warns and ignores it (an error with `--validate=strict`).\n\n"
+              "Any other field is unknown: warned and dropped, as the API server\n"
+              "prunes it (an error with `--validate=strict`).\n",
+              f);
+        static const struct {
+                const char *title;
+                const struct schema *s;
+        } docs[] = {{"Pod", &s_pod}, {"ConfigMap", &s_configmap}, {"Secret", &s_secret}};
+        for (size_t k = 0; k < PC_ARRAY_SIZE(docs); k++) {
+                fprintf(f, "\n## %s\n\n| field | disposition | note |\n|---|---|---|\n",
+                        docs[k].title);
+                fields_rows(f, docs[k].s, "");
+        }
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "spec/spec.h"
 #include "state/state.h"
@@ -67,7 +68,7 @@ int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err)
         cpu_set_t set;
         CPU_ZERO(&set);
         n->capacity.cpu_m =
-                (sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1) * 1000LL;
+            (sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1) * 1000LL;
         n->capacity.memory = detect_memory();
         n->capacity.pids = detect_pids();
         n->reserved.memory = 100LL * 1024 * 1024;
@@ -144,4 +145,12 @@ void pc_node_free(struct pc_node *n)
 {
         pc_strv_free(n->allowed_unsafe_sysctls);
         n->allowed_unsafe_sysctls = NULL;
+}
+
+int64_t pc_node_ephemeral_storage(const struct pc_root *r)
+{
+        struct statvfs st;
+        if (statvfs(r->root, &st) < 0)
+                return 0;
+        return (int64_t)st.f_blocks * (int64_t)st.f_frsize;
 }

@@ -91,6 +91,9 @@ struct pc_node {
         int container_log_max_files;
 };
 int pc_node_load(const struct pc_root *r, struct pc_node *n, pc_error *err);
+/* The node's ephemeral-storage: the size of the filesystem holding the root
+ * (the kubelet's capacity of its root dir's filesystem); 0 when unknown. */
+int64_t pc_node_ephemeral_storage(const struct pc_root *r);
 void pc_node_free(struct pc_node *n);
 
 /* JSON files. */

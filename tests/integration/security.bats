@@ -510,10 +510,11 @@ EOF
         )
         podctl apply -f "$f"
         wait_for 10 container_running secvol c
-        run podctl exec secvol -- sh -c 'cat /s/password; echo; stat -c "%a %g" /s/password; grep " /s " /proc/self/mountinfo'
+        run podctl exec secvol -- sh -c 'cat /s/password; echo; stat -L -c "%a %g" /s/password; grep " /s " /proc/self/mountinfo'
         [ "$status" -eq 0 ]
         [ "${lines[0]}" = s3cr3t ]
-        # defaultMode 0400 plus fsGroup's g+r, as the kubelet
+        # defaultMode 0400 plus fsGroup's g+r, as the kubelet (the file behind
+        # the atomic writer's link /s/password -> ..data/password)
         [ "${lines[1]}" = "440 2000" ]
         [[ ${lines[2]} == *" ro,"*" - tmpfs "* ]]
         run find "$PODCTL_ROOT/pods/default_secvol/volumes/s" -mindepth 1

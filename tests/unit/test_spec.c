@@ -244,23 +244,24 @@ static void test_strict(void)
                         "  - name: a\n"
                         "    image: busybox\n"
                         "    imagee: typo\n"
-                        "    resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]\n";
+                        "  tolerations: [{key: k, operator: Exists}]\n";
         struct pc_manifest m;
         int r = load(y, false, &m);
         CHECK(r == 0);
         CHECK(m.diags.n == 3 && m.diags.n_errors == 0);
         _cleanup_free_ char *t = diags_text(&m);
-        CHECK_CONTAINS(t, "pod.yaml:6:3: spec.nodeSelector: not supported by podctl yet; "
-                          "ignored");
+        CHECK_CONTAINS(t, "pod.yaml:6:3: spec.nodeSelector: not supported by podctl "
+                          "(scheduling: one node, nothing to choose); ignored");
         CHECK_CONTAINS(t, "pod.yaml:10:5: spec.containers[0].imagee: unknown field "
                           "\"imagee\"");
-        CHECK_CONTAINS(t, "spec.containers[0].resizePolicy: not supported by podctl yet");
+        CHECK_CONTAINS(t, "spec.tolerations: not supported by podctl (scheduling");
         /* unknown fields are pruned, unsupported ones kept */
         if (m.n_pods == 1) {
                 json_t *c0 = json_array_get(
                     json_object_get(json_object_get(m.pods[0].json, "spec"), "containers"), 0);
                 CHECK(json_object_get(c0, "imagee") == NULL);
-                CHECK(json_object_get(c0, "resizePolicy") != NULL);
+                CHECK(json_object_get(json_object_get(m.pods[0].json, "spec"), "tolerations") !=
+                      NULL);
         }
         pc_manifest_free(&m);
 
@@ -355,7 +356,8 @@ static void test_int_forms(void)
                         "  - {name: a, configMap: {name: c, defaultMode: 0644}}\n"
                         "  - {name: b, secret: {secretName: s, defaultMode: 0o400}}\n"
                         "  - {name: d, secret: {secretName: s, defaultMode: 256}}\n"
-                        "  containers: [{name: c, image: i, tty: true, stdin: false}]\n";
+                        "  containers: [{name: c, image: i, stdin: false,\n"
+                        "    securityContext: {readOnlyRootFilesystem: true}}]\n";
         int r = load(y, false, &m);
         dump_if_failed(&m, r);
         CHECK(r == 0 && m.n_pods == 1);
@@ -364,7 +366,8 @@ static void test_int_forms(void)
                 CHECK(m.pods[0].volumes[1].default_mode == 256);
                 CHECK(m.pods[0].volumes[2].default_mode == 256);
                 CHECK(m.pods[0].termination_grace_period_seconds == 30);
-                CHECK(m.pods[0].containers[0].tty && !m.pods[0].containers[0].stdin_open);
+                CHECK(m.pods[0].containers[0].read_only_root_fs &&
+                      !m.pods[0].containers[0].stdin_open);
         }
         pc_manifest_free(&m);
         /* a quoted number is a string: wrong type for an integer field */

@@ -18,16 +18,17 @@ static struct pc_pod *load(const char *yaml, struct pc_manifest *m)
 static void test_effective(void)
 {
         struct pc_manifest m;
-        struct pc_pod *p = load("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
-                                "  initContainers:\n"
-                                "  - {name: big, image: x, resources: {requests: {memory: 3Gi, cpu: 100m}}}\n"
-                                "  - {name: side, image: x, restartPolicy: Always,\n"
-                                "     resources: {requests: {memory: 100Mi}}}\n"
-                                "  - {name: after, image: x, resources: {requests: {memory: 1Gi}}}\n"
-                                "  containers:\n"
-                                "  - {name: a, image: x, resources: {requests: {memory: 1Gi, cpu: 250m}}}\n"
-                                "  - {name: b, image: x, resources: {limits: {memory: 1Gi, cpu: 1}}}\n",
-                                &m);
+        struct pc_pod *p =
+            load("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                 "  initContainers:\n"
+                 "  - {name: big, image: x, resources: {requests: {memory: 3Gi, cpu: 100m}}}\n"
+                 "  - {name: side, image: x, restartPolicy: Always,\n"
+                 "     resources: {requests: {memory: 100Mi}}}\n"
+                 "  - {name: after, image: x, resources: {requests: {memory: 1Gi}}}\n"
+                 "  containers:\n"
+                 "  - {name: a, image: x, resources: {requests: {memory: 1Gi, cpu: 250m}}}\n"
+                 "  - {name: b, image: x, resources: {limits: {memory: 1Gi, cpu: 1}}}\n",
+                 &m);
         CHECK(p != NULL);
         if (p) {
                 struct pc_pod_resources r;
@@ -72,9 +73,44 @@ static void test_format(void)
         free(s);
 }
 
+/* Pod-level resources (KEP-2837): the Pod's requests are its effective
+ * request, and alone decide the QoS class. */
+static void test_pod_level(void)
+{
+        struct pc_manifest m;
+        struct pc_pod *p = load("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                                "  resources: {requests: {cpu: 1, memory: 100Mi}, limits: {cpu: 1, "
+                                "memory: 200Mi}}\n"
+                                "  containers:\n"
+                                "  - {name: a, image: x, resources: {requests: {memory: 50Mi, cpu: "
+                                "500m}}}\n"
+                                "  - {name: b, image: x}\n",
+                                &m);
+        CHECK(p != NULL);
+        if (p) {
+                struct pc_pod_resources r;
+                pc_pod_effective_request(p, &r);
+                CHECK(r.cpu_m == 1000);
+                CHECK(r.memory == 100LL << 20);
+                CHECK_STR(pc_pod_qos_class(p), "Burstable");
+                CHECK(pc_pod_level_resources(p));
+        }
+        pc_manifest_free(&m);
+        p = load("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                 "  resources: {limits: {cpu: 1, memory: 64Mi}}\n"
+                 "  containers:\n"
+                 "  - {name: a, image: x}\n",
+                 &m);
+        CHECK(p != NULL);
+        if (p)
+                CHECK_STR(pc_pod_qos_class(p), "Guaranteed"); /* requests defaulted from limits */
+        pc_manifest_free(&m);
+}
+
 int main(void)
 {
         test_effective();
+        test_pod_level();
         test_format();
         UNIT_DONE();
 }
