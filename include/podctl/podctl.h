@@ -101,4 +101,24 @@ int podctl_pod_log_path(podctl *ctx, const char *ns, const char *name, const cha
  * with pc_strv_free) says what was removed, or with dry_run what would be. */
 int podctl_gc(podctl *ctx, bool dry_run, char ***removed, pc_error *err);
 
+/* label / annotate (meta.c): change a Pod's metadata.labels or
+ * .annotations (field "labels" or "annotations"): the keys of `set` set,
+ * `remove` (NULL-terminated, may be NULL) deleted. Without overwrite an
+ * existing key is refused as kubectl refuses it (EEXIST, nothing changed);
+ * an invalid key or label value is EINVAL naming it. Stored in pod.json;
+ * nothing that runs changes. */
+struct podctl_meta_result {
+        bool changed;     /* the stored metadata differs from before */
+        bool shrank;      /* ... and is shorter (kubectl's "unlabeled") */
+        char **not_found; /* keys of `remove` that were not there (free with pc_strv_free) */
+};
+int podctl_pod_update_meta(podctl *ctx, const char *ns, const char *name, const char *field,
+                           json_t *set, char **remove, bool overwrite,
+                           struct podctl_meta_result *res, pc_error *err);
+
+/* The Pods of a namespace (NULL: all) whose labels match a label selector
+ * (kubectl's -l syntax, src/spec/selector.h; NULL or "": every Pod). */
+int podctl_pod_select(podctl *ctx, const char *ns, const char *selector, json_t **out,
+                      pc_error *err);
+
 #endif

@@ -33,6 +33,8 @@ int cmd_top(struct pc_cli *cli, int argc, char **argv);
 int cmd_attach(struct pc_cli *cli, int argc, char **argv);
 int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);
 int cmd_gc(struct pc_cli *cli, int argc, char **argv);
+int cmd_label(struct pc_cli *cli, int argc, char **argv);
+int cmd_annotate(struct pc_cli *cli, int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) ---- */
 
@@ -83,6 +85,9 @@ int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const cha
 void pc_cli_follow_pulls(struct pc_cli *cli, const struct pc_pod *p);
 /* image pull-for-pod (hidden): the pull helper of a Pod's monitor. */
 int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv);
+
+/* label and annotate (label.c): the verb's whole work, for labels or annotations. */
+int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels);
 
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);

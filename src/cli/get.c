@@ -73,13 +73,18 @@ static int get_node(struct pc_cli *cli, int argc, char **argv)
 
 int cmd_get(struct pc_cli *cli, int argc, char **argv)
 {
-        const char *output = NULL, *v;
+        const char *output = NULL, *selector = NULL, *v;
         _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
         bool resource_seen = false;
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "-o")) ||
                     (v = pc_cli_flag(argc, argv, &i, "--output")))
                         output = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "-l")) ||
+                         (v = pc_cli_flag(argc, argv, &i, "--selector")))
+                        selector = v;
+                else if (!strncmp(argv[i], "-l", 2) && argv[i][2])
+                        selector = argv[i] + 2;
                 else if (!strncmp(argv[i], "-o", 2) && argv[i][2])
                         output = argv[i] + 2;
                 else if (argv[i][0] == '-')
@@ -100,6 +105,8 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
         }
         if (!resource_seen)
                 return pc_cli_fail("you must specify the type of resource to get: pods, nodes");
+        if (selector && names[0])
+                return pc_cli_fail("name cannot be provided when a selector is specified");
         bool wide = output && !strcmp(output, "wide");
         if (output && !wide && strcmp(output, "json") && strcmp(output, "yaml") &&
             strcmp(output, "name"))
@@ -129,8 +136,8 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                         }
                         json_array_append_new(items, p);
                 }
-        } else if (podctl_pod_list(ctx, cli->all_namespaces ? NULL : cli->namespace_, &items,
-                                   &err) < 0) {
+        } else if (podctl_pod_select(ctx, cli->all_namespaces ? NULL : cli->namespace_, selector,
+                                     &items, &err) < 0) {
                 return pc_cli_die(&err);
         }
 
