@@ -86,6 +86,13 @@ void pc_cli_follow_pulls(struct pc_cli *cli, const struct pc_pod *p);
 /* image pull-for-pod (hidden): the pull helper of a Pod's monitor. */
 int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv);
 
+/* printers.c: -o jsonpath=TEMPLATE (obj: the Pod, or the List), -o
+ * custom-columns=SPEC over items, --sort-by=PATH (items sorted in place). 0 or
+ * the exit status after printing an error. */
+int pc_cli_print_jsonpath(const char *tmpl, json_t *obj);
+int pc_cli_print_custom_columns(const char *spec, json_t *items, bool headers);
+int pc_cli_sort_items(json_t *items, const char *expr);
+
 /* label and annotate (label.c): the verb's whole work, for labels or annotations. */
 int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels);
 

@@ -71,22 +71,118 @@ static int get_node(struct pc_cli *cli, int argc, char **argv)
         return rc;
 }
 
+/* -o: "", wide, json, yaml, name, jsonpath=T, custom-columns=SPEC. */
+struct get_out {
+        const char *output;
+        const char *jsonpath;       /* -o jsonpath=... */
+        const char *custom_columns; /* -o custom-columns=... */
+        bool wide, headers;
+};
+
+static int check_output(struct get_out *o)
+{
+        const char *out = o->output;
+        if (!out)
+                return 0;
+        if (pc_str_has_prefix(out, "jsonpath=")) {
+                o->jsonpath = out + strlen("jsonpath=");
+                return 0;
+        }
+        if (pc_str_has_prefix(out, "custom-columns=")) {
+                o->custom_columns = out + strlen("custom-columns=");
+                return 0;
+        }
+        if (!strcmp(out, "jsonpath"))
+                return pc_cli_fail("template format specified but no template given");
+        if (!strcmp(out, "custom-columns"))
+                return pc_cli_fail("custom-columns format specified but no custom columns given");
+        o->wide = !strcmp(out, "wide");
+        if (!o->wide && strcmp(out, "json") && strcmp(out, "yaml") && strcmp(out, "name"))
+                return pc_cli_fail("unable to match a printer suitable for the output format "
+                                   "\"%s\", allowed formats are: "
+                                   "custom-columns,json,jsonpath,name,wide,yaml",
+                                   out);
+        return 0;
+}
+
+static void print_table(struct pc_cli *cli, const struct get_out *o, json_t *items)
+{
+        struct pc_table t = {0};
+        bool wide = o->wide;
+        const char *h[] = {"NAMESPACE", "NAME", "READY", "STATUS",         "RESTARTS",
+                           "AGE",       "IP",   "NODE",  "NOMINATED NODE", "READINESS GATES"};
+        const char **hh = cli->all_namespaces ? h : h + 1;
+        if (o->headers && wide)
+                pc_table_row(&t, hh[0], hh[1], hh[2], hh[3], hh[4], hh[5], hh[6], hh[7], hh[8],
+                             cli->all_namespaces ? hh[9] : NULL);
+        else if (o->headers)
+                pc_table_row(&t, hh[0], hh[1], hh[2], hh[3], hh[4],
+                             cli->all_namespaces ? hh[5] : NULL);
+        size_t i;
+        json_t *p;
+        json_array_foreach(items, i, p)
+        {
+                row(&t, p, wide, cli->all_namespaces);
+        }
+        pc_table_print(&t);
+}
+
+/* Print items (a JSON array of Pods) in the chosen format. `single`: one
+ * Pod was named, so json/yaml/jsonpath see the Pod, not a List. */
+static int print_items(struct pc_cli *cli, const struct get_out *o, json_t *items, bool single)
+{
+        const char *output = o->output;
+        int rc = 0;
+        if (output && (!strcmp(output, "json") || !strcmp(output, "yaml") || o->jsonpath)) {
+                json_t *out;
+                if (single && json_array_size(items) == 1)
+                        out = json_incref(json_array_get(items, 0));
+                else
+                        out = json_pack("{s:s,s:O,s:s,s:{s:s}}", "apiVersion", "v1", "items", items,
+                                        "kind", "List", "metadata", "resourceVersion", "");
+                if (o->jsonpath)
+                        rc = pc_cli_print_jsonpath(o->jsonpath, out);
+                else if (!strcmp(output, "json"))
+                        pc_cli_print_json(out);
+                else if (pc_cli_print_yaml(out) != 0)
+                        rc = 1;
+                json_decref(out);
+        } else if (o->custom_columns) {
+                rc = pc_cli_print_custom_columns(o->custom_columns, items, o->headers);
+        } else if (output && !strcmp(output, "name")) {
+                size_t i;
+                json_t *p;
+                json_array_foreach(items, i, p)
+                {
+                        printf("pod/%s\n", jstr(json_object_get(p, "metadata"), "name"));
+                }
+        } else {
+                print_table(cli, o, items);
+        }
+        return rc;
+}
+
 int cmd_get(struct pc_cli *cli, int argc, char **argv)
 {
-        const char *output = NULL, *selector = NULL, *v;
+        const char *selector = NULL, *sort_by = NULL, *v;
+        struct get_out o = {.headers = true};
         _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
         bool resource_seen = false;
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "-o")) ||
                     (v = pc_cli_flag(argc, argv, &i, "--output")))
-                        output = v;
+                        o.output = v;
                 else if ((v = pc_cli_flag(argc, argv, &i, "-l")) ||
                          (v = pc_cli_flag(argc, argv, &i, "--selector")))
                         selector = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--sort-by")))
+                        sort_by = v;
+                else if (!strcmp(argv[i], "--no-headers") || !strcmp(argv[i], "--no-headers=true"))
+                        o.headers = false;
                 else if (!strncmp(argv[i], "-l", 2) && argv[i][2])
                         selector = argv[i] + 2;
                 else if (!strncmp(argv[i], "-o", 2) && argv[i][2])
-                        output = argv[i] + 2;
+                        o.output = argv[i] + 2;
                 else if (argv[i][0] == '-')
                         return pc_cli_fail("unknown flag \"%s\" for get", argv[i]);
                 else if (!resource_seen && pc_cli_is_pod_resource(argv[i]))
@@ -107,12 +203,10 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                 return pc_cli_fail("you must specify the type of resource to get: pods, nodes");
         if (selector && names[0])
                 return pc_cli_fail("name cannot be provided when a selector is specified");
-        bool wide = output && !strcmp(output, "wide");
-        if (output && !wide && strcmp(output, "json") && strcmp(output, "yaml") &&
-            strcmp(output, "name"))
-                return pc_cli_fail("unable to match a printer suitable for the output format "
-                                   "\"%s\", allowed formats are: json,name,wide,yaml",
-                                   output);
+        if (o.output && *o.output == '=')
+                o.output++; /* -o=json */
+        if (check_output(&o) != 0)
+                return 1;
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
                 return 1;
@@ -140,29 +234,12 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                                      &items, &err) < 0) {
                 return pc_cli_die(&err);
         }
-
-        if (output && (!strcmp(output, "json") || !strcmp(output, "yaml"))) {
-                json_t *out;
-                if (names[0] && !names[1] && json_array_size(items) == 1)
-                        out = json_incref(json_array_get(items, 0));
-                else
-                        out = json_pack("{s:s,s:O,s:s,s:{s:s}}", "apiVersion", "v1", "items", items,
-                                        "kind", "List", "metadata", "resourceVersion", "");
-                if (!names[0] || json_array_size(items) > 0) {
-                        if (!strcmp(output, "json"))
-                                pc_cli_print_json(out);
-                        else if (pc_cli_print_yaml(out) != 0)
-                                rc = 1;
-                }
-                json_decref(out);
-        } else if (output && !strcmp(output, "name")) {
-                size_t i;
-                json_t *p;
-                json_array_foreach(items, i, p)
-                {
-                        printf("pod/%s\n", jstr(json_object_get(p, "metadata"), "name"));
-                }
-        } else if (json_array_size(items) == 0) {
+        if (sort_by && pc_cli_sort_items(items, sort_by) != 0) {
+                json_decref(items);
+                return 1;
+        }
+        bool structured = o.output && (!strcmp(o.output, "json") || !strcmp(o.output, "yaml"));
+        if (json_array_size(items) == 0 && !structured && !o.jsonpath) {
                 if (!names[0]) {
                         if (cli->all_namespaces)
                                 fprintf(stderr, "No resources found\n");
@@ -170,25 +247,8 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                                 fprintf(stderr, "No resources found in %s namespace.\n",
                                         cli->namespace_);
                 }
-        } else {
-                struct pc_table t = {0};
-                const char *h[] = {
-                    "NAMESPACE", "NAME", "READY", "STATUS",         "RESTARTS",
-                    "AGE",       "IP",   "NODE",  "NOMINATED NODE", "READINESS GATES"};
-                const char **hh = cli->all_namespaces ? h : h + 1;
-                if (wide)
-                        pc_table_row(&t, hh[0], hh[1], hh[2], hh[3], hh[4], hh[5], hh[6], hh[7],
-                                     hh[8], cli->all_namespaces ? hh[9] : NULL);
-                else
-                        pc_table_row(&t, hh[0], hh[1], hh[2], hh[3], hh[4],
-                                     cli->all_namespaces ? hh[5] : NULL);
-                size_t i;
-                json_t *p;
-                json_array_foreach(items, i, p)
-                {
-                        row(&t, p, wide, cli->all_namespaces);
-                }
-                pc_table_print(&t);
+        } else if (!names[0] || json_array_size(items) > 0) {
+                rc |= print_items(cli, &o, items, names[0] && !names[1]);
         }
         json_decref(items);
         return rc;
