@@ -121,4 +121,14 @@ int podctl_pod_update_meta(podctl *ctx, const char *ns, const char *name, const 
 int podctl_pod_select(podctl *ctx, const char *ns, const char *selector, json_t **out,
                       pc_error *err);
 
+/* Watching the Pods of a root (watch.c), for get -w, wait, events -w: an
+ * inotify watch on the pod directories, no polling. podctl_watch_wait blocks
+ * until something may have changed (1) or timeout_ms passed (0; -1: no
+ * timeout); the caller then reads the Pods again. */
+struct podctl_watch;
+int podctl_watch_open(podctl *ctx, struct podctl_watch **out, pc_error *err);
+int podctl_watch_wait(struct podctl_watch *w, int timeout_ms, pc_error *err);
+int podctl_watch_fd(const struct podctl_watch *w);
+void podctl_watch_close(struct podctl_watch *w);
+
 #endif

@@ -35,6 +35,7 @@ int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);
 int cmd_gc(struct pc_cli *cli, int argc, char **argv);
 int cmd_label(struct pc_cli *cli, int argc, char **argv);
 int cmd_annotate(struct pc_cli *cli, int argc, char **argv);
+int cmd_wait(struct pc_cli *cli, int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) ---- */
 
@@ -92,6 +93,9 @@ int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv);
 int pc_cli_print_jsonpath(const char *tmpl, json_t *obj);
 int pc_cli_print_custom_columns(const char *spec, json_t *items, bool headers);
 int pc_cli_sort_items(json_t *items, const char *expr);
+
+/* A Go duration ("1h30m", "10s", "500ms", "0", "-1s") in ns (logs.c). */
+int pc_cli_parse_duration(const char *s, int64_t *ns);
 
 /* label and annotate (label.c): the verb's whole work, for labels or annotations. */
 int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels);

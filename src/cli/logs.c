@@ -586,10 +586,17 @@ int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *contai
         return r < 0 ? pc_cli_die(&err) : 0;
 }
 
-/* kubectl's --since: a Go duration of h, m, s units ("1h30m", "10s"). */
-static int parse_duration(const char *s, int64_t *ns)
+/* A Go duration ("1h30m", "10s", "500ms", "0", "-1s"): --since, --timeout. */
+int pc_cli_parse_duration(const char *s, int64_t *ns)
 {
         int64_t total = 0;
+        int sign = 1;
+        if (*s == '-' || *s == '+')
+                sign = *s++ == '-' ? -1 : 1;
+        if (!strcmp(s, "0")) {
+                *ns = 0;
+                return 0;
+        }
         if (!*s)
                 return -1;
         while (*s) {
@@ -600,6 +607,12 @@ static int parse_duration(const char *s, int64_t *ns)
                 int64_t unit;
                 if (!strncmp(end, "ms", 2)) {
                         unit = 1000000LL;
+                        end += 2;
+                } else if (!strncmp(end, "us", 2)) {
+                        unit = 1000LL;
+                        end += 2;
+                } else if (!strncmp(end, "ns", 2)) {
+                        unit = 1LL;
                         end += 2;
                 } else if (*end == 'h') {
                         unit = 3600LL * 1000000000LL;
@@ -616,7 +629,7 @@ static int parse_duration(const char *s, int64_t *ns)
                 total += (int64_t)(v * (double)unit);
                 s = end;
         }
-        *ns = total;
+        *ns = sign * total;
         return 0;
 }
 
@@ -719,7 +732,7 @@ int cmd_logs(struct pc_cli *cli, int argc, char **argv)
                                 return pc_cli_fail("--max-log-requests must be greater than 0");
                 } else if ((v = pc_cli_flag(argc, argv, &i, "--since"))) {
                         int64_t d;
-                        if (parse_duration(v, &d) < 0)
+                        if (pc_cli_parse_duration(v, &d) < 0 || d < 0)
                                 return pc_cli_fail("invalid argument \"%s\" for \"--since\" flag",
                                                    v);
                         o.since = pc_now_ns() - d;

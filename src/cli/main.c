@@ -26,6 +26,8 @@ static const struct verb {
     {"label", cmd_label, "Update the labels of Pods (label pod NAME|-l SEL KEY=VAL... KEY-...)"},
     {"annotate", cmd_annotate,
      "Update the annotations of Pods (annotate pod NAME|-l SEL KEY=VAL... KEY-...)"},
+    {"wait", cmd_wait,
+     "Wait for a condition of Pods (wait --for=condition=Ready|delete|jsonpath=... pod/NAME)"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
 };
 
