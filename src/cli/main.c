@@ -28,6 +28,7 @@ static const struct verb {
      "Update the annotations of Pods (annotate pod NAME|-l SEL KEY=VAL... KEY-...)"},
     {"wait", cmd_wait,
      "Wait for a condition of Pods (wait --for=condition=Ready|delete|jsonpath=... pod/NAME)"},
+    {"events", cmd_events, "List the Pods' events (events [--for pod/NAME] [-w] [--types=Warning])"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
 };
 

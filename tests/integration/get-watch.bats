@@ -84,7 +84,6 @@ ctxt_switches() { awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/status";
         out=$BATS_TEST_TMPDIR/events.json
         watch "$out" pods -w -o json --output-watch-events
         wait_for 10 test -e "/proc/$WATCHER"
-        sleep 0.3
         run -0 podctl apply -f "$(sleeper e1)"
         wait_for 30 sh -c "jq -r '.type + \" \" + .object.status.phase' '$out' | grep -qx 'MODIFIED Running'"
         run -0 podctl delete pod e1 --grace-period=1
