@@ -131,4 +131,15 @@ int podctl_watch_wait(struct podctl_watch *w, int timeout_ms, pc_error *err);
 int podctl_watch_fd(const struct podctl_watch *w);
 void podctl_watch_close(struct podctl_watch *w);
 
+/* podctl cp (copy.c), kubectl cp's semantics: the container's side in its
+ * mount namespace as its user, every path resolved inside its root (a
+ * symlink never leads out of it). From: SRC in the container to the local
+ * DEST; to: the local SRC into the container at DEST. *warnings
+ * (NULL-terminated; free with pc_strv_free): what was skipped (symlinks
+ * from the container, names outside DEST). container NULL: the first. */
+int podctl_pod_copy_from(podctl *ctx, const char *ns, const char *name, const char *container,
+                         const char *src, const char *dest, char ***warnings, pc_error *err);
+int podctl_pod_copy_to(podctl *ctx, const char *ns, const char *name, const char *container,
+                       const char *src, const char *dest, char ***warnings, pc_error *err);
+
 #endif

@@ -37,6 +37,7 @@ int cmd_label(struct pc_cli *cli, int argc, char **argv);
 int cmd_annotate(struct pc_cli *cli, int argc, char **argv);
 int cmd_wait(struct pc_cli *cli, int argc, char **argv);
 int cmd_events(struct pc_cli *cli, int argc, char **argv);
+int cmd_cp(struct pc_cli *cli, int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) ---- */
 

@@ -29,6 +29,7 @@ static const struct verb {
     {"wait", cmd_wait,
      "Wait for a condition of Pods (wait --for=condition=Ready|delete|jsonpath=... pod/NAME)"},
     {"events", cmd_events, "List the Pods' events (events [--for pod/NAME] [-w] [--types=Warning])"},
+    {"cp", cmd_cp, "Copy files to and from containers (cp [-c C] POD:SRC DEST | SRC POD:DEST)"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
 };
 
