@@ -38,6 +38,8 @@ int cmd_annotate(struct pc_cli *cli, int argc, char **argv);
 int cmd_wait(struct pc_cli *cli, int argc, char **argv);
 int cmd_events(struct pc_cli *cli, int argc, char **argv);
 int cmd_cp(struct pc_cli *cli, int argc, char **argv);
+int cmd_completion(struct pc_cli *cli, int argc, char **argv);
+int cmd_man(struct pc_cli *cli, int argc, char **argv); /* hidden: podctl __man DIR */
 
 /* ---- shared by the verbs (common.c) ---- */
 
@@ -50,7 +52,10 @@ podctl *pc_cli_ctx(struct pc_cli *cli);
 /* Read a whole manifest file ("-" = stdin). */
 int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err);
 /* Load a manifest file (prints warnings and errors). 0 on success. */
-int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, bool strict,
+/* --validate (kubectl's): strict (the default) refuses unknown fields, warn
+ * warns, ignore drops them silently. */
+enum pc_validate { PC_VALIDATE_STRICT, PC_VALIDATE_WARN, PC_VALIDATE_IGNORE };
+int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, enum pc_validate validate,
                          struct pc_manifest *m);
 /* Print a JSON value (-o json) or YAML (-o yaml). */
 void pc_cli_print_json(json_t *v);

@@ -72,7 +72,7 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv)
         int rc = 0;
         if (file) {
                 struct pc_manifest m;
-                if (pc_cli_load_manifest(cli, file, false, &m) != 0) {
+                if (pc_cli_load_manifest(cli, file, PC_VALIDATE_WARN, &m) != 0) {
                         pc_manifest_free(&m);
                         return 1;
                 }

@@ -422,8 +422,10 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                 json_decref(items);
                 return 1;
         }
-        bool structured = o.output && (!strcmp(o.output, "json") || !strcmp(o.output, "yaml"));
-        if (json_array_size(items) == 0 && !structured && !o.jsonpath) {
+        /* kubectl says "No resources found" for its human-readable tables only;
+         * the other printers print what an empty list is for them */
+        bool human = !o.output || o.wide;
+        if (json_array_size(items) == 0 && human) {
                 if (!names[0]) {
                         if (cli->all_namespaces)
                                 fprintf(stderr, "No resources found\n");

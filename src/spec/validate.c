@@ -16,7 +16,8 @@ struct vctx {
         const char *file;
         json_t *pos;
         struct pc_diags *diags;
-        bool strict;
+        bool strict;         /* unknown fields are errors */
+        bool ignore_unknown; /* unknown fields are dropped without a word */
         const char *ns;    /* namespace for objects without one (-n), NULL = default */
         bool enforce_ns;   /* -n given: another metadata.namespace is an error */
         bool host_network; /* of the pod being checked */
@@ -239,8 +240,10 @@ S(s_secret, "secret", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
   {"type", F_STR, NULL}, {"immutable", F_BOOL, NULL});
 
 /* Fields of the Kubernetes v1 schema that podctl does not implement (yet):
- * a warning ("ignored"), an error with --validate=strict. Anything neither
- * here nor in the schemas above is an unknown field. */
+ * a warning ("ignored"), whatever --validate says (they are valid fields,
+ * which kubectl's strict validation accepts). Anything neither here nor in
+ * the schemas above is an unknown field: an error with --validate=strict
+ * (the default), a warning with warn, dropped with ignore. */
 static const struct {
         const char *schema, *field;
 } unsupported_fields[] = {
@@ -446,12 +449,14 @@ static void walk(struct vctx *c, const struct schema *s, json_t *obj, const char
                 if (f) {
                         walk_value(c, f, v, p);
                 } else if (is_unsupported(s->name, k)) {
-                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                             c->strict ? "not supported by podctl yet"
-                                       : "not supported by podctl yet; ignored");
+                        /* a valid Kubernetes field (kubectl's strict accepts it) */
+                        diag(c, PC_DIAG_WARNING, p, "not supported by podctl yet; ignored");
                 } else {
-                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                             "unknown field \"%s\"", k);
+                        /* --validate: strict (kubectl's default) refuses an unknown
+                         * field, warn says so, ignore drops it silently */
+                        if (!c->ignore_unknown)
+                                diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
+                                     "unknown field \"%s\"", k);
                         json_object_del(obj, k);
                 }
         }
@@ -1050,9 +1055,8 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                         if (!cpu && strcmp(k, "memory")) {
                                 if (!strcmp(k, "ephemeral-storage") ||
                                     pc_str_has_prefix(k, "hugepages-") || strchr(k, '/'))
-                                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                                             c->strict ? "not supported by podctl yet"
-                                                       : "not supported by podctl yet; ignored");
+                                        diag(c, PC_DIAG_WARNING, p,
+                                             "not supported by podctl yet; ignored");
                                 else
                                         ERR(c, p,
                                             "Invalid value: \"%s\": must be a standard resource "
@@ -2120,6 +2124,7 @@ int pc_manifest_load(const char *filename, const char *text, size_t len,
                             .pos = docs.v[i].pos,
                             .diags = &m->diags,
                             .strict = opts && opts->strict,
+                            .ignore_unknown = opts && opts->ignore_unknown,
                             .ns = opts ? opts->namespace_ : NULL,
                             .enforce_ns = opts && opts->enforce_namespace,
                         };
