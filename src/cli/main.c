@@ -30,6 +30,7 @@ static const struct verb {
      "Wait for a condition of Pods (wait --for=condition=Ready|delete|jsonpath=... pod/NAME)"},
     {"events", cmd_events, "List the Pods' events (events [--for pod/NAME] [-w] [--types=Warning])"},
     {"cp", cmd_cp, "Copy files to and from containers (cp [-c C] POD:SRC DEST | SRC POD:DEST)"},
+    {"completion", cmd_completion, "Print a shell completion script (completion bash|zsh|fish)"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
 };
 
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
                 puts("podctl " PODCTL_VERSION);
                 return 0;
         }
+        if (!strcmp(argv[0], "__man")) /* make man: the man pages */
+                return cmd_man(&cli, argc, argv);
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
                 if (!strcmp(argv[0], verbs[i].name)) {
                         int r = verbs[i].fn(&cli, argc, argv);
