@@ -306,6 +306,7 @@ int cmd_man(struct pc_cli *cli, int argc, char **argv)
                 fputs(".TH ", f);
                 roff(f, title);
                 fputs(" 1 \"\" \"podctl " PODCTL_VERSION "\" \"podctl\"\n", f);
+                fputs(".ad l\n.nh\n", f); /* flags and paths are not to be hyphenated */
                 fputs(".SH NAME\n", f);
                 if (d) {
                         fprintf(f, "podctl\\-%s \\- ", d->name);
