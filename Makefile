@@ -4,6 +4,10 @@
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/podctl
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
 CC      ?= cc
 V       ?= 0
@@ -176,12 +180,24 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(foreach m,$$(FUZZ_DEPS_$$*),$(B)/lib$$(
 fuzz-run: fuzz
 	B=build-fuzz tests/fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+# Man pages and shell completion, generated from one table (src/cli/completion.c).
+man: $(B)/podctl
+	$(B)/podctl __man $(B)/man
+	$(B)/podctl completion bash >$(B)/podctl.bash
+	$(B)/podctl completion zsh >$(B)/_podctl
+	$(B)/podctl completion fish >$(B)/podctl.fish
+
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 $(B)/podctl $(DESTDIR)$(BINDIR)/podctl
 	install -m 0755 $(B)/podctl-monitor $(DESTDIR)$(LIBEXECDIR)/podctl-monitor
 	install -m 0755 $(B)/podctl-probe $(DESTDIR)$(LIBEXECDIR)/podctl-probe
 	install -m 0755 $(B)/pause $(DESTDIR)$(LIBEXECDIR)/pause
+	install -m 0644 $(B)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(B)/podctl.bash $(DESTDIR)$(BASHCOMPDIR)/podctl
+	install -m 0644 $(B)/_podctl $(DESTDIR)$(ZSHCOMPDIR)/_podctl
+	install -m 0644 $(B)/podctl.fish $(DESTDIR)$(FISHCOMPDIR)/podctl.fish
 
 check: all
 	tests/lint
@@ -216,5 +232,5 @@ bench: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all install check mutate check-san format format-check lint bench clean fuzz fuzz-bins fuzz-run fields
+.PHONY: all man install check mutate check-san format format-check lint bench clean fuzz fuzz-bins fuzz-run fields
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

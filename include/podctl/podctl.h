@@ -105,4 +105,45 @@ int podctl_pod_log_path(podctl *ctx, const char *ns, const char *name, const cha
  * with pc_strv_free) says what was removed, or with dry_run what would be. */
 int podctl_gc(podctl *ctx, bool dry_run, char ***removed, pc_error *err);
 
+/* label / annotate (meta.c): change a Pod's metadata.labels or
+ * .annotations (field "labels" or "annotations"): the keys of `set` set,
+ * `remove` (NULL-terminated, may be NULL) deleted. Without overwrite an
+ * existing key is refused as kubectl refuses it (EEXIST, nothing changed);
+ * an invalid key or label value is EINVAL naming it. Stored in pod.json;
+ * nothing that runs changes. */
+struct podctl_meta_result {
+        bool changed;     /* the stored metadata differs from before */
+        bool shrank;      /* ... and is shorter (kubectl's "unlabeled") */
+        char **not_found; /* keys of `remove` that were not there (free with pc_strv_free) */
+};
+int podctl_pod_update_meta(podctl *ctx, const char *ns, const char *name, const char *field,
+                           json_t *set, char **remove, bool overwrite,
+                           struct podctl_meta_result *res, pc_error *err);
+
+/* The Pods of a namespace (NULL: all) whose labels match a label selector
+ * (kubectl's -l syntax, src/spec/selector.h; NULL or "": every Pod). */
+int podctl_pod_select(podctl *ctx, const char *ns, const char *selector, json_t **out,
+                      pc_error *err);
+
+/* Watching the Pods of a root (watch.c), for get -w, wait, events -w: an
+ * inotify watch on the pod directories, no polling. podctl_watch_wait blocks
+ * until something may have changed (1) or timeout_ms passed (0; -1: no
+ * timeout); the caller then reads the Pods again. */
+struct podctl_watch;
+int podctl_watch_open(podctl *ctx, struct podctl_watch **out, pc_error *err);
+int podctl_watch_wait(struct podctl_watch *w, int timeout_ms, pc_error *err);
+int podctl_watch_fd(const struct podctl_watch *w);
+void podctl_watch_close(struct podctl_watch *w);
+
+/* podctl cp (copy.c), kubectl cp's semantics: the container's side in its
+ * mount namespace as its user, every path resolved inside its root (a
+ * symlink never leads out of it). From: SRC in the container to the local
+ * DEST; to: the local SRC into the container at DEST. *warnings
+ * (NULL-terminated; free with pc_strv_free): what was skipped (symlinks
+ * from the container, names outside DEST). container NULL: the first. */
+int podctl_pod_copy_from(podctl *ctx, const char *ns, const char *name, const char *container,
+                         const char *src, const char *dest, char ***warnings, pc_error *err);
+int podctl_pod_copy_to(podctl *ctx, const char *ns, const char *name, const char *container,
+                       const char *src, const char *dest, char ***warnings, pc_error *err);
+
 #endif

@@ -1,4 +1,5 @@
-/* podctl apply -f FILE|- [--validate=strict|warn] [--wait-timeout=SECONDS] */
+/* podctl apply -f FILE|- [--validate=strict|warn|ignore] [--wait-timeout=SECONDS]
+ * --validate as kubectl: strict (the default) refuses unknown fields. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,16 +10,22 @@
 int cmd_apply(struct pc_cli *cli, int argc, char **argv)
 {
         const char *file = NULL, *v;
-        bool strict = false;
+        enum pc_validate validate = PC_VALIDATE_STRICT; /* kubectl's default */
         int wait_ms = 60000;
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "-f")) ||
                     (v = pc_cli_flag(argc, argv, &i, "--filename")))
                         file = v;
+                else if (!strcmp(argv[i], "--validate"))
+                        validate = PC_VALIDATE_STRICT; /* kubectl: --validate alone is strict */
                 else if ((v = pc_cli_flag(argc, argv, &i, "--validate"))) {
                         if (!strcmp(v, "strict") || !strcmp(v, "true"))
-                                strict = true;
-                        else if (strcmp(v, "warn") && strcmp(v, "false") && strcmp(v, "ignore"))
+                                validate = PC_VALIDATE_STRICT;
+                        else if (!strcmp(v, "warn"))
+                                validate = PC_VALIDATE_WARN;
+                        else if (!strcmp(v, "ignore") || !strcmp(v, "false"))
+                                validate = PC_VALIDATE_IGNORE;
+                        else
                                 return pc_cli_fail("invalid --validate value \"%s\": must be "
                                                    "strict, warn or ignore",
                                                    v);
@@ -31,7 +38,7 @@ int cmd_apply(struct pc_cli *cli, int argc, char **argv)
                 return pc_cli_fail("must specify -f FILE (or -f - for standard input)");
 
         struct pc_manifest m;
-        if (pc_cli_load_manifest(cli, file, strict, &m) != 0) {
+        if (pc_cli_load_manifest(cli, file, validate, &m) != 0) {
                 pc_manifest_free(&m);
                 return 1;
         }

@@ -35,6 +35,13 @@ int cmd_attach(struct pc_cli *cli, int argc, char **argv);
 int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);
 int cmd_gc(struct pc_cli *cli, int argc, char **argv);
 int cmd_serve(struct pc_cli *cli, int argc, char **argv);
+int cmd_label(struct pc_cli *cli, int argc, char **argv);
+int cmd_annotate(struct pc_cli *cli, int argc, char **argv);
+int cmd_wait(struct pc_cli *cli, int argc, char **argv);
+int cmd_events(struct pc_cli *cli, int argc, char **argv);
+int cmd_cp(struct pc_cli *cli, int argc, char **argv);
+int cmd_completion(struct pc_cli *cli, int argc, char **argv);
+int cmd_man(struct pc_cli *cli, int argc, char **argv); /* hidden: podctl __man DIR */
 
 /* ---- shared by the verbs (common.c) ---- */
 
@@ -47,7 +54,10 @@ podctl *pc_cli_ctx(struct pc_cli *cli);
 /* Read a whole manifest file ("-" = stdin). */
 int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err);
 /* Load a manifest file (prints warnings and errors). 0 on success. */
-int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, bool strict,
+/* --validate (kubectl's): strict (the default) refuses unknown fields, warn
+ * warns, ignore drops them silently. */
+enum pc_validate { PC_VALIDATE_STRICT, PC_VALIDATE_WARN, PC_VALIDATE_IGNORE };
+int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, enum pc_validate validate,
                          struct pc_manifest *m);
 /* Print a JSON value (-o json) or YAML (-o yaml). */
 void pc_cli_print_json(json_t *v);
@@ -85,6 +95,19 @@ int pc_cli_pull(struct pc_cli *cli, const char *ref, const char *user, const cha
 void pc_cli_follow_pulls(struct pc_cli *cli, const struct pc_pod *p);
 /* image pull-for-pod (hidden): the pull helper of a Pod's monitor. */
 int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv);
+
+/* printers.c: -o jsonpath=TEMPLATE (obj: the Pod, or the List), -o
+ * custom-columns=SPEC over items, --sort-by=PATH (items sorted in place). 0 or
+ * the exit status after printing an error. */
+int pc_cli_print_jsonpath(const char *tmpl, json_t *obj);
+int pc_cli_print_custom_columns(const char *spec, json_t *items, bool headers);
+int pc_cli_sort_items(json_t *items, const char *expr);
+
+/* A Go duration ("1h30m", "10s", "500ms", "0", "-1s") in ns (logs.c). */
+int pc_cli_parse_duration(const char *s, int64_t *ns);
+
+/* label and annotate (label.c): the verb's whole work, for labels or annotations. */
+int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels);
 
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);

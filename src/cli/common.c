@@ -43,7 +43,7 @@ int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err)
         return pc_read_fd_max(0, "standard input", PC_MANIFEST_MAX_BYTES, text, len, err);
 }
 
-int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, bool strict,
+int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, enum pc_validate validate,
                          struct pc_manifest *m)
 {
         pc_error err;
@@ -52,7 +52,8 @@ int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, bool strict
         memset(m, 0, sizeof(*m));
         if (pc_cli_read_input(path, &text, &len, &err) < 0)
                 return pc_cli_die(&err);
-        struct pc_check_opts opts = {.strict = strict,
+        struct pc_check_opts opts = {.strict = validate == PC_VALIDATE_STRICT,
+                                     .ignore_unknown = validate == PC_VALIDATE_IGNORE,
                                      .namespace_ = cli->namespace_,
                                      .enforce_namespace = cli->namespace_set};
         int r = pc_manifest_load(path, text, len, &opts, m, &err);

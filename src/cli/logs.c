@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <dirent.h>
@@ -49,9 +50,27 @@ struct log_out {
         size_t partial_len[2];
         char *carry; /* an incomplete trailing line of the file */
         size_t carry_len;
-        bool skip_to_nl; /* started in the middle of a record (attach) */
-        int64_t since;   /* ns since epoch; records before it are not shown (0: all) */
+        bool skip_to_nl;    /* started in the middle of a record (attach) */
+        int64_t since;      /* ns since epoch; records before it are not shown (0: all) */
+        const char *prefix; /* --prefix: "[pod/NAME/CONTAINER] " before each line, or NULL */
+        int64_t limit;      /* --limit-bytes: at most this many bytes of log (-1: all) */
+        int64_t written;    /* of the current container stream */
 };
+
+/* A line goes out: its prefix, then at most what --limit-bytes leaves. */
+static void out_line(struct log_out *o, FILE *f, const char *line, size_t n)
+{
+        if (o->limit >= 0) {
+                if (o->written >= o->limit)
+                        return;
+                if ((int64_t)n > o->limit - o->written)
+                        n = (size_t)(o->limit - o->written);
+                o->written += (int64_t)n;
+        }
+        if (o->prefix)
+                fputs(o->prefix, f);
+        fwrite(line, 1, n, f);
+}
 
 static void emit(struct log_out *o, int stream, const char *ts, const char *content, size_t len)
 {
@@ -66,7 +85,7 @@ static void emit(struct log_out *o, int stream, const char *ts, const char *cont
         fputc('\n', f);
         fclose(f);
         if (o->tail < 0) {
-                fwrite(line, 1, n, o->split && stream ? stderr : stdout);
+                out_line(o, o->split && stream ? stderr : stdout, line, n);
                 free(line);
                 return;
         }
@@ -151,7 +170,7 @@ static void flush_ring(struct log_out *o)
 {
         for (size_t k = 0; k < o->ring_n; k++) {
                 size_t idx = (o->ring_pos + k) % o->ring_n;
-                fputs(o->ring[idx], stdout);
+                out_line(o, stdout, o->ring[idx], strlen(o->ring[idx]));
                 free(o->ring[idx]);
         }
         o->ring_n = o->ring_pos = 0;
@@ -560,17 +579,24 @@ int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *contai
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
                 return 1;
-        struct log_out o = {.tail = -1, .split = true};
+        struct log_out o = {.tail = -1, .split = true, .limit = -1};
         pc_error err;
         int r = stream_logs(cli, ctx, pod, container, false, LOG_ATTACH, &o, &err);
         free_out(&o);
         return r < 0 ? pc_cli_die(&err) : 0;
 }
 
-/* kubectl's --since: a Go duration of h, m, s units ("1h30m", "10s"). */
-static int parse_duration(const char *s, int64_t *ns)
+/* A Go duration ("1h30m", "10s", "500ms", "0", "-1s"): --since, --timeout. */
+int pc_cli_parse_duration(const char *s, int64_t *ns)
 {
         int64_t total = 0;
+        int sign = 1;
+        if (*s == '-' || *s == '+')
+                sign = *s++ == '-' ? -1 : 1;
+        if (!strcmp(s, "0")) {
+                *ns = 0;
+                return 0;
+        }
         if (!*s)
                 return -1;
         while (*s) {
@@ -581,6 +607,12 @@ static int parse_duration(const char *s, int64_t *ns)
                 int64_t unit;
                 if (!strncmp(end, "ms", 2)) {
                         unit = 1000000LL;
+                        end += 2;
+                } else if (!strncmp(end, "us", 2)) {
+                        unit = 1000LL;
+                        end += 2;
+                } else if (!strncmp(end, "ns", 2)) {
+                        unit = 1LL;
                         end += 2;
                 } else if (*end == 'h') {
                         unit = 3600LL * 1000000000LL;
@@ -597,30 +629,110 @@ static int parse_duration(const char *s, int64_t *ns)
                 total += (int64_t)(v * (double)unit);
                 s = end;
         }
-        *ns = total;
+        *ns = sign * total;
+        return 0;
+}
+
+/* One stream: a container of a Pod, and its prefix ("[pod/NAME/CONTAINER] "). */
+struct stream {
+        char *pod, *container, *prefix;
+};
+
+static int one_stream(struct pc_cli *cli, podctl *ctx, const struct log_out *tmpl,
+                      const struct stream *st, bool previous, enum log_mode mode)
+{
+        struct log_out o = *tmpl;
+        o.prefix = st->prefix;
+        if (o.tail >= 0)
+                o.ring = pc_xcalloc((size_t)o.tail + 1, sizeof(char *));
+        pc_error err;
+        int r = stream_logs(cli, ctx, st->pod, st->container, previous, mode, &o, &err);
+        free_out(&o);
+        flush_out();
+        return r < 0 ? pc_cli_die(&err) : 0;
+}
+
+/* The streams to show: each Pod (named, or matching -l), and its containers
+ * (-c C; the default one; or, with --all-containers, init containers then app
+ * containers, in the spec's order). */
+static int add_streams(podctl *ctx, json_t *pod, const char *container, bool all, bool prefix,
+                       struct stream **v, size_t *n)
+{
+        const char *name =
+            json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
+        json_t *spec = json_object_get(pod, "spec");
+        _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
+        if (container) {
+                pc_strv_push(&names, container);
+        } else if (all) {
+                static const char *const lists[] = {"initContainers", "containers"};
+                for (int l = 0; l < 2; l++) {
+                        size_t i;
+                        json_t *c;
+                        json_array_foreach(json_object_get(spec, lists[l]), i, c)
+                        {
+                                pc_strv_push(&names, json_string_value(json_object_get(c, "name")));
+                        }
+                }
+        } else {
+                json_t *c = json_array_get(json_object_get(spec, "containers"), 0);
+                pc_strv_push(&names, json_string_value(json_object_get(c, "name")) ?: "");
+        }
+        for (size_t i = 0; names[i]; i++) {
+                *v = pc_xrealloc(*v, (*n + 1) * sizeof(**v));
+                (*v)[*n] = (struct stream){
+                    .pod = pc_xstrdup(name),
+                    .container = pc_xstrdup(names[i]),
+                    .prefix = prefix ? pc_xasprintf("[pod/%s/%s] ", name, names[i]) : NULL,
+                };
+                (*n)++;
+        }
+        (void)ctx;
         return 0;
 }
 
 int cmd_logs(struct pc_cli *cli, int argc, char **argv)
 {
-        const char *pod = NULL, *container = NULL, *v;
-        bool follow = false, previous = false;
-        struct log_out o = {.tail = -1};
+        const char *pod = NULL, *container = NULL, *selector = NULL, *v;
+        bool follow = false, previous = false, all_containers = false, prefix = false;
+        bool tail_set = false;
+        long max_requests = 5;
+        struct log_out o = {.tail = -1, .limit = -1};
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "-c")) ||
                     (v = pc_cli_flag(argc, argv, &i, "--container")))
                         container = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "-l")) ||
+                         (v = pc_cli_flag(argc, argv, &i, "--selector")))
+                        selector = v;
+                else if (!strncmp(argv[i], "-l", 2) && argv[i][2])
+                        selector = argv[i] + 2;
                 else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow"))
                         follow = true;
                 else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--previous"))
                         previous = true;
+                else if (!strcmp(argv[i], "--all-containers") ||
+                         !strcmp(argv[i], "--all-containers=true"))
+                        all_containers = true;
+                else if (!strcmp(argv[i], "--prefix") || !strcmp(argv[i], "--prefix=true"))
+                        prefix = true;
                 else if (!strcmp(argv[i], "--timestamps"))
                         o.timestamps = true;
-                else if ((v = pc_cli_flag(argc, argv, &i, "--tail")))
+                else if ((v = pc_cli_flag(argc, argv, &i, "--tail"))) {
                         o.tail = atol(v);
-                else if ((v = pc_cli_flag(argc, argv, &i, "--since"))) {
+                        tail_set = true;
+                } else if ((v = pc_cli_flag(argc, argv, &i, "--limit-bytes"))) {
+                        char *end;
+                        o.limit = strtoll(v, &end, 10);
+                        if (!*v || *end || o.limit <= 0)
+                                return pc_cli_fail("--limit-bytes must be greater than 0");
+                } else if ((v = pc_cli_flag(argc, argv, &i, "--max-log-requests"))) {
+                        max_requests = atol(v);
+                        if (max_requests <= 0)
+                                return pc_cli_fail("--max-log-requests must be greater than 0");
+                } else if ((v = pc_cli_flag(argc, argv, &i, "--since"))) {
                         int64_t d;
-                        if (parse_duration(v, &d) < 0)
+                        if (pc_cli_parse_duration(v, &d) < 0 || d < 0)
                                 return pc_cli_fail("invalid argument \"%s\" for \"--since\" flag",
                                                    v);
                         o.since = pc_now_ns() - d;
@@ -639,19 +751,90 @@ int cmd_logs(struct pc_cli *cli, int argc, char **argv)
                 else
                         return pc_cli_fail("usage: podctl logs POD [-c CONTAINER]");
         }
-        if (!pod)
+        if (!pod && !selector)
                 return pc_cli_fail("usage: podctl logs POD [-c CONTAINER] [-f] [-p] [--tail=N]");
-        if (!strncmp(pod, "pod/", 4))
+        if (pod && selector)
+                return pc_cli_fail("only one of a selector or a pod name may be given");
+        if (container && all_containers)
+                return pc_cli_fail("--container cannot be given with --all-containers");
+        if (pod && !strncmp(pod, "pod/", 4))
                 pod += 4;
+        /* kubectl: with a selector, the last 10 lines unless --tail says. */
+        if (selector && !tail_set)
+                o.tail = 10;
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
                 return 1;
-        if (o.tail >= 0)
-                o.ring = pc_xcalloc((size_t)o.tail + 1, sizeof(char *));
         pc_error err;
+        json_t *pods = NULL;
+        if (selector) {
+                if (podctl_pod_select(ctx, cli->namespace_, selector, &pods, &err) < 0)
+                        return pc_cli_die(&err);
+                if (!json_array_size(pods)) {
+                        json_decref(pods);
+                        fprintf(stderr, "No resources found in %s namespace.\n", cli->namespace_);
+                        return 0;
+                }
+        } else {
+                json_t *p = NULL;
+                if (podctl_pod_get(ctx, cli->namespace_, pod, &p, &err) < 0) {
+                        if (err.code == ENOENT) {
+                                fprintf(stderr,
+                                        "Error from server (NotFound): pods \"%s\" not found\n",
+                                        pod);
+                                return 1;
+                        }
+                        return pc_cli_die(&err);
+                }
+                pods = json_pack("[o]", p);
+        }
+        struct stream *streams = NULL;
+        size_t n = 0, i;
+        json_t *p;
+        json_array_foreach(pods, i, p)
+        {
+                add_streams(ctx, p, container, all_containers, prefix, &streams, &n);
+        }
+        json_decref(pods);
         /* --previous is a finished run: nothing to follow. */
         enum log_mode mode = follow && !previous ? LOG_FOLLOW : LOG_PRINT;
-        int r = stream_logs(cli, ctx, pod, container, previous, mode, &o, &err);
-        free_out(&o);
-        return r < 0 ? pc_cli_die(&err) : 0;
+        int rc = 0;
+        if (mode == LOG_FOLLOW && n > 1 && (long)n > max_requests) {
+                rc = pc_cli_fail("you are attempting to follow %zu log streams, but maximum "
+                                 "allowed concurrency is %ld, use --max-log-requests to increase "
+                                 "the limit",
+                                 n, max_requests);
+        } else if (mode == LOG_FOLLOW && n > 1) {
+                /* Followed side by side, as kubectl does: one process per stream,
+                 * each writing whole lines. */
+                flush_out();
+                pid_t *kids = pc_xcalloc(n, sizeof(pid_t));
+                for (size_t k = 0; k < n; k++) {
+                        kids[k] = fork();
+                        if (kids[k] == 0) {
+                                setvbuf(stdout, NULL, _IOLBF, 0);
+                                _exit(one_stream(cli, ctx, &o, &streams[k], previous, mode));
+                        }
+                        if (kids[k] < 0)
+                                rc = pc_cli_fail("fork: %s", strerror(errno));
+                }
+                for (size_t k = 0; k < n; k++) {
+                        int ws;
+                        while (kids[k] > 0 && waitpid(kids[k], &ws, 0) < 0 && errno == EINTR)
+                                ;
+                        if (kids[k] > 0 && (!WIFEXITED(ws) || WEXITSTATUS(ws)))
+                                rc = 1;
+                }
+                free(kids);
+        } else {
+                for (size_t k = 0; k < n; k++)
+                        rc |= one_stream(cli, ctx, &o, &streams[k], previous, mode);
+        }
+        for (size_t k = 0; k < n; k++) {
+                free(streams[k].pod);
+                free(streams[k].container);
+                free(streams[k].prefix);
+        }
+        free(streams);
+        return rc;
 }

@@ -23,6 +23,15 @@ static const struct verb {
     {"top", cmd_top, "Show CPU and memory use (top pod [NAME] [--containers])"},
     {"port-forward", cmd_port_forward, "Forward local ports to a Pod (POD [LOCAL:]REMOTE...)"},
     {"gc", cmd_gc, "Remove what no Pod owns: cgroups, leases, debris, logs (gc [--dry-run])"},
+    {"label", cmd_label, "Update the labels of Pods (label pod NAME|-l SEL KEY=VAL... KEY-...)"},
+    {"annotate", cmd_annotate,
+     "Update the annotations of Pods (annotate pod NAME|-l SEL KEY=VAL... KEY-...)"},
+    {"wait", cmd_wait,
+     "Wait for a condition of Pods (wait --for=condition=Ready|delete|jsonpath=... pod/NAME)"},
+    {"events", cmd_events,
+     "List the Pods' events (events [--for pod/NAME] [-w] [--types=Warning])"},
+    {"cp", cmd_cp, "Copy files to and from containers (cp [-c C] POD:SRC DEST | SRC POD:DEST)"},
+    {"completion", cmd_completion, "Print a shell completion script (completion bash|zsh|fish)"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
     {"serve", cmd_serve,
      "Serve the CRI (runtime.v1) for a kubelet or crictl (serve [--listen PATH])"},
@@ -99,6 +108,8 @@ int main(int argc, char **argv)
                 puts("podctl " PODCTL_VERSION);
                 return 0;
         }
+        if (!strcmp(argv[0], "__man")) /* make man: the man pages */
+                return cmd_man(&cli, argc, argv);
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
                 if (!strcmp(argv[0], verbs[i].name)) {
                         int r = verbs[i].fn(&cli, argc, argv);

@@ -15,7 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "image/image_int.h"
+#include "image/image.h"
 
 #define ARCHIVE_SONAME "libarchive.so.13"
 
@@ -66,7 +66,22 @@
         X(archive_entry_xattr_clear)                                                               \
         X(archive_entry_xattr_add_entry)                                                           \
         X(archive_entry_xattr_reset)                                                               \
-        X(archive_entry_xattr_next)
+        X(archive_entry_xattr_next)                                                                \
+        X(archive_read_disk_new)                                                                   \
+        X(archive_write_new)                                                                       \
+        X(archive_entry_new)                                                                       \
+        X(archive_entry_free)                                                                      \
+        X(archive_entry_set_pathname)                                                              \
+        X(archive_read_disk_descend)                                                               \
+        X(archive_read_disk_open)                                                                  \
+        X(archive_read_disk_set_symlink_physical)                                                  \
+        X(archive_read_next_header2)                                                               \
+        X(archive_read_open_fd)                                                                    \
+        X(archive_write_data)                                                                      \
+        X(archive_write_open)                                                                      \
+        X(archive_write_open_fd)                                                                   \
+        X(archive_write_set_bytes_in_last_block)                                                   \
+        X(archive_write_set_format_pax_restricted)
 
 static struct {
 #define SLOT(name) __typeof__(name) *name;
@@ -101,9 +116,8 @@ const char *pc_archive_load(void)
         return load_error[0] ? load_error : NULL;
 }
 
-/* Every archive object comes from one of these two, which load the library
- * first (and fail, as libarchive does without memory, when it cannot be):
- * the other functions are only reached with their objects. */
+/* Every archive object comes from one of these, which load the library
+ * first (and fail, as libarchive does without memory, when it cannot be). */
 struct archive *archive_read_new(void)
 {
         return pc_archive_load() ? NULL : real.archive_read_new();
@@ -112,6 +126,21 @@ struct archive *archive_read_new(void)
 struct archive *archive_write_disk_new(void)
 {
         return pc_archive_load() ? NULL : real.archive_write_disk_new();
+}
+
+struct archive *archive_read_disk_new(void)
+{
+        return pc_archive_load() ? NULL : real.archive_read_disk_new();
+}
+
+struct archive *archive_write_new(void)
+{
+        return pc_archive_load() ? NULL : real.archive_write_new();
+}
+
+struct archive_entry *archive_entry_new(void)
+{
+        return pc_archive_load() ? NULL : real.archive_entry_new();
 }
 
 void archive_set_error(struct archive *a, int err, const char *fmt, ...)
@@ -205,3 +234,16 @@ FWD1(void, archive_entry_xattr_clear, E *)
 FWD4(void, archive_entry_xattr_add_entry, E *, const char *, const void *, size_t)
 FWD1(int, archive_entry_xattr_reset, E *)
 FWD4(int, archive_entry_xattr_next, E *, const char **, const void **, size_t *)
+FWD1(void, archive_entry_free, E *)
+FWD2(void, archive_entry_set_pathname, E *, const char *)
+FWD1(int, archive_read_disk_descend, A *)
+FWD2(int, archive_read_disk_open, A *, const char *)
+FWD1(int, archive_read_disk_set_symlink_physical, A *)
+FWD2(int, archive_read_next_header2, A *, E *)
+FWD3(int, archive_read_open_fd, A *, int, size_t)
+FWD3(la_ssize_t, archive_write_data, A *, const void *, size_t)
+FWD5(int, archive_write_open, A *, void *, archive_open_callback *, archive_write_callback *,
+     archive_close_callback *)
+FWD2(int, archive_write_open_fd, A *, int)
+FWD2(int, archive_write_set_bytes_in_last_block, A *, int)
+FWD1(int, archive_write_set_format_pax_restricted, A *)

@@ -81,4 +81,11 @@ bool pc_image_pulled(pc_image_store *s, const char *ref);
 /* Remove a reference; blobs and layers no longer referenced are deleted. */
 int pc_image_remove(pc_image_store *s, const char *ref, pc_error *err);
 
+/* archive_dl.c: load libarchive (once; podctl is not linked with it, the
+ * first libarchive call loads it). NULL when loaded, else why it could not
+ * be. Code that uses libarchive after leaving the host's mount namespace
+ * (cp's side in a container) calls it first: there, dlopen would look for
+ * the library in the container's files. */
+const char *pc_archive_load(void);
+
 #endif

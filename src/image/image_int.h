@@ -126,8 +126,4 @@ void pc_image_mark_pulled(pc_image_store *s, const char *name, const char *diges
 /* Does a reference carry a tag or digest in its last path component? */
 bool pc_ref_has_tag(const char *ref);
 
-/* archive_dl.c: load libarchive (once; podctl is not linked with it). NULL
- * when loaded, else why it could not be. */
-const char *pc_archive_load(void);
-
 #endif

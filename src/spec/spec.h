@@ -348,7 +348,8 @@ struct pc_manifest {
 };
 
 struct pc_check_opts {
-        bool strict; /* --validate=strict: unsupported/unknown fields are errors */
+        bool strict;         /* --validate=strict: unknown fields are errors */
+        bool ignore_unknown; /* --validate=ignore: unknown fields dropped silently */
         /* Namespace of objects without metadata.namespace (NULL: "default");
          * with enforce_namespace another metadata.namespace is an error
          * (kubectl's -n rule). */

@@ -16,7 +16,8 @@ struct vctx {
         const char *file;
         json_t *pos;
         struct pc_diags *diags;
-        bool strict;
+        bool strict;         /* unknown fields are errors */
+        bool ignore_unknown; /* unknown fields are dropped without a word */
         const char *ns;    /* namespace for objects without one (-n), NULL = default */
         bool enforce_ns;   /* -n given: another metadata.namespace is an error */
         bool host_network; /* of the pod being checked */
@@ -371,8 +372,11 @@ S(s_secret, "secret", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
 
 /* Fields of the Kubernetes v1 schema that cannot matter on one host
  * without an API server (scheduling, the API server's bookkeeping): a
- * warning ("ignored", with the reason), an error with --validate=strict.
- * Anything neither here nor in the schemas above is an unknown field. */
+ * warning ("ignored", with the reason), whatever --validate says (they are
+ * valid fields, which kubectl's strict validation accepts). Anything
+ * neither here nor in the schemas above is an unknown field: an error with
+ * --validate=strict (the default), a warning with warn, dropped with
+ * ignore. */
 #define SERVER_SET "set by the API server"
 #define SCHEDULING "scheduling: one node, nothing to choose"
 static const struct {
@@ -545,13 +549,14 @@ static void walk(struct vctx *c, const struct schema *s, json_t *obj, const char
                 } else if (f) {
                         walk_value(c, f, v, p);
                 } else if ((why = unsupported_why(s->name, k))) {
-                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                             c->strict ? "not supported by podctl (%s)"
-                                       : "not supported by podctl (%s); ignored",
-                             why);
+                        /* a valid Kubernetes field (kubectl's strict accepts it) */
+                        diag(c, PC_DIAG_WARNING, p, "not supported by podctl (%s); ignored", why);
                 } else {
-                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                             "unknown field \"%s\"", k);
+                        /* --validate: strict (kubectl's default) refuses an unknown
+                         * field, warn says so, ignore drops it silently */
+                        if (!c->ignore_unknown)
+                                diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
+                                     "unknown field \"%s\"", k);
                         json_object_del(obj, k);
                 }
         }
@@ -1279,10 +1284,9 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                         }
                         if (!cpu && strcmp(k, "memory")) {
                                 if (!strcmp(k, "ephemeral-storage"))
-                                        diag(c, c->strict ? PC_DIAG_ERROR : PC_DIAG_WARNING, p,
-                                             c->strict ? "not enforced by podctl (no eviction)"
-                                                       : "not enforced by podctl (no eviction; "
-                                                         "the downward API reads it)");
+                                        diag(c, PC_DIAG_WARNING, p,
+                                             "not enforced by podctl (no eviction; the downward "
+                                             "API reads it)");
                                 else if (pc_str_has_prefix(k, "hugepages-"))
                                         ERR(c, p,
                                             "Forbidden: podctl has no hugepages to allocate (the "
@@ -2649,6 +2653,7 @@ int pc_manifest_load(const char *filename, const char *text, size_t len,
                             .pos = docs.v[i].pos,
                             .diags = &m->diags,
                             .strict = opts && opts->strict,
+                            .ignore_unknown = opts && opts->ignore_unknown,
                             .ns = opts ? opts->namespace_ : NULL,
                             .enforce_ns = opts && opts->enforce_namespace,
                         };
