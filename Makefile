@@ -199,7 +199,7 @@ install: all man
 	install -m 0644 $(B)/_podctl $(DESTDIR)$(ZSHCOMPDIR)/_podctl
 	install -m 0644 $(B)/podctl.fish $(DESTDIR)$(FISHCOMPDIR)/podctl.fish
 
-check: all
+check: all format-check lint
 	tests/lint
 	B=$(B) tests/run
 

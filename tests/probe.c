@@ -388,9 +388,18 @@ static int stress(int argc, char **argv)
                         char *end;
                         bytes = strtoll(argv[i + 1], &end, 10);
                         switch (*end) {
-                        case 'k': case 'K': bytes <<= 10; break;
-                        case 'm': case 'M': bytes <<= 20; break;
-                        case 'g': case 'G': bytes <<= 30; break;
+                        case 'k':
+                        case 'K':
+                                bytes <<= 10;
+                                break;
+                        case 'm':
+                        case 'M':
+                                bytes <<= 20;
+                                break;
+                        case 'g':
+                        case 'G':
+                                bytes <<= 30;
+                                break;
                         }
                 }
         printf("stress: info: [1] dispatching hogs: 0 cpu, 0 io, 1 vm, 0 hdd\n");

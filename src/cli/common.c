@@ -186,9 +186,9 @@ static void print_pod(json_t *pod, char *status, size_t slen, size_t *ready, siz
                         if (jstr(t, "reason"))
                                 snprintf(status, slen, "Init:%s", jstr(t, "reason"));
                         else
-                                snprintf(status, slen, "Init:ExitCode:%lld",
-                                         (long long)json_integer_value(
-                                                 json_object_get(t, "exitCode")));
+                                snprintf(
+                                    status, slen, "Init:ExitCode:%lld",
+                                    (long long)json_integer_value(json_object_get(t, "exitCode")));
                 } else if (w && jstr(w, "reason") && strcmp(jstr(w, "reason"), "PodInitializing")) {
                         snprintf(status, slen, "Init:%s", jstr(w, "reason"));
                 } else {
@@ -215,9 +215,9 @@ static void print_pod(json_t *pod, char *status, size_t slen, size_t *ready, siz
                         } else if (t && jstr(t, "reason")) {
                                 snprintf(status, slen, "%s", jstr(t, "reason"));
                         } else if (t) {
-                                snprintf(status, slen, "ExitCode:%lld",
-                                         (long long)json_integer_value(
-                                                 json_object_get(t, "exitCode")));
+                                snprintf(
+                                    status, slen, "ExitCode:%lld",
+                                    (long long)json_integer_value(json_object_get(t, "exitCode")));
                         } else if (json_object_get(state, "running") &&
                                    json_is_true(json_object_get(c, "ready"))) {
                                 has_running = true;

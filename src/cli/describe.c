@@ -215,8 +215,7 @@ static int describe_node(struct pc_cli *cli)
                 return pc_cli_die(&err);
         json_t *st = json_object_get(node, "status");
         json_t *pc = json_object_get(node, "podctl");
-        printf("Name:               %s\n",
-               jstr(json_object_get(node, "metadata"), "name"));
+        printf("Name:               %s\n", jstr(json_object_get(node, "metadata"), "name"));
         printf("Roles:              <none>\n");
         const char *sections[] = {"capacity", "allocatable"};
         const char *titles[] = {"Capacity:", "Allocatable:"};
@@ -244,7 +243,8 @@ static int describe_node(struct pc_cli *cli)
                 char cr[64], cl[64], mr[64], ml[64], age[32];
                 pct(cr, sizeof(cr), json_integer_value(json_object_get(p, "cpuRequests")), acpu,
                     true);
-                pct(cl, sizeof(cl), json_integer_value(json_object_get(p, "cpuLimits")), acpu, true);
+                pct(cl, sizeof(cl), json_integer_value(json_object_get(p, "cpuLimits")), acpu,
+                    true);
                 pct(mr, sizeof(mr), json_integer_value(json_object_get(p, "memoryRequests")), amem,
                     false);
                 pct(ml, sizeof(ml), json_integer_value(json_object_get(p, "memoryLimits")), amem,
@@ -262,7 +262,8 @@ static int describe_node(struct pc_cli *cli)
         pct(lc, sizeof(lc), json_integer_value(json_object_get(lim, "cpu")), acpu, true);
         pct(rm, sizeof(rm), json_integer_value(json_object_get(req, "memory")), amem, false);
         pct(lm, sizeof(lm), json_integer_value(json_object_get(lim, "memory")), amem, false);
-        puts("Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)");
+        puts(
+            "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)");
         pc_table_row(&t, "  Resource", "Requests", "Limits");
         pc_table_row(&t, "  --------", "--------", "------");
         pc_table_row(&t, "  cpu", rc, lc);
@@ -313,8 +314,8 @@ static void print_events(podctl *ctx, const char *ns, const char *name)
 int cmd_describe(struct pc_cli *cli, int argc, char **argv)
 {
         int i = 1;
-        if (i < argc && (!strcmp(argv[i], "node") || !strcmp(argv[i], "nodes") ||
-                         !strcmp(argv[i], "no")))
+        if (i < argc &&
+            (!strcmp(argv[i], "node") || !strcmp(argv[i], "nodes") || !strcmp(argv[i], "no")))
                 return describe_node(cli);
         if (i < argc && pc_cli_is_pod_resource(argv[i]))
                 i++;

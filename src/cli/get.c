@@ -63,8 +63,8 @@ static int get_node(struct pc_cli *cli, int argc, char **argv)
         } else {
                 struct pc_table t = {0};
                 pc_table_row(&t, "NAME", "STATUS", "ROLES", "VERSION");
-                pc_table_row(&t, jstr(json_object_get(node, "metadata"), "name"), "Ready",
-                             "<none>", "podctl-" PODCTL_VERSION);
+                pc_table_row(&t, jstr(json_object_get(node, "metadata"), "name"), "Ready", "<none>",
+                             "podctl-" PODCTL_VERSION);
                 pc_table_print(&t);
         }
         json_decref(node);
@@ -365,8 +365,8 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                         return pc_cli_fail("unknown flag \"%s\" for get", argv[i]);
                 else if (!resource_seen && pc_cli_is_pod_resource(argv[i]))
                         resource_seen = true;
-                else if (!resource_seen && (!strcmp(argv[i], "node") ||
-                                            !strcmp(argv[i], "nodes") || !strcmp(argv[i], "no")))
+                else if (!resource_seen && (!strcmp(argv[i], "node") || !strcmp(argv[i], "nodes") ||
+                                            !strcmp(argv[i], "no")))
                         return get_node(cli, argc, argv);
                 else if (!strncmp(argv[i], "pod/", 4) || !strncmp(argv[i], "pods/", 5)) {
                         resource_seen = true;

@@ -169,9 +169,9 @@ static json_t *volume_mounts_json(const struct pc_container *spec)
                 json_t *v = json_pack("{s:s,s:s}", "name", vm->name, "mountPath", vm->mount_path);
                 if (vm->read_only) {
                         json_object_set_new(v, "readOnly", json_true());
-                        json_object_set_new(v, "recursiveReadOnly",
-                                            json_string(vm->recursive_read_only ? "Enabled"
-                                                                                : "Disabled"));
+                        json_object_set_new(
+                            v, "recursiveReadOnly",
+                            json_string(vm->recursive_read_only ? "Enabled" : "Disabled"));
                 }
                 json_array_append_new(a, v);
         }
@@ -272,12 +272,12 @@ void pc_monitor_update_conditions(struct pc_monitor *m)
 
 json_t *pc_monitor_status_json(const struct pc_monitor *m)
 {
-        static const char *cond_names[PC_N_CONDS] = {
-            [PC_COND_READY_TO_START] = "PodReadyToStartContainers",
-            [PC_COND_INITIALIZED] = "Initialized",
-            [PC_COND_READY] = "Ready",
-            [PC_COND_CONTAINERS_READY] = "ContainersReady",
-            [PC_COND_SCHEDULED] = "PodScheduled"};
+        static const char *cond_names[PC_N_CONDS] = {[PC_COND_READY_TO_START] =
+                                                         "PodReadyToStartContainers",
+                                                     [PC_COND_INITIALIZED] = "Initialized",
+                                                     [PC_COND_READY] = "Ready",
+                                                     [PC_COND_CONTAINERS_READY] = "ContainersReady",
+                                                     [PC_COND_SCHEDULED] = "PodScheduled"};
         json_t *st = json_object();
         json_object_set_new(st, "phase", json_string(pc_pod_phase(m)));
         json_t *conds = json_array();

@@ -360,8 +360,8 @@ static int run_plugin(const struct call *c, size_t idx, json_t *prev, json_t **r
         _cleanup_free_ char *out = NULL;
         _cleanup_free_ char *errout = NULL;
         int status = 0;
-        if (pc_run(argv, envp, input, strlen(input), PC_NET_EXEC_TIMEOUT_MS, &out, &errout,
-                        &status, err) < 0)
+        if (pc_run(argv, envp, input, strlen(input), PC_NET_EXEC_TIMEOUT_MS, &out, &errout, &status,
+                   err) < 0)
                 return pc_error_prefix(err, "plugin \"%s\"", type);
 
         json_error_t je;

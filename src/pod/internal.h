@@ -14,8 +14,7 @@ struct podctl {
 int pc_node_books(podctl *ctx, struct pc_pod_resources *requested, json_t *rows, pc_error *err);
 /* Would `pod` fit what is left? ENOSPC with Kubernetes' wording if not.
  * Call under the root lock. */
-int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,
-                  pc_error *err);
+int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod, pc_error *err);
 /* The Pod's security settings against this node (security.c): sysctls
  * allowed, AppArmor available, Localhost seccomp profiles present and valid. */
 int pc_security_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,

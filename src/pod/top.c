@@ -28,7 +28,7 @@ static void add_sample(struct sample **v, size_t *n, const char *ns, const char 
                 return;
         }
         *v = pc_xrealloc(*v, (*n + 1) * sizeof(**v));
-        (*v)[(*n)++] = (struct sample){pc_xstrdup(ns), pc_xstrdup(pod), pc_xstrdup(container), cg,
+        (*v)[(*n)++] = (struct sample){pc_xstrdup(ns),  pc_xstrdup(pod),  pc_xstrdup(container), cg,
                                        st.cpu_usage_ns, pc_monotonic_ns()};
 }
 
@@ -62,13 +62,13 @@ int podctl_pod_top(podctl *ctx, const char *ns, const char *name, bool container
                         } else {
                                 const char *cname;
                                 json_t *c;
-                                json_object_foreach(json_object_get(ps.runtime, "containers"), cname,
-                                                    c)
+                                json_object_foreach(json_object_get(ps.runtime, "containers"),
+                                                    cname, c)
                                 {
                                         if (json_integer_value(json_object_get(c, "pid")) <= 0)
                                                 continue;
                                         _cleanup_free_ char *crel =
-                                                pc_xasprintf("%s/%s", rel, cname);
+                                            pc_xasprintf("%s/%s", rel, cname);
                                         add_sample(&v, &n, pns, pname, cname, crel);
                                 }
                         }
@@ -89,13 +89,13 @@ int podctl_pod_top(podctl *ctx, const char *ns, const char *name, bool container
                 pc_error e2;
                 if (pc_cgroup_stats(v[i].cg, &st, &e2) == 0) {
                         int64_t dt = pc_monotonic_ns() - v[i].t0;
-                        int64_t milli = dt > 0 ? (int64_t)((st.cpu_usage_ns - v[i].cpu0) * 1000 /
-                                                           (uint64_t)dt)
-                                               : 0;
-                        json_t *r = json_pack("{s:s,s:s,s:I,s:I}", "namespace", v[i].ns, "pod",
-                                              v[i].pod, "cpuMillicores", (json_int_t)milli,
-                                              "memoryWorkingSet",
-                                              (json_int_t)st.memory_working_set);
+                        int64_t milli =
+                            dt > 0 ? (int64_t)((st.cpu_usage_ns - v[i].cpu0) * 1000 / (uint64_t)dt)
+                                   : 0;
+                        json_t *r =
+                            json_pack("{s:s,s:s,s:I,s:I}", "namespace", v[i].ns, "pod", v[i].pod,
+                                      "cpuMillicores", (json_int_t)milli, "memoryWorkingSet",
+                                      (json_int_t)st.memory_working_set);
                         if (v[i].container)
                                 json_object_set_new(r, "container", json_string(v[i].container));
                         json_array_append_new(rows, r);

@@ -177,14 +177,14 @@ struct pc_container_plan {
         size_t n_groups;
         bool groups_strict; /* supplementalGroupsPolicy: Strict: only `groups`, none
                                from the image's /etc/group */
-        const char *user; /* image/pod user spec ("1000", "nobody", "1000:1000",
-                             "nobody:nogroup"), resolved against the container's own
-                             /etc/passwd and /etc/group (parsed by hand, no NSS);
-                             gid = the passwd entry's (0 when unknown) unless given;
-                             supplementary groups = /etc/group memberships + groups[];
-                             NULL = use uid/gid/groups above */
-        bool privileged;  /* mounts: /sys read-write, no masked or read-only paths,
-                             the host's devices in /dev (capabilities: sec.caps) */
+        const char *user;   /* image/pod user spec ("1000", "nobody", "1000:1000",
+                               "nobody:nogroup"), resolved against the container's own
+                               /etc/passwd and /etc/group (parsed by hand, no NSS);
+                               gid = the passwd entry's (0 when unknown) unless given;
+                               supplementary groups = /etc/group memberships + groups[];
+                               NULL = use uid/gid/groups above */
+        bool privileged;    /* mounts: /sys read-write, no masked or read-only paths,
+                               the host's devices in /dev (capabilities: sec.caps) */
         bool proc_unmasked; /* procMount: Unmasked: no masked or read-only paths */
         struct pc_proc_sec sec;
 

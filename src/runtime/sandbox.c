@@ -152,7 +152,7 @@ static int sealed_copy(const char *path, pc_error *err)
 
 /* In the child: never returns. */
 __attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan *plan, int sync_fd,
-                                                   int ready_fd)
+                                                    int ready_fd)
 {
         pc_error err;
         pc_error_clear(&err);

@@ -63,7 +63,6 @@ int pc_user_read_etc(const char *root, const char *name, char **out, pc_error *e
         return pc_read_fd_max(fd, p, ETC_MAX, out, NULL, err);
 }
 
-
 static void add_group(struct pc_user *u, gid_t g)
 {
         for (size_t i = 0; i < u->n_groups; i++)
@@ -84,7 +83,8 @@ int pc_user_resolve(const char *root, const char *spec, struct pc_user *out, pc_
                 return pc_fail(err, EINVAL, "user \"%s\": empty user", spec);
 
         _cleanup_free_ char *passwd = NULL, *group = NULL;
-        if (pc_user_read_etc(root, "passwd", &passwd, err) < 0 || pc_user_read_etc(root, "group", &group, err) < 0)
+        if (pc_user_read_etc(root, "passwd", &passwd, err) < 0 ||
+            pc_user_read_etc(root, "group", &group, err) < 0)
                 return pc_error_prefix(err, "user \"%s\"", spec);
 
         unsigned long id;

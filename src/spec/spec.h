@@ -177,8 +177,8 @@ struct pc_container {
         struct pc_probe liveness, readiness, startup;
         struct pc_handler post_start, pre_stop; /* kind NONE when absent */
         char *stop_signal; /* lifecycle.stopSignal ("SIGUSR1"), NULL when not set */
-        bool init;  /* true for entries of spec.initContainers */
-        size_t pos; /* index inside containers or initContainers */
+        bool init;         /* true for entries of spec.initContainers */
+        size_t pos;        /* index inside containers or initContainers */
 };
 
 enum pc_volume_kind {

@@ -18,13 +18,13 @@ struct vctx {
         struct pc_diags *diags;
         bool strict;         /* unknown fields are errors */
         bool ignore_unknown; /* unknown fields are dropped without a word */
-        const char *ns;    /* namespace for objects without one (-n), NULL = default */
-        bool enforce_ns;   /* -n given: another metadata.namespace is an error */
-        bool host_network; /* of the pod being checked */
-        json_int_t grace;  /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
-        const char *os;    /* its spec.os.name, NULL when not set (lifecycle.stopSignal) */
-        json_t *ctr_names; /* names of its containers and init containers (resourceFieldRef) */
-        bool pod_level;    /* check_resources on spec.resources: cpu and memory only */
+        const char *ns;      /* namespace for objects without one (-n), NULL = default */
+        bool enforce_ns;     /* -n given: another metadata.namespace is an error */
+        bool host_network;   /* of the pod being checked */
+        json_int_t grace;    /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
+        const char *os;      /* its spec.os.name, NULL when not set (lifecycle.stopSignal) */
+        json_t *ctr_names;   /* names of its containers and init containers (resourceFieldRef) */
+        bool pod_level;      /* check_resources on spec.resources: cpu and memory only */
 };
 
 /* Strip the last component of a field path in place; false at the root. */
