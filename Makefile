@@ -152,7 +152,7 @@ test_libs = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(B)/lib$(m).a)
 TEST_LDLIBS := $(shell pkg-config --libs libarchive)
 
 .SECONDEXPANSION:
-$(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $$(call test_libs,$$@)
+$(B)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h tests/unit/archive_buf.h $$(call test_libs,$$@)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(call test_libs,$@) $(LDLIBS) \
 	  $(TEST_LDLIBS)
