@@ -53,7 +53,7 @@ MODULES := cri pod monitor net runtime cgroup image state spec util
 lib_srcs = $(wildcard src/$(1)/*.c)
 lib_objs = $(patsubst src/%.c,$(B)/obj/%.o,$(call lib_srcs,$(1))) $(GEN_OBJS_$(1))
 
-GEN_OBJS_runtime := $(B)/obj/gen/seccomp-default.o
+GEN_OBJS_runtime := $(B)/obj/gen/seccomp-default.o $(B)/obj/gen/apparmor-default.o
 GEN_OBJS_cri     := $(B)/obj/gen/api.pb-c.o
 GEN_OBJS_monitor := $(B)/obj/gen/health.pb-c.o
 LIBS     := $(foreach m,$(MODULES),$(B)/lib$(m).a)
@@ -75,6 +75,13 @@ $(B)/gen/seccomp-default.c: src/runtime/profiles/seccomp-default.json
 	$(call say,GEN,$@){ echo '/* Generated from $< by the Makefile. */'; \
 	  echo 'extern const char pc_seccomp_default_json[];'; \
 	  echo 'const char pc_seccomp_default_json[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } >$@
+# Generated at build time: the RuntimeDefault AppArmor profile as a C string.
+$(B)/gen/apparmor-default.c: src/runtime/profiles/apparmor-default
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@){ echo '/* Generated from $< by the Makefile. */'; \
+	  echo 'extern const char pc_apparmor_default_profile[];'; \
+	  echo 'const char pc_apparmor_default_profile[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } >$@
 # Generated at build time: the CRI messages (proto/api.proto, package
 # runtime.v1) as protobuf-c code. gnu11 predefines `linux`, a field name of

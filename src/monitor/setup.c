@@ -843,6 +843,22 @@ static enum pc_profile_type seccomp_type(const struct pc_monitor *m,
         return m->seccomp_default ? PC_PROFILE_RUNTIME_DEFAULT : PC_PROFILE_UNCONFINED;
 }
 
+/* The AppArmor profile a container's processes enter (admission loaded
+ * podctl-default already where it is needed: pod/security.c). */
+static const char *apparmor_profile(const struct pc_container *spec)
+{
+        switch (spec->apparmor.type) {
+        case PC_PROFILE_LOCALHOST:
+                return spec->apparmor.localhost;
+        case PC_PROFILE_RUNTIME_DEFAULT:
+                return PC_APPARMOR_DEFAULT;
+        case PC_PROFILE_UNSET:
+                return !spec->privileged && pc_apparmor_enabled() ? PC_APPARMOR_DEFAULT : NULL;
+        default:
+                return NULL;
+        }
+}
+
 static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *err)
 {
         const struct pc_container *spec = c->spec;
@@ -854,8 +870,7 @@ static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *
         c->sec = (struct pc_proc_sec){
             .caps = container_caps(spec),
             .no_new_privs = spec->no_new_privs,
-            .apparmor =
-                spec->apparmor.type == PC_PROFILE_LOCALHOST ? spec->apparmor.localhost : NULL,
+            .apparmor = apparmor_profile(spec),
         };
         _cleanup_free_ char *cache = pc_xasprintf("%s/cache/seccomp", m->root.root);
         switch (seccomp_type(m, spec)) {

@@ -12,30 +12,45 @@
 #include "spec/spec.h"
 #include "util/util.h"
 
-static bool apparmor_enabled(void)
+/* AppArmor as the kubelet admits it: a Pod that asks for a profile on a host
+ * without AppArmor is refused, a Localhost profile must be loaded already;
+ * RuntimeDefault (asked for, or implied for an unprivileged container on a
+ * host with AppArmor, as containerd applies its default) is podctl-default,
+ * loaded here when it is not yet. */
+static int check_apparmor(const struct pc_container *c, pc_error *err)
 {
-        _cleanup_free_ char *v = NULL;
-        pc_error ignore;
-        return pc_read_file("/sys/module/apparmor/parameters/enabled", &v, NULL, &ignore) == 0 &&
-               v[0] == 'Y';
-}
-
-static int check_container(podctl *ctx, const struct pc_container *c, pc_error *err)
-{
-        if (c->apparmor.type == PC_PROFILE_RUNTIME_DEFAULT ||
-            c->apparmor.type == PC_PROFILE_LOCALHOST) {
-                if (!apparmor_enabled())
+        enum pc_profile_type t = c->apparmor.type;
+        bool asked = t == PC_PROFILE_RUNTIME_DEFAULT || t == PC_PROFILE_LOCALHOST;
+        if (!pc_apparmor_enabled()) {
+                if (asked)
                         return pc_fail(err, ENOTSUP,
                                        "container %s: Cannot enforce AppArmor: AppArmor is not "
                                        "enabled on the host",
                                        c->name);
-                if (c->apparmor.type == PC_PROFILE_RUNTIME_DEFAULT)
-                        return pc_fail(err, ENOTSUP,
-                                       "container %s: appArmorProfile RuntimeDefault: podctl ships "
-                                       "no AppArmor profile yet (use Localhost with a loaded "
-                                       "profile, or Unconfined)",
-                                       c->name);
+                return 0;
         }
+        if (t == PC_PROFILE_LOCALHOST) {
+                bool loaded = false;
+                if (pc_apparmor_loaded(c->apparmor.localhost, &loaded, err) < 0)
+                        return pc_error_prefix(err, "container %s", c->name);
+                if (!loaded)
+                        return pc_fail(err, ENOENT,
+                                       "container %s: Cannot enforce AppArmor: profile \"%s\" is "
+                                       "not loaded",
+                                       c->name, c->apparmor.localhost);
+                return 0;
+        }
+        if (t == PC_PROFILE_RUNTIME_DEFAULT || (t == PC_PROFILE_UNSET && !c->privileged))
+                if (pc_apparmor_ensure_default(err) < 0)
+                        return pc_error_prefix(err, "container %s: Cannot enforce AppArmor",
+                                               c->name);
+        return 0;
+}
+
+static int check_container(podctl *ctx, const struct pc_container *c, pc_error *err)
+{
+        if (check_apparmor(c, err) < 0)
+                return -1;
         if (c->seccomp.type == PC_PROFILE_LOCALHOST && !c->privileged) {
                 _cleanup_free_ char *path =
                     pc_xasprintf("%s/seccomp/%s", ctx->root.root, c->seccomp.localhost);

@@ -40,6 +40,20 @@ int pc_seccomp_compile_default(uint64_t caps, const char *cache_dir, struct pc_s
 int pc_seccomp_load(const struct pc_seccomp *f, pc_error *err);
 void pc_seccomp_free(struct pc_seccomp *f);
 
+/* AppArmor (apparmor.c). PC_APPARMOR_DEFAULT is podctl's RuntimeDefault
+ * profile, built in from src/runtime/profiles/apparmor-default. */
+#define PC_APPARMOR_DEFAULT "podctl-default"
+bool pc_apparmor_enabled(void);
+const char *pc_apparmor_default_text(void);
+/* Whether `profiles` (the kernel's "NAME (MODE)" lines) lists name. */
+bool pc_apparmor_listed(const char *profiles, const char *name);
+int pc_apparmor_loaded(const char *name, bool *loaded, pc_error *err);
+/* Run apparmor_parser on the profile text: load (replace) it into the
+ * kernel, or (load false) only compile it, which checks it on any host. */
+int pc_apparmor_parse(const char *text, bool load, pc_error *err);
+/* Load podctl-default unless it is loaded already. */
+int pc_apparmor_ensure_default(pc_error *err);
+
 /* Capability sets as bit masks (bit n = capability n). */
 uint64_t pc_caps_default(void); /* containerd's default 14 */
 uint64_t pc_caps_all(void);     /* every capability the running kernel has */
