@@ -41,7 +41,11 @@ struct pc_image_store {
 #define PC_IMAGE_MAX_NAMES  1000
 /* Components of a layer entry's path (every check walks them all). */
 #define PC_IMAGE_MAX_PATH_DEPTH 128
-#define PC_IMAGE_MAX_JSON_BYTES (32LL << 20) /* 32 MiB: what a pull accepts for a config */
+/* The unpacker's work budget: directory lookups may not exceed
+ * PER_ENTRY x entries + FREE (unpack.c). */
+#define PC_IMAGE_LOOKUPS_PER_ENTRY 16
+#define PC_IMAGE_LOOKUPS_FREE      (1u << 20)
+#define PC_IMAGE_MAX_JSON_BYTES    (32LL << 20) /* 32 MiB: what a pull accepts for a config */
 
 /* Read a JSON file of an image (bounded by s->max_json_bytes, with an error
  * naming the limit) and parse it. what names it in errors. */

@@ -1067,6 +1067,61 @@ static void test_limits(void)
 
 /* ---- setuid files: kept, but out of reach of every non-root user ---- */
 
+/* A layer whose entries hop between two deep directories costs ~120
+ * directory lookups an entry: past the work budget (16 an entry + 1M) it is
+ * refused and leaves no layer. The same entries grouped by directory, as
+ * every tool writes them, unpack. */
+static struct buf deep_layer(int n, bool hop)
+{
+        _cleanup_free_ char *d1 = pc_xstrdup("a");
+        _cleanup_free_ char *d2 = pc_xstrdup("b");
+        for (int i = 1; i < 120; i++) {
+                char *x = pc_xasprintf("%s/a", d1), *y = pc_xasprintf("%s/b", d2);
+                free(d1);
+                free(d2);
+                d1 = x;
+                d2 = y;
+        }
+        struct ent *e = pc_xcalloc((size_t)n, sizeof(*e));
+        for (int i = 0; i < n; i++) {
+                bool first = hop ? i % 2 == 0 : i < n / 2;
+                e[i] = (struct ent){'f', pc_xasprintf("%s/f%d", first ? d1 : d2, i), ""};
+        }
+        struct buf t = make_tar(e, (size_t)n);
+        for (int i = 0; i < n; i++)
+                free((char *)e[i].path);
+        free(e);
+        return t;
+}
+
+static void test_lookup_budget(void)
+{
+        pc_error err;
+        _cleanup_free_ char *root = pc_xasprintf("%s/store-budget", tmproot);
+        pc_image_store *s = NULL;
+        CHECK(pc_image_store_open(root, &s, &err) == 0);
+        if (!s)
+                return;
+        for (int hop = 1; hop >= 0; hop--) {
+                struct buf t = deep_layer(hop ? 12000 : 4000, hop);
+                char d[72], diff[72];
+                sha256_hex(t.p, t.n, diff);
+                CHECK(pc_blob_put_mem(s, t.p, t.n, NULL, d, &err) == 0);
+                int r = pc_layer_unpack(s, d, diff, &err);
+                if (hop) {
+                        CHECK(r < 0);
+                        CHECK_CONTAINS(err.msg, "refused: its entries hop between directories");
+                        CHECK(count_dir(s->layers) == 0);
+                } else {
+                        CHECK(r == 0);
+                        _cleanup_free_ char *ld = pc_layer_dir(s, d);
+                        pc_rm_rf(ld, &err);
+                }
+                free(t.p);
+        }
+        pc_image_store_close(s);
+}
+
 static void test_setuid_unreachable(void)
 {
         pc_error err;
@@ -1141,6 +1196,7 @@ int main(void)
         test_breakouts();
         test_archives();
         test_limits();
+        test_lookup_budget();
         test_setuid_unreachable();
 
         if (pc_rm_rf(tmproot, &err) < 0)
