@@ -12,9 +12,11 @@ int cmd_serve(struct pc_cli *cli, int argc, char **argv)
                 const char *v;
                 if ((v = pc_cli_flag(argc, argv, &i, "--listen")))
                         o.listen = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--stream-address")))
+                        o.stream_address = v;
                 else
                         return pc_cli_fail("serve: unknown argument \"%s\" (usage: podctl serve "
-                                           "[--listen PATH])",
+                                           "[--listen PATH] [--stream-address HOST:PORT])",
                                            argv[i]);
         }
         pc_error err;

@@ -9,6 +9,8 @@ struct pc_cri_opts {
         const char *root;    /* podctl root (NULL: default); CRI sandboxes live in <root>/cri */
         const char *log_dir; /* NULL: default */
         const char *listen;  /* unix socket path (NULL: PC_CRI_DEFAULT_SOCKET) */
+        const char *stream_address; /* the streaming server's IPv4 HOST:PORT (NULL:
+                                       127.0.0.1 and an ephemeral port) */
 };
 
 #define PC_CRI_DEFAULT_SOCKET "/run/podctl/podctl.sock"

@@ -16,6 +16,7 @@ struct pc_cri {
         char *root;     /* the podctl root: its image store is the CRI's */
         char *cri_root; /* <root>/cri: the podctl root of the CRI sandboxes */
         char *log_dir;
+        struct pc_stream_server *stream; /* Exec/Attach/PortForward URLs (stream.c) */
 };
 
 /* One call: its allocations (freed together when it is answered) and reply. */
@@ -63,5 +64,6 @@ void cri_stop_sandbox(struct cri_call *c, const ProtobufCMessage *req);
 void cri_remove_sandbox(struct cri_call *c, const ProtobufCMessage *req);
 void cri_sandbox_status(struct cri_call *c, const ProtobufCMessage *req);
 void cri_list_sandboxes(struct cri_call *c, const ProtobufCMessage *req);
+void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req);
 
 #endif

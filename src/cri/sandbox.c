@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cri/internal.h"
+#include "cri/stream.h"
 #include "util/cleanup.h"
 #include "util/util.h"
 
@@ -563,5 +564,41 @@ void cri_list_sandboxes(struct cri_call *c, const ProtobufCMessage *req)
                 p->runtime_handler = cri_strdup(c, cfg_str(s, "runtime_handler"));
                 out.items[out.n_items++] = p;
         }
+        cri_reply(c, &out.base);
+}
+
+/* ---- PortForward ------------------------------------------------------------------ */
+
+/* A URL of the streaming server that forwards to ports of the sandbox's
+ * network namespace (the ports of the request are what the client asks for
+ * on the connection, as the kubelet's). */
+void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__PortForwardRequest *q = (const void *)req;
+        pc_error err = {0};
+        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct sb s;
+        if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0)
+                return cri_reply_err(c, &err);
+        for (size_t i = 0; i < q->n_port; i++)
+                if (q->port[i] <= 0 || q->port[i] > 65535) {
+                        bad(&err, EINVAL, "port: Invalid value: %d", q->port[i]);
+                        return cri_reply_err(c, &err);
+                }
+        if (!is_ready(&s)) {
+                pc_fail(&err, EINVAL, "sandbox %s is not running", s.id);
+                return cri_reply_err(c, &err);
+        }
+        struct pc_stream_req *r = pc_xcalloc(1, sizeof(*r));
+        r->kind = PC_STREAM_PORTFORWARD;
+        r->pause_pid = (pid_t)json_integer_value(json_object_get(s.rt, "pausePid"));
+        r->pause_start = (uint64_t)json_integer_value(json_object_get(s.rt, "pauseStart"));
+        r->sandbox_id = pc_xstrdup(s.id);
+        char *url = NULL;
+        if (pc_stream_url(c->cri->stream, r, &url, &err) < 0)
+                return cri_reply_err(c, &err);
+        Runtime__V1__PortForwardResponse out = RUNTIME__V1__PORT_FORWARD_RESPONSE__INIT;
+        out.url = cri_strdup(c, url);
+        free(url);
         cri_reply(c, &out.base);
 }

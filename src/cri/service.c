@@ -14,6 +14,7 @@
 
 #include "cri/cri.h"
 #include "cri/internal.h"
+#include "cri/stream.h"
 #include "net/net.h"
 #include "util/cleanup.h"
 #include "util/util.h"
@@ -261,6 +262,7 @@ static const struct method {
     {RT "PodSandboxStatus", &runtime__v1__pod_sandbox_status_request__descriptor,
      cri_sandbox_status},
     {RT "ListPodSandbox", &runtime__v1__list_pod_sandbox_request__descriptor, cri_list_sandboxes},
+    {RT "PortForward", &runtime__v1__port_forward_request__descriptor, cri_port_forward},
     {IM "ListImages", &runtime__v1__list_images_request__descriptor, cri_list_images},
     {IM "ImageStatus", &runtime__v1__image_status_request__descriptor, cri_image_status},
     {IM "PullImage", &runtime__v1__pull_image_request__descriptor, cri_pull_image},
@@ -372,6 +374,8 @@ int pc_cri_serve(const struct pc_cri_opts *o, pc_error *err)
         podctl_close(ctx);
         int fd = -1;
         if (r == 0)
+                r = pc_stream_start(o->stream_address, &cri.stream, err);
+        if (r == 0)
                 fd = r = listen_unix(o->listen ? o->listen : PC_CRI_DEFAULT_SOCKET, err);
         if (r >= 0) {
                 struct sigaction sa = {.sa_handler = on_stop};
@@ -382,6 +386,7 @@ int pc_cri_serve(const struct pc_cri_opts *o, pc_error *err)
                 close(fd);
                 unlink(o->listen ? o->listen : PC_CRI_DEFAULT_SOCKET);
         }
+        pc_stream_stop(cri.stream);
         free(cri.root);
         free(cri.cri_root);
         free(cri.log_dir);

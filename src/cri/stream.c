@@ -1,0 +1,958 @@
+/* The CRI streaming server (stream.h): tokens, the HTTP upgrade, and the
+ * exec and port-forward sessions over SPDY (spdy.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cri/spdy.h"
+#include "cri/stream.h"
+#include "podctl/podctl.h"
+#include "util/cleanup.h"
+#include "util/util.h"
+
+#define MAX_REQUEST   (16u << 10) /* the HTTP request head */
+#define STREAM_WAIT_S 30          /* for the client's streams, as the kubelet's default */
+#define MAX_FORWARDS  64          /* port-forward streams open at once on a connection */
+
+struct token {
+        char id[33];
+        int64_t expires; /* monotonic s */
+        struct pc_stream_req *req;
+};
+
+struct pc_stream_server {
+        int fd;
+        int port;
+        pthread_t thread;
+        pthread_mutex_t mu;
+        struct token *tokens;
+        size_t n_tokens, cap_tokens;
+        int stop_pipe[2];
+};
+
+static int64_t now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec;
+}
+
+void pc_stream_req_free(struct pc_stream_req *r)
+{
+        if (!r)
+                return;
+        free(r->root);
+        free(r->ns);
+        free(r->pod);
+        free(r->container);
+        for (char **a = r->argv; a && *a; a++)
+                free(*a);
+        free(r->argv);
+        free(r->sandbox_id);
+        free(r);
+}
+
+static const char *kind_path(enum pc_stream_kind k)
+{
+        return k == PC_STREAM_EXEC ? "exec" : "portforward";
+}
+
+int pc_stream_url(struct pc_stream_server *s, struct pc_stream_req *req, char **url, pc_error *err)
+{
+        uint8_t rnd[16];
+        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+                pc_stream_req_free(req);
+                return pc_fail(err, errno, "streaming: getrandom");
+        }
+        struct token t = {.expires = now_s() + PC_STREAM_TOKEN_TTL, .req = req};
+        for (int i = 0; i < 16; i++)
+                snprintf(t.id + 2 * i, 3, "%02x", rnd[i]);
+        pthread_mutex_lock(&s->mu);
+        /* expired tokens go first */
+        int64_t now = now_s();
+        size_t k = 0;
+        for (size_t i = 0; i < s->n_tokens; i++) {
+                if (s->tokens[i].expires <= now)
+                        pc_stream_req_free(s->tokens[i].req);
+                else
+                        s->tokens[k++] = s->tokens[i];
+        }
+        s->n_tokens = k;
+        if (s->n_tokens == s->cap_tokens) {
+                s->cap_tokens = s->cap_tokens ? 2 * s->cap_tokens : 16;
+                s->tokens = pc_xrealloc(s->tokens, s->cap_tokens * sizeof(*s->tokens));
+        }
+        s->tokens[s->n_tokens++] = t;
+        pthread_mutex_unlock(&s->mu);
+        *url = pc_xasprintf("http://127.0.0.1:%d/%s/%s", s->port, kind_path(req->kind), t.id);
+        return 0;
+}
+
+/* Take the request of a token (one use), NULL when unknown or expired. */
+static struct pc_stream_req *take(struct pc_stream_server *s, const char *id)
+{
+        struct pc_stream_req *r = NULL;
+        pthread_mutex_lock(&s->mu);
+        for (size_t i = 0; i < s->n_tokens; i++) {
+                if (strcmp(s->tokens[i].id, id) != 0)
+                        continue;
+                if (s->tokens[i].expires > now_s())
+                        r = s->tokens[i].req;
+                else
+                        pc_stream_req_free(s->tokens[i].req);
+                s->tokens[i] = s->tokens[--s->n_tokens];
+                break;
+        }
+        pthread_mutex_unlock(&s->mu);
+        return r;
+}
+
+/* ---- HTTP ------------------------------------------------------------------------ */
+
+static int send_all(int fd, const char *p, size_t n)
+{
+        while (n > 0) {
+                ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return -1;
+                p += w;
+                n -= (size_t)w;
+        }
+        return 0;
+}
+
+static void http_error(int fd, int code, const char *reason, const char *msg)
+{
+        _cleanup_free_ char *r = pc_xasprintf("HTTP/1.1 %d %s\r\nContent-Type: text/plain; "
+                                              "charset=utf-8\r\nContent-Length: %zu\r\n"
+                                              "Connection: close\r\n\r\n%s\n",
+                                              code, reason, strlen(msg) + 1, msg);
+        send_all(fd, r, strlen(r));
+}
+
+struct http_req {
+        char head[MAX_REQUEST + 1];
+        size_t head_len; /* through the blank line */
+        size_t len;      /* bytes read (what follows the head is SPDY already) */
+        char *method, *path;
+};
+
+/* The value of header name (case-insensitive), all occurrences joined
+ * with ",". */
+static char *header(const struct http_req *h, const char *name)
+{
+        char *out = NULL;
+        size_t n = strlen(name);
+        const char *p = strstr(h->head, "\r\n");
+        while (p && p + 2 < h->head + h->head_len) {
+                p += 2;
+                const char *eol = strstr(p, "\r\n");
+                if (!eol || eol == p)
+                        break;
+                if ((size_t)(eol - p) > n && !strncasecmp(p, name, n) && p[n] == ':') {
+                        const char *v = p + n + 1;
+                        while (*v == ' ' || *v == '\t')
+                                v++;
+                        char *joined = out ? pc_xasprintf("%s,%.*s", out, (int)(eol - v), v)
+                                           : pc_xasprintf("%.*s", (int)(eol - v), v);
+                        free(out);
+                        out = joined;
+                }
+                p = eol;
+        }
+        return out;
+}
+
+static bool has_token(const char *list, const char *tok)
+{
+        if (!list)
+                return false;
+        size_t n = strlen(tok);
+        for (const char *p = list; *p;) {
+                while (*p == ' ' || *p == ',')
+                        p++;
+                const char *e = p;
+                while (*e && *e != ',')
+                        e++;
+                const char *t = e;
+                while (t > p && t[-1] == ' ')
+                        t--;
+                if ((size_t)(t - p) == n && !strncasecmp(p, tok, n))
+                        return true;
+                p = e;
+        }
+        return false;
+}
+
+static int read_request(int fd, struct http_req *h)
+{
+        struct timeval tv = {.tv_sec = 10};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        while (h->len < MAX_REQUEST) {
+                ssize_t r = recv(fd, h->head + h->len, MAX_REQUEST - h->len, 0);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        return -1;
+                h->len += (size_t)r;
+                h->head[h->len] = '\0';
+                char *end = strstr(h->head, "\r\n\r\n");
+                if (end) {
+                        h->head_len = (size_t)(end - h->head) + 4;
+                        break;
+                }
+        }
+        if (!h->head_len)
+                return -1;
+        tv.tv_sec = 0;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        char *sp1 = strchr(h->head, ' ');
+        char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+        if (!sp1 || !sp2)
+                return -1;
+        h->method = pc_xasprintf("%.*s", (int)(sp1 - h->head), h->head);
+        h->path = pc_xasprintf("%.*s", (int)(sp2 - sp1 - 1), sp1 + 1);
+        char *q = strchr(h->path, '?');
+        if (q)
+                *q = '\0';
+        return 0;
+}
+
+/* ---- exec -------------------------------------------------------------------------- */
+
+enum { S_ERROR, S_STDIN, S_STDOUT, S_STDERR, S_RESIZE, S_N };
+static const char *const stream_names[S_N] = {"error", "stdin", "stdout", "stderr", "resize"};
+
+struct exec_child {
+        struct pc_stream_req *req;
+        int in, out, err, resize, fail; /* the worker's fds */
+};
+
+/* In the worker (tty): relay the terminal between the pipes and the
+ * command's pseudo-terminal; resize requests arrive as "ROWS COLS\n". */
+static int relay_tty(void *data, int master, pid_t pid, pc_error *err)
+{
+        (void)data;
+        int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        bool in_open = true;
+        char rbuf[64];
+        size_t rlen = 0;
+        for (;;) {
+                struct pollfd p[4] = {{master, POLLIN, 0},
+                                      {in_open ? 0 : -1, POLLIN, 0},
+                                      {3, POLLIN, 0},
+                                      {pfd, POLLIN, 0}};
+                if (poll(p, 4, -1) < 0 && errno != EINTR)
+                        return pc_fail(err, errno, "poll");
+                if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        char b[16384];
+                        ssize_t r = read(master, b, sizeof(b));
+                        if (r > 0) {
+                                if (write(1, b, (size_t)r) < 0) {
+                                }
+                                continue;
+                        }
+                        if (r < 0 && errno == EAGAIN)
+                                continue;
+                        return 0; /* EIO: the terminal's last holder is gone */
+                }
+                if (p[1].revents) {
+                        char b[16384];
+                        ssize_t r = read(0, b, sizeof(b));
+                        if (r > 0) {
+                                if (write(master, b, (size_t)r) < 0) {
+                                }
+                        } else {
+                                in_open = false;
+                        }
+                }
+                if (p[2].revents & POLLIN) {
+                        ssize_t r = read(3, rbuf + rlen, sizeof(rbuf) - 1 - rlen);
+                        if (r > 0) {
+                                rlen += (size_t)r;
+                                rbuf[rlen] = '\0';
+                                char *nl;
+                                while ((nl = strchr(rbuf, '\n'))) {
+                                        unsigned rows = 0, cols = 0;
+                                        if (sscanf(rbuf, "%u %u", &rows, &cols) == 2) {
+                                                struct winsize ws = {.ws_row = (unsigned short)rows,
+                                                                     .ws_col =
+                                                                         (unsigned short)cols};
+                                                ioctl(master, TIOCSWINSZ, &ws);
+                                        }
+                                        memmove(rbuf, nl + 1, strlen(nl + 1) + 1);
+                                        rlen = strlen(rbuf);
+                                }
+                                if (rlen == sizeof(rbuf) - 1)
+                                        rlen = 0;
+                        }
+                }
+                if (p[3].revents & POLLIN) {
+                        /* drain what the command wrote last */
+                        char b[16384];
+                        ssize_t r;
+                        while ((r = read(master, b, sizeof(b))) > 0)
+                                if (write(1, b, (size_t)r) < 0)
+                                        break;
+                        return 0;
+                }
+        }
+}
+
+/* The worker: a child of the server that runs the command through the
+ * library as `podctl exec` does. Its fds 0-2 are the pipes, 3 the resize
+ * pipe, 4 the failure pipe (the library's error message). */
+static void __attribute__((noreturn)) exec_worker(const struct exec_child *c)
+{
+        const struct pc_stream_req *r = c->req;
+        int fds[5] = {c->in, c->out, c->err, c->resize, c->fail};
+        /* move them above 5 first, then into place */
+        for (int i = 0; i < 5; i++)
+                fds[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, 10) : -1;
+        int null = open("/dev/null", O_RDWR);
+        for (int i = 0; i < 5; i++)
+                dup2(fds[i] >= 0 ? fds[i] : null, i);
+        syscall(SYS_close_range, 5, ~0U, 0);
+        signal(SIGPIPE, SIG_DFL);
+        podctl *ctx = NULL;
+        pc_error err = {0};
+        int status = 0;
+        struct podctl_exec_opts o = {
+            .container = r->container,
+            .argv = r->argv,
+            .tty = r->tty,
+            .stdin_open = r->in,
+            .relay = r->tty ? relay_tty : NULL,
+        };
+        if (podctl_open(r->root, NULL, &ctx, &err) < 0 ||
+            podctl_pod_exec(ctx, r->ns, r->pod, &o, &status, &err) < 0) {
+                dprintf(4, "%s", err.msg);
+                _exit(255);
+        }
+        _exit(status & 0xff);
+}
+
+struct session {
+        struct pc_spdy spdy;
+        int fd;
+        int version; /* remotecommand: 1..4 */
+        uint32_t ids[S_N];
+        uint32_t last_stream;
+};
+
+static void status_json(struct session *s, const struct pc_stream_req *r, int code,
+                        const char *fail, pc_error *err)
+{
+        json_t *st;
+        if (fail && *fail) {
+                st = json_pack("{s:{},s:s,s:s}", "metadata", "status", "Failure", "message", fail);
+        } else if (code == 0) {
+                st = json_pack("{s:{},s:s}", "metadata", "status", "Success");
+        } else {
+                _cleanup_free_ char *cmd = NULL;
+                for (char **a = r->argv; a && *a; a++) {
+                        char *n = pc_xasprintf("%s%s%s", cmd ? cmd : "", cmd ? " " : "", *a);
+                        free(cmd);
+                        cmd = n;
+                }
+                _cleanup_free_ char *msg = pc_xasprintf(
+                    "command terminated with non-zero exit code: error executing command "
+                    "[%s], exit code %d",
+                    cmd ? cmd : "", code);
+                _cleanup_free_ char *cs = pc_xasprintf("%d", code);
+                st = json_pack("{s:{},s:s,s:s,s:s,s:{s:[{s:s,s:s}]}}", "metadata", "status",
+                               "Failure", "message", msg, "reason", "NonZeroExitCode", "details",
+                               "causes", "reason", "ExitCode", "message", cs);
+        }
+        if (s->version >= 4) {
+                char *d = json_dumps(st, JSON_COMPACT);
+                pc_spdy_data(&s->spdy, s->ids[S_ERROR], d, strlen(d), false, err);
+                free(d);
+        } else if (fail || code) {
+                const char *m = json_string_value(json_object_get(st, "message"));
+                pc_spdy_data(&s->spdy, s->ids[S_ERROR], m, strlen(m), false, err);
+        }
+        json_decref(st);
+}
+
+/* Wait for the client's streams: error always, and the ones the request
+ * asks for. Each gets its SYN_REPLY at once. */
+static int accept_streams(struct session *s, const bool want[S_N], pc_error *err)
+{
+        int64_t deadline = now_s() + STREAM_WAIT_S;
+        struct pc_spdy_frame f = {0};
+        for (;;) {
+                bool all = true;
+                for (int i = 0; i < S_N; i++)
+                        if (want[i] && !s->ids[i])
+                                all = false;
+                if (all)
+                        break;
+                struct pollfd p = {s->fd, POLLIN, 0};
+                int left = (int)(deadline - now_s());
+                if (left <= 0 || poll(&p, 1, left * 1000) <= 0) {
+                        pc_spdy_frame_clear(&f);
+                        return pc_fail(err, ETIMEDOUT,
+                                       "timed out waiting for client to create streams");
+                }
+                int r = pc_spdy_read(&s->spdy, &f, err);
+                if (r <= 0) {
+                        pc_spdy_frame_clear(&f);
+                        return r < 0 ? -1 : pc_fail(err, EPIPE, "client closed the connection");
+                }
+                if (f.type == PC_SPDY_PING) {
+                        pc_spdy_ping(&s->spdy, f.value, err);
+                        continue;
+                }
+                if (f.type != PC_SPDY_SYN_STREAM)
+                        continue;
+                s->last_stream = f.stream;
+                const char *t = pc_spdy_header(&f, "streamtype");
+                int k = -1;
+                for (int i = 0; t && i < S_N; i++)
+                        if (!strcmp(t, stream_names[i]))
+                                k = i;
+                if (k < 0 || s->ids[k]) {
+                        pc_spdy_rst(&s->spdy, f.stream, PC_SPDY_PROTOCOL_ERROR, err);
+                        continue;
+                }
+                s->ids[k] = f.stream;
+                if (pc_spdy_syn_reply(&s->spdy, f.stream, false, err) < 0) {
+                        pc_spdy_frame_clear(&f);
+                        return -1;
+                }
+        }
+        pc_spdy_frame_clear(&f);
+        return 0;
+}
+
+static void close_fd(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
+static void exec_session(struct session *s, struct pc_stream_req *r)
+{
+        pc_error err = {0};
+        bool client = true, exited = false;
+        bool want[S_N] = {[S_ERROR] = true,
+                          [S_STDIN] = r->in,
+                          [S_STDOUT] = r->out,
+                          [S_STDERR] = r->err && !r->tty,
+                          [S_RESIZE] = r->tty && s->version >= 3};
+        if (accept_streams(s, want, &err) < 0)
+                return;
+        int in[2] = {-1, -1}, out[2] = {-1, -1}, er[2] = {-1, -1}, rs[2] = {-1, -1},
+            fl[2] = {-1, -1};
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
+            pipe2(rs, O_CLOEXEC) < 0 || pipe2(fl, O_CLOEXEC) < 0) {
+                status_json(s, r, 0, "streaming: pipe failed", &err);
+                goto out;
+        }
+        struct exec_child c = {r, in[0], out[1], er[1], rs[0], fl[1]};
+        pid_t pid = fork();
+        if (pid == 0)
+                exec_worker(&c);
+        close_fd(&in[0]);
+        close_fd(&out[1]);
+        close_fd(&er[1]);
+        close_fd(&rs[0]);
+        close_fd(&fl[1]);
+        if (pid < 0) {
+                status_json(s, r, 0, "streaming: fork failed", &err);
+                goto out;
+        }
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (!r->in)
+                close_fd(&in[1]);
+        int status = 0;
+        struct pc_spdy_frame f = {0};
+        while (out[0] >= 0 || er[0] >= 0 || !exited) {
+                struct pollfd p[4] = {{client ? s->fd : -1, POLLIN, 0},
+                                      {out[0], POLLIN, 0},
+                                      {er[0], POLLIN, 0},
+                                      {exited ? -1 : pidfd, POLLIN, 0}};
+                if (poll(p, 4, -1) < 0 && errno != EINTR)
+                        break;
+                for (int k = 1; k <= 2; k++) {
+                        int *fd = k == 1 ? &out[0] : &er[0];
+                        if (*fd < 0 || !(p[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        char b[32768];
+                        ssize_t n = read(*fd, b, sizeof(b));
+                        if (n > 0) {
+                                uint32_t id = s->ids[k == 1 ? S_STDOUT : S_STDERR];
+                                if (id && client)
+                                        pc_spdy_data(&s->spdy, id, b, (size_t)n, false, &err);
+                        } else if (n == 0 || errno != EINTR) {
+                                close_fd(fd);
+                        }
+                }
+                if (p[3].revents & POLLIN) {
+                        if (waitpid(pid, &status, 0) == pid)
+                                exited = true;
+                }
+                if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+                        continue;
+                int rr = pc_spdy_read(&s->spdy, &f, &err);
+                if (rr <= 0) {
+                        client = false; /* the client is gone: the command's stdin ends */
+                        close_fd(&in[1]);
+                        continue;
+                }
+                if (f.type == PC_SPDY_PING) {
+                        pc_spdy_ping(&s->spdy, f.value, &err);
+                } else if (f.type == PC_SPDY_DATA) {
+                        if (f.len) {
+                                pc_spdy_window_update(&s->spdy, f.stream, (uint32_t)f.len, &err);
+                                pc_spdy_window_update(&s->spdy, 0, (uint32_t)f.len, &err);
+                        }
+                        if (f.stream == s->ids[S_STDIN] && in[1] >= 0) {
+                                size_t off = 0;
+                                while (off < f.len) {
+                                        ssize_t w = write(in[1], f.data + off, f.len - off);
+                                        if (w < 0 && errno == EINTR)
+                                                continue;
+                                        if (w <= 0) {
+                                                close_fd(&in[1]);
+                                                break;
+                                        }
+                                        off += (size_t)w;
+                                }
+                                if (f.flags & PC_SPDY_FLAG_FIN)
+                                        close_fd(&in[1]);
+                        } else if (f.stream == s->ids[S_RESIZE] && f.len && rs[1] >= 0) {
+                                /* {"Width":W,"Height":H}, one JSON object a message */
+                                json_t *j = json_loadb((const char *)f.data, f.len,
+                                                       JSON_DISABLE_EOF_CHECK, NULL);
+                                json_int_t w = json_integer_value(json_object_get(j, "Width"));
+                                json_int_t h = json_integer_value(json_object_get(j, "Height"));
+                                json_decref(j);
+                                if (w > 0 && h > 0 && w < 65536 && h < 65536)
+                                        dprintf(rs[1], "%lld %lld\n", (long long)h, (long long)w);
+                        }
+                } else if (f.type == PC_SPDY_RST_STREAM && f.stream == s->ids[S_STDIN]) {
+                        close_fd(&in[1]);
+                } else if (f.type == PC_SPDY_GOAWAY) {
+                        client = false;
+                        close_fd(&in[1]);
+                }
+        }
+        pc_spdy_frame_clear(&f);
+        close_fd(&in[1]);
+        char fail[1024] = "";
+        ssize_t n = read(fl[0], fail, sizeof(fail) - 1);
+        fail[n > 0 ? n : 0] = '\0';
+        if (pidfd >= 0)
+                close(pidfd);
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (client)
+                status_json(s, r, code, n > 0 ? fail : NULL, &err);
+out:
+        close_fd(&in[1]);
+        close_fd(&out[0]);
+        close_fd(&er[0]);
+        close_fd(&rs[1]);
+        close_fd(&fl[0]);
+        if (client)
+                for (int i = 0; i < S_N; i++)
+                        if (s->ids[i])
+                                pc_spdy_data(&s->spdy, s->ids[i], NULL, 0, true, &err);
+}
+
+/* ---- port forward ------------------------------------------------------------------ */
+
+struct forward {
+        char *request_id;
+        int port;
+        uint32_t err_id, data_id;
+        int tcp; /* -1 until dialled */
+        bool failed;
+};
+
+/* A TCP connection to 127.0.0.1:port in the sandbox's network namespace:
+ * the socket is made in it (this thread enters it and comes back), then
+ * connected from here. */
+static int dial(const struct pc_stream_req *r, int port, pc_error *err)
+{
+        if (pc_proc_starttime(r->pause_pid) != r->pause_start)
+                return pc_fail(err, ESRCH, "the sandbox %s is not running", r->sandbox_id);
+        _cleanup_free_ char *nsp = pc_xasprintf("/proc/%d/ns/net", (int)r->pause_pid);
+        int target = open(nsp, O_RDONLY | O_CLOEXEC);
+        int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        int fd = -1, e = 0;
+        if (target < 0 || self < 0) {
+                e = errno;
+        } else if (setns(target, CLONE_NEWNET) < 0) {
+                e = errno;
+        } else {
+                fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                e = errno;
+                if (setns(self, CLONE_NEWNET) < 0)
+                        abort(); /* this thread must not stay in the Pod's netns */
+        }
+        if (target >= 0)
+                close(target);
+        if (self >= 0)
+                close(self);
+        if (fd < 0)
+                return pc_fail(err, e, "enter the network namespace of sandbox %s", r->sandbox_id);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                e = errno;
+                close(fd);
+                return pc_fail(err, e,
+                               "failed to connect to localhost:%d inside namespace of sandbox %s",
+                               port, r->sandbox_id);
+        }
+        return fd;
+}
+
+static void forward_close(struct session *s, struct forward *fw, pc_error *err)
+{
+        if (fw->tcp >= 0)
+                close(fw->tcp);
+        if (fw->data_id)
+                pc_spdy_data(&s->spdy, fw->data_id, NULL, 0, true, err);
+        if (fw->err_id)
+                pc_spdy_data(&s->spdy, fw->err_id, NULL, 0, true, err);
+        free(fw->request_id);
+        memset(fw, 0, sizeof(*fw));
+        fw->tcp = -1;
+}
+
+static void forward_session(struct session *s, struct pc_stream_req *r)
+{
+        pc_error err = {0};
+        struct forward fw[MAX_FORWARDS];
+        for (int i = 0; i < MAX_FORWARDS; i++)
+                fw[i] = (struct forward){.tcp = -1};
+        struct pc_spdy_frame f = {0};
+        for (;;) {
+                struct pollfd p[MAX_FORWARDS + 1];
+                p[0] = (struct pollfd){s->fd, POLLIN, 0};
+                for (int i = 0; i < MAX_FORWARDS; i++)
+                        p[i + 1] = (struct pollfd){fw[i].tcp, POLLIN, 0};
+                if (poll(p, MAX_FORWARDS + 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                for (int i = 0; i < MAX_FORWARDS; i++) {
+                        if (fw[i].tcp < 0 || !(p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        char b[32768];
+                        ssize_t n = read(fw[i].tcp, b, sizeof(b));
+                        if (n > 0)
+                                pc_spdy_data(&s->spdy, fw[i].data_id, b, (size_t)n, false, &err);
+                        else if (n == 0 || errno != EINTR)
+                                forward_close(s, &fw[i], &err);
+                }
+                if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+                        continue;
+                int rr = pc_spdy_read(&s->spdy, &f, &err);
+                if (rr <= 0)
+                        break;
+                if (f.type == PC_SPDY_PING) {
+                        pc_spdy_ping(&s->spdy, f.value, &err);
+                        continue;
+                }
+                if (f.type == PC_SPDY_GOAWAY)
+                        break;
+                if (f.type == PC_SPDY_SYN_STREAM) {
+                        const char *t = pc_spdy_header(&f, "streamtype");
+                        const char *port = pc_spdy_header(&f, "port");
+                        const char *rid = pc_spdy_header(&f, "requestid");
+                        long pn = port ? strtol(port, NULL, 10) : 0;
+                        bool is_data = t && !strcmp(t, "data"), is_err = t && !strcmp(t, "error");
+                        if ((!is_data && !is_err) || pn <= 0 || pn > 65535) {
+                                pc_spdy_rst(&s->spdy, f.stream, PC_SPDY_PROTOCOL_ERROR, &err);
+                                continue;
+                        }
+                        /* the pair of this request id (kubectl sends it; an old
+                         * client without one pairs by port) */
+                        const char *key = rid ? rid : port;
+                        struct forward *x = NULL, *free_slot = NULL;
+                        for (int i = 0; i < MAX_FORWARDS; i++) {
+                                if (fw[i].request_id && !strcmp(fw[i].request_id, key) &&
+                                    !(is_data ? fw[i].data_id : fw[i].err_id))
+                                        x = &fw[i];
+                                else if (!fw[i].request_id && !free_slot)
+                                        free_slot = &fw[i];
+                        }
+                        if (!x && !free_slot) {
+                                pc_spdy_rst(&s->spdy, f.stream, PC_SPDY_REFUSED_STREAM, &err);
+                                continue;
+                        }
+                        if (!x) {
+                                x = free_slot;
+                                x->request_id = pc_xstrdup(key);
+                                x->port = (int)pn;
+                        }
+                        if (is_data)
+                                x->data_id = f.stream;
+                        else
+                                x->err_id = f.stream;
+                        pc_spdy_syn_reply(&s->spdy, f.stream, false, &err);
+                        if (x->data_id && x->err_id) {
+                                pc_error de = {0};
+                                x->tcp = dial(r, x->port, &de);
+                                if (x->tcp < 0) {
+                                        _cleanup_free_ char *m =
+                                            pc_xasprintf("error forwarding port %d to pod %s: %s",
+                                                         x->port, r->sandbox_id, de.msg);
+                                        pc_spdy_data(&s->spdy, x->err_id, m, strlen(m), false,
+                                                     &err);
+                                        forward_close(s, x, &err);
+                                }
+                        }
+                        continue;
+                }
+                if (f.type != PC_SPDY_DATA && f.type != PC_SPDY_RST_STREAM)
+                        continue;
+                if (f.type == PC_SPDY_DATA && f.len) {
+                        pc_spdy_window_update(&s->spdy, f.stream, (uint32_t)f.len, &err);
+                        pc_spdy_window_update(&s->spdy, 0, (uint32_t)f.len, &err);
+                }
+                for (int i = 0; i < MAX_FORWARDS; i++) {
+                        if (fw[i].data_id != f.stream || fw[i].tcp < 0)
+                                continue;
+                        if (f.type == PC_SPDY_RST_STREAM) {
+                                forward_close(s, &fw[i], &err);
+                                break;
+                        }
+                        size_t off = 0;
+                        while (off < f.len) {
+                                ssize_t w =
+                                    send(fw[i].tcp, f.data + off, f.len - off, MSG_NOSIGNAL);
+                                if (w < 0 && errno == EINTR)
+                                        continue;
+                                if (w <= 0)
+                                        break;
+                                off += (size_t)w;
+                        }
+                        if (f.flags & PC_SPDY_FLAG_FIN)
+                                shutdown(fw[i].tcp, SHUT_WR);
+                        break;
+                }
+        }
+        pc_spdy_frame_clear(&f);
+        for (int i = 0; i < MAX_FORWARDS; i++)
+                if (fw[i].request_id) {
+                        if (fw[i].tcp >= 0)
+                                close(fw[i].tcp);
+                        free(fw[i].request_id);
+                }
+}
+
+/* ---- connections and the server ------------------------------------------------------- */
+
+static const char *const exec_protocols[] = {"v4.channel.k8s.io", "v3.channel.k8s.io",
+                                             "v2.channel.k8s.io", "channel.k8s.io"};
+
+struct conn {
+        struct pc_stream_server *srv;
+        int fd;
+};
+
+static void *conn_main(void *arg)
+{
+        struct conn *c = arg;
+        int fd = c->fd;
+        struct pc_stream_server *srv = c->srv;
+        free(c);
+        struct http_req *h = pc_xcalloc(1, sizeof(*h));
+        struct pc_stream_req *r = NULL;
+        _cleanup_free_ char *upgrade = NULL;
+        _cleanup_free_ char *connection = NULL;
+        _cleanup_free_ char *protos = NULL;
+        _cleanup_free_ char *resp = NULL;
+        if (read_request(fd, h) < 0)
+                goto out;
+        enum pc_stream_kind kind;
+        const char *tok;
+        if (!strncmp(h->path, "/exec/", 6)) {
+                kind = PC_STREAM_EXEC;
+                tok = h->path + 6;
+        } else if (!strncmp(h->path, "/portforward/", 13)) {
+                kind = PC_STREAM_PORTFORWARD;
+                tok = h->path + 13;
+        } else {
+                http_error(fd, 404, "Not Found", "404 page not found");
+                goto out;
+        }
+        r = take(srv, tok);
+        if (!r || r->kind != kind) {
+                http_error(fd, 404, "Not Found", "unknown or expired streaming token");
+                goto out;
+        }
+        upgrade = header(h, "upgrade");
+        connection = header(h, "connection");
+        if (!has_token(connection, "upgrade") || !has_token(upgrade, "spdy/3.1")) {
+                http_error(fd, 400, "Bad Request",
+                           has_token(upgrade, "websocket")
+                               ? "unable to upgrade: podctl streams over SPDY/3.1 only "
+                                 "(WebSocket is not supported yet)"
+                               : "unable to upgrade: missing upgrade headers in request");
+                goto out;
+        }
+        protos = header(h, "x-stream-protocol-version");
+        const char *chosen = NULL;
+        int version = 0;
+        if (kind == PC_STREAM_EXEC) {
+                for (int i = 0; i < 4 && !chosen; i++)
+                        if (has_token(protos, exec_protocols[i])) {
+                                chosen = exec_protocols[i];
+                                version = 4 - i;
+                        }
+                if (!protos || !*protos) {
+                        chosen = "";
+                        version = 1;
+                }
+        } else if (!protos || !*protos || has_token(protos, "portforward.k8s.io")) {
+                chosen = protos && *protos ? "portforward.k8s.io" : "";
+        }
+        if (!chosen) {
+                _cleanup_free_ char *m = pc_xasprintf(
+                    "unable to upgrade: unable to negotiate protocol: client supports %s, "
+                    "server supports %s",
+                    protos,
+                    kind == PC_STREAM_EXEC ? "[v4.channel.k8s.io v3.channel.k8s.io "
+                                             "v2.channel.k8s.io channel.k8s.io]"
+                                           : "[portforward.k8s.io]");
+                http_error(fd, 403, "Forbidden", m);
+                goto out;
+        }
+        resp = pc_xasprintf(
+            "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+            "%s%s%s\r\n",
+            *chosen ? "X-Stream-Protocol-Version: " : "", chosen, *chosen ? "\r\n" : "");
+        if (send_all(fd, resp, strlen(resp)) < 0)
+                goto out;
+        struct session s = {.fd = fd, .version = version};
+        pc_error err = {0};
+        if (pc_spdy_init(&s.spdy, fd, h->head + h->head_len, h->len - h->head_len, &err) == 0) {
+                if (kind == PC_STREAM_EXEC)
+                        exec_session(&s, r);
+                else
+                        forward_session(&s, r);
+                pc_spdy_goaway(&s.spdy, s.last_stream, &err);
+        }
+        pc_spdy_free(&s.spdy);
+out:
+        pc_stream_req_free(r);
+        if (h) {
+                free(h->method);
+                free(h->path);
+                free(h);
+        }
+        close(fd);
+        return NULL;
+}
+
+static void *server_main(void *arg)
+{
+        struct pc_stream_server *s = arg;
+        for (;;) {
+                struct pollfd p[2] = {{s->fd, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[1].revents)
+                        break;
+                int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                struct conn *c = pc_xmalloc(sizeof(*c));
+                *c = (struct conn){s, fd};
+                pthread_t t;
+                pthread_attr_t a;
+                pthread_attr_init(&a);
+                pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+                if (pthread_create(&t, &a, conn_main, c) != 0) {
+                        close(fd);
+                        free(c);
+                }
+                pthread_attr_destroy(&a);
+        }
+        return NULL;
+}
+
+int pc_stream_start(const char *addr, struct pc_stream_server **out, pc_error *err)
+{
+        const char *a = addr && *addr ? addr : "127.0.0.1:0";
+        const char *colon = strrchr(a, ':');
+        if (!colon)
+                return pc_fail(err, EINVAL, "--stream-address %s: not HOST:PORT", a);
+        _cleanup_free_ char *host = pc_xasprintf("%.*s", (int)(colon - a), a);
+        char *end;
+        long port = strtol(colon + 1, &end, 10);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+                return pc_fail(err, EINVAL, "--stream-address %s: not IPv4-HOST:PORT", a);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        socklen_t sl = sizeof(sa);
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+            bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
+            getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+                int e = errno;
+                if (fd >= 0)
+                        close(fd);
+                return pc_fail(err, e, "streaming server: listen on %s", a);
+        }
+        struct pc_stream_server *s = pc_xcalloc(1, sizeof(*s));
+        s->fd = fd;
+        s->port = ntohs(sa.sin_port);
+        pthread_mutex_init(&s->mu, NULL);
+        if (pipe2(s->stop_pipe, O_CLOEXEC) < 0 ||
+            pthread_create(&s->thread, NULL, server_main, s) != 0) {
+                close(fd);
+                free(s);
+                return pc_fail(err, errno, "streaming server: start");
+        }
+        *out = s;
+        return 0;
+}
+
+void pc_stream_stop(struct pc_stream_server *s)
+{
+        if (!s)
+                return;
+        if (write(s->stop_pipe[1], "x", 1) < 0) {
+        }
+        pthread_join(s->thread, NULL);
+        close(s->fd);
+        close(s->stop_pipe[0]);
+        close(s->stop_pipe[1]);
+        for (size_t i = 0; i < s->n_tokens; i++)
+                pc_stream_req_free(s->tokens[i].req);
+        free(s->tokens);
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+}

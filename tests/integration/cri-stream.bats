@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# Issue 11: the CRI streaming server (Exec/PortForward URLs), driven by a
+# client that is not podctl's code: npm's spdy-transport under
+# tests/cri/stream-client.js, speaking Kubernetes' HTTP upgrade and channel
+# protocols as client-go does. The server is started by the test on its own
+# socket and root and killed by its PID; processes the tests start in a
+# sandbox's netns are ended by PID.
+
+bats_require_minimum_version 1.5.0
+
+load helpers
+
+setup_file() {
+        common_setup_file
+        export CRI_STUBS="$PODCTL_ROOT/stubs"
+        /usr/bin/python3 "$REPO/tests/cri/cri.py" gen "$CRI_STUBS"
+        export CRI_SOCK="$PODCTL_ROOT/run/podctl.sock"
+        export CRI_PIDFILE="$PODCTL_ROOT/serve.pid"
+        export NODE_PATH=/usr/local/lib/podctl-test/node_modules
+        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" \
+                >>"$PODCTL_ROOT/serve.log" 2>&1 &
+        echo $! >"$CRI_PIDFILE"
+        wait_for 10 rt Version >/dev/null 2>&1
+}
+
+teardown_file() {
+        local id pid
+        for pid in $(cat "$PODCTL_ROOT"/*.bgpid 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+        if [ -S "$CRI_SOCK" ]; then
+                for id in $(rt ListPodSandbox | jq -r '.items[]?.id'); do
+                        rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null || true
+                        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null || true
+                done
+        fi
+        pid=$(cat "$CRI_PIDFILE" 2>/dev/null) && kill "$pid" 2>/dev/null || true
+        while [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+        [ ! -d "$PODCTL_ROOT/cri" ] || PODCTL_ROOT=$PODCTL_ROOT/cri delete_all_pods
+        common_teardown_file
+}
+
+rt() { /usr/bin/python3 "$REPO/tests/cri/cri.py" "$CRI_SOCK" RuntimeService "$@"; }
+client() { timeout 30 node "$REPO/tests/cri/stream-client.js" "$@"; }
+
+run_sandbox() {
+        rt RunPodSandbox "$(jq -nc --arg n "$1" '{config: {
+                metadata: {name: $n, namespace: "cri-stream", uid: ("uid-" + $n), attempt: 1},
+                hostname: $n, log_directory: ("/tmp/cri-logs/" + $n)}}')" | jq -r .pod_sandbox_id
+}
+sb_pid() {
+        rt PodSandboxStatus "{\"pod_sandbox_id\": \"$1\", \"verbose\": true}" |
+                jq -r '.info.info | fromjson | .pid'
+}
+port_forward_url() {
+        rt PortForward "{\"pod_sandbox_id\": \"$1\", \"port\": [$2]}" | jq -r .url
+}
+# serve_in_netns PID PORT TEXT: busybox httpd on 127.0.0.1:PORT in the
+# netns of PID, serving TEXT; its PID is kept for teardown.
+serve_in_netns() {
+        local dir="$PODCTL_ROOT/www-$2"
+        mkdir -p "$dir"
+        echo "$3" >"$dir/index.html"
+        nsenter --net="/proc/$1/ns/net" /bin/busybox httpd -f -p "127.0.0.1:$2" -h "$dir" &
+        echo $! >"$PODCTL_ROOT/httpd-$2.bgpid"
+        wait_for 5 nsenter --net="/proc/$1/ns/net" bash -c "echo >/dev/tcp/127.0.0.1/$2" 2>/dev/null
+}
+
+@test "PortForward: the URL reaches a port on the sandbox's loopback, not the host's" {
+        id=$(run_sandbox pf)
+        pid=$(sb_pid "$id")
+        serve_in_netns "$pid" 18080 "hello from the sandbox netns"
+        # nothing listens on the host's 127.0.0.1:18080
+        run ! bash -c 'echo >/dev/tcp/127.0.0.1/18080' 
+        url=$(port_forward_url "$id" 18080)
+        [[ $url == http://127.0.0.1:*/portforward/* ]]
+        run -0 client portforward "$url" 18080 $'GET / HTTP/1.0\r\n\r\n'
+        [ "$(jq -r .protocol <<<"$output")" = portforward.k8s.io ]
+        [[ $(jq -r .data <<<"$output") == "HTTP/1.1 200 OK"*"hello from the sandbox netns"* ]]
+        [ "$(jq -r .error <<<"$output")" = "" ]
+}
+
+@test "PortForward: a closed port answers on the error stream; a token works once" {
+        id=$(run_sandbox pfclosed)
+        url=$(port_forward_url "$id" 18081)
+        run -0 client portforward "$url" 18081 x
+        [[ $(jq -r .error <<<"$output") == "error forwarding port 18081 to pod $id"*"Connection refused"* ]]
+        [ "$(jq -r .data <<<"$output")" = "" ]
+        run -0 client portforward "$url" 18081 x
+        [ "$(jq -r .http <<<"$output")" = 404 ]
+        [[ $(jq -r .body <<<"$output") == *"unknown or expired streaming token"* ]]
+}
+
+@test "PortForward: bad requests are refused before any URL is made" {
+        run -1 rt PortForward '{"pod_sandbox_id": "0000000000000000", "port": [80]}'
+        [[ $output == *"NOT_FOUND"* || $output == *"not found"* ]]
+        id=$(run_sandbox pfbad)
+        run -1 rt PortForward "{\"pod_sandbox_id\": \"$id\", \"port\": [70000]}"
+        [[ $output == *"port: Invalid value: 70000"* ]]
+        rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
+        run -1 rt PortForward "{\"pod_sandbox_id\": \"$id\", \"port\": [80]}"
+        [[ $output == *"is not running"* ]]
+}
+
+@test "the streaming server listens on 127.0.0.1 only and refuses other upgrades" {
+        id=$(run_sandbox pfup)
+        url=$(port_forward_url "$id" 80)
+        port=${url#http://127.0.0.1:}
+        port=${port%%/*}
+        # bound to loopback: the port is not open on the host's other addresses
+        ss -Hltn "sport = :$port" | grep -q '127.0.0.1:'
+        run ! bash -c "ss -Hltn 'sport = :$port' | grep -v '127.0.0.1:'"
+        run -0 client portforward "$url" 80 x --proto v4.channel.k8s.io
+        [ "$(jq -r .http <<<"$output")" = 403 ]
+        [[ $(jq -r .body <<<"$output") == *"unable to negotiate protocol"* ]]
+        # a plain GET (no upgrade) with a fresh token
+        url=$(port_forward_url "$id" 80)
+        run -0 curl -s -o /dev/null -w '%{http_code}' "$url"
+        [ "$output" = 400 ]
+}
