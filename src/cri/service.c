@@ -263,6 +263,7 @@ static const struct method {
      cri_sandbox_status},
     {RT "ListPodSandbox", &runtime__v1__list_pod_sandbox_request__descriptor, cri_list_sandboxes},
     {RT "PortForward", &runtime__v1__port_forward_request__descriptor, cri_port_forward},
+    {RT "Exec", &runtime__v1__exec_request__descriptor, cri_exec},
     {IM "ListImages", &runtime__v1__list_images_request__descriptor, cri_list_images},
     {IM "ImageStatus", &runtime__v1__image_status_request__descriptor, cri_image_status},
     {IM "PullImage", &runtime__v1__pull_image_request__descriptor, cri_pull_image},

@@ -292,9 +292,12 @@ int pc_spdy_encode_headers(struct pc_spdy *s, const char *const *kv, size_t n_pa
 
 int pc_spdy_syn_reply(struct pc_spdy *s, uint32_t stream, bool fin, pc_error *err)
 {
+        /* spdystream (client-go) ignores a reply's headers; SPDY's HTTP
+         * layer (and spdy-transport) wants a status in it */
+        static const char *const kv[] = {":status", "200", ":version", "HTTP/1.1"};
         _cleanup_free_ uint8_t *blk = NULL;
         size_t n = 0;
-        if (pc_spdy_encode_headers(s, NULL, 0, &blk, &n, err) < 0)
+        if (pc_spdy_encode_headers(s, kv, 2, &blk, &n, err) < 0)
                 return -1;
         _cleanup_free_ uint8_t *f = pc_xmalloc(12 + n);
         control_header(f, PC_SPDY_SYN_REPLY, fin ? PC_SPDY_FLAG_FIN : 0, 4 + n);

@@ -254,13 +254,13 @@ static int relay_tty(void *data, int master, pid_t pid, pc_error *err)
 {
         (void)data;
         int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        bool in_open = true;
+        bool in_open = true, rs_open = true;
         char rbuf[64];
         size_t rlen = 0;
         for (;;) {
                 struct pollfd p[4] = {{master, POLLIN, 0},
                                       {in_open ? 0 : -1, POLLIN, 0},
-                                      {3, POLLIN, 0},
+                                      {rs_open ? 3 : -1, POLLIN, 0},
                                       {pfd, POLLIN, 0}};
                 if (poll(p, 4, -1) < 0 && errno != EINTR)
                         return pc_fail(err, errno, "poll");
@@ -286,8 +286,10 @@ static int relay_tty(void *data, int master, pid_t pid, pc_error *err)
                                 in_open = false;
                         }
                 }
-                if (p[2].revents & POLLIN) {
+                if (p[2].revents) {
                         ssize_t r = read(3, rbuf + rlen, sizeof(rbuf) - 1 - rlen);
+                        if (r <= 0)
+                                rs_open = false;
                         if (r > 0) {
                                 rlen += (size_t)r;
                                 rbuf[rlen] = '\0';
@@ -358,6 +360,10 @@ struct session {
         int version; /* remotecommand: 1..4 */
         uint32_t ids[S_N];
         uint32_t last_stream;
+        /* what came on the stdin and resize streams before the command ran */
+        char *early[S_N];
+        size_t early_len[S_N];
+        bool early_fin;
 };
 
 static void status_json(struct session *s, const struct pc_stream_req *r, int code,
@@ -424,9 +430,31 @@ static int accept_streams(struct session *s, const bool want[S_N], pc_error *err
                         pc_spdy_ping(&s->spdy, f.value, err);
                         continue;
                 }
+                if (f.type == PC_SPDY_DATA) {
+                        /* a client may write before it has opened every stream */
+                        for (int k = S_STDIN; k <= S_RESIZE; k += S_RESIZE - S_STDIN) {
+                                if (!s->ids[k] || f.stream != s->ids[k])
+                                        continue;
+                                if (s->early_len[k] + f.len > (1u << 20))
+                                        return pc_fail(err, ENOBUFS,
+                                                       "more than 1 MiB of input before the "
+                                                       "streams were open");
+                                s->early[k] = pc_xrealloc(s->early[k], s->early_len[k] + f.len + 1);
+                                memcpy(s->early[k] + s->early_len[k], f.data, f.len);
+                                s->early_len[k] += f.len;
+                                if (k == S_STDIN && (f.flags & PC_SPDY_FLAG_FIN))
+                                        s->early_fin = true;
+                        }
+                        if (f.len) {
+                                pc_spdy_window_update(&s->spdy, f.stream, (uint32_t)f.len, err);
+                                pc_spdy_window_update(&s->spdy, 0, (uint32_t)f.len, err);
+                        }
+                        continue;
+                }
                 if (f.type != PC_SPDY_SYN_STREAM)
                         continue;
-                s->last_stream = f.stream;
+                if (f.stream > s->last_stream)
+                        s->last_stream = f.stream;
                 const char *t = pc_spdy_header(&f, "streamtype");
                 int k = -1;
                 for (int i = 0; t && i < S_N; i++)
@@ -444,6 +472,28 @@ static int accept_streams(struct session *s, const bool want[S_N], pc_error *err
         }
         pc_spdy_frame_clear(&f);
         return 0;
+}
+
+/* Resize messages: {"Width":W,"Height":H} JSON objects, one after another
+ * (client-go's json.Encoder); each goes to the worker as "ROWS COLS\n". */
+static void resize(int fd, const char *p, size_t n)
+{
+        while (fd >= 0 && n > 0) {
+                json_error_t je;
+                json_t *j = json_loadb(p, n, JSON_DISABLE_EOF_CHECK, &je);
+                if (!j)
+                        return;
+                json_int_t w = json_integer_value(json_object_get(j, "Width"));
+                json_int_t h = json_integer_value(json_object_get(j, "Height"));
+                json_decref(j);
+                if (w > 0 && h > 0 && w < 65536 && h < 65536)
+                        dprintf(fd, "%lld %lld\n", (long long)h, (long long)w);
+                size_t used = je.position > 0 ? (size_t)je.position : n;
+                while (used < n && (p[used] == '\n' || p[used] == ' '))
+                        used++;
+                p += used;
+                n -= used;
+        }
 }
 
 static void close_fd(int *fd)
@@ -487,6 +537,13 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (!r->in)
                 close_fd(&in[1]);
+        if (in[1] >= 0 && s->early_len[S_STDIN] &&
+            write(in[1], s->early[S_STDIN], s->early_len[S_STDIN]) < 0)
+                close_fd(&in[1]);
+        if (s->early_fin)
+                close_fd(&in[1]);
+        if (s->early_len[S_RESIZE])
+                resize(rs[1], s->early[S_RESIZE], s->early_len[S_RESIZE]);
         int status = 0;
         struct pc_spdy_frame f = {0};
         while (out[0] >= 0 || er[0] >= 0 || !exited) {
@@ -543,15 +600,8 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
                                 }
                                 if (f.flags & PC_SPDY_FLAG_FIN)
                                         close_fd(&in[1]);
-                        } else if (f.stream == s->ids[S_RESIZE] && f.len && rs[1] >= 0) {
-                                /* {"Width":W,"Height":H}, one JSON object a message */
-                                json_t *j = json_loadb((const char *)f.data, f.len,
-                                                       JSON_DISABLE_EOF_CHECK, NULL);
-                                json_int_t w = json_integer_value(json_object_get(j, "Width"));
-                                json_int_t h = json_integer_value(json_object_get(j, "Height"));
-                                json_decref(j);
-                                if (w > 0 && h > 0 && w < 65536 && h < 65536)
-                                        dprintf(rs[1], "%lld %lld\n", (long long)h, (long long)w);
+                        } else if (f.stream == s->ids[S_RESIZE] && f.len) {
+                                resize(rs[1], (const char *)f.data, f.len);
                         }
                 } else if (f.type == PC_SPDY_RST_STREAM && f.stream == s->ids[S_STDIN]) {
                         close_fd(&in[1]);
@@ -580,6 +630,8 @@ out:
                 for (int i = 0; i < S_N; i++)
                         if (s->ids[i])
                                 pc_spdy_data(&s->spdy, s->ids[i], NULL, 0, true, &err);
+        for (int i = 0; i < S_N; i++)
+                free(s->early[i]);
 }
 
 /* ---- port forward ------------------------------------------------------------------ */
@@ -683,6 +735,8 @@ static void forward_session(struct session *s, struct pc_stream_req *r)
                 if (f.type == PC_SPDY_GOAWAY)
                         break;
                 if (f.type == PC_SPDY_SYN_STREAM) {
+                        if (f.stream > s->last_stream)
+                                s->last_stream = f.stream;
                         const char *t = pc_spdy_header(&f, "streamtype");
                         const char *port = pc_spdy_header(&f, "port");
                         const char *rid = pc_spdy_header(&f, "requestid");

@@ -12,6 +12,7 @@ load helpers
 
 setup_file() {
         common_setup_file
+        "$PODCTL" --root "$PODCTL_ROOT" --cri image load -i "$PODCTL_TEST_FIXTURES/busybox-oci" >/dev/null
         export CRI_STUBS="$PODCTL_ROOT/stubs"
         /usr/bin/python3 "$REPO/tests/cri/cri.py" gen "$CRI_STUBS"
         export CRI_SOCK="$PODCTL_ROOT/run/podctl.sock"
@@ -115,4 +116,90 @@ serve_in_netns() {
         url=$(port_forward_url "$id" 80)
         run -0 curl -s -o /dev/null -w '%{http_code}' "$url"
         [ "$output" = 400 ]
+}
+
+# ---- exec ---------------------------------------------------------------------
+# The container: a Pod applied into the CRI root (podctl --cri), found by
+# Exec through the containerID of its status, as a CRI container is.
+
+cri_pod() {
+        local f="$PODCTL_ROOT/$1.yaml"
+        cat >"$f" <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: [sleep, "3600"]
+EOF
+        "$PODCTL" --root "$PODCTL_ROOT" --cri apply -f "$f" >/dev/null
+        wait_for 20 bash -c "'$PODCTL' --root '$PODCTL_ROOT' --cri get pod $1 -o json |
+                jq -e '.status.containerStatuses[0].state.running' >/dev/null"
+        "$PODCTL" --root "$PODCTL_ROOT" --cri get pod "$1" -o json |
+                jq -r '.status.containerStatuses[0].containerID | sub("^podctl://"; "")'
+}
+exec_url() { rt Exec "$1" | jq -r .url; }
+
+@test "Exec: stdout, stderr and the exit status (v4 Status), inside the container" {
+        cid=$(cri_pod ex1)
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\",
+                \"echo out; echo err >&2; hostname; readlink /proc/self/ns/mnt; exit 3\"],
+                \"stdout\": true, \"stderr\": true}")
+        [[ $url == http://127.0.0.1:*/exec/* ]]
+        run -0 client exec "$url"
+        [ "$(jq -r .protocol <<<"$output")" = v4.channel.k8s.io ]
+        out=$(jq -r .stdout <<<"$output")
+        [ "$(sed -n 1p <<<"$out")" = out ]
+        [ "$(sed -n 2p <<<"$out")" = ex1 ]
+        [ "$(sed -n 3p <<<"$out")" != "$(readlink /proc/self/ns/mnt)" ]
+        [ "$(jq -r .stderr <<<"$output")" = err ]
+        st=$(jq -r .error <<<"$output")
+        [ "$(jq -r .status <<<"$st")" = Failure ]
+        [ "$(jq -r .reason <<<"$st")" = NonZeroExitCode ]
+        [ "$(jq -r '.details.causes[0].reason + "=" + .details.causes[0].message' <<<"$st")" = ExitCode=3 ]
+        [[ $(jq -r .message <<<"$st") == "command terminated with non-zero exit code: "*"exit code 3" ]]
+        # success is a Success status
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"true\"], \"stdout\": true}")
+        run -0 client exec "$url"
+        [ "$(jq -r '.error | fromjson | .status' <<<"$output")" = Success ]
+}
+
+@test "Exec: stdin reaches the command and its end is EOF" {
+        cid=$(cri_pod ex2)
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"tr a-z A-Z; echo done\"],
+                \"stdin\": true, \"stdout\": true, \"stderr\": true}")
+        run -0 client exec "$url" --stdin "hello stdin"
+        [ "$(jq -r .stdout <<<"$output")" = $'HELLO STDINdone' ]
+}
+
+@test "Exec: a tty with the client's window size" {
+        cid=$(cri_pod ex3)
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\",
+                \"read x; stty size; tty; echo got \$x\"], \"stdin\": true, \"stdout\": true, \"tty\": true}")
+        run -0 client exec "$url" --tty --resize 33x101 --stdin $'line\n'
+        out=$(jq -r .stdout <<<"$output" | tr -d '\r')
+        [[ $out == *$'33 101\n/dev/pts/'*$'\ngot line'* ]]
+        [ "$(jq -r '.error | fromjson | .status' <<<"$output")" = Success ]
+}
+
+@test "Exec: older protocols (v2) get the failure as text on the error stream" {
+        cid=$(cri_pod ex4)
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"exit 7\"], \"stdout\": true}")
+        run -0 client exec "$url" --proto v2.channel.k8s.io
+        [ "$(jq -r .protocol <<<"$output")" = v2.channel.k8s.io ]
+        [[ $(jq -r .error <<<"$output") == "command terminated with non-zero exit code: "*"exit code 7" ]]
+}
+
+@test "Exec: bad requests are refused before any URL is made" {
+        cid=$(cri_pod ex5)
+        run -1 rt Exec '{"container_id": "ffffffffffff", "cmd": ["true"], "stdout": true}'
+        [[ $output == *"NOT_FOUND"* && $output == *"not found"* ]]
+        run -1 rt Exec "{\"container_id\": \"$cid\", \"cmd\": [\"true\"], \"tty\": true, \"stderr\": true}"
+        [[ $output == *"tty and stderr cannot both be true"* ]]
+        run -1 rt Exec "{\"container_id\": \"$cid\", \"cmd\": [\"true\"]}"
+        [[ $output == *"one of stdin, stdout, or stderr must be set"* ]]
+        run -1 rt Exec "{\"container_id\": \"$cid\", \"cmd\": [], \"stdout\": true}"
+        [[ $output == *"cmd: Required value"* ]]
 }
