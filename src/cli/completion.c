@@ -143,10 +143,12 @@ static const struct verb_doc docs[] = {
      {{"--dry-run", NULL, "only say what would go"}}},
     {"image", "image pull|load|import|ls|inspect|rm|prune ...", "Manage images.", false, {{0}}},
     {"serve",
-     "serve [--listen PATH]",
+     "serve [--listen PATH] [--stream-address HOST:PORT]",
      "Serve the Kubernetes CRI (runtime.v1) on a unix socket, for a kubelet (docs/CRI.md).",
      false,
-     {{"--listen", "PATH", "the socket (default /run/podctl/podctl.sock)"}}},
+     {{"--listen", "PATH", "the socket (default /run/podctl/podctl.sock)"},
+      {"--stream-address", "HOST:PORT",
+       "the exec/port-forward streaming server (default 127.0.0.1, any port)"}}},
     {"completion", "completion bash|zsh|fish", "Print a shell completion script.", false, {{0}}},
 };
 
