@@ -66,6 +66,9 @@ void cri_sandbox_status(struct cri_call *c, const ProtobufCMessage *req);
 void cri_list_sandboxes(struct cri_call *c, const ProtobufCMessage *req);
 void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req);
 
+/* runtime_config.c */
+void cri_update_runtime_config(struct cri_call *c, const ProtobufCMessage *req);
+
 /* exec.c */
 void cri_exec(struct cri_call *c, const ProtobufCMessage *req);
 

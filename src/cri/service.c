@@ -255,6 +255,8 @@ static const struct method {
     {RT "Version", &runtime__v1__version_request__descriptor, version},
     {RT "Status", &runtime__v1__status_request__descriptor, status},
     {RT "RuntimeConfig", &runtime__v1__runtime_config_request__descriptor, runtime_config},
+    {RT "UpdateRuntimeConfig", &runtime__v1__update_runtime_config_request__descriptor,
+     cri_update_runtime_config},
     {RT "RunPodSandbox", &runtime__v1__run_pod_sandbox_request__descriptor, cri_run_sandbox},
     {RT "StopPodSandbox", &runtime__v1__stop_pod_sandbox_request__descriptor, cri_stop_sandbox},
     {RT "RemovePodSandbox", &runtime__v1__remove_pod_sandbox_request__descriptor,

@@ -2,6 +2,7 @@
  * prevResult chaining, the per-container cache, the default network. */
 #include "net/net.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -751,4 +752,98 @@ void pc_net_attachment_free(struct pc_net_attachment *a)
         free(a->interface);
         json_decref(a->result);
         memset(a, 0, sizeof(*a));
+}
+
+/* ---- the pod CIDR (the kubelet's UpdateRuntimeConfig) ---- */
+
+/* podctl's network for a pod CIDR: the default's plugins, its own name (so
+ * its leases are its own), bridge and range. */
+static char *cidr_conflist(const char *subnet, const char *gateway)
+{
+        json_t *list = json_loads(default_conflist, 0, NULL);
+        json_object_set_new(list, "name", json_string(PC_NET_CIDR_NAME));
+        json_t *bridge = json_array_get(json_object_get(list, "plugins"), 0);
+        json_object_set_new(bridge, "bridge", json_string(PC_NET_CIDR_BRIDGE));
+        json_t *range = json_array_get(
+            json_array_get(json_object_get(json_object_get(bridge, "ipam"), "ranges"), 0), 0);
+        json_object_set_new(range, "subnet", json_string(subnet));
+        json_object_set_new(range, "gateway", json_string(gateway));
+        char *s = json_dumps(list, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(list);
+        char *r = pc_xasprintf("%s\n", s);
+        free(s);
+        return r;
+}
+
+int pc_net_set_pod_cidr(const struct pc_net_config *cfg, const char *cidrs, bool *applied,
+                        pc_error *err)
+{
+        *applied = false;
+        if (!cidrs || !*cidrs)
+                return 0;
+        /* "10.244.1.0/24" or, dual-stack, "10.244.1.0/24,fd00:1::/64" */
+        _cleanup_free_ char *v4 = NULL;
+        _cleanup_free_ char *copy = pc_xstrdup(cidrs);
+        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+                if (strchr(tok, ':'))
+                        return pc_fail(err, EINVAL,
+                                       "pod_cidr: Unsupported value: \"%s\": podctl's network is "
+                                       "IPv4 only",
+                                       tok);
+                if (v4)
+                        return pc_fail(err, EINVAL, "pod_cidr: \"%s\": more than one IPv4 range",
+                                       cidrs);
+                v4 = pc_xstrdup(tok);
+        }
+        char *slash = v4 ? strchr(v4, '/') : NULL;
+        struct in_addr a;
+        char *end = NULL;
+        long bits = slash ? strtol(slash + 1, &end, 10) : -1;
+        if (slash)
+                *slash = '\0';
+        if (!slash || !*(slash + 1) || *end || bits < 8 || bits > 30 ||
+            inet_pton(AF_INET, v4, &a) != 1)
+                return pc_fail(err, EINVAL,
+                               "pod_cidr: Invalid value: \"%s\": an IPv4 CIDR from /8 to /30",
+                               cidrs);
+        uint32_t ip = ntohl(a.s_addr), mask = bits ? ~0u << (32 - bits) : 0;
+        if (ip & ~mask)
+                return pc_fail(err, EINVAL,
+                               "pod_cidr: Invalid value: \"%s\": not the network's first address",
+                               cidrs);
+        char net[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+        struct in_addr g = {htonl(ip + 1)};
+        inet_ntop(AF_INET, &a, net, sizeof(net));
+        inet_ntop(AF_INET, &g, gw, sizeof(gw));
+        _cleanup_free_ char *subnet = pc_xasprintf("%s/%ld", net, bits);
+
+        /* Only podctl's own network is changed: the default (or a pod CIDR
+         * network written here before) in 10-podctl.conflist and nothing
+         * else; a user's own configuration is theirs, as containerd leaves
+         * one alone without a template. */
+        const char *dir = conf_dir_of(cfg);
+        if (pc_mkdir_p(dir, 0755, err) < 0)
+                return -1;
+        _cleanup_strv_ char **files = conf_files(dir);
+        if (files && (files[1] || strcmp(files[0], "10-podctl.conflist")))
+                return 0;
+        _cleanup_free_ char *path = pc_xasprintf("%s/10-podctl.conflist", dir);
+        if (files) {
+                _cleanup_free_ char *cur = NULL;
+                if (pc_read_file(path, &cur, NULL, err) < 0)
+                        return -1;
+                json_t *j = json_loads(cur, 0, NULL);
+                const char *name = json_string_value(json_object_get(j, "name"));
+                bool ours =
+                    strcmp(cur, default_conflist) == 0 || (name && !strcmp(name, PC_NET_CIDR_NAME));
+                json_decref(j);
+                if (!ours)
+                        return 0;
+        }
+        _cleanup_free_ char *text = cidr_conflist(subnet, gw);
+        if (pc_write_file_atomic(path, text, strlen(text), 0644, err) < 0)
+                return pc_error_prefix(err, "pod_cidr");
+        *applied = true;
+        return 0;
 }

@@ -67,6 +67,17 @@ struct pc_net_attachment {
  * .conflist/.conf/.json. Creates conf_dir. */
 int pc_net_ensure_default(const struct pc_net_config *cfg, pc_error *err);
 
+/* The kubelet's pod CIDR (CRI UpdateRuntimeConfig): podctl's network of
+ * cfg (the default conflist, or one written here before) becomes network
+ * PC_NET_CIDR_NAME on bridge PC_NET_CIDR_BRIDGE with that range, for the
+ * sandboxes made from now on (sandboxes keep the network they were given).
+ * A directory holding a user's own configuration is left alone (*applied
+ * false), as is an empty cidrs. IPv4 only: an IPv6 range is refused. */
+#define PC_NET_CIDR_NAME   "podctl-cri"
+#define PC_NET_CIDR_BRIDGE "podctl-cri0"
+int pc_net_set_pod_cidr(const struct pc_net_config *cfg, const char *cidrs, bool *applied,
+                        pc_error *err);
+
 /* CNI ADD for a sandbox: ifname eth0; CNI_ARGS IgnoreUnknown=1;
  * K8S_POD_NAMESPACE; K8S_POD_NAME; K8S_POD_INFRA_CONTAINER_ID; K8S_POD_UID;
  * runtimeConfig.portMappings from ports (for plugins with that capability).

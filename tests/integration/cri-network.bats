@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# Issue 11: UpdateRuntimeConfig's pod CIDR. The kubelet gives the node's
+# pod range; sandboxes made after it get their IP from it, on podctl's own
+# bridge for that range (podctl-cri0), through the CNI plugins. The server
+# is started by the test on its own root and socket and killed by its PID;
+# the bridge the plugins make for the range is removed at the end.
+
+bats_require_minimum_version 1.5.0
+
+load helpers
+
+setup_file() {
+        common_setup_file
+        export CRI_STUBS="$PODCTL_ROOT/stubs"
+        /usr/bin/python3 "$REPO/tests/cri/cri.py" gen "$CRI_STUBS"
+        export CRI_SOCK="$PODCTL_ROOT/run/podctl.sock"
+        export CRI_PIDFILE="$PODCTL_ROOT/serve.pid"
+        # this test makes the bridge: only when it is not there already
+        ! ip link show podctl-cri0 >/dev/null 2>&1 || skip "podctl-cri0 exists on this host"
+        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" \
+                >>"$PODCTL_ROOT/serve.log" 2>&1 &
+        echo $! >"$CRI_PIDFILE"
+        wait_for 10 rt Version >/dev/null 2>&1
+}
+
+teardown_file() {
+        local id pid
+        if [ -S "$CRI_SOCK" ]; then
+                for id in $(rt ListPodSandbox | jq -r '.items[]?.id'); do
+                        rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null || true
+                        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null || true
+                done
+        fi
+        pid=$(cat "$CRI_PIDFILE" 2>/dev/null) && kill "$pid" 2>/dev/null || true
+        while [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+        [ ! -d "$PODCTL_ROOT/cri" ] || PODCTL_ROOT=$PODCTL_ROOT/cri delete_all_pods
+        ip link del podctl-cri0 2>/dev/null || true
+        rm -rf /var/lib/cni/networks/podctl-cri
+        common_teardown_file
+}
+
+rt() { /usr/bin/python3 "$REPO/tests/cri/cri.py" "$CRI_SOCK" RuntimeService "$@"; }
+
+run_sandbox() {
+        rt RunPodSandbox "$(jq -nc --arg n "$1" '{config: {
+                metadata: {name: $n, namespace: "cri-net", uid: ("uid-" + $n), attempt: 1},
+                hostname: $n, log_directory: ("/tmp/cri-logs/" + $n)}}')" | jq -r .pod_sandbox_id
+}
+sb_ip() {
+        rt PodSandboxStatus "{\"pod_sandbox_id\": \"$1\"}" | jq -r .status.network.ip
+}
+sb_pid() {
+        rt PodSandboxStatus "{\"pod_sandbox_id\": \"$1\", \"verbose\": true}" |
+                jq -r '.info.info | fromjson | .pid'
+}
+set_cidr() {
+        rt UpdateRuntimeConfig "{\"runtime_config\": {\"network_config\": {\"pod_cidr\": \"$1\"}}}"
+}
+
+@test "UpdateRuntimeConfig: sandboxes made afterwards get an IP of the pod CIDR; earlier ones keep theirs" {
+        before=$(run_sandbox before)
+        ip0=$(sb_ip "$before")
+        [[ $ip0 == 10.88.* ]]
+        run -0 set_cidr 10.213.7.0/24
+        after=$(run_sandbox after)
+        ip1=$(sb_ip "$after")
+        [[ $ip1 == 10.213.7.* ]]
+        [ "$ip1" != 10.213.7.1 ] # the gateway is the bridge's
+        # the kernel agrees: eth0 in the sandbox's netns, the range's gateway on the bridge
+        pid=$(sb_pid "$after")
+        nsenter --net="/proc/$pid/ns/net" ip -4 -o addr show eth0 | grep -q " $ip1/24 "
+        ip -4 -o addr show podctl-cri0 | grep -q " 10.213.7.1/24 "
+        [ "$(sb_ip "$before")" = "$ip0" ]
+        # the first sandbox still leaves cleanly (its own network config)
+        rt StopPodSandbox "{\"pod_sandbox_id\": \"$before\"}" >/dev/null
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$before\"}" >/dev/null
+        rt StopPodSandbox "{\"pod_sandbox_id\": \"$after\"}" >/dev/null
+        run ! nsenter --net="/proc/$pid/ns/net" true
+}
+
+@test "UpdateRuntimeConfig: bad ranges are refused and change nothing; an empty one is a no-op" {
+        conf="$PODCTL_ROOT/cri/cni/net.d/10-podctl.conflist"
+        run -0 set_cidr ""
+        before=$(cat "$conf" 2>/dev/null || true)
+        run -1 set_cidr 10.213.8.5/24
+        [[ $output == *"not the network's first address"* ]]
+        run -1 set_cidr fd00:1::/64
+        [[ $output == *"IPv4 only"* ]]
+        run -1 set_cidr 10.0.0.0/4
+        [[ $output == *"an IPv4 CIDR from /8 to /30"* ]]
+        [ "$(cat "$conf" 2>/dev/null || true)" = "$before" ]
+}
+
+@test "UpdateRuntimeConfig: a user's own network configuration is left alone" {
+        dir="$PODCTL_ROOT/cri/cni/net.d"
+        mkdir -p "$dir"
+        saved=$(mktemp -d)
+        cp -a "$dir"/. "$saved"/
+        rm -f "$dir"/*
+        cat >"$dir/50-mine.conflist" <<'EOF'
+{"cniVersion": "1.0.0", "name": "mine", "plugins": [{"type": "loopback"}]}
+EOF
+        run -0 set_cidr 10.213.9.0/24
+        [ "$(ls "$dir")" = 50-mine.conflist ]
+        rm -f "$dir"/*
+        cp -a "$saved"/. "$dir"/
+        rm -rf "$saved"
+}
