@@ -237,12 +237,31 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                            "runtime_handler: Unsupported value: \"%s\": supported values: "
                            "\"\", \"podctl\"",
                            q->runtime_handler);
-        for (size_t i = 0; i < cf->n_port_mappings; i++)
-                if (cf->port_mappings[i]->host_port > 0)
-                        return bad(err, ENOTSUP,
-                                   "config.port_mappings[%zu].host_port: host ports of CRI "
-                                   "sandboxes are not supported by podctl yet",
-                                   i);
+        /* port mappings, as v1 ContainerPorts (hostPort DNAT like an
+         * applied Pod's, and the same conflict check at admission) */
+        json_t *ports = json_array();
+        for (size_t i = 0; i < cf->n_port_mappings; i++) {
+                const Runtime__V1__PortMapping *pm = cf->port_mappings[i];
+                static const char *const protos[] = {"TCP", "UDP", "SCTP"};
+                if (pm->container_port <= 0 || pm->container_port > 65535 || pm->host_port < 0 ||
+                    pm->host_port > 65535 || (unsigned)pm->protocol > 2) {
+                        json_decref(ports);
+                        return bad(err, EINVAL,
+                                   "config.port_mappings[%zu]: Invalid value: container_port "
+                                   "%d, host_port %d: ports from 1 to 65535",
+                                   i, pm->container_port, pm->host_port);
+                }
+                json_t *p = json_pack("{s:i,s:s}", "containerPort", pm->container_port, "protocol",
+                                      protos[pm->protocol]);
+                if (pm->host_port > 0)
+                        json_object_set_new(p, "hostPort", json_integer(pm->host_port));
+                if (pm->host_ip && *pm->host_ip)
+                        json_object_set_new(p, "hostIP", json_string(pm->host_ip));
+                json_array_append_new(ports, p);
+        }
+        _cleanup_free_ char *ports_s = json_dumps(ports, JSON_COMPACT);
+        bool has_ports = json_array_size(ports) > 0;
+        json_decref(ports);
         const Runtime__V1__LinuxPodSandboxConfig *lx = cf->linux;
         const Runtime__V1__LinuxSandboxSecurityContext *sc = lx ? lx->security_context : NULL;
         const Runtime__V1__NamespaceOption *no = sc ? sc->namespace_options : NULL;
@@ -343,6 +362,8 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
             json_pack("{s:s,s:s}", PC_CRI_SANDBOX_ANNOTATION, "true", CRI_ANNOTATION, cfg_s);
         if (parent)
                 json_object_set_new(pod_ann, PC_CRI_CGROUP_ANNOTATION, json_string(parent + 1));
+        if (has_ports)
+                json_object_set_new(pod_ann, PC_CRI_PORTS_ANNOTATION, json_string(ports_s));
         *podj =
             json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:o},s:o}", "apiVersion", "v1", "kind", "Pod",
                       "metadata", "name", name, "namespace", md->namespace_, "labels",

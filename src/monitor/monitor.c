@@ -765,17 +765,12 @@ static int attach_network(struct pc_monitor *m, pc_error *err)
         if (pc_net_ensure_default(&cfg, err) < 0)
                 return -1;
         struct pc_net_port ports[256];
-        size_t n = 0;
-        for (int l = 0; l < 2; l++) {
-                const struct pc_container *cs = l ? m->pod.init_containers : m->pod.containers;
-                size_t nc = l ? m->pod.n_init_containers : m->pod.n_containers;
-                for (size_t i = 0; i < nc; i++)
-                        for (size_t k = 0; k < cs[i].n_ports && n < PC_ARRAY_SIZE(ports); k++)
-                                if (cs[i].ports[k].host_port > 0)
-                                        ports[n++] = (struct pc_net_port){
-                                            cs[i].ports[k].host_port, cs[i].ports[k].container_port,
-                                            cs[i].ports[k].protocol, cs[i].ports[k].host_ip};
-        }
+        const struct pc_port *all[512];
+        size_t n = 0, n_all = pc_pod_ports(&m->pod, all, PC_ARRAY_SIZE(all));
+        for (size_t i = 0; i < n_all && n < PC_ARRAY_SIZE(ports); i++)
+                if (all[i]->host_port > 0)
+                        ports[n++] = (struct pc_net_port){all[i]->host_port, all[i]->container_port,
+                                                          all[i]->protocol, all[i]->host_ip};
         char netns[64];
         snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)m->sandbox.pause_pid);
         struct pc_net_pod pod = {.container_id = m->sandbox_id,

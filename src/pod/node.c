@@ -43,25 +43,21 @@ static int port_taken(const struct pc_pod *other, const struct pc_port *want, pc
 {
         if (want->host_port <= 0)
                 return 0;
-        for (int l = 0; l < 2; l++) {
-                const struct pc_container *cs = l ? other->init_containers : other->containers;
-                size_t n = l ? other->n_init_containers : other->n_containers;
-                for (size_t i = 0; i < n; i++)
-                        for (size_t p = 0; p < cs[i].n_ports; p++) {
-                                const struct pc_port *h = &cs[i].ports[p];
-                                if (h->host_port == want->host_port &&
-                                    !strcasecmp(h->protocol ? h->protocol : "TCP",
-                                                want->protocol ? want->protocol : "TCP") &&
-                                    host_ip_overlap(h->host_ip, want->host_ip))
-                                        return host_port_error(
-                                            err,
-                                            "hostPort %d/%s is already used by pod "
-                                            "%s/%s (node(s) didn't have free ports for "
-                                            "the requested pod ports)",
-                                            want->host_port,
-                                            want->protocol ? want->protocol : "TCP",
-                                            other->namespace_, other->name);
-                        }
+        const struct pc_port *ports[512];
+        size_t n = pc_pod_ports(other, ports, PC_ARRAY_SIZE(ports));
+        for (size_t i = 0; i < n; i++) {
+                const struct pc_port *h = ports[i];
+                if (h->host_port == want->host_port &&
+                    !strcasecmp(h->protocol ? h->protocol : "TCP",
+                                want->protocol ? want->protocol : "TCP") &&
+                    host_ip_overlap(h->host_ip, want->host_ip))
+                        return host_port_error(err,
+                                               "hostPort %d/%s is already used by pod "
+                                               "%s/%s (node(s) didn't have free ports for "
+                                               "the requested pod ports)",
+                                               want->host_port,
+                                               want->protocol ? want->protocol : "TCP",
+                                               other->namespace_, other->name);
         }
         return 0;
 }
@@ -135,15 +131,11 @@ static int add_to_books(const struct pc_pod *pod, json_t *obj, void *data, pc_er
         }
         /* hostPort conflicts (the scheduler's NodePorts filter): same
          * protocol and port, overlapping host IPs. */
-        const struct pc_pod *want = b->want;
-        for (int l = 0; want && l < 2; l++) {
-                const struct pc_container *cs = l ? want->init_containers : want->containers;
-                size_t n = l ? want->n_init_containers : want->n_containers;
-                for (size_t i = 0; i < n; i++)
-                        for (size_t p = 0; p < cs[i].n_ports; p++)
-                                if (port_taken(pod, &cs[i].ports[p], err) < 0)
-                                        return -1;
-        }
+        const struct pc_port *ports[512];
+        size_t n = b->want ? pc_pod_ports(b->want, ports, PC_ARRAY_SIZE(ports)) : 0;
+        for (size_t i = 0; i < n; i++)
+                if (port_taken(pod, ports[i], err) < 0)
+                        return -1;
         return 0;
 }
 

@@ -164,6 +164,55 @@ static void resource_ref_free(struct pc_resource_ref *r)
 }
 
 /* A handler's port: a number, or the name of one of the container's ports. */
+/* v1 ContainerPort objects (a container's ports, or a CRI sandbox's port
+ * mappings in the same shape). */
+static void decode_ports(json_t *ports, struct pc_port **out, size_t *n)
+{
+        size_t i;
+        json_t *x;
+        *out = NULL;
+        *n = 0;
+        if (!json_is_array(ports) || !json_array_size(ports))
+                return;
+        *out = pc_xcalloc(json_array_size(ports), sizeof(**out));
+        json_array_foreach(ports, i, x)
+        {
+                struct pc_port *p = &(*out)[(*n)++];
+                p->name = jdup(x, "name");
+                p->container_port = (int32_t)jint(x, "containerPort", 0);
+                p->host_port = (int32_t)jint(x, "hostPort", 0);
+                p->protocol = pc_xstrdup(jstr(x, "protocol") ? jstr(x, "protocol") : "TCP");
+                p->host_ip = jdup(x, "hostIP");
+        }
+}
+
+static void ports_free(struct pc_port *ports, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(ports[i].name);
+                free(ports[i].protocol);
+                free(ports[i].host_ip);
+        }
+        free(ports);
+}
+
+size_t pc_pod_ports(const struct pc_pod *pod, const struct pc_port **out, size_t max)
+{
+        size_t n = 0;
+        for (int l = 0; l < 3; l++) {
+                const struct pc_container *cs = l == 0 ? pod->init_containers : pod->containers;
+                size_t nc = l == 0 ? pod->n_init_containers : l == 1 ? pod->n_containers : 0;
+                for (size_t i = 0; i < nc; i++)
+                        for (size_t k = 0; k < cs[i].n_ports; k++)
+                                if (n < max)
+                                        out[n++] = &cs[i].ports[k];
+                for (size_t k = 0; l == 2 && k < pod->n_sandbox_ports; k++)
+                        if (n < max)
+                                out[n++] = &pod->sandbox_ports[k];
+        }
+        return n;
+}
+
 static int decode_port(json_t *a, const struct pc_container *c, int32_t *out, pc_error *err)
 {
         json_t *v = json_object_get(a, "port");
@@ -343,19 +392,7 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                         e->prefix = jdup(x, "prefix");
                 }
         }
-        json_t *ports = json_object_get(j, "ports");
-        if (json_is_array(ports) && json_array_size(ports)) {
-                c->ports = pc_xcalloc(json_array_size(ports), sizeof(*c->ports));
-                json_array_foreach(ports, i, x)
-                {
-                        struct pc_port *p = &c->ports[c->n_ports++];
-                        p->name = jdup(x, "name");
-                        p->container_port = (int32_t)jint(x, "containerPort", 0);
-                        p->host_port = (int32_t)jint(x, "hostPort", 0);
-                        p->protocol = pc_xstrdup(jstr(x, "protocol") ? jstr(x, "protocol") : "TCP");
-                        p->host_ip = jdup(x, "hostIP");
-                }
-        }
+        decode_ports(json_object_get(j, "ports"), &c->ports, &c->n_ports);
         json_t *vm = json_object_get(j, "volumeMounts");
         if (json_is_array(vm) && json_array_size(vm)) {
                 c->mounts = pc_xcalloc(json_array_size(vm), sizeof(*c->mounts));
@@ -452,12 +489,7 @@ static void container_free(struct pc_container *c)
                 free(c->env_from[i].prefix);
         }
         free(c->env_from);
-        for (size_t i = 0; i < c->n_ports; i++) {
-                free(c->ports[i].name);
-                free(c->ports[i].protocol);
-                free(c->ports[i].host_ip);
-        }
-        free(c->ports);
+        ports_free(c->ports, c->n_ports);
         for (size_t i = 0; i < c->n_mounts; i++) {
                 free(c->mounts[i].name);
                 free(c->mounts[i].mount_path);
@@ -655,6 +687,7 @@ void pc_pod_free(struct pc_pod *pod)
         for (size_t i = 0; i < pod->n_volumes; i++)
                 volume_free(&pod->volumes[i]);
         free(pod->volumes);
+        ports_free(pod->sandbox_ports, pod->n_sandbox_ports);
         free(pod->restart_policy);
         free(pod->hostname);
         free(pod->subdomain);
@@ -721,6 +754,13 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
         /* A CRI sandbox (src/cri) is made without containers: they come later. */
         const char *cri = jstr(json_object_get(md, "annotations"), PC_CRI_SANDBOX_ANNOTATION);
         pod->cri_sandbox = cri && !strcmp(cri, "true");
+        if (pod->cri_sandbox) {
+                /* the kubelet's port_mappings (src/cri), as v1 ContainerPorts */
+                const char *pm = jstr(json_object_get(md, "annotations"), PC_CRI_PORTS_ANNOTATION);
+                json_t *pj = pm ? json_loads(pm, 0, NULL) : NULL;
+                decode_ports(pj, &pod->sandbox_ports, &pod->n_sandbox_ports);
+                json_decref(pj);
+        }
         if (pod->n_containers == 0 && !pod->cri_sandbox) {
                 pc_fail(err, 0, "spec.containers: at least one container is required");
                 goto fail;

@@ -30,6 +30,8 @@
 /* Its kubelet's cgroup_parent, without the leading '/': the Pod's cgroup is
  * podctl/cri/<parent>/pod<uid> (docs/CRI.md, docs/DEVIATIONS.md). */
 #define PC_CRI_CGROUP_ANNOTATION "podctl.io/cri-cgroup-parent"
+/* A CRI sandbox's port mappings: a JSON array of v1 ContainerPort objects. */
+#define PC_CRI_PORTS_ANNOTATION "podctl.io/cri-port-mappings"
 
 struct pc_kv {
         char *name;
@@ -263,6 +265,9 @@ struct pc_pod {
          * "true", set by src/cri only): no containers of its own; its monitor
          * keeps the sandbox until it is stopped, and restarts nothing. */
         bool cri_sandbox;
+        /* A CRI sandbox's port mappings (PC_CRI_PORTS_ANNOTATION) */
+        struct pc_port *sandbox_ports;
+        size_t n_sandbox_ports;
         bool host_network, host_pid, host_ipc;
         bool host_users;            /* spec.hostUsers (default true); false: a user namespace */
         char *hostname;             /* spec.hostname, NULL = metadata.name */
@@ -402,6 +407,9 @@ void pc_manifest_free(struct pc_manifest *m);
 int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err);
 int pc_configmap_from_json(json_t *json, struct pc_configmap *cm, pc_error *err);
 void pc_pod_free(struct pc_pod *pod);
+/* Every port of the Pod (init containers', containers', a CRI sandbox's
+ * port mappings), at most max, into out; returns how many. */
+size_t pc_pod_ports(const struct pc_pod *pod, const struct pc_port **out, size_t max);
 void pc_configmap_free(struct pc_configmap *cm);
 
 /* Find a container by name among init and app containers; NULL if none. */

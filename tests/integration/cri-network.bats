@@ -25,6 +25,7 @@ setup_file() {
 
 teardown_file() {
         local id pid
+        for pid in $(cat "$PODCTL_ROOT"/*.bgpid 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
         if [ -S "$CRI_SOCK" ]; then
                 for id in $(rt ListPodSandbox | jq -r '.items[]?.id'); do
                         rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null || true
@@ -105,4 +106,28 @@ EOF
         rm -f "$dir"/*
         cp -a "$saved"/. "$dir"/
         rm -rf "$saved"
+}
+
+@test "port_mappings: a host port reaches the sandbox's port while it runs, and is refused to a second sandbox" {
+        id=$(rt RunPodSandbox "$(jq -nc '{config: {
+                metadata: {name: "hp", namespace: "cri-net", uid: "uid-hp", attempt: 1},
+                hostname: "hp", log_directory: "/tmp/cri-logs/hp",
+                port_mappings: [{container_port: 8080, host_port: 18095}]}}')" | jq -r .pod_sandbox_id)
+        pid=$(sb_pid "$id")
+        dir="$PODCTL_ROOT/www-hp"
+        mkdir -p "$dir"
+        echo "hello through the host port" >"$dir/index.html"
+        nsenter --net="/proc/$pid/ns/net" /bin/busybox httpd -f -p 8080 -h "$dir" &
+        echo $! >"$PODCTL_ROOT/httpd-hp.bgpid"
+        wait_for 5 nsenter --net="/proc/$pid/ns/net" bash -c "echo >/dev/tcp/127.0.0.1/8080" 2>/dev/null
+        run -0 curl -s --max-time 3 "http://127.0.0.1:18095/"
+        [ "$output" = "hello through the host port" ]
+        # the scheduler's NodePorts rule, as for applied Pods
+        run -1 rt RunPodSandbox "$(jq -nc '{config: {
+                metadata: {name: "hp2", namespace: "cri-net", uid: "uid-hp2", attempt: 1},
+                port_mappings: [{container_port: 80, host_port: 18095}]}}')"
+        [[ $output == *"hostPort 18095/TCP is already used by pod"* ]]
+        kill "$(cat "$PODCTL_ROOT/httpd-hp.bgpid")"
+        rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
+        run ! curl -s --max-time 2 "http://127.0.0.1:18095/"
 }

@@ -268,8 +268,8 @@ sb_state() { rt ListPodSandbox "{\"filter\": {\"id\": \"$1\"}}" | jq -r '.items[
         [ "$output" = "INVALID_ARGUMENT: config.metadata.name: Required value" ]
         run -1 rt RunPodSandbox '{"config": {"metadata": {"name": "x", "namespace": "Bad_NS", "uid": "u"}}}'
         [[ $output == 'INVALID_ARGUMENT: config.metadata.namespace: Invalid value: "Bad_NS"'* ]]
-        run -1 rt RunPodSandbox "$(sandbox_config pm '{"port_mappings": [{"container_port": 80, "host_port": 8080}]}')"
-        [[ $output == "UNIMPLEMENTED: config.port_mappings[0].host_port: "* ]]
+        run -1 rt RunPodSandbox "$(sandbox_config pm '{"port_mappings": [{"container_port": 80, "host_port": 70000}]}')"
+        [[ $output == "INVALID_ARGUMENT: config.port_mappings[0]: Invalid value: "* ]]
         run -1 rt RunPodSandbox '{"config": {"metadata": {"name": "x", "namespace": "cri-test", "uid": "u"}}, "runtime_handler": "kata"}'
         [[ $output == 'INVALID_ARGUMENT: runtime_handler: Unsupported value: "kata"'* ]]
         [ "$(ls "$PODCTL_ROOT/cri/pods" | wc -l)" = "$before" ]
