@@ -416,7 +416,7 @@ static int accept_streams(struct session *s, const bool want[S_N], pc_error *err
                         break;
                 struct pollfd p = {s->fd, POLLIN, 0};
                 int left = (int)(deadline - now_s());
-                if (left <= 0 || poll(&p, 1, left * 1000) <= 0) {
+                if (!pc_spdy_buffered(&s->spdy) && (left <= 0 || poll(&p, 1, left * 1000) <= 0)) {
                         pc_spdy_frame_clear(&f);
                         return pc_fail(err, ETIMEDOUT,
                                        "timed out waiting for client to create streams");
@@ -551,8 +551,11 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
                                       {out[0], POLLIN, 0},
                                       {er[0], POLLIN, 0},
                                       {exited ? -1 : pidfd, POLLIN, 0}};
-                if (poll(p, 4, -1) < 0 && errno != EINTR)
+                bool buffered = client && pc_spdy_buffered(&s->spdy);
+                if (poll(p, 4, buffered ? 0 : -1) < 0 && errno != EINTR)
                         break;
+                if (buffered)
+                        p[0].revents |= POLLIN;
                 for (int k = 1; k <= 2; k++) {
                         int *fd = k == 1 ? &out[0] : &er[0];
                         if (*fd < 0 || !(p[k].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -708,11 +711,14 @@ static void forward_session(struct session *s, struct pc_stream_req *r)
                 p[0] = (struct pollfd){s->fd, POLLIN, 0};
                 for (int i = 0; i < MAX_FORWARDS; i++)
                         p[i + 1] = (struct pollfd){fw[i].tcp, POLLIN, 0};
-                if (poll(p, MAX_FORWARDS + 1, -1) < 0) {
+                bool buffered = pc_spdy_buffered(&s->spdy);
+                if (poll(p, MAX_FORWARDS + 1, buffered ? 0 : -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
+                if (buffered)
+                        p[0].revents |= POLLIN;
                 for (int i = 0; i < MAX_FORWARDS; i++) {
                         if (fw[i].tcp < 0 || !(p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
                                 continue;
