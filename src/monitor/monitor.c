@@ -854,6 +854,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (ri < 0)
                 return -1;
         m->n_app = m->pod.n_containers;
+        pc_monitor_load_recovery(m); /* boot recovery: what the old sandbox's containers had */
         /* The kubelet's OS admission: a Pod for another OS fails at once,
          * nothing of it is created (its status says why). */
         if (m->pod.os_name && strcmp(m->pod.os_name, "linux")) {
