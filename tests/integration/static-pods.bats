@@ -67,6 +67,12 @@ EOF
 # it in place (IN_CLOSE_WRITE).
 put() { cat >"$MANIFESTS/$1"; }
 
+# The Pod of web.yaml running (made by the first tests; again when run alone).
+ensure_web() {
+        [ -f "$MANIFESTS/web.yaml" ] || static_pod web v3 | put web.yaml
+        wait_for 30 container_running "web-$NODE" c
+}
+
 uid_of() { podctl get pod "$1" -o json 2>/dev/null | jq -r .metadata.uid; }
 exists() { podctl get pod "$1" >/dev/null 2>&1; }
 log_has() { grep -qF -- "$1" "$SERVE_LOG"; }
@@ -98,7 +104,7 @@ flush_events() {
 }
 
 @test "an edited manifest replaces its Pod: deleted, then created with a new uid and the new command" {
-        wait_for 30 container_running "web-$NODE" c
+        ensure_web
         local old
         old=$(uid_of "web-$NODE")
         # as sed -i and most editors save: a new file renamed over (IN_MOVED_TO)
@@ -116,7 +122,7 @@ flush_events() {
 }
 
 @test "the same content written again, or touched, changes nothing" {
-        wait_for 30 container_running "web-$NODE" c
+        ensure_web
         local old
         old=$(uid_of "web-$NODE")
         cp "$MANIFESTS/web.yaml" "$BATS_TEST_TMPDIR/same.yaml"
@@ -137,7 +143,7 @@ flush_events() {
 }
 
 @test "a bad file: an error line with its position, nothing created, other Pods untouched" {
-        wait_for 30 container_running "web-$NODE" c
+        ensure_web
         local web before
         web=$(uid_of "web-$NODE")
         before=$(ls "$PODCTL_ROOT/pods" | sort)
@@ -236,7 +242,7 @@ EOF
 }
 
 @test "a server restarted with the files unchanged keeps their Pods" {
-        wait_for 30 container_running "web-$NODE" c
+        ensure_web
         local uid
         uid=$(uid_of "web-$NODE")
         serve_stop
@@ -320,7 +326,7 @@ spec:
     image: busybox
     command: ["sh", "-c", "echo finished"]
 EOF
-        [ -f "$MANIFESTS/web.yaml" ] || static_pod web v3 | put web.yaml
+        ensure_web
         podctl apply -f "$BATS_TEST_TMPDIR/pods.yaml"
         wait_for 30 container_running always c
         wait_for 30 container_running onfailure c
