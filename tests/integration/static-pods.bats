@@ -22,7 +22,11 @@ setup_file() {
 
 teardown_file() {
         serve_stop
-        [ -z "${NOTIFY_PID:-}" ] || kill "$NOTIFY_PID" 2>/dev/null || true
+        # what a failed test may have left running: its processes, by PID
+        local p
+        for p in $(cat "$PODCTL_ROOT/extra.pids" 2>/dev/null); do
+                if grep -qaF -- "$PODCTL_ROOT/" "/proc/$p/cmdline" 2>/dev/null; then kill -9 "$p"; fi
+        done
         common_teardown_file
 }
 
@@ -433,22 +437,24 @@ EOF
                 MANPATH="$dest/usr/local/share/man" run -0 systemd-analyze verify "$BATS_TEST_TMPDIR/podctl.service"
         fi
         # sd_notify by hand: a datagram socket stands in for systemd's
-        local root2="$BATS_TEST_TMPDIR/root2" sock="$BATS_TEST_TMPDIR/notify.sock"
+        local root2="$PODCTL_ROOT/root2" sock="$PODCTL_ROOT/notify.sock"
         /usr/bin/python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(60)
 open(sys.argv[2], "w").write(s.recv(4096).decode() + "\n")' "$sock" "$BATS_TEST_TMPDIR/notified" &
-        NOTIFY_PID=$!
+        local npid=$!
+        echo "$npid" >>"$PODCTL_ROOT/extra.pids"
         wait_for 10 test -S "$sock"
         NOTIFY_SOCKET="$sock" "$PODCTL" --root "$root2" serve --no-cri --no-manifests --gc-interval 0 \
                 >"$BATS_TEST_TMPDIR/serve2.log" 2>&1 &
         local spid=$!
+        echo "$spid" >>"$PODCTL_ROOT/extra.pids"
         wait_for 20 test -s "$BATS_TEST_TMPDIR/notified"
         [ "$(cat "$BATS_TEST_TMPDIR/notified")" = READY=1 ]
         kill "$spid"
         wait "$spid" || true
-        wait "$NOTIFY_PID" || true
-        NOTIFY_PID=
+        wait "$npid" || true
+        rm -f "$PODCTL_ROOT/extra.pids" "$sock"
         rm -rf "$root2"
 }
 
