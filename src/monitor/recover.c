@@ -70,8 +70,11 @@ static int carry(struct pc_ctr *cs, size_t n, json_t *status, int64_t now)
                            json_integer_value(json_object_get(old, "restartCount")) > 0;
                 if (!ran)
                         continue; /* never started: its first start is a first start */
-                c->restart_count = (int)json_integer_value(json_object_get(old, "restartCount"));
-                c->ever_started = true; /* start_ctr counts the next start as a restart */
+                /* Its first start here is that many restarts on (the state
+                 * machine sees a container not yet started in this sandbox:
+                 * init containers run again in order, then the app ones). */
+                c->restart_count =
+                    (int)json_integer_value(json_object_get(old, "restartCount")) + 1;
                 json_decref(c->last_state);
                 c->last_state = last_of(old, now);
                 k++;

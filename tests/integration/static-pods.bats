@@ -304,6 +304,10 @@ kind: Pod
 metadata: {name: always}
 spec:
   terminationGracePeriodSeconds: 1
+  initContainers:
+  - name: init
+    image: busybox
+    command: ["sh", "-c", "echo init-$(date +%s%N)"]
   containers:
   - name: c
     image: busybox
@@ -369,6 +373,10 @@ EOF
                 [ "$p" = "web-$NODE" ] || [ "$(podctl logs "$p")" != "${first[$p]}" ]
                 [ "$(jq_pod "$p" .status.phase)" = Running ]
         done
+        # the init container ran again, first, in the new sandbox
+        [ "$(jq_pod always '.status.initContainerStatuses[0].restartCount')" = 1 ]
+        [ "$(jq_pod always '.status.initContainerStatuses[0].state.terminated.exitCode')" = 0 ]
+        [ "$(podctl logs always -c init --previous)" != "$(podctl logs always -c init)" ]
         # the static Pod was not replaced by the watcher either (same file)
         log_has "$MANIFESTS/web.yaml: unchanged"
         [ "$(jq -S '{phase: .status.phase, cs: .status.containerStatuses}' <(podctl get pod never -o json))" = "$never_before" ]
