@@ -566,6 +566,8 @@ static void advance(struct pc_monitor *m)
                         if (m->next_init == m->n_init) {
                                 m->state = POD_RUNNING;
                                 for (size_t i = 0; i < m->n_app; i++) {
+                                        if (m->app[i].state == CTR_TERMINATED)
+                                                continue; /* completed, kept (recover.c) */
                                         start_ctr(m, &m->app[i]);
                                         after_start(m, &m->app[i]);
                                 }

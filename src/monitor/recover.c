@@ -3,8 +3,10 @@
  * kubelet does when it makes a new sandbox for the same Pod: the restart
  * count goes on from the last one (the first start here counts as a
  * restart), the run that was cut short becomes lastState, and the previous
- * run's log file stays (the new run writes <restartCount>.log next to it). */
+ * run's log file stays (the new run writes <restartCount>.log next to it).
+ * Under restartPolicy OnFailure a container that had completed stays so. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,7 +58,42 @@ static json_t *last_of(json_t *cs, int64_t now)
         return json_pack("{s:o}", "terminated", o);
 }
 
-static int carry(struct pc_ctr *cs, size_t n, json_t *status, int64_t now)
+static int64_t time_of(json_t *t, const char *key)
+{
+        int64_t ns = 0;
+        const char *s = json_string_value(json_object_get(t, key));
+        if (!s || pc_parse_time(s, &ns) < 0)
+                return 0;
+        return ns;
+}
+
+/* restartPolicy OnFailure: an app container that had completed (exit 0) is
+ * not run again in the new sandbox (the kubelet's computePodActions skips
+ * it): it keeps its terminated state and restart count. */
+static bool keep_completed(struct pc_monitor *m, struct pc_ctr *c, json_t *old)
+{
+        json_t *t = json_object_get(json_object_get(old, "state"), "terminated");
+        if (c->spec->init || !t || json_integer_value(json_object_get(t, "exitCode")) != 0 ||
+            !m->pod.restart_policy || strcmp(m->pod.restart_policy, "OnFailure"))
+                return false;
+        c->state = CTR_TERMINATED;
+        c->exit_code = 0;
+        c->ever_started = true;
+        c->restart_count = (int)json_integer_value(json_object_get(old, "restartCount"));
+        free(c->reason);
+        c->reason = pc_xstrdup(json_string_value(json_object_get(t, "reason")) ?: "Completed");
+        c->started_at = time_of(t, "startedAt");
+        c->finished_at = time_of(t, "finishedAt");
+        const char *id = json_string_value(json_object_get(t, "containerID"));
+        if (id && pc_str_has_prefix(id, "podctl://") && strlen(id + 9) < sizeof(c->container_id))
+                snprintf(c->container_id, sizeof(c->container_id), "%s", id + 9);
+        json_t *last = json_object_get(old, "lastState");
+        json_decref(c->last_state);
+        c->last_state = json_object_size(last) ? json_deep_copy(last) : NULL;
+        return true;
+}
+
+static int carry(struct pc_monitor *m, struct pc_ctr *cs, size_t n, json_t *status, int64_t now)
 {
         int k = 0;
         for (size_t i = 0; i < n; i++) {
@@ -64,6 +101,10 @@ static int carry(struct pc_ctr *cs, size_t n, json_t *status, int64_t now)
                 json_t *old = find_status(status, c->spec->name);
                 if (!old)
                         continue;
+                if (keep_completed(m, c, old)) {
+                        k++;
+                        continue;
+                }
                 json_t *state = json_object_get(old, "state");
                 bool ran = json_object_get(state, "running") ||
                            json_object_get(state, "terminated") ||
@@ -92,7 +133,7 @@ void pc_monitor_load_recovery(struct pc_monitor *m)
         unlink(p);
         json_t *status = json_object_get(j, "status");
         int64_t now = pc_now_ns();
-        int k = carry(m->init, m->n_init, status, now) + carry(m->app, m->n_app, status, now);
+        int k = carry(m, m->init, m->n_init, status, now) + carry(m, m->app, m->n_app, status, now);
         pc_monitor_event(m, NULL, false, "SandboxChanged",
                          "Pod sandbox changed, it will be killed and re-created.");
         fprintf(stderr,

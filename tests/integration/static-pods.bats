@@ -323,6 +323,9 @@ spec:
   - name: c
     image: busybox
     command: ["sh", "-c", "echo run-$(date +%s%N); exec sleep 3600"]
+  - name: done
+    image: busybox
+    command: ["sh", "-c", "echo done-$(date +%s%N)"]
 ---
 apiVersion: v1
 kind: Pod
@@ -338,6 +341,9 @@ EOF
         podctl apply -f "$BATS_TEST_TMPDIR/pods.yaml"
         wait_for 30 container_running always c
         wait_for 30 container_running onfailure c
+        wait_for 30 bash -c "'$PODCTL' get pod onfailure -o json | jq -e '.status.containerStatuses[1].state.terminated.exitCode == 0' >/dev/null"
+        local done_before
+        done_before=$(podctl logs onfailure -c done)
         wait_for 30 phase_is never Succeeded
         wait_for 30 container_running "web-$NODE" c
         # one restart before the reboot, so "kept" is seen apart from "new"
@@ -373,6 +379,10 @@ EOF
                 [ "$p" = "web-$NODE" ] || [ "$(podctl logs "$p")" != "${first[$p]}" ]
                 [ "$(jq_pod "$p" .status.phase)" = Running ]
         done
+        # OnFailure: the container that had completed is not run again
+        [ "$(jq_pod onfailure '.status.containerStatuses[1].restartCount')" = 0 ]
+        [ "$(jq_pod onfailure '.status.containerStatuses[1].state.terminated.exitCode')" = 0 ]
+        [ "$(podctl logs onfailure -c done)" = "$done_before" ]
         # the init container ran again, first, in the new sandbox
         [ "$(jq_pod always '.status.initContainerStatuses[0].restartCount')" = 1 ]
         [ "$(jq_pod always '.status.initContainerStatuses[0].state.terminated.exitCode')" = 0 ]
