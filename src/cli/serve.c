@@ -53,6 +53,8 @@ int cmd_serve(struct pc_cli *cli, int argc, char **argv)
                 o.manifests = PC_STATIC_DEFAULT_DIR;
         if (o.node_name && !*o.node_name)
                 return pc_cli_fail("serve: --node-name must not be empty");
+        if (o.manifests && o.manifests[0] != '/')
+                return pc_cli_fail("serve: --manifests %s: must be an absolute path", o.manifests);
         pc_error err;
         if (pc_cri_serve(&o, &err) < 0)
                 return pc_cli_die(&err);

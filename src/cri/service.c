@@ -468,6 +468,8 @@ int pc_cri_serve(const struct pc_cri_opts *o, pc_error *err)
 {
         const char *root = o->root && *o->root ? o->root : "/var/lib/podctl";
         const char *sock = o->listen ? o->listen : PC_CRI_DEFAULT_SOCKET;
+        if (o->manifests && o->manifests[0] != '/') /* before anything is done */
+                return pc_fail(err, 0, "--manifests %s: must be an absolute path", o->manifests);
         bool cri_on = *sock != '\0';
         struct pc_cri cri = {
             .root = pc_xstrdup(root),

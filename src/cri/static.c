@@ -363,8 +363,7 @@ int pc_static_open(const char *root, const char *log_dir, const char *dir, const
                    struct pc_static **out, pc_error *err)
 {
         if (!dir || dir[0] != '/')
-                return pc_fail(err, EINVAL, "--manifests %s: must be an absolute path",
-                               dir ? dir : "");
+                return pc_fail(err, 0, "--manifests %s: must be an absolute path", dir ? dir : "");
         struct pc_static *s = pc_xcalloc(1, sizeof(*s));
         s->root = pc_xstrdup(root);
         s->log_dir = pc_xstrdup(log_dir);

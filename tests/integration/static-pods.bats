@@ -241,8 +241,11 @@ EOF
 @test "a second server on the same root is refused" {
         run -1 "$PODCTL" --root "$PODCTL_ROOT" serve --no-cri --no-manifests
         [[ $output == *"another podctl serve runs on the root $PODCTL_ROOT"* ]]
+        # bad flags: an error before anything is done (no recovery, no gc)
         run -1 "$PODCTL" --root "$PODCTL_ROOT" serve --gc-interval=-1
         [[ $output == *"invalid --gc-interval"* ]]
+        run -1 "$PODCTL" --root "$PODCTL_ROOT" serve --no-cri --manifests rel/dir
+        [ "$output" = "error: serve: --manifests rel/dir: must be an absolute path" ]
 }
 
 @test "a server restarted with the files unchanged keeps their Pods" {
