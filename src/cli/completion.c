@@ -143,10 +143,19 @@ static const struct verb_doc docs[] = {
      {{"--dry-run", NULL, "only say what would go"}}},
     {"image", "image pull|load|import|ls|inspect|rm|prune ...", "Manage images.", false, {{0}}},
     {"serve",
-     "serve [--listen PATH] [--stream-address HOST:PORT]",
-     "Serve the Kubernetes CRI (runtime.v1) on a unix socket, for a kubelet (docs/CRI.md).",
+     "serve [--listen PATH | --no-cri] [--manifests DIR | --no-manifests] [--node-name NAME] "
+     "[--gc-interval SECONDS] [--no-recover] [--stream-address HOST:PORT]",
+     "Serve the Kubernetes CRI (runtime.v1) on a unix socket, for a kubelet (docs/CRI.md); run "
+     "the static Pods of a manifest directory; at start bring back the Pods a reboot stopped "
+     "(docs/OPERATIONS.md).",
      false,
-     {{"--listen", "PATH", "the socket (default /run/podctl/podctl.sock)"},
+     {{"--listen", "PATH", "the socket (default /run/podctl/podctl.sock; '' for none)"},
+      {"--no-cri", NULL, "no CRI socket (static Pods and recovery only)"},
+      {"--manifests", "DIR", "static Pod manifests (default /etc/podctl/manifests if it exists)"},
+      {"--no-manifests", NULL, "no static Pods"},
+      {"--node-name", "NAME", "the node name in static Pod names (default: the host name)"},
+      {"--gc-interval", "SECONDS", "run gc at start and every SECONDS (default 60; 0: never)"},
+      {"--no-recover", NULL, "do not bring back Pods whose sandbox is gone"},
       {"--stream-address", "HOST:PORT",
        "the exec/port-forward streaming server (default 127.0.0.1, any port)"}}},
     {"completion", "completion bash|zsh|fish", "Print a shell completion script.", false, {{0}}},

@@ -34,7 +34,8 @@ static const struct verb {
     {"completion", cmd_completion, "Print a shell completion script (completion bash|zsh|fish)"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
     {"serve", cmd_serve,
-     "Serve the CRI (runtime.v1) for a kubelet or crictl (serve [--listen PATH])"},
+     "Serve the CRI (runtime.v1) for a kubelet or crictl, static Pods, boot recovery "
+     "(serve [--listen PATH|--no-cri] [--manifests DIR|--no-manifests])"},
 };
 
 static void usage(FILE *f)

@@ -566,6 +566,8 @@ static void advance(struct pc_monitor *m)
                         if (m->next_init == m->n_init) {
                                 m->state = POD_RUNNING;
                                 for (size_t i = 0; i < m->n_app; i++) {
+                                        if (m->app[i].state == CTR_TERMINATED)
+                                                continue; /* completed, kept (recover.c) */
                                         start_ctr(m, &m->app[i]);
                                         after_start(m, &m->app[i]);
                                 }
@@ -849,6 +851,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (ri < 0)
                 return -1;
         m->n_app = m->pod.n_containers;
+        pc_monitor_load_recovery(m); /* boot recovery: what the old sandbox's containers had */
         /* The kubelet's OS admission: a Pod for another OS fails at once,
          * nothing of it is created (its status says why). */
         if (m->pod.os_name && strcmp(m->pod.os_name, "linux")) {

@@ -316,4 +316,9 @@ int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err);
 /* monitor.c */
 int pc_monitor_main(int argc, char **argv);
 
+/* recover.c: a Pod re-created in a new sandbox by boot recovery
+ * (<pod dir>/recovery.json, written by src/pod/recover.c, holds the old
+ * status): restart counts and last states carried over; removed once read. */
+void pc_monitor_load_recovery(struct pc_monitor *m);
+
 #endif

@@ -18,7 +18,7 @@ setup_file() {
         export CRI_SOCK="$PODCTL_ROOT/run/podctl.sock"
         export CRI_PIDFILE="$PODCTL_ROOT/serve.pid"
         export NODE_PATH=/usr/local/lib/podctl-test/node_modules
-        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" \
+        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" --no-manifests --gc-interval 0 \
                 >>"$PODCTL_ROOT/serve.log" 2>&1 &
         echo $! >"$CRI_PIDFILE"
         wait_for 10 rt Version >/dev/null 2>&1

@@ -35,7 +35,8 @@ rt() { cri RuntimeService "$@"; }
 im() { cri ImageService "$@"; }
 
 cri_start() {
-        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" \
+        # the CRI alone: no host manifest directory, no host-wide gc
+        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" --no-manifests --gc-interval 0 \
                 >>"$PODCTL_ROOT/serve.log" 2>&1 &
         echo $! >"$CRI_PIDFILE"
         wait_for 10 rt Version >/dev/null 2>&1
