@@ -203,3 +203,17 @@ exec_url() { rt Exec "$1" | jq -r .url; }
         run -1 rt Exec "{\"container_id\": \"$cid\", \"cmd\": [], \"stdout\": true}"
         [[ $output == *"cmd: Required value"* ]]
 }
+
+@test "Exec: a command that writes much before it reads its stdin does not stall the session" {
+        cid=$(cri_pod ex6)
+        # 2 MiB of output before reading 4 MiB of input: far more than pipes hold
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\",
+                \"head -c 2097152 /dev/zero | tr '\\\\0' x; cat | wc -c\"],
+                \"stdin\": true, \"stdout\": true, \"stderr\": true}")
+        head -c 3145728 /dev/urandom | base64 -w0 >"$BATS_TEST_TMPDIR/big"
+        client exec "$url" --stdin-file "$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/out"
+        out=$(jq -j .stdout "$BATS_TEST_TMPDIR/out")
+        [ "${#out}" -gt 2097152 ]
+        [ "$(tail -c 20 <<<"$out" | tr -d x | tr -d ' ')" = "$(wc -c <"$BATS_TEST_TMPDIR/big")" ]
+        [ "$(jq -r '.error | fromjson | .status' "$BATS_TEST_TMPDIR/out")" = Success ]
+}
