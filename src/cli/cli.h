@@ -109,6 +109,24 @@ int pc_cli_parse_duration(const char *s, int64_t *ns);
 /* label and annotate (label.c): the verb's whole work, for labels or annotations. */
 int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels);
 
+/* The Pods a verb acts on, as kubectl takes them: `pod NAME...`, `pod/NAME`,
+ * `-l SELECTOR` (also --selector, -lSEL) or `--all` (common.c). */
+struct pc_cli_pods {
+        char **names; /* NULL-terminated (start with pc_xcalloc(1, sizeof(char *))) */
+        const char *selector;
+        bool all, resource_seen;
+};
+/* argv[*i] consumed (-l, --selector, --all, the pod resource word,
+ * pod/NAME): 1 (*i advanced past a flag's value); 0 not ours. */
+int pc_cli_pods_arg(struct pc_cli_pods *t, int argc, char **argv, int *i);
+/* A bare NAME after the resource word; else prints kubectl's "the server
+ * doesn't have a resource type" and returns 1. */
+int pc_cli_pods_name(struct pc_cli_pods *t, const char *arg);
+/* No name given: fill names with the Pods matching the selector (all when
+ * none) in ns (NULL: every namespace). */
+int pc_cli_pods_select(podctl *ctx, const char *ns, struct pc_cli_pods *t, pc_error *err);
+void pc_cli_pods_free(struct pc_cli_pods *t);
+
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);
 
