@@ -24,12 +24,13 @@ struct verb_doc {
 
 static const struct verb_doc docs[] = {
     {"apply",
-     "apply -f FILE [--validate=strict|warn|ignore]",
+     "apply -f FILE [-f FILE...] [--validate=strict|warn|ignore]",
      "Create the Pods, ConfigMaps and Secrets of a manifest (YAML or JSON; - for standard "
-     "input). Unknown fields are refused (--validate=strict, kubectl's default), warned about "
+     "input); several -f are applied in order, a file that does not load is skipped. Unknown "
+     "fields are refused (--validate=strict, kubectl's default), warned about "
      "(warn) or dropped (ignore).",
      false,
-     {{"-f", "FILE", "the manifest, or - for standard input"},
+     {{"-f", "FILE", "a manifest, or - for standard input (repeatable)"},
       {"--validate", "MODE", "strict, warn or ignore"},
       {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
     {"get",
