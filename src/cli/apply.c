@@ -62,22 +62,13 @@ int cmd_apply(struct pc_cli *cli, int argc, char **argv)
         enum pc_validate validate = PC_VALIDATE_STRICT; /* kubectl's default */
         int wait_ms = 60000;
         for (int i = 1; i < argc; i++) {
+                int r;
                 if ((v = pc_cli_flag(argc, argv, &i, "-f")) ||
                     (v = pc_cli_flag(argc, argv, &i, "--filename")))
                         pc_strv_push(&files, v);
-                else if (!strcmp(argv[i], "--validate"))
-                        validate = PC_VALIDATE_STRICT; /* kubectl: --validate alone is strict */
-                else if ((v = pc_cli_flag(argc, argv, &i, "--validate"))) {
-                        if (!strcmp(v, "strict") || !strcmp(v, "true"))
-                                validate = PC_VALIDATE_STRICT;
-                        else if (!strcmp(v, "warn"))
-                                validate = PC_VALIDATE_WARN;
-                        else if (!strcmp(v, "ignore") || !strcmp(v, "false"))
-                                validate = PC_VALIDATE_IGNORE;
-                        else
-                                return pc_cli_fail("invalid --validate value \"%s\": must be "
-                                                   "strict, warn or ignore",
-                                                   v);
+                else if ((r = pc_cli_validate_flag(argc, argv, &i, &validate)) != 0) {
+                        if (r < 0)
+                                return 1;
                 } else if ((v = pc_cli_flag(argc, argv, &i, "--wait-timeout")))
                         wait_ms = atoi(v) * 1000;
                 else

@@ -40,6 +40,7 @@ int cmd_annotate(struct pc_cli *cli, int argc, char **argv);
 int cmd_wait(struct pc_cli *cli, int argc, char **argv);
 int cmd_events(struct pc_cli *cli, int argc, char **argv);
 int cmd_cp(struct pc_cli *cli, int argc, char **argv);
+int cmd_replace(struct pc_cli *cli, int argc, char **argv);
 int cmd_completion(struct pc_cli *cli, int argc, char **argv);
 int cmd_man(struct pc_cli *cli, int argc, char **argv); /* hidden: podctl __man DIR */
 
@@ -59,6 +60,9 @@ int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err)
 enum pc_validate { PC_VALIDATE_STRICT, PC_VALIDATE_WARN, PC_VALIDATE_IGNORE };
 int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, enum pc_validate validate,
                          struct pc_manifest *m);
+/* --validate[=strict|true|warn|ignore|false] at argv[*i]: 1 parsed into *out,
+ * 0 not this flag, -1 a bad value (printed). */
+int pc_cli_validate_flag(int argc, char **argv, int *i, enum pc_validate *out);
 /* Print a JSON value (-o json) or YAML (-o yaml). */
 void pc_cli_print_json(json_t *v);
 int pc_cli_print_yaml(json_t *v);

@@ -369,3 +369,25 @@ void pc_cli_pods_free(struct pc_cli_pods *t)
         pc_strv_free(t->names);
         t->names = NULL;
 }
+
+int pc_cli_validate_flag(int argc, char **argv, int *i, enum pc_validate *out)
+{
+        const char *v;
+        if (!strcmp(argv[*i], "--validate")) {
+                *out = PC_VALIDATE_STRICT; /* kubectl: --validate alone is strict */
+                return 1;
+        }
+        if (!(v = pc_cli_flag(argc, argv, i, "--validate")))
+                return 0;
+        if (!strcmp(v, "strict") || !strcmp(v, "true"))
+                *out = PC_VALIDATE_STRICT;
+        else if (!strcmp(v, "warn"))
+                *out = PC_VALIDATE_WARN;
+        else if (!strcmp(v, "ignore") || !strcmp(v, "false"))
+                *out = PC_VALIDATE_IGNORE;
+        else {
+                pc_cli_fail("invalid --validate value \"%s\": must be strict, warn or ignore", v);
+                return -1;
+        }
+        return 1;
+}

@@ -149,6 +149,17 @@ static const struct verb_doc docs[] = {
      false,
      {{"--listen", "PATH", "the socket (default /run/podctl/podctl.sock)"}}},
     {"completion", "completion bash|zsh|fish", "Print a shell completion script.", false, {{0}}},
+    {"replace",
+     "replace -f FILE [--force [--grace-period=N]] [--validate=strict|warn|ignore]",
+     "Replace the Pods of a manifest. Without --force only an unchanged spec is accepted "
+     "(labels and annotations are replaced); a changed one is refused as the API server "
+     "refuses it. --force deletes each Pod, waits until it is gone, and creates it again.",
+     false,
+     {{"-f", "FILE", "the manifest, or - for standard input"},
+      {"--force", NULL, "delete and re-create"},
+      {"--grace-period", "SECONDS", "with --force: instead of terminationGracePeriodSeconds"},
+      {"--validate", "MODE", "strict, warn or ignore"},
+      {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
 };
 
 #define N_DOCS (sizeof(docs) / sizeof(docs[0]))
