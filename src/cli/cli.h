@@ -41,6 +41,7 @@ int cmd_wait(struct pc_cli *cli, int argc, char **argv);
 int cmd_events(struct pc_cli *cli, int argc, char **argv);
 int cmd_cp(struct pc_cli *cli, int argc, char **argv);
 int cmd_replace(struct pc_cli *cli, int argc, char **argv);
+int cmd_explain(struct pc_cli *cli, int argc, char **argv);
 int cmd_completion(struct pc_cli *cli, int argc, char **argv);
 int cmd_man(struct pc_cli *cli, int argc, char **argv); /* hidden: podctl __man DIR */
 

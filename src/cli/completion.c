@@ -160,6 +160,14 @@ static const struct verb_doc docs[] = {
       {"--grace-period", "SECONDS", "with --force: instead of terminationGracePeriodSeconds"},
       {"--validate", "MODE", "strict, warn or ignore"},
       {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
+    {"explain",
+     "explain RESOURCE[.FIELD...] [--recursive]",
+     "Describe the fields of pod, configmap or secret (or of one of their fields), each "
+     "with its type and podctl's disposition: applied, refused with the reason, or warned and "
+     "ignored (docs/FIELDS.md), in kubectl explain's layout.",
+     false,
+     {{"--recursive", NULL, "the whole field tree, names and types"},
+      {"--api-version", "VERSION", "v1 only"}}},
 };
 
 #define N_DOCS (sizeof(docs) / sizeof(docs[0]))

@@ -33,6 +33,8 @@ static const struct verb {
     {"cp", cmd_cp, "Copy files to and from containers (cp [-c C] POD:SRC DEST | SRC POD:DEST)"},
     {"replace", cmd_replace,
      "Replace Pods from a manifest (replace -f FILE [--force [--grace-period=N]])"},
+    {"explain", cmd_explain,
+     "Describe a resource's fields and podctl's disposition (explain pod.spec.containers)"},
     {"completion", cmd_completion, "Print a shell completion script (completion bash|zsh|fish)"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
     {"serve", cmd_serve,
