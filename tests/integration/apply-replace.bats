@@ -140,7 +140,7 @@ EOF
         run -0 podctl replace --force -f "$BATS_TEST_TMPDIR/b.yaml"
         [ "${lines[0]}" = 'pod "one" deleted' ]
         [ "${lines[1]}" = "pod/one replaced" ]
-        ! same_process "$pid" "$start"
+        run ! same_process "$pid" "$start"
         wait_for 20 grep -qx 'new started' "$h/log"
         # in that order: the old container handled TERM before the new one ran
         [ "$(cat "$h/log")" = "old started
