@@ -24,12 +24,13 @@ struct verb_doc {
 
 static const struct verb_doc docs[] = {
     {"apply",
-     "apply -f FILE [--validate=strict|warn|ignore]",
+     "apply -f FILE [-f FILE...] [--validate=strict|warn|ignore]",
      "Create the Pods, ConfigMaps and Secrets of a manifest (YAML or JSON; - for standard "
-     "input). Unknown fields are refused (--validate=strict, kubectl's default), warned about "
+     "input); several -f are applied in order, a file that does not load is skipped. Unknown "
+     "fields are refused (--validate=strict, kubectl's default), warned about "
      "(warn) or dropped (ignore).",
      false,
-     {{"-f", "FILE", "the manifest, or - for standard input"},
+     {{"-f", "FILE", "a manifest, or - for standard input (repeatable)"},
       {"--validate", "MODE", "strict, warn or ignore"},
       {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
     {"get",
@@ -159,6 +160,25 @@ static const struct verb_doc docs[] = {
       {"--stream-address", "HOST:PORT",
        "the exec/port-forward streaming server (default 127.0.0.1, any port)"}}},
     {"completion", "completion bash|zsh|fish", "Print a shell completion script.", false, {{0}}},
+    {"replace",
+     "replace -f FILE [--force [--grace-period=N]] [--validate=strict|warn|ignore]",
+     "Replace the Pods of a manifest. Without --force only an unchanged spec is accepted "
+     "(labels and annotations are replaced); a changed one is refused as the API server "
+     "refuses it. --force deletes each Pod, waits until it is gone, and creates it again.",
+     false,
+     {{"-f", "FILE", "the manifest, or - for standard input"},
+      {"--force", NULL, "delete and re-create"},
+      {"--grace-period", "SECONDS", "with --force: instead of terminationGracePeriodSeconds"},
+      {"--validate", "MODE", "strict, warn or ignore"},
+      {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
+    {"explain",
+     "explain RESOURCE[.FIELD...] [--recursive]",
+     "Describe the fields of pod, configmap or secret (or of one of their fields), each "
+     "with its type and podctl's disposition: applied, refused with the reason, or warned and "
+     "ignored (docs/FIELDS.md), in kubectl explain's layout.",
+     false,
+     {{"--recursive", NULL, "the whole field tree, names and types"},
+      {"--api-version", "VERSION", "v1 only"}}},
 };
 
 #define N_DOCS (sizeof(docs) / sizeof(docs[0]))
