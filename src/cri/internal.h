@@ -64,4 +64,23 @@ void cri_remove_sandbox(struct cri_call *c, const ProtobufCMessage *req);
 void cri_sandbox_status(struct cri_call *c, const ProtobufCMessage *req);
 void cri_list_sandboxes(struct cri_call *c, const ProtobufCMessage *req);
 
+/* sandbox.c: the sandbox `id` names (whole or prefix; NOT_FOUND if none), or
+ * every sandbox (id NULL). Alive until the call ends. */
+struct cri_sb_ref {
+        const char *ns, *name; /* the podctl Pod in the CRI root */
+        char id[65];
+        json_t *cfg; /* the kubelet's sandbox config as RunPodSandbox kept it */
+        bool ready;
+};
+int cri_sandbox_refs(struct cri_call *c, podctl *ctx, const char *id, struct cri_sb_ref **out,
+                     size_t *n, pc_error *err);
+
+/* container.c */
+void cri_create_container(struct cri_call *c, const ProtobufCMessage *req);
+void cri_start_container(struct cri_call *c, const ProtobufCMessage *req);
+void cri_stop_container(struct cri_call *c, const ProtobufCMessage *req);
+void cri_remove_container(struct cri_call *c, const ProtobufCMessage *req);
+void cri_list_containers(struct cri_call *c, const ProtobufCMessage *req);
+void cri_container_status(struct cri_call *c, const ProtobufCMessage *req);
+
 #endif
