@@ -7,6 +7,8 @@
  * back (metadata, labels, annotations, image, log path) rides along in the
  * monitor as "cri". State lives in the monitor, never in the server. */
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "cri/internal.h"
 #include "image/image.h"
 #include "pod/control.h"
@@ -616,4 +619,308 @@ void cri_container_status(struct cri_call *c, const ProtobufCMessage *req)
                 r.n_info = 1;
         }
         cri_reply(c, &r.base);
+}
+
+/* ---- ExecSync ------------------------------------------------------------------------ */
+
+static void read_into(int *fd, char **buf, size_t *len, size_t cap)
+{
+        char tmp[16384];
+        ssize_t n = read(*fd, tmp, sizeof(tmp));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return;
+        if (n <= 0) {
+                close(*fd);
+                *fd = -1;
+                return;
+        }
+        size_t keep = *len + (size_t)n > cap ? cap - *len : (size_t)n;
+        *buf = pc_xrealloc(*buf, *len + keep + 1);
+        memcpy(*buf + *len, tmp, keep);
+        *len += keep;
+}
+
+#define EXEC_OUTPUT_MAX (8u << 20) /* per stream; the rest is dropped */
+
+/* The command runs as `podctl exec` runs it (podctl_pod_exec: sealed like
+ * the container's processes, in its namespaces and cgroup), from a child of
+ * the server whose stdout and stderr are pipes; a third pipe carries the
+ * outcome. timeout: the child's process group is killed. */
+void cri_exec_sync(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__ExecSyncRequest *q = (const void *)req;
+        pc_error err = {0};
+        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct ctr x;
+        if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
+                return cri_reply_err(c, &err);
+        if (!q->n_cmd)
+                return cri_reply_err(c, (bad(&err, EINVAL, "cmd: Required value"), &err));
+        if (strcmp(jstr(x.j, "state"), "RUNNING")) {
+                pc_grpc_fail(c->out, PC_GRPC_FAILED_PRECONDITION, "container %s is not running",
+                             jstr(x.j, "id"));
+                return;
+        }
+        char **argv = cri_alloc(c, (q->n_cmd + 1) * sizeof(char *));
+        for (size_t i = 0; i < q->n_cmd; i++)
+                argv[i] = q->cmd[i];
+        int po[2] = {-1, -1}, pe[2] = {-1, -1}, ps[2] = {-1, -1};
+        if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0 || pipe2(ps, O_CLOEXEC) < 0) {
+                pc_fail(&err, errno, "pipe");
+                for (int i = 0; i < 2; i++) {
+                        if (po[i] >= 0)
+                                close(po[i]);
+                        if (pe[i] >= 0)
+                                close(pe[i]);
+                }
+                return cri_reply_err(c, &err);
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+                setpgid(0, 0);
+                int devnull = open("/dev/null", O_RDONLY);
+                dup2(devnull, 0);
+                dup2(po[1], 1);
+                dup2(pe[1], 2);
+                struct podctl_exec_opts o = {.container = jstr(x.j, "id"), .argv = argv};
+                int st = 0;
+                pc_error e2 = {0};
+                char msg[sizeof(e2.msg) + 32];
+                if (podctl_pod_exec(ctx, x.sb->ns, x.sb->name, &o, &st, &e2) < 0)
+                        snprintf(msg, sizeof(msg), "E%d:%s", e2.code, e2.msg);
+                else
+                        snprintf(msg, sizeof(msg), "S%d", st);
+                if (write(ps[1], msg, strlen(msg)) < 0)
+                        _exit(127);
+                _exit(0);
+        }
+        close(po[1]);
+        close(pe[1]);
+        close(ps[1]);
+        if (pid < 0) {
+                close(po[0]);
+                close(pe[0]);
+                close(ps[0]);
+                return cri_reply_err(c, (pc_fail(&err, errno, "fork"), &err));
+        }
+        int fds[3] = {po[0], pe[0], ps[0]};
+        char *bufs[3] = {NULL, NULL, NULL};
+        size_t lens[3] = {0, 0, 0};
+        int64_t deadline = q->timeout > 0 ? pc_monotonic_ns() + q->timeout * 1000000000LL : 0;
+        bool timed_out = false;
+        while (fds[0] >= 0 || fds[1] >= 0 || fds[2] >= 0) {
+                struct pollfd p[3];
+                for (int i = 0; i < 3; i++)
+                        p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+                int ms = -1;
+                if (deadline) {
+                        int64_t left = deadline - pc_monotonic_ns();
+                        if (left <= 0) {
+                                timed_out = true;
+                                break;
+                        }
+                        ms = (int)(left / 1000000) + 1;
+                }
+                if (poll(p, 3, ms) < 0 && errno != EINTR)
+                        break;
+                for (int i = 0; i < 3; i++)
+                        if (fds[i] >= 0 && p[i].revents)
+                                read_into(&fds[i], &bufs[i], &lens[i],
+                                          i == 2 ? 4096 : EXEC_OUTPUT_MAX);
+        }
+        for (int i = 0; i < 3; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        if (timed_out) {
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+        }
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        char *outcome = bufs[2] ? cri_printf(c, "%.*s", (int)lens[2], bufs[2]) : NULL;
+        Runtime__V1__ExecSyncResponse r = RUNTIME__V1__EXEC_SYNC_RESPONSE__INIT;
+        if (bufs[0]) {
+                uint8_t *d = cri_alloc(c, lens[0] + 1);
+                memcpy(d, bufs[0], lens[0]);
+                r.stdout.data = d;
+                r.stdout.len = lens[0];
+        }
+        if (bufs[1]) {
+                uint8_t *d = cri_alloc(c, lens[1] + 1);
+                memcpy(d, bufs[1], lens[1]);
+                r.stderr.data = d;
+                r.stderr.len = lens[1];
+        }
+        for (int i = 0; i < 3; i++)
+                free(bufs[i]);
+        if (timed_out) {
+                pc_grpc_fail(c->out, PC_GRPC_DEADLINE_EXCEEDED, "command timed out after %llds",
+                             (long long)q->timeout);
+                return;
+        }
+        if (!outcome || (outcome[0] != 'S' && outcome[0] != 'E')) {
+                pc_grpc_fail(c->out, PC_GRPC_INTERNAL, "exec: the helper died");
+                return;
+        }
+        if (outcome[0] == 'E') {
+                char *colon = strchr(outcome, ':');
+                err.code = atoi(outcome + 1);
+                snprintf(err.msg, sizeof(err.msg), "%s", colon ? colon + 1 : outcome + 1);
+                return cri_reply_err(c, &err);
+        }
+        r.exit_code = atoi(outcome + 1);
+        cri_reply(c, &r.base);
+}
+
+/* ---- Stats, UpdateContainerResources ------------------------------------------------ */
+
+static uint64_t du_bytes;
+static int du_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+        (void)path;
+        (void)f;
+        if (flag == FTW_F)
+                du_bytes += (uint64_t)st->st_blocks * 512;
+        return 0;
+}
+
+static Runtime__V1__UInt64Value *u64(struct cri_call *c, uint64_t v)
+{
+        Runtime__V1__UInt64Value *u = CRI_NEW(c, Runtime__V1__UInt64Value, uint64_value);
+        u->value = v;
+        return u;
+}
+
+static Runtime__V1__ContainerStats *stats_of(struct cri_call *c, const struct ctr *x)
+{
+        json_t *j = x->j, *cri = json_object_get(j, "cri");
+        Runtime__V1__ContainerStats *s = CRI_NEW(c, Runtime__V1__ContainerStats, container_stats);
+        s->attributes = CRI_NEW(c, Runtime__V1__ContainerAttributes, container_attributes);
+        s->attributes->id = cri_strdup(c, jstr(j, "id"));
+        s->attributes->metadata = metadata(c, cri);
+        s->attributes->labels =
+            cri_map(c, &runtime__v1__container_attributes__labels_entry__descriptor,
+                    json_object_get(cri, "labels"), &s->attributes->n_labels);
+        s->attributes->annotations =
+            cri_map(c, &runtime__v1__container_attributes__annotations_entry__descriptor,
+                    json_object_get(cri, "annotations"), &s->attributes->n_annotations);
+        int64_t now = cri_now_ns();
+        const char *rel = json_string_value(json_object_get(j, "cgroup"));
+        pc_cgroup *cg = NULL;
+        pc_error ignore;
+        struct pc_cgroup_stats cs;
+        if (rel && pc_cgroup_open("/sys/fs/cgroup", rel, &cg, &ignore) == 0 &&
+            pc_cgroup_stats(cg, &cs, &ignore) == 0) {
+                s->cpu = CRI_NEW(c, Runtime__V1__CpuUsage, cpu_usage);
+                s->cpu->timestamp = now;
+                s->cpu->usage_core_nano_seconds = u64(c, cs.cpu_usage_ns);
+                s->memory = CRI_NEW(c, Runtime__V1__MemoryUsage, memory_usage);
+                s->memory->timestamp = now;
+                s->memory->working_set_bytes = u64(c, cs.memory_working_set);
+                s->memory->usage_bytes = u64(c, cs.memory_usage);
+        }
+        pc_cgroup_free(cg);
+        const char *dir = json_string_value(json_object_get(j, "dir"));
+        if (dir) {
+                char *upper = cri_printf(c, "%s/upper", dir);
+                du_bytes = 0;
+                nftw(upper, du_one, 16, FTW_PHYS);
+                s->writable_layer = CRI_NEW(c, Runtime__V1__FilesystemUsage, filesystem_usage);
+                s->writable_layer->timestamp = now;
+                s->writable_layer->fs_id =
+                    CRI_NEW(c, Runtime__V1__FilesystemIdentifier, filesystem_identifier);
+                s->writable_layer->fs_id->mountpoint = upper;
+                s->writable_layer->used_bytes = u64(c, du_bytes);
+        }
+        return s;
+}
+
+void cri_container_stats(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__ContainerStatsRequest *q = (const void *)req;
+        pc_error err = {0};
+        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct ctr x;
+        if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
+                return cri_reply_err(c, &err);
+        Runtime__V1__ContainerStatsResponse r = RUNTIME__V1__CONTAINER_STATS_RESPONSE__INIT;
+        r.stats = stats_of(c, &x);
+        cri_reply(c, &r.base);
+}
+
+void cri_list_container_stats(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__ListContainerStatsRequest *q = (const void *)req;
+        const Runtime__V1__ContainerStatsFilter *f = q->filter;
+        pc_error err = {0};
+        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct ctr *all = NULL;
+        size_t n = 0;
+        const char *sbid = f && f->pod_sandbox_id && *f->pod_sandbox_id ? f->pod_sandbox_id : NULL;
+        if (!ctx)
+                return cri_reply_err(c, &err);
+        if (list(c, ctx, sbid, &all, &n, &err) < 0) {
+                if (!(sbid && err.code == ENOENT))
+                        return cri_reply_err(c, &err);
+                n = 0;
+        }
+        Runtime__V1__ContainerStats **out = cri_alloc(c, (n + 1) * sizeof(*out));
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                json_t *j = all[i].j;
+                if (f && f->id && *f->id && strncmp(jstr(j, "id"), f->id, strlen(f->id)))
+                        continue;
+                if (f && !labels_match(
+                             json_object_get(json_object_get(j, "cri"), "labels"),
+                             (Runtime__V1__ContainerFilter__LabelSelectorEntry **)f->label_selector,
+                             f->n_label_selector))
+                        continue;
+                out[k++] = stats_of(c, &all[i]);
+        }
+        Runtime__V1__ListContainerStatsResponse r =
+            RUNTIME__V1__LIST_CONTAINER_STATS_RESPONSE__INIT;
+        r.stats = out;
+        r.n_stats = k;
+        cri_reply(c, &r.base);
+}
+
+/* The container's cgroup gets the new limits (podctl's cgroup interface,
+ * v1 or v2). What the monitor recorded of the spec is not changed. */
+void cri_update_container_resources(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__UpdateContainerResourcesRequest *q = (const void *)req;
+        pc_error err = {0};
+        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct ctr x;
+        if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
+                return cri_reply_err(c, &err);
+        const Runtime__V1__LinuxContainerResources *r = q->linux;
+        if (!r)
+                return cri_reply_err(c, (bad(&err, EINVAL, "linux: Required value"), &err));
+        const char *rel = json_string_value(json_object_get(x.j, "cgroup"));
+        if (!rel) {
+                pc_grpc_fail(c->out, PC_GRPC_FAILED_PRECONDITION,
+                             "container %s has no cgroup (not started, or no cgroups)",
+                             jstr(x.j, "id"));
+                return;
+        }
+        struct pc_cgroup_limits lim = PC_CGROUP_LIMITS_NONE;
+        if (r->memory_limit_in_bytes > 0)
+                lim.memory_max = r->memory_limit_in_bytes;
+        if (r->cpu_period > 0)
+                lim.cpu_period = r->cpu_period;
+        if (r->cpu_quota > 0)
+                lim.cpu_quota = r->cpu_quota;
+        if (r->cpu_shares > 0)
+                lim.cpu_shares = r->cpu_shares;
+        pc_cgroup *cg = NULL;
+        int rr = pc_cgroup_open("/sys/fs/cgroup", rel, &cg, &err);
+        if (rr == 0)
+                rr = pc_cgroup_set_limits(cg, &lim, &err);
+        pc_cgroup_free(cg);
+        if (rr < 0)
+                return cri_reply_err(c, &err);
+        Runtime__V1__UpdateContainerResourcesResponse out =
+            RUNTIME__V1__UPDATE_CONTAINER_RESOURCES_RESPONSE__INIT;
+        cri_reply(c, &out.base);
 }

@@ -82,5 +82,9 @@ void cri_stop_container(struct cri_call *c, const ProtobufCMessage *req);
 void cri_remove_container(struct cri_call *c, const ProtobufCMessage *req);
 void cri_list_containers(struct cri_call *c, const ProtobufCMessage *req);
 void cri_container_status(struct cri_call *c, const ProtobufCMessage *req);
+void cri_exec_sync(struct cri_call *c, const ProtobufCMessage *req);
+void cri_container_stats(struct cri_call *c, const ProtobufCMessage *req);
+void cri_list_container_stats(struct cri_call *c, const ProtobufCMessage *req);
+void cri_update_container_resources(struct cri_call *c, const ProtobufCMessage *req);
 
 #endif

@@ -175,6 +175,12 @@ static json_t *ctr_json(const struct pc_monitor *m, const struct pc_ctr *c)
                 json_object_set(j, "cri", c->cri);
         if (c->log_path)
                 json_object_set_new(j, "logPath", json_string(c->log_path));
+        if (c->cgroup && m->cgroup_rel) {
+                char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, c->spec->name);
+                json_object_set_new(j, "cgroup", json_string(rel));
+                free(rel);
+        }
+        json_object_set_new(j, "dir", json_string(c->dir));
         return j;
 }
 

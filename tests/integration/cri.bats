@@ -622,3 +622,43 @@ PY
         [ "$(sb_state "$sb")" = SANDBOX_READY ]
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
 }
+
+b64d() { base64 -d <<<"$1"; }
+
+@test "containers: ExecSync output and exit code, timeout; stats from the cgroup; UpdateContainerResources" {
+        local sb cid pid
+        sb=$(ctr_sandbox execs)
+        cid=$(create_ctr "$sb" work '{"command": ["sh", "-c", "head -c 3000000 /dev/zero > /tmp/blob; while :; do sleep 0.1; done"],
+                "linux": {"resources": {"memory_limit_in_bytes": 268435456}}}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(ctr_pid "$cid")
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"echo out-\$HOSTNAME; echo err >&2; exit 4\"], \"timeout\": 10}"
+        [ "$(b64d "$(jq -r .stdout <<<"$output")")" = out-execs-host ]
+        [ "$(b64d "$(jq -r .stderr <<<"$output")")" = err ]
+        [ "$(jq -r .exit_code <<<"$output")" = 4 ]
+        # it ran in the container: its mount namespace, not the host's
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"readlink\", \"/proc/self/ns/mnt\"]}"
+        [ "$(b64d "$(jq -r .stdout <<<"$output")")" = "$(readlink "/proc/$pid/ns/mnt")" ]
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"true\"]}"
+        [ "$(jq -r '.exit_code // 0' <<<"$output")" = 0 ]
+        run -1 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"sleep\", \"30\"], \"timeout\": 1}"
+        [[ $output == DEADLINE_EXCEEDED:* ]]
+        run -1 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"/no/such/binary\"]}"
+        [[ $output != OK* ]] || [ "$(jq -r .exit_code <<<"$output")" -ne 0 ]
+        wait_for 10 test -s "/proc/$pid/root/tmp/blob"
+        run -0 rt ContainerStats "{\"container_id\": \"$cid\"}"
+        [ "$(jq -r .stats.attributes.id <<<"$output")" = "$cid" ]
+        [ "$(jq -r .stats.cpu.usage_core_nano_seconds.value <<<"$output")" -gt 0 ]
+        [ "$(jq -r .stats.memory.working_set_bytes.value <<<"$output")" -gt 0 ]
+        [ "$(jq -r .stats.writable_layer.used_bytes.value <<<"$output")" -ge 3000000 ]
+        run -0 rt ListContainerStats "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}"
+        [ "$(jq -r '.stats | length' <<<"$output")" = 1 ]
+        # the memory limit is on the container's cgroup; an update changes it
+        local cg
+        cg=$(awk -F: '$2 ~ /memory/ {print $3}' "/proc/$pid/cgroup")
+        [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 268435456 ]
+        run -0 rt UpdateContainerResources "{\"container_id\": \"$cid\", \"linux\": {\"memory_limit_in_bytes\": 134217728}}"
+        [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 134217728 ]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+        run ! test -d "/proc/$pid"
+}
