@@ -924,3 +924,25 @@ void cri_update_container_resources(struct cri_call *c, const ProtobufCMessage *
             RUNTIME__V1__UPDATE_CONTAINER_RESOURCES_RESPONSE__INIT;
         cri_reply(c, &out.base);
 }
+
+/* ---- ReopenContainerLog ---------------------------------------------------------------- */
+
+void cri_reopen_container_log(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__ReopenContainerLogRequest *q = (const void *)req;
+        pc_error err = {0};
+        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct ctr x;
+        json_t *reply;
+        if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
+                return cri_reply_err(c, &err);
+        if (op(c, ctx, &x, "reopen_log", &reply, &err) < 0) {
+                pc_grpc_fail(c->out,
+                             err.code == EINVAL ? PC_GRPC_FAILED_PRECONDITION : PC_GRPC_UNKNOWN,
+                             "%s", err.msg);
+                return;
+        }
+        Runtime__V1__ReopenContainerLogResponse out =
+            RUNTIME__V1__REOPEN_CONTAINER_LOG_RESPONSE__INIT;
+        cri_reply(c, &out.base);
+}

@@ -86,5 +86,6 @@ void cri_exec_sync(struct cri_call *c, const ProtobufCMessage *req);
 void cri_container_stats(struct cri_call *c, const ProtobufCMessage *req);
 void cri_list_container_stats(struct cri_call *c, const ProtobufCMessage *req);
 void cri_update_container_resources(struct cri_call *c, const ProtobufCMessage *req);
+void cri_reopen_container_log(struct cri_call *c, const ProtobufCMessage *req);
 
 #endif

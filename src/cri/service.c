@@ -276,6 +276,8 @@ static const struct method {
      cri_list_container_stats},
     {RT "UpdateContainerResources", &runtime__v1__update_container_resources_request__descriptor,
      cri_update_container_resources},
+    {RT "ReopenContainerLog", &runtime__v1__reopen_container_log_request__descriptor,
+     cri_reopen_container_log},
     {IM "ListImages", &runtime__v1__list_images_request__descriptor, cri_list_images},
     {IM "ImageStatus", &runtime__v1__image_status_request__descriptor, cri_image_status},
     {IM "PullImage", &runtime__v1__pull_image_request__descriptor, cri_pull_image},

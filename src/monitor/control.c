@@ -10,7 +10,7 @@
  *   list                       every container added here, as in "status"
  *   status  {id}               one container
  *   create  {container, image, logPath, mounts, cri}  (CRI sandboxes only)
- *   start   {id}  stop {id, timeout}  remove {id}
+ *   start   {id}  stop {id, timeout}  remove {id}  reopen_log {id}
  *
  * Containers added at runtime (CRI's CreateContainer) live in m->app, which a
  * CRI sandbox's monitor allocates once with room for PC_CONTROL_MAX_CTRS, so
@@ -431,7 +431,7 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req)
                 return op_create(m, req);
         const char *id = json_string_value(json_object_get(req, "id"));
         bool known = !strcmp(op, "status") || !strcmp(op, "start") || !strcmp(op, "stop") ||
-                     !strcmp(op, "remove");
+                     !strcmp(op, "remove") || !strcmp(op, "reopen_log");
         if (!known)
                 return fail_reply(EINVAL, "unknown op \"%s\"", op);
         struct pc_ctr *c = find_ctr(m, id);
@@ -443,6 +443,14 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req)
                 return op_start(m, c);
         if (!strcmp(op, "stop"))
                 return op_stop(m, c, req);
+        if (!strcmp(op, "reopen_log")) {
+                if (c->state != CTR_RUNNING)
+                        return fail_reply(EINVAL, "container %s is not running", c->container_id);
+                pc_log_reopen(&c->log);
+                if (c->log.fd < 0)
+                        return fail_reply(EIO, "cannot reopen %s", c->log.path);
+                return json_pack("{s:b}", "ok", 1);
+        }
         return op_remove(m, c);
 }
 

@@ -80,6 +80,9 @@ int pc_log_open(struct pc_log *log, const char *path, const struct pc_log_opts *
 void pc_log_feed(struct pc_log *log, int stream, const char *data, size_t len);
 /* Flush what is left of a stream (at EOF) as an F record. */
 void pc_log_flush(struct pc_log *log, int stream);
+/* Close the file and open its path again (CRI ReopenContainerLog: after the
+ * kubelet moved it away); pending partial lines stay pending. */
+void pc_log_reopen(struct pc_log *log);
 /* Flushes, closes, and waits for a compression still running. */
 void pc_log_close(struct pc_log *log);
 /* Compress path to path.gz (temp + rename), then remove path. */

@@ -662,3 +662,24 @@ b64d() { base64 -d <<<"$1"; }
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
         run ! test -d "/proc/$pid"
 }
+
+@test "containers: ReopenContainerLog starts a new file at log_path after the old one was moved" {
+        local sb cid log
+        sb=$(ctr_sandbox reopen)
+        log=$PODCTL_ROOT/logs/reopen/tick/0.log
+        cid=$(create_ctr "$sb" tick '{"command": ["sh", "-c", "i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        wait_for 10 grep -q ' stdout F tick-1$' "$log"
+        mv "$log" "$log.old"
+        run -0 rt ReopenContainerLog "{\"container_id\": \"$cid\"}"
+        wait_for 10 grep -q ' stdout F tick-' "$log"
+        # the moved file got nothing after the reopen, the new one goes on from there
+        local last first
+        last=$(tail -n1 "$log.old" | sed 's/.*tick-//')
+        first=$(head -n1 "$log" | sed 's/.*tick-//')
+        [ "$first" -gt "$last" ]
+        rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 0}" >/dev/null
+        run -1 rt ReopenContainerLog "{\"container_id\": \"$cid\"}"
+        [[ $output == FAILED_PRECONDITION:*"not running"* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
