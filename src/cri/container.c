@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -774,6 +775,8 @@ void cri_exec_sync(struct cri_call *c, const ProtobufCMessage *req)
 
 /* ---- Stats, UpdateContainerResources ------------------------------------------------ */
 
+/* nftw has no user pointer: one walk at a time (calls run on threads). */
+static pthread_mutex_t du_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t du_bytes;
 static int du_one(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
@@ -823,14 +826,17 @@ static Runtime__V1__ContainerStats *stats_of(struct cri_call *c, const struct ct
         const char *dir = json_string_value(json_object_get(j, "dir"));
         if (dir) {
                 char *upper = cri_printf(c, "%s/upper", dir);
+                pthread_mutex_lock(&du_lock);
                 du_bytes = 0;
                 nftw(upper, du_one, 16, FTW_PHYS);
+                uint64_t used = du_bytes;
+                pthread_mutex_unlock(&du_lock);
                 s->writable_layer = CRI_NEW(c, Runtime__V1__FilesystemUsage, filesystem_usage);
                 s->writable_layer->timestamp = now;
                 s->writable_layer->fs_id =
                     CRI_NEW(c, Runtime__V1__FilesystemIdentifier, filesystem_identifier);
                 s->writable_layer->fs_id->mountpoint = upper;
-                s->writable_layer->used_bytes = u64(c, du_bytes);
+                s->writable_layer->used_bytes = u64(c, used);
         }
         return s;
 }
