@@ -74,9 +74,11 @@ int pc_control_open(struct pc_monitor *m, pc_error *err)
         }
         struct sockaddr_un a = {.sun_family = AF_UNIX};
         ctl.path = pc_xasprintf("%s/control.sock", m->pod_dir);
-        if (strlen(ctl.path) >= sizeof(a.sun_path))
-                return pc_fail(err, ENAMETOOLONG, "control socket %s", ctl.path);
-        strcpy(a.sun_path, ctl.path);
+        /* bound through the directory's fd: a Pod dir may be longer than sun_path */
+        _cleanup_close_ int dfd = open(m->pod_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return pc_fail(err, errno, "%s", m->pod_dir);
+        snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/control.sock", dfd);
         int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return pc_fail(err, errno, "control socket");

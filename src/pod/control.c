@@ -3,6 +3,7 @@
 #include "pod/control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,11 @@ int pc_monitor_call(const char *dir, json_t *req, json_t **reply, int timeout_ms
         *reply = NULL;
         struct sockaddr_un a = {.sun_family = AF_UNIX};
         _cleanup_free_ char *path = pc_xasprintf("%s/control.sock", dir);
-        if (strlen(path) >= sizeof(a.sun_path))
-                return pc_fail(err, ENAMETOOLONG, "%s", path);
-        strcpy(a.sun_path, path);
+        /* through the directory's fd: a Pod dir may be longer than sun_path */
+        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return pc_fail(err, errno, "%s", dir);
+        snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/control.sock", dfd);
         _cleanup_free_ char *msg = json_dumps(req, JSON_COMPACT);
         if (!msg)
                 return pc_fail(err, EINVAL, "control request: cannot encode");

@@ -683,3 +683,14 @@ b64d() { base64 -d <<<"$1"; }
         [[ $output == FAILED_PRECONDITION:*"not running"* ]]
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
 }
+
+@test "containers: a sandbox whose Pod directory is longer than a socket path still takes containers" {
+        local sb cid name
+        name=long-$(printf 'x%.0s' $(seq 1 110))
+        sb=$(run_sandbox "$name" "{\"log_directory\": \"$PODCTL_ROOT/logs/long\", \"hostname\": \"long\"}")
+        [ "$(ls -d "$PODCTL_ROOT"/cri/pods/cri-test_"$name"-* | wc -c)" -gt 108 ]
+        cid=$(create_ctr "$sb" app '{"command": ["sleep", "1000"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        [ "$(ctr_state "$cid")" = CONTAINER_RUNNING ]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
