@@ -65,6 +65,44 @@ struct ctr {
         json_t *j;
 };
 
+static const char *jstr(json_t *j, const char *k)
+{
+        const char *s = json_string_value(json_object_get(j, k));
+        return s ? s : "";
+}
+
+static json_t *final_records(struct cri_call *c, podctl *ctx, const struct cri_sb_ref *s)
+{
+        _cleanup_free_ char *dir = podctl_pod_dir_path(ctx, s->ns, s->name);
+        _cleanup_free_ char *p = pc_xasprintf("%s/" PC_CONTROL_FINAL, dir);
+        json_t *j = json_load_file(p, 0, NULL);
+        if (!json_is_array(j)) {
+                json_decref(j);
+                return NULL;
+        }
+        return cri_keep(c, j);
+}
+
+/* RemoveContainer of a stopped sandbox's container: out of its final records. */
+static int final_remove(podctl *ctx, const struct cri_sb_ref *s, const char *id, pc_error *err)
+{
+        _cleanup_free_ char *dir = podctl_pod_dir_path(ctx, s->ns, s->name);
+        _cleanup_free_ char *p = pc_xasprintf("%s/" PC_CONTROL_FINAL, dir);
+        json_t *j = json_load_file(p, 0, NULL);
+        if (!json_is_array(j)) {
+                json_decref(j);
+                return 0;
+        }
+        for (size_t i = json_array_size(j); i-- > 0;)
+                if (!strcmp(jstr(json_array_get(j, i), "id"), id))
+                        json_array_remove(j, i);
+        char *txt = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        int r = txt ? pc_replace_file(p, txt, strlen(txt), 0600, err) : 0;
+        free(txt);
+        return r;
+}
+
 /* Every container of every sandbox whose monitor answers (sandbox_id:
  * only that one). */
 static int list(struct cri_call *c, podctl *ctx, const char *sandbox_id, struct ctr **out,
@@ -78,14 +116,18 @@ static int list(struct cri_call *c, podctl *ctx, const char *sandbox_id, struct 
         *out = cri_alloc(c, cap * sizeof(**out));
         *n = 0;
         for (size_t i = 0; i < ns; i++) {
-                json_t *reply;
+                json_t *reply = NULL, *ctrs;
                 pc_error e2;
-                if (!sbs[i].ready ||
-                    call(c, ctx, &sbs[i], json_pack("{s:s}", "op", "list"), &reply, &e2) < 0)
-                        continue; /* a stopped sandbox: its containers are gone */
+                if (sbs[i].ready &&
+                    call(c, ctx, &sbs[i], json_pack("{s:s}", "op", "list"), &reply, &e2) == 0) {
+                        ctrs = json_object_get(reply, "containers");
+                } else {
+                        /* a stopped sandbox: its containers as its monitor left them */
+                        ctrs = final_records(c, ctx, &sbs[i]);
+                }
                 size_t k;
                 json_t *x;
-                json_array_foreach(json_object_get(reply, "containers"), k, x)
+                json_array_foreach(ctrs, k, x)
                 {
                         if (*n == cap) {
                                 struct ctr *more = cri_alloc(c, 2 * cap * sizeof(*more));
@@ -97,12 +139,6 @@ static int list(struct cri_call *c, podctl *ctx, const char *sandbox_id, struct 
                 }
         }
         return 0;
-}
-
-static const char *jstr(json_t *j, const char *k)
-{
-        const char *s = json_string_value(json_object_get(j, k));
-        return s ? s : "";
 }
 
 static int find(struct cri_call *c, podctl *ctx, const char *id, struct ctr *out, pc_error *err)
@@ -419,6 +455,13 @@ void cri_stop_container(struct cri_call *c, const ProtobufCMessage *req)
         if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
                 return cri_reply_err(c, &err);
         int64_t t = q->timeout > 0 ? q->timeout : 0;
+        if (!strcmp(jstr(x.j, "state"), "EXITED")) {
+                /* stopped already (also every container of a stopped sandbox) */
+                Runtime__V1__StopContainerResponse done =
+                    RUNTIME__V1__STOP_CONTAINER_RESPONSE__INIT;
+                cri_reply(c, &done.base);
+                return;
+        }
         if (call(c, ctx, x.sb,
                  json_pack("{s:s,s:s,s:I}", "op", "stop", "id", jstr(x.j, "id"), "timeout",
                            (json_int_t)t),
@@ -463,7 +506,9 @@ void cri_remove_container(struct cri_call *c, const ProtobufCMessage *req)
                         r = op(c, ctx, &x, "status", &reply, &err);
                 }
         }
-        if (r == 0)
+        if (r == 0 && !x.sb->ready)
+                r = final_remove(ctx, x.sb, jstr(x.j, "id"), &err);
+        else if (r == 0)
                 r = op(c, ctx, &x, "remove", &reply, &err);
         if (r < 0 && err.code != ENOENT) /* gone already: removed */
                 return cri_reply_err(c, &err);

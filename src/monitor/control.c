@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "monitor/monitor.h"
+#include "pod/control.h"
 #include "util/cleanup.h"
 #include "util/util.h"
 
@@ -102,6 +103,8 @@ int pc_control_open(struct pc_monitor *m, pc_error *err)
         return 0;
 }
 
+static json_t *ctr_json(const struct pc_monitor *m, const struct pc_ctr *c);
+
 /* Free what control.c added to a runtime container (its spec is owned here). */
 static void ctr_release(struct pc_ctr *c)
 {
@@ -134,6 +137,20 @@ void pc_control_close(struct pc_monitor *m)
         free(ctl.path);
         ctl.path = NULL;
         ctl.open = false;
+        /* A stopped sandbox's containers stay listed (EXITED) until it is
+         * removed: their last records, for the CRI server to read. */
+        if (m->pod.cri_sandbox && m->state == POD_DONE) {
+                json_t *a = json_array();
+                for (size_t i = 0; i < m->n_app; i++)
+                        json_array_append_new(a, ctr_json(m, &m->app[i]));
+                _cleanup_free_ char *p = pc_xasprintf("%s/" PC_CONTROL_FINAL, m->pod_dir);
+                char *s = json_dumps(a, JSON_COMPACT);
+                pc_error err;
+                if (s && pc_replace_file(p, s, strlen(s), 0600, &err) < 0)
+                        fprintf(stderr, "podctl-monitor: %s\n", err.msg);
+                free(s);
+                json_decref(a);
+        }
         for (size_t i = 0; m->pod.cri_sandbox && i < m->n_app; i++)
                 ctr_release(&m->app[i]);
 }

@@ -81,3 +81,8 @@ int podctl_pod_control(podctl *ctx, const char *ns, const char *name, json_t *re
         _cleanup_free_ char *dir = pc_pod_dir(&ctx->root, ns, name);
         return pc_monitor_call(dir, req, reply, 0, err);
 }
+
+char *podctl_pod_dir_path(podctl *ctx, const char *ns, const char *name)
+{
+        return pc_pod_dir(&ctx->root, ns, name);
+}

@@ -694,3 +694,25 @@ b64d() { base64 -d <<<"$1"; }
         [ "$(ctr_state "$cid")" = CONTAINER_RUNNING ]
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
 }
+
+@test "containers: StopPodSandbox stops them; they stay listed EXITED until removed" {
+        local sb cid pid start
+        sb=$(ctr_sandbox stopsb)
+        cid=$(create_ctr "$sb" app '{"command": ["sleep", "1000"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(ctr_pid "$cid")
+        start=$(proc_start "$pid")
+        rt StopPodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+        run ! same_process "$pid" "$start"
+        run -0 rt ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}"
+        [ "$(jq -r '.containers | length' <<<"$output")" = 1 ]
+        [ "$(jq -r '.containers[0].state' <<<"$output")" = CONTAINER_EXITED ]
+        run -0 ctr_status "$cid"
+        [ "$(jq -r '.status.exit_code' <<<"$output")" -ne 0 ]
+        run -0 rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 1}"
+        run -0 rt RemoveContainer "{\"container_id\": \"$cid\"}"
+        [ "$(rt ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}" | jq -r '.containers | length')" = 0 ]
+        run -1 rt ContainerStatus "{\"container_id\": \"$cid\"}"
+        [[ $output == NOT_FOUND:* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
