@@ -148,7 +148,8 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         if (c->ever_started)
                 c->restart_count++;
         c->restart_due = 0;
-        new_container_id(c);
+        if (c->ever_started || !c->container_id[0]) /* control.c names it at creation */
+                new_container_id(c);
         c->started_at = pc_now_ns();
         if (!c->pulled_now)
                 pc_monitor_event(m, c, false, "Pulled",
@@ -1256,6 +1257,8 @@ int pc_monitor_main(int argc, char **argv)
         /* A Pod refused at once is done already: its final status stays. */
         if (m->state != POD_DONE)
                 pc_monitor_write_status(m, false);
+        if (m->state != POD_DONE && pc_control_open(m, &err) < 0)
+                logf_("warning: no control channel: %s", err.msg);
 
         while (m->state != POD_DONE) {
                 struct epoll_event evs[16];
@@ -1269,6 +1272,8 @@ int pc_monitor_main(int argc, char **argv)
                                 handle_signal(m);
                                 continue;
                         }
+                        if (pc_control_event(m, evs[i].data.ptr))
+                                continue;
                         struct pc_watch *w = evs[i].data.ptr;
                         drain(m, w->c, w->stream);
                 }
@@ -1285,6 +1290,13 @@ int pc_monitor_main(int argc, char **argv)
                 if (m->state != POD_DONE)
                         pc_monitor_write_status(m, false);
         }
+        pc_control_close(m);
         monitor_free(m);
         return 0;
+}
+
+void pc_monitor_start_ctr(struct pc_monitor *m, struct pc_ctr *c)
+{
+        start_ctr(m, c);
+        after_start(m, c);
 }

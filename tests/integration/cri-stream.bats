@@ -217,3 +217,23 @@ exec_url() { rt Exec "$1" | jq -r .url; }
         [ "$(tail -c 20 <<<"$out" | tr -d x | tr -d ' ')" = "$(wc -c <"$BATS_TEST_TMPDIR/big")" ]
         [ "$(jq -r '.error | fromjson | .status' "$BATS_TEST_TMPDIR/out")" = Success ]
 }
+
+@test "Exec into a CRI container (CreateContainer + StartContainer): output, namespaces, exit status" {
+        sb=$(run_sandbox exsb)
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$sb" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "sleeper", attempt: 0}, image: {image: "busybox"},
+                command: ["sleep", "3600"], log_path: "sleeper/0.log"}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(sb_pid "$sb")
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\",
+                \"readlink /proc/self/ns/net; readlink /proc/self/ns/mnt; exit 4\"], \"stdout\": true}")
+        run -0 client exec "$url"
+        out=$(jq -r .stdout <<<"$output")
+        [ "$(sed -n 1p <<<"$out")" = "$(readlink "/proc/$pid/ns/net")" ]
+        [ "$(sed -n 2p <<<"$out")" != "$(readlink "/proc/$pid/ns/mnt")" ]
+        [ "$(jq -r '.error | fromjson | .details.causes[0].message' <<<"$output")" = 4 ]
+        # a stopped container is refused
+        rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 1}" >/dev/null
+        run -1 rt Exec "{\"container_id\": \"$cid\", \"cmd\": [\"true\"], \"stdout\": true}"
+        [[ $output == *"is not running"* ]]
+}
