@@ -8,6 +8,7 @@ MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
 V       ?= 0
@@ -205,6 +206,9 @@ install: all man
 	install -m 0644 $(B)/podctl.bash $(DESTDIR)$(BASHCOMPDIR)/podctl
 	install -m 0644 $(B)/_podctl $(DESTDIR)$(ZSHCOMPDIR)/_podctl
 	install -m 0644 $(B)/podctl.fish $(DESTDIR)$(FISHCOMPDIR)/podctl.fish
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/podctl.service.in >$(B)/podctl.service
+	install -m 0644 $(B)/podctl.service $(DESTDIR)$(SYSTEMDUNITDIR)/podctl.service
 
 check: all format-check lint
 	tests/lint

@@ -146,4 +146,29 @@ int podctl_pod_copy_from(podctl *ctx, const char *ns, const char *name, const ch
 int podctl_pod_copy_to(podctl *ctx, const char *ns, const char *name, const char *container,
                        const char *src, const char *dest, char ***warnings, pc_error *err);
 
+/* Boot recovery (recover.c, `podctl serve` at start): bring back a Pod whose
+ * monitor and processes are gone without having finished it (a host
+ * reboot), as the kubelet makes a new sandbox for a Pod whose sandbox died:
+ * when its restartPolicy says so (Always; OnFailure unless the Pod
+ * Succeeded) the old sandbox's leftovers are torn down (cgroups, CNI DEL:
+ * the old IP lease) and a new monitor starts the Pod again from pod.json in
+ * the same pod dir, same uid: each container's restartCount goes on (its
+ * first start in the new sandbox counts as a restart), its cut-short run
+ * becomes lastState, its previous log file stays. Waits for the new
+ * monitor's report at most wait_ms. Nothing is done (and *res says why) for
+ * a Pod whose monitor runs, that had finished, that its policy does not
+ * restart, a CRI sandbox (the kubelet makes those again itself), or one
+ * whose monitor is dead while some of its processes still run (that one
+ * needs re-adoption by a new monitor, not a new sandbox). */
+enum podctl_recover_result {
+        PODCTL_RECOVER_RUNNING,   /* its monitor runs: nothing to do */
+        PODCTL_RECOVER_FINISHED,  /* it had finished: stays as it was */
+        PODCTL_RECOVER_POLICY,    /* restartPolicy Never, or OnFailure and Succeeded */
+        PODCTL_RECOVER_SKIPPED,   /* a CRI sandbox, or debris (no status yet) */
+        PODCTL_RECOVER_ADOPT,     /* monitor dead, containers alive: re-adoption needed */
+        PODCTL_RECOVER_RECREATED, /* a new sandbox and monitor run it */
+};
+int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_ms,
+                       enum podctl_recover_result *res, pc_error *err);
+
 #endif

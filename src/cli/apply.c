@@ -1,5 +1,8 @@
-/* podctl apply -f FILE|- [--validate=strict|warn|ignore] [--wait-timeout=SECONDS]
- * --validate as kubectl: strict (the default) refuses unknown fields. */
+/* podctl apply -f FILE|- [-f FILE...] [--validate=strict|warn|ignore] [--wait-timeout=SECONDS]
+ * --validate as kubectl: strict (the default) refuses unknown fields.
+ * Several -f: each file applied in the order given, as kubectl's (which
+ * continues on error): a file that does not load is reported and nothing of
+ * it is created, the others are still applied; exit status 1 if any failed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,36 +10,8 @@
 #include "cli/cli.h"
 #include "util/util.h"
 
-int cmd_apply(struct pc_cli *cli, int argc, char **argv)
+static int apply_file(struct pc_cli *cli, const char *file, enum pc_validate validate, int wait_ms)
 {
-        const char *file = NULL, *v;
-        enum pc_validate validate = PC_VALIDATE_STRICT; /* kubectl's default */
-        int wait_ms = 60000;
-        for (int i = 1; i < argc; i++) {
-                if ((v = pc_cli_flag(argc, argv, &i, "-f")) ||
-                    (v = pc_cli_flag(argc, argv, &i, "--filename")))
-                        file = v;
-                else if (!strcmp(argv[i], "--validate"))
-                        validate = PC_VALIDATE_STRICT; /* kubectl: --validate alone is strict */
-                else if ((v = pc_cli_flag(argc, argv, &i, "--validate"))) {
-                        if (!strcmp(v, "strict") || !strcmp(v, "true"))
-                                validate = PC_VALIDATE_STRICT;
-                        else if (!strcmp(v, "warn"))
-                                validate = PC_VALIDATE_WARN;
-                        else if (!strcmp(v, "ignore") || !strcmp(v, "false"))
-                                validate = PC_VALIDATE_IGNORE;
-                        else
-                                return pc_cli_fail("invalid --validate value \"%s\": must be "
-                                                   "strict, warn or ignore",
-                                                   v);
-                } else if ((v = pc_cli_flag(argc, argv, &i, "--wait-timeout")))
-                        wait_ms = atoi(v) * 1000;
-                else
-                        return pc_cli_fail("unknown argument \"%s\" for apply", argv[i]);
-        }
-        if (!file)
-                return pc_cli_fail("must specify -f FILE (or -f - for standard input)");
-
         struct pc_manifest m;
         if (pc_cli_load_manifest(cli, file, validate, &m) != 0) {
                 pc_manifest_free(&m);
@@ -77,5 +52,37 @@ int cmd_apply(struct pc_cli *cli, int argc, char **argv)
         }
         fflush(stdout);
         pc_manifest_free(&m);
+        return rc;
+}
+
+int cmd_apply(struct pc_cli *cli, int argc, char **argv)
+{
+        const char *v;
+        _cleanup_strv_ char **files = pc_xcalloc(1, sizeof(char *));
+        enum pc_validate validate = PC_VALIDATE_STRICT; /* kubectl's default */
+        int wait_ms = 60000;
+        for (int i = 1; i < argc; i++) {
+                int r;
+                if ((v = pc_cli_flag(argc, argv, &i, "-f")) ||
+                    (v = pc_cli_flag(argc, argv, &i, "--filename")))
+                        pc_strv_push(&files, v);
+                else if ((r = pc_cli_validate_flag(argc, argv, &i, &validate)) != 0) {
+                        if (r < 0)
+                                return 1;
+                } else if ((v = pc_cli_flag(argc, argv, &i, "--wait-timeout")))
+                        wait_ms = atoi(v) * 1000;
+                else
+                        return pc_cli_fail("unknown argument \"%s\" for apply", argv[i]);
+        }
+        if (!files[0])
+                return pc_cli_fail("must specify -f FILE (or -f - for standard input)");
+        size_t n_stdin = 0;
+        for (size_t i = 0; files[i]; i++)
+                n_stdin += !strcmp(files[i], "-");
+        if (n_stdin > 1)
+                return pc_cli_fail("standard input (-f -) can be given only once");
+        int rc = 0;
+        for (size_t i = 0; files[i]; i++)
+                rc |= apply_file(cli, files[i], validate, wait_ms);
         return rc;
 }

@@ -40,6 +40,8 @@ int cmd_annotate(struct pc_cli *cli, int argc, char **argv);
 int cmd_wait(struct pc_cli *cli, int argc, char **argv);
 int cmd_events(struct pc_cli *cli, int argc, char **argv);
 int cmd_cp(struct pc_cli *cli, int argc, char **argv);
+int cmd_replace(struct pc_cli *cli, int argc, char **argv);
+int cmd_explain(struct pc_cli *cli, int argc, char **argv);
 int cmd_completion(struct pc_cli *cli, int argc, char **argv);
 int cmd_man(struct pc_cli *cli, int argc, char **argv); /* hidden: podctl __man DIR */
 
@@ -59,6 +61,9 @@ int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err)
 enum pc_validate { PC_VALIDATE_STRICT, PC_VALIDATE_WARN, PC_VALIDATE_IGNORE };
 int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, enum pc_validate validate,
                          struct pc_manifest *m);
+/* --validate[=strict|true|warn|ignore|false] at argv[*i]: 1 parsed into *out,
+ * 0 not this flag, -1 a bad value (printed). */
+int pc_cli_validate_flag(int argc, char **argv, int *i, enum pc_validate *out);
 /* Print a JSON value (-o json) or YAML (-o yaml). */
 void pc_cli_print_json(json_t *v);
 int pc_cli_print_yaml(json_t *v);
@@ -108,6 +113,24 @@ int pc_cli_parse_duration(const char *s, int64_t *ns);
 
 /* label and annotate (label.c): the verb's whole work, for labels or annotations. */
 int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels);
+
+/* The Pods a verb acts on, as kubectl takes them: `pod NAME...`, `pod/NAME`,
+ * `-l SELECTOR` (also --selector, -lSEL) or `--all` (common.c). */
+struct pc_cli_pods {
+        char **names; /* NULL-terminated (start with pc_xcalloc(1, sizeof(char *))) */
+        const char *selector;
+        bool all, resource_seen;
+};
+/* argv[*i] consumed (-l, --selector, --all, the pod resource word,
+ * pod/NAME): 1 (*i advanced past a flag's value); 0 not ours. */
+int pc_cli_pods_arg(struct pc_cli_pods *t, int argc, char **argv, int *i);
+/* A bare NAME after the resource word; else prints kubectl's "the server
+ * doesn't have a resource type" and returns 1. */
+int pc_cli_pods_name(struct pc_cli_pods *t, const char *arg);
+/* No name given: fill names with the Pods matching the selector (all when
+ * none) in ns (NULL: every namespace). */
+int pc_cli_pods_select(podctl *ctx, const char *ns, struct pc_cli_pods *t, pc_error *err);
+void pc_cli_pods_free(struct pc_cli_pods *t);
 
 /* Parse an --opt=value or --opt value flag; advances *i. NULL if no match. */
 const char *pc_cli_flag(int argc, char **argv, int *i, const char *name);

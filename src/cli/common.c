@@ -307,3 +307,87 @@ const char *pc_cli_flag(int argc, char **argv, int *i, const char *name)
         }
         return NULL;
 }
+
+int pc_cli_pods_arg(struct pc_cli_pods *t, int argc, char **argv, int *i)
+{
+        const char *a = argv[*i], *v;
+        if (!t->names)
+                t->names = pc_xcalloc(1, sizeof(char *));
+        if ((v = pc_cli_flag(argc, argv, i, "-l")) ||
+            (v = pc_cli_flag(argc, argv, i, "--selector")))
+                t->selector = v;
+        else if (!strncmp(a, "-l", 2) && a[2])
+                t->selector = a + 2;
+        else if (!strcmp(a, "--all"))
+                t->all = true;
+        else if (a[0] == '-')
+                return 0;
+        else if (!t->resource_seen && pc_cli_is_pod_resource(a))
+                t->resource_seen = true;
+        else if (!strncmp(a, "pod/", 4) || !strncmp(a, "pods/", 5) || !strncmp(a, "po/", 3)) {
+                t->resource_seen = true;
+                pc_strv_push(&t->names, strchr(a, '/') + 1);
+        } else
+                return 0;
+        return 1;
+}
+
+int pc_cli_pods_name(struct pc_cli_pods *t, const char *arg)
+{
+        if (!t->names)
+                t->names = pc_xcalloc(1, sizeof(char *));
+        if (!t->resource_seen)
+                return pc_cli_fail("the server doesn't have a resource type \"%s\"", arg);
+        pc_strv_push(&t->names, arg);
+        return 0;
+}
+
+int pc_cli_pods_select(podctl *ctx, const char *ns, struct pc_cli_pods *t, pc_error *err)
+{
+        if (!t->names)
+                t->names = pc_xcalloc(1, sizeof(char *));
+        if (t->names[0])
+                return 0;
+        json_t *items = NULL;
+        if (podctl_pod_select(ctx, ns, t->selector, &items, err) < 0)
+                return -1;
+        size_t i;
+        json_t *p;
+        json_array_foreach(items, i, p)
+        {
+                const char *n =
+                    json_string_value(json_object_get(json_object_get(p, "metadata"), "name"));
+                if (n)
+                        pc_strv_push(&t->names, n);
+        }
+        json_decref(items);
+        return 0;
+}
+
+void pc_cli_pods_free(struct pc_cli_pods *t)
+{
+        pc_strv_free(t->names);
+        t->names = NULL;
+}
+
+int pc_cli_validate_flag(int argc, char **argv, int *i, enum pc_validate *out)
+{
+        const char *v;
+        if (!strcmp(argv[*i], "--validate")) {
+                *out = PC_VALIDATE_STRICT; /* kubectl: --validate alone is strict */
+                return 1;
+        }
+        if (!(v = pc_cli_flag(argc, argv, i, "--validate")))
+                return 0;
+        if (!strcmp(v, "strict") || !strcmp(v, "true"))
+                *out = PC_VALIDATE_STRICT;
+        else if (!strcmp(v, "warn"))
+                *out = PC_VALIDATE_WARN;
+        else if (!strcmp(v, "ignore") || !strcmp(v, "false"))
+                *out = PC_VALIDATE_IGNORE;
+        else {
+                pc_cli_fail("invalid --validate value \"%s\": must be strict, warn or ignore", v);
+                return -1;
+        }
+        return 1;
+}

@@ -24,12 +24,13 @@ struct verb_doc {
 
 static const struct verb_doc docs[] = {
     {"apply",
-     "apply -f FILE [--validate=strict|warn|ignore]",
+     "apply -f FILE [-f FILE...] [--validate=strict|warn|ignore]",
      "Create the Pods, ConfigMaps and Secrets of a manifest (YAML or JSON; - for standard "
-     "input). Unknown fields are refused (--validate=strict, kubectl's default), warned about "
+     "input); several -f are applied in order, a file that does not load is skipped. Unknown "
+     "fields are refused (--validate=strict, kubectl's default), warned about "
      "(warn) or dropped (ignore).",
      false,
-     {{"-f", "FILE", "the manifest, or - for standard input"},
+     {{"-f", "FILE", "a manifest, or - for standard input (repeatable)"},
       {"--validate", "MODE", "strict, warn or ignore"},
       {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
     {"get",
@@ -143,13 +144,41 @@ static const struct verb_doc docs[] = {
      {{"--dry-run", NULL, "only say what would go"}}},
     {"image", "image pull|load|import|ls|inspect|rm|prune ...", "Manage images.", false, {{0}}},
     {"serve",
-     "serve [--listen PATH] [--stream-address HOST:PORT]",
-     "Serve the Kubernetes CRI (runtime.v1) on a unix socket, for a kubelet (docs/CRI.md).",
+     "serve [--listen PATH | --no-cri] [--manifests DIR | --no-manifests] [--node-name NAME] "
+     "[--gc-interval SECONDS] [--no-recover] [--stream-address HOST:PORT]",
+     "Serve the Kubernetes CRI (runtime.v1) on a unix socket, for a kubelet (docs/CRI.md); run "
+     "the static Pods of a manifest directory; at start bring back the Pods a reboot stopped "
+     "(docs/OPERATIONS.md).",
      false,
-     {{"--listen", "PATH", "the socket (default /run/podctl/podctl.sock)"},
+     {{"--listen", "PATH", "the socket (default /run/podctl/podctl.sock; '' for none)"},
+      {"--no-cri", NULL, "no CRI socket (static Pods and recovery only)"},
+      {"--manifests", "DIR", "static Pod manifests (default /etc/podctl/manifests if it exists)"},
+      {"--no-manifests", NULL, "no static Pods"},
+      {"--node-name", "NAME", "the node name in static Pod names (default: the host name)"},
+      {"--gc-interval", "SECONDS", "run gc at start and every SECONDS (default 60; 0: never)"},
+      {"--no-recover", NULL, "do not bring back Pods whose sandbox is gone"},
       {"--stream-address", "HOST:PORT",
        "the exec/port-forward streaming server (default 127.0.0.1, any port)"}}},
     {"completion", "completion bash|zsh|fish", "Print a shell completion script.", false, {{0}}},
+    {"replace",
+     "replace -f FILE [--force [--grace-period=N]] [--validate=strict|warn|ignore]",
+     "Replace the Pods of a manifest. Without --force only an unchanged spec is accepted "
+     "(labels and annotations are replaced); a changed one is refused as the API server "
+     "refuses it. --force deletes each Pod, waits until it is gone, and creates it again.",
+     false,
+     {{"-f", "FILE", "the manifest, or - for standard input"},
+      {"--force", NULL, "delete and re-create"},
+      {"--grace-period", "SECONDS", "with --force: instead of terminationGracePeriodSeconds"},
+      {"--validate", "MODE", "strict, warn or ignore"},
+      {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
+    {"explain",
+     "explain RESOURCE[.FIELD...] [--recursive]",
+     "Describe the fields of pod, configmap or secret (or of one of their fields), each "
+     "with its type and podctl's disposition: applied, refused with the reason, or warned and "
+     "ignored (docs/FIELDS.md), in kubectl explain's layout.",
+     false,
+     {{"--recursive", NULL, "the whole field tree, names and types"},
+      {"--api-version", "VERSION", "v1 only"}}},
 };
 
 #define N_DOCS (sizeof(docs) / sizeof(docs[0]))

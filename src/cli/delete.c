@@ -29,10 +29,10 @@ static int delete_one(podctl *ctx, const char *ns, const char *name, int64_t gra
 
 int cmd_delete(struct pc_cli *cli, int argc, char **argv)
 {
-        const char *file = NULL, *selector = NULL, *v;
+        const char *file = NULL, *v;
         int64_t grace = -1;
-        bool force = false, ignore_missing = false, resource_seen = false, all = false;
-        _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
+        bool force = false, ignore_missing = false;
+        _cleanup_(pc_cli_pods_free) struct pc_cli_pods t = {.names = pc_xcalloc(1, sizeof(char *))};
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "-f")) ||
                     (v = pc_cli_flag(argc, argv, &i, "--filename")))
@@ -45,25 +45,16 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv)
                         force = true;
                 else if (!strcmp(argv[i], "--ignore-not-found"))
                         ignore_missing = true;
-                else if ((v = pc_cli_flag(argc, argv, &i, "-l")) ||
-                         (v = pc_cli_flag(argc, argv, &i, "--selector")))
-                        selector = v;
-                else if (!strncmp(argv[i], "-l", 2) && argv[i][2])
-                        selector = argv[i] + 2;
-                else if (!strcmp(argv[i], "--all"))
-                        all = true;
+                else if (pc_cli_pods_arg(&t, argc, argv, &i))
+                        continue;
                 else if (argv[i][0] == '-')
                         return pc_cli_fail("unknown flag \"%s\" for delete", argv[i]);
-                else if (!resource_seen && !file && pc_cli_is_pod_resource(argv[i]))
-                        resource_seen = true;
-                else if (!strncmp(argv[i], "pod/", 4) || !strncmp(argv[i], "pods/", 5))
-                        pc_strv_push(&names, strchr(argv[i], '/') + 1);
-                else if (resource_seen)
-                        pc_strv_push(&names, argv[i]);
-                else
-                        return pc_cli_fail("the server doesn't have a resource type \"%s\"",
-                                           argv[i]);
+                else if (pc_cli_pods_name(&t, argv[i]) != 0)
+                        return 1;
         }
+        char **names = t.names;
+        const char *selector = t.selector;
+        bool all = t.all;
         if (force && grace < 0)
                 grace = 0;
         if (grace == 0 && !force)
@@ -97,17 +88,9 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv)
                 return 1;
         if (selector || all) {
                 pc_error err;
-                json_t *items = NULL;
-                if (podctl_pod_select(ctx, cli->namespace_, selector, &items, &err) < 0)
+                if (pc_cli_pods_select(ctx, cli->namespace_, &t, &err) < 0)
                         return pc_cli_die(&err);
-                size_t i;
-                json_t *p;
-                json_array_foreach(items, i, p)
-                {
-                        pc_strv_push(&names, json_string_value(json_object_get(
-                                                 json_object_get(p, "metadata"), "name")));
-                }
-                json_decref(items);
+                names = t.names;
                 if (!names[0]) {
                         printf("No resources found\n");
                         return 0;

@@ -335,10 +335,10 @@ static int watch_pods(struct pc_cli *cli, const struct get_out *o, const char *n
 
 int cmd_get(struct pc_cli *cli, int argc, char **argv)
 {
-        const char *selector = NULL, *sort_by = NULL, *v;
+        const char *sort_by = NULL, *v;
         struct get_out o = {.headers = true};
-        _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
-        bool resource_seen = false, watch = false, watch_only = false, events = false;
+        _cleanup_(pc_cli_pods_free) struct pc_cli_pods t = {.names = pc_xcalloc(1, sizeof(char *))};
+        bool watch = false, watch_only = false, events = false;
         for (int i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "-w") || !strcmp(argv[i], "--watch"))
                         watch = true;
@@ -350,34 +350,25 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                 else if ((v = pc_cli_flag(argc, argv, &i, "-o")) ||
                          (v = pc_cli_flag(argc, argv, &i, "--output")))
                         o.output = v;
-                else if ((v = pc_cli_flag(argc, argv, &i, "-l")) ||
-                         (v = pc_cli_flag(argc, argv, &i, "--selector")))
-                        selector = v;
                 else if ((v = pc_cli_flag(argc, argv, &i, "--sort-by")))
                         sort_by = v;
                 else if (!strcmp(argv[i], "--no-headers") || !strcmp(argv[i], "--no-headers=true"))
                         o.headers = false;
-                else if (!strncmp(argv[i], "-l", 2) && argv[i][2])
-                        selector = argv[i] + 2;
                 else if (!strncmp(argv[i], "-o", 2) && argv[i][2])
                         o.output = argv[i] + 2;
+                else if (strcmp(argv[i], "--all") && pc_cli_pods_arg(&t, argc, argv, &i))
+                        continue;
                 else if (argv[i][0] == '-')
                         return pc_cli_fail("unknown flag \"%s\" for get", argv[i]);
-                else if (!resource_seen && pc_cli_is_pod_resource(argv[i]))
-                        resource_seen = true;
-                else if (!resource_seen && (!strcmp(argv[i], "node") || !strcmp(argv[i], "nodes") ||
-                                            !strcmp(argv[i], "no")))
+                else if (!t.resource_seen && (!strcmp(argv[i], "node") ||
+                                              !strcmp(argv[i], "nodes") || !strcmp(argv[i], "no")))
                         return get_node(cli, argc, argv);
-                else if (!strncmp(argv[i], "pod/", 4) || !strncmp(argv[i], "pods/", 5)) {
-                        resource_seen = true;
-                        pc_strv_push(&names, strchr(argv[i], '/') + 1);
-                } else if (resource_seen)
-                        pc_strv_push(&names, argv[i]);
-                else
-                        return pc_cli_fail("the server doesn't have a resource type \"%s\"",
-                                           argv[i]);
+                else if (pc_cli_pods_name(&t, argv[i]) != 0)
+                        return 1;
         }
-        if (!resource_seen)
+        const char *selector = t.selector;
+        char **names = t.names;
+        if (!t.resource_seen)
                 return pc_cli_fail("you must specify the type of resource to get: pods, nodes");
         if (selector && names[0])
                 return pc_cli_fail("name cannot be provided when a selector is specified");

@@ -10,10 +10,10 @@
 
 int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels)
 {
-        const char *verb = labels ? "label" : "annotate", *v, *selector = NULL;
+        const char *verb = labels ? "label" : "annotate";
         const char *field = labels ? "labels" : "annotations";
-        bool overwrite = false, all = false, resource_seen = false;
-        _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
+        bool overwrite = false;
+        _cleanup_(pc_cli_pods_free) struct pc_cli_pods t = {.names = pc_xcalloc(1, sizeof(char *))};
         _cleanup_strv_ char **remove = pc_xcalloc(1, sizeof(char *));
         _cleanup_(json_decrefp) json_t *set = json_object();
         for (int i = 1; i < argc; i++) {
@@ -21,21 +21,11 @@ int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels)
                         overwrite = true;
                 else if (!strcmp(argv[i], "--overwrite=false"))
                         overwrite = false;
-                else if (!strcmp(argv[i], "--all"))
-                        all = true;
-                else if ((v = pc_cli_flag(argc, argv, &i, "-l")) ||
-                         (v = pc_cli_flag(argc, argv, &i, "--selector")))
-                        selector = v;
-                else if (!strncmp(argv[i], "-l", 2) && argv[i][2])
-                        selector = argv[i] + 2;
+                else if (pc_cli_pods_arg(&t, argc, argv, &i))
+                        continue;
                 else if (argv[i][0] == '-')
                         return pc_cli_fail("unknown flag \"%s\" for %s", argv[i], verb);
-                else if (!resource_seen && pc_cli_is_pod_resource(argv[i]))
-                        resource_seen = true;
-                else if (!strncmp(argv[i], "pod/", 4) || !strncmp(argv[i], "pods/", 5)) {
-                        resource_seen = true;
-                        pc_strv_push(&names, strchr(argv[i], '/') + 1);
-                } else if (strchr(argv[i], '=')) {
+                else if (strchr(argv[i], '=')) {
                         _cleanup_free_ char *k = pc_xstrdup(argv[i]);
                         char *eq = strchr(k, '=');
                         *eq = '\0';
@@ -44,13 +34,11 @@ int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels)
                         _cleanup_free_ char *k = pc_xstrdup(argv[i]);
                         k[strlen(k) - 1] = '\0';
                         pc_strv_push(&remove, k);
-                } else if (resource_seen)
-                        pc_strv_push(&names, argv[i]);
-                else
-                        return pc_cli_fail("the server doesn't have a resource type \"%s\"",
-                                           argv[i]);
+                } else if (pc_cli_pods_name(&t, argv[i]) != 0)
+                        return 1;
         }
-        if (!resource_seen)
+        char **names = t.names;
+        if (!t.resource_seen)
                 return pc_cli_fail("one or more resources must be specified as <resource> "
                                    "<name> or <resource>/<name>");
         if (!json_object_size(set) && !remove[0])
@@ -61,28 +49,20 @@ int pc_cli_meta_verb(struct pc_cli *cli, int argc, char **argv, bool labels)
                         return pc_cli_fail("can not both modify and remove %s in the same "
                                            "command",
                                            labels ? "a label" : "an annotation");
-        if (names[0] && (selector || all))
+        if (names[0] && (t.selector || t.all))
                 return pc_cli_fail("you cannot provide a name and a selector or --all at the "
                                    "same time");
-        if (!names[0] && !selector && !all)
+        if (!names[0] && !t.selector && !t.all)
                 return pc_cli_fail("resource(s) were provided, but no name was specified");
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
                 return 1;
         pc_error err;
         if (!names[0]) {
-                json_t *items = NULL;
-                if (podctl_pod_select(ctx, cli->all_namespaces ? NULL : cli->namespace_, selector,
-                                      &items, &err) < 0)
+                if (pc_cli_pods_select(ctx, cli->all_namespaces ? NULL : cli->namespace_, &t,
+                                       &err) < 0)
                         return pc_cli_die(&err);
-                size_t i;
-                json_t *p;
-                json_array_foreach(items, i, p)
-                {
-                        pc_strv_push(&names, json_string_value(json_object_get(
-                                                 json_object_get(p, "metadata"), "name")));
-                }
-                json_decref(items);
+                names = t.names;
                 if (!names[0]) {
                         fprintf(stderr, "No resources found in %s namespace.\n", cli->namespace_);
                         return 0;

@@ -31,10 +31,15 @@ static const struct verb {
     {"events", cmd_events,
      "List the Pods' events (events [--for pod/NAME] [-w] [--types=Warning])"},
     {"cp", cmd_cp, "Copy files to and from containers (cp [-c C] POD:SRC DEST | SRC POD:DEST)"},
+    {"replace", cmd_replace,
+     "Replace Pods from a manifest (replace -f FILE [--force [--grace-period=N]])"},
+    {"explain", cmd_explain,
+     "Describe a resource's fields and podctl's disposition (explain pod.spec.containers)"},
     {"completion", cmd_completion, "Print a shell completion script (completion bash|zsh|fish)"},
     {"image", cmd_image, "Manage images (image pull|load|import|ls|inspect|rm|prune)"},
     {"serve", cmd_serve,
-     "Serve the CRI (runtime.v1) for a kubelet or crictl (serve [--listen PATH])"},
+     "Serve the CRI (runtime.v1) for a kubelet or crictl, static Pods, boot recovery "
+     "(serve [--listen PATH|--no-cri] [--manifests DIR|--no-manifests])"},
 };
 
 static void usage(FILE *f)

@@ -214,10 +214,9 @@ static int wait_one(struct pc_cli *cli, podctl *ctx, struct podctl_watch *watch,
 
 int cmd_wait(struct pc_cli *cli, int argc, char **argv)
 {
-        const char *forc = NULL, *selector = NULL, *v;
+        const char *forc = NULL, *v;
         int64_t timeout = 30LL * 1000000000LL;
-        bool all = false, resource_seen = false;
-        _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
+        _cleanup_(pc_cli_pods_free) struct pc_cli_pods t = {.names = pc_xcalloc(1, sizeof(char *))};
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "--for")))
                         forc = v;
@@ -228,34 +227,21 @@ int cmd_wait(struct pc_cli *cli, int argc, char **argv)
                                                    v, v);
                         if (timeout < 0)
                                 timeout = 168LL * 3600 * 1000000000LL; /* "a week" */
-                } else if ((v = pc_cli_flag(argc, argv, &i, "-l")) ||
-                           (v = pc_cli_flag(argc, argv, &i, "--selector")))
-                        selector = v;
-                else if (!strncmp(argv[i], "-l", 2) && argv[i][2])
-                        selector = argv[i] + 2;
-                else if (!strcmp(argv[i], "--all"))
-                        all = true;
+                } else if (pc_cli_pods_arg(&t, argc, argv, &i))
+                        continue;
                 else if (argv[i][0] == '-')
                         return pc_cli_fail("unknown flag \"%s\" for wait", argv[i]);
-                else if (!resource_seen && pc_cli_is_pod_resource(argv[i]))
-                        resource_seen = true;
-                else if (!strncmp(argv[i], "pod/", 4) || !strncmp(argv[i], "pods/", 5)) {
-                        resource_seen = true;
-                        pc_strv_push(&names, strchr(argv[i], '/') + 1);
-                } else if (resource_seen)
-                        pc_strv_push(&names, argv[i]);
-                else
-                        return pc_cli_fail("the server doesn't have a resource type \"%s\"",
-                                           argv[i]);
+                else if (pc_cli_pods_name(&t, argv[i]) != 0)
+                        return 1;
         }
-        if (!resource_seen)
+        if (!t.resource_seen)
                 return pc_cli_fail("you must provide one or more resources by argument or "
                                    "filename");
         if (!forc)
                 return pc_cli_fail("--for must be specified");
-        if (names[0] && (selector || all))
+        if (t.names[0] && (t.selector || t.all))
                 return pc_cli_fail("name cannot be provided when a selector is specified");
-        if (!names[0] && !selector && !all)
+        if (!t.names[0] && !t.selector && !t.all)
                 return pc_cli_fail("resource(s) were provided, but no name was specified");
         struct wait_for w;
         if (parse_for(forc, &w) != 0) {
@@ -276,27 +262,18 @@ int cmd_wait(struct pc_cli *cli, int argc, char **argv)
                 rc = pc_cli_die(&err);
                 goto out;
         }
-        if (!names[0]) {
-                json_t *items = NULL;
-                if (podctl_pod_select(ctx, cli->namespace_, selector, &items, &err) < 0) {
+        if (!t.names[0]) {
+                if (pc_cli_pods_select(ctx, cli->namespace_, &t, &err) < 0) {
                         rc = pc_cli_die(&err);
                         goto out;
                 }
-                size_t i;
-                json_t *p;
-                json_array_foreach(items, i, p)
-                {
-                        pc_strv_push(&names, json_string_value(json_object_get(
-                                                 json_object_get(p, "metadata"), "name")));
-                }
-                json_decref(items);
-                if (!names[0] && w.kind != W_DELETE) {
+                if (!t.names[0] && w.kind != W_DELETE) {
                         rc = pc_cli_fail("no matching resources found");
                         goto out;
                 }
         }
-        for (size_t i = 0; names[i] && rc == 0; i++)
-                rc = wait_one(cli, ctx, watch, &w, names[i], timeout, deadline);
+        for (size_t i = 0; t.names[i] && rc == 0; i++)
+                rc = wait_one(cli, ctx, watch, &w, t.names[i], timeout, deadline);
 out:
         podctl_watch_close(watch);
         free_for(&w);

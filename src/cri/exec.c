@@ -1,6 +1,7 @@
 /* Exec: the URL of an exec session in a running container of the CRI root
- * (src/cri/stream.c runs it). A container is named by the id in its
- * status (`containerID` "podctl://<id>"; a unique prefix will do). */
+ * (src/cri/stream.c runs it): a CRI container (its ID, or a unique prefix),
+ * or a container of a Pod applied into the CRI root (the id of its
+ * `containerID` "podctl://<id>"). */
 #include <errno.h>
 #include <string.h>
 
@@ -71,7 +72,15 @@ void cri_exec(struct cri_call *c, const ProtobufCMessage *req)
         }
         podctl *ctx = cri_ctx(c, &err);
         const char *ns = NULL, *pod = NULL, *name = NULL;
-        if (!ctx || find_container(c, ctx, q->container_id, &ns, &pod, &name, &err) < 0) {
+        bool running = false;
+        int rc =
+            ctx ? cri_container_ref(c, ctx, q->container_id, &ns, &pod, &name, &running, &err) : -1;
+        if (rc == 0 && !running)
+                rc = pc_fail(&err, EINVAL, "container %s is not running", q->container_id);
+        /* not a CRI container: a container of a Pod applied into the CRI root */
+        if (ctx && rc < 0 && err.code == ENOENT && q->container_id && *q->container_id)
+                rc = find_container(c, ctx, q->container_id, &ns, &pod, &name, &err);
+        if (rc < 0) {
                 podctl_close(ctx);
                 return cri_reply_err(c, &err);
         }

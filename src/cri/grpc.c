@@ -585,12 +585,47 @@ out:
         return NULL;
 }
 
+static struct server srv;
+
+int pc_grpc_accept(int listen_fd, pc_grpc_handler h, void *data, pc_error *err)
+{
+        srv.handler = h;
+        srv.data = data;
+        int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+                if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN || errno == EMFILE ||
+                    errno == ENFILE)
+                        return 0;
+                return pc_fail(err, errno, "accept");
+        }
+        struct conn *c = calloc(1, sizeof(*c));
+        if (!c) {
+                close(fd);
+                return 0;
+        }
+        c->fd = fd;
+        c->srv = &srv;
+        c->refs = 1;
+        c->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        pthread_mutex_init(&c->mu, NULL);
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        pthread_t t;
+        if (c->wake < 0 || pthread_create(&t, &a, run_conn, c) != 0) {
+                close(fd);
+                if (c->wake >= 0)
+                        close(c->wake);
+                pthread_mutex_destroy(&c->mu);
+                free(c);
+        }
+        pthread_attr_destroy(&a);
+        return 0;
+}
+
 int pc_grpc_serve(int listen_fd, pc_grpc_handler h, void *data, volatile sig_atomic_t *stop,
                   pc_error *err)
 {
-        static struct server srv;
-        srv.handler = h;
-        srv.data = data;
         while (!*stop) {
                 struct pollfd p = {listen_fd, POLLIN, 0};
                 int r = poll(&p, 1, 200);
@@ -598,35 +633,8 @@ int pc_grpc_serve(int listen_fd, pc_grpc_handler h, void *data, volatile sig_ato
                         return pc_fail(err, errno, "poll");
                 if (r <= 0)
                         continue;
-                int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-                if (fd < 0) {
-                        if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN ||
-                            errno == EMFILE || errno == ENFILE)
-                                continue;
-                        return pc_fail(err, errno, "accept");
-                }
-                struct conn *c = calloc(1, sizeof(*c));
-                if (!c) {
-                        close(fd);
-                        continue;
-                }
-                c->fd = fd;
-                c->srv = &srv;
-                c->refs = 1;
-                c->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-                pthread_mutex_init(&c->mu, NULL);
-                pthread_attr_t a;
-                pthread_attr_init(&a);
-                pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-                pthread_t t;
-                if (c->wake < 0 || pthread_create(&t, &a, run_conn, c) != 0) {
-                        close(fd);
-                        if (c->wake >= 0)
-                                close(c->wake);
-                        pthread_mutex_destroy(&c->mu);
-                        free(c);
-                }
-                pthread_attr_destroy(&a);
+                if (pc_grpc_accept(listen_fd, h, data, err) < 0)
+                        return -1;
         }
         return 0;
 }

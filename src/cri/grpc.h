@@ -65,6 +65,11 @@ typedef void (*pc_grpc_handler)(void *data, const char *path, const uint8_t *req
 int pc_grpc_serve(int listen_fd, pc_grpc_handler h, void *data, volatile sig_atomic_t *stop,
                   pc_error *err);
 
+/* Accept one connection waiting on listen_fd (poll says it is readable)
+ * and serve it on a thread of its own; for a caller with its own event loop
+ * (src/cri/service.c). -1 only when accept fails for good. */
+int pc_grpc_accept(int listen_fd, pc_grpc_handler h, void *data, pc_error *err);
+
 /* Fill out with status code and a printf message. */
 void pc_grpc_fail(struct pc_grpc_reply *out, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -69,7 +69,35 @@ void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req);
 /* runtime_config.c */
 void cri_update_runtime_config(struct cri_call *c, const ProtobufCMessage *req);
 
+/* container.c, for exec.c: the Pod and name of CRI container `id` */
+int cri_container_ref(struct cri_call *c, podctl *ctx, const char *id, const char **ns,
+                      const char **pod, const char **name, bool *running, pc_error *err);
+
 /* exec.c */
 void cri_exec(struct cri_call *c, const ProtobufCMessage *req);
+
+/* sandbox.c: the sandbox `id` names (whole or prefix; NOT_FOUND if none), or
+ * every sandbox (id NULL). Alive until the call ends. */
+struct cri_sb_ref {
+        const char *ns, *name; /* the podctl Pod in the CRI root */
+        char id[65];
+        json_t *cfg; /* the kubelet's sandbox config as RunPodSandbox kept it */
+        bool ready;
+};
+int cri_sandbox_refs(struct cri_call *c, podctl *ctx, const char *id, struct cri_sb_ref **out,
+                     size_t *n, pc_error *err);
+
+/* container.c */
+void cri_create_container(struct cri_call *c, const ProtobufCMessage *req);
+void cri_start_container(struct cri_call *c, const ProtobufCMessage *req);
+void cri_stop_container(struct cri_call *c, const ProtobufCMessage *req);
+void cri_remove_container(struct cri_call *c, const ProtobufCMessage *req);
+void cri_list_containers(struct cri_call *c, const ProtobufCMessage *req);
+void cri_container_status(struct cri_call *c, const ProtobufCMessage *req);
+void cri_exec_sync(struct cri_call *c, const ProtobufCMessage *req);
+void cri_container_stats(struct cri_call *c, const ProtobufCMessage *req);
+void cri_list_container_stats(struct cri_call *c, const ProtobufCMessage *req);
+void cri_update_container_resources(struct cri_call *c, const ProtobufCMessage *req);
+void cri_reopen_container_log(struct cri_call *c, const ProtobufCMessage *req);
 
 #endif

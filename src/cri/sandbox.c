@@ -623,3 +623,31 @@ void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req)
         free(url);
         cri_reply(c, &out.base);
 }
+
+/* ---- for container.c ------------------------------------------------------------ */
+
+int cri_sandbox_refs(struct cri_call *c, podctl *ctx, const char *id, struct cri_sb_ref **out,
+                     size_t *n, pc_error *err)
+{
+        struct sb *all = NULL, one;
+        size_t na = 0;
+        if (id) {
+                if (find(c, ctx, id, &one, err) < 0)
+                        return -1;
+                all = &one;
+                na = 1;
+        } else if (list_all(c, ctx, &all, &na, err) < 0) {
+                return -1;
+        }
+        *out = cri_alloc(c, (na + 1) * sizeof(**out));
+        for (size_t i = 0; i < na; i++) {
+                struct cri_sb_ref *r = &(*out)[i];
+                r->ns = all[i].ns;
+                r->name = all[i].name;
+                memcpy(r->id, all[i].id, sizeof(r->id));
+                r->cfg = all[i].cfg;
+                r->ready = is_ready(&all[i]);
+        }
+        *n = na;
+        return 0;
+}

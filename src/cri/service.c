@@ -1,12 +1,16 @@
 /* The CRI services: the method table, Version, Status, and the server loop. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -15,6 +19,7 @@
 #include "cri/cri.h"
 #include "cri/internal.h"
 #include "cri/stream.h"
+#include "cri/static.h"
 #include "net/net.h"
 #include "util/cleanup.h"
 #include "util/util.h"
@@ -266,6 +271,23 @@ static const struct method {
     {RT "ListPodSandbox", &runtime__v1__list_pod_sandbox_request__descriptor, cri_list_sandboxes},
     {RT "PortForward", &runtime__v1__port_forward_request__descriptor, cri_port_forward},
     {RT "Exec", &runtime__v1__exec_request__descriptor, cri_exec},
+    {RT "CreateContainer", &runtime__v1__create_container_request__descriptor,
+     cri_create_container},
+    {RT "StartContainer", &runtime__v1__start_container_request__descriptor, cri_start_container},
+    {RT "StopContainer", &runtime__v1__stop_container_request__descriptor, cri_stop_container},
+    {RT "RemoveContainer", &runtime__v1__remove_container_request__descriptor,
+     cri_remove_container},
+    {RT "ListContainers", &runtime__v1__list_containers_request__descriptor, cri_list_containers},
+    {RT "ContainerStatus", &runtime__v1__container_status_request__descriptor,
+     cri_container_status},
+    {RT "ExecSync", &runtime__v1__exec_sync_request__descriptor, cri_exec_sync},
+    {RT "ContainerStats", &runtime__v1__container_stats_request__descriptor, cri_container_stats},
+    {RT "ListContainerStats", &runtime__v1__list_container_stats_request__descriptor,
+     cri_list_container_stats},
+    {RT "UpdateContainerResources", &runtime__v1__update_container_resources_request__descriptor,
+     cri_update_container_resources},
+    {RT "ReopenContainerLog", &runtime__v1__reopen_container_log_request__descriptor,
+     cri_reopen_container_log},
     {IM "ListImages", &runtime__v1__list_images_request__descriptor, cri_list_images},
     {IM "ImageStatus", &runtime__v1__image_status_request__descriptor, cri_image_status},
     {IM "PullImage", &runtime__v1__pull_image_request__descriptor, cri_pull_image},
@@ -359,9 +381,118 @@ static int listen_unix(const char *path, pc_error *err)
         return fd;
 }
 
+static void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void serve_log(const char *fmt, ...)
+{
+        char ts[40];
+        pc_format_time(pc_now_ns(), false, ts, sizeof(ts));
+        fprintf(stderr, "%s ", ts);
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        fflush(stderr);
+}
+
+/* systemd's Type=notify, by hand (sd_notify(3)'s protocol: one datagram on
+ * the unix socket $NOTIFY_SOCKET, '@' for the abstract namespace). */
+static void sd_notify_msg(const char *msg)
+{
+        const char *path = getenv("NOTIFY_SOCKET");
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        if (!path || !*path || strlen(path) >= sizeof(a.sun_path))
+                return;
+        memcpy(a.sun_path, path, strlen(path));
+        socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+        if (a.sun_path[0] == '@')
+                a.sun_path[0] = '\0';
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&a, len) < 0)
+                serve_log("sd_notify %s: %s", path, strerror(errno));
+}
+
+/* Boot recovery: every Pod of the root whose monitor and processes are
+ * gone is brought back when its restartPolicy says so (podctl.h). The CRI
+ * sub-root's sandboxes are left to the kubelet, which makes a new sandbox
+ * for a Pod whose sandbox is not ready. */
+static void recover_all(const char *root, const char *log_dir)
+{
+        podctl *ctx = NULL;
+        json_t *pods = NULL;
+        pc_error err;
+        if (podctl_open(root, log_dir, &ctx, &err) < 0 ||
+            podctl_pod_list(ctx, NULL, &pods, &err) < 0) {
+                serve_log("recovery: %s", err.msg);
+                podctl_close(ctx);
+                return;
+        }
+        size_t i;
+        json_t *p;
+        json_array_foreach(pods, i, p)
+        {
+                json_t *meta = json_object_get(p, "metadata");
+                const char *ns = json_string_value(json_object_get(meta, "namespace"));
+                const char *name = json_string_value(json_object_get(meta, "name"));
+                const char *policy =
+                    json_string_value(json_object_get(json_object_get(p, "spec"), "restartPolicy"));
+                if (!ns || !name)
+                        continue;
+                enum podctl_recover_result res;
+                if (podctl_pod_recover(ctx, ns, name, 60000, &res, &err) < 0) {
+                        serve_log("recovery: pod %s/%s: %s", ns, name, err.msg);
+                        continue;
+                }
+                switch (res) {
+                case PODCTL_RECOVER_RECREATED:
+                        serve_log("recovery: pod %s/%s: its sandbox was gone: re-created "
+                                  "(restartPolicy %s)",
+                                  ns, name, policy ? policy : "Always");
+                        break;
+                case PODCTL_RECOVER_POLICY:
+                        serve_log("recovery: pod %s/%s: its sandbox is gone; not re-created "
+                                  "(restartPolicy %s)",
+                                  ns, name, policy ? policy : "Always");
+                        break;
+                case PODCTL_RECOVER_ADOPT:
+                        /* Issue 12 section 1: the call site of re-adoption. A new
+                         * monitor is to take this Pod over (pc_pod_adopt); until
+                         * then its containers run unsupervised and are NOT
+                         * killed here. */
+                        serve_log("recovery: pod %s/%s: monitor dead, containers alive: "
+                                  "re-adoption needed",
+                                  ns, name);
+                        break;
+                case PODCTL_RECOVER_RUNNING:
+                case PODCTL_RECOVER_FINISHED:
+                case PODCTL_RECOVER_SKIPPED:
+                        break;
+                }
+        }
+        json_decref(pods);
+        podctl_close(ctx);
+}
+
+static void run_gc(const char *root, const char *log_dir)
+{
+        podctl *ctx = NULL;
+        char **removed = NULL;
+        pc_error err;
+        if (podctl_open(root, log_dir, &ctx, &err) < 0 || podctl_gc(ctx, false, &removed, &err) < 0)
+                serve_log("gc: %s", err.msg);
+        for (size_t i = 0; removed && removed[i]; i++)
+                serve_log("gc: %s", removed[i]);
+        pc_strv_free(removed);
+        podctl_close(ctx);
+}
+
 int pc_cri_serve(const struct pc_cri_opts *o, pc_error *err)
 {
         const char *root = o->root && *o->root ? o->root : "/var/lib/podctl";
+        const char *sock = o->listen ? o->listen : PC_CRI_DEFAULT_SOCKET;
+        if (o->manifests && o->manifests[0] != '/') /* before anything is done */
+                return pc_fail(err, 0, "--manifests %s: must be an absolute path", o->manifests);
+        bool cri_on = *sock != '\0';
         struct pc_cri cri = {
             .root = pc_xstrdup(root),
             .cri_root = pc_xasprintf("%s/cri", root),
@@ -375,20 +506,87 @@ int pc_cri_serve(const struct pc_cri_opts *o, pc_error *err)
         if (r == 0)
                 r = podctl_open(cri.cri_root, cri.log_dir, &ctx, err);
         podctl_close(ctx);
-        int fd = -1;
-        if (r == 0)
+        int fd = -1, lock_fd = -1, tfd = -1;
+        struct pc_static *st = NULL;
+        if (r == 0 && cri_on)
                 r = pc_stream_start(o->stream_address, &cri.stream, err);
-        if (r == 0)
-                fd = r = listen_unix(o->listen ? o->listen : PC_CRI_DEFAULT_SOCKET, err);
+        if (r == 0 && cri_on)
+                fd = r = listen_unix(sock, err);
+        if (r >= 0) {
+                /* One server per root: two would both apply the manifests. */
+                _cleanup_free_ char *lp = pc_xasprintf("%s/serve.lock", root);
+                lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                if (lock_fd < 0)
+                        r = pc_fail(err, errno, "%s", lp);
+                else if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
+                        r = pc_fail(err, errno == EWOULDBLOCK ? EBUSY : errno,
+                                    "another podctl serve runs on the root %s (%s is locked)", root,
+                                    lp);
+        }
         if (r >= 0) {
                 struct sigaction sa = {.sa_handler = on_stop};
                 sigaction(SIGTERM, &sa, NULL);
                 sigaction(SIGINT, &sa, NULL);
                 signal(SIGPIPE, SIG_IGN);
-                r = pc_grpc_serve(fd, handle, &cri, &stopping, err);
-                close(fd);
-                unlink(o->listen ? o->listen : PC_CRI_DEFAULT_SOCKET);
+                serve_log("podctl serve: root %s, CRI socket %s, manifests %s, gc every %d s", root,
+                          cri_on ? sock : "(none)", o->manifests ? o->manifests : "(none)",
+                          o->gc_interval_s);
+                if (!o->no_recover)
+                        recover_all(cri.root, cri.log_dir);
+                if (o->gc_interval_s > 0)
+                        run_gc(cri.root, cri.log_dir);
+                if (o->manifests &&
+                    pc_static_open(cri.root, cri.log_dir, o->manifests, o->node_name, &st, err) < 0)
+                        r = -1;
         }
+        if (r >= 0) {
+                tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+                int period = o->gc_interval_s > 0 ? o->gc_interval_s : 60;
+                struct itimerspec its = {{period, 0}, {period, 0}};
+                if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
+                        r = pc_fail(err, errno, "timerfd");
+        }
+        if (r >= 0) {
+                sd_notify_msg("READY=1");
+                while (!stopping) {
+                        struct pollfd p[3] = {{fd, POLLIN, 0},
+                                              {st ? pc_static_fd(st) : -1, POLLIN, 0},
+                                              {tfd, POLLIN, 0}};
+                        int n = poll(p, 3, 200); /* 200 ms: how soon a signal is seen */
+                        if (n < 0 && errno != EINTR) {
+                                r = pc_fail(err, errno, "poll");
+                                break;
+                        }
+                        if (n <= 0)
+                                continue;
+                        if ((p[0].revents & POLLIN) && pc_grpc_accept(fd, handle, &cri, err) < 0) {
+                                r = -1;
+                                break;
+                        }
+                        if (p[1].revents & POLLIN)
+                                pc_static_sync(st);
+                        if (p[2].revents & POLLIN) {
+                                uint64_t ticks;
+                                if (read(tfd, &ticks, sizeof(ticks)) < 0) {
+                                        /* EAGAIN: nothing */
+                                }
+                                if (o->gc_interval_s > 0)
+                                        run_gc(cri.root, cri.log_dir);
+                                if (st)
+                                        pc_static_tick(st);
+                        }
+                }
+                sd_notify_msg("STOPPING=1");
+        }
+        if (fd >= 0) {
+                close(fd);
+                unlink(sock);
+        }
+        if (tfd >= 0)
+                close(tfd);
+        if (lock_fd >= 0)
+                close(lock_fd);
+        pc_static_close(st);
         pc_stream_stop(cri.stream);
         free(cri.root);
         free(cri.cri_root);

@@ -80,6 +80,11 @@ void pc_spdy_frame_clear(struct pc_spdy_frame *f)
         memset(f, 0, sizeof(*f));
 }
 
+bool pc_spdy_buffered(const struct pc_spdy *s)
+{
+        return s->len > s->pending;
+}
+
 const char *pc_spdy_header(const struct pc_spdy_frame *f, const char *name)
 {
         for (size_t i = 0; i < f->n_headers; i++)

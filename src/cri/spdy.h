@@ -68,6 +68,9 @@ void pc_spdy_free(struct pc_spdy *s);
 /* Read the next frame (blocking): 1 a frame, 0 the peer closed, -1 error. */
 int pc_spdy_read(struct pc_spdy *s, struct pc_spdy_frame *f, pc_error *err);
 void pc_spdy_frame_clear(struct pc_spdy_frame *f);
+/* Bytes already read past the last frame returned: poll() on the socket
+ * says nothing about them, so read again before waiting. */
+bool pc_spdy_buffered(const struct pc_spdy *s);
 /* The first value of header name in f, or NULL. */
 const char *pc_spdy_header(const struct pc_spdy_frame *f, const char *name);
 

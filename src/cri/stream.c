@@ -416,7 +416,7 @@ static int accept_streams(struct session *s, const bool want[S_N], pc_error *err
                         break;
                 struct pollfd p = {s->fd, POLLIN, 0};
                 int left = (int)(deadline - now_s());
-                if (left <= 0 || poll(&p, 1, left * 1000) <= 0) {
+                if (!pc_spdy_buffered(&s->spdy) && (left <= 0 || poll(&p, 1, left * 1000) <= 0)) {
                         pc_spdy_frame_clear(&f);
                         return pc_fail(err, ETIMEDOUT,
                                        "timed out waiting for client to create streams");
@@ -537,22 +537,49 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (!r->in)
                 close_fd(&in[1]);
-        if (in[1] >= 0 && s->early_len[S_STDIN] &&
-            write(in[1], s->early[S_STDIN], s->early_len[S_STDIN]) < 0)
-                close_fd(&in[1]);
-        if (s->early_fin)
-                close_fd(&in[1]);
         if (s->early_len[S_RESIZE])
                 resize(rs[1], s->early[S_RESIZE], s->early_len[S_RESIZE]);
         int status = 0;
         struct pc_spdy_frame f = {0};
+        /* stdin the command has not read yet: while there is some, the
+         * client's frames wait (back-pressure), so a command that writes
+         * while it does not read never deadlocks the session */
+        struct {
+                uint8_t *p;
+                size_t len, off;
+                bool fin;
+        } pend = {0};
+        if (in[1] >= 0) {
+                fcntl(in[1], F_SETFL, O_NONBLOCK);
+                /* what came before the command ran goes first */
+                pend.p = (uint8_t *)s->early[S_STDIN];
+                pend.len = s->early_len[S_STDIN];
+                pend.fin = s->early_fin;
+                s->early[S_STDIN] = NULL;
+                if (!pend.len && pend.fin)
+                        close_fd(&in[1]);
+        }
         while (out[0] >= 0 || er[0] >= 0 || !exited) {
-                struct pollfd p[4] = {{client ? s->fd : -1, POLLIN, 0},
+                bool waiting = pend.off < pend.len && in[1] >= 0;
+                struct pollfd p[5] = {{client && !waiting ? s->fd : -1, POLLIN, 0},
                                       {out[0], POLLIN, 0},
                                       {er[0], POLLIN, 0},
-                                      {exited ? -1 : pidfd, POLLIN, 0}};
-                if (poll(p, 4, -1) < 0 && errno != EINTR)
+                                      {exited ? -1 : pidfd, POLLIN, 0},
+                                      {waiting ? in[1] : -1, POLLOUT, 0}};
+                bool buffered = client && !waiting && pc_spdy_buffered(&s->spdy);
+                if (poll(p, 5, buffered ? 0 : -1) < 0 && errno != EINTR)
                         break;
+                if (buffered)
+                        p[0].revents |= POLLIN;
+                if (p[4].revents) {
+                        ssize_t w = write(in[1], pend.p + pend.off, pend.len - pend.off);
+                        if (w > 0)
+                                pend.off += (size_t)w;
+                        else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                                close_fd(&in[1]);
+                        if (pend.off == pend.len && pend.fin)
+                                close_fd(&in[1]);
+                }
                 for (int k = 1; k <= 2; k++) {
                         int *fd = k == 1 ? &out[0] : &er[0];
                         if (*fd < 0 || !(p[k].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -592,14 +619,26 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
                                         ssize_t w = write(in[1], f.data + off, f.len - off);
                                         if (w < 0 && errno == EINTR)
                                                 continue;
+                                        if (w < 0 && errno == EAGAIN)
+                                                break;
                                         if (w <= 0) {
                                                 close_fd(&in[1]);
                                                 break;
                                         }
                                         off += (size_t)w;
                                 }
-                                if (f.flags & PC_SPDY_FLAG_FIN)
+                                bool fin = f.flags & PC_SPDY_FLAG_FIN;
+                                if (in[1] >= 0 && off < f.len) {
+                                        /* the rest when the pipe has room (pend is empty
+                                         * here: no frame is read while it is not) */
+                                        pend.p = pc_xrealloc(pend.p, f.len - off);
+                                        memcpy(pend.p, f.data + off, f.len - off);
+                                        pend.len = f.len - off;
+                                        pend.off = 0;
+                                        pend.fin = fin;
+                                } else if (fin) {
                                         close_fd(&in[1]);
+                                }
                         } else if (f.stream == s->ids[S_RESIZE] && f.len) {
                                 resize(rs[1], (const char *)f.data, f.len);
                         }
@@ -611,6 +650,7 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
                 }
         }
         pc_spdy_frame_clear(&f);
+        free(pend.p);
         close_fd(&in[1]);
         char fail[1024] = "";
         ssize_t n = read(fl[0], fail, sizeof(fail) - 1);
@@ -708,11 +748,14 @@ static void forward_session(struct session *s, struct pc_stream_req *r)
                 p[0] = (struct pollfd){s->fd, POLLIN, 0};
                 for (int i = 0; i < MAX_FORWARDS; i++)
                         p[i + 1] = (struct pollfd){fw[i].tcp, POLLIN, 0};
-                if (poll(p, MAX_FORWARDS + 1, -1) < 0) {
+                bool buffered = pc_spdy_buffered(&s->spdy);
+                if (poll(p, MAX_FORWARDS + 1, buffered ? 0 : -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
+                if (buffered)
+                        p[0].revents |= POLLIN;
                 for (int i = 0; i < MAX_FORWARDS; i++) {
                         if (fw[i].tcp < 0 || !(p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
                                 continue;

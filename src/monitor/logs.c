@@ -505,6 +505,17 @@ void pc_log_flush(struct pc_log *log, int stream)
         }
 }
 
+void pc_log_reopen(struct pc_log *log)
+{
+        if (!log->path)
+                return;
+        if (out.log == log)
+                flush_out();
+        if (log->fd >= 0)
+                close(log->fd);
+        reopen(log);
+}
+
 void pc_log_close(struct pc_log *log)
 {
         pc_log_flush(log, 0);

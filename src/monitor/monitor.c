@@ -148,7 +148,8 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         if (c->ever_started)
                 c->restart_count++;
         c->restart_due = 0;
-        new_container_id(c);
+        if (c->ever_started || !c->container_id[0]) /* control.c names it at creation */
+                new_container_id(c);
         c->started_at = pc_now_ns();
         if (!c->pulled_now)
                 pc_monitor_event(m, c, false, "Pulled",
@@ -566,6 +567,8 @@ static void advance(struct pc_monitor *m)
                         if (m->next_init == m->n_init) {
                                 m->state = POD_RUNNING;
                                 for (size_t i = 0; i < m->n_app; i++) {
+                                        if (m->app[i].state == CTR_TERMINATED)
+                                                continue; /* completed, kept (recover.c) */
                                         start_ctr(m, &m->app[i]);
                                         after_start(m, &m->app[i]);
                                 }
@@ -849,6 +852,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (ri < 0)
                 return -1;
         m->n_app = m->pod.n_containers;
+        pc_monitor_load_recovery(m); /* boot recovery: what the old sandbox's containers had */
         /* The kubelet's OS admission: a Pod for another OS fails at once,
          * nothing of it is created (its status says why). */
         if (m->pod.os_name && strcmp(m->pod.os_name, "linux")) {
@@ -1253,6 +1257,8 @@ int pc_monitor_main(int argc, char **argv)
         /* A Pod refused at once is done already: its final status stays. */
         if (m->state != POD_DONE)
                 pc_monitor_write_status(m, false);
+        if (m->state != POD_DONE && pc_control_open(m, &err) < 0)
+                logf_("warning: no control channel: %s", err.msg);
 
         while (m->state != POD_DONE) {
                 struct epoll_event evs[16];
@@ -1266,6 +1272,8 @@ int pc_monitor_main(int argc, char **argv)
                                 handle_signal(m);
                                 continue;
                         }
+                        if (pc_control_event(m, evs[i].data.ptr))
+                                continue;
                         struct pc_watch *w = evs[i].data.ptr;
                         drain(m, w->c, w->stream);
                 }
@@ -1282,6 +1290,13 @@ int pc_monitor_main(int argc, char **argv)
                 if (m->state != POD_DONE)
                         pc_monitor_write_status(m, false);
         }
+        pc_control_close(m);
         monitor_free(m);
         return 0;
+}
+
+void pc_monitor_start_ctr(struct pc_monitor *m, struct pc_ctr *c)
+{
+        start_ctr(m, c);
+        after_start(m, c);
 }

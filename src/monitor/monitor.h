@@ -80,6 +80,9 @@ int pc_log_open(struct pc_log *log, const char *path, const struct pc_log_opts *
 void pc_log_feed(struct pc_log *log, int stream, const char *data, size_t len);
 /* Flush what is left of a stream (at EOF) as an F record. */
 void pc_log_flush(struct pc_log *log, int stream);
+/* Close the file and open its path again (CRI ReopenContainerLog: after the
+ * kubelet moved it away); pending partial lines stay pending. */
+void pc_log_reopen(struct pc_log *log);
 /* Flushes, closes, and waits for a compression still running. */
 void pc_log_close(struct pc_log *log);
 /* Compress path to path.gz (temp + rename), then remove path. */
@@ -168,6 +171,9 @@ struct pc_ctr {
         pid_t pull_pid; /* the helper, 0 when none */
         int pull_attempts;
         int64_t pull_started, pull_due, pull_backoff, pull_backoff_at; /* monotonic ns */
+        /* a container added through the control channel (control.c) */
+        char *log_path; /* its CRI log file; NULL: <log_dir>/<name>/<restartCount>.log */
+        json_t *cri;    /* what the CRI server gave and gets back */
 };
 
 /* The Pod conditions, in the order the kubelet writes them (kubectl shows
@@ -313,7 +319,24 @@ int pc_monitor_write_status(struct pc_monitor *m, bool finished);
  * cgroup, removes cgroups and runtime dirs. Does not remove the pod dir. */
 int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err);
 
+/* monitor.c: start a waiting container now (a failed start is a termination). */
+void pc_monitor_start_ctr(struct pc_monitor *m, struct pc_ctr *c);
+
+/* control.c: the control channel <pod dir>/control.sock (docs/ARCHITECTURE.md). */
+#define PC_CONTROL_MAX_MSG   65536
+#define PC_CONTROL_MAX_REPLY 196608
+#define PC_CONTROL_MAX_CTRS  64
+int pc_control_open(struct pc_monitor *m, pc_error *err);
+/* An epoll event whose data is ptr: the channel's (handled, true) or not. */
+bool pc_control_event(struct pc_monitor *m, void *ptr);
+void pc_control_close(struct pc_monitor *m);
+
 /* monitor.c */
 int pc_monitor_main(int argc, char **argv);
+
+/* recover.c: a Pod re-created in a new sandbox by boot recovery
+ * (<pod dir>/recovery.json, written by src/pod/recover.c, holds the old
+ * status): restart counts and last states carried over; removed once read. */
+void pc_monitor_load_recovery(struct pc_monitor *m);
 
 #endif

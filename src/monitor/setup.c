@@ -1160,10 +1160,19 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         /* Log file: <log_dir>/<container>/<restartCount>.log */
         _cleanup_free_ char *ldir = pc_xasprintf("%s/%s", m->log_dir, spec->name);
         _cleanup_free_ char *lpath = pc_xasprintf("%s/%d.log", ldir, c->restart_count);
+        if (c->log_path) {
+                /* a CRI container's log_path (control.c): runs once, nothing to prune */
+                free(ldir);
+                free(lpath);
+                lpath = pc_xstrdup(c->log_path);
+                ldir = pc_xstrdup(c->log_path);
+                *strrchr(ldir, '/') = '\0';
+        }
         if (pc_mkdir_p(ldir, 0755, err) < 0)
                 return -1;
         unlink(lpath);
-        pc_log_prune_runs(ldir, c->restart_count);
+        if (!c->log_path)
+                pc_log_prune_runs(ldir, c->restart_count);
         struct pc_log_opts lo = {m->log_max_size, m->log_max_files, m, c};
         if (pc_log_open(&c->log, lpath, &lo, err) < 0)
                 return -1;

@@ -33,7 +33,8 @@ const char *pc_pod_phase(const struct pc_monitor *m)
                 return "Failed";
         if (m->state == POD_INIT)
                 return "Pending";
-        if (app_terminal(m, &all_ok) && m->n_app > 0) {
+        /* A CRI sandbox's containers ending do not end it (the kubelet's). */
+        if (app_terminal(m, &all_ok) && m->n_app > 0 && !m->pod.cri_sandbox) {
                 bool started = true;
                 for (size_t i = 0; i < m->n_app; i++)
                         started = started && m->app[i].ever_started;

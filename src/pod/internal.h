@@ -28,4 +28,10 @@ void pc_gc_register_root(const char *root);
  * debris pod dirs (no live monitor, and no status.json or no pod.json). */
 void pc_gc_debris(podctl *ctx);
 
+/* pod.c: start a Pod's monitor detached, with the pod's monitor.lock
+ * (flocked by the caller) and the write end of a report pipe; read its
+ * report ("error" lines into *errors, -1 on "fatal") for at most wait_ms. */
+int pc_spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc_error *err);
+int pc_read_report(int fd, int wait_ms, char ***errors, pc_error *err);
+
 #endif

@@ -158,7 +158,7 @@ static int move_fd_high(int fd)
 
 /* Start the monitor detached (its own session, reparented to init), with the
  * pod's monitor.lock (already flocked by us) and the report pipe as fds 3, 4. */
-static int spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc_error *err)
+int pc_spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc_error *err)
 {
         _cleanup_free_ char *bin = pc_xasprintf("%s/podctl-monitor", ctx->root.libexec_dir);
         if (access(bin, X_OK) < 0)
@@ -209,7 +209,7 @@ static int spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w
 }
 
 /* Read the monitor's report: "error <msg>" lines, then "ok" or "fatal <msg>". */
-static int read_report(int fd, int wait_ms, char ***errors, pc_error *err)
+int pc_read_report(int fd, int wait_ms, char ***errors, pc_error *err)
 {
         char buf[8192];
         size_t len = 0;
@@ -468,7 +468,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
                 pc_fail(err, errno, "pipe");
                 goto fail_dir;
         }
-        if (spawn_monitor(ctx, dir, lock_fd, pipefd[1], err) < 0)
+        if (pc_spawn_monitor(ctx, dir, lock_fd, pipefd[1], err) < 0)
                 goto fail_dir;
         close(pipefd[1]);
         pipefd[1] = -1;
@@ -476,7 +476,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
         close(STEAL_FD(lock_fd));
         pc_root_unlock(&ctx->root);
 
-        int r = read_report(pipefd[0], wait_ms, &errors, err);
+        int r = pc_read_report(pipefd[0], wait_ms, &errors, err);
         close(pipefd[0]);
         if (r < 0) {
                 /* The monitor rolled back and exited: remove what is left. */

@@ -462,6 +462,12 @@ char *pc_format_kv_map(const struct pc_kv *kv, size_t n);
 /* docs/FIELDS.md: every field of the schema with its disposition (applied,
  * refused with the reason, warned), generated from the validator's tables. */
 void pc_spec_fields_markdown(FILE *f);
+/* kubectl explain from the same schema: path is RESOURCE[.field[.field...]]
+ * (pod, configmap, secret; "containers[]" as kubectl takes it). Prints
+ * kubectl's KIND/VERSION/FIELD/DESCRIPTION/FIELDS layout, each field with
+ * its type and podctl's disposition; recursive: the field tree, names and
+ * types only. ENOENT for an unknown resource or field. */
+int pc_spec_explain(FILE *f, const char *path, bool recursive, pc_error *err);
 
 /* Validation helpers exposed for other modules and tests. */
 bool pc_is_dns1123_label(const char *s);     /* container, port names: <= 63 */

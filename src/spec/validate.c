@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- context and diagnostics -------------------------------------------- */
 
@@ -2738,4 +2739,224 @@ void pc_spec_fields_markdown(FILE *f)
                         docs[k].title);
                 fields_rows(f, docs[k].s, "");
         }
+}
+
+/* ---- kubectl explain ----------------------------------------------------------- */
+
+/* Kubernetes' type name of a schema (most are the schema's name capitalised). */
+static const char *explain_type_name(const struct schema *s, char *buf, size_t len)
+{
+        static const struct {
+                const char *schema, *k8s;
+        } names[] = {{"metadata", "ObjectMeta"},
+                     {"keySelector", "KeySelector"},
+                     {"env", "EnvVar"},
+                     {"envFromRef", "LocalObjectReference"},
+                     {"envFrom", "EnvFromSource"},
+                     {"port", "ContainerPort"},
+                     {"resources", "ResourceRequirements"},
+                     {"profile", "Profile"},
+                     {"httpGetAction", "HTTPGetAction"},
+                     {"grpcAction", "GRPCAction"},
+                     {"tcpSocketAction", "TCPSocketAction"},
+                     {"lifecycleHandler", "LifecycleHandler"},
+                     {"hostPath", "HostPathVolumeSource"},
+                     {"emptyDir", "EmptyDirVolumeSource"},
+                     {"configMapVolume", "ConfigMapVolumeSource"},
+                     {"secretVolume", "SecretVolumeSource"},
+                     {"downwardAPIVolume", "DownwardAPIVolumeSource"},
+                     {"projectedVolume", "ProjectedVolumeSource"},
+                     {"podOS", "PodOS"},
+                     {"dnsConfig", "PodDNSConfig"},
+                     {"dnsOption", "PodDNSConfigOption"},
+                     {"sysctl", "Sysctl"}};
+        for (size_t i = 0; i < PC_ARRAY_SIZE(names); i++)
+                if (!strcmp(names[i].schema, s->name))
+                        return names[i].k8s;
+        snprintf(buf, len, "%s", s->name);
+        if (buf[0] >= 'a' && buf[0] <= 'z')
+                buf[0] = (char)(buf[0] - 'a' + 'A');
+        return buf;
+}
+
+static const char *ftype_name(const struct fdef *d, char *buf, size_t len)
+{
+        char sub[64];
+        switch (d->t) {
+        case F_STR:
+                return "string";
+        case F_INT:
+                return "integer";
+        case F_BOOL:
+                return "boolean";
+        case F_STRLIST:
+                return "[]string";
+        case F_STRMAP:
+                return "map[string]string";
+        case F_QTYMAP:
+                return "map[string]Quantity";
+        case F_QTY:
+                return "Quantity";
+        case F_INTSTR:
+                return "IntOrString";
+        case F_OBJ:
+                if (d->sub)
+                        return explain_type_name(d->sub, buf, len);
+                return "Object";
+        case F_LIST:
+                if (d->sub) {
+                        snprintf(buf, len, "[]%s", explain_type_name(d->sub, sub, sizeof(sub)));
+                        return buf;
+                }
+                return "[]Object";
+        case F_ANY:
+                break;
+        }
+        return "Object";
+}
+
+/* podctl's disposition of a field, as a description. */
+static char *disposition(const struct fdef *d)
+{
+        if (d->refused)
+                return pc_xasprintf("podctl: refused: %s", d->refused);
+        if (d->note)
+                return pc_xasprintf("podctl: applied: %s", d->note);
+        return pc_xstrdup("podctl: applied");
+}
+
+struct explain_row {
+        const char *name;
+        const struct fdef *d; /* NULL: a warned field */
+        const char *why;      /* a warned field's reason */
+};
+
+static int explain_row_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct explain_row *)a)->name, ((const struct explain_row *)b)->name);
+}
+
+/* The fields of s sorted by name, as kubectl explain lists them. */
+static void explain_fields(FILE *f, const struct schema *s, bool recursive, int depth)
+{
+        char buf[96];
+        size_t n = 0;
+        for (size_t i = 0; s->f[i].name; i++)
+                n++;
+        for (size_t i = 0; i < PC_ARRAY_SIZE(unsupported_fields); i++)
+                n += !strcmp(unsupported_fields[i].schema, s->name);
+        struct explain_row *rows = pc_xcalloc(n ? n : 1, sizeof(*rows));
+        n = 0;
+        for (size_t i = 0; s->f[i].name; i++)
+                rows[n++] = (struct explain_row){s->f[i].name, &s->f[i], NULL};
+        for (size_t i = 0; i < PC_ARRAY_SIZE(unsupported_fields); i++)
+                if (!strcmp(unsupported_fields[i].schema, s->name))
+                        rows[n++] = (struct explain_row){unsupported_fields[i].field, NULL,
+                                                         unsupported_fields[i].why};
+        qsort(rows, n, sizeof(*rows), explain_row_cmp);
+        for (size_t i = 0; i < n; i++) {
+                const struct fdef *d = rows[i].d;
+                if (!d) {
+                        fprintf(f, "%*s%s\n", 2 + 2 * depth, "", rows[i].name);
+                        if (!recursive)
+                                fprintf(f, "    podctl: warned and ignored: %s\n\n", rows[i].why);
+                        continue;
+                }
+                fprintf(f, "%*s%s\t<%s>\n", 2 + 2 * depth, "", d->name,
+                        ftype_name(d, buf, sizeof(buf)));
+                if (recursive) {
+                        if (d->sub && !d->refused && (d->t == F_OBJ || d->t == F_LIST))
+                                explain_fields(f, d->sub, true, depth + 1);
+                        continue;
+                }
+                _cleanup_free_ char *why = disposition(d);
+                fprintf(f, "    %s\n\n", why);
+        }
+        free(rows);
+}
+
+/* ENOENT without strerror's text: the message is kubectl's. */
+static int explain_enoent(pc_error *err, bool field, const char *what)
+{
+        if (field)
+                pc_fail(err, 0, "field \"%s\" does not exist", what);
+        else
+                pc_fail(err, 0, "the server doesn't have a resource type \"%s\"", what);
+        err->code = ENOENT;
+        return -1;
+}
+
+int pc_spec_explain(FILE *f, const char *path, bool recursive, pc_error *err)
+{
+        static const struct {
+                const char *names[4], *kind, *description;
+                const struct schema *s;
+        } ekinds[] = {{{"pod", "pods", "po", NULL},
+                       "Pod",
+                       "Pod is a collection of containers that can run on a host.",
+                       &s_pod},
+                      {{"configmap", "configmaps", "cm", NULL},
+                       "ConfigMap",
+                       "ConfigMap holds configuration data for pods to consume.",
+                       &s_configmap},
+                      {{"secret", "secrets", NULL, NULL},
+                       "Secret",
+                       "Secret holds secret data of a certain type.",
+                       &s_secret}};
+        _cleanup_free_ char *p = pc_xstrdup(path);
+        char *save = NULL, *tok = strtok_r(p, ".", &save);
+        size_t k = PC_ARRAY_SIZE(ekinds);
+        for (size_t i = 0; tok && i < PC_ARRAY_SIZE(ekinds) && k == PC_ARRAY_SIZE(ekinds); i++)
+                for (size_t n = 0; ekinds[i].names[n]; n++)
+                        if (!strcasecmp(tok, ekinds[i].names[n]))
+                                k = i;
+        if (k == PC_ARRAY_SIZE(ekinds))
+                return explain_enoent(err, false, tok ? tok : "");
+        const struct schema *s = ekinds[k].s;
+        const struct fdef *field = NULL;
+        const char *warned = NULL;
+        _cleanup_free_ char *shown = NULL; /* the last field's name */
+        while ((tok = strtok_r(NULL, ".", &save))) {
+                size_t l = strlen(tok);
+                if (l > 2 && !strcmp(tok + l - 2, "[]"))
+                        tok[l - 2] = '\0'; /* containers[] */
+                if (!s || warned)
+                        return explain_enoent(err, true, tok);
+                field = NULL;
+                for (size_t i = 0; s->f[i].name; i++)
+                        if (!strcmp(s->f[i].name, tok))
+                                field = &s->f[i];
+                if (!field) {
+                        for (size_t i = 0; i < PC_ARRAY_SIZE(unsupported_fields); i++)
+                                if (!strcmp(unsupported_fields[i].schema, s->name) &&
+                                    !strcmp(unsupported_fields[i].field, tok))
+                                        warned = unsupported_fields[i].why;
+                        if (!warned)
+                                return explain_enoent(err, true, tok);
+                }
+                free(shown);
+                shown = pc_xstrdup(tok);
+                s = field && !field->refused && (field->t == F_OBJ || field->t == F_LIST)
+                        ? field->sub
+                        : NULL;
+        }
+        char buf[96];
+        fprintf(f, "KIND:       %s\nVERSION:    v1\n\n", ekinds[k].kind);
+        if (warned) {
+                fprintf(f, "FIELD: %s\n\nDESCRIPTION:\n    podctl: warned and ignored: %s\n", shown,
+                        warned);
+                return 0;
+        }
+        if (field) {
+                _cleanup_free_ char *why = disposition(field);
+                fprintf(f, "FIELD: %s <%s>\n\nDESCRIPTION:\n    %s\n", shown,
+                        ftype_name(field, buf, sizeof(buf)), why);
+        } else {
+                fprintf(f, "DESCRIPTION:\n    %s\n", ekinds[k].description);
+        }
+        if (s) {
+                fputs("\nFIELDS:\n", f);
+                explain_fields(f, s, recursive, 0);
+        }
+        return 0;
 }

@@ -4,7 +4,7 @@
 // /usr/local/lib/podctl-test/node_modules), with Kubernetes' channel
 // protocols on top, as kubectl/crictl's client-go speaks them.
 //
-//   stream-client.js exec URL [--stdin TEXT] [--tty] [--resize ROWSxCOLS] [--proto P]
+//   stream-client.js exec URL [--stdin TEXT | --stdin-file F] [--tty] [--resize ROWSxCOLS] [--proto P]
 //       prints {"stdout": ..., "stderr": ..., "error": <the error stream>}
 //   stream-client.js portforward URL PORT TEXT
 //       sends TEXT on the data stream, half-closes, prints
@@ -19,6 +19,7 @@ const url = new URL(rawUrl);
 const opt = { stdin: null, tty: false, resize: null, proto: null };
 for (let i = 0; i < rest.length; i++) {
   if (rest[i] === '--stdin') opt.stdin = rest[++i];
+  else if (rest[i] === '--stdin-file') opt.stdin = require('fs').readFileSync(rest[++i]);
   else if (rest[i] === '--tty') opt.tty = true;
   else if (rest[i] === '--resize') opt.resize = rest[++i];
   else if (rest[i] === '--proto') opt.proto = rest[++i];

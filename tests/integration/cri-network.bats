@@ -17,7 +17,7 @@ setup_file() {
         export CRI_PIDFILE="$PODCTL_ROOT/serve.pid"
         # this test makes the bridge: only when it is not there already
         ! ip link show podctl-cri0 >/dev/null 2>&1 || skip "podctl-cri0 exists on this host"
-        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" \
+        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" --no-manifests --gc-interval 0 \
                 >>"$PODCTL_ROOT/serve.log" 2>&1 &
         echo $! >"$CRI_PIDFILE"
         wait_for 10 rt Version >/dev/null 2>&1

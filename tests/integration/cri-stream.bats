@@ -18,7 +18,7 @@ setup_file() {
         export CRI_SOCK="$PODCTL_ROOT/run/podctl.sock"
         export CRI_PIDFILE="$PODCTL_ROOT/serve.pid"
         export NODE_PATH=/usr/local/lib/podctl-test/node_modules
-        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" \
+        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" --no-manifests --gc-interval 0 \
                 >>"$PODCTL_ROOT/serve.log" 2>&1 &
         echo $! >"$CRI_PIDFILE"
         wait_for 10 rt Version >/dev/null 2>&1
@@ -202,4 +202,38 @@ exec_url() { rt Exec "$1" | jq -r .url; }
         [[ $output == *"one of stdin, stdout, or stderr must be set"* ]]
         run -1 rt Exec "{\"container_id\": \"$cid\", \"cmd\": [], \"stdout\": true}"
         [[ $output == *"cmd: Required value"* ]]
+}
+
+@test "Exec: a command that writes much before it reads its stdin does not stall the session" {
+        cid=$(cri_pod ex6)
+        # 2 MiB of output before reading 4 MiB of input: far more than pipes hold
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\",
+                \"head -c 2097152 /dev/zero | tr '\\\\0' x; cat | wc -c\"],
+                \"stdin\": true, \"stdout\": true, \"stderr\": true}")
+        head -c 3145728 /dev/urandom | base64 -w0 >"$BATS_TEST_TMPDIR/big"
+        client exec "$url" --stdin-file "$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/out"
+        out=$(jq -j .stdout "$BATS_TEST_TMPDIR/out")
+        [ "${#out}" -gt 2097152 ]
+        [ "$(tail -c 20 <<<"$out" | tr -d x | tr -d ' ')" = "$(wc -c <"$BATS_TEST_TMPDIR/big")" ]
+        [ "$(jq -r '.error | fromjson | .status' "$BATS_TEST_TMPDIR/out")" = Success ]
+}
+
+@test "Exec into a CRI container (CreateContainer + StartContainer): output, namespaces, exit status" {
+        sb=$(run_sandbox exsb)
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$sb" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "sleeper", attempt: 0}, image: {image: "busybox"},
+                command: ["sleep", "3600"], log_path: "sleeper/0.log"}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(sb_pid "$sb")
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\",
+                \"readlink /proc/self/ns/net; readlink /proc/self/ns/mnt; exit 4\"], \"stdout\": true}")
+        run -0 client exec "$url"
+        out=$(jq -r .stdout <<<"$output")
+        [ "$(sed -n 1p <<<"$out")" = "$(readlink "/proc/$pid/ns/net")" ]
+        [ "$(sed -n 2p <<<"$out")" != "$(readlink "/proc/$pid/ns/mnt")" ]
+        [ "$(jq -r '.error | fromjson | .details.causes[0].message' <<<"$output")" = 4 ]
+        # a stopped container is refused
+        rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 1}" >/dev/null
+        run -1 rt Exec "{\"container_id\": \"$cid\", \"cmd\": [\"true\"], \"stdout\": true}"
+        [[ $output == *"is not running"* ]]
 }

@@ -35,7 +35,8 @@ rt() { cri RuntimeService "$@"; }
 im() { cri ImageService "$@"; }
 
 cri_start() {
-        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" \
+        # the CRI alone: no host manifest directory, no host-wide gc
+        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" --no-manifests --gc-interval 0 \
                 >>"$PODCTL_ROOT/serve.log" 2>&1 &
         echo $! >"$CRI_PIDFILE"
         wait_for 10 rt Version >/dev/null 2>&1
@@ -441,4 +442,278 @@ PY
         [ ! -e "${any}/kubepods-test-$$" ]
         run -1 rt RunPodSandbox "$(sandbox_config cgbad '{"linux": {"cgroup_parent": "/a/../b"}}')"
         [[ $output == 'INVALID_ARGUMENT: config.linux.cgroup_parent: Invalid value: "/a/../b"'* ]]
+}
+
+# ---- containers ----------------------------------------------------------------
+
+# ctr_sandbox NAME: a sandbox whose log_directory is under the test's root
+ctr_sandbox() { run_sandbox "$1" "{\"log_directory\": \"$PODCTL_ROOT/logs/$1\"}"; }
+# ctr_config SANDBOX_ID NAME [EXTRA JSON merged into config]
+ctr_config() {
+        jq -nc --arg s "$1" --arg n "$2" --argjson x "${3:-{\}}" '{pod_sandbox_id: $s, config: ({
+                metadata: {name: $n, attempt: 0},
+                image: {image: "busybox"},
+                log_path: ($n + "/0.log"),
+                labels: {ctr: $n},
+                annotations: {"example.com/c": "d"}
+        } * $x)}'
+}
+create_ctr() { rt CreateContainer "$(ctr_config "$@")" | jq -r .container_id; }
+ctr_status() { rt ContainerStatus "{\"container_id\": \"$1\", \"verbose\": true}"; }
+ctr_state() { ctr_status "$1" | jq -r '.status.state // "CONTAINER_CREATED"'; }
+ctr_pid() { ctr_status "$1" | jq -r '.info.info | fromjson | .pid'; }
+ctr_exited() { [ "$(ctr_state "$1")" = CONTAINER_EXITED ]; }
+
+@test "containers: create, start, list, status (pid's namespaces), CRI log, stop without restart, remove" {
+        local sb cid pid ppid started
+        sb=$(ctr_sandbox flow)
+        mkdir -p "$PODCTL_ROOT/data-flow"
+        echo from-host >"$PODCTL_ROOT/data-flow/f"
+        cid=$(create_ctr "$sb" app "{\"command\": [\"sh\", \"-c\"],
+                \"args\": [\"echo hello-cri; trap 'exit 3' TERM; while :; do sleep 0.1; done\"],
+                \"envs\": [{\"key\": \"FOO\", \"value\": \"bar\"}],
+                \"mounts\": [{\"host_path\": \"$PODCTL_ROOT/data-flow\", \"container_path\": \"/data\", \"readonly\": true}]}")
+        [[ $cid =~ ^[0-9a-f]{64}$ ]]
+        [ "$(ctr_state "$cid")" = CONTAINER_CREATED ]
+        run -0 rt StartContainer "{\"container_id\": \"$cid\"}"
+        [ "$(ctr_state "$cid")" = CONTAINER_RUNNING ]
+        run -0 rt ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}"
+        [ "$(jq -r '.containers | length' <<<"$output")" = 1 ]
+        [ "$(jq -r '.containers[0].id' <<<"$output")" = "$cid" ]
+        [ "$(jq -r '.containers[0].metadata.name' <<<"$output")" = app ]
+        [ "$(jq -r '.containers[0].labels.ctr' <<<"$output")" = app ]
+        [ "$(jq -r '.containers[0].pod_sandbox_id' <<<"$output")" = "$sb" ]
+        [[ $(jq -r '.containers[0].image_ref' <<<"$output") == sha256:* ]]
+        # the filters: id prefix, state, labels
+        [ "$(rt ListContainers "{\"filter\": {\"id\": \"${cid:0:12}\"}}" | jq -r '.containers | length')" = 1 ]
+        [ "$(rt ListContainers '{"filter": {"state": {"state": "CONTAINER_EXITED"}}}' | jq -r '.containers | length')" = 0 ]
+        [ "$(rt ListContainers '{"filter": {"label_selector": {"ctr": "other"}}}' | jq -r '.containers | length')" = 0 ]
+        [ "$(rt ListContainers '{"filter": {"label_selector": {"ctr": "app"}}}' | jq -r '.containers | length')" = 1 ]
+        run -0 ctr_status "$cid"
+        [ "$(jq -r '.status.annotations["example.com/c"]' <<<"$output")" = d ]
+        [ "$(jq -r '.status.log_path' <<<"$output")" = "$PODCTL_ROOT/logs/flow/app/0.log" ]
+        [ "$(jq -r '.status.mounts[0].container_path' <<<"$output")" = /data ]
+        [ "$(jq -r '.status.started_at' <<<"$output")" -gt 0 ]
+        started=$(jq -r '.status.started_at' <<<"$output")
+        pid=$(jq -r '.info.info | fromjson | .pid' <<<"$output")
+        ppid=$(sb_pid "$sb")
+        [ -d "/proc/$pid" ]
+        [ "$(ns_inode "$pid" mnt)" != "$(ns_inode "$ppid" mnt)" ]
+        [ "$(ns_inode "$pid" net)" = "$(ns_inode "$ppid" net)" ]
+        tr '\0' '\n' <"/proc/$pid/environ" | grep -qx FOO=bar
+        [ "$(cat "/proc/$pid/root/data/f")" = from-host ]
+        run ! touch "/proc/$pid/root/data/g" # read-only bind (seen from the host through it)
+        wait_for 10 grep -qE '^[0-9]{4}-[0-9-]+T[0-9:.]+(Z|[+-][0-9:]+) stdout F hello-cri$' \
+                "$PODCTL_ROOT/logs/flow/app/0.log"
+        run -0 rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 10}"
+        run -0 ctr_status "$cid"
+        [ "$(jq -r '.status.state' <<<"$output")" = CONTAINER_EXITED ]
+        [ "$(jq -r '.status.exit_code' <<<"$output")" = 3 ]
+        [ "$(jq -r '.status.finished_at' <<<"$output")" -gt "$started" ]
+        [ ! -d "/proc/$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != sh ]
+        # not restarted: still exited, the same run, a while later
+        sleep 1
+        run -0 ctr_status "$cid"
+        [ "$(jq -r '.status.state' <<<"$output")" = CONTAINER_EXITED ]
+        [ "$(jq -r '.status.started_at' <<<"$output")" = "$started" ]
+        run -0 rt RemoveContainer "{\"container_id\": \"$cid\"}"
+        run -1 rt ContainerStatus "{\"container_id\": \"$cid\"}"
+        [[ $output == NOT_FOUND:* ]]
+        [ "$(rt ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}" | jq -r '.containers | length')" = 0 ]
+        run -0 rt RemoveContainer "{\"container_id\": \"$cid\"}" # again: no error
+        rt StopPodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+        rm -rf "$PODCTL_ROOT/data-flow"
+}
+
+@test "containers: one exiting non-zero by itself stays EXITED with its exit code, never restarted" {
+        local sb cid started
+        sb=$(ctr_sandbox crash)
+        cid=$(create_ctr "$sb" crash '{"command": ["sh", "-c", "echo bye; exit 7"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        wait_for 10 ctr_exited "$cid"
+        run -0 ctr_status "$cid"
+        [ "$(jq -r '.status.exit_code' <<<"$output")" = 7 ]
+        [ "$(jq -r '.status.reason' <<<"$output")" = Error ]
+        started=$(jq -r '.status.started_at' <<<"$output")
+        sleep 1.5
+        run -0 ctr_status "$cid"
+        [ "$(jq -r '.status.state' <<<"$output")" = CONTAINER_EXITED ]
+        [ "$(jq -r '.status.started_at' <<<"$output")" = "$started" ]
+        [ "$(grep -c ' stdout F bye$' "$PODCTL_ROOT/logs/crash/crash/0.log")" = 1 ]
+        # the sandbox is still ready: its containers ending do not end it
+        [ "$(sb_state "$sb")" = SANDBOX_READY ]
+        # a second start of an exited container is refused
+        run -1 rt StartContainer "{\"container_id\": \"$cid\"}"
+        [[ $output == INVALID_ARGUMENT:*"not CREATED"* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
+@test "containers: bad requests are NOT_FOUND / INVALID_ARGUMENT / ALREADY_EXISTS and leave nothing" {
+        local sb
+        sb=$(ctr_sandbox badreq)
+        run -1 rt CreateContainer "$(ctr_config 0123456789abcdef nope)"
+        [[ $output == NOT_FOUND:*"sandbox"* ]]
+        run -1 rt CreateContainer "$(ctr_config "$sb" noimg '{"image": {"image": "no-such-image:1"}}')"
+        [[ $output == NOT_FOUND:* ]]
+        run -1 rt CreateContainer "$(ctr_config "$sb" '')"
+        [[ $output == INVALID_ARGUMENT:*"metadata.name"* ]]
+        run -1 rt CreateContainer "$(ctr_config "$sb" prop "{\"mounts\": [{\"host_path\": \"$PODCTL_ROOT\", \"container_path\": \"/x\", \"propagation\": \"PROPAGATION_BIDIRECTIONAL\"}]}")"
+        [[ $output == INVALID_ARGUMENT:*"propagation"* ]]
+        run -1 rt CreateContainer "$(ctr_config "$sb" lp '{"log_path": "../escape.log"}')"
+        [[ $output == INVALID_ARGUMENT:*"log_path"* ]]
+        run -1 rt StartContainer '{"container_id": "ffffffffffff"}'
+        [[ $output == NOT_FOUND:* ]]
+        [ "$(rt ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}" | jq -r '.containers | length')" = 0 ]
+        create_ctr "$sb" twice >/dev/null
+        run -1 rt CreateContainer "$(ctr_config "$sb" twice)"
+        [[ $output == ALREADY_EXISTS:* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
+@test "containers: SIGKILL of the server and a restart list the same containers, still running" {
+        local sb cid pid start before after
+        sb=$(ctr_sandbox keep)
+        cid=$(create_ctr "$sb" keep '{"command": ["sleep", "1000"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(ctr_pid "$cid")
+        start=$(proc_start "$pid")
+        before=$(rt ListContainers | jq -cS '[.containers[] | {id, state, metadata, labels}] | sort_by(.id)')
+        cri_stop KILL
+        cri_start
+        after=$(rt ListContainers | jq -cS '[.containers[] | {id, state, metadata, labels}] | sort_by(.id)')
+        [ "$after" = "$before" ]
+        [[ $after == *"$cid"* ]]
+        [ "$(ctr_pid "$cid")" = "$pid" ]
+        same_process "$pid" "$start"
+        # RemovePodSandbox of a sandbox with a running container ends it
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+        run ! same_process "$pid" "$start"
+}
+
+# control_send DIR PAYLOAD-PYTHON-EXPR: one SOCK_SEQPACKET message to the
+# monitor's control socket; prints the reply.
+control_send() {
+        /usr/bin/python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(10)
+s.connect(sys.argv[1] + "/control.sock")
+s.send(eval(sys.argv[2]))
+print(s.recv(1 << 20).decode())
+PY
+}
+
+@test "the monitor's control channel: 0600, refuses oversized and bad messages, and goes on" {
+        local sb dir
+        sb=$(ctr_sandbox ctl)
+        dir=$PODCTL_ROOT/cri/pods/cri-test_$(sb_status "$sb" | jq -r '.info.info | fromjson | .podctlPod')
+        [ "$(stat -c '%a %F' "$dir/control.sock")" = "600 socket" ]
+        run -0 control_send "$dir" 'b"x" * 70000'
+        [[ $output == *'"ok":false'*"at most 65536"* ]]
+        run -0 control_send "$dir" 'b"{not json"'
+        [[ $output == *'"ok":false'*"not a JSON object"* ]]
+        run -0 control_send "$dir" 'b"{\"op\": \"explode\"}"'
+        [[ $output == *'"ok":false'*'unknown op'* ]]
+        run -0 control_send "$dir" 'b"{\"op\": \"status\", \"id\": \"nope\"}"'
+        [[ $output == *'"code":2'* ]]
+        # still serving
+        run -0 control_send "$dir" 'b"{\"op\": \"list\"}"'
+        [[ $output == '{"ok":true,"containers":[]}' ]]
+        [ "$(sb_state "$sb")" = SANDBOX_READY ]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
+b64d() { base64 -d <<<"$1"; }
+
+@test "containers: ExecSync output and exit code, timeout; stats from the cgroup; UpdateContainerResources" {
+        local sb cid pid
+        sb=$(ctr_sandbox execs)
+        cid=$(create_ctr "$sb" work '{"command": ["sh", "-c", "head -c 3000000 /dev/zero > /tmp/blob; while :; do sleep 0.1; done"],
+                "linux": {"resources": {"memory_limit_in_bytes": 268435456}}}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(ctr_pid "$cid")
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"echo out-\$HOSTNAME; echo err >&2; exit 4\"], \"timeout\": 10}"
+        [ "$(b64d "$(jq -r .stdout <<<"$output")")" = out-execs-host ]
+        [ "$(b64d "$(jq -r .stderr <<<"$output")")" = err ]
+        [ "$(jq -r .exit_code <<<"$output")" = 4 ]
+        # it ran in the container: its mount namespace, not the host's
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"readlink\", \"/proc/self/ns/mnt\"]}"
+        [ "$(b64d "$(jq -r .stdout <<<"$output")")" = "$(readlink "/proc/$pid/ns/mnt")" ]
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"true\"]}"
+        [ "$(jq -r '.exit_code // 0' <<<"$output")" = 0 ]
+        run -1 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"sleep\", \"30\"], \"timeout\": 1}"
+        [[ $output == DEADLINE_EXCEEDED:* ]]
+        run -1 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"/no/such/binary\"]}"
+        [[ $output != OK* ]] || [ "$(jq -r .exit_code <<<"$output")" -ne 0 ]
+        wait_for 10 test -s "/proc/$pid/root/tmp/blob"
+        run -0 rt ContainerStats "{\"container_id\": \"$cid\"}"
+        [ "$(jq -r .stats.attributes.id <<<"$output")" = "$cid" ]
+        [ "$(jq -r .stats.cpu.usage_core_nano_seconds.value <<<"$output")" -gt 0 ]
+        [ "$(jq -r .stats.memory.working_set_bytes.value <<<"$output")" -gt 0 ]
+        [ "$(jq -r .stats.writable_layer.used_bytes.value <<<"$output")" -ge 3000000 ]
+        run -0 rt ListContainerStats "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}"
+        [ "$(jq -r '.stats | length' <<<"$output")" = 1 ]
+        # the memory limit is on the container's cgroup; an update changes it
+        local cg
+        cg=$(awk -F: '$2 ~ /memory/ {print $3}' "/proc/$pid/cgroup")
+        [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 268435456 ]
+        run -0 rt UpdateContainerResources "{\"container_id\": \"$cid\", \"linux\": {\"memory_limit_in_bytes\": 134217728}}"
+        [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 134217728 ]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+        run ! test -d "/proc/$pid"
+}
+
+@test "containers: ReopenContainerLog starts a new file at log_path after the old one was moved" {
+        local sb cid log
+        sb=$(ctr_sandbox reopen)
+        log=$PODCTL_ROOT/logs/reopen/tick/0.log
+        cid=$(create_ctr "$sb" tick '{"command": ["sh", "-c", "i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        wait_for 10 grep -q ' stdout F tick-1$' "$log"
+        mv "$log" "$log.old"
+        run -0 rt ReopenContainerLog "{\"container_id\": \"$cid\"}"
+        wait_for 10 grep -q ' stdout F tick-' "$log"
+        # the moved file got nothing after the reopen, the new one goes on from there
+        local last first
+        last=$(tail -n1 "$log.old" | sed 's/.*tick-//')
+        first=$(head -n1 "$log" | sed 's/.*tick-//')
+        [ "$first" -gt "$last" ]
+        rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 0}" >/dev/null
+        run -1 rt ReopenContainerLog "{\"container_id\": \"$cid\"}"
+        [[ $output == FAILED_PRECONDITION:*"not running"* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
+@test "containers: a sandbox whose Pod directory is longer than a socket path still takes containers" {
+        local sb cid name
+        name=long-$(printf 'x%.0s' $(seq 1 110))
+        sb=$(run_sandbox "$name" "{\"log_directory\": \"$PODCTL_ROOT/logs/long\", \"hostname\": \"long\"}")
+        [ "$(ls -d "$PODCTL_ROOT"/cri/pods/cri-test_"$name"-* | wc -c)" -gt 108 ]
+        cid=$(create_ctr "$sb" app '{"command": ["sleep", "1000"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        [ "$(ctr_state "$cid")" = CONTAINER_RUNNING ]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
+@test "containers: StopPodSandbox stops them; they stay listed EXITED until removed" {
+        local sb cid pid start
+        sb=$(ctr_sandbox stopsb)
+        cid=$(create_ctr "$sb" app '{"command": ["sleep", "1000"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(ctr_pid "$cid")
+        start=$(proc_start "$pid")
+        rt StopPodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+        run ! same_process "$pid" "$start"
+        run -0 rt ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}"
+        [ "$(jq -r '.containers | length' <<<"$output")" = 1 ]
+        [ "$(jq -r '.containers[0].state' <<<"$output")" = CONTAINER_EXITED ]
+        run -0 ctr_status "$cid"
+        [ "$(jq -r '.status.exit_code' <<<"$output")" -ne 0 ]
+        run -0 rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 1}"
+        run -0 rt RemoveContainer "{\"container_id\": \"$cid\"}"
+        [ "$(rt ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}" | jq -r '.containers | length')" = 0 ]
+        run -1 rt ContainerStatus "{\"container_id\": \"$cid\"}"
+        [[ $output == NOT_FOUND:* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
 }

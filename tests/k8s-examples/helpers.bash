@@ -16,21 +16,16 @@ EXAMPLES="$BATS_TEST_DIRNAME/manifests"
 #     bytes of anonymous memory (tests/probe.c run as "stress").
 build_example_standins() {
         local d="$PODCTL_TEST_FIXTURES/k8s-examples" l
+        # the examples call printenv: the busybox test image has it
+        # (scripts/mkimage-busybox); fixtures made before it did must be remade
+        tar -tf "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" | grep -qx './usr/bin/printenv' || {
+                echo "$PODCTL_TEST_FIXTURES predates printenv in the busybox image: rebuild it with scripts/mkimage-busybox" >&2
+                return 1
+        }
         [ -e "$d/done" ] && return 0
         rm -rf "$d"
-        mkdir -p "$d/add/bb/usr/bin" "$d/add/nginx/usr/sbin" "$d/add/nginx/usr/share/nginx/html" \
+        mkdir -p "$d/add/nginx/usr/sbin" "$d/add/nginx/usr/share/nginx/html" \
                 "$d/add/web/usr/local/bin" "$d/add/stress/usr/bin"
-        # The busybox image has printenv; Debian's busybox-static has not.
-        cat >"$d/add/bb/usr/bin/printenv" <<'EOF'
-#!/bin/sh
-# printenv [NAME...]: the environment, or each NAME's value (status 1 if one is unset)
-[ $# -gt 0 ] || exec env
-rc=0
-for v; do
-        if eval "[ -n \"\${$v+set}\" ]"; then eval "printf '%s\n' \"\$$v\""; else rc=1; fi
-done
-exit $rc
-EOF
         cat >"$d/add/nginx/usr/sbin/nginx" <<'EOF'
 #!/bin/sh
 # nginx stand-in: `nginx -g 'daemon off;'` serves /usr/share/nginx/html on
@@ -55,11 +50,10 @@ EOF
         echo "Hello, world!" >"$d/add/web/srv/www/index.html"
         # tests/probe.c run as "stress": a worker holding --vm-bytes
         install -m 0755 "$PROBE" "$d/add/stress/usr/bin/stress"
-        chmod 0755 "$d/add/bb/usr/bin/printenv" "$d/add/nginx/usr/sbin/nginx" \
+        chmod 0755 "$d/add/nginx/usr/sbin/nginx" \
                 "$d/add/web/usr/local/bin/serve"
         for l in bb nginx web stress; do
                 cp "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" "$d/$l.tar"
-                tar --numeric-owner --owner=0 --group=0 -rf "$d/$l.tar" -C "$d/add/bb" .
                 if [ "$l" != bb ]; then
                         tar --numeric-owner --owner=0 --group=0 -rf "$d/$l.tar" -C "$d/add/$l" .
                 fi

@@ -65,12 +65,15 @@ static void test_frames(void)
         struct pc_spdy_frame f = {0};
         CHECK(pc_spdy_read(&server, &f, &err) == 1);
         CHECK(f.type == PC_SPDY_SYN_STREAM && f.stream == 1);
+        /* the second frame came with the first read: poll() would not see it */
+        CHECK(pc_spdy_buffered(&server));
         CHECK_STR(pc_spdy_header(&f, "streamtype"), "error"); /* names lower-cased */
         CHECK_STR(pc_spdy_header(&f, "port"), "8080");
         CHECK(pc_spdy_read(&server, &f, &err) == 1);
         CHECK(f.type == PC_SPDY_SYN_STREAM && f.stream == 3);
         CHECK_STR(pc_spdy_header(&f, "streamtype"), "stdout");
         CHECK(pc_spdy_header(&f, "port") == NULL);
+        CHECK(!pc_spdy_buffered(&server));
 
         /* the server's replies and data, read by the other end */
         CHECK(pc_spdy_syn_reply(&server, 3, false, &err) == 0);

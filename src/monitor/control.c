@@ -1,0 +1,552 @@
+/* The monitor's control channel: <pod dir>/control.sock (SOCK_SEQPACKET,
+ * mode 0600), served from the monitor's epoll loop. One message is one JSON
+ * object of at most PC_CONTROL_MAX_MSG bytes; each request gets one reply
+ * {"ok": true, ...} or {"ok": false, "code": errno, "error": "..."}; a
+ * connection has one request in flight at a time (the client waits). A
+ * message that is too big or not a JSON object is refused with a reply and
+ * the connection is closed; the monitor goes on.
+ *
+ * Requests ("op"):
+ *   list                       every container added here, as in "status"
+ *   status  {id}               one container
+ *   create  {container, image, logPath, mounts, cri}  (CRI sandboxes only)
+ *   start   {id}  stop {id, timeout}  remove {id}  reopen_log {id}
+ *
+ * Containers added at runtime (CRI's CreateContainer) live in m->app, which a
+ * CRI sandbox's monitor allocates once with room for PC_CONTROL_MAX_CTRS, so
+ * that the epoll data pointing into a struct pc_ctr stays valid; a removed
+ * container (never a running one: nothing of it is in epoll) is closed up
+ * and the self-pointers of the ones moved are fixed. Kubelet mode: the
+ * sandbox's restartPolicy is Never and its containers have no probes, so the
+ * monitor never restarts them: CREATED -> RUNNING -> EXITED until removed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "monitor/monitor.h"
+#include "pod/control.h"
+#include "util/cleanup.h"
+#include "util/util.h"
+
+#define MAX_CONNS 16
+
+static struct control {
+        int listen_fd;
+        struct conn {
+                int fd; /* -1: free slot */
+        } conns[MAX_CONNS];
+        char *path;
+        bool open;
+} ctl = {.listen_fd = -1};
+
+static void jdecrefp(json_t **j)
+{
+        json_decref(*j);
+}
+
+/* A tag for the listening socket's epoll data (conns[] are the others'). */
+static char listen_tag;
+
+static void conn_close(struct pc_monitor *m, struct conn *cn)
+{
+        if (cn->fd < 0)
+                return;
+        epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, cn->fd, NULL);
+        close(cn->fd);
+        cn->fd = -1;
+}
+
+int pc_control_open(struct pc_monitor *m, pc_error *err)
+{
+        for (size_t i = 0; i < MAX_CONNS; i++)
+                ctl.conns[i].fd = -1;
+        if (m->pod.cri_sandbox) {
+                free(m->app);
+                m->app = pc_xcalloc(PC_CONTROL_MAX_CTRS, sizeof(*m->app));
+                m->n_app = 0;
+        }
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        ctl.path = pc_xasprintf("%s/control.sock", m->pod_dir);
+        /* bound through the directory's fd: a Pod dir may be longer than sun_path */
+        _cleanup_close_ int dfd = open(m->pod_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return pc_fail(err, errno, "%s", m->pod_dir);
+        snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/control.sock", dfd);
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return pc_fail(err, errno, "control socket");
+        unlink(ctl.path);
+        mode_t old = umask(0177);
+        int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+        umask(old);
+        if (r < 0 || chmod(ctl.path, 0600) < 0 || listen(fd, 16) < 0) {
+                int e = errno;
+                close(fd);
+                return pc_fail(err, e, "control socket %s", ctl.path);
+        }
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listen_tag};
+        if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                int e = errno;
+                close(fd);
+                return pc_fail(err, e, "control socket: epoll");
+        }
+        ctl.listen_fd = fd;
+        ctl.open = true;
+        return 0;
+}
+
+static json_t *ctr_json(const struct pc_monitor *m, const struct pc_ctr *c);
+
+/* Free what control.c added to a runtime container (its spec is owned here). */
+static void ctr_release(struct pc_ctr *c)
+{
+        json_decref(c->cri);
+        c->cri = NULL;
+        free(c->log_path);
+        c->log_path = NULL;
+        if (c->spec) {
+                /* hand the spec to a throwaway Pod to free it */
+                struct pc_pod tmp = {0};
+                tmp.containers = c->spec;
+                tmp.n_containers = 1;
+                pc_pod_free(&tmp);
+                c->spec = NULL;
+        }
+}
+
+void pc_control_close(struct pc_monitor *m)
+{
+        if (!ctl.open)
+                return;
+        for (size_t i = 0; i < MAX_CONNS; i++)
+                conn_close(m, &ctl.conns[i]);
+        if (ctl.listen_fd >= 0) {
+                epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, ctl.listen_fd, NULL);
+                close(ctl.listen_fd);
+                ctl.listen_fd = -1;
+        }
+        unlink(ctl.path);
+        free(ctl.path);
+        ctl.path = NULL;
+        ctl.open = false;
+        /* A stopped sandbox's containers stay listed (EXITED) until it is
+         * removed: their last records, for the CRI server to read. */
+        if (m->pod.cri_sandbox && m->state == POD_DONE) {
+                json_t *a = json_array();
+                for (size_t i = 0; i < m->n_app; i++)
+                        json_array_append_new(a, ctr_json(m, &m->app[i]));
+                _cleanup_free_ char *p = pc_xasprintf("%s/" PC_CONTROL_FINAL, m->pod_dir);
+                char *s = json_dumps(a, JSON_COMPACT);
+                pc_error err;
+                if (s && pc_replace_file(p, s, strlen(s), 0600, &err) < 0)
+                        fprintf(stderr, "podctl-monitor: %s\n", err.msg);
+                free(s);
+                json_decref(a);
+        }
+        for (size_t i = 0; m->pod.cri_sandbox && i < m->n_app; i++)
+                ctr_release(&m->app[i]);
+}
+
+/* ---- requests ---------------------------------------------------------------- */
+
+static json_t *fail_reply(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static json_t *fail_reply(int code, const char *fmt, ...)
+{
+        char msg[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return json_pack("{s:b,s:i,s:s}", "ok", 0, "code", code, "error", msg);
+}
+
+static const char *state_name(const struct pc_ctr *c)
+{
+        if (c->state == CTR_RUNNING)
+                return "RUNNING";
+        if (c->state == CTR_TERMINATED)
+                return "EXITED";
+        return c->ever_started ? "EXITED" : "CREATED";
+}
+
+static json_t *ctr_json(const struct pc_monitor *m, const struct pc_ctr *c)
+{
+        json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:I,s:i,s:I,s:I}", "id", c->container_id, "name",
+                              c->spec->name, "state", state_name(c), "startedAt",
+                              (json_int_t)(c->ever_started ? c->started_at : 0), "finishedAt",
+                              (json_int_t)(c->state == CTR_TERMINATED ? c->finished_at : 0),
+                              "exitCode", c->state == CTR_TERMINATED ? c->exit_code : 0, "pid",
+                              (json_int_t)(c->state == CTR_RUNNING ? c->pid : 0), "pidStart",
+                              (json_int_t)(c->state == CTR_RUNNING ? c->pid_start : 0));
+        if (c->reason && c->state == CTR_TERMINATED)
+                json_object_set_new(j, "reason", json_string(c->reason));
+        if (c->message)
+                json_object_set_new(j, "message", json_string(c->message));
+        if (c->cri)
+                json_object_set(j, "cri", c->cri);
+        if (c->log_path)
+                json_object_set_new(j, "logPath", json_string(c->log_path));
+        if (c->cgroup && m->cgroup_rel) {
+                char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, c->spec->name);
+                json_object_set_new(j, "cgroup", json_string(rel));
+                free(rel);
+        }
+        json_object_set_new(j, "dir", json_string(c->dir));
+        return j;
+}
+
+static struct pc_ctr *find_ctr(struct pc_monitor *m, const char *id)
+{
+        for (size_t i = 0; id && *id && i < m->n_app; i++)
+                if (!strcmp(m->app[i].container_id, id))
+                        return &m->app[i];
+        return NULL;
+}
+
+static json_t *op_list(struct pc_monitor *m)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; i < m->n_app; i++)
+                json_array_append_new(a, ctr_json(m, &m->app[i]));
+        return json_pack("{s:b,s:o}", "ok", 1, "containers", a);
+}
+
+static void new_id(char out[65])
+{
+        char a[37], b[37];
+        pc_uuid4(a);
+        pc_uuid4(b);
+        size_t n = 0;
+        for (const char *p = a; *p && n < 32; p++)
+                if (*p != '-')
+                        out[n++] = *p;
+        for (const char *p = b; *p && n < 64; p++)
+                if (*p != '-')
+                        out[n++] = *p;
+        out[n] = '\0';
+}
+
+/* create: the container is decoded by the same code as an applied Pod's
+ * (a one-container Pod with the mounts as hostPath volumes); its hostPath
+ * volumes join the sandbox Pod's (named after the container id). */
+static json_t *op_create(struct pc_monitor *m, json_t *req)
+{
+        pc_error err;
+        if (!m->pod.cri_sandbox)
+                return fail_reply(EPERM, "containers can be added to CRI sandboxes only");
+        if (m->state != POD_RUNNING)
+                return fail_reply(EINVAL, "the sandbox is not running");
+        if (m->n_app >= PC_CONTROL_MAX_CTRS)
+                return fail_reply(ENOSPC, "the sandbox has %d containers already",
+                                  PC_CONTROL_MAX_CTRS);
+        json_t *ctr = json_object_get(req, "container");
+        json_t *img = json_object_get(req, "image");
+        json_t *mounts = json_object_get(req, "mounts");
+        const char *log_path = json_string_value(json_object_get(req, "logPath"));
+        if (!json_is_object(ctr) || !json_is_object(img) || (mounts && !json_is_array(mounts)))
+                return fail_reply(EINVAL, "create: container and image objects are required");
+        if (log_path && log_path[0] != '/')
+                return fail_reply(EINVAL, "create: logPath must be absolute");
+        char id[65];
+        new_id(id);
+        _cleanup_(jdecrefp) json_t *c2 = json_deep_copy(ctr);
+        json_object_set_new(c2, "name", json_string(id));
+        json_t *vols = json_array(), *vms = json_array();
+        size_t i;
+        json_t *mt;
+        json_array_foreach(mounts, i, mt)
+        {
+                const char *hp = json_string_value(json_object_get(mt, "hostPath"));
+                const char *cp = json_string_value(json_object_get(mt, "containerPath"));
+                if (!hp || !cp || hp[0] != '/' || cp[0] != '/') {
+                        json_decref(vols);
+                        json_decref(vms);
+                        return fail_reply(EINVAL,
+                                          "mounts[%zu]: absolute hostPath and "
+                                          "containerPath are required",
+                                          i);
+                }
+                char vname[64];
+                snprintf(vname, sizeof(vname), "%.12s-m%zu", id, i);
+                json_array_append_new(
+                    vols, json_pack("{s:s,s:{s:s}}", "name", vname, "hostPath", "path", hp));
+                json_array_append_new(
+                    vms, json_pack("{s:s,s:s,s:b}", "name", vname, "mountPath", cp, "readOnly",
+                                   json_is_true(json_object_get(mt, "readonly"))));
+        }
+        json_object_set_new(c2, "volumeMounts", vms);
+        _cleanup_(jdecrefp) json_t *pj = json_pack(
+            "{s:s,s:s,s:{s:s,s:s,s:s},s:{s:[O],s:o,s:s}}", "apiVersion", "v1", "kind", "Pod",
+            "metadata", "name", m->pod.name, "namespace", m->pod.namespace_, "uid", m->pod.uid,
+            "spec", "containers", c2, "volumes", vols, "restartPolicy", "Never");
+        struct pc_pod tmp = {0};
+        if (!pj || pc_pod_from_json(pj, &tmp, &err) < 0) {
+                pc_pod_free(&tmp);
+                return fail_reply(EINVAL, "container: %s", pj ? err.msg : "bad request");
+        }
+        struct pc_image *image = NULL;
+        if (pc_image_from_json(img, &image, &err) < 0) {
+                pc_pod_free(&tmp);
+                return fail_reply(EINVAL, "image: %s", err.msg);
+        }
+        _cleanup_free_ char *dir = pc_xasprintf("%s/containers/%s", m->pod_dir, id);
+        if (pc_mkdir_p(dir, 0700, &err) < 0) {
+                pc_image_free(image);
+                pc_pod_free(&tmp);
+                return fail_reply(err.code ? err.code : EIO, "%s", err.msg);
+        }
+        /* Steal the container and the volumes from the throwaway Pod. */
+        struct pc_container *spec = pc_xcalloc(1, sizeof(*spec));
+        *spec = tmp.containers[0];
+        memset(&tmp.containers[0], 0, sizeof(tmp.containers[0]));
+        if (tmp.n_volumes) {
+                m->pod.volumes = pc_xrealloc(m->pod.volumes, (m->pod.n_volumes + tmp.n_volumes) *
+                                                                 sizeof(*m->pod.volumes));
+                for (size_t k = 0; k < tmp.n_volumes; k++) {
+                        m->pod.volumes[m->pod.n_volumes++] = tmp.volumes[k];
+                        memset(&tmp.volumes[k], 0, sizeof(tmp.volumes[k]));
+                }
+                /* (re)sized lazily by setup.c for payload volumes, which these are not) */
+                free(m->volume_written);
+                m->volume_written = NULL;
+        }
+        pc_pod_free(&tmp);
+
+        struct pc_ctr *c = &m->app[m->n_app];
+        memset(c, 0, sizeof(*c));
+        c->spec = spec;
+        c->image = image;
+        c->state = CTR_WAITING;
+        c->out_fd = c->err_fd = -1;
+        c->log.fd = -1;
+        c->log.gz_pidfd = -1;
+        c->hook.fd = -1;
+        for (int k = 0; k < PC_N_PROBES; k++)
+                c->probes[k].a.fd = -1;
+        c->reason = pc_xstrdup("ContainerCreated");
+        c->dir = STEAL(dir);
+        memcpy(c->container_id, id, sizeof(id));
+        c->log_path = log_path ? pc_xstrdup(log_path) : NULL;
+        json_t *cri = json_object_get(req, "cri");
+        c->cri = json_is_object(cri) ? json_deep_copy(cri) : json_object();
+        json_object_set_new(c->cri, "createdAt", json_integer(pc_now_ns()));
+        m->n_app++;
+        pc_monitor_event(m, c, false, "Created", "Created container %s", id);
+        return json_pack("{s:b,s:o}", "ok", 1, "container", ctr_json(m, c));
+}
+
+static json_t *op_start(struct pc_monitor *m, struct pc_ctr *c)
+{
+        if (!m->pod.cri_sandbox)
+                return fail_reply(EPERM, "containers of CRI sandboxes only");
+        if (c->ever_started || c->state != CTR_WAITING)
+                return fail_reply(EINVAL, "container %s is %s, not CREATED", c->container_id,
+                                  state_name(c));
+        if (m->state != POD_RUNNING)
+                return fail_reply(EINVAL, "the sandbox is not running");
+        pc_monitor_start_ctr(m, c);
+        if (c->state != CTR_RUNNING && c->config_error) {
+                /* nothing ran: the container stays CREATED, the kubelet may retry */
+                json_t *r = fail_reply(EINVAL, "%s", c->message ? c->message : "config error");
+                c->ever_started = false;
+                return r;
+        }
+        if (c->state != CTR_RUNNING)
+                return fail_reply(EIO, "%s", c->message ? c->message : "start failed");
+        return json_pack("{s:b,s:o}", "ok", 1, "container", ctr_json(m, c));
+}
+
+static json_t *op_stop(struct pc_monitor *m, struct pc_ctr *c, json_t *req)
+{
+        json_int_t t = json_integer_value(json_object_get(req, "timeout"));
+        if (t < 0)
+                t = 0;
+        if (c->state == CTR_RUNNING) {
+                pc_monitor_event(m, c, false, "Killing", "Stopping container %s", c->container_id);
+                pc_monitor_stop_ctr(m, c, t);
+        } else if (!c->ever_started) {
+                /* a created container that never ran: exited, nothing to stop */
+                c->ever_started = true;
+                c->state = CTR_TERMINATED;
+                c->finished_at = pc_now_ns();
+        }
+        return json_pack("{s:b,s:o}", "ok", 1, "container", ctr_json(m, c));
+}
+
+static json_t *op_remove(struct pc_monitor *m, struct pc_ctr *c)
+{
+        if (c->state == CTR_RUNNING)
+                return fail_reply(EBUSY, "container %s is running: stop it first", c->container_id);
+        pc_error ignore;
+        if (c->cgroup) {
+                pc_cgroup_kill(c->cgroup, &ignore);
+                pc_cgroup_destroy(c->cgroup, &ignore);
+        }
+        pc_rm_rf(c->dir, &ignore);
+        /* its volumes leave the Pod */
+        char prefix[16];
+        snprintf(prefix, sizeof(prefix), "%.12s-m", c->container_id);
+        size_t w = 0;
+        for (size_t k = 0; k < m->pod.n_volumes; k++) {
+                if (pc_str_has_prefix(m->pod.volumes[k].name, prefix)) {
+                        struct pc_pod tmp = {0};
+                        tmp.volumes = pc_xcalloc(1, sizeof(*tmp.volumes));
+                        tmp.volumes[0] = m->pod.volumes[k];
+                        tmp.n_volumes = 1;
+                        pc_pod_free(&tmp);
+                        continue;
+                }
+                m->pod.volumes[w++] = m->pod.volumes[k];
+        }
+        m->pod.n_volumes = w;
+        free(m->volume_written);
+        m->volume_written = NULL;
+        ctr_release(c);
+        /* free the rest the monitor holds of it */
+        free(c->reason);
+        free(c->message);
+        free(c->dir);
+        pc_log_close(&c->log);
+        json_decref(c->last_state);
+        json_decref(c->user_status);
+        pc_strv_free(c->envp);
+        free(c->cwd);
+        free(c->user);
+        pc_seccomp_free(c->seccomp);
+        free(c->groups);
+        free(c->exec_groups);
+        pc_image_free(c->image);
+        pc_cgroup_free(c->cgroup);
+        size_t idx = (size_t)(c - m->app);
+        memmove(&m->app[idx], &m->app[idx + 1], (m->n_app - idx - 1) * sizeof(*m->app));
+        m->n_app--;
+        memset(&m->app[m->n_app], 0, sizeof(*m->app));
+        /* the moved ones' pointers to themselves */
+        for (size_t k = idx; k < m->n_app; k++) {
+                struct pc_ctr *x = &m->app[k];
+                x->watch[0].c = x->watch[1].c = x;
+                x->log.o.ctr = x;
+                x->sec.seccomp = x->seccomp;
+        }
+        return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *dispatch(struct pc_monitor *m, json_t *req)
+{
+        const char *op = json_string_value(json_object_get(req, "op"));
+        if (!op)
+                return fail_reply(EINVAL, "request without \"op\"");
+        if (!strcmp(op, "list"))
+                return op_list(m);
+        if (!strcmp(op, "create"))
+                return op_create(m, req);
+        const char *id = json_string_value(json_object_get(req, "id"));
+        bool known = !strcmp(op, "status") || !strcmp(op, "start") || !strcmp(op, "stop") ||
+                     !strcmp(op, "remove") || !strcmp(op, "reopen_log");
+        if (!known)
+                return fail_reply(EINVAL, "unknown op \"%s\"", op);
+        struct pc_ctr *c = find_ctr(m, id);
+        if (!c)
+                return fail_reply(ENOENT, "container \"%s\" not found", id ? id : "");
+        if (!strcmp(op, "status"))
+                return json_pack("{s:b,s:o}", "ok", 1, "container", ctr_json(m, c));
+        if (!strcmp(op, "start"))
+                return op_start(m, c);
+        if (!strcmp(op, "stop"))
+                return op_stop(m, c, req);
+        if (!strcmp(op, "reopen_log")) {
+                if (c->state != CTR_RUNNING)
+                        return fail_reply(EINVAL, "container %s is not running", c->container_id);
+                pc_log_reopen(&c->log);
+                if (c->log.fd < 0)
+                        return fail_reply(EIO, "cannot reopen %s", c->log.path);
+                return json_pack("{s:b}", "ok", 1);
+        }
+        return op_remove(m, c);
+}
+
+static void send_reply(struct pc_monitor *m, struct conn *cn, json_t *reply)
+{
+        char *s = json_dumps(reply, JSON_COMPACT);
+        json_decref(reply);
+        if (!s || strlen(s) > PC_CONTROL_MAX_REPLY) {
+                free(s);
+                s = pc_xasprintf("{\"ok\":false,\"code\":%d,\"error\":\"reply too big\"}", E2BIG);
+        }
+        /* The client waits for it; a full buffer means a client that does
+         * not read: it loses its connection, the monitor never blocks. */
+        if (send(cn->fd, s, strlen(s), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+                conn_close(m, cn);
+        free(s);
+}
+
+static void on_conn(struct pc_monitor *m, struct conn *cn)
+{
+        static char buf[PC_CONTROL_MAX_MSG + 1];
+        ssize_t n = recv(cn->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n <= 0) {
+                conn_close(m, cn);
+                return;
+        }
+        if ((size_t)n > PC_CONTROL_MAX_MSG) {
+                send_reply(
+                    m, cn,
+                    fail_reply(E2BIG, "message of %zd bytes: at most %d", n, PC_CONTROL_MAX_MSG));
+                conn_close(m, cn);
+                return;
+        }
+        json_error_t je;
+        json_t *req = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(req)) {
+                json_decref(req);
+                send_reply(m, cn, fail_reply(EINVAL, "not a JSON object: %s", je.text));
+                conn_close(m, cn);
+                return;
+        }
+        json_t *reply = dispatch(m, req);
+        json_decref(req);
+        send_reply(m, cn, reply);
+        pc_monitor_write_status(m, false);
+}
+
+bool pc_control_event(struct pc_monitor *m, void *ptr)
+{
+        if (!ctl.open)
+                return false;
+        if (ptr == &listen_tag) {
+                int fd;
+                while ((fd = accept4(ctl.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >=
+                       0) {
+                        struct conn *cn = NULL;
+                        for (size_t i = 0; i < MAX_CONNS && !cn; i++)
+                                if (ctl.conns[i].fd < 0)
+                                        cn = &ctl.conns[i];
+                        if (!cn) {
+                                close(fd); /* too many clients at once */
+                                continue;
+                        }
+                        cn->fd = fd;
+                        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = cn};
+                        if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+                                conn_close(m, cn);
+                }
+                return true;
+        }
+        for (size_t i = 0; i < MAX_CONNS; i++) {
+                if (ptr == &ctl.conns[i]) {
+                        on_conn(m, &ctl.conns[i]);
+                        return true;
+                }
+        }
+        return false;
+}

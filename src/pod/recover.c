@@ -1,0 +1,168 @@
+/* Boot recovery: a Pod whose monitor and processes are gone (the host
+ * rebooted) gets a new sandbox and monitor, as the kubelet gives a Pod a new
+ * sandbox when the old one is gone. See podctl_pod_recover in podctl.h and
+ * docs/OPERATIONS.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "monitor/monitor.h"
+#include "pod/internal.h"
+#include "util/cleanup.h"
+#include "util/util.h"
+
+#define USERNS_REG "/run/podctl/userns"
+
+static bool recorded_alive(json_t *pid_j, json_t *start_j)
+{
+        pid_t pid = (pid_t)json_integer_value(pid_j);
+        uint64_t start = (uint64_t)json_integer_value(start_j);
+        return pid > 0 && start > 0 && pc_proc_alive(pid, start);
+}
+
+/* Does any process the runtime facts record still run (pause, a container)? */
+static bool processes_alive(json_t *rt)
+{
+        if (recorded_alive(json_object_get(rt, "pausePid"), json_object_get(rt, "pauseStart")))
+                return true;
+        const char *name;
+        json_t *c;
+        json_object_foreach(json_object_get(rt, "containers"), name, c)
+        {
+                if (recorded_alive(json_object_get(c, "pid"), json_object_get(c, "pidStart")))
+                        return true;
+        }
+        return false;
+}
+
+static bool is_cri_sandbox(json_t *pod)
+{
+        json_t *a = json_object_get(json_object_get(pod, "metadata"), "annotations");
+        const char *v = json_string_value(json_object_get(a, PC_CRI_SANDBOX_ANNOTATION));
+        return v && !strcmp(v, "true");
+}
+
+/* hostUsers: false: the Pod's host id range is recorded in its userns.json;
+ * the host-wide holding (/run/podctl/userns/<base>, gone with a reboot) is
+ * taken again, unless another Pod holds that range now. */
+static int reclaim_userns(const char *dir, pc_error *err)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", dir);
+        json_t *j = NULL;
+        pc_error e;
+        if (pc_json_load(p, &j, &e) < 0)
+                return 0; /* hostUsers: true */
+        long long base = (long long)json_integer_value(json_object_get(j, "base"));
+        json_decref(j);
+        if (base <= 0)
+                return 0;
+        if (pc_mkdir_p(USERNS_REG, 0700, err) < 0)
+                return -1;
+        _cleanup_free_ char *reg = pc_xasprintf(USERNS_REG "/%lld", base);
+        _cleanup_free_ char *holder = NULL;
+        if (pc_read_file(reg, &holder, NULL, &e) == 0) {
+                if (!strcmp(holder, dir))
+                        return 0;
+                _cleanup_free_ char *hp = pc_xasprintf("%s/userns.json", holder);
+                json_t *hj = NULL;
+                if (pc_json_load(hp, &hj, &e) == 0) {
+                        long long hb = (long long)json_integer_value(json_object_get(hj, "base"));
+                        json_decref(hj);
+                        if (hb == base)
+                                return pc_fail(err, EBUSY,
+                                               "its user namespace range (host ids from %lld) is "
+                                               "held by the Pod in %s now",
+                                               base, holder);
+                }
+        }
+        return pc_replace_file(reg, dir, strlen(dir), 0600, err);
+}
+
+int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_ms,
+                       enum podctl_recover_result *res, pc_error *err)
+{
+        _cleanup_free_ char *key = pc_pod_key(ns, name);
+        _cleanup_free_ char *dir = pc_pod_dir(&ctx->root, ns, name);
+        if (pc_root_lock(&ctx->root, err) < 0)
+                return -1;
+        struct pc_pod_state ps;
+        if (pc_pod_state_load(&ctx->root, key, &ps, err) < 0) {
+                pc_root_unlock(&ctx->root);
+                return -1;
+        }
+        int r = 0;
+        json_t *spec = json_object_get(ps.pod, "spec");
+        const char *policy = json_string_value(json_object_get(spec, "restartPolicy"));
+        const char *phase = json_string_value(json_object_get(ps.status, "phase"));
+        if (!policy)
+                policy = "Always";
+        if (ps.monitor_alive)
+                *res = PODCTL_RECOVER_RUNNING;
+        else if (!ps.status || is_cri_sandbox(ps.pod))
+                *res = PODCTL_RECOVER_SKIPPED;
+        else if (ps.finished)
+                *res = PODCTL_RECOVER_FINISHED;
+        else if (processes_alive(ps.runtime))
+                *res = PODCTL_RECOVER_ADOPT;
+        else if (!strcmp(policy, "Never") ||
+                 (!strcmp(policy, "OnFailure") && phase && !strcmp(phase, "Succeeded")))
+                *res = PODCTL_RECOVER_POLICY;
+        else
+                *res = PODCTL_RECOVER_RECREATED;
+        if (*res != PODCTL_RECOVER_RECREATED) {
+                pc_pod_state_free(&ps);
+                pc_root_unlock(&ctx->root);
+                return 0;
+        }
+
+        /* The old sandbox's leftovers: cgroups, the CNI attachment (its IP
+         * lease outlives a reboot in /var/lib/cni), runtime dirs. Nothing of
+         * it runs (checked above), so nothing is killed. */
+        _cleanup_free_ char *lockp = pc_xasprintf("%s/monitor.lock", dir);
+        _cleanup_free_ char *recp = pc_xasprintf("%s/recovery.json", dir);
+        _cleanup_close_ int lock_fd = -1;
+        int pipefd[2] = {-1, -1};
+        char **errors = NULL;
+        json_t *rt = ps.runtime ? json_incref(ps.runtime) : json_object();
+        json_t *rec = json_pack("{s:O}", "status", ps.status);
+        r = pc_pod_teardown(dir, rt, err);
+        json_decref(rt);
+        if (r == 0)
+                r = reclaim_userns(dir, err);
+        if (r == 0)
+                r = pc_json_save(recp, rec, true, err);
+        json_decref(rec);
+        pc_pod_state_free(&ps);
+        if (r < 0)
+                goto out;
+        lock_fd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                r = pc_fail(err, errno, "lock %s", lockp);
+                goto out;
+        }
+        if (pipe2(pipefd, O_CLOEXEC) < 0) {
+                r = pc_fail(err, errno, "pipe");
+                goto out;
+        }
+        r = pc_spawn_monitor(ctx, dir, lock_fd, pipefd[1], err);
+        close(pipefd[1]);
+        pipefd[1] = -1;
+        if (r < 0)
+                goto out;
+        close(STEAL_FD(lock_fd)); /* the monitor holds it now */
+        pc_root_unlock(&ctx->root);
+        r = pc_read_report(pipefd[0], wait_ms, &errors, err);
+        close(pipefd[0]);
+        pc_strv_free(errors); /* container start errors are in its status */
+        return r < 0 ? -1 : 0;
+out:
+        if (pipefd[0] >= 0)
+                close(pipefd[0]);
+        unlink(recp);
+        pc_root_unlock(&ctx->root);
+        return pc_error_prefix(err, "pod \"%s\": recovery", name);
+}
