@@ -467,8 +467,7 @@ static void stream_message(struct conn *c, struct event *e)
                 st->out_off = st->out_len = 0;
         if (st->out_len - st->out_off + e->len > MAX_PENDING) {
                 /* a client that does not read: the call ends for it */
-                nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE, e->j->id,
-                                          NGHTTP2_CANCEL);
+                nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE, e->j->id, NGHTTP2_CANCEL);
                 return;
         }
         if (st->out_len + e->len > st->out_cap) {
