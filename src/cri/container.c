@@ -620,15 +620,10 @@ void cri_list_containers(struct cri_call *c, const ProtobufCMessage *req)
         cri_reply(c, &r.base);
 }
 
-void cri_container_status(struct cri_call *c, const ProtobufCMessage *req)
+/* A container's CRI status (ContainerStatus, GetContainerEvents). */
+static Runtime__V1__ContainerStatus *status_msg(struct cri_call *c, const struct ctr *x)
 {
-        const Runtime__V1__ContainerStatusRequest *q = (const void *)req;
-        pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
-        struct ctr x;
-        if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
-                return cri_reply_err(c, &err);
-        json_t *j = x.j, *cri = json_object_get(j, "cri");
+        json_t *j = x->j, *cri = json_object_get(j, "cri");
         Runtime__V1__ContainerStatus *st =
             CRI_NEW(c, Runtime__V1__ContainerStatus, container_status);
         st->id = cri_strdup(c, jstr(j, "id"));
@@ -659,6 +654,19 @@ void cri_container_status(struct cri_call *c, const ProtobufCMessage *req)
                 st->mounts[i]->readonly = json_is_true(json_object_get(m, "readonly"));
         }
         st->log_path = cri_strdup(c, jstr(j, "logPath"));
+        return st;
+}
+
+void cri_container_status(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__ContainerStatusRequest *q = (const void *)req;
+        pc_error err = {0};
+        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct ctr x;
+        if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
+                return cri_reply_err(c, &err);
+        Runtime__V1__ContainerStatus *st = status_msg(c, &x);
+        json_t *j = x.j;
         Runtime__V1__ContainerStatusResponse r = RUNTIME__V1__CONTAINER_STATUS_RESPONSE__INIT;
         r.status = st;
         if (q->verbose) {
@@ -1010,4 +1018,109 @@ void cri_reopen_container_log(struct cri_call *c, const ProtobufCMessage *req)
         Runtime__V1__ReopenContainerLogResponse out =
             RUNTIME__V1__REOPEN_CONTAINER_LOG_RESPONSE__INIT;
         cri_reply(c, &out.base);
+}
+
+/* ---- GetContainerEvents -------------------------------------------------------------- */
+
+struct seen {
+        char id[80];
+        char sandbox[65];
+        Runtime__V1__ContainerState state;
+};
+
+static void send_event(struct cri_call *c, podctl *ctx, const struct ctr *x, const char *id,
+                       const char *sandbox, Runtime__V1__ContainerEventType type)
+{
+        Runtime__V1__ContainerEventResponse ev = RUNTIME__V1__CONTAINER_EVENT_RESPONSE__INIT;
+        ev.container_id = (char *)id;
+        ev.container_event_type = type;
+        ev.created_at = cri_now_ns();
+        ev.pod_sandbox_status = cri_sandbox_status_msg(c, ctx, sandbox);
+        Runtime__V1__ContainerStatus *st = x ? status_msg(c, x) : NULL;
+        ev.n_containers_statuses = st ? 1 : 0;
+        ev.containers_statuses = st ? &st : NULL;
+        size_t n = protobuf_c_message_get_packed_size(&ev.base);
+        uint8_t *buf = cri_alloc(c, n);
+        protobuf_c_message_pack(&ev.base, buf);
+        pc_grpc_send(c->out, buf, n);
+}
+
+/* The evented PLEG's stream: every change of a CRI container's state, as
+ * CREATED, STARTED, STOPPED and DELETED events, from the sandboxes'
+ * monitors (their status.json changes wake the inotify watch; a relist a
+ * second at the latest). Runs until the client goes. */
+void cri_container_events(struct cri_call *c, const ProtobufCMessage *req)
+{
+        (void)req;
+        pc_error err = {0};
+        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct podctl_watch *w = NULL;
+        if (!ctx || podctl_watch_open(ctx, &w, &err) < 0)
+                return cri_reply_err(c, &err);
+        struct seen *prev = NULL;
+        size_t n_prev = 0;
+        bool first = true;
+        /* the first listing is the baseline, but what was made since the call
+         * began is news */
+        int64_t since = cri_now_ns();
+        while (!pc_grpc_cancelled(c->out)) {
+                struct cri_call it = {.cri = c->cri, .out = c->out};
+                struct ctr *all;
+                size_t n;
+                pc_error e2;
+                if (list(&it, ctx, NULL, &all, &n, &e2) == 0) {
+                        struct seen *cur = pc_xcalloc(n + 1, sizeof(*cur));
+                        for (size_t i = 0; i < n; i++) {
+                                snprintf(cur[i].id, sizeof(cur[i].id), "%s", jstr(all[i].j, "id"));
+                                memcpy(cur[i].sandbox, all[i].sb->id, sizeof(cur[i].sandbox));
+                                cur[i].state = state_of(all[i].j);
+                                const struct seen *p = NULL;
+                                for (size_t k = 0; k < n_prev && !p; k++)
+                                        if (!strcmp(prev[k].id, cur[i].id))
+                                                p = &prev[k];
+                                if (first &&
+                                    json_integer_value(json_object_get(
+                                        json_object_get(all[i].j, "cri"), "createdAt")) < since)
+                                        continue;
+                                Runtime__V1__ContainerState was =
+                                    p ? p->state : RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
+                                Runtime__V1__ContainerState now = cur[i].state;
+                                bool ran = now == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING ||
+                                           now == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED;
+                                if (!p)
+                                        send_event(
+                                            &it, ctx, &all[i], cur[i].id, cur[i].sandbox,
+                                            RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_CREATED_EVENT);
+                                if (ran &&
+                                    (!p || was == RUNTIME__V1__CONTAINER_STATE__CONTAINER_CREATED))
+                                        send_event(
+                                            &it, ctx, &all[i], cur[i].id, cur[i].sandbox,
+                                            RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STARTED_EVENT);
+                                if (now == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED &&
+                                    was != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
+                                        send_event(
+                                            &it, ctx, &all[i], cur[i].id, cur[i].sandbox,
+                                            RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STOPPED_EVENT);
+                        }
+                        for (size_t k = 0; !first && k < n_prev; k++) {
+                                bool still = false;
+                                for (size_t i = 0; i < n && !still; i++)
+                                        still = !strcmp(prev[k].id, cur[i].id);
+                                if (!still)
+                                        send_event(
+                                            &it, ctx, NULL, prev[k].id, prev[k].sandbox,
+                                            RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_DELETED_EVENT);
+                        }
+                        free(prev);
+                        prev = cur;
+                        n_prev = n;
+                        first = false;
+                }
+                cri_call_release(&it);
+                if (podctl_watch_wait(w, 1000, &e2) < 0)
+                        break;
+        }
+        free(prev);
+        podctl_watch_close(w);
+        c->out->status = PC_GRPC_OK; /* the call ends with its status only */
 }

@@ -23,13 +23,22 @@ struct server {
 
 struct job;
 
+/* What request threads hand the connection thread, in order: a message of
+ * a streaming response, or the end of a call (its reply). */
+struct event {
+        struct job *j;
+        uint8_t *msg; /* NULL: the call is done */
+        size_t len;
+        struct event *next;
+};
+
 struct conn {
         int fd, wake;
         nghttp2_session *session;
         const struct server *srv;
         pthread_mutex_t mu;
-        struct job *done; /* finished requests to answer, newest first */
-        int refs;         /* the connection thread + each request thread */
+        struct event *head, *tail; /* for the connection thread */
+        int refs;                  /* the connection thread + each request thread */
 };
 
 /* One request stream as it arrives, then its answer as it is sent. */
@@ -39,9 +48,16 @@ struct stream {
         uint8_t *in;
         size_t in_len, in_cap;
         bool too_big, dispatched;
-        uint8_t *out; /* 5-byte prefix + message */
-        size_t out_len, out_off;
+        uint8_t *out; /* 5-byte prefixes + messages not sent yet */
+        size_t out_len, out_off, out_cap;
+        struct job *job;    /* its call while it runs (connection thread only) */
+        bool streaming;     /* the response's headers are out; more may come */
+        bool finished;      /* no more messages: trailers after the last */
+        int status;         /* the trailers' grpc-status ... */
+        char message[1600]; /* ... and grpc-message (percent-encoded) */
 };
+
+#define MAX_PENDING (64u << 20) /* bytes a client may leave unread on a stream */
 
 struct job {
         struct conn *c;
@@ -50,8 +66,62 @@ struct job {
         uint8_t *req;
         size_t len;
         struct pc_grpc_reply reply;
-        struct job *next;
+        bool cancelled; /* the stream closed: under c->mu */
 };
+
+static void push(struct conn *c, struct event *e)
+{
+        pthread_mutex_lock(&c->mu);
+        if (c->tail)
+                c->tail->next = e;
+        else
+                c->head = e;
+        c->tail = e;
+        pthread_mutex_unlock(&c->mu);
+        uint64_t one = 1;
+        if (write(c->wake, &one, sizeof(one)) < 0) {
+                /* an eventfd write fails only on overflow: it is awake anyway */
+        }
+}
+
+int pc_grpc_send(struct pc_grpc_reply *out, const void *msg, size_t len)
+{
+        struct job *j = out->call;
+        if (!j || len > PC_GRPC_MAX_MESSAGE)
+                return -1;
+        if (pc_grpc_cancelled(out))
+                return -1;
+        struct event *e = calloc(1, sizeof(*e));
+        uint8_t *m = malloc(len + 5);
+        if (!e || !m) {
+                free(e);
+                free(m);
+                return -1;
+        }
+        m[0] = 0;
+        m[1] = (uint8_t)(len >> 24);
+        m[2] = (uint8_t)(len >> 16);
+        m[3] = (uint8_t)(len >> 8);
+        m[4] = (uint8_t)len;
+        if (len)
+                memcpy(m + 5, msg, len);
+        e->j = j;
+        e->msg = m;
+        e->len = len + 5;
+        push(j->c, e);
+        return 0;
+}
+
+bool pc_grpc_cancelled(const struct pc_grpc_reply *out)
+{
+        const struct job *j = out->call;
+        if (!j)
+                return false;
+        pthread_mutex_lock(&j->c->mu);
+        bool c = j->cancelled;
+        pthread_mutex_unlock(&j->c->mu);
+        return c;
+}
 
 void pc_grpc_fail(struct pc_grpc_reply *out, int code, const char *fmt, ...)
 {
@@ -72,11 +142,15 @@ static void conn_unref(struct conn *c)
         pthread_mutex_unlock(&c->mu);
         if (!last)
                 return;
-        while (c->done) {
-                struct job *j = c->done;
-                c->done = j->next;
-                free(j->reply.body);
-                free(j);
+        while (c->head) {
+                struct event *e = c->head;
+                c->head = e->next;
+                if (!e->msg) {
+                        free(e->j->reply.body);
+                        free(e->j);
+                }
+                free(e->msg);
+                free(e);
         }
         pthread_mutex_destroy(&c->mu);
         close(c->wake);
@@ -88,18 +162,16 @@ static void *run_job(void *arg)
         struct job *j = arg;
         struct conn *c = j->c;
         j->reply.status = PC_GRPC_OK;
+        j->reply.call = j;
         c->srv->handler(c->srv->data, j->path, j->req, j->len, &j->reply);
         free(j->path);
         free(j->req);
         j->path = NULL;
         j->req = NULL;
-        pthread_mutex_lock(&c->mu);
-        j->next = c->done;
-        c->done = j;
-        pthread_mutex_unlock(&c->mu);
-        uint64_t one = 1;
-        if (write(c->wake, &one, sizeof(one)) < 0) {
-                /* an eventfd write fails only on overflow: it is awake anyway */
+        struct event *e = calloc(1, sizeof(*e));
+        if (e) {
+                e->j = j;
+                push(c, e);
         }
         conn_unref(c);
         return NULL;
@@ -140,14 +212,18 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t le
 {
         struct stream *st = src->ptr;
         size_t n = st->out_len - st->out_off;
+        if (n == 0 && !st->finished)
+                return NGHTTP2_ERR_DEFERRED; /* resumed by the next message */
         if (n > len)
                 n = len;
         memcpy(buf, st->out + st->out_off, n);
         st->out_off += n;
-        if (st->out_off == st->out_len) {
+        if (st->out_off == st->out_len && st->finished) {
                 *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
-                nghttp2_nv tr[] = {NV("grpc-status", "0")};
-                if (nghttp2_submit_trailer(s, id, tr, 1) != 0)
+                char code[16];
+                snprintf(code, sizeof(code), "%d", st->status);
+                nghttp2_nv tr[] = {NV("grpc-status", code), NV("grpc-message", st->message)};
+                if (nghttp2_submit_trailer(s, id, tr, st->status ? 2 : 1) != 0)
                         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
         return (ssize_t)n;
@@ -175,6 +251,7 @@ static void answer(struct conn *c, struct job *j)
                                           NGHTTP2_INTERNAL_ERROR);
                 return;
         }
+        st->finished = true;
         st->out[0] = 0;
         uint32_t n = (uint32_t)j->reply.len;
         st->out[1] = (uint8_t)(n >> 24);
@@ -243,6 +320,7 @@ static void dispatch(struct conn *c, int32_t id, struct stream *st)
                 }
         }
         memcpy(j->req, st->in + 5, n);
+        st->job = j;
         pthread_mutex_lock(&c->mu);
         c->refs++;
         pthread_mutex_unlock(&c->mu);
@@ -253,6 +331,7 @@ static void dispatch(struct conn *c, int32_t id, struct stream *st)
         int r = pthread_create(&t, &a, run_job, j);
         pthread_attr_destroy(&a);
         if (r != 0) {
+                st->job = NULL;
                 free(j->path);
                 free(j->req);
                 free(j);
@@ -324,7 +403,15 @@ static int on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
 
 static int on_close(nghttp2_session *s, int32_t id, uint32_t code, void *user)
 {
-        stream_free(nghttp2_session_get_stream_user_data(s, id));
+        struct conn *c = user;
+        struct stream *st = nghttp2_session_get_stream_user_data(s, id);
+        if (st && st->job) {
+                /* the call runs on: it learns from pc_grpc_send/cancelled */
+                pthread_mutex_lock(&c->mu);
+                st->job->cancelled = true;
+                pthread_mutex_unlock(&c->mu);
+        }
+        stream_free(st);
         nghttp2_session_set_stream_user_data(s, id, NULL);
         return 0;
 }
@@ -369,6 +456,60 @@ static int flush(struct conn *c)
         }
 }
 
+/* A message of a streaming response: queued on its stream, the headers
+ * sent with the first one. */
+static void stream_message(struct conn *c, struct event *e)
+{
+        struct stream *st = nghttp2_session_get_stream_user_data(c->session, e->j->id);
+        if (!st)
+                return; /* the client has gone */
+        if (st->out_off == st->out_len)
+                st->out_off = st->out_len = 0;
+        if (st->out_len - st->out_off + e->len > MAX_PENDING) {
+                /* a client that does not read: the call ends for it */
+                nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE, e->j->id, NGHTTP2_CANCEL);
+                return;
+        }
+        if (st->out_len + e->len > st->out_cap) {
+                size_t cap = st->out_cap ? st->out_cap : 4096;
+                while (cap < st->out_len + e->len)
+                        cap *= 2;
+                uint8_t *n = realloc(st->out, cap);
+                if (!n)
+                        return;
+                st->out = n;
+                st->out_cap = cap;
+        }
+        memcpy(st->out + st->out_len, e->msg, e->len);
+        st->out_len += e->len;
+        if (st->streaming) {
+                nghttp2_session_resume_data(c->session, e->j->id);
+                return;
+        }
+        st->streaming = true;
+        nghttp2_nv h[] = {NV(":status", "200"), NV("content-type", "application/grpc")};
+        nghttp2_data_provider dp = {.source.ptr = st, .read_callback = read_body};
+        nghttp2_submit_response(c->session, e->j->id, h, 2, &dp);
+}
+
+/* The end of a call: the reply (unary), or the trailers after what was
+ * streamed. */
+static void call_done(struct conn *c, struct job *j)
+{
+        struct stream *st = nghttp2_session_get_stream_user_data(c->session, j->id);
+        if (st)
+                st->job = NULL;
+        if (st && st->streaming) {
+                st->finished = true;
+                st->status = j->reply.status;
+                percent_encode(j->reply.status ? j->reply.message : "", st->message,
+                               sizeof(st->message));
+                nghttp2_session_resume_data(c->session, j->id);
+                return;
+        }
+        answer(c, j);
+}
+
 static void take_done(struct conn *c)
 {
         uint64_t v;
@@ -376,15 +517,21 @@ static void take_done(struct conn *c)
                 /* EAGAIN: nothing new */
         }
         pthread_mutex_lock(&c->mu);
-        struct job *list = c->done;
-        c->done = NULL;
+        struct event *list = c->head;
+        c->head = c->tail = NULL;
         pthread_mutex_unlock(&c->mu);
         while (list) {
-                struct job *j = list;
-                list = j->next;
-                answer(c, j);
-                free(j->reply.body);
-                free(j);
+                struct event *e = list;
+                list = e->next;
+                if (e->msg) {
+                        stream_message(c, e);
+                        free(e->msg);
+                } else {
+                        call_done(c, e->j);
+                        free(e->j->reply.body);
+                        free(e->j);
+                }
+                free(e);
         }
 }
 

@@ -13,6 +13,7 @@
 #define PODCTL_CRI_GRPC_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,7 +43,16 @@ struct pc_grpc_reply {
         char message[512];
         uint8_t *body;
         size_t len;
+        void *call; /* the transport's (pc_grpc_send) */
 };
+
+/* Server streaming: send one message of the response now (a handler of a
+ * `returns (stream ...)` method calls it any number of times, then returns
+ * with its final status; body is left unset). 0 sent (queued), -1 the client
+ * has gone (cancelled the call or closed the connection): stop. */
+int pc_grpc_send(struct pc_grpc_reply *out, const void *msg, size_t len);
+/* Whether the client has gone (without sending anything). */
+bool pc_grpc_cancelled(const struct pc_grpc_reply *out);
 
 /* Called on a request's own thread with the method path
  * ("/runtime.v1.RuntimeService/Version") and the request message. */

@@ -30,6 +30,8 @@ struct cri_call {
 };
 
 void *cri_alloc(struct cri_call *c, size_t size); /* zeroed */
+/* Free what the call allocated so far (a long call frees as it goes). */
+void cri_call_release(struct cri_call *c);
 char *cri_strdup(struct cri_call *c, const char *s);
 /* A message of descriptor d, initialised to its defaults. */
 void *cri_new(struct cri_call *c, const ProtobufCMessageDescriptor *d);
@@ -72,6 +74,12 @@ void cri_update_runtime_config(struct cri_call *c, const ProtobufCMessage *req);
 /* container.c, for exec.c: the Pod and name of CRI container `id` */
 int cri_container_ref(struct cri_call *c, podctl *ctx, const char *id, const char **ns,
                       const char **pod, const char **name, bool *running, pc_error *err);
+
+/* GetContainerEvents (container.c): server streaming, until the client goes */
+void cri_container_events(struct cri_call *c, const ProtobufCMessage *req);
+/* sandbox.c: the PodSandboxStatus of sandbox id, NULL when it is gone */
+Runtime__V1__PodSandboxStatus *cri_sandbox_status_msg(struct cri_call *c, podctl *ctx,
+                                                      const char *id);
 
 /* exec.c */
 void cri_exec(struct cri_call *c, const ProtobufCMessage *req);

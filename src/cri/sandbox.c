@@ -626,6 +626,14 @@ void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req)
 
 /* ---- for container.c ------------------------------------------------------------ */
 
+Runtime__V1__PodSandboxStatus *cri_sandbox_status_msg(struct cri_call *c, podctl *ctx,
+                                                      const char *id)
+{
+        struct sb s;
+        pc_error e;
+        return find(c, ctx, id, &s, &e) < 0 ? NULL : status_of(c, &s);
+}
+
 int cri_sandbox_refs(struct cri_call *c, podctl *ctx, const char *id, struct cri_sb_ref **out,
                      size_t *n, pc_error *err)
 {

@@ -281,6 +281,7 @@ static const struct method {
     {RT "ContainerStatus", &runtime__v1__container_status_request__descriptor,
      cri_container_status},
     {RT "ExecSync", &runtime__v1__exec_sync_request__descriptor, cri_exec_sync},
+    {RT "GetContainerEvents", &runtime__v1__get_events_request__descriptor, cri_container_events},
     {RT "ContainerStats", &runtime__v1__container_stats_request__descriptor, cri_container_stats},
     {RT "ListContainerStats", &runtime__v1__list_container_stats_request__descriptor,
      cri_list_container_stats},
@@ -319,12 +320,20 @@ static void handle(void *data, const char *path, const uint8_t *req, size_t len,
         struct cri_call c = {.cri = data, .out = out};
         m->fn(&c, in);
         protobuf_c_message_free_unpacked(in, NULL);
-        for (size_t i = 0; i < c.n_jsons; i++)
-                json_decref(c.jsons[i]);
-        for (size_t i = 0; i < c.n_allocs; i++)
-                free(c.allocs[i]);
-        free(c.jsons);
-        free(c.allocs);
+        cri_call_release(&c);
+}
+
+void cri_call_release(struct cri_call *c)
+{
+        for (size_t i = 0; i < c->n_jsons; i++)
+                json_decref(c->jsons[i]);
+        for (size_t i = 0; i < c->n_allocs; i++)
+                free(c->allocs[i]);
+        free(c->jsons);
+        free(c->allocs);
+        c->jsons = NULL;
+        c->allocs = NULL;
+        c->n_jsons = c->cap_jsons = c->n_allocs = c->cap_allocs = 0;
 }
 
 /* ---- the server ----------------------------------------------------------------------- */

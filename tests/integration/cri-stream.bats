@@ -237,3 +237,29 @@ exec_url() { rt Exec "$1" | jq -r .url; }
         run -1 rt Exec "{\"container_id\": \"$cid\", \"cmd\": [\"true\"], \"stdout\": true}"
         [[ $output == *"is not running"* ]]
 }
+
+@test "GetContainerEvents streams CREATED, STARTED, STOPPED, DELETED with the container's status" {
+        sb=$(run_sandbox evsb)
+        CRI_TIMEOUT=60 CRI_READY_FILE="$PODCTL_ROOT/events.ready" /usr/bin/python3 "$REPO/tests/cri/cri.py" "$CRI_SOCK" RuntimeService \
+                GetContainerEvents '{}' >"$PODCTL_ROOT/events.out" 2>"$PODCTL_ROOT/events.err" &
+        echo $! >"$PODCTL_ROOT/events.bgpid"
+        # the call is on its way once the client is connected
+        wait_for 15 test -e "$PODCTL_ROOT/events.ready"
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$sb" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "ev", attempt: 0}, image: {image: "busybox"},
+                command: ["sleep", "3600"], log_path: "ev/0.log"}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 1}" >/dev/null
+        rt RemoveContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        types() { jq -r --arg c "$cid" 'select(.container_id == $c) | .container_event_type // "CONTAINER_CREATED_EVENT"' \
+                "$PODCTL_ROOT/events.out" | tr '\n' ' '; }
+        wait_for 15 bash -c "[[ \"\$(jq -r --arg c $cid 'select(.container_id == \$c) | .container_event_type // \"CONTAINER_CREATED_EVENT\"' '$PODCTL_ROOT/events.out' | tr '\n' ' ')\" == *DELETED* ]]"
+        [ "$(types)" = "CONTAINER_CREATED_EVENT CONTAINER_STARTED_EVENT CONTAINER_STOPPED_EVENT CONTAINER_DELETED_EVENT " ]
+        # each event carries the sandbox's status; the STOPPED one the container's exit
+        [ "$(jq -r --arg c "$cid" 'select(.container_id == $c) | .pod_sandbox_status.id' "$PODCTL_ROOT/events.out" | sort -u)" = "$sb" ]
+        [ "$(jq -r --arg c "$cid" 'select(.container_id == $c and .container_event_type == "CONTAINER_STOPPED_EVENT") | .containers_statuses[0].state' "$PODCTL_ROOT/events.out")" = CONTAINER_EXITED ]
+        # the client going away ends the call; the server goes on
+        kill "$(cat "$PODCTL_ROOT/events.bgpid")"
+        rm -f "$PODCTL_ROOT/events.bgpid"
+        rt Version >/dev/null
+}
