@@ -957,6 +957,19 @@ static void *conn_main(void *arg)
                 else
                         forward_session(&s, r);
                 pc_spdy_goaway(&s.spdy, s.last_stream, &err);
+                /* a graceful end: what the client still sends is read until
+                 * it closes (for at most 2 s), so that closing does not reset
+                 * the connection under frames it has not read yet */
+                shutdown(fd, SHUT_WR);
+                char junk[4096];
+                int64_t until = now_s() + 2;
+                for (;;) {
+                        struct pollfd p = {fd, POLLIN, 0};
+                        int left = (int)(until - now_s());
+                        if (left <= 0 || poll(&p, 1, left * 1000) <= 0 ||
+                            read(fd, junk, sizeof(junk)) <= 0)
+                                break;
+                }
         }
         pc_spdy_free(&s.spdy);
 out:

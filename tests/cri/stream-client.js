@@ -48,6 +48,11 @@ req.on('error', (e) => { console.error('stream-client:', e.message); process.exi
 req.on('upgrade', (res, socket, head) => {
   if (head && head.length) socket.unshift(head);
   const conn = transport.connection.create(socket, { protocol: 'spdy', isServer: false });
+  // the server's end of the connection is the end of the session: its
+  // errors are reported, not thrown
+  const report = (what) => (e) => console.error('stream-client: ' + what + ': ' + e.message);
+  socket.on('error', report('socket'));
+  conn.on('error', report('connection'));
   conn.start(3.1);
   const negotiated = res.headers['x-stream-protocol-version'] || '';
   const open = (headers, writable) => new Promise((resolve) => {
