@@ -1263,10 +1263,11 @@ int pc_monitor_main(int argc, char **argv)
         int trimmed_state = -1;
         size_t trimmed_running = (size_t)-1;
         while (m->state != POD_DONE) {
-                /* The Pod's setup (an image unpack, the containers' starts)
-                 * leaves free memory in the heap that a live chunk above it
-                 * keeps from being returned: hand it back whenever the Pod
-                 * settles in a new state, not at every wake-up. */
+                /* The Pod's setup (the containers' starts; in the first
+                 * Pod of a root, 1.2 MB of it) leaves free memory in the
+                 * heap that a live chunk above it keeps from being returned:
+                 * hand it back whenever the Pod settles in a new state, not
+                 * at every wake-up. */
                 if ((int)m->state != trimmed_state ||
                     running_count(m, true, true) != trimmed_running) {
                         trimmed_state = (int)m->state;
