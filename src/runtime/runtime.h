@@ -223,7 +223,8 @@ struct pc_exec_plan {
         pc_on_child_fn on_child; /* called with the child's pid before it joins
                                     anything (e.g. pc_cgroup_enter for each cgroup); may be NULL.
                                     Here it runs in the child itself (pc_rt_spawn: the
-                                    parent is suspended), with getpid() */
+                                    parent is suspended), with getpid(): its pid in
+                                    the target's PID namespace */
         void *on_child_data;
         /* A terminal (tty): a pseudo-terminal pair allocated in the container's own
          * devpts instance (its /dev/ptmx opened through /proc/<target>/root, resolved
