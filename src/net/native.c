@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <openssl/sha.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -185,18 +184,7 @@ static int iptables_init(pc_error *err)
 
 static void chain_name(const char *id, const char *prefix, char out[29])
 {
-        _cleanup_free_ char *key = pc_xasprintf("%s%s", NET_NAME, id);
-        unsigned char md[SHA512_DIGEST_LENGTH];
-        SHA512((const unsigned char *)key, strlen(key), md);
-        char hex[2 * SHA512_DIGEST_LENGTH + 1];
-        for (int k = 0; k < SHA512_DIGEST_LENGTH; k++)
-                snprintf(hex + 2 * k, 3, "%02x", md[k]);
-        /* 28 characters, as the plugins' FormatChainNameWithPrefix */
-        size_t pl = strlen("CNI-") + strlen(prefix);
-        memcpy(out, "CNI-", 4);
-        memcpy(out + 4, prefix, strlen(prefix));
-        memcpy(out + pl, hex, 28 - pl);
-        out[28] = '\0';
+        pc_net_chain_name(NET_NAME, id, prefix, out);
 }
 
 struct hp {

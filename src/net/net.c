@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "net/net_int.h"
+#include "util/sha512.h"
 #include "util/util.h"
 
 /* The default network. 10.88.0.0/16 is podman's default too: change the
@@ -468,6 +468,27 @@ static int del_all(const struct call *c, json_t *prev, pc_error *err)
         return rc;
 }
 
+/* The CNI plugins' chain name (containernetworking/plugins pkg/utils
+ * FormatChainNameWithPrefix): "CNI-" + prefix + the hex SHA-512 of name + id,
+ * cut to 28 characters, so iptables rules podctl writes natively or cleans up
+ * are the ones the plugins write and iptables tooling matches. */
+void pc_net_chain_name(const char *name, const char *id, const char *prefix, char out[29])
+{
+        _cleanup_free_ char *key = pc_xasprintf("%s%s", name, id);
+        unsigned char md[PC_SHA512_LEN];
+        pc_sha512(key, strlen(key), md);
+        size_t pl = strlen("CNI-") + strlen(prefix);
+        if (pl > 28)
+                pl = 28;
+        snprintf(out, 29, "CNI-%s", prefix);
+        static const char hexd[] = "0123456789abcdef";
+        for (size_t k = pl; k < 28; k++) {
+                unsigned char b = md[(k - pl) / 2];
+                out[k] = hexd[(k - pl) % 2 ? b & 0xf : b >> 4];
+        }
+        out[28] = '\0';
+}
+
 /* What the bridge plugin cannot remove when the netns is gone: it learns the
  * addresses of its ipMasq rule from the interface, so without the netns
  * the rule and its chain (named after sha512(name + id), as the plugins do)
@@ -486,12 +507,8 @@ static void masq_cleanup(const struct call *c, json_t *prev)
         if (!masq)
                 return;
         const char *name = json_string_value(json_object_get(c->list, "name"));
-        _cleanup_free_ char *key = pc_xasprintf("%s%s", name, c->id);
-        unsigned char md[SHA512_DIGEST_LENGTH];
-        SHA512((const unsigned char *)key, strlen(key), md);
-        char chain[29] = "CNI-";
-        for (int k = 0; k < 12; k++)
-                snprintf(chain + 4 + 2 * k, 3, "%02x", md[k]);
+        char chain[29];
+        pc_net_chain_name(name, c->id, "", chain);
         _cleanup_free_ char *comment = pc_xasprintf("name: \"%s\" id: \"%s\"", name, c->id);
         const char *sbin = "/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin";
         char *envp[] = {"PATH=/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin", NULL};

@@ -33,6 +33,10 @@ int pc_net_native_del(const char *id, const char *netns_path, bool netns_ends, j
                       json_t *port_mappings, pc_error *err);
 
 /* rtnetlink (nl.c): a socket, then requests that return 0 or -errno. */
+/* out = the CNI plugins' iptables chain name for network NAME, container ID:
+ * "CNI-" PREFIX hex(sha512(NAME ID)), 28 characters (FormatChainNameWithPrefix). */
+void pc_net_chain_name(const char *name, const char *id, const char *prefix, char out[29]);
+
 int pc_nl_open(pc_error *err);
 int pc_nl_bridge_add(int fd, const char *name);
 int pc_nl_veth_add(int fd, const char *host, const char *peer, int peer_netns_fd, int master);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,6 +49,72 @@ pid_t pc_rt_fork(enum pc_rt_pidns how, int join_fd, pc_error *err)
         return pid;
 }
 
+/* The child's stack: the child's frames (setup_exec's PATH_MAX buffer, an
+ * error record, libcap) need a few pages; a guard page below. */
+#define SPAWN_STACK (256 * 1024)
+
+static bool single_threaded(void)
+{
+        struct stat st;
+        /* procfs: a task directory's link count is its threads + 2 */
+        return stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+}
+
+pid_t pc_rt_spawn(enum pc_rt_pidns how, int join_fd, int (*fn)(void *), void *arg, pc_error *err)
+{
+        bool vfork = single_threaded();
+#if defined(__SANITIZE_ADDRESS__)
+        vfork = false; /* ASan's shadow of a stack it does not know */
+#endif
+        if (!vfork) {
+                pid_t pid = pc_rt_fork(how, join_fd, err);
+                if (pid == 0) {
+                        fn(arg); /* execs or _exits */
+                        _exit(127);
+                }
+                return pid;
+        }
+        long page = sysconf(_SC_PAGESIZE);
+        void *stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        if (stack == MAP_FAILED)
+                return pc_fail(err, errno, "mmap a stack for the child");
+        if (mprotect(stack, (size_t)page, PROT_NONE) < 0) {
+                int e = errno;
+                munmap(stack, SPAWN_STACK);
+                return pc_fail(err, e, "mprotect the child's guard page");
+        }
+        _cleanup_close_ int saved = -1;
+        if (how != PC_RT_PIDNS_KEEP) {
+                saved = open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+                if (saved < 0) {
+                        int e = errno;
+                        munmap(stack, SPAWN_STACK);
+                        return pc_fail(err, e, "open /proc/thread-self/ns/pid_for_children");
+                }
+                if ((how == PC_RT_PIDNS_NEW && unshare(CLONE_NEWPID) < 0) ||
+                    (how == PC_RT_PIDNS_JOIN && setns(join_fd, CLONE_NEWPID) < 0)) {
+                        int e = errno;
+                        munmap(stack, SPAWN_STACK);
+                        return pc_fail(err, e, "%s PID namespace",
+                                       how == PC_RT_PIDNS_NEW ? "unshare a" : "join the");
+                }
+        }
+        pid_t pid = clone(fn, (char *)stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+        int e = errno;
+        /* here the child has exec'd or exited: its stack is free */
+        munmap(stack, SPAWN_STACK);
+        if (saved >= 0 && setns(saved, CLONE_NEWPID) < 0) {
+                e = errno;
+                if (pid > 0)
+                        pc_pid_killp(&pid);
+                return pc_fail(err, e, "restore pid_for_children namespace");
+        }
+        if (pid < 0)
+                return pc_fail(err, e, "clone");
+        return pid;
+}
+
 int pc_rt_sync_pair(int sv[2], pc_error *err)
 {
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -72,6 +139,11 @@ int pc_rt_parent_run(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *da
                 kill_reap(pid);
                 return pc_fail(err, e, "start child");
         }
+        return pc_rt_parent_wait(parent_fd, pid, err);
+}
+
+int pc_rt_parent_wait(int parent_fd, pid_t pid, pc_error *err)
+{
         pc_error rec;
         ssize_t n;
         do

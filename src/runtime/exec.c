@@ -81,6 +81,33 @@ static int setup_exec(const struct pc_exec_plan *plan, const struct exec_stdio *
         return pc_fail(err, errno, "exec \"%s\"", exe);
 }
 
+/* What the exec child reads: the caller's memory, shared (pc_rt_spawn). */
+struct exec_child {
+        const struct pc_exec_plan *plan;
+        const struct exec_stdio *io;
+        struct target_ns *ns;
+        size_t n_ns;
+        int child_fd, parent_fd;
+};
+
+static int exec_child_main(void *arg)
+{
+        const struct exec_child *a = arg;
+        pc_error cerr;
+        pc_error_clear(&cerr);
+        close(a->parent_fd);
+        pc_rt_child_reset_signals();
+        int fd = pc_rt_child_fd_high(a->child_fd, &cerr);
+        if (fd < 0)
+                _exit(127);
+        /* The child joins the container's cgroup itself, first: its parent
+         * is suspended until it execs (pc_rt_spawn). */
+        if (a->plan->on_child && a->plan->on_child(getpid(), a->plan->on_child_data, &cerr) < 0)
+                pc_rt_child_fail(fd, &cerr);
+        setup_exec(a->plan, a->io, a->ns, a->n_ns, fd, &cerr);
+        pc_rt_child_fail(fd, &cerr);
+}
+
 static int exec_fork(const struct pc_exec_plan *plan, const struct exec_stdio *io, int pidns,
                      struct target_ns *ns, size_t n_ns, pid_t *pid_out, pc_error *err)
 {
@@ -89,28 +116,17 @@ static int exec_fork(const struct pc_exec_plan *plan, const struct exec_stdio *i
                 return -1;
         _cleanup_close_ int parent_fd = sv[0];
         _cleanup_close_ int child_fd = sv[1];
-        /* The child is forked straight into the target's PID namespace (the
+        /* The child is started straight into the target's PID namespace (the
          * pid_for_children switch), so it is our direct child and its exit
          * status reaches waitpid. */
-        pid_t pid = pc_rt_fork(PC_RT_PIDNS_JOIN, pidns, err);
+        struct exec_child a = {plan, io, ns, n_ns, child_fd, parent_fd};
+        pid_t pid = pc_rt_spawn(PC_RT_PIDNS_JOIN, pidns, exec_child_main, &a, err);
         if (pid < 0) {
                 pc_error_prefix(err, "exec in pid %d", (int)plan->target);
                 return -1;
         }
-        if (pid == 0) {
-                pc_error cerr;
-                pc_error_clear(&cerr);
-                close(STEAL_FD(parent_fd));
-                pc_rt_child_reset_signals();
-                int fd = pc_rt_child_fd_high(STEAL_FD(child_fd), &cerr);
-                if (fd < 0)
-                        _exit(127);
-                pc_rt_child_wait_go(fd);
-                setup_exec(plan, io, ns, n_ns, fd, &cerr);
-                pc_rt_child_fail(fd, &cerr);
-        }
         close(STEAL_FD(child_fd));
-        if (pc_rt_parent_run(parent_fd, pid, plan->on_child, plan->on_child_data, err) < 0)
+        if (pc_rt_parent_wait(parent_fd, pid, err) < 0)
                 return -1;
         *pid_out = pid;
         return 0;

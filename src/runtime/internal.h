@@ -24,6 +24,24 @@ enum pc_rt_pidns {
  * child, -1 on error (nothing left behind). */
 pid_t pc_rt_fork(enum pc_rt_pidns how, int join_fd, pc_error *err);
 
+/* Start fn(arg) in a child sharing our memory, the calling thread suspended
+ * until the child execs or exits (clone(CLONE_VM | CLONE_VFORK), as
+ * posix_spawn does): no copy of the address space, so starting a process
+ * costs the same in a big caller as in a small one. The child runs on a
+ * stack of its own and must end in execve or _exit, never return, and
+ * never modify the caller's variables (it shares them): it may malloc and
+ * free (the caller is suspended meanwhile, so the heap is consistent) but
+ * must free what it allocates before it execs. pid_for_children as in
+ * pc_rt_fork. A process with more than one thread (another thread could
+ * hold malloc's lock) and a sanitizer build fork instead: fn's protocol
+ * must work with a caller that is not suspended (report over a CLOEXEC
+ * socket, as pc_rt_parent_wait reads). Returns the child's pid or -1. */
+pid_t pc_rt_spawn(enum pc_rt_pidns how, int join_fd, int (*fn)(void *), void *arg, pc_error *err);
+
+/* Parent of a child that needs no go: wait for EOF (exec done) or an error
+ * record, as pc_rt_parent_run does after its go. */
+int pc_rt_parent_wait(int parent_fd, pid_t pid, pc_error *err);
+
 /* The sync socket: a SOCK_SEQPACKET|SOCK_CLOEXEC pair. sv[0] is the
  * parent's end, sv[1] the child's. */
 int pc_rt_sync_pair(int sv[2], pc_error *err);

@@ -235,7 +235,10 @@ struct pc_exec_plan {
         size_t n_groups;
         struct pc_proc_sec sec;  /* the container's (see pc_container_plan) */
         pc_on_child_fn on_child; /* called with the child's pid before it joins
-                                    anything (e.g. pc_cgroup_enter for each cgroup); may be NULL */
+                                    anything (e.g. pc_cgroup_enter for each cgroup); may be NULL.
+                                    Here it runs in the child itself (pc_rt_spawn: the
+                                    parent is suspended), with getpid(): its pid in
+                                    the target's PID namespace */
         void *on_child_data;
         /* A terminal (tty): a pseudo-terminal pair allocated in the container's own
          * devpts instance (its /dev/ptmx opened through /proc/<target>/root, resolved

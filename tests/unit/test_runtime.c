@@ -302,6 +302,34 @@ static int record_on_child(pid_t pid, void *data, pc_error *err)
         return 0;
 }
 
+/* pc_exec_start's on_child runs in the child itself (pc_rt_spawn): it
+ * reports the pid it was given through a pipe (the fd in data). */
+static int send_on_child(pid_t pid, void *data, pc_error *err)
+{
+        return write(*(int *)data, &pid, sizeof(pid)) == (ssize_t)sizeof(pid) ? 0 : -1;
+}
+
+/* The last NSpid of a (possibly zombie) process: its pid in its own PID
+ * namespace. */
+static pid_t ns_pid(pid_t pid)
+{
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        FILE *f = fopen(path, "re");
+        pid_t last = -1;
+        while (f && fgets(line, sizeof(line), f)) {
+                if (strncmp(line, "NSpid:", 6) != 0)
+                        continue;
+                char *save = NULL;
+                for (char *t = strtok_r(line + 6, " \t\n", &save); t;
+                     t = strtok_r(NULL, " \t\n", &save))
+                        last = (pid_t)atoi(t);
+        }
+        if (f)
+                fclose(f);
+        return last;
+}
+
 int main(void)
 {
         pc_error err;
@@ -588,10 +616,18 @@ int main(void)
                                                   .stdout_fd = pfd[1],
                                                   .stderr_fd = 2};
                         pid_t epid = -1, seen = -1;
-                        ep.on_child = record_on_child;
-                        ep.on_child_data = &seen;
+                        int rec[2];
+                        CHECK(pipe2(rec, O_CLOEXEC) == 0);
+                        ep.on_child = send_on_child;
+                        ep.on_child_data = &rec[1];
                         CHECK(pc_exec_start(&ep, &epid, &err) == 0);
-                        CHECK(seen == epid);
+                        close(rec[1]);
+                        CHECK(read(rec[0], &seen, sizeof(seen)) == (ssize_t)sizeof(seen));
+                        close(rec[0]);
+                        /* called in the child, with its pid in the container's PID
+                         * namespace (what a cgroup.procs write from there takes) */
+                        CHECK(seen > 0 && seen != epid && seen == ns_pid(epid));
+                        ep.on_child = NULL;
                         close(pfd[1]);
                         char buf[64] = "";
                         ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
