@@ -20,7 +20,7 @@ Q       :=
 say      =
 endif
 MUSLCC  ?= musl-gcc
-PKGS    := yaml-0.1 jansson libarchive libcrypto libcap libseccomp libcurl zlib \
+PKGS    := yaml-0.1 jansson libarchive libcrypto libcap libseccomp libcurl zlib libmd \
            libssl libnghttp2 libprotobuf-c
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \

@@ -1,18 +1,18 @@
-/* SHA-512 (FIPS 180-4), self-contained: the monitor names the CNI-compatible
- * iptables chains with it (src/net) and must not map libcrypto for that. */
+/* SHA-512 for the monitor: the CNI-compatible iptables chain names (src/net)
+ * are hashes, and the monitor must not map libcrypto (1.45 MB of RSS) for
+ * one. libmd (Debian's libmd0, 47 KB, already on every Debian system as
+ * libbsd's dependency) does it: these are thin wrappers over its SHA512*. */
 #ifndef PODCTL_UTIL_SHA512_H
 #define PODCTL_UTIL_SHA512_H
 
+#include <sha2.h> /* libmd: SHA2_CTX and SHA512Init/Update/Final */
 #include <stddef.h>
 #include <stdint.h>
 
 #define PC_SHA512_LEN 64
 
 struct pc_sha512 {
-        uint64_t h[8];
-        uint64_t len; /* bytes hashed so far (< 2^61 here: enough) */
-        unsigned char buf[128];
-        size_t fill;
+        SHA2_CTX ctx;
 };
 
 void pc_sha512_init(struct pc_sha512 *s);
