@@ -630,7 +630,7 @@ Runtime__V1__PodSandboxStatus *cri_sandbox_status_msg(struct cri_call *c, podctl
                                                       const char *id)
 {
         struct sb s;
-        pc_error e;
+        pc_error e = {0};
         return find(c, ctx, id, &s, &e) < 0 ? NULL : status_of(c, &s);
 }
 
