@@ -103,12 +103,9 @@ type_lines() {
                 printf 'exit 0\n'
                 wait_for 30 shell_gone
         }
-        start=$SECONDS
         drive | in_pty "$PODCTL exec -it box -- sh" >"$BATS_TEST_TMPDIR/out" && rc=0 || rc=$?
-        elapsed=$((SECONDS - start))
         tr -d '\r' <"$BATS_TEST_TMPDIR/out" | tee "$BATS_TEST_TMPDIR/clean"
         [ "$rc" = 0 ]
-        [ "$elapsed" -lt 60 ]
         grep -q '\^C' "$BATS_TEST_TMPDIR/clean" # echoed by the container's line discipline
         grep -qx 'still-here' "$BATS_TEST_TMPDIR/clean"
         ! box_runs '^sleep 100$'
@@ -232,10 +229,10 @@ EOF
         podctl apply -f "$f"
         wait_for 20 container_running ticker main
         wait_for 20 sh -c "\"$PODCTL\" logs ticker | grep -qx 'tick 2'"
-        start=$SECONDS
+        # it returns by itself when the container exits (else timeout's 124
+        # fails the test)
         timeout 40 "$PODCTL" attach ticker >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
         cat "$BATS_TEST_TMPDIR/out"
-        [ $((SECONDS - start)) -lt 30 ] # returned by itself when the container exited
         # from now on: not the first lines, but the last ones
         run ! grep -qx 'tick 1' "$BATS_TEST_TMPDIR/out"
         grep -qx 'tick 40' "$BATS_TEST_TMPDIR/out"
@@ -305,12 +302,12 @@ spec:
 EOF
                 )
                 podctl apply -f "$f"
-                start=$SECONDS
+                # -f ends by itself when the container exits (status 0, not
+                # timeout's 124)
                 run timeout 20 "$PODCTL" logs -f "$p"
                 echo "$output"
                 [ "$status" = 0 ]
                 [ "$output" = "$(printf 'first\nsecond')" ]
-                [ $((SECONDS - start)) -lt 15 ]
         done
 }
 
