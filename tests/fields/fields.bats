@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# Issue 16 §2, the field-effect test: for each applied field of the
+# validator's schema (docs/FIELDS.md, generated from it) a Pod of pods/
+# sets it and a check observes its effect (applied.tsv); for each refused
+# field apply fails naming the field's path and leaves nothing behind
+# (refused.tsv); a field of the schema with neither fails the first case
+# (README.md).
+
+load ../integration/helpers
+
+FX=$BATS_TEST_DIRNAME
+
+setup_file() { common_setup_file; }
+teardown_file() { common_teardown_file; }
+teardown() { delete_all_pods; }
+
+@test "every applied field has an observation (or is on the shrinking not-yet list); every refused field a case" {
+        run "$FX/coverage"
+        echo "$output"
+        [ "$status" -eq 0 ]
+}
+
+# observe POD NAMESPACE: run every check of applied.tsv for POD; print each
+# failing one with its field; fail if one did.
+observe() {
+        local pod=$1 ns=$2 field p how check bad=0 json
+        json=$(podctl -n "$ns" get pod "$pod" -o json)
+        while IFS=$'\t' read -r field p how check; do
+                [[ $field == \#* ]] && continue
+                [ "$p" = "$pod" ] || continue
+                case $how in
+                exec:*)
+                        # the host's namespaces, for the host* fields' checks
+                        podctl -n "$ns" exec "$pod" -c "${how#exec:}" -- env HOST_NET="$(readlink /proc/self/ns/net)" \
+                                HOST_PID="$(readlink /proc/self/ns/pid)" HOST_IPC="$(readlink /proc/self/ns/ipc)" \
+                                sh -c "$check" >/dev/null 2>&1 ;;
+                json)
+                        jq -e "$check" <<<"$json" >/dev/null 2>&1 ;;
+                log:*)
+                        podctl -n "$ns" logs "$pod" -c "${how#log:}" 2>/dev/null | grep -qE -- "$check" ;;
+                *)
+                        echo "$field: unknown check kind $how" >&2
+                        false ;;
+                esac || {
+                        echo "not observed: $field ($how: $check)" >&2
+                        bad=1
+                }
+        done <"$FX/applied.tsv"
+        return $bad
+}
+
+phase_in() { [ "$(podctl -n "$1" get pod "$2" -o json | jq -r .status.phase)" = "$3" ]; }
+running_in() { [ "$(podctl -n "$1" get pod "$2" -o json | jq -r '[.status.containerStatuses[].state | has("running")] | all')" = true ]; }
+main_ready() {
+        [ "$(podctl -n fx get pod main -o json | jq -r '[.status.containerStatuses[] | .ready or (.name == "u" and .state.running != null)] | all')" = true ]
+}
+
+@test "pod main: the fields it sets are seen by its containers, in its status" {
+        run -0 podctl apply -f "$FX/pods/main.yaml"
+        wait_for 30 main_ready
+        observe main fx
+}
+
+@test "pod once: init container fields in its log; restartPolicy and termination messages in the status" {
+        run -0 podctl apply -f "$FX/pods/once.yaml"
+        wait_for 60 phase_in fx once Failed
+        observe once fx
+}
+
+@test "pod hostns: the host's network, PID and IPC namespaces" {
+        run -0 podctl apply -f "$FX/pods/hostns.yaml"
+        wait_for 30 running_in fx hostns
+        observe hostns fx
+}
+
+@test "pod deadline: activeDeadlineSeconds fails the Pod" {
+        run -0 podctl apply -f "$FX/pods/deadline.yaml"
+        wait_for 60 phase_in fx deadline Failed
+        observe deadline fx
+}
+
+@test "refused fields: apply fails naming the field's path, and nothing is made" {
+        local field jqx path out bad=0 base
+        base='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"refused"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+        while IFS=$'\t' read -r field jqx path; do
+                [[ $field == \#* ]] && continue
+                jq "$jqx" <<<"$base" >"$BATS_TEST_TMPDIR/r.json"
+                if out=$(podctl apply -f "$BATS_TEST_TMPDIR/r.json" 2>&1); then
+                        echo "$field: apply succeeded" >&2
+                        bad=1
+                elif [[ $out != *": $path: "* ]]; then
+                        echo "$field: the error does not name $path: $out" >&2
+                        bad=1
+                fi
+                if [ -n "$(ls -A "$PODCTL_ROOT/pods")" ]; then
+                        echo "$field: left $(ls -A "$PODCTL_ROOT/pods") behind" >&2
+                        bad=1
+                        delete_all_pods
+                fi
+        done <"$FX/refused.tsv"
+        [ "$bad" = 0 ]
+}
