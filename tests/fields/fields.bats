@@ -89,6 +89,17 @@ main_ready() {
         observe once fx
 }
 
+probes_seen() {
+        [ "$(podctl -n fx get pod probes -o json | jq -r '[.status.containerStatuses[] |
+                (.name == "web" and .ready) or (.name == "tcp" and .started) or (.name == "live" and .restartCount >= 1)] | all')" = true ]
+}
+
+@test "pod probes: readiness, startup and liveness probes in the status" {
+        run -0 podctl apply -f "$FX/pods/probes.yaml"
+        wait_for 60 probes_seen
+        observe probes fx
+}
+
 @test "pod hostns: the host's network, PID and IPC namespaces" {
         run -0 podctl apply -f "$FX/pods/hostns.yaml"
         wait_for 30 running_in fx hostns
