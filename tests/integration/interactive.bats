@@ -114,7 +114,10 @@ type_lines() {
 @test "exec -it: the window size follows SIGWINCH" {
         cat >"$BATS_TEST_TMPDIR/resize.sh" <<EOF
 stty rows 40 cols 100
-$PODCTL exec -it box -- sh </dev/tty & p=\$!
+# the terminal by its own name (/dev/pts/N), not /dev/tty: cli_raw looks at
+# the CLI's stdin through /proc, where /dev/tty would be the test's own
+t=\$(tty)
+$PODCTL exec -it box -- sh <"\$t" & p=\$!
 while [ ! -e "$BATS_TEST_TMPDIR/resize-now" ]; do sleep 0.1; done
 stty rows 50 cols 120
 wait \$p
