@@ -100,6 +100,18 @@ probes_seen() {
         observe probes fx
 }
 
+nonroot_seen() {
+        [ "$(podctl -n fx get pod nonroot -o json | jq -r '[.status.containerStatuses[] |
+                (.name == "a" and .state.waiting.reason == "CreateContainerConfigError") or (.name != "a" and .state.running != null)] | all')" = true ]
+}
+
+@test "pod nonroot: runAsNonRoot of the Pod refuses a root container; a container's own setting overrides it" {
+        run podctl apply -f "$FX/pods/nonroot.yaml"
+        [[ $output == *'pod/nonroot created'* ]]
+        wait_for 30 nonroot_seen
+        observe nonroot fx
+}
+
 @test "pod hostns: the host's network, PID and IPC namespaces" {
         run -0 podctl apply -f "$FX/pods/hostns.yaml"
         wait_for 30 running_in fx hostns
