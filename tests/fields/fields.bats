@@ -53,6 +53,7 @@ observe() {
                 # check that is not run (exec failed) is not observed either
                 out=$(podctl -n "$ns" exec "$pod" -c "$c" -- env HOST_NET="$(readlink /proc/self/ns/net)" \
                         HOST_PID="$(readlink /proc/self/ns/pid)" HOST_IPC="$(readlink /proc/self/ns/ipc)" \
+                        HOST_USER="$(readlink /proc/self/ns/user)" \
                         sh -c "${script[$c]}echo done" 2>&1)
                 if [ "${out##*$'\n'}" != done ]; then
                         echo "exec in $pod/$c failed: $out" >&2
@@ -112,10 +113,12 @@ nonroot_seen() {
         observe nonroot fx
 }
 
-@test "pod hostns: the host's network, PID and IPC namespaces" {
+@test "pod hostns: the host's network, PID and IPC namespaces; pod userns: a user namespace of its own" {
         run -0 podctl apply -f "$FX/pods/hostns.yaml"
         wait_for 30 running_in fx hostns
+        wait_for 30 running_in fx userns
         observe hostns fx
+        observe userns fx
 }
 
 @test "pod deadline: activeDeadlineSeconds fails the Pod" {
