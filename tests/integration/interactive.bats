@@ -103,12 +103,9 @@ type_lines() {
                 printf 'exit 0\n'
                 wait_for 30 shell_gone
         }
-        start=$SECONDS
         drive | in_pty "$PODCTL exec -it box -- sh" >"$BATS_TEST_TMPDIR/out" && rc=0 || rc=$?
-        elapsed=$((SECONDS - start))
         tr -d '\r' <"$BATS_TEST_TMPDIR/out" | tee "$BATS_TEST_TMPDIR/clean"
         [ "$rc" = 0 ]
-        [ "$elapsed" -lt 60 ]
         grep -q '\^C' "$BATS_TEST_TMPDIR/clean" # echoed by the container's line discipline
         grep -qx 'still-here' "$BATS_TEST_TMPDIR/clean"
         ! box_runs '^sleep 100$'
@@ -117,7 +114,10 @@ type_lines() {
 @test "exec -it: the window size follows SIGWINCH" {
         cat >"$BATS_TEST_TMPDIR/resize.sh" <<EOF
 stty rows 40 cols 100
-$PODCTL exec -it box -- sh </dev/tty & p=\$!
+# the terminal by its own name (/dev/pts/N), not /dev/tty: cli_raw looks at
+# the CLI's stdin through /proc, where /dev/tty would be the test's own
+t=\$(tty)
+$PODCTL exec -it box -- sh <"\$t" & p=\$!
 while [ ! -e "$BATS_TEST_TMPDIR/resize-now" ]; do sleep 0.1; done
 stty rows 50 cols 120
 wait \$p
@@ -232,10 +232,10 @@ EOF
         podctl apply -f "$f"
         wait_for 20 container_running ticker main
         wait_for 20 sh -c "\"$PODCTL\" logs ticker | grep -qx 'tick 2'"
-        start=$SECONDS
+        # it returns by itself when the container exits (else timeout's 124
+        # fails the test)
         timeout 40 "$PODCTL" attach ticker >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
         cat "$BATS_TEST_TMPDIR/out"
-        [ $((SECONDS - start)) -lt 30 ] # returned by itself when the container exited
         # from now on: not the first lines, but the last ones
         run ! grep -qx 'tick 1' "$BATS_TEST_TMPDIR/out"
         grep -qx 'tick 40' "$BATS_TEST_TMPDIR/out"
@@ -262,6 +262,20 @@ EOF
         [[ "$output" == *"not found"* ]]
 }
 
+runs_at_least() { [ "$(grep -cx run "$1")" -ge "$2" ]; }
+# follow_runs OUT ARGS...: logs -f ARGS shows two runs and still follows.
+follow_runs() {
+        local out=$1 pid
+        shift
+        "$PODCTL" logs -f "$@" >"$out" 2>&1 &
+        pid=$!
+        wait_for 30 runs_at_least "$out" 2
+        cat "$out"
+        kill -0 "$pid"
+        kill "$pid"
+        wait "$pid" || true
+}
+
 @test "logs -f follows a container across restarts" {
         f=$(manifest crashy <<'EOF'
 apiVersion: v1
@@ -278,13 +292,11 @@ spec:
 EOF
         )
         podctl apply -f "$f"
-        run timeout 10 "$PODCTL" logs -f crashy
-        echo "$output"
-        [ "$status" = 124 ] # still following: more runs are coming
-        [ "$(echo "$output" | grep -cx run)" -ge 2 ]
+        # it shows the runs one after the other and, more runs coming, is
+        # still following once two have come (polled, not a fixed wait)
+        follow_runs "$BATS_TEST_TMPDIR/f1" crashy
         # started in the middle of a run it goes on as well; --tail applies to the first file
-        run -124 timeout 12 "$PODCTL" logs -f --tail=1 crashy
-        [ "$(echo "$output" | grep -cx run)" -ge 2 ]
+        follow_runs "$BATS_TEST_TMPDIR/f2" --tail=1 crashy
 }
 
 @test "logs -f returns by itself when no run can come (Never, OnFailure after success)" {
@@ -305,12 +317,12 @@ spec:
 EOF
                 )
                 podctl apply -f "$f"
-                start=$SECONDS
+                # -f ends by itself when the container exits (status 0, not
+                # timeout's 124)
                 run timeout 20 "$PODCTL" logs -f "$p"
                 echo "$output"
                 [ "$status" = 0 ]
                 [ "$output" = "$(printf 'first\nsecond')" ]
-                [ $((SECONDS - start)) -lt 15 ]
         done
 }
 

@@ -213,11 +213,10 @@ EOF
 )
         podctl apply -f "$f"
         wait_for 5 container_running prestop main
-        start=$SECONDS
         podctl delete pod prestop
+        # the hook ran to its end, then the stop signal came (its trap ran:
+        # not the grace period's SIGKILL)
         [ "$(cat "$shared/order" | tr '\n' ' ')" = "prestop prestop-done term " ]
-        # delayed by the hook (1s), far from the 10s grace period
-        [ $((SECONDS - start)) -lt 6 ]
 }
 
 @test "a process ignoring SIGTERM is SIGKILLed at the grace period; one that exits on TERM is fast" {
@@ -245,7 +244,6 @@ EOF
         # it ignored TERM, so it lived the whole grace period; then it was
         # killed, and reaped: that process is not in the host's process table
         [ "$ms" -ge 1900 ]
-        [ "$ms" -lt 6000 ]
         run ! same_process "$pid" "$start"
 
         f=$(manifest polite <<EOF
@@ -253,7 +251,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: polite}
 spec:
-  terminationGracePeriodSeconds: 30
+  terminationGracePeriodSeconds: 3600
   containers:
   - name: main
     image: busybox
@@ -262,10 +260,11 @@ EOF
 )
         podctl apply -f "$f"
         wait_for 5 container_running polite main
-        t0=$(date +%s%N)
-        podctl delete pod polite
-        t1=$(date +%s%N)
-        [ $(( (t1 - t0) / 1000000 )) -lt 3000 ]
+        # delete returns once the container has exited on TERM, long before
+        # the end of its 3600 s grace period (timeout's 124 if it waited)
+        run timeout 300 "$PODCTL" delete pod polite
+        [ "$status" -eq 0 ]
+        [ ! -e "$PODCTL_ROOT/pods/default_polite" ]
 }
 
 @test "a failing postStart hook kills the container (FailedPostStartHook)" {

@@ -121,14 +121,22 @@ has_logs() { [ -n "$(podctl logs "$1" 2>/dev/null)" ]; }
         wait_for 20 running lifecycle-demo
         run in_pod lifecycle-demo -- cat /usr/share/message
         [ "$output" = "Hello from the postStart handler" ]
-        # the page's nginx serves; preStop's "nginx -s quit" ends it, so the
-        # delete does not wait for the grace period
+        # the page's nginx serves; preStop's "nginx -s quit" ends it before
+        # the stop signal (SIGTERM) is sent: the stand-in's termination
+        # message names the signal that stopped it, seen by a watch
         run in_pod lifecycle-demo -- wget -q -O - http://127.0.0.1/
         [[ "$output" == *"Welcome to nginx!"* ]]
-        start=$SECONDS
+        podctl get pod lifecycle-demo -w -o json >"$BATS_TEST_TMPDIR/watch" 2>&1 &
+        watcher=$!
+        wait_for 10 grep -q running "$BATS_TEST_TMPDIR/watch"
         run podctl delete pod lifecycle-demo
+        kill "$watcher"
+        wait "$watcher" || true
         [ "$status" -eq 0 ]
-        [ $((SECONDS - start)) -lt 25 ]
+        run jq -rs '[.[].status.containerStatuses[0].state.terminated | select(.)] | last
+                | "\(.exitCode) \(.reason) \(.message | rtrimstr("\n"))"' "$BATS_TEST_TMPDIR/watch"
+        [ "$status" -eq 0 ]
+        [ "$output" = "0 Completed SIGQUIT" ]
 }
 
 # tasks/configure-pod-container/quality-service-pod

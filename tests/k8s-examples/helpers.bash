@@ -29,7 +29,9 @@ build_example_standins() {
         cat >"$d/add/nginx/usr/sbin/nginx" <<'EOF'
 #!/bin/sh
 # nginx stand-in: `nginx -g 'daemon off;'` serves /usr/share/nginx/html on
-# port 80; `nginx -s quit` (SIGQUIT to the master) and SIGTERM stop it.
+# port 80; `nginx -s quit` (SIGQUIT to the master) and SIGTERM stop it. The
+# signal that stopped it is its termination message (/dev/termination-log),
+# so a test sees which one came first.
 if [ "$1" = -s ]; then
         kill -QUIT "$(cat /run/nginx.pid)"
         exit 0
@@ -37,7 +39,8 @@ fi
 mkdir -p /run
 echo $$ >/run/nginx.pid
 httpd -f -p 80 -h /usr/share/nginx/html &
-trap 'kill $!; exit 0' QUIT TERM
+trap 'kill $!; echo SIGQUIT >/dev/termination-log; exit 0' QUIT
+trap 'kill $!; echo SIGTERM >/dev/termination-log; exit 0' TERM
 wait
 EOF
         echo '<h1>Welcome to nginx!</h1>' >"$d/add/nginx/usr/share/nginx/html/index.html"

@@ -37,3 +37,24 @@ helper() {
         ! false # want L1
         [ -d /a ] && [ -d /b ]
 }
+
+@test "timed assertions" {
+        start=$SECONDS
+        podctl delete pod x
+        [ $((SECONDS - start)) -lt 25 ] # want L5
+        local t0=$(date +%s)
+        elapsed=$(($(date +%s) - t0))
+        [ "$elapsed" -le 3 ] # want L5
+        (( EPOCHSECONDS - t0 < 5 )) # want L5
+        [[ $EPOCHREALTIME < 9 ]] # want L5
+        [ "$started" -lt 3 ]
+        t1=$(date +%s%N)
+        ms=$(( (t1 - t0) / 1000000 ))
+        [ "$ms" -lt 3000 ] # want L5
+        [ "$ms" -ge 1900 ]
+        value=$(date +%N)
+        [ "$value" -lt 5 ]
+        end=$((SECONDS + 5))
+        [ $SECONDS -lt $end ] || return 1
+        echo $((SECONDS - start))
+}

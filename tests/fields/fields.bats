@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# Issue 16 §2, the field-effect test: for each applied field of the
+# validator's schema (docs/FIELDS.md, generated from it) a Pod of pods/
+# sets it and a check observes its effect (applied.tsv); for each refused
+# field apply fails naming the field's path and leaves nothing behind
+# (refused.tsv); a field of the schema with neither fails the first case
+# (README.md).
+
+load ../integration/helpers
+
+FX=$BATS_TEST_DIRNAME
+
+setup_file() { common_setup_file; }
+teardown_file() { common_teardown_file; }
+teardown() { delete_all_pods; }
+
+@test "every applied field has an observation (or is on the shrinking not-yet list); every refused field a case" {
+        run "$FX/coverage"
+        echo "$output"
+        [ "$status" -eq 0 ]
+}
+
+# observe POD NAMESPACE: run every check of applied.tsv for POD; print each
+# failing one with its field; fail if one did. The exec checks of a
+# container run in one exec, each in a subshell of its own (one exec per
+# check would cost a process start and a setns per field).
+observe() {
+        local pod=$1 ns=$2 field p how check bad=0 json i=0 c
+        local -a fields=() hows=() checks=()
+        local -A script=()
+        json=$(podctl -n "$ns" get pod "$pod" -o json)
+        while IFS=$'\t' read -r field p how check; do
+                [[ $field == \#* ]] && continue
+                [ "$p" = "$pod" ] || continue
+                fields[i]=$field hows[i]=$how checks[i]=$check
+                case $how in
+                exec:*)
+                        c=${how#exec:}
+                        script[$c]+="if ("$'\n'"$check"$'\n'") >/dev/null 2>&1; then :; else echo \"fail $i\"; fi"$'\n'
+                        ;;
+                json)
+                        jq -e "$check" <<<"$json" >/dev/null 2>&1 || fields[i]="!$field" ;;
+                log:*)
+                        podctl -n "$ns" logs "$pod" -c "${how#log:}" 2>/dev/null | grep -qE -- "$check" ||
+                                fields[i]="!$field" ;;
+                *)
+                        fields[i]="!$field" ;;
+                esac
+                i=$((i + 1))
+        done <"$FX/applied.tsv"
+        for c in "${!script[@]}"; do
+                # the host's namespaces, for the host* fields' checks; a
+                # check that is not run (exec failed) is not observed either
+                out=$(podctl -n "$ns" exec "$pod" -c "$c" -- env HOST_NET="$(readlink /proc/self/ns/net)" \
+                        HOST_PID="$(readlink /proc/self/ns/pid)" HOST_IPC="$(readlink /proc/self/ns/ipc)" \
+                        HOST_USER="$(readlink /proc/self/ns/user)" \
+                        sh -c "${script[$c]}echo done" 2>&1)
+                if [ "${out##*$'\n'}" != done ]; then
+                        echo "exec in $pod/$c failed: $out" >&2
+                        bad=1
+                fi
+                while read -r _ n; do
+                        fields[n]="!${fields[n]}"
+                done < <(grep -E '^fail [0-9]+$' <<<"$out")
+        done
+        for i in "${!fields[@]}"; do
+                if [[ ${fields[i]} == !* ]]; then
+                        echo "not observed: ${fields[i]#!} (${hows[i]}: ${checks[i]})" >&2
+                        bad=1
+                fi
+        done
+        return $bad
+}
+
+phase_in() { [ "$(podctl -n "$1" get pod "$2" -o json | jq -r .status.phase)" = "$3" ]; }
+running_in() { [ "$(podctl -n "$1" get pod "$2" -o json | jq -r '[.status.containerStatuses[].state | has("running")] | all')" = true ]; }
+main_ready() {
+        [ "$(podctl -n fx get pod main -o json | jq -r '[.status.containerStatuses[] | .ready or (.name == "u" and .state.running != null)] | all')" = true ]
+}
+
+@test "pod main: the fields it sets are seen by its containers, in its status" {
+        run -0 podctl apply -f "$FX/pods/main.yaml"
+        wait_for 30 main_ready
+        observe main fx
+}
+
+@test "pod once: init container fields in its log; restartPolicy and termination messages in the status" {
+        run -0 podctl apply -f "$FX/pods/once.yaml"
+        wait_for 60 phase_in fx once Failed
+        observe once fx
+}
+
+probes_seen() {
+        [ "$(podctl -n fx get pod probes -o json | jq -r '[.status.containerStatuses[] |
+                (.name == "web" and .ready) or (.name == "tcp" and .started) or (.name == "live" and .restartCount >= 1)] | all')" = true ]
+}
+
+@test "pod probes: readiness, startup and liveness probes in the status" {
+        run -0 podctl apply -f "$FX/pods/probes.yaml"
+        wait_for 60 probes_seen
+        observe probes fx
+}
+
+nonroot_seen() {
+        [ "$(podctl -n fx get pod nonroot -o json | jq -r '[.status.containerStatuses[] |
+                (.name == "a" and .state.waiting.reason == "CreateContainerConfigError") or (.name != "a" and .state.running != null)] | all')" = true ]
+}
+
+@test "pod nonroot: runAsNonRoot of the Pod refuses a root container; a container's own setting overrides it" {
+        run podctl apply -f "$FX/pods/nonroot.yaml"
+        [[ $output == *'pod/nonroot created'* ]]
+        wait_for 30 nonroot_seen
+        observe nonroot fx
+}
+
+@test "pod hostns: the host's network, PID and IPC namespaces; pod userns: a user namespace of its own" {
+        run -0 podctl apply -f "$FX/pods/hostns.yaml"
+        wait_for 30 running_in fx hostns
+        wait_for 30 running_in fx userns
+        observe hostns fx
+        observe userns fx
+}
+
+@test "pod deadline: activeDeadlineSeconds fails the Pod" {
+        run -0 podctl apply -f "$FX/pods/deadline.yaml"
+        wait_for 60 phase_in fx deadline Failed
+        observe deadline fx
+}
+
+@test "refused fields: apply fails naming the field's path, and nothing is made" {
+        local field jqx path out bad=0 base
+        base='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"refused"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+        while IFS=$'\t' read -r field jqx path; do
+                [[ $field == \#* ]] && continue
+                jq "$jqx" <<<"$base" >"$BATS_TEST_TMPDIR/r.json"
+                if out=$(podctl apply -f "$BATS_TEST_TMPDIR/r.json" 2>&1); then
+                        echo "$field: apply succeeded" >&2
+                        bad=1
+                elif [[ $out != *": $path: "* ]]; then
+                        echo "$field: the error does not name $path: $out" >&2
+                        bad=1
+                fi
+                if [ -n "$(ls -A "$PODCTL_ROOT/pods")" ]; then
+                        echo "$field: left $(ls -A "$PODCTL_ROOT/pods") behind" >&2
+                        bad=1
+                        delete_all_pods
+                fi
+        done <"$FX/refused.tsv"
+        [ "$bad" = 0 ]
+}
