@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "state/state.h"
 #include "image/registry.h"
 #include "util/imageref.h"
 #include "util/util.h"
@@ -328,8 +329,8 @@ static json_t *pull_secret_auths(podctl *ctx, const struct pc_pod *p)
                 const char *name = json_string_value(json_object_get(ref, "name"));
                 if (!name || !*name)
                         continue;
-                _cleanup_free_ char *path = pc_xasprintf("%s/objects/%s_%s.json",
-                                                         podctl_root_dir(ctx), p->namespace_, name);
+                _cleanup_free_ char *objs = pc_xasprintf("%s/objects", podctl_root_dir(ctx));
+                _cleanup_free_ char *path = pc_object_path(objs, p->namespace_, name, true);
                 _cleanup_free_ char *data = NULL;
                 size_t n = 0;
                 pc_error e;

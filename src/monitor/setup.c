@@ -129,7 +129,7 @@ static int load_object(struct pc_monitor *m, const char *name, bool secret, stru
                        pc_error *err)
 {
         _cleanup_free_ char *p =
-            pc_xasprintf("%s/%s_%s.json", m->root.objects_dir, m->pod.namespace_, name);
+            pc_object_path(m->root.objects_dir, m->pod.namespace_, name, secret);
         json_t *j = NULL;
         if (pc_json_load(p, &j, err) < 0)
                 return pc_fail(err, ENOENT, "%s \"%s\" not found", secret ? "secret" : "configmap",
@@ -1065,6 +1065,7 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
             .rootfs_read_only = spec->read_only_root_fs,
             .sandbox = &m->sandbox,
             .share_pid = m->pod.share_process_namespace,
+            .host_pid = m->pod.host_pid,
             .shm_dir = m->pod.host_ipc ? "/dev/shm" : m->shm_dir,
             .binds = binds,
             .n_binds = n,

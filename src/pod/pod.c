@@ -88,10 +88,42 @@ static void notify_monitors(podctl *ctx, const char *ns)
         closedir(d);
 }
 
+/* The API server's rule for an immutable ConfigMap or Secret: its data
+ * (and its immutability) never change again; only delete and re-create. */
+static int check_immutable(const char *path, const struct pc_configmap *obj, pc_error *err)
+{
+        json_t *old = json_load_file(path, 0, NULL);
+        if (!old)
+                return 0;
+        int r = 0;
+        if (json_is_true(json_object_get(old, "immutable"))) {
+                const char *kind = obj->secret ? "Secret" : "ConfigMap";
+                static const char *const fields[] = {"data", "binaryData", "type"};
+                for (size_t i = 0; i < PC_ARRAY_SIZE(fields) && r == 0; i++) {
+                        json_t *a = json_object_get(old, fields[i]);
+                        json_t *b = json_object_get(obj->json, fields[i]);
+                        if ((a || b) && !(a && b && json_equal(a, b)))
+                                r = pc_fail(err, EPERM,
+                                            "%s \"%s\" is invalid: %s: Forbidden: field is "
+                                            "immutable when `immutable` is set",
+                                            kind, obj->name, fields[i]);
+                }
+                if (r == 0 && !json_is_true(json_object_get(obj->json, "immutable")))
+                        r = pc_fail(err, EPERM,
+                                    "%s \"%s\" is invalid: immutable: Forbidden: field is "
+                                    "immutable when `immutable` is set",
+                                    kind, obj->name);
+        }
+        json_decref(old);
+        return r;
+}
+
 int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err)
 {
         _cleanup_free_ char *p =
-            pc_xasprintf("%s/%s_%s.json", ctx->root.objects_dir, obj->namespace_, obj->name);
+            pc_object_path(ctx->root.objects_dir, obj->namespace_, obj->name, obj->secret);
+        if (check_immutable(p, obj, err) < 0)
+                return -1;
         if (pc_json_save(p, obj->json, true, err) < 0)
                 return -1;
         notify_monitors(ctx, obj->namespace_);

@@ -172,6 +172,7 @@ struct pc_container_plan {
 
         const struct pc_sandbox *sandbox; /* namespaces to join */
         bool share_pid;                   /* join pause's PID namespace, else a new one */
+        bool host_pid;                    /* hostPID: stay in the host's PID namespace */
         const char *shm_dir;              /* bind-mounted at /dev/shm (NULL: a private
                                              64m tmpfs) */
 

@@ -1783,6 +1783,13 @@ static void check_pod_security(struct vctx *c, json_t *spec, const char *sp)
 {
         json_t *sc = gobj(spec, "securityContext");
         _cleanup_free_ char *scp = pc_path_key(sp, "securityContext");
+        if (json_is_true(json_object_get(spec, "shareProcessNamespace")) &&
+            json_is_true(json_object_get(spec, "hostPID"))) {
+                _cleanup_free_ char *p = pc_path_key(sp, "shareProcessNamespace");
+                ERR(c, p,
+                    "Invalid value: true: ShareProcessNamespace and HostPID cannot both be "
+                    "enabled");
+        }
         if (json_is_false(json_object_get(spec, "hostUsers"))) {
                 /* the API server's rules for a Pod in its own user namespace */
                 static const char *const hostns[] = {"hostNetwork", "hostPID", "hostIPC"};

@@ -190,3 +190,8 @@ void pc_pod_state_free(struct pc_pod_state *st)
         json_decref(st->events);
         memset(st, 0, sizeof(*st));
 }
+
+char *pc_object_path(const char *objects_dir, const char *ns, const char *name, bool secret)
+{
+        return pc_xasprintf("%s/%s_%s%s.json", objects_dir, ns, name, secret ? ".secret" : "");
+}

@@ -100,4 +100,9 @@ void pc_node_free(struct pc_node *n);
 int pc_json_load(const char *path, json_t **out, pc_error *err);
 int pc_json_save(const char *path, json_t *v, bool durable, pc_error *err);
 
+/* Where a ConfigMap or Secret of namespace ns is stored under objects_dir:
+ * <ns>_<name>.json for a ConfigMap, <ns>_<name>.secret.json for a Secret
+ * (the two kinds have separate names, as in the API server). */
+char *pc_object_path(const char *objects_dir, const char *ns, const char *name, bool secret);
+
 #endif

@@ -187,3 +187,40 @@ EOF
         [[ $output == *'spec.readinessGates[0].conditionType: Invalid value: "not valid!"'* ]]
         [[ $output == *'spec.readinessGates[1].conditionType: Required value'* ]]
 }
+
+@test "immutable ConfigMap and Secret (of one name: two objects): the same copy applies, a changed one is refused, a mutable one changes" {
+        for kind in ConfigMap Secret; do
+                key=data
+                val=$([ $kind = Secret ] && echo djE= || echo v1)
+                val2=$([ $kind = Secret ] && echo djI= || echo v2)
+                f=$(manifest imm-$kind <<EOF
+apiVersion: v1
+kind: $kind
+metadata: {name: imm}
+immutable: true
+$key: {k: "$val"}
+EOF
+)
+                run -0 podctl apply -f "$f"
+                run -0 podctl apply -f "$f"
+                sed -i "s/\"$val\"/\"$val2\"/" "$f"
+                run ! podctl apply -f "$f"
+                [[ $output == *"$kind \"imm\" is invalid: data: Forbidden: field is immutable when \`immutable\` is set"* ]]
+                # nor may it become mutable
+                sed -i "s/\"$val2\"/\"$val\"/; s/^immutable: true/immutable: false/" "$f"
+                run ! podctl apply -f "$f"
+                [[ $output == *"immutable: Forbidden: field is immutable"* ]]
+                [ -f "$PODCTL_ROOT/objects/default_imm$([ $kind = Secret ] && echo .secret).json" ]
+                # a mutable one is updated as before
+                g=$(manifest mut-$kind <<EOF
+apiVersion: v1
+kind: $kind
+metadata: {name: mut}
+$key: {k: "$val"}
+EOF
+)
+                run -0 podctl apply -f "$g"
+                sed -i "s/\"$val\"/\"$val2\"/" "$g"
+                run -0 podctl apply -f "$g"
+        done
+}
