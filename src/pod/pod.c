@@ -179,7 +179,9 @@ static int spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w
                 if (gc != 0)
                         _exit(gc < 0 ? 1 : 0);
                 int l = move_fd_high(lock_fd), w = move_fd_high(report_w);
-                int nfd = open("/dev/null", O_RDWR);
+                /* above 4: /dev/null in a slot dup2 overwrites below would
+                 * leave the report pipe as the keeper's stdio */
+                int nfd = move_fd_high(open("/dev/null", O_RDWR));
                 if (l < 0 || w < 0 || nfd < 0 || dup2(l, 3) < 0 || dup2(w, 4) < 0)
                         _exit(127);
                 dup2(nfd, 0);
