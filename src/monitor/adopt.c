@@ -106,6 +106,18 @@ void pc_adopt_release(struct pc_monitor *m, struct pc_ctr *c, int stream)
         send_msg(m, &k, -1);
 }
 
+void pc_adopt_record_exit(struct pc_monitor *m, pid_t pid, int status)
+{
+        if (m->keeper_fd < 0)
+                return;
+        _cleanup_free_ char *p = pc_xasprintf("%s/exits.log", m->pod_dir);
+        _cleanup_free_ char *line =
+            pc_xasprintf("%d %d %lld\n", (int)pid, status, (long long)pc_now_ns());
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || write(fd, line, strlen(line)) < 0)
+                fprintf(stderr, "exits.log: %s\n", strerror(errno));
+}
+
 static void keeper_gone(struct pc_monitor *m)
 {
         fprintf(stderr, "keeper: connection closed\n");
@@ -358,6 +370,17 @@ static int restore_ctr(struct pc_monitor *m, struct pc_ctr *c, json_t *status, j
                 set_str(&c->reason, json_string_value(json_object_get(w, "reason")));
                 set_str(&c->message, json_string_value(json_object_get(w, "message")));
         }
+        if (c->state != CTR_RUNNING && m->cgroup) {
+                /* A run the dead monitor started but had not recorded yet:
+                 * nobody supervises it, its restart comes again. */
+                _cleanup_free_ char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, c->spec->name);
+                pc_cgroup *cg = NULL;
+                pc_error ignore;
+                if (pc_cgroup_open("/sys/fs/cgroup", rel, &cg, &ignore) == 0) {
+                        pc_cgroup_kill(cg, &ignore);
+                        pc_cgroup_free(cg);
+                }
+        }
         int64_t due = jint(ad, "restartAt");
         if (due > 0) {
                 c->restart_due = mono + (due > now ? due - now : 0);
@@ -510,6 +533,17 @@ int pc_adopt_setup(struct pc_monitor *m, pc_error *err)
         for (size_t i = 0; i < m->n_app; i++)
                 apps = apps || m->app[i].ever_started || m->app[i].state != CTR_WAITING;
         m->state = apps ? POD_RUNNING : POD_INIT;
+        int64_t until = jint(rt, "terminatingUntil");
+        if (until > 0) {
+                /* It was stopping the Pod: no restarts, the same deadline. */
+                int64_t left = until - pc_now_ns();
+                m->state = POD_TERMINATING;
+                m->grace_deadline = pc_monotonic_ns() + (left > 0 ? left : 0);
+                for (size_t i = 0; i < m->n_init; i++)
+                        m->init[i].restart_due = 0;
+                for (size_t i = 0; i < m->n_app; i++)
+                        m->app[i].restart_due = 0;
+        }
         m->next_init = m->n_init;
         for (size_t i = 0; !apps && i < m->n_init; i++) {
                 const struct pc_ctr *c = &m->init[i];
@@ -533,8 +567,17 @@ void pc_adopt_resume(struct pc_monitor *m)
                         bool gone = false;
                         for (size_t k = 0; k < n_pending; k++)
                                 gone = gone || pending[k].pid == c->pid;
-                        if (c->state == CTR_RUNNING && !gone)
-                                pc_health_on_adopt(m, c);
+                        if (c->state != CTR_RUNNING || gone)
+                                continue;
+                        pc_health_on_adopt(m, c);
+                        if (m->state == POD_TERMINATING && (!c->sidecar || l == 1)) {
+                                /* Stopped again: the dead monitor may not have
+                                 * got to it (its preStop may run a second time). */
+                                int64_t left = (m->grace_deadline - pc_monotonic_ns()) / NS_PER_SEC;
+                                pc_monitor_event(m, c, false, "Killing", "Stopping container %s",
+                                                 c->spec->name);
+                                pc_monitor_stop_ctr(m, c, left > 0 ? left : 0);
+                        }
                 }
         for (size_t k = 0; k < n_pending; k++) {
                 fprintf(stderr, "pid %d exited while no monitor ran (wait status %d)\n",

@@ -1096,6 +1096,8 @@ void pc_monitor_child_exited(struct pc_monitor *m, pid_t pid, int status)
         struct pc_ctr *c = find_pid(m, pid);
         if (!c)
                 return; /* an orphan we reaped as subreaper */
+        if (!m->reaped_at)
+                pc_adopt_record_exit(m, pid, status); /* before anything: we may die */
         on_exit_ctr(m, c, status);
         after_termination(m, c);
 }

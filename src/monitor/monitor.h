@@ -331,6 +331,9 @@ void pc_adopt_release(struct pc_monitor *m, struct pc_ctr *c, int stream);
 int pc_adopt_setup(struct pc_monitor *m, pc_error *err);
 /* After setup: apply the exits that happened while no monitor ran. */
 void pc_adopt_resume(struct pc_monitor *m);
+/* A container's exit we reaped, in exits.log as the keeper records them, so
+ * a monitor killed before its status says so loses nothing. */
+void pc_adopt_record_exit(struct pc_monitor *m, pid_t pid, int status);
 /* The keeper's socket is readable: exits of its children. */
 void pc_adopt_on_keeper(struct pc_monitor *m);
 /* finish(): wait (bounded) for the keeper to report adopted containers. */

@@ -365,6 +365,16 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
                                               "confDir", conf, "cacheDir", cache));
         }
         json_object_set_new(rt, "finished", json_boolean(finished));
+        if (m->state == POD_TERMINATING && !finished) {
+                /* adopt.c: a monitor killed while stopping the Pod; the new one
+                 * goes on stopping it until the same deadline (realtime ns) */
+                static int64_t seen, real;
+                if (seen != m->grace_deadline) {
+                        seen = m->grace_deadline;
+                        real = pc_now_ns() + (m->grace_deadline - pc_monotonic_ns());
+                }
+                json_object_set_new(rt, "terminatingUntil", json_integer((json_int_t)real));
+        }
         json_t *cs = json_object();
         struct pc_ctr *lists[2] = {m->init, m->app};
         size_t counts[2] = {m->n_init, m->n_app};

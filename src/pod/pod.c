@@ -737,7 +737,39 @@ static bool wait_monitor_exit(const char *dir, int64_t timeout_ms)
 
 /* Ask the Pod's monitor to stop it (grace < 0: the Pod's own period) and
  * wait until the monitor has exited. */
-static void stop_monitor(struct pc_pod_state *ps, int64_t grace)
+static void stop_monitor_once(struct pc_pod_state *ps, int64_t grace);
+
+/* A monitor killed in the middle of the stop leaves a Pod that is not
+ * finished: a new one adopts it and is asked again, with what is left of the
+ * grace period (a few times at most). */
+static void stop_monitor(podctl *ctx, struct pc_pod_state *ps, int64_t grace)
+{
+        int64_t start = pc_monotonic_ns();
+        if (grace < 0) {
+                json_t *g = json_object_get(json_object_get(ps->pod, "spec"),
+                                            "terminationGracePeriodSeconds");
+                grace = g ? json_integer_value(g) : 30;
+        }
+        stop_monitor_once(ps, grace);
+        for (int i = 0; i < 5; i++) {
+                _cleanup_free_ char *sp = pc_xasprintf("%s/status.json", ps->dir);
+                json_t *doc = NULL;
+                pc_error e2;
+                if (pc_json_load(sp, &doc, &e2) < 0)
+                        return;
+                bool finished =
+                    json_is_true(json_object_get(json_object_get(doc, "runtime"), "finished"));
+                json_decref(doc);
+                const char *env = getenv("PODCTL_ADOPT");
+                if (finished || (env && !strcmp(env, "0")) || pc_pod_adopt(ctx, ps->dir, &e2) < 0)
+                        return;
+                int64_t left = grace - (pc_monotonic_ns() - start) / 1000000000LL;
+                ps->monitor_alive = true;
+                stop_monitor_once(ps, left > 0 ? left : 0);
+        }
+}
+
+static void stop_monitor_once(struct pc_pod_state *ps, int64_t grace)
 {
         if (grace < 0) {
                 json_t *g = json_object_get(json_object_get(ps->pod, "spec"),
@@ -781,7 +813,7 @@ int podctl_pod_stop(podctl *ctx, const char *ns, const char *name, int64_t grace
         struct pc_pod_state ps;
         if (load(ctx, ns, name, &ps, err) < 0)
                 return -1;
-        stop_monitor(&ps, grace);
+        stop_monitor(ctx, &ps, grace);
         pc_pod_state_free(&ps);
         /* The monitor's teardown again, for a monitor that was killed. */
         if (pc_root_lock(&ctx->root, err) < 0)
@@ -808,7 +840,7 @@ int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t gra
         pc_root_unlock(&ctx->root);
         if (load(ctx, ns, name, &ps, err) < 0)
                 return -1;
-        stop_monitor(&ps, grace);
+        stop_monitor(ctx, &ps, grace);
         pc_pod_state_free(&ps);
 
         /* Whatever the monitor did or could not do: remove everything. */
