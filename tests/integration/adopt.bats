@@ -135,3 +135,86 @@ lines_past() { [ "$(numbers "$1" | tail -1)" -gt "$2" ]; }
         # the keeper exits after its monitor (and is reaped by init)
         wait_for 5 bash -c "! kill -0 $keeper 2>/dev/null"
 }
+
+@test "monitor SIGKILLed at random points of restarts: every exit recorded with its real code, one run at a time" {
+        f=$(manifest flap <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: flap}
+spec:
+  restartPolicy: Always
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'echo run; sleep 0.2; exit 3']
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 container_running flap c
+        for i in 1 2 3 4 5 6; do
+                sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+                kill -9 "$(monitor_pid flap)"
+                sleep 0.3
+                run podctl get pod flap -o json
+                [ "$status" -eq 0 ]
+                code=$(echo "$output" | jq '.status.containerStatuses[0].lastState.terminated.exitCode')
+                [ "$code" = 3 ] || [ "$code" = null ]
+                [[ "$output" != *MonitorLost* ]]
+                # never two runs of the container (sh and its sleep at most)
+                cg=$(rt flap .containers.c.cgroupPath)
+                if [ -n "$cg" ] && [ "$cg" != null ] && [ -e "$cg/cgroup.procs" ]; then
+                        [ "$(wc -l <"$cg/cgroup.procs")" -le 2 ]
+                fi
+        done
+        n=$(restarts_of flap c)
+        wait_for 10 bash -c "[ \$('$PODCTL' get pod flap -o json | jq '.status.containerStatuses[0].restartCount') -gt $n ]"
+        [ "$(jq_pod flap '.status.containerStatuses[0].lastState.terminated.exitCode')" = 3 ]
+        run ! grep -q '137' <(jq -r '.events[].message' "$(pod_dir flap)/status.json")
+        podctl delete pod flap
+}
+
+@test "monitor SIGKILLed at random points of a graceful delete: the delete still runs TERM and removes everything" {
+        for i in 1 2 3; do
+                shared="$BATS_TEST_TMPDIR/shared$i"
+                mkdir -p "$shared"
+                f=$(manifest graceful$i <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: graceful$i}
+spec:
+  terminationGracePeriodSeconds: 10
+  volumes: [{name: s, hostPath: {path: $shared}}]
+  containers:
+  - name: a
+    image: busybox
+    volumeMounts: [{name: s, mountPath: /s}]
+    command: [sh, -c, 'trap "echo term >> /s/order; exit 0" TERM; while :; do sleep 0.05; done']
+    lifecycle:
+      preStop:
+        exec: {command: [sh, -c, "echo prestop >> /s/order; sleep 0.3"]}
+EOF
+)
+                podctl apply -f "$f"
+                wait_for 10 container_running graceful$i a
+                keeper=$(rt graceful$i .keeperPid)
+                cpid=$(rt graceful$i .containers.a.pid)
+                mon=$(monitor_pid graceful$i)
+                podctl delete pod graceful$i &
+                del=$!
+                if [ "$i" = 1 ]; then
+                        # during preStop, before the TERM: without a new
+                        # monitor the container would only get SIGKILL
+                        wait_for 10 grep -qx prestop "$shared/order"
+                else
+                        sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
+                fi
+                kill -9 "$mon" 2>/dev/null || true
+                wait "$del"
+                [ ! -e "$(pod_dir graceful$i)" ]
+                grep -qx term "$shared/order"
+                grep -qx prestop "$shared/order"
+                run ! kill -0 "$cpid"
+                wait_for 5 bash -c "! kill -0 $keeper 2>/dev/null"
+        done
+}
