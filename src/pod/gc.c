@@ -147,7 +147,8 @@ static void own_root(struct gc *g, const char *root)
         closedir(d);
 }
 
-/* Running monitors (and their compression children): their roots and Pods. */
+/* Running monitors (and their compression children) and keepers: their
+ * roots and Pods. */
 static void own_running(struct gc *g)
 {
         DIR *d = opendir("/proc");
@@ -162,7 +163,8 @@ static void own_running(struct gc *g)
                 pc_error e;
                 if (pc_read_file(cp, &comm, NULL, &e) < 0)
                         continue;
-                if (strcmp(comm, "podctl-monitor\n") && strcmp(comm, "podctl-gzip\n"))
+                if (strcmp(comm, "podctl-monitor\n") && strcmp(comm, "podctl-gzip\n") &&
+                    strcmp(comm, "podctl-keeper\n")) /* a Pod whose monitor died */
                         continue;
                 _cleanup_free_ char *lp = pc_xasprintf("/proc/%s/cmdline", de->d_name);
                 _cleanup_free_ char *cmd = NULL;

@@ -125,6 +125,13 @@ lines_past() { [ "$(numbers "$1" | tail -1)" -gt "$2" ]; }
                 [ "$output" = 0 ]
         done
 
+        # Killed again: exec adopts first, then runs in the container.
+        kill -9 "$mon2"
+        wait_for 5 bash -c "! kill -0 $mon2 2>/dev/null"
+        run podctl exec seq -c b -- cat /s/ready
+        [ "$status" -eq 0 ]
+        mon2=$(monitor_pid seq)
+        [ "$(awk '{print $4}' /proc/"$mon2"/stat)" = "$keeper" ]
         # Killed again: delete restarts the monitor first, then preStop, TERM.
         kill -9 "$mon2"
         wait_for 5 bash -c "! kill -0 $mon2 2>/dev/null"
