@@ -546,7 +546,7 @@ int pc_pod_adopt(podctl *ctx, const char *dir, pc_error *err)
         /* Adopted once the new monitor holds the lock and has written the
          * status (its pid in it): until then a delete's SIGTERM could find
          * it before its signals are blocked. */
-        int64_t deadline = pc_monotonic_ns() + 15 * 1000000000LL;
+        int64_t deadline = pc_monotonic_ns() + 10 * 1000000000LL;
         while (pc_monotonic_ns() < deadline) {
                 pid_t mpid = 0;
                 uint64_t mstart = 0;
