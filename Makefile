@@ -67,7 +67,7 @@ PROBE_OBJS := $(B)/obj/bin/podctl-probe.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-all: $(B)/podctl $(B)/podctl-monitor $(B)/podctl-probe $(B)/pause $(UNIT_BINS) $(B)/tests/probe \
+all: $(B)/podctl $(B)/podctl-monitor $(B)/podctl-probe $(B)/pause $(B)/podctl-keeper $(UNIT_BINS) $(B)/tests/probe \
      $(B)/bench/unpack
 
 # Generated at build time: the RuntimeDefault seccomp profile as a C string.
@@ -125,6 +125,12 @@ $(B)/podctl-probe: $(PROBE_OBJS) $(LIBS)
 
 # pause: static, musl, no sanitizer, nothing else linked.
 $(B)/pause: src/pause/pause.c
+	@mkdir -p $(dir $@)
+	$(call say,MUSLCC,$@)$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s \
+	  -fno-asynchronous-unwind-tables -o $@ $<
+
+# podctl-keeper: the monitor's parent that outlives it; static, musl, tiny.
+$(B)/podctl-keeper: src/keeper/keeper.c src/keeper/proto.h
 	@mkdir -p $(dir $@)
 	$(call say,MUSLCC,$@)$(MUSLCC) -std=gnu11 -Wall -Wextra -Werror -Os -static -s \
 	  -fno-asynchronous-unwind-tables -o $@ $<
@@ -202,6 +208,7 @@ install: all man
 	install -m 0755 $(B)/podctl-monitor $(DESTDIR)$(LIBEXECDIR)/podctl-monitor
 	install -m 0755 $(B)/podctl-probe $(DESTDIR)$(LIBEXECDIR)/podctl-probe
 	install -m 0755 $(B)/pause $(DESTDIR)$(LIBEXECDIR)/pause
+	install -m 0755 $(B)/podctl-keeper $(DESTDIR)$(LIBEXECDIR)/podctl-keeper
 	install -m 0644 $(B)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(B)/podctl.bash $(DESTDIR)$(BASHCOMPDIR)/podctl
 	install -m 0644 $(B)/_podctl $(DESTDIR)$(ZSHCOMPDIR)/_podctl

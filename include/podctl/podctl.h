@@ -48,6 +48,14 @@ int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t gra
  * stay (CRI's StopPodSandbox, then RemovePodSandbox = delete). Idempotent. */
 int podctl_pod_stop(podctl *ctx, const char *ns, const char *name, int64_t grace, pc_error *err);
 
+/* Start a new monitor for a Pod whose monitor is dead (`podctl-monitor
+ * --adopt`, started by the Pod's podctl-keeper on SIGHUP) and wait until it
+ * runs and has written the Pod's status. dir: the Pod's state dir. 0 at once
+ * when a monitor runs; ESRCH when the keeper is gone too (a Pod from before
+ * keepers, a reboot), EINVAL for a finished Pod. Every command that loads a
+ * Pod calls it (PODCTL_ADOPT=0: none does). */
+int pc_pod_adopt(podctl *ctx, const char *dir, pc_error *err);
+
 /* The v1 Pod object with its status ({"apiVersion":"v1","kind":"Pod",...}). */
 int podctl_pod_get(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err);
 /* All Pods of a namespace (NULL: all namespaces), as an array of v1 Pods. */

@@ -463,15 +463,23 @@ static void recover_all(const char *root, const char *log_dir)
                                   "(restartPolicy %s)",
                                   ns, name, policy ? policy : "Always");
                         break;
-                case PODCTL_RECOVER_ADOPT:
-                        /* Issue 12 section 1: the call site of re-adoption. A new
-                         * monitor is to take this Pod over (pc_pod_adopt); until
-                         * then its containers run unsupervised and are NOT
-                         * killed here. */
-                        serve_log("recovery: pod %s/%s: monitor dead, containers alive: "
-                                  "re-adoption needed",
-                                  ns, name);
+                case PODCTL_RECOVER_ADOPT: {
+                        /* Its monitor is dead and its containers run: a new
+                         * monitor takes the Pod over (its keeper starts it); the
+                         * containers are never killed here. */
+                        _cleanup_free_ char *dir =
+                            pc_xasprintf("%s/pods/%s_%s", podctl_root_dir(ctx), ns, name);
+                        pc_error ae;
+                        if (pc_pod_adopt(ctx, dir, &ae) == 0)
+                                serve_log("recovery: pod %s/%s: monitor dead, containers "
+                                          "alive: re-adopted",
+                                          ns, name);
+                        else
+                                serve_log("recovery: pod %s/%s: monitor dead, containers "
+                                          "alive, not re-adopted: %s",
+                                          ns, name, ae.msg);
                         break;
+                }
                 case PODCTL_RECOVER_RUNNING:
                 case PODCTL_RECOVER_FINISHED:
                 case PODCTL_RECOVER_SKIPPED:

@@ -181,6 +181,29 @@ void pc_health_on_start(struct pc_monitor *m, struct pc_ctr *c)
         after_post_start(c);
 }
 
+/* A run a previous monitor started: its postStart ran then. The probes start
+ * over (readiness false until it passes again, as after a kubelet restart);
+ * a startup probe that had passed is not run again (c->started kept). */
+void pc_health_on_adopt(struct pc_monitor *m, struct pc_ctr *c)
+{
+        (void)m;
+        const struct pc_container *s = c->spec;
+        const struct pc_probe *ps[PC_N_PROBES] = {&s->startup, &s->liveness, &s->readiness};
+        bool started = c->started;
+        for (int k = 0; k < PC_N_PROBES; k++) {
+                attempt_reset(&c->probes[k].a);
+                c->probes[k] = (struct pc_prober){.p = ps[k]->set ? ps[k] : NULL, .a.fd = -1};
+        }
+        c->started = c->ready = false;
+        c->kill_at = 0;
+        c->pending_signal = 0;
+        c->hook_kind = PC_HOOK_NONE;
+        if (started)
+                begin_probing(c);
+        else
+                after_post_start(c);
+}
+
 void pc_health_on_exit(struct pc_monitor *m, struct pc_ctr *c)
 {
         (void)m;

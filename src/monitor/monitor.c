@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -103,6 +104,7 @@ static void drain(struct pc_monitor *m, struct pc_ctr *c, int stream)
                 epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
                 close(*fd);
                 *fd = -1;
+                pc_adopt_release(m, c, stream);
                 pc_log_flush(&c->log, stream);
         }
 }
@@ -116,6 +118,7 @@ static void close_streams(struct pc_monitor *m, struct pc_ctr *c)
                         epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
                         close(*fd);
                         *fd = -1;
+                        pc_adopt_release(m, c, s);
                 }
         }
         pc_log_close(&c->log);
@@ -196,6 +199,7 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         free(c->message);
         c->reason = c->message = NULL;
         watch_add(m, c);
+        pc_adopt_hold(m, c);
         pc_monitor_read_user(m, c);
         logf_("container %s: started pid %d", c->spec->name, (int)c->pid);
         pc_health_on_start(m, c);
@@ -331,7 +335,7 @@ static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
         pc_health_on_exit(m, c);
         close_streams(m, c);
         c->state = CTR_TERMINATED;
-        c->finished_at = pc_now_ns();
+        c->finished_at = m->reaped_at ? m->reaped_at : pc_now_ns();
         c->pid = 0;
         if (WIFEXITED(status))
                 c->exit_code = WEXITSTATUS(status);
@@ -645,6 +649,7 @@ static void finish(struct pc_monitor *m)
                 if (c)
                         on_exit_ctr(m, c, status);
         }
+        pc_adopt_finish(m); /* adopted runs are the keeper's children */
         m->state = POD_DONE;
         pc_monitor_write_status(m, true);
         report_done(m);
@@ -890,6 +895,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
                         cri_parent = m->pod.annotations[i].value;
         m->cgroup_rel = cri_parent ? pc_xasprintf("cri/%s/pod%s", cri_parent, m->pod.uid)
                                    : pc_xasprintf("%spod%s", qos, m->pod.uid);
+        if (m->adopting)
+                return pc_adopt_setup(m, err); /* the Pod exists: reload it */
         /* From here on the Pod is real: its status (with the cgroup) lets a
          * delete clean up even if this monitor dies during setup. */
         pc_monitor_write_status(m, false);
@@ -1042,6 +1049,8 @@ static void monitor_free(struct pc_monitor *m)
                 close(m->signal_fd);
         if (m->report_fd >= 0)
                 close(m->report_fd);
+        if (m->keeper_fd >= 0)
+                close(m->keeper_fd);
         pc_root_close(&m->root);
 }
 
@@ -1071,28 +1080,34 @@ static void handle_signal(struct pc_monitor *m)
 /* Collect every exited child. Called on every loop iteration, not only on
  * SIGCHLD: a lost or coalesced notification must never leave a container
  * looking alive. */
+void pc_monitor_child_exited(struct pc_monitor *m, pid_t pid, int status)
+{
+        if (pid == m->sandbox.pause_pid) {
+                logf_("pause exited unexpectedly");
+                m->sandbox.pause_pid = 0;
+                set_str(&m->pod_reason, "SandboxDied");
+                begin_termination(m, 0);
+                return;
+        }
+        if (pc_health_reaped(m, pid, status))
+                return; /* a probe or hook attempt */
+        if (pc_pull_reaped(m, pid, status))
+                return; /* an image pull helper */
+        struct pc_ctr *c = find_pid(m, pid);
+        if (!c)
+                return; /* an orphan we reaped as subreaper */
+        if (!m->reaped_at)
+                pc_adopt_record_exit(m, pid, status); /* before anything: we may die */
+        on_exit_ctr(m, c, status);
+        after_termination(m, c);
+}
+
 static void reap_children(struct pc_monitor *m)
 {
         int status;
         pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-                if (pid == m->sandbox.pause_pid) {
-                        logf_("pause exited unexpectedly");
-                        m->sandbox.pause_pid = 0;
-                        set_str(&m->pod_reason, "SandboxDied");
-                        begin_termination(m, 0);
-                        continue;
-                }
-                if (pc_health_reaped(m, pid, status))
-                        continue; /* a probe or hook attempt */
-                if (pc_pull_reaped(m, pid, status))
-                        continue; /* an image pull helper */
-                struct pc_ctr *c = find_pid(m, pid);
-                if (!c)
-                        continue; /* an orphan we reaped as subreaper */
-                on_exit_ctr(m, c, status);
-                after_termination(m, c);
-        }
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                pc_monitor_child_exited(m, pid, status);
 }
 
 static int compute_timeout(const struct pc_monitor *m)
@@ -1154,9 +1169,14 @@ static void on_grace_expired(struct pc_monitor *m)
 int pc_monitor_main(int argc, char **argv)
 {
         static const struct option opts[] = {
-            {"root", required_argument, NULL, 'r'},      {"log-dir", required_argument, NULL, 'l'},
-            {"pod-dir", required_argument, NULL, 'p'},   {"lock-fd", required_argument, NULL, 'k'},
-            {"report-fd", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0},
+            {"root", required_argument, NULL, 'r'},
+            {"log-dir", required_argument, NULL, 'l'},
+            {"pod-dir", required_argument, NULL, 'p'},
+            {"lock-fd", required_argument, NULL, 'k'},
+            {"report-fd", required_argument, NULL, 'o'},
+            {"keeper-fd", required_argument, NULL, 'K'},
+            {"adopt", no_argument, NULL, 'A'},
+            {NULL, 0, NULL, 0},
         };
         struct pc_monitor mon = {0};
         struct pc_monitor *m = &mon;
@@ -1164,6 +1184,7 @@ int pc_monitor_main(int argc, char **argv)
         int lock_fd = -1, opt;
         pc_error err;
         m->report_fd = -1;
+        m->keeper_fd = -1;
         m->epoll_fd = m->signal_fd = -1;
         m->sandbox.netns_fd = m->sandbox.ipcns_fd = m->sandbox.utsns_fd = m->sandbox.pidns_fd =
             m->sandbox.mntns_fd = m->sandbox.userns_fd = -1;
@@ -1184,16 +1205,32 @@ int pc_monitor_main(int argc, char **argv)
                 case 'o':
                         m->report_fd = atoi(optarg);
                         break;
+                case 'K':
+                        m->keeper_fd = atoi(optarg);
+                        break;
+                case 'A':
+                        m->adopting = true;
+                        break;
                 default:
                         return 2;
                 }
         }
+        if (m->pod_dir && m->adopting && lock_fd < 0) {
+                /* A new monitor for a running Pod: the lock is ours to take;
+                 * another monitor holding it means there is nothing to do. */
+                _cleanup_free_ char *lp = pc_xasprintf("%s/monitor.lock", m->pod_dir);
+                lock_fd = open(lp, O_RDWR | O_CLOEXEC);
+                if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
+                        return 3;
+        }
         if (!m->pod_dir || lock_fd < 0) {
                 fprintf(stderr, "usage: podctl-monitor --pod-dir DIR --lock-fd N [--report-fd N] "
-                                "[--root DIR] [--log-dir DIR]\n");
+                                "[--root DIR] [--log-dir DIR] [--keeper-fd N [--adopt]]\n");
                 return 2;
         }
         fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
+        if (m->keeper_fd >= 0)
+                fcntl(m->keeper_fd, F_SETFD, FD_CLOEXEC);
         if (m->report_fd >= 0)
                 fcntl(m->report_fd, F_SETFD, FD_CLOEXEC);
 
@@ -1244,16 +1281,33 @@ int pc_monitor_main(int argc, char **argv)
         struct epoll_event sev = {.events = EPOLLIN, .data.ptr = NULL};
         epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, m->signal_fd, &sev);
 
-        if (pc_root_open(root, log_dir, &m->root, &err) < 0 || setup(m, &err) < 0) {
+        if (m->keeper_fd >= 0) {
+                struct epoll_event kev = {.events = EPOLLIN, .data.ptr = &m->keeper_fd};
+                epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, m->keeper_fd, &kev);
+        }
+        if (m->adopting) {
+                if (pc_root_open(root, log_dir, &m->root, &err) < 0 || setup(m, &err) < 0) {
+                        /* Nothing of a running Pod is undone: the keeper stays,
+                         * another monitor may try again. */
+                        logf_("adopt failed: %s", err.msg);
+                        monitor_free(m);
+                        return 3;
+                }
+                logf_("pod %s/%s: adopted, sandbox pid %d", m->pod.namespace_, m->pod.name,
+                      (int)m->sandbox.pause_pid);
+                pc_adopt_resume(m);
+        } else if (pc_root_open(root, log_dir, &m->root, &err) < 0 || setup(m, &err) < 0) {
                 logf_("setup failed: %s", err.msg);
                 report(m, "fatal", err.msg);
                 rollback(m);
                 monitor_free(m);
                 return 1;
         }
-        logf_("pod %s/%s: sandbox pid %d", m->pod.namespace_, m->pod.name,
-              (int)m->sandbox.pause_pid);
-        m->state = POD_INIT;
+        if (!m->adopting) {
+                logf_("pod %s/%s: sandbox pid %d", m->pod.namespace_, m->pod.name,
+                      (int)m->sandbox.pause_pid);
+                m->state = POD_INIT;
+        }
         advance(m);
         /* A Pod refused at once is done already: its final status stays. */
         if (m->state != POD_DONE)
@@ -1288,6 +1342,10 @@ int pc_monitor_main(int argc, char **argv)
                         }
                         if (pc_control_event(m, evs[i].data.ptr))
                                 continue;
+                        if (evs[i].data.ptr == &m->keeper_fd) {
+                                pc_adopt_on_keeper(m);
+                                continue;
+                        }
                         struct pc_watch *w = evs[i].data.ptr;
                         drain(m, w->c, w->stream);
                 }

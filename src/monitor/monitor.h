@@ -127,8 +127,9 @@ struct pc_ctr {
         bool ever_started;
         json_t *last_state; /* v1 ContainerState of the previous run, or NULL */
         char container_id[65];
-        int64_t restart_due; /* monotonic ns; 0 = not scheduled */
-        int64_t backoff_ns;  /* current backoff step */
+        int64_t restart_due;                        /* monotonic ns; 0 = not scheduled */
+        int64_t restart_due_seen, restart_due_real; /* status.c: restart_due in CLOCK_REALTIME */
+        int64_t backoff_ns;                         /* current backoff step */
         int64_t healthy_since;
         int out_fd, err_fd; /* read ends of the log pipes, -1 when closed */
         struct pc_log log;
@@ -246,6 +247,11 @@ struct pc_monitor {
         int64_t cond_time[PC_N_CONDS];
         const char *cond_reason[PC_N_CONDS];
         char *cond_message[PC_N_CONDS];
+        /* adopt.c: the Pod's podctl-keeper (the monitor's parent, holder of
+         * the log pipes' read ends, reaper while no monitor runs). */
+        int keeper_fd;     /* SOCK_SEQPACKET to the keeper, -1 without one */
+        bool adopting;     /* --adopt: reload a running Pod instead of creating it */
+        int64_t reaped_at; /* CLOCK_REALTIME ns of an exit the keeper recorded, 0 = now */
 };
 
 /* status.c: the ids the container's process runs with, read from /proc when
@@ -330,6 +336,31 @@ int pc_control_open(struct pc_monitor *m, pc_error *err);
 /* An epoll event whose data is ptr: the channel's (handled, true) or not. */
 bool pc_control_event(struct pc_monitor *m, void *ptr);
 void pc_control_close(struct pc_monitor *m);
+
+/* monitor.c: a child (ours, or the keeper's reported to us) exited. */
+void pc_monitor_child_exited(struct pc_monitor *m, pid_t pid, int status);
+
+/* adopt.c: the keeper and re-adoption (docs/ARCHITECTURE.md). */
+/* Give the keeper a copy of a new run's pipe read ends / let it close one. */
+void pc_adopt_hold(struct pc_monitor *m, struct pc_ctr *c);
+void pc_adopt_release(struct pc_monitor *m, struct pc_ctr *c, int stream);
+/* --adopt: everything setup() does after loading the spec, from the state
+ * dir instead of creating it: sandbox, cgroups, containers, pipes. */
+int pc_adopt_setup(struct pc_monitor *m, pc_error *err);
+/* After setup: apply the exits that happened while no monitor ran. */
+void pc_adopt_resume(struct pc_monitor *m);
+/* A container's exit we reaped, in exits.log as the keeper records them, so
+ * a monitor killed before its status says so loses nothing. */
+void pc_adopt_record_exit(struct pc_monitor *m, pid_t pid, int status);
+/* The keeper's socket is readable: exits of its children. */
+void pc_adopt_on_keeper(struct pc_monitor *m);
+/* finish(): wait (bounded) for the keeper to report adopted containers. */
+void pc_adopt_finish(struct pc_monitor *m);
+/* setup.c: what a running container's exec probes and hooks need (its
+ * security, exec.json's env/cwd/user, its cgroup), for an adopted run. */
+int pc_monitor_adopt_ctr(struct pc_monitor *m, struct pc_ctr *c, pc_error *err);
+/* health.c: probes of an adopted run start again; no postStart again. */
+void pc_health_on_adopt(struct pc_monitor *m, struct pc_ctr *c);
 
 /* monitor.c */
 int pc_monitor_main(int argc, char **argv);

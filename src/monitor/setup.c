@@ -1269,3 +1269,42 @@ int pc_monitor_memory_volumes_ready(struct pc_monitor *m, pc_error *err)
                 return 0;
         return pc_sandbox_run_in_mounts(&m->sandbox, memory_fs_group, m, err);
 }
+
+/* An adopted run (a previous monitor started it): what its exec probes and
+ * hooks need, as start_container had it: the security it was sealed with,
+ * its env/cwd/user (exec.json, written at its start), its cgroup. */
+int pc_monitor_adopt_ctr(struct pc_monitor *m, struct pc_ctr *c, pc_error *err)
+{
+        if (container_security(m, c, err) < 0)
+                return -1;
+        _cleanup_free_ char *p = pc_xasprintf("%s/exec.json", c->dir);
+        json_t *j = NULL;
+        if (pc_json_load(p, &j, err) < 0)
+                return -1;
+        char **envp = pc_xcalloc(1, sizeof(char *));
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(j, "env"), i, v)
+        {
+                if (json_is_string(v))
+                        pc_strv_push(&envp, json_string_value(v));
+        }
+        pc_strv_free(c->envp);
+        free(c->cwd);
+        free(c->user);
+        c->envp = envp;
+        c->cwd = pc_xstrdup(json_string_value(json_object_get(j, "cwd")) ?: "/");
+        const char *user = json_string_value(json_object_get(j, "user"));
+        c->user = user ? pc_xstrdup(user) : NULL;
+        json_decref(j);
+        if (m->cgroup && !c->cgroup) {
+                _cleanup_free_ char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, c->spec->name);
+                if (pc_cgroup_open("/sys/fs/cgroup", rel, &c->cgroup, err) < 0)
+                        return -1;
+                c->devices_restricted = !c->spec->privileged;
+                struct pc_cgroup_stats cs;
+                pc_error ignore;
+                c->oom_base = pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 ? cs.oom_kills : 0;
+        }
+        return 0;
+}

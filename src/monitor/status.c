@@ -343,6 +343,14 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
         json_object_set_new(rt, "monitorPid", json_integer(finished ? 0 : getpid()));
         json_object_set_new(rt, "monitorStart",
                             json_integer(finished ? 0 : (json_int_t)self_start()));
+        if (m->keeper_fd >= 0) {
+                /* adopt.c: who to ask (SIGHUP) for a new monitor once we are gone */
+                static unsigned long long kstart;
+                if (!kstart)
+                        kstart = pc_proc_starttime(getppid());
+                json_object_set_new(rt, "keeperPid", json_integer(getppid()));
+                json_object_set_new(rt, "keeperStart", json_integer((json_int_t)kstart));
+        }
         json_object_set_new(rt, "pausePid", json_integer(m->sandbox.pause_pid));
         json_object_set_new(rt, "pauseStart", json_integer((json_int_t)m->pause_start));
         if (m->cgroup_rel)
@@ -358,6 +366,16 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
                                               "confDir", conf, "cacheDir", cache));
         }
         json_object_set_new(rt, "finished", json_boolean(finished));
+        if (m->state == POD_TERMINATING && !finished) {
+                /* adopt.c: a monitor killed while stopping the Pod; the new one
+                 * goes on stopping it until the same deadline (realtime ns) */
+                static int64_t seen, real;
+                if (seen != m->grace_deadline) {
+                        seen = m->grace_deadline;
+                        real = pc_now_ns() + (m->grace_deadline - pc_monotonic_ns());
+                }
+                json_object_set_new(rt, "terminatingUntil", json_integer((json_int_t)real));
+        }
         json_t *cs = json_object();
         struct pc_ctr *lists[2] = {m->init, m->app};
         size_t counts[2] = {m->n_init, m->n_app};
@@ -377,6 +395,24 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
                         if (c->cgroup)
                                 json_object_set_new(j, "cgroupPath",
                                                     json_string(pc_cgroup_path(c->cgroup)));
+                        /* What a monitor adopting the Pod needs beyond the v1 status
+                         * (adopt.c): exact times, backoff, when a restart is due. */
+                        struct pc_ctr *w = (struct pc_ctr *)c; /* the conversion's cache */
+                        if (w->restart_due_seen != c->restart_due) {
+                                w->restart_due_seen = c->restart_due;
+                                w->restart_due_real =
+                                    c->restart_due
+                                        ? pc_now_ns() + (c->restart_due - pc_monotonic_ns())
+                                        : 0;
+                        }
+                        int64_t due = c->restart_due_real;
+                        json_object_set_new(j, "adopt",
+                                            json_pack("{s:I,s:I,s:I,s:I,s:b,s:b}", "startedAt",
+                                                      (json_int_t)c->started_at, "finishedAt",
+                                                      (json_int_t)c->finished_at, "backoffNs",
+                                                      (json_int_t)c->backoff_ns, "restartAt",
+                                                      (json_int_t)due, "everStarted",
+                                                      c->ever_started, "started", c->started));
                         json_object_set_new(cs, c->spec->name, j);
                 }
         }

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "monitor/monitor.h"
 #include "net/net.h"
@@ -85,6 +86,15 @@ int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err)
                 pc_cgroup_free(cg);
         }
 
+        /* The keeper of a Pod whose monitor is gone (the monitor's own
+         * keeper exits after it). */
+        pid_t keeper = (pid_t)json_integer_value(json_object_get(runtime, "keeperPid"));
+        if (keeper > 0 && keeper != getppid()) {
+                kill_recorded(json_object_get(runtime, "keeperPid"),
+                              json_object_get(runtime, "keeperStart"));
+                wait_gone(json_object_get(runtime, "keeperPid"),
+                          json_object_get(runtime, "keeperStart"));
+        }
         /* 3. Runtime directories: container layers, emptyDirs, shm. */
         const char *sub[] = {"containers", "volumes", "shm", "etc"};
         for (size_t i = 0; i < PC_ARRAY_SIZE(sub); i++) {

@@ -25,6 +25,7 @@
  *                 container id no Pod owns (CNI DEL, else the lease file)
  *   log dirs      <log dir>/<ns>_<name>_<uid> whose uid no Pod owns; the
  *                 temporary files of an interrupted compression
+ *   keepers       podctl-keeper processes whose pod dir has no pod.json
  * Veths need nothing: a veth dies with its network namespace, which dies
  * with the last process of the Pod (killed with its cgroup). */
 #include <dirent.h>
@@ -147,7 +148,8 @@ static void own_root(struct gc *g, const char *root)
         closedir(d);
 }
 
-/* Running monitors (and their compression children): their roots and Pods. */
+/* Running monitors (and their compression children) and keepers: their
+ * roots and Pods. */
 static void own_running(struct gc *g)
 {
         DIR *d = opendir("/proc");
@@ -162,7 +164,8 @@ static void own_running(struct gc *g)
                 pc_error e;
                 if (pc_read_file(cp, &comm, NULL, &e) < 0)
                         continue;
-                if (strcmp(comm, "podctl-monitor\n") && strcmp(comm, "podctl-gzip\n"))
+                if (strcmp(comm, "podctl-monitor\n") && strcmp(comm, "podctl-gzip\n") &&
+                    strcmp(comm, "podctl-keeper\n")) /* a Pod whose monitor died */
                         continue;
                 _cleanup_free_ char *lp = pc_xasprintf("/proc/%s/cmdline", de->d_name);
                 _cleanup_free_ char *cmd = NULL;
@@ -510,6 +513,44 @@ static void gc_cgroups(struct gc *g)
 
 /* ---- network -------------------------------------------------------------------- */
 
+/* A podctl-keeper whose pod dir (its first argument) has no pod.json any
+ * more (the state removed by hand, an apply killed before its monitor
+ * reported): no monitor can adopt its Pod, nothing else ends it. */
+static void gc_keepers(struct gc *g)
+{
+        DIR *d = opendir("/proc");
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                _cleanup_free_ char *cp = pc_xasprintf("/proc/%s/comm", de->d_name);
+                _cleanup_free_ char *comm = NULL;
+                pc_error e;
+                if (pc_read_file(cp, &comm, NULL, &e) < 0 || strcmp(comm, "podctl-keeper\n"))
+                        continue;
+                _cleanup_free_ char *lp = pc_xasprintf("/proc/%s/cmdline", de->d_name);
+                _cleanup_free_ char *cmd = NULL;
+                size_t len = 0;
+                if (pc_read_file(lp, &cmd, &len, &e) < 0 || strlen(cmd) + 1 >= len)
+                        continue;
+                const char *dir = cmd + strlen(cmd) + 1;
+                _cleanup_free_ char *pj = pc_xasprintf("%s/pod.json", dir);
+                if (access(pj, F_OK) == 0)
+                        continue;
+                pid_t pid = (pid_t)atoi(de->d_name);
+                _cleanup_free_ char *key = pc_xasprintf("keeper:%d:%llu", (int)pid,
+                                                        (unsigned long long)pc_proc_starttime(pid));
+                if (!take(g, key))
+                        continue;
+                note(g, "process %d (podctl-keeper) of pod directory %s", (int)pid, dir);
+                if (!g->dry)
+                        kill(pid, SIGKILL);
+        }
+        closedir(d);
+}
+
 static bool owned_sandbox(struct gc *g, const char *id)
 {
         for (size_t i = 0; g->owned[i]; i++) {
@@ -664,6 +705,7 @@ int podctl_gc(podctl *ctx, bool dry_run, char ***removed, pc_error *err)
                 g.owned = pc_xcalloc(1, sizeof(char *));
                 g.roots = pc_xcalloc(1, sizeof(char *));
                 own_all(&g);
+                gc_keepers(&g);
                 gc_cgroups(&g);
                 gc_network(&g);
                 gc_logs(&g);

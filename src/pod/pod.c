@@ -188,13 +188,17 @@ static int move_fd_high(int fd)
         return n;
 }
 
-/* Start the monitor detached (its own session, reparented to init), with the
- * pod's monitor.lock (already flocked by us) and the report pipe as fds 3, 4. */
+/* Start the Pod's keeper detached (its own session, reparented to init); it
+ * starts the monitor as its child with the pod's monitor.lock (already
+ * flocked by us) and the report pipe as fds 3, 4. */
 int pc_spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc_error *err)
 {
         _cleanup_free_ char *bin = pc_xasprintf("%s/podctl-monitor", ctx->root.libexec_dir);
+        _cleanup_free_ char *keeper = pc_xasprintf("%s/podctl-keeper", ctx->root.libexec_dir);
         if (access(bin, X_OK) < 0)
                 return pc_fail(err, errno, "%s", bin);
+        if (access(keeper, X_OK) < 0)
+                return pc_fail(err, errno, "%s", keeper);
         char cli_path[4096] = "";
         ssize_t cn = readlink("/proc/self/exe", cli_path, sizeof(cli_path) - 1);
         cli_path[cn > 0 ? cn : 0] = '\0';
@@ -207,7 +211,9 @@ int pc_spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc
                 if (gc != 0)
                         _exit(gc < 0 ? 1 : 0);
                 int l = move_fd_high(lock_fd), w = move_fd_high(report_w);
-                int nfd = open("/dev/null", O_RDWR);
+                /* above 4: /dev/null in a slot dup2 overwrites below would
+                 * leave the report pipe as the keeper's stdio */
+                int nfd = move_fd_high(open("/dev/null", O_RDWR));
                 if (l < 0 || w < 0 || nfd < 0 || dup2(l, 3) < 0 || dup2(w, 4) < 0)
                         _exit(127);
                 dup2(nfd, 0);
@@ -217,19 +223,12 @@ int pc_spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc
                 /* image pulls: the monitor runs this binary's `image pull-for-pod` */
                 if (cli_path[0])
                         setenv("PODCTL_PULL_HELPER", cli_path, 1);
-                char *argv[] = {"podctl-monitor",
-                                "--root",
-                                ctx->root.root,
-                                "--log-dir",
-                                ctx->root.log_dir,
-                                "--pod-dir",
-                                (char *)dir,
-                                "--lock-fd",
-                                "3",
-                                "--report-fd",
-                                "4",
-                                NULL};
-                execv(bin, argv);
+                /* The keeper execs the monitor with these and the lock,
+                 * report and keeper fds (src/keeper/keeper.c). */
+                char *kargv[] = {
+                    "podctl-keeper", (char *)dir,       bin,         "--root",    ctx->root.root,
+                    "--log-dir",     ctx->root.log_dir, "--pod-dir", (char *)dir, NULL};
+                execv(keeper, kargv);
                 _exit(127);
         }
         int status;
@@ -540,6 +539,91 @@ fail:
         return -1;
 }
 
+/* ---- re-adoption ---------------------------------------------------------------- */
+
+static bool read_pidfile(const char *dir, pid_t *pid, uint64_t *start)
+{
+        _cleanup_free_ char *pp = pc_xasprintf("%s/monitor.pid", dir);
+        _cleanup_free_ char *s = NULL;
+        pc_error e2;
+        unsigned long long st = 0;
+        int p = 0;
+        if (pc_read_file(pp, &s, NULL, &e2) < 0 || sscanf(s, "%d %llu", &p, &st) != 2)
+                return false;
+        *pid = p;
+        *start = st;
+        return true;
+}
+
+int pc_pod_adopt(podctl *ctx, const char *dir, pc_error *err)
+{
+        (void)ctx;
+        if (pc_pod_monitor_alive(dir))
+                return 0;
+        _cleanup_free_ char *sp = pc_xasprintf("%s/status.json", dir);
+        _cleanup_(json_decrefp) json_t *doc = NULL;
+        if (pc_json_load(sp, &doc, err) < 0)
+                return -1;
+        json_t *rt = json_object_get(doc, "runtime");
+        if (json_is_true(json_object_get(rt, "finished")))
+                return pc_fail(err, EINVAL, "the Pod is finished: nothing to adopt");
+        pid_t keeper = (pid_t)json_integer_value(json_object_get(rt, "keeperPid"));
+        uint64_t kstart = (uint64_t)json_integer_value(json_object_get(rt, "keeperStart"));
+        if (keeper <= 0 || !pc_proc_alive(keeper, kstart))
+                return pc_fail(err, ESRCH,
+                               "the Pod's podctl-keeper is gone: no monitor can adopt it");
+        pid_t old = (pid_t)json_integer_value(json_object_get(rt, "monitorPid"));
+        if (kill(keeper, SIGHUP) < 0)
+                return pc_fail(err, errno, "signal podctl-keeper %d", (int)keeper);
+        /* Adopted once the new monitor holds the lock and has written the
+         * status (its pid in it): until then a delete's SIGTERM could find
+         * it before its signals are blocked. */
+        int64_t deadline = pc_monotonic_ns() + 10 * 1000000000LL;
+        while (pc_monotonic_ns() < deadline) {
+                pid_t mpid = 0;
+                uint64_t mstart = 0;
+                if (read_pidfile(dir, &mpid, &mstart) && mpid != old) {
+                        if (!pc_proc_alive(mpid, mstart) && !pc_pod_monitor_alive(dir))
+                                return pc_fail(err, 0,
+                                               "podctl-monitor --adopt failed (see %s/monitor.log)",
+                                               dir);
+                        json_t *d = NULL;
+                        pc_error e2;
+                        bool ok = pc_pod_monitor_alive(dir) && pc_json_load(sp, &d, &e2) == 0 &&
+                                  json_integer_value(json_object_get(json_object_get(d, "runtime"),
+                                                                     "monitorPid")) == mpid;
+                        json_decref(d);
+                        if (ok)
+                                return 0;
+                }
+                struct timespec ts = {0, 5 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+        }
+        return pc_fail(err, ETIMEDOUT, "podctl-monitor --adopt did not start (see %s/monitor.log)",
+                       dir);
+}
+
+/* Any command that finds a Pod's monitor dead starts one (PODCTL_ADOPT=0:
+ * not, to look at a Pod as it is). */
+static void adopt_if_lost(podctl *ctx, struct pc_pod_state *ps)
+{
+        const char *env = getenv("PODCTL_ADOPT");
+        if (ps->monitor_alive || ps->finished || !ps->status || (env && !strcmp(env, "0")))
+                return;
+        pc_error e2;
+        if (pc_pod_adopt(ctx, ps->dir, &e2) < 0)
+                return; /* stays MonitorLost; the status says so */
+        _cleanup_free_ char *dir = pc_xstrdup(ps->dir);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+                return;
+        struct pc_pod_state fresh;
+        if (pc_pod_state_load(&ctx->root, slash + 1, &fresh, &e2) < 0)
+                return;
+        pc_pod_state_free(ps);
+        *ps = fresh;
+}
+
 /* ---- reading -------------------------------------------------------------------- */
 
 static int load(podctl *ctx, const char *ns, const char *name, struct pc_pod_state *ps,
@@ -547,6 +631,8 @@ static int load(podctl *ctx, const char *ns, const char *name, struct pc_pod_sta
 {
         _cleanup_free_ char *key = pc_pod_key(ns, name);
         int r = pc_pod_state_load(&ctx->root, key, ps, err);
+        if (r == 0)
+                adopt_if_lost(ctx, ps);
         if (r < 0 || (!ps->status && !ps->monitor_alive)) {
                 /* A Pod exists once its monitor runs or has written its status;
                  * anything else in pods/ is an apply's debris (gc_orphans). */
@@ -572,6 +658,27 @@ static json_t *pod_object(const struct pc_pod_state *ps)
                 json_object_set_new(status, "message",
                                     json_string("podctl-monitor of this Pod is not running; the "
                                                 "container states below are the last known"));
+                /* Nobody watches: never Ready (as the node controller marks
+                 * the Pods of a lost kubelet). */
+                size_t i;
+                json_t *c;
+                json_array_foreach(json_object_get(status, "conditions"), i, c)
+                {
+                        const char *t = json_string_value(json_object_get(c, "type"));
+                        if (t && (!strcmp(t, "Ready") || !strcmp(t, "ContainersReady"))) {
+                                json_object_set_new(c, "status", json_string("False"));
+                                json_object_set_new(c, "reason", json_string("MonitorLost"));
+                                json_object_set_new(
+                                    c, "message",
+                                    json_string("podctl-monitor of this Pod is not running"));
+                        }
+                }
+                const char *lists[2] = {"initContainerStatuses", "containerStatuses"};
+                for (int l = 0; l < 2; l++)
+                        json_array_foreach(json_object_get(status, lists[l]), i, c)
+                        {
+                                json_object_set_new(c, "ready", json_false());
+                        }
         }
         json_object_set_new(o, "status", status);
         return o;
@@ -601,6 +708,7 @@ int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
                         pc_pod_state_free(&ps);
                         continue; /* being created or deleted, or an apply's debris */
                 }
+                adopt_if_lost(ctx, &ps);
                 const char *pns = json_string_value(
                     json_object_get(json_object_get(ps.pod, "metadata"), "namespace"));
                 if (!ns || (pns && !strcmp(ns, pns)))
@@ -661,7 +769,39 @@ static bool wait_monitor_exit(const char *dir, int64_t timeout_ms)
 
 /* Ask the Pod's monitor to stop it (grace < 0: the Pod's own period) and
  * wait until the monitor has exited. */
-static void stop_monitor(struct pc_pod_state *ps, int64_t grace)
+static void stop_monitor_once(struct pc_pod_state *ps, int64_t grace);
+
+/* A monitor killed in the middle of the stop leaves a Pod that is not
+ * finished: a new one adopts it and is asked again, with what is left of the
+ * grace period (a few times at most). */
+static void stop_monitor(podctl *ctx, struct pc_pod_state *ps, int64_t grace)
+{
+        int64_t start = pc_monotonic_ns();
+        if (grace < 0) {
+                json_t *g = json_object_get(json_object_get(ps->pod, "spec"),
+                                            "terminationGracePeriodSeconds");
+                grace = g ? json_integer_value(g) : 30;
+        }
+        stop_monitor_once(ps, grace);
+        for (int i = 0; i < 5; i++) {
+                _cleanup_free_ char *sp = pc_xasprintf("%s/status.json", ps->dir);
+                json_t *doc = NULL;
+                pc_error e2;
+                if (pc_json_load(sp, &doc, &e2) < 0)
+                        return;
+                bool finished =
+                    json_is_true(json_object_get(json_object_get(doc, "runtime"), "finished"));
+                json_decref(doc);
+                const char *env = getenv("PODCTL_ADOPT");
+                if (finished || (env && !strcmp(env, "0")) || pc_pod_adopt(ctx, ps->dir, &e2) < 0)
+                        return;
+                int64_t left = grace - (pc_monotonic_ns() - start) / 1000000000LL;
+                ps->monitor_alive = true;
+                stop_monitor_once(ps, left > 0 ? left : 0);
+        }
+}
+
+static void stop_monitor_once(struct pc_pod_state *ps, int64_t grace)
 {
         if (grace < 0) {
                 json_t *g = json_object_get(json_object_get(ps->pod, "spec"),
@@ -705,7 +845,7 @@ int podctl_pod_stop(podctl *ctx, const char *ns, const char *name, int64_t grace
         struct pc_pod_state ps;
         if (load(ctx, ns, name, &ps, err) < 0)
                 return -1;
-        stop_monitor(&ps, grace);
+        stop_monitor(ctx, &ps, grace);
         pc_pod_state_free(&ps);
         /* The monitor's teardown again, for a monitor that was killed. */
         if (pc_root_lock(&ctx->root, err) < 0)
@@ -732,7 +872,7 @@ int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t gra
         pc_root_unlock(&ctx->root);
         if (load(ctx, ns, name, &ps, err) < 0)
                 return -1;
-        stop_monitor(&ps, grace);
+        stop_monitor(ctx, &ps, grace);
         pc_pod_state_free(&ps);
 
         /* Whatever the monitor did or could not do: remove everything. */

@@ -170,6 +170,7 @@ dead() { ! alive "$1"; }
 }
 
 @test "gc leaves every Pod alone: finished, MonitorLost, and another root's whose monitor is dead" {
+        export PODCTL_ADOPT=0 # MonitorLost Pods stay so (no command adopts them)
         podctl apply -f "$(sleeper done Never 'echo bye')"
         wait_for 20 phase_is done Succeeded
         podctl apply -f "$(sleeper lost)"
