@@ -27,25 +27,9 @@
 #include "util/cleanup.h"
 #include "util/util.h"
 
-static void ctx_closep(podctl **p)
-{
-        podctl_close(*p);
-}
-
 static void store_closep(pc_image_store **s)
 {
         pc_image_store_close(*s);
-}
-
-static int bad(pc_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(pc_error *err, int code, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
-        err->code = code;
-        return -1;
 }
 
 /* One request to a sandbox's monitor; the reply is kept for the call. */
@@ -144,7 +128,7 @@ static int list(struct cri_call *c, podctl *ctx, const char *sandbox_id, struct 
 static int find(struct cri_call *c, podctl *ctx, const char *id, struct ctr *out, pc_error *err)
 {
         if (!id || !*id)
-                return bad(err, EINVAL, "container_id: Required value");
+                return cri_bad(err, EINVAL, "container_id: Required value");
         struct ctr *all;
         size_t n;
         if (list(c, ctx, NULL, &all, &n, err) < 0)
@@ -154,12 +138,12 @@ static int find(struct cri_call *c, podctl *ctx, const char *id, struct ctr *out
                 if (strncmp(jstr(all[i].j, "id"), id, strlen(id)))
                         continue;
                 if (found)
-                        return bad(err, EINVAL, "container_id \"%s\" names more than one container",
-                                   id);
+                        return cri_bad(err, EINVAL,
+                                       "container_id \"%s\" names more than one container", id);
                 found = &all[i];
         }
         if (!found)
-                return bad(err, ENOENT, "container \"%s\" not found", id);
+                return cri_bad(err, ENOENT, "container \"%s\" not found", id);
         *out = *found;
         return 0;
 }
@@ -195,14 +179,14 @@ static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, json_t
                 return 0;
         }
         if (sc->run_as_username && *sc->run_as_username)
-                return bad(err, EINVAL,
-                           "linux.security_context.run_as_username: not supported by podctl "
-                           "(give run_as_user)");
+                return cri_bad(err, EINVAL,
+                               "linux.security_context.run_as_username: not supported by podctl "
+                               "(give run_as_user)");
         if (sc->apparmor &&
             sc->apparmor->profile_type == RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Localhost)
-                return bad(err, EINVAL,
-                           "linux.security_context.apparmor: Localhost is not supported by "
-                           "podctl's CRI");
+                return cri_bad(err, EINVAL,
+                               "linux.security_context.apparmor: Localhost is not supported by "
+                               "podctl's CRI");
         if (sc->run_as_user)
                 json_object_set_new(j, "runAsUser", json_integer(sc->run_as_user->value));
         if (sc->run_as_group)
@@ -224,9 +208,10 @@ static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, json_t
                 if (sc->capabilities->n_add_ambient_capabilities) {
                         json_decref(add);
                         json_decref(drop);
-                        return bad(err, EINVAL,
-                                   "linux.security_context.capabilities.add_ambient_capabilities:"
-                                   " not supported by podctl");
+                        return cri_bad(
+                            err, EINVAL,
+                            "linux.security_context.capabilities.add_ambient_capabilities:"
+                            " not supported by podctl");
                 }
                 json_object_set_new(j, "capabilities",
                                     json_pack("{s:o,s:o}", "add", add, "drop", drop));
@@ -240,9 +225,10 @@ static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, json_t
                 case RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Unconfined:
                         break;
                 default:
-                        return bad(err, EINVAL,
-                                   "linux.security_context.seccomp: Localhost profiles are not "
-                                   "supported by podctl's CRI (only RuntimeDefault, Unconfined)");
+                        return cri_bad(
+                            err, EINVAL,
+                            "linux.security_context.seccomp: Localhost profiles are not "
+                            "supported by podctl's CRI (only RuntimeDefault, Unconfined)");
                 }
         }
         json_object_set_new(j, "seccompProfile", json_pack("{s:s}", "type", type));
@@ -284,11 +270,11 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
                         pc_error *err)
 {
         if (!cf->metadata || !cf->metadata->name || !*cf->metadata->name)
-                return bad(err, EINVAL, "config.metadata.name: Required value");
+                return cri_bad(err, EINVAL, "config.metadata.name: Required value");
         if (cf->tty || cf->stdin)
-                return bad(err, EINVAL, "config.tty/stdin: not supported by podctl's CRI yet");
+                return cri_bad(err, EINVAL, "config.tty/stdin: not supported by podctl's CRI yet");
         if (cf->n_devices || cf->n_cdi_devices)
-                return bad(err, EINVAL, "config.devices: not supported by podctl's CRI");
+                return cri_bad(err, EINVAL, "config.devices: not supported by podctl's CRI");
         json_t *ctr = json_pack("{s:s}", "image", img->ref);
         if (cf->n_command)
                 json_object_set_new(ctr, "command", strv_json(cf->command, cf->n_command));
@@ -335,8 +321,8 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
                         json_decref(ctr);
                         json_decref(mounts);
                         json_decref(cmounts);
-                        return bad(err, EINVAL, "config.mounts[%zu]: %s: not supported by podctl",
-                                   i, why);
+                        return cri_bad(err, EINVAL,
+                                       "config.mounts[%zu]: %s: not supported by podctl", i, why);
                 }
                 json_array_append_new(mounts, json_pack("{s:s,s:s,s:b}", "hostPath", mt->host_path,
                                                         "containerPath", mt->container_path,
@@ -352,15 +338,15 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
                 json_decref(ctr);
                 json_decref(mounts);
                 json_decref(cmounts);
-                return bad(err, EINVAL, "config.log_path \"%s\": must be relative, without \"..\"",
-                           lp);
+                return cri_bad(err, EINVAL,
+                               "config.log_path \"%s\": must be relative, without \"..\"", lp);
         }
         if (lp && (!ldir || ldir[0] != '/')) {
                 json_decref(ctr);
                 json_decref(mounts);
                 json_decref(cmounts);
-                return bad(err, EINVAL,
-                           "config.log_path needs the sandbox's absolute log_directory");
+                return cri_bad(err, EINVAL,
+                               "config.log_path needs the sandbox's absolute log_directory");
         }
         json_t *cri =
             json_pack("{s:{s:s,s:I},s:s,s:s,s:o,s:o,s:o,s:s}", "metadata", "name",
@@ -373,20 +359,20 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
                          pc_image_to_json(img), "mounts", mounts, "cri", cri);
         if (lp)
                 json_object_set_new(*out, "logPath", json_string(cri_printf(c, "%s/%s", ldir, lp)));
-        return *out ? 0 : bad(err, EINVAL, "config: cannot be represented");
+        return *out ? 0 : cri_bad(err, EINVAL, "config: cannot be represented");
 }
 
 void cri_create_container(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__CreateContainerRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct cri_sb_ref *sb;
         size_t n;
         if (!ctx || cri_sandbox_refs(c, ctx, q->pod_sandbox_id, &sb, &n, &err) < 0)
                 return cri_reply_err(c, &err);
         if (!q->config)
-                return cri_reply_err(c, (bad(&err, EINVAL, "config: Required value"), &err));
+                return cri_reply_err(c, (cri_bad(&err, EINVAL, "config: Required value"), &err));
         if (!sb->ready) {
                 pc_grpc_fail(c->out, PC_GRPC_FAILED_PRECONDITION, "sandbox %s is not ready",
                              sb->id);
@@ -394,7 +380,8 @@ void cri_create_container(struct cri_call *c, const ProtobufCMessage *req)
         }
         const char *iname = q->config->image ? q->config->image->image : NULL;
         if (!iname || !*iname)
-                return cri_reply_err(c, (bad(&err, EINVAL, "config.image: Required value"), &err));
+                return cri_reply_err(c,
+                                     (cri_bad(&err, EINVAL, "config.image: Required value"), &err));
         /* one name+attempt per sandbox, as the kubelet expects */
         struct ctr *all;
         size_t na;
@@ -449,7 +436,7 @@ void cri_start_container(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__StartContainerRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr x;
         json_t *reply;
         if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0 ||
@@ -463,7 +450,7 @@ void cri_stop_container(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__StopContainerRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr x;
         json_t *reply;
         if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
@@ -503,7 +490,7 @@ void cri_remove_container(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__RemoveContainerRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr x;
         json_t *reply;
         int r = ctx ? find(c, ctx, q->container_id, &x, &err) : -1;
@@ -577,7 +564,7 @@ void cri_list_containers(struct cri_call *c, const ProtobufCMessage *req)
         const Runtime__V1__ListContainersRequest *q = (const void *)req;
         const Runtime__V1__ContainerFilter *f = q->filter;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr *all = NULL;
         size_t n = 0;
         const char *sbid = f && f->pod_sandbox_id && *f->pod_sandbox_id ? f->pod_sandbox_id : NULL;
@@ -661,7 +648,7 @@ void cri_container_status(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__ContainerStatusRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr x;
         if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
                 return cri_reply_err(c, &err);
@@ -718,12 +705,12 @@ void cri_exec_sync(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__ExecSyncRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr x;
         if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
                 return cri_reply_err(c, &err);
         if (!q->n_cmd)
-                return cri_reply_err(c, (bad(&err, EINVAL, "cmd: Required value"), &err));
+                return cri_reply_err(c, (cri_bad(&err, EINVAL, "cmd: Required value"), &err));
         if (strcmp(jstr(x.j, "state"), "RUNNING")) {
                 pc_grpc_fail(c->out, PC_GRPC_FAILED_PRECONDITION, "container %s is not running",
                              jstr(x.j, "id"));
@@ -912,7 +899,7 @@ void cri_container_stats(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__ContainerStatsRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr x;
         if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
                 return cri_reply_err(c, &err);
@@ -926,7 +913,7 @@ void cri_list_container_stats(struct cri_call *c, const ProtobufCMessage *req)
         const Runtime__V1__ListContainerStatsRequest *q = (const void *)req;
         const Runtime__V1__ContainerStatsFilter *f = q->filter;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr *all = NULL;
         size_t n = 0;
         const char *sbid = f && f->pod_sandbox_id && *f->pod_sandbox_id ? f->pod_sandbox_id : NULL;
@@ -963,13 +950,13 @@ void cri_update_container_resources(struct cri_call *c, const ProtobufCMessage *
 {
         const Runtime__V1__UpdateContainerResourcesRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr x;
         if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
                 return cri_reply_err(c, &err);
         const Runtime__V1__LinuxContainerResources *r = q->linux;
         if (!r)
-                return cri_reply_err(c, (bad(&err, EINVAL, "linux: Required value"), &err));
+                return cri_reply_err(c, (cri_bad(&err, EINVAL, "linux: Required value"), &err));
         const char *rel = json_string_value(json_object_get(x.j, "cgroup"));
         if (!rel) {
                 pc_grpc_fail(c->out, PC_GRPC_FAILED_PRECONDITION,
@@ -1004,7 +991,7 @@ void cri_reopen_container_log(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__ReopenContainerLogRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr x;
         json_t *reply;
         if (!ctx || find(c, ctx, q->container_id, &x, &err) < 0)
@@ -1053,7 +1040,7 @@ void cri_container_events(struct cri_call *c, const ProtobufCMessage *req)
 {
         (void)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct podctl_watch *w = NULL;
         if (!ctx || podctl_watch_open(ctx, &w, &err) < 0)
                 return cri_reply_err(c, &err);

@@ -30,6 +30,10 @@ struct cri_call {
 };
 
 void *cri_alloc(struct cri_call *c, size_t size); /* zeroed */
+/* An error of the request (no errno text appended), with its code: -1. */
+int cri_bad(pc_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(...) */
+void cri_ctx_closep(podctl **p);
 /* Free what the call allocated so far (a long call frees as it goes). */
 void cri_call_release(struct cri_call *c);
 char *cri_strdup(struct cri_call *c, const char *s);

@@ -25,23 +25,6 @@
 
 #define CRI_ANNOTATION "podctl.io/cri"
 
-/* An error of the request (no errno text appended), with its code. */
-static int bad(pc_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(pc_error *err, int code, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
-        err->code = code;
-        return -1;
-}
-
-static void ctx_closep(podctl **p)
-{
-        podctl_close(*p);
-}
-
 /* The sandbox id of a Pod uid: its hex digits twice (as the monitor makes it). */
 static void sandbox_id(const char *uid, char out[65])
 {
@@ -104,7 +87,7 @@ static int list_all(struct cri_call *c, podctl *ctx, struct sb **out, size_t *n,
 static int find(struct cri_call *c, podctl *ctx, const char *id, struct sb *out, pc_error *err)
 {
         if (!id || !*id)
-                return bad(err, EINVAL, "pod_sandbox_id: Required value");
+                return cri_bad(err, EINVAL, "pod_sandbox_id: Required value");
         struct sb *all;
         size_t n;
         if (list_all(c, ctx, &all, &n, err) < 0)
@@ -114,17 +97,17 @@ static int find(struct cri_call *c, podctl *ctx, const char *id, struct sb *out,
                 if (strncmp(all[i].id, id, strlen(id)))
                         continue;
                 if (found)
-                        return bad(err, EINVAL,
-                                   "pod_sandbox_id: Invalid value: \"%s\": names more "
-                                   "than one sandbox",
-                                   id);
+                        return cri_bad(err, EINVAL,
+                                       "pod_sandbox_id: Invalid value: \"%s\": names more "
+                                       "than one sandbox",
+                                       id);
                 found = &all[i];
         }
         if (!found)
-                return bad(err, ENOENT,
-                           "an error occurred when try to find sandbox \"%s\": "
-                           "not found",
-                           id);
+                return cri_bad(err, ENOENT,
+                               "an error occurred when try to find sandbox \"%s\": "
+                               "not found",
+                               id);
         *out = *found;
         return 0;
 }
@@ -212,31 +195,31 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
 {
         const Runtime__V1__PodSandboxConfig *cf = q->config;
         if (!cf)
-                return bad(err, EINVAL, "config: Required value");
+                return cri_bad(err, EINVAL, "config: Required value");
         const Runtime__V1__PodSandboxMetadata *md = cf->metadata;
         if (!md)
-                return bad(err, EINVAL, "config.metadata: Required value");
+                return cri_bad(err, EINVAL, "config.metadata: Required value");
         if (!*md->name)
-                return bad(err, EINVAL, "config.metadata.name: Required value");
+                return cri_bad(err, EINVAL, "config.metadata.name: Required value");
         if (!*md->namespace_)
-                return bad(err, EINVAL, "config.metadata.namespace: Required value");
+                return cri_bad(err, EINVAL, "config.metadata.namespace: Required value");
         if (!*md->uid)
-                return bad(err, EINVAL, "config.metadata.uid: Required value");
+                return cri_bad(err, EINVAL, "config.metadata.uid: Required value");
         if (!pc_is_dns1123_subdomain(md->name))
-                return bad(err, EINVAL,
-                           "config.metadata.name: Invalid value: \"%s\": must be a lowercase "
-                           "RFC 1123 subdomain",
-                           md->name);
+                return cri_bad(err, EINVAL,
+                               "config.metadata.name: Invalid value: \"%s\": must be a lowercase "
+                               "RFC 1123 subdomain",
+                               md->name);
         if (!pc_is_dns1123_label(md->namespace_))
-                return bad(err, EINVAL,
-                           "config.metadata.namespace: Invalid value: \"%s\": must be a "
-                           "lowercase RFC 1123 label",
-                           md->namespace_);
+                return cri_bad(err, EINVAL,
+                               "config.metadata.namespace: Invalid value: \"%s\": must be a "
+                               "lowercase RFC 1123 label",
+                               md->namespace_);
         if (*q->runtime_handler && strcmp(q->runtime_handler, "podctl"))
-                return bad(err, EINVAL,
-                           "runtime_handler: Unsupported value: \"%s\": supported values: "
-                           "\"\", \"podctl\"",
-                           q->runtime_handler);
+                return cri_bad(err, EINVAL,
+                               "runtime_handler: Unsupported value: \"%s\": supported values: "
+                               "\"\", \"podctl\"",
+                               q->runtime_handler);
         /* port mappings, as v1 ContainerPorts (hostPort DNAT like an
          * applied Pod's, and the same conflict check at admission) */
         json_t *ports = json_array();
@@ -246,10 +229,10 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                 if (pm->container_port <= 0 || pm->container_port > 65535 || pm->host_port < 0 ||
                     pm->host_port > 65535 || (unsigned)pm->protocol > 2) {
                         json_decref(ports);
-                        return bad(err, EINVAL,
-                                   "config.port_mappings[%zu]: Invalid value: container_port "
-                                   "%d, host_port %d: ports from 1 to 65535",
-                                   i, pm->container_port, pm->host_port);
+                        return cri_bad(err, EINVAL,
+                                       "config.port_mappings[%zu]: Invalid value: container_port "
+                                       "%d, host_port %d: ports from 1 to 65535",
+                                       i, pm->container_port, pm->host_port);
                 }
                 json_t *p = json_pack("{s:i,s:s}", "containerPort", pm->container_port, "protocol",
                                       protos[pm->protocol]);
@@ -268,36 +251,36 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
         int net = no ? no->network : 0, pid = no ? no->pid : 0, ipc = no ? no->ipc : 0;
         if (net == RUNTIME__V1__NAMESPACE_MODE__CONTAINER ||
             net == RUNTIME__V1__NAMESPACE_MODE__TARGET)
-                return bad(err, EINVAL,
-                           NSO ".network: Unsupported value: %s: supported "
-                               "values: POD, NODE",
-                           mode_name(net));
+                return cri_bad(err, EINVAL,
+                               NSO ".network: Unsupported value: %s: supported "
+                                   "values: POD, NODE",
+                               mode_name(net));
         if (ipc == RUNTIME__V1__NAMESPACE_MODE__CONTAINER ||
             ipc == RUNTIME__V1__NAMESPACE_MODE__TARGET)
-                return bad(err, EINVAL,
-                           NSO ".ipc: Unsupported value: %s: supported "
-                               "values: POD, NODE",
-                           mode_name(ipc));
+                return cri_bad(err, EINVAL,
+                               NSO ".ipc: Unsupported value: %s: supported "
+                                   "values: POD, NODE",
+                               mode_name(ipc));
         if (pid == RUNTIME__V1__NAMESPACE_MODE__TARGET)
-                return bad(err, EINVAL,
-                           NSO ".pid: Unsupported value: TARGET: supported "
-                               "values for a sandbox: POD, CONTAINER, NODE");
+                return cri_bad(err, EINVAL,
+                               NSO ".pid: Unsupported value: TARGET: supported "
+                                   "values for a sandbox: POD, CONTAINER, NODE");
         if (no && no->userns_options &&
             no->userns_options->mode != RUNTIME__V1__NAMESPACE_MODE__NODE)
-                return bad(err, ENOTSUP,
-                           NSO ".userns_options.mode: %s: user namespaces of CRI "
-                               "sandboxes are not supported by podctl yet",
-                           mode_name(no->userns_options->mode));
+                return cri_bad(err, ENOTSUP,
+                               NSO ".userns_options.mode: %s: user namespaces of CRI "
+                                   "sandboxes are not supported by podctl yet",
+                               mode_name(no->userns_options->mode));
         if (sc && sc->run_as_user)
-                return bad(err, ENOTSUP,
-                           "config.linux.security_context.run_as_user: not supported by "
-                           "podctl yet (pause runs as root)");
+                return cri_bad(err, ENOTSUP,
+                               "config.linux.security_context.run_as_user: not supported by "
+                               "podctl yet (pause runs as root)");
         const char *parent = lx && *lx->cgroup_parent ? lx->cgroup_parent : NULL;
         if (parent && !cgroup_parent_ok(parent))
-                return bad(err, EINVAL,
-                           "config.linux.cgroup_parent: Invalid value: \"%s\": an absolute "
-                           "cgroupfs path (\"/kubepods/burstable/pod<uid>\") is supported",
-                           parent);
+                return cri_bad(err, EINVAL,
+                               "config.linux.cgroup_parent: Invalid value: \"%s\": an absolute "
+                               "cgroupfs path (\"/kubepods/burstable/pod<uid>\") is supported",
+                               parent);
 
         /* the kubelet's config, returned as it was given */
         json_t *cfg = json_pack(
@@ -369,7 +352,7 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                       "metadata", "name", name, "namespace", md->namespace_, "labels",
                       cri_map_json(cf->labels, cf->n_labels), "annotations", pod_ann, "spec", spec);
         if (!*podj)
-                return bad(err, EINVAL, "config: cannot be represented");
+                return cri_bad(err, EINVAL, "config: cannot be represented");
         return 0;
 }
 
@@ -389,7 +372,7 @@ void cri_run_sandbox(struct cri_call *c, const ProtobufCMessage *req)
         struct pc_pod pod;
         if (pc_pod_from_json(podj, &pod, &err) < 0)
                 return cri_reply_err(c, &err);
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         char **errs = NULL;
         int r = ctx ? podctl_pod_create(ctx, &pod, 60000, &errs, &err) : -1;
         char id[65];
@@ -417,7 +400,7 @@ void cri_stop_sandbox(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__StopPodSandboxRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
         if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0 ||
             podctl_pod_stop(ctx, s.ns, s.name, 2, &err) < 0)
@@ -430,7 +413,7 @@ void cri_remove_sandbox(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__RemovePodSandboxRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
         int r = ctx ? find(c, ctx, q->pod_sandbox_id, &s, &err) : -1;
         const char *parent = NULL;
@@ -504,7 +487,7 @@ void cri_sandbox_status(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__PodSandboxStatusRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
         if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0)
                 return cri_reply_err(c, &err);
@@ -553,7 +536,7 @@ void cri_list_sandboxes(struct cri_call *c, const ProtobufCMessage *req)
         const Runtime__V1__ListPodSandboxRequest *q = (const void *)req;
         const Runtime__V1__PodSandboxFilter *f = q->filter;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb *all;
         size_t n;
         if (!ctx || list_all(c, ctx, &all, &n, &err) < 0)
@@ -597,13 +580,13 @@ void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__PortForwardRequest *q = (const void *)req;
         pc_error err = {0};
-        _cleanup_(ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
         if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0)
                 return cri_reply_err(c, &err);
         for (size_t i = 0; i < q->n_port; i++)
                 if (q->port[i] <= 0 || q->port[i] > 65535) {
-                        bad(&err, EINVAL, "port: Invalid value: %d", q->port[i]);
+                        cri_bad(&err, EINVAL, "port: Invalid value: %d", q->port[i]);
                         return cri_reply_err(c, &err);
                 }
         if (!is_ready(&s)) {

@@ -37,6 +37,21 @@ void *cri_alloc(struct cri_call *c, size_t size)
         return p;
 }
 
+int cri_bad(pc_error *err, int code, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+        err->code = code;
+        return -1;
+}
+
+void cri_ctx_closep(podctl **p)
+{
+        podctl_close(*p);
+}
+
 void *cri_new(struct cri_call *c, const ProtobufCMessageDescriptor *d)
 {
         void *m = cri_alloc(c, d->sizeof_message);
