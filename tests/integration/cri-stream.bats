@@ -9,37 +9,20 @@
 bats_require_minimum_version 1.5.0
 
 load helpers
+load cri-helpers
 
 setup_file() {
         common_setup_file
         "$PODCTL" --root "$PODCTL_ROOT" --cri image load -i "$PODCTL_TEST_FIXTURES/busybox-oci" >/dev/null
-        export CRI_STUBS="$PODCTL_ROOT/stubs"
-        /usr/bin/python3 "$REPO/tests/cri/cri.py" gen "$CRI_STUBS"
-        export CRI_SOCK="$PODCTL_ROOT/run/podctl.sock"
-        export CRI_PIDFILE="$PODCTL_ROOT/serve.pid"
         export NODE_PATH=/usr/local/lib/podctl-test/node_modules
-        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" --no-manifests --gc-interval 0 \
-                >>"$PODCTL_ROOT/serve.log" 2>&1 &
-        echo $! >"$CRI_PIDFILE"
-        wait_for 10 rt Version >/dev/null 2>&1
+        cri_serve_start
 }
 
 teardown_file() {
-        local id pid
-        for pid in $(cat "$PODCTL_ROOT"/*.bgpid 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-        if [ -S "$CRI_SOCK" ]; then
-                for id in $(rt ListPodSandbox | jq -r '.items[]?.id'); do
-                        rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null || true
-                        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null || true
-                done
-        fi
-        pid=$(cat "$CRI_PIDFILE" 2>/dev/null) && kill "$pid" 2>/dev/null || true
-        while [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-        [ ! -d "$PODCTL_ROOT/cri" ] || PODCTL_ROOT=$PODCTL_ROOT/cri delete_all_pods
+        cri_serve_stop
         common_teardown_file
 }
 
-rt() { /usr/bin/python3 "$REPO/tests/cri/cri.py" "$CRI_SOCK" RuntimeService "$@"; }
 client() { timeout 30 node "$REPO/tests/cri/stream-client.js" "$@"; }
 
 run_sandbox() {
