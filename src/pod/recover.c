@@ -82,6 +82,74 @@ static int reclaim_userns(const char *dir, pc_error *err)
         return pc_replace_file(reg, dir, strlen(dir), 0600, err);
 }
 
+/* A Pod whose sandbox a reboot took and that is not re-created (restartPolicy
+ * Never, or OnFailure once it succeeded): its final status, as the kubelet
+ * writes it. A container that had not terminated is terminated with exit
+ * code 137 and reason ContainerStatusUnknown ("The container could not be
+ * located when the pod was terminated"); the Pod is Failed unless every
+ * container had succeeded; runtime.finished marks it ended. */
+static int end_lost_pod(const char *dir, const struct pc_pod_state *ps, pc_error *err)
+{
+        json_t *status = ps->status ? json_deep_copy(ps->status) : json_object();
+        char now[64];
+        pc_format_time(pc_now_ns(), false, now, sizeof(now));
+        bool all_ok = true;
+        static const char *const lists[] = {"initContainerStatuses", "containerStatuses"};
+        for (int l = 0; l < 2; l++) {
+                size_t i;
+                json_t *cs;
+                json_array_foreach(json_object_get(status, lists[l]), i, cs)
+                {
+                        json_t *state = json_object_get(cs, "state");
+                        json_t *term = json_object_get(state, "terminated");
+                        if (term) {
+                                if (l == 1 && json_integer_value(json_object_get(term, "exitCode")))
+                                        all_ok = false;
+                                continue;
+                        }
+                        json_t *started =
+                            json_object_get(json_object_get(state, "running"), "startedAt");
+                        json_t *t = json_pack(
+                            "{s:i,s:s,s:s,s:s}", "exitCode", 137, "reason",
+                            "ContainerStatusUnknown", "message",
+                            "The container could not be located when the pod was terminated",
+                            "finishedAt", now);
+                        if (started)
+                                json_object_set(t, "startedAt", started);
+                        json_object_set_new(cs, "state", json_pack("{s:o}", "terminated", t));
+                        json_object_set_new(cs, "ready", json_false());
+                        json_object_set_new(cs, "started", json_false());
+                        if (l == 1)
+                                all_ok = false;
+                }
+        }
+        bool failed = !all_ok;
+        json_object_set_new(status, "phase", json_string(failed ? "Failed" : "Succeeded"));
+        json_object_del(status, "reason");
+        json_object_del(status, "message");
+        size_t i;
+        json_t *cond;
+        json_array_foreach(json_object_get(status, "conditions"), i, cond)
+        {
+                const char *type = json_string_value(json_object_get(cond, "type"));
+                if (type && (!strcmp(type, "Ready") || !strcmp(type, "ContainersReady"))) {
+                        json_object_set_new(cond, "status", json_string("False"));
+                        json_object_set_new(cond, "reason",
+                                            json_string(failed ? "PodFailed" : "PodCompleted"));
+                        json_object_set_new(cond, "lastTransitionTime", json_string(now));
+                }
+        }
+        json_t *rt = ps->runtime ? json_deep_copy(ps->runtime) : json_object();
+        json_object_set_new(rt, "finished", json_true());
+        json_t *all = json_pack("{s:o,s:o}", "status", status, "runtime", rt);
+        if (ps->events)
+                json_object_set(all, "events", ps->events);
+        _cleanup_free_ char *path = pc_xasprintf("%s/status.json", dir);
+        int r = pc_json_save(path, all, true, err);
+        json_decref(all);
+        return r;
+}
+
 int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_ms,
                        enum podctl_recover_result *res, pc_error *err)
 {
@@ -113,10 +181,19 @@ int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_m
                 *res = PODCTL_RECOVER_POLICY;
         else
                 *res = PODCTL_RECOVER_RECREATED;
+        if (*res == PODCTL_RECOVER_POLICY) {
+                /* Not re-created: the kubelet ends such a Pod, its containers
+                 * not found (ContainerStatusUnknown) and the Pod Failed */
+                json_t *rt = ps.runtime ? json_incref(ps.runtime) : json_object();
+                r = pc_pod_teardown(dir, rt, err);
+                json_decref(rt);
+                if (r == 0)
+                        r = end_lost_pod(dir, &ps, err);
+        }
         if (*res != PODCTL_RECOVER_RECREATED) {
                 pc_pod_state_free(&ps);
                 pc_root_unlock(&ctx->root);
-                return 0;
+                return r;
         }
 
         /* The old sandbox's leftovers: cgroups, the CNI attachment (its IP

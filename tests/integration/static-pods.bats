@@ -399,7 +399,7 @@ EOF
         podctl delete pod always onfailure never --grace-period=0 --force
 }
 
-@test "reboot: a Never Pod cut short is not re-created; a Pod whose containers outlived their monitor is left running" {
+@test "reboot: a Never Pod cut short is not re-created but Failed (ContainerStatusUnknown); a Pod whose containers outlived their monitor is re-adopted" {
         cat >"$BATS_TEST_TMPDIR/pods.yaml" <<'EOF'
 apiVersion: v1
 kind: Pod
@@ -437,7 +437,11 @@ EOF
         # serve re-adopted it (its listing adopts a Pod whose monitor is dead;
         # no command of the test did: PODCTL_ADOPT=0)
         [ "$(PODCTL_ADOPT=0 "$PODCTL" get pod orphaned -o json | jq -r '.status.reason // "none"')" = none ]
-        [ "$(PODCTL_ADOPT=0 "$PODCTL" get pod nevercut -o json | jq -r .status.reason)" = MonitorLost ]
+        # the kubelet's end of it: Failed, its container not found
+        [ "$(jq_pod nevercut .status.phase)" = Failed ]
+        [ "$(jq_pod nevercut '.status.containerStatuses[0].state.terminated.reason')" = ContainerStatusUnknown ]
+        [ "$(jq_pod nevercut '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
+        [ "$(jq_pod nevercut '.status.conditions[] | select(.type == "Ready") | .status')" = False ]
         same_process "$cpid" "$cstart"
         podctl delete pod nevercut orphaned --grace-period=0 --force
         # killed by delete (a zombie until whoever inherited it reaps it)
