@@ -91,6 +91,8 @@ static int find_target(podctl *ctx, const char *ns, const char *name, const char
         _cleanup_free_ char *key = pc_pod_key(ns, name);
         struct pc_pod_state ps;
         int r = pc_pod_state_load(&ctx->root, key, &ps, err);
+        if (r == 0)
+                pc_pod_adopt_if_lost(ctx, &ps);
         if (r < 0 || (!ps.status && !ps.monitor_alive)) {
                 bool missing = r == 0 || err->code == ENOENT;
                 pc_pod_state_free(&ps);

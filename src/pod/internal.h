@@ -31,6 +31,10 @@ void pc_gc_debris(podctl *ctx);
 /* pod.c: start a Pod's monitor detached, with the pod's monitor.lock
  * (flocked by the caller) and the write end of a report pipe; read its
  * report ("error" lines into *errors, -1 on "fatal") for at most wait_ms. */
+/* Start a new monitor for a loaded Pod whose monitor is dead (pc_pod_adopt)
+ * and reload ps; nothing when a monitor runs, the Pod is finished, or
+ * PODCTL_ADOPT=0. Never call it with the root lock held. */
+void pc_pod_adopt_if_lost(podctl *ctx, struct pc_pod_state *ps);
 int pc_spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc_error *err);
 int pc_read_report(int fd, int wait_ms, char ***errors, pc_error *err);
 

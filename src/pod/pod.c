@@ -605,7 +605,7 @@ int pc_pod_adopt(podctl *ctx, const char *dir, pc_error *err)
 
 /* Any command that finds a Pod's monitor dead starts one (PODCTL_ADOPT=0:
  * not, to look at a Pod as it is). */
-static void adopt_if_lost(podctl *ctx, struct pc_pod_state *ps)
+void pc_pod_adopt_if_lost(podctl *ctx, struct pc_pod_state *ps)
 {
         const char *env = getenv("PODCTL_ADOPT");
         if (ps->monitor_alive || ps->finished || !ps->status || (env && !strcmp(env, "0")))
@@ -632,7 +632,7 @@ static int load(podctl *ctx, const char *ns, const char *name, struct pc_pod_sta
         _cleanup_free_ char *key = pc_pod_key(ns, name);
         int r = pc_pod_state_load(&ctx->root, key, ps, err);
         if (r == 0)
-                adopt_if_lost(ctx, ps);
+                pc_pod_adopt_if_lost(ctx, ps);
         if (r < 0 || (!ps->status && !ps->monitor_alive)) {
                 /* A Pod exists once its monitor runs or has written its status;
                  * anything else in pods/ is an apply's debris (gc_orphans). */
@@ -708,7 +708,7 @@ int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
                         pc_pod_state_free(&ps);
                         continue; /* being created or deleted, or an apply's debris */
                 }
-                adopt_if_lost(ctx, &ps);
+                pc_pod_adopt_if_lost(ctx, &ps);
                 const char *pns = json_string_value(
                     json_object_get(json_object_get(ps.pod, "metadata"), "namespace"));
                 if (!ns || (pns && !strcmp(ns, pns)))

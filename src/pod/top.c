@@ -48,6 +48,7 @@ int podctl_pod_top(podctl *ctx, const char *ns, const char *name, bool container
                         pc_pod_state_free(&ps);
                         continue;
                 }
+                pc_pod_adopt_if_lost(ctx, &ps);
                 json_t *meta = json_object_get(ps.pod, "metadata");
                 const char *pns = json_string_value(json_object_get(meta, "namespace"));
                 const char *pname = json_string_value(json_object_get(meta, "name"));
