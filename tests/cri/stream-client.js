@@ -61,10 +61,13 @@ req.on('upgrade', (res, socket, head) => {
   });
   const collect = (s) => new Promise((resolve) => {
     const chunks = [];
+    const done = () => resolve(Buffer.concat(chunks).toString());
     s.on('data', (d) => chunks.push(d));
-    s.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    s.on('close', () => resolve(Buffer.concat(chunks).toString()));
-    s.on('error', () => resolve(Buffer.concat(chunks).toString()));
+    s.on('end', done);
+    // 'close' can come before the last 'data' events are delivered (a DATA
+    // and a FIN in one read): wait for 'end', or give up on it a little later
+    s.on('close', () => setTimeout(done, 200));
+    s.on('error', () => setTimeout(done, 200));
   });
   (async () => {
     if (mode === 'exec') {

@@ -351,7 +351,10 @@ sb_state() { rt ListPodSandbox "{\"filter\": {\"id\": \"$1\"}}" | jq -r '.items[
 # The sandboxes of the CRI root that the kernel has: a live monitor each.
 kernel_sandboxes() {
         local p d
-        for p in $(pgrep -f -- "podctl-monitor --root $PODCTL_ROOT/cri " || true); do
+        # the monitors (not their keepers, whose command lines hold the
+        # monitor's)
+        for p in $(pgrep -x podctl-monitor || true); do
+                tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "--root $PODCTL_ROOT/cri " || continue
                 d=$(tr '\0' '\n' <"/proc/$p/cmdline" | grep -A1 -x -- --pod-dir | tail -n1)
                 basename "$d"
         done | sort

@@ -43,7 +43,8 @@ spec:
 EOF2
 }
 
-monitor_pid() { pgrep -f -- "--pod-dir $PODCTL_ROOT/pods/default_$1 " | head -n 1; }
+# the monitor's pid (its pid file: pgrep -f would find its keeper too)
+monitor_pid() { cut -d' ' -f1 "$PODCTL_ROOT/pods/default_$1/monitor.pid"; }
 last_seq() { podctl logs chatter | tail -n 1 | awk '{print $2}'; }
 events_json() { podctl get pod chatter -o json >/dev/null && jq -c '.' "$PODCTL_ROOT/pods/default_chatter/status.json" | jq -c '.events'; }
 dropped_count() {
