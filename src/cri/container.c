@@ -1111,3 +1111,151 @@ void cri_container_events(struct cri_call *c, const ProtobufCMessage *req)
         podctl_watch_close(w);
         c->out->status = PC_GRPC_OK; /* the call ends with its status only */
 }
+
+/* ---- PodSandboxStats, ListPodSandboxStats ------------------------------------------ */
+
+/* eth0 of the sandbox's netns, from /proc/<pause>/net/dev (the counters of
+ * the namespace that pid is in). */
+static Runtime__V1__NetworkUsage *net_usage(struct cri_call *c, pid_t pause, int64_t now)
+{
+        _cleanup_free_ char *path = pc_xasprintf("/proc/%d/net/dev", (int)pause);
+        _cleanup_free_ char *text = NULL;
+        pc_error ignore;
+        if (pause <= 0 || pc_read_file(path, &text, NULL, &ignore) < 0)
+                return NULL;
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                while (*line == ' ')
+                        line++;
+                if (strncmp(line, "eth0:", 5))
+                        continue;
+                unsigned long long v[16] = {0};
+                if (sscanf(line + 5, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+                           &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+                           &v[10]) < 11)
+                        return NULL;
+                Runtime__V1__NetworkUsage *n = CRI_NEW(c, Runtime__V1__NetworkUsage, network_usage);
+                n->timestamp = now;
+                Runtime__V1__NetworkInterfaceUsage *i =
+                    CRI_NEW(c, Runtime__V1__NetworkInterfaceUsage, network_interface_usage);
+                i->name = "eth0";
+                i->rx_bytes = u64(c, v[0]);
+                i->rx_errors = u64(c, v[2]);
+                i->tx_bytes = u64(c, v[8]);
+                i->tx_errors = u64(c, v[10]);
+                n->default_interface = i;
+                n->n_interfaces = 1;
+                n->interfaces = cri_alloc(c, sizeof(*n->interfaces));
+                n->interfaces[0] = i;
+                return n;
+        }
+        return NULL;
+}
+
+static Runtime__V1__PodSandboxStats *sandbox_stats(struct cri_call *c, podctl *ctx,
+                                                   const struct cri_sb_ref *sb)
+{
+        Runtime__V1__PodSandboxStats *s =
+            CRI_NEW(c, Runtime__V1__PodSandboxStats, pod_sandbox_stats);
+        s->attributes = CRI_NEW(c, Runtime__V1__PodSandboxAttributes, pod_sandbox_attributes);
+        s->attributes->id = cri_strdup(c, sb->id);
+        json_t *md = json_object_get(sb->cfg, "metadata");
+        Runtime__V1__PodSandboxMetadata *m =
+            CRI_NEW(c, Runtime__V1__PodSandboxMetadata, pod_sandbox_metadata);
+        m->name = cri_strdup(c, jstr(md, "name"));
+        m->uid = cri_strdup(c, jstr(md, "uid"));
+        m->namespace_ = cri_strdup(c, jstr(md, "namespace"));
+        m->attempt = (uint32_t)json_integer_value(json_object_get(md, "attempt"));
+        s->attributes->metadata = m;
+        s->attributes->labels =
+            cri_map(c, &runtime__v1__pod_sandbox_attributes__labels_entry__descriptor,
+                    json_object_get(sb->cfg, "labels"), &s->attributes->n_labels);
+        s->attributes->annotations =
+            cri_map(c, &runtime__v1__pod_sandbox_attributes__annotations_entry__descriptor,
+                    json_object_get(sb->cfg, "annotations"), &s->attributes->n_annotations);
+        Runtime__V1__LinuxPodSandboxStats *lx =
+            CRI_NEW(c, Runtime__V1__LinuxPodSandboxStats, linux_pod_sandbox_stats);
+        s->linux = lx;
+        int64_t now = cri_now_ns();
+        json_t *facts = NULL;
+        pc_error ignore;
+        if (podctl_pod_inspect(ctx, sb->ns, sb->name, &facts, &ignore) == 0) {
+                cri_keep(c, facts);
+                json_t *rt = json_object_get(facts, "runtime");
+                const char *rel = json_string_value(json_object_get(rt, "cgroup"));
+                pc_cgroup *cg = NULL;
+                struct pc_cgroup_stats cs;
+                if (sb->ready && rel && pc_cgroup_open("/sys/fs/cgroup", rel, &cg, &ignore) == 0 &&
+                    pc_cgroup_stats(cg, &cs, &ignore) == 0) {
+                        lx->cpu = CRI_NEW(c, Runtime__V1__CpuUsage, cpu_usage);
+                        lx->cpu->timestamp = now;
+                        lx->cpu->usage_core_nano_seconds = u64(c, cs.cpu_usage_ns);
+                        lx->memory = CRI_NEW(c, Runtime__V1__MemoryUsage, memory_usage);
+                        lx->memory->timestamp = now;
+                        lx->memory->working_set_bytes = u64(c, cs.memory_working_set);
+                        lx->memory->usage_bytes = u64(c, cs.memory_usage);
+                        lx->process = CRI_NEW(c, Runtime__V1__ProcessUsage, process_usage);
+                        lx->process->timestamp = now;
+                        lx->process->process_count = u64(c, cs.pids_current);
+                }
+                pc_cgroup_free(cg);
+                if (sb->ready)
+                        lx->network = net_usage(
+                            c, (pid_t)json_integer_value(json_object_get(rt, "pausePid")), now);
+        }
+        struct ctr *all;
+        size_t n = 0;
+        pc_error e2;
+        if (sb->ready && list(c, ctx, sb->id, &all, &n, &e2) == 0 && n) {
+                lx->containers = cri_alloc(c, n * sizeof(*lx->containers));
+                for (size_t i = 0; i < n; i++)
+                        lx->containers[i] = stats_of(c, &all[i]);
+                lx->n_containers = n;
+        }
+        return s;
+}
+
+void cri_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__PodSandboxStatsRequest *q = (const void *)req;
+        pc_error err = {0};
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct cri_sb_ref *sbs;
+        size_t n;
+        if (!ctx || cri_sandbox_refs(
+                        c, ctx, q->pod_sandbox_id && *q->pod_sandbox_id ? q->pod_sandbox_id : "",
+                        &sbs, &n, &err) < 0)
+                return cri_reply_err(c, &err);
+        Runtime__V1__PodSandboxStatsResponse r = RUNTIME__V1__POD_SANDBOX_STATS_RESPONSE__INIT;
+        r.stats = sandbox_stats(c, ctx, &sbs[0]);
+        cri_reply(c, &r.base);
+}
+
+void cri_list_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__ListPodSandboxStatsRequest *q = (const void *)req;
+        const Runtime__V1__PodSandboxStatsFilter *f = q->filter;
+        pc_error err = {0};
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct cri_sb_ref *sbs;
+        size_t n;
+        if (!ctx || cri_sandbox_refs(c, ctx, NULL, &sbs, &n, &err) < 0)
+                return cri_reply_err(c, &err);
+        Runtime__V1__ListPodSandboxStatsResponse r =
+            RUNTIME__V1__LIST_POD_SANDBOX_STATS_RESPONSE__INIT;
+        r.stats = cri_alloc(c, (n + 1) * sizeof(*r.stats));
+        for (size_t i = 0; i < n; i++) {
+                if (!sbs[i].ready)
+                        continue; /* as containerd: the stats of running sandboxes */
+                if (f && f->id && *f->id && strncmp(sbs[i].id, f->id, strlen(f->id)))
+                        continue;
+                bool match = true;
+                for (size_t k = 0; f && k < f->n_label_selector && match; k++) {
+                        const char *v = json_string_value(json_object_get(
+                            json_object_get(sbs[i].cfg, "labels"), f->label_selector[k]->key));
+                        match = v && !strcmp(v, f->label_selector[k]->value ?: "");
+                }
+                if (match)
+                        r.stats[r.n_stats++] = sandbox_stats(c, ctx, &sbs[i]);
+        }
+        cri_reply(c, &r.base);
+}

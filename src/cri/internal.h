@@ -79,6 +79,9 @@ void cri_update_runtime_config(struct cri_call *c, const ProtobufCMessage *req);
 int cri_container_ref(struct cri_call *c, podctl *ctx, const char *id, const char **ns,
                       const char **pod, const char **name, bool *running, pc_error *err);
 
+/* PodSandboxStats, ListPodSandboxStats (container.c) */
+void cri_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req);
+void cri_list_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req);
 /* GetContainerEvents (container.c): server streaming, until the client goes */
 void cri_container_events(struct cri_call *c, const ProtobufCMessage *req);
 /* sandbox.c: the PodSandboxStatus of sandbox id, NULL when it is gone */

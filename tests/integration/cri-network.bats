@@ -116,3 +116,36 @@ EOF
         rt StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
         run ! curl -s --max-time 2 "http://127.0.0.1:18095/"
 }
+
+@test "PodSandboxStats: the pod cgroup's cpu, memory and processes, eth0's counters, its containers; List filters" {
+        sb=$(run_sandbox stats)
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$sb" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "busy", attempt: 0}, image: {image: "busybox"},
+                command: ["sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 3600"],
+                log_path: "busy/0.log"}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(sb_pid "$sb")
+        # traffic on eth0: a ping to the gateway from inside the netns
+        gw=$(nsenter --net="/proc/$pid/ns/net" ip -4 route show default | awk '{print $3}')
+        nsenter --net="/proc/$pid/ns/net" ping -c 2 -W 1 "$gw" >/dev/null || true
+        run -0 rt PodSandboxStats "{\"pod_sandbox_id\": \"$sb\"}"
+        st=$output
+        [ "$(jq -r .stats.attributes.id <<<"$st")" = "$sb" ]
+        [ "$(jq -r .stats.attributes.metadata.name <<<"$st")" = stats ]
+        [ "$(jq -r '.stats.linux.cpu.usage_core_nano_seconds.value' <<<"$st")" -gt 0 ]
+        [ "$(jq -r '.stats.linux.memory.working_set_bytes.value' <<<"$st")" -gt 0 ]
+        [ "$(jq -r '.stats.linux.process.process_count.value' <<<"$st")" -ge 2 ]
+        [ "$(jq -r '.stats.linux.network.default_interface.name' <<<"$st")" = eth0 ]
+        # the kernel's counters for eth0 in that netns, at least what was read
+        rx=$(nsenter --net="/proc/$pid/ns/net" cat /sys/class/net/eth0/statistics/rx_bytes)
+        [ "$(jq -r '.stats.linux.network.default_interface.rx_bytes.value' <<<"$st")" -gt 0 ]
+        [ "$(jq -r '.stats.linux.network.default_interface.rx_bytes.value' <<<"$st")" -le "$rx" ]
+        [ "$(jq -r '.stats.linux.containers[0].attributes.id' <<<"$st")" = "$cid" ]
+        # the list: every ready sandbox, or those the filter names
+        run -0 rt ListPodSandboxStats "{\"filter\": {\"id\": \"${sb:0:12}\"}}"
+        [ "$(jq -r '.stats | length' <<<"$output")" = 1 ]
+        run -0 rt ListPodSandboxStats '{"filter": {"label_selector": {"no": "such"}}}'
+        [ "$(jq -r '.stats // [] | length' <<<"$output")" = 0 ]
+        run -1 rt PodSandboxStats '{"pod_sandbox_id": "ffffffffffff"}'
+        [[ $output == *"NOT_FOUND"* ]]
+}
