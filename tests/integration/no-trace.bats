@@ -232,6 +232,7 @@ libexec_with_pause() { # KIND: noexec|exits
         local d="$BATS_TEST_TMPDIR/libexec"
         mkdir -p "$d"
         cp "$REPO/$B/podctl-monitor" "$d/podctl-monitor"
+        cp "$REPO/$B/podctl-keeper" "$d/podctl-keeper"
         case $1 in
         noexec) cp "$REPO/$B/pause" "$d/pause" && chmod 0644 "$d/pause" ;;
         # a static binary that exits at once: busybox has no "pause" applet
@@ -420,7 +421,7 @@ check_consistent_or_absent() { # POD ITERATION-LABEL
         fi
 }
 
-@test "SIGKILL of the monitor: get says Unknown, not Running; delete still removes everything" {
+@test "SIGKILL of the monitor and its keeper: get says Unknown, not Running; delete still removes everything" {
         f=$(trio_pod)
         before=$(snap)
         podctl apply -f "$f"
@@ -431,11 +432,18 @@ check_consistent_or_absent() { # POD ITERATION-LABEL
         logdir=$(jq -r .runtime.logDir <<<"$J")
         mpid=$(jq -r .runtime.monitorPid <<<"$J")
         mstart=$(jq -r .runtime.monitorStart <<<"$J")
+        kpid=$(jq -r .runtime.keeperPid <<<"$J")
+        kstart=$(jq -r .runtime.keeperStart <<<"$J")
         recorded_pids trio >"$BATS_TEST_TMPDIR/pids"
         [ "$mpid" -gt 1 ]
         [ "$(proc_start "$mpid")" = "$mstart" ]
         [[ $(tr '\0' ' ' <"/proc/$mpid/cmdline") == *"--root $PODCTL_ROOT "* ]]
 
+        # the keeper first, then the monitor: nobody is left to re-adopt the
+        # Pod (a monitor's death alone is re-adopted: adopt.bats)
+        [ "$(proc_start "$kpid")" = "$kstart" ]
+        kill -9 "$kpid"
+        wait_for 5 gone "$kpid" "$kstart"
         kill -9 "$mpid"
         wait_for 5 gone "$mpid" "$mstart"
 
