@@ -272,12 +272,15 @@ host_veth_of() { # pause PID -> the host end of its eth0 (eth0@ifN: N is the hos
         ip -o link | awk -F': ' -v i="$idx" '$1 == i {sub(/@.*/, "", $2); print $2}' | grep -E '^veth[0-9a-f]+$'
 }
 
+# simulate_reboot POD...: what a reboot does to these Pods: every process of
+# theirs killed by PID (keeper, monitor, pause, containers), mounts, veths
+# and cgroups gone.
 simulate_reboot() {
         local pods=("$@") p pids=() veths=() uids=() d m v u
         for p in "${pods[@]}"; do
                 d="$PODCTL_ROOT/pods/default_$p"
                 m=$(cut -d' ' -f1 "$d/monitor.pid")
-                pids+=("$m" $(jq -r '.runtime | [.pausePid, (.containers[]?.pid)] | map(select(. > 0)) | .[]' "$d/status.json"))
+                pids+=("$m" $(jq -r '.runtime | [.keeperPid, .pausePid, (.containers[]?.pid)] | map(select(. > 0)) | .[]' "$d/status.json"))
                 v=$(host_veth_of "$(jq -r .runtime.pausePid "$d/status.json")" 2>/dev/null || true)
                 [ -z "$v" ] || veths+=("$v")
                 uids+=("$(jq -r .metadata.uid "$d/pod.json")")
