@@ -126,7 +126,9 @@ has_logs() { [ -n "$(podctl logs "$1" 2>/dev/null)" ]; }
         # message names the signal that stopped it, seen by a watch
         run in_pod lifecycle-demo -- wget -q -O - http://127.0.0.1/
         [[ "$output" == *"Welcome to nginx!"* ]]
-        podctl get pod lifecycle-demo -w -o json >"$BATS_TEST_TMPDIR/watch" 2>&1 &
+        # the binary itself (not the podctl function: its pid is what $! is),
+        # without bats' fd 3 (bats waits for every holder of it)
+        "$PODCTL" get pod lifecycle-demo -w -o json >"$BATS_TEST_TMPDIR/watch" 2>&1 3>&- &
         watcher=$!
         wait_for 10 grep -q running "$BATS_TEST_TMPDIR/watch"
         run podctl delete pod lifecycle-demo
