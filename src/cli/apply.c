@@ -22,16 +22,8 @@ static int apply_file(struct pc_cli *cli, const char *file, enum pc_validate val
                 pc_manifest_free(&m);
                 return 1;
         }
-        int rc = 0;
+        int rc = pc_cli_put_objects(ctx, &m, "configured");
         pc_error err;
-        for (size_t i = 0; i < m.n_configmaps; i++) {
-                struct pc_configmap *o = &m.configmaps[i];
-                if (podctl_object_put(ctx, o, &err) < 0) {
-                        rc = pc_cli_die(&err);
-                        continue;
-                }
-                printf("%s/%s configured\n", o->secret ? "secret" : "configmap", o->name);
-        }
         for (size_t i = 0; i < m.n_pods; i++) {
                 struct pc_pod *p = &m.pods[i];
                 char **start_errors = NULL;

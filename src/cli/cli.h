@@ -61,6 +61,9 @@ int pc_cli_read_input(const char *path, char **text, size_t *len, pc_error *err)
 enum pc_validate { PC_VALIDATE_STRICT, PC_VALIDATE_WARN, PC_VALIDATE_IGNORE };
 int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, enum pc_validate validate,
                          struct pc_manifest *m);
+/* Store the manifest's ConfigMaps and Secrets, printing "KIND/NAME VERB"
+ * for each; 1 when one failed (its error printed), else 0. */
+int pc_cli_put_objects(podctl *ctx, const struct pc_manifest *m, const char *verb);
 /* --validate[=strict|true|warn|ignore|false] at argv[*i]: 1 parsed into *out,
  * 0 not this flag, -1 a bad value (printed). */
 int pc_cli_validate_flag(int argc, char **argv, int *i, enum pc_validate *out);

@@ -391,3 +391,18 @@ int pc_cli_validate_flag(int argc, char **argv, int *i, enum pc_validate *out)
         }
         return 1;
 }
+
+int pc_cli_put_objects(podctl *ctx, const struct pc_manifest *m, const char *verb)
+{
+        int rc = 0;
+        pc_error err;
+        for (size_t i = 0; i < m->n_configmaps; i++) {
+                const struct pc_configmap *o = &m->configmaps[i];
+                if (podctl_object_put(ctx, o, &err) < 0) {
+                        rc = pc_cli_die(&err);
+                        continue;
+                }
+                printf("%s/%s %s\n", o->secret ? "secret" : "configmap", o->name, verb);
+        }
+        return rc;
+}

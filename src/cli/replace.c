@@ -227,16 +227,8 @@ int cmd_replace(struct pc_cli *cli, int argc, char **argv)
                 pc_manifest_free(&m);
                 return 1;
         }
-        int rc = 0;
+        int rc = pc_cli_put_objects(ctx, &m, "replaced");
         pc_error err;
-        for (size_t i = 0; i < m.n_configmaps; i++) {
-                struct pc_configmap *o = &m.configmaps[i];
-                if (podctl_object_put(ctx, o, &err) < 0) {
-                        rc = pc_cli_die(&err);
-                        continue;
-                }
-                printf("%s/%s replaced\n", o->secret ? "secret" : "configmap", o->name);
-        }
         for (size_t i = 0; i < m.n_pods; i++) {
                 if (force)
                         rc |= replace_force(cli, ctx, &m.pods[i], grace, wait_ms);

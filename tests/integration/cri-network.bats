@@ -13,7 +13,7 @@ load cri-helpers
 setup_file() {
         common_setup_file
         # this test makes the bridge: only when it is not there already
-        ! ip link show podctl-cri0 >/dev/null 2>&1 || skip "podctl-cri0 exists on this host"
+        if ip link show podctl-cri0 >/dev/null 2>&1; then skip "podctl-cri0 exists on this host"; fi
         export CRI_NET_OWN_BRIDGE=1
         cri_serve_start
 }
