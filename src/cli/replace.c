@@ -228,7 +228,6 @@ int cmd_replace(struct pc_cli *cli, int argc, char **argv)
                 return 1;
         }
         int rc = pc_cli_put_objects(ctx, &m, "replaced");
-        pc_error err;
         for (size_t i = 0; i < m.n_pods; i++) {
                 if (force)
                         rc |= replace_force(cli, ctx, &m.pods[i], grace, wait_ms);
