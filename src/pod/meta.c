@@ -77,9 +77,19 @@ int podctl_pod_update_meta(podctl *ctx, const char *ns, const char *name, const 
         memset(res, 0, sizeof(*res));
         if (check_entries(field, set, err) < 0)
                 return -1;
+        _cleanup_free_ char *key = pc_pod_key(ns, name);
+        {
+                /* a Pod whose monitor is dead gets one first (before the root
+                 * lock: the adopting monitor's start must not wait on it), so
+                 * that the labels reach its downward API files */
+                struct pc_pod_state pre;
+                pc_error e2;
+                if (pc_pod_state_load(&ctx->root, key, &pre, &e2) == 0)
+                        pc_pod_adopt_if_lost(ctx, &pre);
+                pc_pod_state_free(&pre);
+        }
         if (pc_root_lock(&ctx->root, err) < 0)
                 return -1;
-        _cleanup_free_ char *key = pc_pod_key(ns, name);
         struct pc_pod_state ps;
         int r = pc_pod_state_load(&ctx->root, key, &ps, err);
         if (r < 0 || (!ps.status && !ps.monitor_alive)) {
