@@ -324,6 +324,10 @@ int pc_monitor_write_status(struct pc_monitor *m, bool finished);
  * then). Kills recorded processes (verified by start time) and the Pod's
  * cgroup, removes cgroups and runtime dirs. Does not remove the pod dir. */
 int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err);
+/* The same for a sandbox to be made again for the same Pod (boot recovery):
+ * the Pod's volumes stay (an emptyDir on disk keeps its files, as the
+ * kubelet keeps a Pod's volumes across a new sandbox). */
+int pc_pod_teardown_sandbox(const char *pod_dir, json_t *runtime, pc_error *err);
 
 /* monitor.c: start a waiting container now (a failed start is a termination). */
 void pc_monitor_start_ctr(struct pc_monitor *m, struct pc_ctr *c);

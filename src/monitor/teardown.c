@@ -30,7 +30,7 @@ static void wait_gone(json_t *pid_j, json_t *start_j)
         }
 }
 
-int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err)
+static int teardown(const char *pod_dir, json_t *runtime, bool keep_volumes, pc_error *err)
 {
         int r = 0;
         pc_error e2;
@@ -98,9 +98,21 @@ int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err)
         /* 3. Runtime directories: container layers, emptyDirs, shm. */
         const char *sub[] = {"containers", "volumes", "shm", "etc"};
         for (size_t i = 0; i < PC_ARRAY_SIZE(sub); i++) {
+                if (keep_volumes && !strcmp(sub[i], "volumes"))
+                        continue;
                 _cleanup_free_ char *p = pc_xasprintf("%s/%s", pod_dir, sub[i]);
                 if (pc_rm_rf(p, &e2) < 0 && r == 0)
                         r = pc_fail(err, e2.code, "%s", e2.msg);
         }
         return r;
+}
+
+int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err)
+{
+        return teardown(pod_dir, runtime, false, err);
+}
+
+int pc_pod_teardown_sandbox(const char *pod_dir, json_t *runtime, pc_error *err)
+{
+        return teardown(pod_dir, runtime, true, err);
 }

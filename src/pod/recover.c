@@ -206,7 +206,7 @@ int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_m
         char **errors = NULL;
         json_t *rt = ps.runtime ? json_incref(ps.runtime) : json_object();
         json_t *rec = json_pack("{s:O}", "status", ps.status);
-        r = pc_pod_teardown(dir, rt, err);
+        r = pc_pod_teardown_sandbox(dir, rt, err);
         json_decref(rt);
         if (r == 0)
                 r = reclaim_userns(dir, err);

@@ -318,6 +318,8 @@ spec:
   - name: c
     image: busybox
     command: ["sh", "-c", "echo run-$(date +%s%N); exec sleep 3600"]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+  volumes: [{name: scratch, emptyDir: {}}]
 ---
 apiVersion: v1
 kind: Pod
@@ -366,6 +368,8 @@ EOF
         local never_before
         never_before=$(jq -S '{phase: .status.phase, cs: .status.containerStatuses}' <(podctl get pod never -o json))
 
+        # an emptyDir on disk outlives the sandbox, as the kubelet keeps it
+        podctl exec always -c c -- sh -c 'echo kept > /scratch/f'
         simulate_reboot always onfailure "web-$NODE"
         [ "$(jq_pod always .status.reason)" = MonitorLost ]
 
@@ -373,6 +377,7 @@ EOF
         for p in always onfailure "web-$NODE"; do
                 log_shows "recovery: pod default/$p: its sandbox was gone: re-created"
                 wait_for 30 container_running "$p" c
+                [ "$p" != always ] || [ "$(podctl exec always -c c -- cat /scratch/f)" = kept ]
                 [ "$(jq_pod "$p" .metadata.uid)" = "${uid[$p]}" ]
                 [ "$(jq_pod "$p" '.status.containerStatuses[0].restartCount')" = $((rc[$p] + 1)) ]
                 [ "$(jq_pod "$p" '.status.containerStatuses[0].lastState.terminated.reason')" = Unknown ]
