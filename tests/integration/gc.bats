@@ -245,6 +245,18 @@ remember_uids() {
         { ls "$PODCTL_LOG_DIR" 2>/dev/null | grep -oE '[0-9a-f-]{36}$'; } >>"$BATS_FILE_TMPDIR/uids" || true
 }
 
+# random_points N SYSCALL:MAX...: N kill points SYSCALL:K, K from 1 to MAX,
+# the syscalls taken in turn.
+random_points() {
+        local n=$1 i
+        shift
+        local specs=("$@")
+        for ((i = 0; i < n; i++)); do
+                local sp=${specs[$((i % ${#specs[@]}))]}
+                echo "${sp%:*}:$((1 + RANDOM % ${sp#*:}))"
+        done
+}
+
 # kill_at SYSCALL N CMD...: run CMD, SIGKILLed as it enters its Nth SYSCALL
 # (strace's fault injection: a kill point that is exact and repeatable).
 # LeakSanitizer cannot run under ptrace: off for the traced command (and the
@@ -284,9 +296,19 @@ after_kill() {
         collected=0
         rounds=0
         # apply: its mkdirs (root layout, pod dir), flocks (root, monitor.lock),
-        # renames (pod.json, images.json), and a few random later points
-        for k in mkdir:5 mkdir:6 flock:2 flock:3 rename:1 rename:2 rename:3 \
-                openat:$((20 + RANDOM % 40)); do
+        # renames (pod.json, images.json), and a few random later points.
+        # PODCTL_KILL_POINTS=N: N points in all (half in apply, half in
+        # delete), drawn at random from those syscalls (make check runs the
+        # fixed 17; `PODCTL_KILL_POINTS=100 bats -f SIGKILLed gc.bats` is the
+        # issue's 100, about 3 minutes)
+        local apply_points delete_points n=${PODCTL_KILL_POINTS:-0}
+        apply_points="mkdir:5 mkdir:6 flock:2 flock:3 rename:1 rename:2 rename:3 openat:$((20 + RANDOM % 40))"
+        delete_points="flock:2 rt_sigqueueinfo:1 kill:1 rmdir:1 unlinkat:1 unlinkat:3 unlinkat:5 unlinkat:8 unlinkat:$((9 + RANDOM % 30))"
+        if [ "$n" -gt 0 ]; then
+                apply_points=$(random_points $((n / 2)) mkdir:8 flock:3 rename:4 openat:80 write:40)
+                delete_points=$(random_points $((n - n / 2)) flock:2 rt_sigqueueinfo:1 kill:2 rmdir:3 unlinkat:40 openat:40)
+        fi
+        for k in $apply_points; do
                 kill_at "${k%:*}" "${k#*:}" "$PODCTL" apply -f "$f"
                 rounds=$((rounds + 1))
                 after_kill "apply killed at ${k%:*} #${k#*:}"
@@ -294,8 +316,7 @@ after_kill() {
         done
         # delete: its flocks, the signal to the monitor, the kills and unlinks of
         # the safety-net teardown and of the removal of the pod and log dirs
-        for k in flock:2 rt_sigqueueinfo:1 kill:1 rmdir:1 unlinkat:1 unlinkat:3 unlinkat:5 \
-                unlinkat:8 unlinkat:$((9 + RANDOM % 30)); do
+        for k in $delete_points; do
                 podctl get pod victim >/dev/null 2>&1 || podctl apply -f "$f" >/dev/null
                 wait_for 20 container_running victim c
                 remember_uids
