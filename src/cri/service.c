@@ -314,9 +314,51 @@ static const struct method {
     {IM "ImageFsInfo", &runtime__v1__image_fs_info_request__descriptor, cri_image_fs_info},
 };
 
+/* The Stream* list RPCs: their request is their List RPC's on the wire (a
+ * filter, field 1) and so is each message of their response (the repeated
+ * items, field 1): the List answer goes out as one message of the stream. */
+static const struct {
+        const char *stream, *list;
+} streamed_lists[] = {
+    {RT "StreamPodSandboxes", RT "ListPodSandbox"},
+    {RT "StreamContainers", RT "ListContainers"},
+    {RT "StreamContainerStats", RT "ListContainerStats"},
+    {RT "StreamPodSandboxStats", RT "ListPodSandboxStats"},
+    {IM "StreamImages", IM "ListImages"},
+};
+
+static void handle(void *data, const char *path, const uint8_t *req, size_t len,
+                   struct pc_grpc_reply *out);
+
+static bool handle_streamed_list(void *data, const char *path, const uint8_t *req, size_t len,
+                                 struct pc_grpc_reply *out)
+{
+        for (size_t i = 0; i < PC_ARRAY_SIZE(streamed_lists); i++) {
+                if (strcmp(path, streamed_lists[i].stream))
+                        continue;
+                struct pc_grpc_reply list = {.status = PC_GRPC_OK};
+                handle(data, streamed_lists[i].list, req, len, &list);
+                if (list.status != PC_GRPC_OK) {
+                        pc_grpc_fail(out, list.status, "%s", list.message);
+                } else if (pc_grpc_send(out, list.body, list.len) < 0) {
+                        pc_grpc_fail(out, PC_GRPC_RESOURCE_EXHAUSTED,
+                                     "%s: the list does not fit a message, or the client "
+                                     "went away",
+                                     path);
+                } else {
+                        out->status = PC_GRPC_OK;
+                }
+                free(list.body);
+                return true;
+        }
+        return false;
+}
+
 static void handle(void *data, const char *path, const uint8_t *req, size_t len,
                    struct pc_grpc_reply *out)
 {
+        if (handle_streamed_list(data, path, req, len, out))
+                return;
         const struct method *m = NULL;
         for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
                 if (!strcmp(methods[i].path, path))

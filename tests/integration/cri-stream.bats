@@ -246,3 +246,20 @@ exec_url() { rt Exec "$1" | jq -r .url; }
         rm -f "$PODCTL_ROOT/events.bgpid"
         rt Version >/dev/null
 }
+
+@test "the Stream* list RPCs answer what their List RPCs answer" {
+        run_sandbox lists >/dev/null
+        want=$(rt ListPodSandbox | jq -c '[.items[].id] | sort')
+        run -0 rt StreamPodSandboxes '{}'
+        [ "$(jq -sc '[.[].pod_sandboxes[]?.id] | sort' <<<"$output")" = "$want" ]
+        [ "$want" != "[]" ]
+        # a filter rides along as in the List RPC
+        run -0 rt StreamPodSandboxes '{"filter": {"label_selector": {"no": "such"}}}'
+        [ "$(jq -sc '[.[].pod_sandboxes[]?] | length' <<<"$output")" = 0 ]
+        want=$(/usr/bin/python3 "$REPO/tests/cri/cri.py" "$CRI_SOCK" ImageService ListImages | jq -c '[.images[].id] | sort')
+        run -0 /usr/bin/python3 "$REPO/tests/cri/cri.py" "$CRI_SOCK" ImageService StreamImages '{}'
+        [ "$(jq -sc '[.[].images[]?.id] | sort' <<<"$output")" = "$want" ]
+        [ "$want" != "[]" ]
+        run -0 rt StreamPodSandboxStats '{}'
+        [ "$(jq -sc '[.[].pod_sandbox_stats[]?] | length' <<<"$output")" -ge 1 ]
+}
