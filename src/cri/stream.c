@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "cri/spdy.h"
 #include "cri/stream.h"
 #include "podctl/podctl.h"
@@ -357,7 +360,14 @@ static void __attribute__((noreturn)) exec_worker(const struct exec_child *c)
 struct session {
         struct pc_spdy spdy;
         int fd;
-        int version; /* remotecommand: 1..4 */
+        int version; /* remotecommand: 1..5 */
+        bool ws;     /* WebSocket (channel bytes), else SPDY (streams) */
+        struct {
+                uint8_t *buf; /* read and not yet taken */
+                size_t len, cap, pending;
+                uint8_t *msg; /* the message being put together (fragments) */
+                size_t msg_len;
+        } w;
         uint32_t ids[S_N];
         uint32_t last_stream;
         /* what came on the stdin and resize streams before the command ran */
@@ -365,6 +375,226 @@ struct session {
         size_t early_len[S_N];
         bool early_fin;
 };
+
+/* ---- the session's transport: SPDY streams or WebSocket channels -------------- */
+
+/* WebSocket (RFC 6455) frames as Kubernetes' channel protocols use them:
+ * binary messages whose first byte is the channel (0 stdin, 1 stdout, 2
+ * stderr, 3 error, 4 resize); v5 adds [255, channel]: that channel is
+ * closed (the client's stdin has ended). The client masks, the server does
+ * not. */
+#define WS_MAX_MSG (1u << 20)
+
+static int ws_send(struct session *s, int opcode, const void *a, size_t alen, const void *b,
+                   size_t blen, pc_error *err)
+{
+        uint8_t h[10];
+        size_t n = alen + blen, hl = 2;
+        h[0] = (uint8_t)(0x80 | opcode);
+        if (n < 126) {
+                h[1] = (uint8_t)n;
+        } else if (n < 65536) {
+                h[1] = 126;
+                h[2] = (uint8_t)(n >> 8);
+                h[3] = (uint8_t)n;
+                hl = 4;
+        } else {
+                h[1] = 127;
+                for (int i = 0; i < 8; i++)
+                        h[2 + i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+                hl = 10;
+        }
+        if (send_all(s->fd, (const char *)h, hl) < 0 || (alen && send_all(s->fd, a, alen) < 0) ||
+            (blen && send_all(s->fd, b, blen) < 0))
+                return pc_fail(err, EPIPE, "websocket: write");
+        return 0;
+}
+
+static int ws_fill(struct session *s, size_t want, pc_error *err)
+{
+        if (want > s->w.cap) {
+                s->w.cap = want;
+                s->w.buf = pc_xrealloc(s->w.buf, s->w.cap);
+        }
+        while (s->w.len < want) {
+                ssize_t r = read(s->fd, s->w.buf + s->w.len, s->w.cap - s->w.len);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return pc_fail(err, errno, "websocket: read");
+                if (r == 0)
+                        return 0;
+                s->w.len += (size_t)r;
+        }
+        return 1;
+}
+
+/* The next whole message (fragments joined; control frames answered): 1
+ * with *op (1 text, 2 binary) and the payload in s->w.msg, 0 closed. */
+static int ws_read(struct session *s, int *op, pc_error *err)
+{
+        s->w.msg_len = 0;
+        int msg_op = 0;
+        for (;;) {
+                memmove(s->w.buf, s->w.buf + s->w.pending, s->w.len - s->w.pending);
+                s->w.len -= s->w.pending;
+                s->w.pending = 0;
+                int r = ws_fill(s, 2, err);
+                if (r <= 0)
+                        return r;
+                uint8_t b0 = s->w.buf[0], b1 = s->w.buf[1];
+                bool fin = b0 & 0x80, masked = b1 & 0x80;
+                int opcode = b0 & 0x0f;
+                uint64_t n = b1 & 0x7f;
+                size_t hl = 2;
+                if (n == 126 || n == 127) {
+                        size_t ext = n == 126 ? 2 : 8;
+                        if ((r = ws_fill(s, 2 + ext, err)) <= 0)
+                                return r;
+                        n = 0;
+                        for (size_t i = 0; i < ext; i++)
+                                n = n << 8 | s->w.buf[2 + i];
+                        hl += ext;
+                }
+                if (!masked)
+                        return pc_fail(err, EPROTO, "websocket: a client frame without mask");
+                if (n > WS_MAX_MSG || s->w.msg_len + n > WS_MAX_MSG)
+                        return pc_fail(err, EPROTO, "websocket: a message over %u bytes",
+                                       WS_MAX_MSG);
+                hl += 4;
+                if ((r = ws_fill(s, hl + (size_t)n, err)) <= 0)
+                        return r < 0 ? -1 : pc_fail(err, EPROTO, "websocket: closed in a frame");
+                uint8_t *key = s->w.buf + hl - 4, *p = s->w.buf + hl;
+                for (uint64_t i = 0; i < n; i++)
+                        p[i] ^= key[i % 4];
+                s->w.pending = hl + (size_t)n;
+                if (opcode == 0x9) { /* ping: pong with its data */
+                        if (ws_send(s, 0xA, p, (size_t)n, NULL, 0, err) < 0)
+                                return -1;
+                        continue;
+                }
+                if (opcode == 0xA)
+                        continue;
+                if (opcode == 0x8) { /* close: answer it */
+                        ws_send(s, 0x8, p, n >= 2 ? 2 : 0, NULL, 0, err);
+                        return 0;
+                }
+                if (opcode != 0 && opcode != 1 && opcode != 2)
+                        return pc_fail(err, EPROTO, "websocket: opcode %d", opcode);
+                if (opcode)
+                        msg_op = opcode;
+                s->w.msg = pc_xrealloc(s->w.msg, s->w.msg_len + (size_t)n + 1);
+                memcpy(s->w.msg + s->w.msg_len, p, (size_t)n);
+                s->w.msg_len += (size_t)n;
+                if (fin) {
+                        *op = msg_op;
+                        return 1;
+                }
+        }
+}
+
+/* Kubernetes' channel numbers of the streams (S_*), and back. */
+static const uint8_t ws_chan[S_N] = {
+    [S_STDIN] = 0, [S_STDOUT] = 1, [S_STDERR] = 2, [S_ERROR] = 3, [S_RESIZE] = 4};
+
+static int stream_of_chan(unsigned ch)
+{
+        for (int k = 0; k < S_N; k++)
+                if (ws_chan[k] == ch)
+                        return k;
+        return -1;
+}
+
+/* Send on channel k (S_*). */
+static int send_chan(struct session *s, int k, const void *p, size_t n, pc_error *err)
+{
+        if (s->ws) {
+                uint8_t ch = ws_chan[k];
+                return ws_send(s, 0x2, &ch, 1, p, n, err);
+        }
+        return s->ids[k] ? pc_spdy_data(&s->spdy, s->ids[k], p, n, false, err) : 0;
+}
+
+static bool transport_buffered(const struct session *s)
+{
+        return s->ws ? s->w.len > s->w.pending : pc_spdy_buffered(&s->spdy);
+}
+
+/* What the client sent, as the exec session sees it. */
+enum { EV_NONE, EV_DATA, EV_FIN };
+struct event {
+        int kind, k; /* channel S_* */
+        const uint8_t *data;
+        size_t len;
+        bool fin; /* EV_DATA: the channel ends with it */
+};
+
+/* 1 an event (maybe EV_NONE), 0 the client is gone, -1 error. */
+static int read_event(struct session *s, struct pc_spdy_frame *f, struct event *ev, pc_error *err)
+{
+        *ev = (struct event){.kind = EV_NONE, .k = -1};
+        if (s->ws) {
+                int op = 0;
+                int r = ws_read(s, &op, err);
+                if (r <= 0)
+                        return r;
+                if (op != 2 || s->w.msg_len == 0)
+                        return 1; /* text frames: the base64 protocols, not served */
+                uint8_t ch = s->w.msg[0];
+                if (ch == 255 && s->w.msg_len >= 2 && s->version >= 5) {
+                        *ev = (struct event){.kind = EV_FIN, .k = stream_of_chan(s->w.msg[1])};
+                        return 1;
+                }
+                int k = stream_of_chan(ch);
+                if (k < 0)
+                        return 1;
+                *ev = (struct event){
+                    .kind = EV_DATA, .k = k, .data = s->w.msg + 1, .len = s->w.msg_len - 1};
+                return 1;
+        }
+        int r = pc_spdy_read(&s->spdy, f, err);
+        if (r <= 0)
+                return r;
+        if (f->type == PC_SPDY_PING) {
+                pc_spdy_ping(&s->spdy, f->value, err);
+        } else if (f->type == PC_SPDY_GOAWAY) {
+                return 0;
+        } else if (f->type == PC_SPDY_DATA || f->type == PC_SPDY_RST_STREAM) {
+                int k = -1;
+                for (int i = 0; i < S_N && f->stream; i++)
+                        if (s->ids[i] == f->stream)
+                                k = i;
+                if (f->type == PC_SPDY_DATA && f->len) {
+                        pc_spdy_window_update(&s->spdy, f->stream, (uint32_t)f->len, err);
+                        pc_spdy_window_update(&s->spdy, 0, (uint32_t)f->len, err);
+                }
+                if (k < 0)
+                        return 1;
+                if (f->type == PC_SPDY_RST_STREAM)
+                        *ev = (struct event){.kind = EV_FIN, .k = k};
+                else
+                        *ev = (struct event){.kind = EV_DATA,
+                                             .k = k,
+                                             .data = f->data,
+                                             .len = f->len,
+                                             .fin = (f->flags & PC_SPDY_FLAG_FIN) != 0};
+        }
+        return 1;
+}
+
+/* The end of the session's streams (SPDY: FIN on each; WebSocket: a close
+ * frame, normal closure). */
+static void end_streams(struct session *s, pc_error *err)
+{
+        if (s->ws) {
+                uint8_t code[2] = {0x03, 0xe8}; /* 1000 */
+                ws_send(s, 0x8, code, 2, NULL, 0, err);
+                return;
+        }
+        for (int i = 0; i < S_N; i++)
+                if (s->ids[i])
+                        pc_spdy_data(&s->spdy, s->ids[i], NULL, 0, true, err);
+}
 
 static void status_json(struct session *s, const struct pc_stream_req *r, int code,
                         const char *fail, pc_error *err)
@@ -392,11 +622,11 @@ static void status_json(struct session *s, const struct pc_stream_req *r, int co
         }
         if (s->version >= 4) {
                 char *d = json_dumps(st, JSON_COMPACT);
-                pc_spdy_data(&s->spdy, s->ids[S_ERROR], d, strlen(d), false, err);
+                send_chan(s, S_ERROR, d, strlen(d), err);
                 free(d);
         } else if (fail || code) {
                 const char *m = json_string_value(json_object_get(st, "message"));
-                pc_spdy_data(&s->spdy, s->ids[S_ERROR], m, strlen(m), false, err);
+                send_chan(s, S_ERROR, m, strlen(m), err);
         }
         json_decref(st);
 }
@@ -512,7 +742,7 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
                           [S_STDOUT] = r->out,
                           [S_STDERR] = r->err && !r->tty,
                           [S_RESIZE] = r->tty && s->version >= 3};
-        if (accept_streams(s, want, &err) < 0)
+        if (!s->ws && accept_streams(s, want, &err) < 0)
                 return;
         int in[2] = {-1, -1}, out[2] = {-1, -1}, er[2] = {-1, -1}, rs[2] = {-1, -1},
             fl[2] = {-1, -1};
@@ -566,7 +796,7 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
                                       {er[0], POLLIN, 0},
                                       {exited ? -1 : pidfd, POLLIN, 0},
                                       {waiting ? in[1] : -1, POLLOUT, 0}};
-                bool buffered = client && !waiting && pc_spdy_buffered(&s->spdy);
+                bool buffered = client && !waiting && transport_buffered(s);
                 if (poll(p, 5, buffered ? 0 : -1) < 0 && errno != EINTR)
                         break;
                 if (buffered)
@@ -587,9 +817,9 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
                         char b[32768];
                         ssize_t n = read(*fd, b, sizeof(b));
                         if (n > 0) {
-                                uint32_t id = s->ids[k == 1 ? S_STDOUT : S_STDERR];
-                                if (id && client)
-                                        pc_spdy_data(&s->spdy, id, b, (size_t)n, false, &err);
+                                if (client)
+                                        send_chan(s, k == 1 ? S_STDOUT : S_STDERR, b, (size_t)n,
+                                                  &err);
                         } else if (n == 0 || errno != EINTR) {
                                 close_fd(fd);
                         }
@@ -600,53 +830,45 @@ static void exec_session(struct session *s, struct pc_stream_req *r)
                 }
                 if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
                         continue;
-                int rr = pc_spdy_read(&s->spdy, &f, &err);
+                struct event ev;
+                int rr = read_event(s, &f, &ev, &err);
                 if (rr <= 0) {
                         client = false; /* the client is gone: the command's stdin ends */
                         close_fd(&in[1]);
                         continue;
                 }
-                if (f.type == PC_SPDY_PING) {
-                        pc_spdy_ping(&s->spdy, f.value, &err);
-                } else if (f.type == PC_SPDY_DATA) {
-                        if (f.len) {
-                                pc_spdy_window_update(&s->spdy, f.stream, (uint32_t)f.len, &err);
-                                pc_spdy_window_update(&s->spdy, 0, (uint32_t)f.len, &err);
-                        }
-                        if (f.stream == s->ids[S_STDIN] && in[1] >= 0) {
-                                size_t off = 0;
-                                while (off < f.len) {
-                                        ssize_t w = write(in[1], f.data + off, f.len - off);
-                                        if (w < 0 && errno == EINTR)
-                                                continue;
-                                        if (w < 0 && errno == EAGAIN)
-                                                break;
-                                        if (w <= 0) {
-                                                close_fd(&in[1]);
-                                                break;
-                                        }
-                                        off += (size_t)w;
-                                }
-                                bool fin = f.flags & PC_SPDY_FLAG_FIN;
-                                if (in[1] >= 0 && off < f.len) {
-                                        /* the rest when the pipe has room (pend is empty
-                                         * here: no frame is read while it is not) */
-                                        pend.p = pc_xrealloc(pend.p, f.len - off);
-                                        memcpy(pend.p, f.data + off, f.len - off);
-                                        pend.len = f.len - off;
-                                        pend.off = 0;
-                                        pend.fin = fin;
-                                } else if (fin) {
+                if (ev.kind == EV_FIN && ev.k == S_STDIN) {
+                        if (pend.off < pend.len)
+                                pend.fin = true;
+                        else
+                                close_fd(&in[1]);
+                } else if (ev.kind == EV_DATA && ev.k == S_STDIN && in[1] >= 0) {
+                        size_t off = 0;
+                        while (off < ev.len) {
+                                ssize_t w = write(in[1], ev.data + off, ev.len - off);
+                                if (w < 0 && errno == EINTR)
+                                        continue;
+                                if (w < 0 && errno == EAGAIN)
+                                        break;
+                                if (w <= 0) {
                                         close_fd(&in[1]);
+                                        break;
                                 }
-                        } else if (f.stream == s->ids[S_RESIZE] && f.len) {
-                                resize(rs[1], (const char *)f.data, f.len);
+                                off += (size_t)w;
                         }
-                } else if (f.type == PC_SPDY_RST_STREAM && f.stream == s->ids[S_STDIN]) {
-                        close_fd(&in[1]);
-                } else if (f.type == PC_SPDY_GOAWAY) {
-                        client = false;
-                        close_fd(&in[1]);
+                        if (in[1] >= 0 && off < ev.len) {
+                                /* the rest when the pipe has room (pend is empty
+                                 * here: nothing is read while it is not) */
+                                pend.p = pc_xrealloc(pend.p, ev.len - off);
+                                memcpy(pend.p, ev.data + off, ev.len - off);
+                                pend.len = ev.len - off;
+                                pend.off = 0;
+                                pend.fin = ev.fin;
+                        } else if (ev.fin) {
+                                close_fd(&in[1]);
+                        }
+                } else if (ev.kind == EV_DATA && ev.k == S_RESIZE && ev.len) {
+                        resize(rs[1], (const char *)ev.data, ev.len);
                 }
         }
         pc_spdy_frame_clear(&f);
@@ -667,9 +889,7 @@ out:
         close_fd(&rs[1]);
         close_fd(&fl[0]);
         if (client)
-                for (int i = 0; i < S_N; i++)
-                        if (s->ids[i])
-                                pc_spdy_data(&s->spdy, s->ids[i], NULL, 0, true, &err);
+                end_streams(s, &err);
         for (int i = 0; i < S_N; i++)
                 free(s->early[i]);
 }
@@ -875,6 +1095,76 @@ struct conn {
         int fd;
 };
 
+/* A graceful end: what the client still sends is read until it closes (for
+ * at most 2 s), so that closing does not reset the connection under frames
+ * it has not read yet. */
+static void graceful_end(int fd)
+{
+        shutdown(fd, SHUT_WR);
+        char junk[4096];
+        int64_t until = now_s() + 2;
+        for (;;) {
+                struct pollfd p = {fd, POLLIN, 0};
+                int left = (int)(until - now_s());
+                if (left <= 0 || poll(&p, 1, left * 1000) <= 0 || read(fd, junk, sizeof(junk)) <= 0)
+                        break;
+        }
+}
+
+/* Exec over WebSocket (Kubernetes 1.30+'s v5.channel.k8s.io, and v4 and the
+ * first channel.k8s.io: binary channel protocols; the base64 ones are not
+ * served): the RFC 6455 handshake, then the exec session on channels. */
+static const char *const ws_protocols[] = {"v5.channel.k8s.io", "v4.channel.k8s.io",
+                                           "channel.k8s.io"};
+
+static void ws_session(int fd, const struct http_req *h, struct pc_stream_req *r)
+{
+        _cleanup_free_ char *key = header(h, "sec-websocket-key");
+        _cleanup_free_ char *protos = header(h, "sec-websocket-protocol");
+        const char *chosen = NULL;
+        int version = 0;
+        for (int i = 0; i < 3 && !chosen; i++)
+                if (has_token(protos, ws_protocols[i])) {
+                        chosen = ws_protocols[i];
+                        version = i == 0 ? 5 : i == 1 ? 4 : 1;
+                }
+        if (!key || !*key) {
+                http_error(fd, 400, "Bad Request", "websocket: no Sec-WebSocket-Key");
+                return;
+        }
+        if (!chosen) {
+                _cleanup_free_ char *m = pc_xasprintf(
+                    "unable to upgrade: unable to negotiate protocol: client supports %s, "
+                    "server supports [v5.channel.k8s.io v4.channel.k8s.io channel.k8s.io]",
+                    protos ? protos : "nothing");
+                http_error(fd, 403, "Forbidden", m);
+                return;
+        }
+        /* Sec-WebSocket-Accept: base64(SHA-1(key + the RFC's GUID)) */
+        _cleanup_free_ char *cat = pc_xasprintf("%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
+        unsigned char md[SHA_DIGEST_LENGTH];
+        SHA1((const unsigned char *)cat, strlen(cat), md);
+        char accept[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+        EVP_EncodeBlock((unsigned char *)accept, md, SHA_DIGEST_LENGTH);
+        _cleanup_free_ char *resp =
+            pc_xasprintf("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                         "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n"
+                         "Sec-WebSocket-Protocol: %s\r\n\r\n",
+                         accept, chosen);
+        if (send_all(fd, resp, strlen(resp)) < 0)
+                return;
+        struct session s = {.fd = fd, .version = version, .ws = true};
+        size_t extra = h->len - h->head_len;
+        s.w.cap = extra > 65536 ? extra : 65536;
+        s.w.buf = pc_xmalloc(s.w.cap);
+        memcpy(s.w.buf, h->head + h->head_len, extra);
+        s.w.len = extra;
+        exec_session(&s, r);
+        graceful_end(fd);
+        free(s.w.buf);
+        free(s.w.msg);
+}
+
 static void *conn_main(void *arg)
 {
         struct conn *c = arg;
@@ -908,12 +1198,19 @@ static void *conn_main(void *arg)
         }
         upgrade = header(h, "upgrade");
         connection = header(h, "connection");
+        if (has_token(connection, "upgrade") && has_token(upgrade, "websocket")) {
+                if (kind != PC_STREAM_EXEC) {
+                        http_error(fd, 400, "Bad Request",
+                                   "unable to upgrade: port forwarding is served over SPDY/3.1 "
+                                   "only (WebSocket is not supported for it yet)");
+                        goto out;
+                }
+                ws_session(fd, h, r);
+                goto out;
+        }
         if (!has_token(connection, "upgrade") || !has_token(upgrade, "spdy/3.1")) {
                 http_error(fd, 400, "Bad Request",
-                           has_token(upgrade, "websocket")
-                               ? "unable to upgrade: podctl streams over SPDY/3.1 only "
-                                 "(WebSocket is not supported yet)"
-                               : "unable to upgrade: missing upgrade headers in request");
+                           "unable to upgrade: missing upgrade headers in request");
                 goto out;
         }
         protos = header(h, "x-stream-protocol-version");
@@ -957,19 +1254,7 @@ static void *conn_main(void *arg)
                 else
                         forward_session(&s, r);
                 pc_spdy_goaway(&s.spdy, s.last_stream, &err);
-                /* a graceful end: what the client still sends is read until
-                 * it closes (for at most 2 s), so that closing does not reset
-                 * the connection under frames it has not read yet */
-                shutdown(fd, SHUT_WR);
-                char junk[4096];
-                int64_t until = now_s() + 2;
-                for (;;) {
-                        struct pollfd p = {fd, POLLIN, 0};
-                        int left = (int)(until - now_s());
-                        if (left <= 0 || poll(&p, 1, left * 1000) <= 0 ||
-                            read(fd, junk, sizeof(junk)) <= 0)
-                                break;
-                }
+                graceful_end(fd);
         }
         pc_spdy_free(&s.spdy);
 out:

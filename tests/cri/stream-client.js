@@ -59,15 +59,17 @@ req.on('upgrade', (res, socket, head) => {
     const s = conn.request({ method: 'POST', path: '/', host: url.host, headers, writable }, () => {});
     resolve(s);
   });
+  // The server sends everything before it closes the connection: a stream
+  // is whole at its 'end', or once the connection has closed (spdy-transport
+  // can report a stream closed or reset before its last data events)
+  const connClosed = new Promise((resolve) => socket.on('close', () => setTimeout(resolve, 100)));
   const collect = (s) => new Promise((resolve) => {
     const chunks = [];
     const done = () => resolve(Buffer.concat(chunks).toString());
     s.on('data', (d) => chunks.push(d));
     s.on('end', done);
-    // 'close' can come before the last 'data' events are delivered (a DATA
-    // and a FIN in one read): wait for 'end', or give up on it a little later
-    s.on('close', () => setTimeout(done, 200));
-    s.on('error', () => setTimeout(done, 200));
+    s.on('error', () => {});
+    connClosed.then(done);
   });
   (async () => {
     if (mode === 'exec') {

@@ -263,3 +263,28 @@ exec_url() { rt Exec "$1" | jq -r .url; }
         run -0 rt StreamPodSandboxStats '{}'
         [ "$(jq -sc '[.[].pod_sandbox_stats[]?] | length' <<<"$output")" -ge 1 ]
 }
+
+@test "Exec over WebSocket (v5.channel.k8s.io): output, exit status, stdin closed by the v5 close message" {
+        cid=$(cri_pod exws)
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"echo out; echo err >&2; exit 5\"],
+                \"stdout\": true, \"stderr\": true}")
+        run -0 /usr/bin/python3 "$REPO/tests/cri/ws-client.py" "$url"
+        [ "$(jq -r .protocol <<<"$output")" = v5.channel.k8s.io ]
+        [ "$(jq -r .stdout <<<"$output")" = out ]
+        [ "$(jq -r .stderr <<<"$output")" = err ]
+        [ "$(jq -r '.error | fromjson | .details.causes[0].message' <<<"$output")" = 5 ]
+        # stdin, ended by [255, 0]: the command sees EOF
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"tr a-z A-Z; echo done\"],
+                \"stdin\": true, \"stdout\": true, \"stderr\": true}")
+        run -0 /usr/bin/python3 "$REPO/tests/cri/ws-client.py" "$url" --stdin "over websocket"
+        [ "$(jq -r .stdout <<<"$output")" = "OVER WEBSOCKETdone" ]
+        [ "$(jq -r '.error | fromjson | .status' <<<"$output")" = Success ]
+        # v4 over WebSocket, and a protocol the server does not speak
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"true\"], \"stdout\": true}")
+        run -0 /usr/bin/python3 "$REPO/tests/cri/ws-client.py" "$url" --proto v4.channel.k8s.io
+        [ "$(jq -r .protocol <<<"$output")" = v4.channel.k8s.io ]
+        [ "$(jq -r '.error | fromjson | .status' <<<"$output")" = Success ]
+        url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"true\"], \"stdout\": true}")
+        run -0 /usr/bin/python3 "$REPO/tests/cri/ws-client.py" "$url" --proto base64.channel.k8s.io
+        [ "$(jq -r .http <<<"$output")" = 403 ]
+}
