@@ -38,11 +38,14 @@ struct conn {
         const struct server *srv;
         pthread_mutex_t mu;
         struct event *head, *tail; /* for the connection thread */
+        struct stream *streams;    /* open streams (the connection thread's) */
         int refs;                  /* the connection thread + each request thread */
 };
 
 /* One request stream as it arrives, then its answer as it is sent. */
 struct stream {
+        struct stream *prev, *next; /* in conn->streams */
+        int32_t id;
         char *path;
         bool grpc_type; /* content-type application/grpc[+proto] */
         uint8_t *in;
@@ -347,6 +350,12 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *us
         struct stream *st = calloc(1, sizeof(*st));
         if (!st)
                 return NGHTTP2_ERR_CALLBACK_FAILURE;
+        struct conn *c = user;
+        st->id = f->hd.stream_id;
+        st->next = c->streams;
+        if (c->streams)
+                c->streams->prev = st;
+        c->streams = st;
         nghttp2_session_set_stream_user_data(s, f->hd.stream_id, st);
         return 0;
 }
@@ -410,6 +419,14 @@ static int on_close(nghttp2_session *s, int32_t id, uint32_t code, void *user)
                 pthread_mutex_lock(&c->mu);
                 st->job->cancelled = true;
                 pthread_mutex_unlock(&c->mu);
+        }
+        if (st) {
+                if (st->prev)
+                        st->prev->next = st->next;
+                else
+                        c->streams = st->next;
+                if (st->next)
+                        st->next->prev = st->prev;
         }
         stream_free(st);
         nghttp2_session_set_stream_user_data(s, id, NULL);
@@ -576,8 +593,23 @@ static void *run_conn(void *arg)
         }
         flush(c);
 out:
+        /* The streams still open: their calls are cancelled (a streaming one
+         * stops), their memory freed (nghttp2_session_del calls no
+         * on_close). */
+        while (c->streams) {
+                struct stream *st = c->streams;
+                c->streams = st->next;
+                if (st->job) {
+                        pthread_mutex_lock(&c->mu);
+                        st->job->cancelled = true;
+                        pthread_mutex_unlock(&c->mu);
+                }
+                if (c->session)
+                        nghttp2_session_set_stream_user_data(c->session, st->id, NULL);
+                stream_free(st);
+        }
         if (c->session)
-                nghttp2_session_del(c->session); /* frees the streams (on_close) */
+                nghttp2_session_del(c->session);
         c->session = NULL;
         close(c->fd);
         conn_unref(c);
