@@ -106,33 +106,6 @@ static void hold(const char *tag, int fd)
         n_held++;
 }
 
-static int send_msg(int sock, const struct pc_keep_msg *m, int fd)
-{
-        struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof(*m)};
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-        if (fd >= 0) {
-                memset(&u, 0, sizeof(u));
-                mh.msg_control = u.buf;
-                mh.msg_controllen = sizeof(u.buf);
-                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        }
-        for (;;) {
-                ssize_t r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-                if (r >= 0)
-                        return 0;
-                if (errno != EINTR)
-                        return -1;
-        }
-}
-
 /* One message from the monitor: 1 read, 0 none waiting, -1 the socket is closed. */
 static int recv_msg(int sock)
 {
@@ -194,10 +167,10 @@ static pid_t launch(int first, int *sock)
                 for (int i = 0; i < n_held; i++) {
                         struct pc_keep_msg m = {.op = PC_KEEP_HOLD};
                         memcpy(m.tag, held[i].tag, PC_KEEP_TAG_MAX);
-                        send_msg(sv[0], &m, held[i].fd);
+                        pc_keep_send(sv[0], &m, held[i].fd);
                 }
                 struct pc_keep_msg e = {.op = PC_KEEP_END};
-                send_msg(sv[0], &e, -1);
+                pc_keep_send(sv[0], &e, -1);
         }
         args[n++] = "--keeper-fd";
         args[n++] = "5";
@@ -239,7 +212,7 @@ static void record(int log_fd, int sock, pid_t pid, int status)
         if (sock >= 0) {
                 struct pc_keep_msg m = {
                     .op = PC_KEEP_EXIT, .pid = pid, .status = status, .time_ns = ns};
-                send_msg(sock, &m, -1);
+                pc_keep_send(sock, &m, -1);
         }
 }
 

@@ -5,7 +5,10 @@
 #ifndef PODCTL_KEEPER_PROTO_H
 #define PODCTL_KEEPER_PROTO_H
 
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 
 enum {
         PC_KEEP_HOLD = 'H', /* monitor -> keeper: keep this fd (SCM_RIGHTS) under tag;
@@ -24,5 +27,32 @@ struct pc_keep_msg {
         int32_t status;  /* as waitpid() gives it */
         int64_t time_ns; /* CLOCK_REALTIME of the reap */
 };
+
+/* Send one message, with fd (>= 0) as SCM_RIGHTS: 0, or -1 with errno. */
+static inline int pc_keep_send(int sock, const struct pc_keep_msg *m, int fd)
+{
+        struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof(*m)};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+        if (fd >= 0) {
+                memset(&u, 0, sizeof(u));
+                mh.msg_control = u.buf;
+                mh.msg_controllen = sizeof(u.buf);
+                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        }
+        for (;;) {
+                if (sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0)
+                        return 0;
+                if (errno != EINTR)
+                        return -1;
+        }
+}
 
 #endif

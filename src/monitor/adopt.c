@@ -25,25 +25,8 @@
 
 static void send_msg(struct pc_monitor *m, const struct pc_keep_msg *k, int fd)
 {
-        struct iovec iov = {.iov_base = (void *)k, .iov_len = sizeof(*k)};
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-        if (fd >= 0) {
-                memset(&u, 0, sizeof(u));
-                mh.msg_control = u.buf;
-                mh.msg_controllen = sizeof(u.buf);
-                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        }
-        while (sendmsg(m->keeper_fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
-                ;
-        /* A keeper that is gone: nothing holds the pipes but us, as before it. */
+        /* a keeper that is gone: nothing holds the pipes but us, as before it */
+        pc_keep_send(m->keeper_fd, k, fd);
 }
 
 /* One message; *fd the fd it carried or -1. 1 read, 0 none (nonblocking), -1 closed. */
