@@ -559,6 +559,20 @@ static bool labels_match(json_t *labels, Runtime__V1__ContainerFilter__LabelSele
         return true;
 }
 
+/* The containers a List call's filter names by sandbox (NULL or "": all);
+ * a sandbox that does not exist has none (not an error, as containerd). */
+static int list_filtered(struct cri_call *c, podctl *ctx, const char *sandbox_id, struct ctr **all,
+                         size_t *n, pc_error *err)
+{
+        const char *sbid = sandbox_id && *sandbox_id ? sandbox_id : NULL;
+        if (list(c, ctx, sbid, all, n, err) == 0)
+                return 0;
+        if (!(sbid && err->code == ENOENT))
+                return -1;
+        *n = 0;
+        return 0;
+}
+
 void cri_list_containers(struct cri_call *c, const ProtobufCMessage *req)
 {
         const Runtime__V1__ListContainersRequest *q = (const void *)req;
@@ -567,14 +581,8 @@ void cri_list_containers(struct cri_call *c, const ProtobufCMessage *req)
         _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr *all = NULL;
         size_t n = 0;
-        const char *sbid = f && f->pod_sandbox_id && *f->pod_sandbox_id ? f->pod_sandbox_id : NULL;
-        if (!ctx)
+        if (!ctx || list_filtered(c, ctx, f ? f->pod_sandbox_id : NULL, &all, &n, &err) < 0)
                 return cri_reply_err(c, &err);
-        if (list(c, ctx, sbid, &all, &n, &err) < 0) {
-                if (!(sbid && err.code == ENOENT))
-                        return cri_reply_err(c, &err);
-                n = 0; /* no such sandbox: none of its containers */
-        }
         Runtime__V1__Container **out = cri_alloc(c, (n + 1) * sizeof(*out));
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
@@ -916,14 +924,8 @@ void cri_list_container_stats(struct cri_call *c, const ProtobufCMessage *req)
         _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct ctr *all = NULL;
         size_t n = 0;
-        const char *sbid = f && f->pod_sandbox_id && *f->pod_sandbox_id ? f->pod_sandbox_id : NULL;
-        if (!ctx)
+        if (!ctx || list_filtered(c, ctx, f ? f->pod_sandbox_id : NULL, &all, &n, &err) < 0)
                 return cri_reply_err(c, &err);
-        if (list(c, ctx, sbid, &all, &n, &err) < 0) {
-                if (!(sbid && err.code == ENOENT))
-                        return cri_reply_err(c, &err);
-                n = 0;
-        }
         Runtime__V1__ContainerStats **out = cri_alloc(c, (n + 1) * sizeof(*out));
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {

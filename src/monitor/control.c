@@ -411,20 +411,7 @@ static json_t *op_remove(struct pc_monitor *m, struct pc_ctr *c)
         m->volume_written = NULL;
         ctr_release(c);
         /* free the rest the monitor holds of it */
-        free(c->reason);
-        free(c->message);
-        free(c->dir);
-        pc_log_close(&c->log);
-        json_decref(c->last_state);
-        json_decref(c->user_status);
-        pc_strv_free(c->envp);
-        free(c->cwd);
-        free(c->user);
-        pc_seccomp_free(c->seccomp);
-        free(c->groups);
-        free(c->exec_groups);
-        pc_image_free(c->image);
-        pc_cgroup_free(c->cgroup);
+        pc_monitor_ctr_free(c);
         size_t idx = (size_t)(c - m->app);
         memmove(&m->app[idx], &m->app[idx + 1], (m->n_app - idx - 1) * sizeof(*m->app));
         m->n_app--;

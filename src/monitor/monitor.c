@@ -994,29 +994,33 @@ static void rollback(struct pc_monitor *m)
                 pc_rm_rf(m->log_dir, &err);
 }
 
+void pc_monitor_ctr_free(struct pc_ctr *c)
+{
+        free(c->reason);
+        free(c->message);
+        free(c->dir);
+        pc_log_close(&c->log);
+        if (c->out_fd >= 0)
+                close(c->out_fd);
+        if (c->err_fd >= 0)
+                close(c->err_fd);
+        c->out_fd = c->err_fd = -1;
+        json_decref(c->last_state);
+        json_decref(c->user_status);
+        pc_strv_free(c->envp);
+        free(c->cwd);
+        free(c->user);
+        pc_seccomp_free(c->seccomp);
+        free(c->groups);
+        free(c->exec_groups);
+        pc_image_free(c->image);
+        pc_cgroup_free(c->cgroup);
+}
+
 static void free_ctrs(struct pc_ctr *cs, size_t n)
 {
-        for (size_t i = 0; i < n; i++) {
-                struct pc_ctr *c = &cs[i];
-                free(c->reason);
-                free(c->message);
-                free(c->dir);
-                pc_log_close(&c->log);
-                if (c->out_fd >= 0)
-                        close(c->out_fd);
-                if (c->err_fd >= 0)
-                        close(c->err_fd);
-                json_decref(c->last_state);
-                json_decref(c->user_status);
-                pc_strv_free(c->envp);
-                free(c->cwd);
-                free(c->user);
-                pc_seccomp_free(c->seccomp);
-                free(c->groups);
-                free(c->exec_groups);
-                pc_image_free(c->image);
-                pc_cgroup_free(c->cgroup);
-        }
+        for (size_t i = 0; i < n; i++)
+                pc_monitor_ctr_free(&cs[i]);
         free(cs);
 }
 

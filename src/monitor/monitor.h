@@ -329,6 +329,9 @@ int pc_pod_teardown(const char *pod_dir, json_t *runtime, pc_error *err);
  * kubelet keeps a Pod's volumes across a new sandbox). */
 int pc_pod_teardown_sandbox(const char *pod_dir, json_t *runtime, pc_error *err);
 
+/* monitor.c: what a container record owns (its fds closed), for the
+ * monitor's end and control.c's remove. */
+void pc_monitor_ctr_free(struct pc_ctr *c);
 /* monitor.c: start a waiting container now (a failed start is a termination). */
 void pc_monitor_start_ctr(struct pc_monitor *m, struct pc_ctr *c);
 
