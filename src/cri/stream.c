@@ -1095,20 +1095,37 @@ struct conn {
         int fd;
 };
 
-/* A graceful end: what the client still sends is read until it closes (for
- * at most 2 s), so that closing does not reset the connection under frames
- * it has not read yet. */
-static void graceful_end(int fd)
+/* Read and drop what the client sends until it closes (true), for at most
+ * `secs` seconds (false). */
+static bool drain_until_eof(int fd, int secs)
 {
-        shutdown(fd, SHUT_WR);
         char junk[4096];
-        int64_t until = now_s() + 2;
+        int64_t until = now_s() + secs;
         for (;;) {
                 struct pollfd p = {fd, POLLIN, 0};
                 int left = (int)(until - now_s());
-                if (left <= 0 || poll(&p, 1, left * 1000) <= 0 || read(fd, junk, sizeof(junk)) <= 0)
-                        break;
+                if (left <= 0 || poll(&p, 1, left * 1000) <= 0)
+                        return false;
+                ssize_t n = read(fd, junk, sizeof(junk));
+                if (n == 0)
+                        return true;
+                if (n < 0 && errno != EINTR)
+                        return false;
         }
+}
+
+/* A graceful end: the client, which has all it needs once its streams have
+ * ended, closes first (for at most 2 s); then our side closes, and what the
+ * client still sends is read until it closes (2 s more), so that closing
+ * never resets the connection under frames it has not read yet. A client
+ * that saw the connection end before it had taken the last frames (npm's
+ * spdy-transport drops those) gets them all. */
+static void graceful_end(int fd)
+{
+        if (drain_until_eof(fd, 2))
+                return;
+        shutdown(fd, SHUT_WR);
+        drain_until_eof(fd, 2);
 }
 
 /* Exec over WebSocket (Kubernetes 1.30+'s v5.channel.k8s.io, and v4 and the

@@ -132,6 +132,7 @@ exec_url() { rt Exec "$1" | jq -r .url; }
                 \"stdout\": true, \"stderr\": true}")
         [[ $url == http://127.0.0.1:*/exec/* ]]
         run -0 client exec "$url"
+        echo "client: $output" # shown when the test fails
         [ "$(jq -r .protocol <<<"$output")" = v4.channel.k8s.io ]
         out=$(jq -r .stdout <<<"$output")
         [ "$(sed -n 1p <<<"$out")" = out ]
