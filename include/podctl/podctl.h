@@ -30,15 +30,32 @@ const char *podctl_log_dir(const podctl *ctx);
 /* Store ConfigMaps/Secrets of a manifest (create or replace). */
 int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err);
 
-enum podctl_create_result { PODCTL_CREATED = 0, PODCTL_UNCHANGED = 1 };
+/* podctl_pod_create's and podctl_pod_update's results */
+enum podctl_create_result { PODCTL_CREATED = 0, PODCTL_UNCHANGED = 1, PODCTL_UPDATED = 2 };
 
 /* Create and start a Pod: admit it (images present, name free), create its
  * state, start its monitor, wait until its containers have had their first
  * start (at most wait_ms). Container start failures do not fail the call: they
  * are returned in *start_errors (NULL-terminated; may be NULL) and are in the
- * Pod's status. A failure to create the sandbox leaves nothing behind. */
+ * Pod's status. A failure to create the sandbox leaves nothing behind. A
+ * Pod of that name with the same spec is PODCTL_UNCHANGED, with another
+ * spec EEXIST (podctl_pod_update may apply the change). */
 int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***start_errors,
                       pc_error *err);
+
+/* Update an existing Pod to pod's spec, as the API server allows an update
+ * (src/pod/update.c): PODCTL_UNCHANGED when the spec is the same,
+ * PODCTL_UPDATED when only app containers' images changed (each such
+ * container, if running, is restarted with its new image); -1 with EINVAL
+ * and the API server's Forbidden message naming the changed fields, or
+ * ENOTSUP for the other fields an update may change (not applied in
+ * place); ENOENT when there is no such Pod. */
+int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err);
+/* The paths (spec.containers[0].image) where two Pods' specs differ,
+ * sorted (NULL-terminated; caller frees with pc_strv_free). */
+char **podctl_spec_diff(json_t *have, json_t *want);
+/* A path ValidatePodUpdate lets an update change. */
+bool podctl_spec_path_mutable(const char *path);
 
 /* Stop (preStop..SIGTERM..grace..SIGKILL) and remove a Pod. grace < 0: the
  * Pod's terminationGracePeriodSeconds. ENOENT when there is no such Pod. */

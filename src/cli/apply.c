@@ -3,6 +3,7 @@
  * Several -f: each file applied in the order given, as kubectl's (which
  * continues on error): a file that does not load is reported and nothing of
  * it is created, the others are still applied; exit status 1 if any failed. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +29,17 @@ static int apply_file(struct pc_cli *cli, const char *file, enum pc_validate val
                 struct pc_pod *p = &m.pods[i];
                 char **start_errors = NULL;
                 int r = podctl_pod_create(ctx, p, wait_ms, &start_errors, &err);
+                if (r < 0 && err.code == EEXIST)
+                        r = podctl_pod_update(ctx, p, &err); /* its images, or refused */
                 if (r < 0) {
                         fprintf(stderr, "error: pod/%s: %s\n", p->name, err.msg);
                         rc = 1;
                         continue;
                 }
-                printf("pod/%s %s\n", p->name, r == PODCTL_UNCHANGED ? "unchanged" : "created");
+                printf("pod/%s %s\n", p->name,
+                       r == PODCTL_UNCHANGED ? "unchanged"
+                       : r == PODCTL_UPDATED ? "configured"
+                                             : "created");
                 if (r == PODCTL_CREATED)
                         pc_cli_follow_pulls(cli, p);
                 for (size_t k = 0; start_errors && start_errors[k]; k++) {

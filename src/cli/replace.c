@@ -3,10 +3,11 @@
  * As kubectl's: without --force the Pod is updated in place, which the API
  * server allows only for a few fields (validation's ValidatePodUpdate). A
  * spec equal to the stored one is accepted (labels and annotations are
- * replaced, as metadata may change); any other change is refused with the
- * API server's message and the changed field paths. podctl applies no
- * in-place change of the mutable fields either (docs/DEVIATIONS.md): a
- * changed image is refused with a pointer to --force.
+ * replaced, as metadata may change); a changed app container image is
+ * applied (that container restarted with it, src/pod/update.c); any other
+ * change is refused with the API server's message and the changed field
+ * paths (the other mutable fields with a pointer to --force:
+ * docs/DEVIATIONS.md).
  * With --force: each Pod is deleted (its grace period honoured, or
  * --grace-period's) and only once it is gone created again from the file;
  * a Pod that does not exist is just created. The file is loaded and
@@ -19,67 +20,6 @@
 #include "cli/cli.h"
 #include "util/util.h"
 
-#define FORBIDDEN_MSG                                                                              \
-        "spec: Forbidden: pod updates may not change fields other than "                           \
-        "`spec.containers[*].image`,`spec.initContainers[*].image`,"                               \
-        "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "             \
-        "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "    \
-        "previously negative)"
-
-/* The paths (spec.containers[0].command) where a and b differ, pushed to *out. */
-static void diff_paths(json_t *a, json_t *b, const char *path, char ***out)
-{
-        if (json_equal(a, b))
-                return;
-        if (json_is_object(a) && json_is_object(b)) {
-                const char *k;
-                json_t *v;
-                json_object_foreach(a, k, v)
-                {
-                        _cleanup_free_ char *p = pc_xasprintf("%s.%s", path, k);
-                        diff_paths(v, json_object_get(b, k), p, out);
-                }
-                json_object_foreach(b, k, v)
-                {
-                        if (json_object_get(a, k))
-                                continue;
-                        _cleanup_free_ char *p = pc_xasprintf("%s.%s", path, k);
-                        pc_strv_push(out, p);
-                }
-                return;
-        }
-        if (json_is_array(a) && json_is_array(b) && json_array_size(a) == json_array_size(b)) {
-                for (size_t i = 0; i < json_array_size(a); i++) {
-                        _cleanup_free_ char *p = pc_xasprintf("%s[%zu]", path, i);
-                        diff_paths(json_array_get(a, i), json_array_get(b, i), p, out);
-                }
-                return;
-        }
-        pc_strv_push(out, path);
-}
-
-/* A path the API server lets an update change (ValidatePodUpdate). */
-static bool mutable_path(const char *p)
-{
-        static const char *const prefixes[] = {"spec.activeDeadlineSeconds", "spec.tolerations",
-                                               "spec.terminationGracePeriodSeconds", NULL};
-        for (size_t i = 0; prefixes[i]; i++)
-                if (!strcmp(p, prefixes[i]) ||
-                    (pc_str_has_prefix(p, prefixes[i]) &&
-                     (p[strlen(prefixes[i])] == '.' || p[strlen(prefixes[i])] == '[')))
-                        return true;
-        const char *rest = NULL;
-        if (pc_str_has_prefix(p, "spec.containers["))
-                rest = p + strlen("spec.containers[");
-        else if (pc_str_has_prefix(p, "spec.initContainers["))
-                rest = p + strlen("spec.initContainers[");
-        if (!rest)
-                return false;
-        rest += strspn(rest, "0123456789");
-        return !strcmp(rest, "].image");
-}
-
-/* metadata.labels or .annotations of the Pod made equal to want's. */
 static int replace_meta(podctl *ctx, const struct pc_pod *p, json_t *cur, const char *field,
                         pc_error *err)
 {
@@ -104,11 +44,6 @@ static int replace_meta(podctl *ctx, const struct pc_pod *p, json_t *cur, const 
         return r;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int replace_in_place(podctl *ctx, const char *file, const struct pc_pod *p)
 {
         pc_error err;
@@ -123,25 +58,15 @@ static int replace_in_place(podctl *ctx, const char *file, const struct pc_pod *
                 }
                 return pc_cli_die(&err);
         }
-        _cleanup_strv_ char **changed = pc_xcalloc(1, sizeof(char *));
-        diff_paths(json_object_get(cur, "spec"), json_object_get(p->json, "spec"), "spec",
-                   &changed);
-        qsort(changed, pc_strv_len(changed), sizeof(char *), cmp_str);
+        /* the spec: unchanged, or its images updated, or refused with the
+         * API server's message (podctl_pod_update) */
         int rc = 0;
-        if (changed[0]) {
-                bool all_mutable = true;
-                for (size_t i = 0; changed[i]; i++)
-                        all_mutable &= mutable_path(changed[i]);
-                if (all_mutable)
-                        fprintf(stderr,
-                                "error: pod/%s: podctl does not update a Pod in place (changed: ",
-                                p->name);
+        if (podctl_pod_update(ctx, p, &err) < 0) {
+                /* a refusal in the API server's words ("The Pod ... is invalid") */
+                if (err.code == EINVAL)
+                        fprintf(stderr, "%s\n", err.msg);
                 else
-                        fprintf(stderr, "The Pod \"%s\" is invalid: " FORBIDDEN_MSG "\n  changed: ",
-                                p->name);
-                for (size_t i = 0; changed[i]; i++)
-                        fprintf(stderr, "%s%s", i ? ", " : "", changed[i]);
-                fputs(all_mutable ? "): use replace --force to re-create it\n" : "\n", stderr);
+                        fprintf(stderr, "error: pod/%s: %s\n", p->name, err.msg);
                 rc = 1;
         } else if (replace_meta(ctx, p, cur, "labels", &err) < 0 ||
                    replace_meta(ctx, p, cur, "annotations", &err) < 0) {

@@ -11,6 +11,7 @@
  *   status  {id}               one container
  *   create  {container, image, logPath, mounts, cri}  (CRI sandboxes only)
  *   start   {id}  stop {id, timeout}  remove {id}  reopen_log {id}
+ *   set_image {name, image}    a Pod update's new image for an app container
  *
  * Containers added at runtime (CRI's CreateContainer) live in m->app, which a
  * CRI sandbox's monitor allocates once with room for PC_CONTROL_MAX_CTRS, so
@@ -426,6 +427,57 @@ static json_t *op_remove(struct pc_monitor *m, struct pc_ctr *c)
         return json_pack("{s:b}", "ok", 1);
 }
 
+/* A Pod update changed the image of app container `name` (the one
+ * container field the API server lets an update change): image is its
+ * images.json record (the image, or {"pull": ...}). As the kubelet's
+ * "definition changed": a running container is stopped (its grace period)
+ * and started again with the new image whatever the restart policy, with
+ * no backoff; one waiting for a restart starts with it at once; one ended
+ * for good keeps its status and only its spec changes. */
+static json_t *op_set_image(struct pc_monitor *m, json_t *req)
+{
+        const char *name = json_string_value(json_object_get(req, "name"));
+        json_t *rec = json_object_get(req, "image");
+        const char *ref = json_string_value(json_object_get(req, "reference"));
+        if (!name || !ref || !json_is_object(rec))
+                return fail_reply(EINVAL, "set_image: name, reference and image are required");
+        if (m->pod.cri_sandbox)
+                return fail_reply(EPERM, "set_image: not for CRI sandboxes");
+        if (m->state == POD_TERMINATING || m->state == POD_DONE)
+                return fail_reply(EINVAL, "the Pod is terminating");
+        struct pc_ctr *c = NULL;
+        for (size_t i = 0; i < m->n_app && !c; i++)
+                if (!strcmp(m->app[i].spec->name, name))
+                        c = &m->app[i];
+        if (!c)
+                return fail_reply(ENOENT, "container \"%s\" not found", name);
+        struct pc_image *image = NULL;
+        json_t *pull = json_object_get(rec, "pull");
+        pc_error err;
+        if (!pull && pc_image_from_json(rec, &image, &err) < 0)
+                return fail_reply(EINVAL, "image: %s", err.msg);
+        free(c->spec->image);
+        c->spec->image = pc_xstrdup(ref);
+        pc_image_free(c->image);
+        c->image = image;
+        c->pull_pending = c->never_pull = c->never_reported = c->pulled_now = false;
+        c->pull_attempts = 0;
+        c->pull_due = c->pull_backoff = 0;
+        if (pull)
+                pc_pull_init(m, c, pull);
+        fprintf(stderr, "podctl-monitor: container %s: image changed to %s\n", name, ref);
+        if (c->state == CTR_RUNNING) {
+                c->spec_changed = true;
+                pc_monitor_event(m, c, false, "Killing",
+                                 "Container %s definition changed, will be restarted", name);
+                pc_monitor_stop_ctr(m, c, m->pod.termination_grace_period_seconds);
+        } else if (c->restart_due) {
+                c->restart_due = 1; /* due now */
+                c->backoff_ns = 0;
+        }
+        return json_pack("{s:b}", "ok", 1);
+}
+
 static json_t *dispatch(struct pc_monitor *m, json_t *req)
 {
         const char *op = json_string_value(json_object_get(req, "op"));
@@ -435,6 +487,8 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req)
                 return op_list(m);
         if (!strcmp(op, "create"))
                 return op_create(m, req);
+        if (!strcmp(op, "set_image"))
+                return op_set_image(m, req);
         const char *id = json_string_value(json_object_get(req, "id"));
         bool known = !strcmp(op, "status") || !strcmp(op, "start") || !strcmp(op, "stop") ||
                      !strcmp(op, "remove") || !strcmp(op, "reopen_log");

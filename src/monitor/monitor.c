@@ -238,6 +238,8 @@ static bool should_restart(const struct pc_monitor *m, const struct pc_ctr *c)
 {
         if (m->state == POD_TERMINATING || m->state == POD_DONE)
                 return false;
+        if (c->spec_changed)
+                return true; /* the kubelet: "definition changed", restarted regardless */
         if (c->sidecar)
                 return m->state != POD_STOPPING_SIDECARS;
         const char *p = m->pod.restart_policy;
@@ -365,6 +367,12 @@ static void after_termination(struct pc_monitor *m, struct pc_ctr *c)
                 return;
         }
         if (should_restart(m, c)) {
+                if (c->spec_changed) {
+                        /* a new definition starts with no backoff (the
+                         * kubelet's backoff key holds the spec's hash) */
+                        c->spec_changed = false;
+                        c->backoff_ns = 0;
+                }
                 remember_last_state(c);
                 schedule_restart(m, c);
         }

@@ -125,6 +125,9 @@ struct pc_ctr {
         int exit_code;
         int restart_count;
         bool ever_started;
+        /* its image changed (control "set_image"): restarted once it ends,
+         * whatever the restart policy, with no backoff */
+        bool spec_changed;
         json_t *last_state; /* v1 ContainerState of the previous run, or NULL */
         char container_id[65];
         int64_t restart_due;                        /* monotonic ns; 0 = not scheduled */

@@ -35,6 +35,9 @@ void pc_gc_debris(podctl *ctx);
  * and reload ps; nothing when a monitor runs, the Pod is finished, or
  * PODCTL_ADOPT=0. Never call it with the root lock held. */
 void pc_pod_adopt_if_lost(podctl *ctx, struct pc_pod_state *ps);
+/* The images.json records of a Pod's containers (by name): each its
+ * image from the store, or {"pull": ...} for the monitor to pull. */
+int pc_pod_check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err);
 int pc_spawn_monitor(podctl *ctx, const char *dir, int lock_fd, int report_w, pc_error *err);
 int pc_read_report(int fd, int wait_ms, char ***errors, pc_error *err);
 

@@ -138,7 +138,7 @@ int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err
  * {"pull": {"policy": P}}, and Never with a missing image {"pull":
  * {"never": true}}: the Pod is admitted and its monitor pulls (with a helper
  * process) or reports ErrImageNeverPull, as the kubelet does. */
-static int check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err)
+int pc_pod_check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err)
 {
         pc_image_store *s = NULL;
         if (pc_image_store_open(ctx->root.root, &s, err) < 0)
@@ -276,11 +276,6 @@ int pc_read_report(int fd, int wait_ms, char ***errors, pc_error *err)
         }
         /* Without "ok" within wait_ms the Pod is still starting: that is fine. */
         return 0;
-}
-
-static bool same_spec(json_t *a, json_t *b)
-{
-        return json_equal(json_object_get(a, "spec"), json_object_get(b, "spec"));
 }
 
 /* hostUsers: false: a range of 65536 host ids of its own for the Pod: the
@@ -447,8 +442,9 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
                 _cleanup_free_ char *key = pc_pod_key(pod->namespace_, pod->name);
                 struct pc_pod_state ps;
                 pc_error e2;
-                int same = pc_pod_state_load(&ctx->root, key, &ps, &e2) == 0 &&
-                           same_spec(ps.pod, pod->json);
+                int same =
+                    pc_pod_state_load(&ctx->root, key, &ps, &e2) == 0 &&
+                    json_equal(json_object_get(ps.pod, "spec"), json_object_get(pod->json, "spec"));
                 pc_pod_state_free(&ps);
                 pc_root_unlock(&ctx->root);
                 pc_strv_free(errors);
@@ -459,7 +455,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
                                "cannot be changed: delete it first)",
                                pod->name);
         }
-        if (check_images(ctx, pod, &images, err) < 0)
+        if (pc_pod_check_images(ctx, pod, &images, err) < 0)
                 goto fail;
         /* Admission: the whole Pod fits what is left, or nothing of it is
          * made. The check and the reservation (the pod dir below) happen

@@ -89,12 +89,103 @@ uid_of() { jq_pod "$1" .metadata.uid; }
         [ "$(uid_of one)" = "$uid" ]
         [ "$(pid_of one main)" = "$pid" ]
         [ "$(jq_pod one '.spec.containers[0].command[2]')" = "echo hello; exec sleep 3600" ]
-        # only the image (a field the API server lets change): podctl does not
-        # update in place; it says so and points to --force
-        pod_yaml one docker.io/library/busybox:latest >"$BATS_TEST_TMPDIR/c.yaml"
-        run -1 podctl replace -f "$BATS_TEST_TMPDIR/c.yaml"
-        [[ $output == *"podctl does not update a Pod in place (changed: spec.containers[0].image): use replace --force"* ]]
+        # a mutable field podctl does not change in place: said, with a
+        # pointer to --force; nothing changes
+        sed 's/terminationGracePeriodSeconds: 1/terminationGracePeriodSeconds: 2/' "$BATS_TEST_TMPDIR/a.yaml" >"$BATS_TEST_TMPDIR/g.yaml"
+        run -1 podctl replace -f "$BATS_TEST_TMPDIR/g.yaml"
+        [ "$output" = "error: pod/one: podctl updates only containers[*].image in place (changed: spec.terminationGracePeriodSeconds): use replace --force to re-create it" ]
         [ "$(pid_of one main)" = "$pid" ]
+        [ "$(jq_pod one .spec.terminationGracePeriodSeconds)" = 1 ]
+        # the same refusal through apply, in the API server's words
+        run -1 podctl apply -f "$BATS_TEST_TMPDIR/b.yaml"
+        [[ $output == 'error: pod/one: The Pod "one" is invalid: spec: Forbidden: pod updates may not change fields other than'* ]]
+        [ "$(pid_of one main)" = "$pid" ]
+}
+
+# A second image: the fixture's busybox with IMAGE_VERSION=v2 in its config,
+# named localhost/busybox:v2.
+load_v2_image() {
+        local l="$BATS_FILE_TMPDIR/busybox-v2"
+        [ -d "$l" ] && return 0
+        cp -a "$PODCTL_TEST_FIXTURES/busybox-oci" "$l"
+        umoci config --image "$l:latest" --config.env IMAGE_VERSION=v2 >/dev/null
+        sed -i 's|"io.containerd.image.name":"[^"]*",||; s|"org.opencontainers.image.ref.name":"latest"|"io.containerd.image.name":"localhost/busybox:v2","org.opencontainers.image.ref.name":"latest"|' "$l/index.json"
+        podctl image load -i "$l" >/dev/null
+}
+ctr_json() { podctl get pod "$1" -o json | jq -c --arg c "$2" '.status.containerStatuses[] | select(.name == $c)'; }
+main_restarted() { # POD: main has restarted once and runs
+        podctl get pod "$1" -o json | jq -e '.status.containerStatuses[] | select(.name == "main") | .restartCount == 1 and .state.running != null' >/dev/null
+}
+
+two_ctr_yaml() { # NAME MAIN-IMAGE
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: $2
+    command: ["sh", "-c", "echo started with \${IMAGE_VERSION:-v1}; exec sleep 3600"]
+  - name: side
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+}
+
+@test "apply: a changed image restarts that container with it (restartPolicy Never too), the others untouched" {
+        load_v2_image
+        two_ctr_yaml up busybox >"$BATS_TEST_TMPDIR/a.yaml"
+        podctl apply -f "$BATS_TEST_TMPDIR/a.yaml"
+        wait_for 20 container_running up main
+        wait_for 20 container_running up side
+        uid=$(uid_of up)
+        side=$(pid_of up side)
+        old_id=$(ctr_json up main | jq -r .containerID)
+        # a file in the old container's rootfs
+        run -0 podctl exec up -c main -- touch /tmp/mark
+        two_ctr_yaml up localhost/busybox:v2 >"$BATS_TEST_TMPDIR/b.yaml"
+        run -0 podctl apply -f "$BATS_TEST_TMPDIR/b.yaml"
+        [ "$output" = "pod/up configured" ]
+        wait_for 20 main_restarted up
+        st=$(ctr_json up main)
+        [ "$(jq -r .image <<<"$st")" = localhost/busybox:v2 ]
+        [ "$(jq -r .containerID <<<"$st")" != "$old_id" ]
+        [ "$(jq -r .lastState.terminated.finishedAt <<<"$st")" != null ]
+        # the new image's config, a fresh rootfs
+        run -0 podctl exec up -c main -- printenv IMAGE_VERSION
+        [ "$output" = v2 ]
+        run ! podctl exec up -c main -- ls /tmp/mark
+        run -0 podctl logs up -c main
+        [[ $output == *"started with v2"* ]]
+        # the Pod and its other container are the same
+        [ "$(uid_of up)" = "$uid" ]
+        [ "$(pid_of up side)" = "$side" ]
+        [ "$(ctr_json up side | jq -r .restartCount)" = 0 ]
+        [ "$(jq_pod up '.spec.containers[0].image')" = localhost/busybox:v2 ]
+        run -0 podctl describe pod up
+        [[ $output == *"Container main definition changed, will be restarted"* ]]
+        # applied again: unchanged
+        run -0 podctl apply -f "$BATS_TEST_TMPDIR/b.yaml"
+        [ "$output" = "pod/up unchanged" ]
+}
+
+@test "replace -f: a changed image is an update in place" {
+        load_v2_image
+        two_ctr_yaml rp busybox >"$BATS_TEST_TMPDIR/a.yaml"
+        podctl apply -f "$BATS_TEST_TMPDIR/a.yaml"
+        wait_for 20 container_running rp main
+        uid=$(uid_of rp)
+        two_ctr_yaml rp localhost/busybox:v2 >"$BATS_TEST_TMPDIR/b.yaml"
+        run -0 podctl replace -f "$BATS_TEST_TMPDIR/b.yaml"
+        [ "$output" = "pod/rp replaced" ]
+        wait_for 20 main_restarted rp
+        run -0 podctl exec rp -c main -- printenv IMAGE_VERSION
+        [ "$output" = v2 ]
+        [ "$(uid_of rp)" = "$uid" ]
 }
 
 @test "replace -f: a Pod that does not exist is NotFound; --grace-period needs --force" {
