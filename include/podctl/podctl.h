@@ -45,11 +45,11 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
 
 /* Update an existing Pod to pod's spec, as the API server allows an update
  * (src/pod/update.c): PODCTL_UNCHANGED when the spec is the same,
- * PODCTL_UPDATED when only app containers' images changed (each such
- * container, if running, is restarted with its new image); -1 with EINVAL
- * and the API server's Forbidden message naming the changed fields, or
- * ENOTSUP for the other fields an update may change (not applied in
- * place); ENOENT when there is no such Pod. */
+ * PODCTL_UPDATED when containers' images (each such running container is
+ * restarted with its new image), activeDeadlineSeconds (set or lowered) or
+ * tolerations (added) changed; -1 with EINVAL and the API server's message
+ * for a change it refuses, ENOTSUP for terminationGracePeriodSeconds (not
+ * applied in place), ENOENT when there is no such Pod. */
 int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err);
 /* The paths (spec.containers[0].image) where two Pods' specs differ,
  * sorted (NULL-terminated; caller frees with pc_strv_free). */

@@ -19,8 +19,6 @@
 #include "monitor/monitor.h"
 #include "util/util.h"
 
-#define NS_PER_SEC 1000000000LL
-
 /* ---- messages ---------------------------------------------------------------- */
 
 static void send_msg(struct pc_monitor *m, const struct pc_keep_msg *k, int fd)

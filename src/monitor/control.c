@@ -11,7 +11,8 @@
  *   status  {id}               one container
  *   create  {container, image, logPath, mounts, cri}  (CRI sandboxes only)
  *   start   {id}  stop {id, timeout}  remove {id}  reopen_log {id}
- *   set_image {name, image}    a Pod update's new image for an app container
+ *   set_image {name, reference, image}  a Pod update's new image for a container
+ *   set_deadline {seconds}     a Pod update's (lower) activeDeadlineSeconds
  *
  * Containers added at runtime (CRI's CreateContainer) live in m->app, which a
  * CRI sandbox's monitor allocates once with room for PC_CONTROL_MAX_CTRS, so
@@ -427,13 +428,14 @@ static json_t *op_remove(struct pc_monitor *m, struct pc_ctr *c)
         return json_pack("{s:b}", "ok", 1);
 }
 
-/* A Pod update changed the image of app container `name` (the one
- * container field the API server lets an update change): image is its
- * images.json record (the image, or {"pull": ...}). As the kubelet's
- * "definition changed": a running container is stopped (its grace period)
- * and started again with the new image whatever the restart policy, with
- * no backoff; one waiting for a restart starts with it at once; one ended
- * for good keeps its status and only its spec changes. */
+/* A Pod update changed the image of container `name` (the one container
+ * field the API server lets an update change): image is its images.json
+ * record (the image, or {"pull": ...}). As the kubelet's "definition
+ * changed": a running app container or sidecar is stopped (its grace
+ * period) and started again with the new image whatever the restart
+ * policy, with no backoff; one waiting for a restart starts with it at
+ * once; one ended for good, and an init container (which runs once), only
+ * take the new image for a start still to come. */
 static json_t *op_set_image(struct pc_monitor *m, json_t *req)
 {
         const char *name = json_string_value(json_object_get(req, "name"));
@@ -449,6 +451,9 @@ static json_t *op_set_image(struct pc_monitor *m, json_t *req)
         for (size_t i = 0; i < m->n_app && !c; i++)
                 if (!strcmp(m->app[i].spec->name, name))
                         c = &m->app[i];
+        for (size_t i = 0; i < m->n_init && !c; i++)
+                if (!strcmp(m->init[i].spec->name, name))
+                        c = &m->init[i];
         if (!c)
                 return fail_reply(ENOENT, "container \"%s\" not found", name);
         struct pc_image *image = NULL;
@@ -466,7 +471,9 @@ static json_t *op_set_image(struct pc_monitor *m, json_t *req)
         if (pull)
                 pc_pull_init(m, c, pull);
         fprintf(stderr, "podctl-monitor: container %s: image changed to %s\n", name, ref);
-        if (c->state == CTR_RUNNING) {
+        if (c->spec->init && !c->sidecar) {
+                /* an init container runs to its end; a later run takes it */
+        } else if (c->state == CTR_RUNNING) {
                 c->spec_changed = true;
                 pc_monitor_event(m, c, false, "Killing",
                                  "Container %s definition changed, will be restarted", name);
@@ -475,6 +482,20 @@ static json_t *op_set_image(struct pc_monitor *m, json_t *req)
                 c->restart_due = 1; /* due now */
                 c->backoff_ns = 0;
         }
+        return json_pack("{s:b}", "ok", 1);
+}
+
+/* A Pod update set or lowered activeDeadlineSeconds (the API server allows
+ * no raise and no removal; update.c checked): the deadline counts from the
+ * Pod's start, as the kubelet's. */
+static json_t *op_set_deadline(struct pc_monitor *m, json_t *req)
+{
+        json_int_t secs = json_integer_value(json_object_get(req, "seconds"));
+        if (secs <= 0)
+                return fail_reply(EINVAL, "set_deadline: seconds must be positive");
+        m->pod.active_deadline_seconds = secs;
+        int64_t left = m->start_time + secs * NS_PER_SEC - pc_now_ns();
+        m->active_deadline = pc_monotonic_ns() + (left > 0 ? left : 0);
         return json_pack("{s:b}", "ok", 1);
 }
 
@@ -489,6 +510,8 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req)
                 return op_create(m, req);
         if (!strcmp(op, "set_image"))
                 return op_set_image(m, req);
+        if (!strcmp(op, "set_deadline"))
+                return op_set_deadline(m, req);
         const char *id = json_string_value(json_object_get(req, "id"));
         bool known = !strcmp(op, "status") || !strcmp(op, "start") || !strcmp(op, "stop") ||
                      !strcmp(op, "remove") || !strcmp(op, "reopen_log");

@@ -25,8 +25,6 @@
 #include "runtime/user.h"
 #include "util/util.h"
 
-#define NS_PER_SEC 1000000000LL
-
 static const char *probe_name[PC_N_PROBES] = {"Startup", "Liveness", "Readiness"};
 
 static void set_why(char *why, size_t len, const char *msg)

@@ -21,7 +21,6 @@
 #include "net/net.h"
 #include "util/util.h"
 
-#define NS_PER_SEC      1000000000LL
 #define BACKOFF_INITIAL (10 * NS_PER_SEC)
 #define BACKOFF_MAX     (300 * NS_PER_SEC)
 #define BACKOFF_RESET   (600 * NS_PER_SEC)

@@ -318,6 +318,8 @@ int pc_signal_parse(const char *s);
 const char *pc_pod_phase(const struct pc_monitor *m);
 /* status.hostIP (and a hostNetwork Pod's podIP): podctl's node address. */
 #define PC_HOST_IP "127.0.0.1"
+
+#define NS_PER_SEC 1000000000LL
 json_t *pc_monitor_status_json(const struct pc_monitor *m);
 void pc_monitor_update_conditions(struct pc_monitor *m);
 int pc_monitor_write_status(struct pc_monitor *m, bool finished);

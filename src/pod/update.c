@@ -1,16 +1,24 @@
 /* Pod updates: what the API server's ValidatePodUpdate lets an update of a
  * Pod's spec change, carried out as the kubelet carries it out.
  *
- * The one change podctl applies in place is a new image of an app container
- * (`spec.containers[*].image`): the stored spec and images.json take it, and
- * the monitor (control "set_image") stops a running container and starts it
- * again with the new image, whatever the restart policy (the kubelet's
- * "Container X definition changed, will be restarted"). The other fields an
- * update may change (initContainers' images, activeDeadlineSeconds,
- * tolerations, terminationGracePeriodSeconds) are refused with a pointer to
- * `replace --force`; any other change with the API server's Forbidden
- * message and the changed paths. */
+ * - `containers[*].image`, `initContainers[*].image`: the stored spec and
+ *   images.json take the new image, and the monitor (control "set_image")
+ *   stops a running app container or sidecar and starts it again with it,
+ *   whatever the restart policy (the kubelet's "Container X definition
+ *   changed, will be restarted"); an init container takes it for a run
+ *   still to come.
+ * - `activeDeadlineSeconds`: set, or lowered (control "set_deadline"); never
+ *   raised nor removed, with the API server's messages.
+ * - `tolerations`: additions only (stored; scheduling means nothing on one
+ *   node).
+ * - `terminationGracePeriodSeconds` (the API server allows only -1 -> 1,
+ *   and podctl refuses negative ones): refused with a pointer to
+ *   `replace --force`.
+ * Any other change is refused with the API server's Forbidden message and
+ * the changed paths. The monitor is told first (it may refuse: the Pod is
+ * terminating), then the files a new monitor reads are written. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,87 +80,121 @@ char **podctl_spec_diff(json_t *have, json_t *want)
         return out;
 }
 
-/* `<list>[N].image` of path p: N, else -1. */
-static long image_index(const char *p, const char *list)
+/* `<list>[N]<field>` of path p (list "spec.containers[", field "].image"):
+ * N, else -1. */
+static long field_index(const char *p, const char *list, const char *field)
 {
         if (!pc_str_has_prefix(p, list))
                 return -1;
         const char *rest = p + strlen(list);
         char *end;
         long n = strtol(rest, &end, 10);
-        if (end == rest || strcmp(end, "].image") != 0)
+        if (end == rest || n < 0 || strcmp(end, field) != 0)
                 return -1;
         return n;
 }
 
+static bool under(const char *p, const char *prefix)
+{
+        size_t n = strlen(prefix);
+        return !strncmp(p, prefix, n) && (p[n] == '\0' || p[n] == '.' || p[n] == '[');
+}
+
 bool podctl_spec_path_mutable(const char *p)
 {
-        static const char *const prefixes[] = {"spec.activeDeadlineSeconds", "spec.tolerations",
-                                               "spec.terminationGracePeriodSeconds", NULL};
-        for (size_t i = 0; prefixes[i]; i++)
-                if (!strcmp(p, prefixes[i]) ||
-                    (pc_str_has_prefix(p, prefixes[i]) &&
-                     (p[strlen(prefixes[i])] == '.' || p[strlen(prefixes[i])] == '[')))
-                        return true;
-        return image_index(p, "spec.containers[") >= 0 ||
-               image_index(p, "spec.initContainers[") >= 0;
+        return under(p, "spec.activeDeadlineSeconds") || under(p, "spec.tolerations") ||
+               under(p, "spec.terminationGracePeriodSeconds") ||
+               field_index(p, "spec.containers[", "].image") >= 0 ||
+               field_index(p, "spec.initContainers[", "].image") >= 0;
 }
+
+/* The containers of one list, old and new, and the images that changed. */
+struct list {
+        const char *key; /* "containers", "initContainers" */
+        const char *prefix;
+        json_t *have;
+        const struct pc_container *want;
+        size_t n_want;
+        bool *changed;
+};
 
 /* A new image brings its own default imagePullPolicy (Always for :latest,
  * else IfNotPresent) into the manifest's defaulted spec: a changed policy
  * that is the new image's default, next to a changed image, goes with the
- * image (stored with it below), so that the same file applied again is
+ * image (both are stored), so that the same file applied again is
  * unchanged. (The API server keeps the first default under kubectl apply's
  * merge patch: docs/DEVIATIONS.md.) */
-static void drop_defaulted_policies(char **changed, json_t *have, const struct pc_pod *pod)
+static bool defaulted_policy(const char *p, const struct list *l)
 {
-        json_t *hc = json_object_get(json_object_get(have, "spec"), "containers");
-        size_t w = 0;
-        for (size_t i = 0; changed[i]; i++) {
-                const char *p = changed[i];
-                const char *tail = ".imagePullPolicy";
-                size_t n = strlen(p), t = strlen(tail);
-                char *end;
-                long idx = -1;
-                if (pc_str_has_prefix(p, "spec.containers[") && n > t && !strcmp(p + n - t, tail)) {
-                        idx = strtol(p + strlen("spec.containers["), &end, 10);
-                        if (strcmp(end, "].imagePullPolicy") != 0)
-                                idx = -1;
-                }
-                if (idx >= 0 && (size_t)idx < pod->n_containers) {
-                        const struct pc_container *c = &pod->containers[idx];
-                        const char *old_image = json_string_value(
-                            json_object_get(json_array_get(hc, (size_t)idx), "image"));
-                        if (old_image && strcmp(old_image, c->image) != 0 && c->image_pull_policy &&
-                            !strcmp(c->image_pull_policy,
-                                    pc_imgref_default_pull_policy(c->image))) {
-                                free(changed[i]);
-                                continue;
-                        }
-                }
-                changed[w++] = changed[i];
-        }
-        changed[w] = NULL;
+        long i = field_index(p, l->prefix, "].imagePullPolicy");
+        if (i < 0 || (size_t)i >= l->n_want || !l->changed[i])
+                return false;
+        const struct pc_container *c = &l->want[i];
+        return c->image_pull_policy &&
+               !strcmp(c->image_pull_policy, pc_imgref_default_pull_policy(c->image));
 }
 
-static int refuse(const char *name, char **changed, bool all_mutable, pc_error *err)
+static char *joined(char **v)
 {
-        _cleanup_free_ char *list = pc_xstrdup("");
-        for (size_t i = 0; changed[i]; i++) {
-                char *n = pc_xasprintf("%s%s%s", list, i ? ", " : "", changed[i]);
+        char *list = pc_xstrdup("");
+        for (size_t i = 0; v[i]; i++) {
+                char *n = pc_xasprintf("%s%s%s", list, i ? ", " : "", v[i]);
                 free(list);
                 list = n;
         }
-        if (all_mutable)
-                pc_fail(err, 0,
-                        "podctl updates only containers[*].image in place (changed: %s): use "
-                        "replace --force to re-create it",
-                        list);
-        else
-                pc_fail(err, 0, "The Pod \"%s\" is invalid: " FORBIDDEN_MSG "\n  changed: %s", name,
-                        list);
-        err->code = all_mutable ? ENOTSUP : EINVAL;
+        return list;
+}
+
+/* The API server's refusal: "The Pod "x" is invalid: ..." (EINVAL). */
+static int invalid(pc_error *err, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int invalid(pc_error *err, const char *name, const char *fmt, ...)
+{
+        char what[PC_ERROR_MSG_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        pc_fail(err, 0, "The Pod \"%s\" is invalid: %s", name, what);
+        err->code = EINVAL;
         return -1;
+}
+
+/* activeDeadlineSeconds as ValidatePodUpdate checks it: set, or lowered;
+ * never raised nor removed. */
+static int check_deadline(json_t *have, json_t *want, const char *name, pc_error *err)
+{
+        json_t *o = json_object_get(json_object_get(have, "spec"), "activeDeadlineSeconds");
+        json_t *n = json_object_get(json_object_get(want, "spec"), "activeDeadlineSeconds");
+        if (!n)
+                return invalid(err, name,
+                               "spec.activeDeadlineSeconds: Invalid value: \"null\": must not "
+                               "update from a positive integer to nil value");
+        if (o && json_integer_value(o) < json_integer_value(n))
+                return invalid(err, name,
+                               "spec.activeDeadlineSeconds: Invalid value: %lld: must be less "
+                               "than or equal to previous value",
+                               (long long)json_integer_value(n));
+        return 0;
+}
+
+/* tolerations: only additions (every old one is still there). */
+static int check_tolerations(json_t *have, json_t *want, const char *name, pc_error *err)
+{
+        json_t *o = json_object_get(json_object_get(have, "spec"), "tolerations");
+        json_t *n = json_object_get(json_object_get(want, "spec"), "tolerations");
+        size_t i, k;
+        json_t *t, *u;
+        json_array_foreach(o, i, t)
+        {
+                bool kept = false;
+                json_array_foreach(n, k, u) kept |= json_equal(t, u);
+                if (!kept)
+                        return invalid(err, name,
+                                       "spec.tolerations: Forbidden: existing toleration can "
+                                       "not be modified except its tolerationSeconds");
+        }
+        return 0;
 }
 
 int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
@@ -170,69 +212,123 @@ int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
         if (pc_root_lock(&ctx->root, err) < 0)
                 return -1;
         struct pc_pod_state ps;
-        int rc = -1;
-        char **changed = NULL;
-        json_t *images = NULL, *recs = NULL;
-        _cleanup_free_ char *imagesp = NULL;
-        _cleanup_free_ char *podp = NULL;
         if (pc_pod_state_load(&ctx->root, key, &ps, err) < 0) {
                 if (err->code == ENOENT)
                         pc_fail(err, ENOENT, "pods \"%s\" not found", pod->name);
                 pc_root_unlock(&ctx->root);
                 return -1;
         }
-        changed = podctl_spec_diff(ps.pod, pod->json);
+        int rc = -1;
+        json_t *images = NULL, *recs = NULL;
+        _cleanup_free_ char *imagesp = NULL, *podp = NULL, *list = NULL;
+        json_t *spec = json_object_get(ps.pod, "spec");
+        struct list lists[2] = {
+            {"containers", "spec.containers[", json_object_get(spec, "containers"), pod->containers,
+             pod->n_containers, pc_xcalloc(pod->n_containers + 1, 1)},
+            {"initContainers", "spec.initContainers[", json_object_get(spec, "initContainers"),
+             pod->init_containers, pod->n_init_containers,
+             pc_xcalloc(pod->n_init_containers + 1, 1)},
+        };
+        char **changed = podctl_spec_diff(ps.pod, pod->json);
+        list = joined(changed);
         if (!changed[0]) {
                 rc = PODCTL_UNCHANGED;
                 goto out;
         }
-        drop_defaulted_policies(changed, ps.pod, pod);
-        bool all_mutable = true, all_images = true;
+        /* what changed, and whether an update may change it */
+        bool forbidden = false, unsupported = false, deadline = false, tolerations = false,
+             any_image = false;
+        for (size_t i = 0; changed[i]; i++)
+                for (int l = 0; l < 2; l++) {
+                        long n = field_index(changed[i], lists[l].prefix, "].image");
+                        if (n >= 0 && (size_t)n < lists[l].n_want)
+                                lists[l].changed[n] = any_image = true;
+                }
         for (size_t i = 0; changed[i]; i++) {
-                all_mutable &= podctl_spec_path_mutable(changed[i]);
-                all_images &= image_index(changed[i], "spec.containers[") >= 0;
+                const char *p = changed[i];
+                if (field_index(p, "spec.containers[", "].image") >= 0 ||
+                    field_index(p, "spec.initContainers[", "].image") >= 0 ||
+                    defaulted_policy(p, &lists[0]) || defaulted_policy(p, &lists[1]))
+                        continue;
+                if (under(p, "spec.activeDeadlineSeconds"))
+                        deadline = true;
+                else if (under(p, "spec.tolerations"))
+                        tolerations = true;
+                else if (podctl_spec_path_mutable(p))
+                        unsupported = true;
+                else
+                        forbidden = true;
         }
-        if (!all_images) {
-                refuse(pod->name, changed, all_mutable, err);
+        if (forbidden) {
+                invalid(err, pod->name, FORBIDDEN_MSG "\n  changed: %s", list);
                 goto out;
         }
-        json_t *have = json_object_get(json_object_get(ps.pod, "spec"), "containers");
-        if (pc_pod_check_images(ctx, pod, &recs, err) < 0)
+        if (unsupported) {
+                pc_fail(err, 0,
+                        "podctl does not update terminationGracePeriodSeconds in place "
+                        "(changed: %s): use replace --force to re-create it",
+                        list);
+                err->code = ENOTSUP;
+                goto out;
+        }
+        if ((deadline && check_deadline(ps.pod, pod->json, pod->name, err) < 0) ||
+            (tolerations && check_tolerations(ps.pod, pod->json, pod->name, err) < 0))
                 goto out;
         imagesp = pc_xasprintf("%s/images.json", ps.dir);
-        if (pc_json_load(imagesp, &images, err) < 0)
+        if (any_image && (pc_pod_check_images(ctx, pod, &recs, err) < 0 ||
+                          pc_json_load(imagesp, &images, err) < 0))
                 goto out;
-        bool finished = ps.finished || !ps.monitor_alive;
-        for (size_t i = 0; changed[i]; i++) {
-                size_t n = (size_t)image_index(changed[i], "spec.containers[");
-                const struct pc_container *c = &pod->containers[n];
-                json_t *rec = json_object_get(recs, c->name);
-                json_object_set(images, c->name, rec);
-                json_t *hc = json_array_get(have, n);
-                json_object_set_new(hc, "image", json_string(c->image));
-                if (c->image_pull_policy)
-                        json_object_set_new(hc, "imagePullPolicy",
-                                            json_string(c->image_pull_policy));
-                if (finished)
-                        continue; /* nothing runs: the spec alone changes */
-                json_t *req = json_pack("{s:s,s:s,s:s,s:O}", "op", "set_image", "name", c->name,
-                                        "reference", c->image, "image", rec);
+        /* the monitor first (it may refuse: the Pod is terminating), then
+         * what a new monitor (adoption, recovery) reads */
+        bool running = !ps.finished && ps.monitor_alive;
+        for (int l = 0; l < 2; l++)
+                for (size_t n = 0; n < lists[l].n_want; n++) {
+                        if (!lists[l].changed[n])
+                                continue;
+                        const struct pc_container *c = &lists[l].want[n];
+                        json_t *rec = json_object_get(recs, c->name);
+                        json_object_set(images, c->name, rec);
+                        json_t *hc = json_array_get(lists[l].have, n);
+                        json_object_set_new(hc, "image", json_string(c->image));
+                        if (c->image_pull_policy)
+                                json_object_set_new(hc, "imagePullPolicy",
+                                                    json_string(c->image_pull_policy));
+                        if (!running)
+                                continue; /* nothing runs: the spec alone changes */
+                        json_t *req = json_pack("{s:s,s:s,s:s,s:O}", "op", "set_image", "name",
+                                                c->name, "reference", c->image, "image", rec);
+                        json_t *reply = NULL;
+                        int r = pc_monitor_call(ps.dir, req, &reply, 0, err);
+                        json_decref(req);
+                        json_decref(reply);
+                        if (r < 0) {
+                                pc_error_prefix(err, "container \"%s\"", c->name);
+                                goto out;
+                        }
+                }
+        json_t *ads = json_object_get(json_object_get(pod->json, "spec"), "activeDeadlineSeconds");
+        if (deadline) {
+                json_object_set(spec, "activeDeadlineSeconds", ads);
+                json_t *req = json_pack("{s:s,s:I}", "op", "set_deadline", "seconds",
+                                        json_integer_value(ads));
                 json_t *reply = NULL;
-                int r = pc_monitor_call(ps.dir, req, &reply, 0, err);
+                int r = running ? pc_monitor_call(ps.dir, req, &reply, 0, err) : 0;
                 json_decref(req);
                 json_decref(reply);
-                if (r < 0) {
-                        pc_error_prefix(err, "pod/%s: container \"%s\"", pod->name, c->name);
+                if (r < 0)
                         goto out;
-                }
         }
-        /* what a new monitor (adoption, recovery) reads */
+        if (tolerations)
+                json_object_set(spec, "tolerations",
+                                json_object_get(json_object_get(pod->json, "spec"), "tolerations"));
         podp = pc_xasprintf("%s/pod.json", ps.dir);
-        if (pc_json_save(imagesp, images, true, err) < 0 ||
+        if ((images && pc_json_save(imagesp, images, true, err) < 0) ||
             pc_json_save(podp, ps.pod, true, err) < 0)
                 goto out;
         rc = PODCTL_UPDATED;
 out:
+        free(lists[0].changed);
+        free(lists[1].changed);
         json_decref(images);
         json_decref(recs);
         pc_strv_free(changed);

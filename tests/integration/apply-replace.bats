@@ -93,7 +93,7 @@ uid_of() { jq_pod "$1" .metadata.uid; }
         # pointer to --force; nothing changes
         sed 's/terminationGracePeriodSeconds: 1/terminationGracePeriodSeconds: 2/' "$BATS_TEST_TMPDIR/a.yaml" >"$BATS_TEST_TMPDIR/g.yaml"
         run -1 podctl replace -f "$BATS_TEST_TMPDIR/g.yaml"
-        [ "$output" = "error: pod/one: podctl updates only containers[*].image in place (changed: spec.terminationGracePeriodSeconds): use replace --force to re-create it" ]
+        [ "$output" = "error: pod/one: podctl does not update terminationGracePeriodSeconds in place (changed: spec.terminationGracePeriodSeconds): use replace --force to re-create it" ]
         [ "$(pid_of one main)" = "$pid" ]
         [ "$(jq_pod one .spec.terminationGracePeriodSeconds)" = 1 ]
         # the same refusal through apply, in the API server's words
@@ -260,4 +260,44 @@ new started" ]
         [ "${lines[0]}" = 'pod "one" deleted' ]
         wait_for 20 grep -qx 'new started' "$h/log"
         run ! grep -q 'old got TERM' "$h/log"
+}
+
+@test "apply: activeDeadlineSeconds may be set or lowered (the Pod then ends DeadlineExceeded), never raised; tolerations only added" {
+        cat >"$BATS_TEST_TMPDIR/a.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: dl
+spec:
+  terminationGracePeriodSeconds: 1
+  activeDeadlineSeconds: 3600
+  tolerations:
+  - {key: a, operator: Exists}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+        podctl apply -f "$BATS_TEST_TMPDIR/a.yaml" 2>/dev/null
+        wait_for 20 container_running dl main
+        # a toleration added: stored; one taken away: refused
+        sed 's/^  - {key: a, operator: Exists}$/  - {key: a, operator: Exists}\n  - {key: b, operator: Exists}/' "$BATS_TEST_TMPDIR/a.yaml" >"$BATS_TEST_TMPDIR/t.yaml"
+        run -0 --separate-stderr podctl apply -f "$BATS_TEST_TMPDIR/t.yaml"
+        [ "$output" = "pod/dl configured" ]
+        [ "$(jq_pod dl '[.spec.tolerations[].key] | join(",")')" = a,b ]
+        run -1 podctl apply -f "$BATS_TEST_TMPDIR/a.yaml"
+        [[ $output == *'The Pod "dl" is invalid: spec.tolerations: Forbidden: existing toleration can not be modified'* ]]
+        # raised: refused, as the API server refuses it
+        sed 's/activeDeadlineSeconds: 3600/activeDeadlineSeconds: 7200/' "$BATS_TEST_TMPDIR/t.yaml" >"$BATS_TEST_TMPDIR/up.yaml"
+        run -1 podctl apply -f "$BATS_TEST_TMPDIR/up.yaml"
+        [[ $output == *'The Pod "dl" is invalid: spec.activeDeadlineSeconds: Invalid value: 7200: must be less than or equal to previous value'* ]]
+        [ "$(jq_pod dl .status.phase)" = Running ]
+        # lowered below the Pod's age: the Pod ends at once
+        sleep 2
+        sed 's/activeDeadlineSeconds: 3600/activeDeadlineSeconds: 1/' "$BATS_TEST_TMPDIR/t.yaml" >"$BATS_TEST_TMPDIR/down.yaml"
+        run -0 --separate-stderr podctl apply -f "$BATS_TEST_TMPDIR/down.yaml"
+        [ "$output" = "pod/dl configured" ]
+        wait_for 20 bash -c "[ \"\$('$PODCTL' --root '$PODCTL_ROOT' get pod dl -o json | jq -r .status.reason)\" = DeadlineExceeded ]"
+        [ "$(jq_pod dl .status.phase)" = Failed ]
+        [ "$(jq_pod dl .spec.activeDeadlineSeconds)" = 1 ]
 }
