@@ -493,6 +493,11 @@ int pc_adopt_setup(struct pc_monitor *m, pc_error *err)
         const char *reason = json_string_value(json_object_get(status, "reason"));
         if (reason)
                 set_str(&m->pod_reason, reason);
+        /* the Pod's failures that only the monitor knows */
+        m->deadline_exceeded = reason && !strcmp(reason, "DeadlineExceeded");
+        m->evicted = reason && !strcmp(reason, "Evicted");
+        if (m->evicted)
+                m->evicted_at = pc_now_ns();
         const char *message = json_string_value(json_object_get(status, "message"));
         if (message)
                 set_str(&m->pod_message, message);

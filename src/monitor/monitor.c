@@ -1141,12 +1141,35 @@ static int compute_timeout(const struct pc_monitor *m)
         h = pc_pull_next(m);
         if (h < next)
                 next = h;
+        h = pc_storage_next(m);
+        if (h < next)
+                next = h;
         if (next == INT64_MAX)
                 return -1;
         if (next <= now)
                 return 0;
         int64_t ms = (next - now + 999999) / 1000000;
         return ms > 60000 ? 60000 : (int)ms;
+}
+
+/* A local storage limit exceeded (storage.c): the kubelet's eviction: the
+ * Pod fails (Evicted, the message), a DisruptionTarget condition, its
+ * containers are killed at once (grace period 0). */
+static void check_storage(struct pc_monitor *m)
+{
+        if (m->evicted || m->state == POD_TERMINATING || m->state == POD_DONE)
+                return;
+        char *msg = pc_storage_check(m);
+        if (!msg)
+                return;
+        m->evicted = true;
+        m->evicted_at = pc_now_ns();
+        set_str(&m->pod_reason, "Evicted");
+        set_str(&m->pod_message, msg);
+        logf_("evicted: %s", msg);
+        pc_monitor_event(m, NULL, true, "Evicted", "%s", msg);
+        free(msg);
+        begin_termination(m, 0);
 }
 
 /* activeDeadlineSeconds: the Pod fails and its containers are stopped. */
@@ -1362,6 +1385,7 @@ int pc_monitor_main(int argc, char **argv)
                 }
                 reap_children(m);
                 check_active_deadline(m);
+                check_storage(m);
                 pc_health_tick(m);
                 pc_pull_tick(m);
                 if (m->sync_volumes) {

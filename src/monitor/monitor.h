@@ -235,6 +235,9 @@ struct pc_monitor {
         char *sandbox_id; /* 64 hex, the CNI container id */
         bool net_attached;
         bool deadline_exceeded;  /* activeDeadlineSeconds passed: the Pod failed */
+        bool evicted;            /* over a local storage limit (storage.c): failed */
+        int64_t evicted_at;      /* wall ns */
+        int64_t storage_due;     /* storage.c: next check (monotonic ns); 0 unset, -1 never */
         int64_t active_deadline; /* monotonic ns, 0 = none */
         struct pc_event {
                 bool warning;
@@ -306,6 +309,13 @@ void pc_pull_before_restart(struct pc_ctr *c);              /* Always: pull agai
 bool pc_pull_reaped(struct pc_monitor *m, pid_t pid, int status);
 void pc_pull_tick(struct pc_monitor *m);
 int64_t pc_pull_next(const struct pc_monitor *m); /* earliest timer, INT64_MAX = none */
+
+/* storage.c: local ephemeral storage limits (emptyDir sizeLimit, a
+ * container's limits.ephemeral-storage) checked as the kubelet's eviction
+ * manager checks them; a check that is due returns the eviction message of
+ * the first limit exceeded (caller frees), else NULL. */
+char *pc_storage_check(struct pc_monitor *m);
+int64_t pc_storage_next(const struct pc_monitor *m); /* INT64_MAX = none */
 void pc_pull_kill(struct pc_monitor *m);
 
 /* monitor.c: stop one container: preStop hook, then its stop signal, then

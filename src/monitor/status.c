@@ -29,7 +29,7 @@ static bool app_terminal(const struct pc_monitor *m, bool *all_ok)
 const char *pc_pod_phase(const struct pc_monitor *m)
 {
         bool all_ok;
-        if (m->failed_init || m->deadline_exceeded || m->rejected)
+        if (m->failed_init || m->deadline_exceeded || m->rejected || m->evicted)
                 return "Failed";
         if (m->state == POD_INIT)
                 return "Pending";
@@ -294,6 +294,13 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
                         json_object_set_new(c, "message", json_string(m->cond_message[i]));
                 json_array_append_new(conds, c);
         }
+        if (m->evicted)
+                /* the kubelet's, when it evicts a Pod */
+                json_array_append_new(
+                    conds, json_pack("{s:s,s:s,s:n,s:o,s:s,s:s}", "type", "DisruptionTarget",
+                                     "status", "True", "lastProbeTime", "lastTransitionTime",
+                                     time_json(m->evicted_at), "reason", "TerminationByKubelet",
+                                     "message", m->pod_message ? m->pod_message : ""));
         json_object_set_new(st, "conditions", conds);
         if (m->pod_reason)
                 json_object_set_new(st, "reason", json_string(m->pod_reason));

@@ -200,11 +200,11 @@ S(s_port, "port", {"name", F_STR, NULL}, {"hostPort", F_INT, NULL}, {"containerP
   {"protocol", F_STR, NULL}, {"hostIP", F_STR, NULL});
 S(s_res, "resources",
   {"limits", F_QTYMAP, NULL, NULL,
-   "cpu, memory; ephemeral-storage warned (not enforced); hugepages and extended resources "
-   "refused"},
+   "cpu, memory; a container's ephemeral-storage enforced by eviction (as the kubelet's); "
+   "hugepages and extended resources refused"},
   {"requests", F_QTYMAP, NULL, NULL,
-   "cpu, memory; ephemeral-storage warned (not enforced); hugepages and extended resources "
-   "refused"},
+   "cpu, memory; ephemeral-storage warned (admission does not count it); hugepages and "
+   "extended resources refused"},
   {"claims", F_ANY, NULL,
    "resource claims need dynamic resource allocation by a cluster's control plane; podctl has "
    "none",
@@ -1284,11 +1284,17 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                                 continue;
                         }
                         if (!cpu && strcmp(k, "memory")) {
-                                if (!strcmp(k, "ephemeral-storage"))
-                                        diag(c, PC_DIAG_WARNING, p,
-                                             "not enforced by podctl (no eviction; the downward "
-                                             "API reads it)");
-                                else if (pc_str_has_prefix(k, "hugepages-"))
+                                if (!strcmp(k, "ephemeral-storage")) {
+                                        /* a limit: enforced (the monitor's storage.c); a
+                                         * request defaulted from it says nothing new */
+                                        if (w == 1 &&
+                                            !json_equal(v, json_object_get(gobj(res, "limits"),
+                                                                           "ephemeral-storage")))
+                                                diag(c, PC_DIAG_WARNING, p,
+                                                     "not counted by podctl's admission (the "
+                                                     "limit is enforced; the downward API "
+                                                     "reads both)");
+                                } else if (pc_str_has_prefix(k, "hugepages-"))
                                         ERR(c, p,
                                             "Forbidden: podctl has no hugepages to allocate (the "
                                             "kubelet would not admit the Pod)");
