@@ -25,7 +25,8 @@ static int replace_meta(podctl *ctx, const struct pc_pod *p, json_t *cur, const 
 {
         json_t *have = json_object_get(json_object_get(cur, "metadata"), field);
         json_t *want = json_object_get(json_object_get(p->json, "metadata"), field);
-        if (json_equal(have ? have : json_object(), want ? want : json_object()) ||
+        /* unchanged: equal, or both empty or absent */
+        if ((have && want && json_equal(have, want)) ||
             (!json_object_size(have) && !json_object_size(want)))
                 return 0;
         _cleanup_strv_ char **remove = pc_xcalloc(1, sizeof(char *));
