@@ -584,6 +584,11 @@ void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req)
         struct sb s;
         if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0)
                 return cri_reply_err(c, &err);
+        if (q->n_port > PC_STREAM_MAX_PORTS) {
+                cri_bad(&err, EINVAL, "port: Too many: %zu: must have at most %d items", q->n_port,
+                        PC_STREAM_MAX_PORTS);
+                return cri_reply_err(c, &err);
+        }
         for (size_t i = 0; i < q->n_port; i++)
                 if (q->port[i] <= 0 || q->port[i] > 65535) {
                         cri_bad(&err, EINVAL, "port: Invalid value: %d", q->port[i]);
@@ -598,6 +603,8 @@ void cri_port_forward(struct cri_call *c, const ProtobufCMessage *req)
         r->pause_pid = (pid_t)json_integer_value(json_object_get(s.rt, "pausePid"));
         r->pause_start = (uint64_t)json_integer_value(json_object_get(s.rt, "pauseStart"));
         r->sandbox_id = pc_xstrdup(s.id);
+        for (size_t i = 0; i < q->n_port; i++)
+                r->ports[r->n_ports++] = q->port[i];
         char *url = NULL;
         if (pc_stream_url(c->cri->stream, r, &url, &err) < 0)
                 return cri_reply_err(c, &err);

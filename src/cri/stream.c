@@ -158,6 +158,7 @@ struct http_req {
         size_t head_len; /* through the blank line */
         size_t len;      /* bytes read (what follows the head is SPDY already) */
         char *method, *path;
+        const char *query; /* after the path's '?', in path's allocation; NULL when none */
 };
 
 /* The value of header name (case-insensitive), all occurrences joined
@@ -236,8 +237,10 @@ static int read_request(int fd, struct http_req *h)
         h->method = pc_xasprintf("%.*s", (int)(sp1 - h->head), h->head);
         h->path = pc_xasprintf("%.*s", (int)(sp2 - sp1 - 1), sp1 + 1);
         char *q = strchr(h->path, '?');
-        if (q)
+        if (q) {
                 *q = '\0';
+                h->query = q + 1;
+        }
         return 0;
 }
 
@@ -1134,6 +1137,33 @@ static void graceful_end(int fd)
 static const char *const ws_protocols[] = {"v5.channel.k8s.io", "v4.channel.k8s.io",
                                            "channel.k8s.io"};
 
+/* The RFC 6455 handshake's answer: 101 with Sec-WebSocket-Accept
+ * (base64(SHA-1(key + the RFC's GUID))) and the protocol chosen (none when
+ * ""); then the session reads WebSocket frames, from what came after the
+ * request's head on. */
+static int ws_accept(struct session *s, int fd, const struct http_req *h, const char *key,
+                     const char *chosen)
+{
+        _cleanup_free_ char *cat = pc_xasprintf("%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
+        unsigned char md[SHA_DIGEST_LENGTH];
+        SHA1((const unsigned char *)cat, strlen(cat), md);
+        char accept[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+        EVP_EncodeBlock((unsigned char *)accept, md, SHA_DIGEST_LENGTH);
+        _cleanup_free_ char *resp = pc_xasprintf(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
+            accept, *chosen ? "Sec-WebSocket-Protocol: " : "", chosen, *chosen ? "\r\n" : "");
+        if (send_all(fd, resp, strlen(resp)) < 0)
+                return -1;
+        *s = (struct session){.fd = fd, .ws = true};
+        size_t extra = h->len - h->head_len;
+        s->w.cap = extra > 65536 ? extra : 65536;
+        s->w.buf = pc_xmalloc(s->w.cap);
+        memcpy(s->w.buf, h->head + h->head_len, extra);
+        s->w.len = extra;
+        return 0;
+}
+
 static void ws_session(int fd, const struct http_req *h, struct pc_stream_req *r)
 {
         _cleanup_free_ char *key = header(h, "sec-websocket-key");
@@ -1157,29 +1187,152 @@ static void ws_session(int fd, const struct http_req *h, struct pc_stream_req *r
                 http_error(fd, 403, "Forbidden", m);
                 return;
         }
-        /* Sec-WebSocket-Accept: base64(SHA-1(key + the RFC's GUID)) */
-        _cleanup_free_ char *cat = pc_xasprintf("%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
-        unsigned char md[SHA_DIGEST_LENGTH];
-        SHA1((const unsigned char *)cat, strlen(cat), md);
-        char accept[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
-        EVP_EncodeBlock((unsigned char *)accept, md, SHA_DIGEST_LENGTH);
-        _cleanup_free_ char *resp =
-            pc_xasprintf("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                         "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n"
-                         "Sec-WebSocket-Protocol: %s\r\n\r\n",
-                         accept, chosen);
-        if (send_all(fd, resp, strlen(resp)) < 0)
+        struct session s;
+        if (ws_accept(&s, fd, h, key, chosen) < 0)
                 return;
-        struct session s = {.fd = fd, .version = version, .ws = true};
-        size_t extra = h->len - h->head_len;
-        s.w.cap = extra > 65536 ? extra : 65536;
-        s.w.buf = pc_xmalloc(s.w.cap);
-        memcpy(s.w.buf, h->head + h->head_len, extra);
-        s.w.len = extra;
+        s.version = version;
         exec_session(&s, r);
         graceful_end(fd);
         free(s.w.buf);
         free(s.w.msg);
+}
+
+/* Port forwarding over WebSocket, as the kubelet's streaming server serves
+ * it (portforward/websocket.go): protocol v4.channel.k8s.io (or none), the
+ * ports of the CRI request (or the URL's ?port= query, comma-separated or
+ * repeated); for port i, channel 2i carries data both ways and 2i+1 the
+ * server's error text; the server's first message on each is the port
+ * (uint16, little endian). Each port's TCP connection is dialled at once;
+ * the session ends when all have ended or the client closes. */
+static void ws_forward_session(int fd, const struct http_req *h, struct pc_stream_req *r,
+                               const int *ports, size_t n_ports)
+{
+        _cleanup_free_ char *key = header(h, "sec-websocket-key");
+        _cleanup_free_ char *protos = header(h, "sec-websocket-protocol");
+        if (!key || !*key) {
+                http_error(fd, 400, "Bad Request", "websocket: no Sec-WebSocket-Key");
+                return;
+        }
+        const char *chosen = has_token(protos, "v4.channel.k8s.io") ? "v4.channel.k8s.io" : "";
+        if (protos && *protos && !*chosen) {
+                _cleanup_free_ char *m = pc_xasprintf(
+                    "unable to upgrade: unable to negotiate protocol: client supports %s, "
+                    "server supports [v4.channel.k8s.io]",
+                    protos);
+                http_error(fd, 403, "Forbidden", m);
+                return;
+        }
+        if (n_ports == 0) {
+                http_error(fd, 400, "Bad Request", "query parameter \"port\" is required");
+                return;
+        }
+        struct session s;
+        if (ws_accept(&s, fd, h, key, chosen) < 0)
+                return;
+        s.version = 4;
+        pc_error err = {0};
+        int tcp[PC_STREAM_MAX_PORTS];
+        size_t open_n = 0;
+        for (size_t i = 0; i < n_ports; i++) {
+                uint8_t pb[2] = {(uint8_t)(ports[i] & 0xff), (uint8_t)(ports[i] >> 8)};
+                uint8_t ch[2] = {(uint8_t)(2 * i), (uint8_t)(2 * i + 1)};
+                ws_send(&s, 0x2, &ch[0], 1, pb, 2, &err);
+                ws_send(&s, 0x2, &ch[1], 1, pb, 2, &err);
+                pc_error de = {0};
+                tcp[i] = dial(r, ports[i], &de);
+                if (tcp[i] < 0) {
+                        _cleanup_free_ char *m =
+                            pc_xasprintf("error forwarding port %d to pod %s: %s", ports[i],
+                                         r->sandbox_id, de.msg);
+                        ws_send(&s, 0x2, &ch[1], 1, m, strlen(m), &err);
+                } else {
+                        open_n++;
+                }
+        }
+        while (open_n > 0) {
+                struct pollfd p[PC_STREAM_MAX_PORTS + 1];
+                p[0] = (struct pollfd){fd, POLLIN, 0};
+                for (size_t i = 0; i < n_ports; i++)
+                        p[i + 1] = (struct pollfd){tcp[i], POLLIN, 0};
+                bool buffered = transport_buffered(&s);
+                if (poll(p, n_ports + 1, buffered ? 0 : -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (buffered)
+                        p[0].revents |= POLLIN;
+                for (size_t i = 0; i < n_ports; i++) {
+                        if (tcp[i] < 0 || !(p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        char b[32768];
+                        ssize_t n = read(tcp[i], b, sizeof(b));
+                        uint8_t ch = (uint8_t)(2 * i);
+                        if (n > 0) {
+                                ws_send(&s, 0x2, &ch, 1, b, (size_t)n, &err);
+                        } else if (n == 0 || errno != EINTR) {
+                                close(tcp[i]);
+                                tcp[i] = -1;
+                                open_n--;
+                        }
+                }
+                if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+                        continue;
+                int op = 0;
+                if (ws_read(&s, &op, &err) <= 0)
+                        break; /* closed (answered), or broken */
+                if (op != 2 || s.w.msg_len < 1)
+                        continue;
+                size_t ch = s.w.msg[0];
+                if (ch % 2 || ch / 2 >= n_ports || tcp[ch / 2] < 0)
+                        continue;
+                size_t off = 1;
+                while (off < s.w.msg_len) {
+                        ssize_t w =
+                            send(tcp[ch / 2], s.w.msg + off, s.w.msg_len - off, MSG_NOSIGNAL);
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w <= 0)
+                                break;
+                        off += (size_t)w;
+                }
+        }
+        for (size_t i = 0; i < n_ports; i++)
+                if (tcp[i] >= 0)
+                        close(tcp[i]);
+        uint8_t code[2] = {0x03, 0xe8}; /* 1000 */
+        ws_send(&s, 0x8, code, 2, NULL, 0, &err);
+        graceful_end(fd);
+        free(s.w.buf);
+        free(s.w.msg);
+}
+
+/* The ports of a query "port=80&port=81,82" (as the kubelet's
+ * NewV4Options reads them): 0 with *n of them (0 when none), -1 when one
+ * is not a port or there are too many. */
+static int query_ports(const char *q, int *ports, size_t *n)
+{
+        *n = 0;
+        for (const char *p = q; p && *p;) {
+                size_t len = strcspn(p, "&");
+                if (len > 5 && !strncmp(p, "port=", 5)) {
+                        const char *v = p + 5, *end = p + len;
+                        while (v < end) {
+                                char *e;
+                                errno = 0;
+                                long x = strtol(v, &e, 10);
+                                if (e == v || errno || x < 1 || x > 65535 ||
+                                    (e < end && *e != ',') || *n >= PC_STREAM_MAX_PORTS)
+                                        return -1;
+                                ports[(*n)++] = (int)x;
+                                v = e < end ? e + 1 : e;
+                        }
+                }
+                p += len;
+                if (*p == '&')
+                        p++;
+        }
+        return 0;
 }
 
 static void *conn_main(void *arg)
@@ -1216,13 +1369,21 @@ static void *conn_main(void *arg)
         upgrade = header(h, "upgrade");
         connection = header(h, "connection");
         if (has_token(connection, "upgrade") && has_token(upgrade, "websocket")) {
-                if (kind != PC_STREAM_EXEC) {
-                        http_error(fd, 400, "Bad Request",
-                                   "unable to upgrade: port forwarding is served over SPDY/3.1 "
-                                   "only (WebSocket is not supported for it yet)");
+                if (kind == PC_STREAM_EXEC) {
+                        ws_session(fd, h, r);
                         goto out;
                 }
-                ws_session(fd, h, r);
+                int ports[PC_STREAM_MAX_PORTS];
+                size_t n_ports = 0;
+                if (query_ports(h->query, ports, &n_ports) < 0) {
+                        http_error(fd, 400, "Bad Request", "query parameter \"port\": invalid");
+                        goto out;
+                }
+                if (!n_ports) {
+                        memcpy(ports, r->ports, r->n_ports * sizeof(int));
+                        n_ports = r->n_ports;
+                }
+                ws_forward_session(fd, h, r, ports, n_ports);
                 goto out;
         }
         if (!has_token(connection, "upgrade") || !has_token(upgrade, "spdy/3.1")) {

@@ -22,6 +22,9 @@
 enum pc_stream_kind { PC_STREAM_EXEC, PC_STREAM_PORTFORWARD };
 
 /* What a URL stands for; owned by the server once registered. */
+/* ports of one WebSocket port-forward session */
+#define PC_STREAM_MAX_PORTS 32
+
 struct pc_stream_req {
         enum pc_stream_kind kind;
         /* exec: the command, in container `container` of Pod ns/pod of the
@@ -35,6 +38,9 @@ struct pc_stream_req {
         pid_t pause_pid;
         uint64_t pause_start;
         char *sandbox_id;
+        /* the CRI request's ports (WebSocket port forwarding takes them) */
+        int ports[PC_STREAM_MAX_PORTS];
+        size_t n_ports;
 };
 
 struct pc_stream_server;

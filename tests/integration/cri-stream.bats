@@ -73,6 +73,32 @@ serve_in_netns() {
         [[ $(jq -r .body <<<"$output") == *"unknown or expired streaming token"* ]]
 }
 
+@test "PortForward over WebSocket (v4.channel.k8s.io): the request's ports on channel pairs, data both ways, errors" {
+        id=$(run_sandbox pfws)
+        pid=$(sb_pid "$id")
+        serve_in_netns "$pid" 18082 "hello over websocket"
+        # 18082 served, 18083 closed: channels 0/1 and 2/3
+        url=$(rt PortForward "{\"pod_sandbox_id\": \"$id\", \"port\": [18082, 18083]}" | jq -r .url)
+        run -0 /usr/bin/python3 "$REPO/tests/cri/ws-client.py" "$url" --portforward --send '0:GET / HTTP/1.0\r\n\r\n'
+        echo "client: $output" # shown when the test fails
+        [ "$(jq -r .protocol <<<"$output")" = v4.channel.k8s.io ]
+        [ "$(jq -c .ports <<<"$output")" = '{"0":18082,"1":18082,"2":18083,"3":18083}' ]
+        [[ $(jq -r '.data["0"]' <<<"$output") == "HTTP/1.1 200 OK"*"hello over websocket"* ]]
+        [ "$(jq -r '.data["1"] // ""' <<<"$output")" = "" ]
+        [[ $(jq -r '.data["3"]' <<<"$output") == "error forwarding port 18083 to pod $id"*"Connection refused"* ]]
+        # the URL's ?port= query in place of the request's ports; a token works once
+        url=$(port_forward_url "$id" 18083)
+        run -0 /usr/bin/python3 "$REPO/tests/cri/ws-client.py" "$url?port=18082" --portforward --send '0:GET / HTTP/1.0\r\n\r\n'
+        [ "$(jq -c .ports <<<"$output")" = '{"0":18082,"1":18082}' ]
+        [[ $(jq -r '.data["0"]' <<<"$output") == *"hello over websocket"* ]]
+        run -0 /usr/bin/python3 "$REPO/tests/cri/ws-client.py" "$url" --portforward
+        [ "$(jq -r .http <<<"$output")" = 404 ]
+        # a protocol it does not speak
+        url=$(port_forward_url "$id" 18082)
+        run -0 /usr/bin/python3 "$REPO/tests/cri/ws-client.py" "$url" --portforward --proto base64.channel.k8s.io
+        [ "$(jq -r .http <<<"$output")" = 403 ]
+}
+
 @test "PortForward: bad requests are refused before any URL is made" {
         run -1 rt PortForward '{"pod_sandbox_id": "0000000000000000", "port": [80]}'
         [[ $output == *"NOT_FOUND"* || $output == *"not found"* ]]
