@@ -27,8 +27,19 @@ void podctl_close(podctl *ctx);
 const char *podctl_root_dir(const podctl *ctx);
 const char *podctl_log_dir(const podctl *ctx);
 
-/* Store ConfigMaps/Secrets of a manifest (create or replace). */
+/* ConfigMaps and Secrets (src/pod/objects.c). Store one of a manifest:
+ * PODCTL_CREATED, PODCTL_UPDATED or PODCTL_UNCHANGED (an immutable one
+ * refuses a change: EPERM). */
 int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err);
+/* The stored ConfigMaps (secret: Secrets) of namespace ns (all when NULL),
+ * sorted by namespace and name: a new JSON array. */
+int podctl_object_list(podctl *ctx, const char *ns, bool secret, json_t **out, pc_error *err);
+/* One, or ENOENT ("configmaps \"x\" not found"). */
+int podctl_object_get(podctl *ctx, const char *ns, const char *name, bool secret, json_t **out,
+                      pc_error *err);
+/* Delete one (ENOENT when there is none); Pods using it keep their volumes'
+ * content. */
+int podctl_object_delete(podctl *ctx, const char *ns, const char *name, bool secret, pc_error *err);
 
 /* podctl_pod_create's and podctl_pod_update's results */
 enum podctl_create_result { PODCTL_CREATED = 0, PODCTL_UNCHANGED = 1, PODCTL_UPDATED = 2 };

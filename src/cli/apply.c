@@ -23,7 +23,7 @@ static int apply_file(struct pc_cli *cli, const char *file, enum pc_validate val
                 pc_manifest_free(&m);
                 return 1;
         }
-        int rc = pc_cli_put_objects(ctx, &m, "configured");
+        int rc = pc_cli_put_objects(ctx, &m, NULL);
         pc_error err;
         for (size_t i = 0; i < m.n_pods; i++) {
                 struct pc_pod *p = &m.pods[i];

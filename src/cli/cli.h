@@ -62,8 +62,20 @@ enum pc_validate { PC_VALIDATE_STRICT, PC_VALIDATE_WARN, PC_VALIDATE_IGNORE };
 int pc_cli_load_manifest(const struct pc_cli *cli, const char *path, enum pc_validate validate,
                          struct pc_manifest *m);
 /* Store the manifest's ConfigMaps and Secrets, printing "KIND/NAME VERB"
- * for each; 1 when one failed (its error printed), else 0. */
+ * for each (verb NULL: created, configured or unchanged, as kubectl apply);
+ * 1 when one failed (its error printed), else 0. */
 int pc_cli_put_objects(podctl *ctx, const struct pc_manifest *m, const char *verb);
+
+/* objects.c: ConfigMaps and Secrets for get and delete. */
+enum { PC_CLI_CONFIGMAP, PC_CLI_SECRET };
+/* configmap(s)/cm, secret(s): PC_CLI_*, else -1 */
+int pc_cli_object_kind(const char *arg);
+int pc_cli_get_objects(struct pc_cli *cli, int kind, int argc, char **argv);
+int pc_cli_delete_objects(struct pc_cli *cli, int kind, int argc, char **argv);
+/* Delete one, printing kubectl's line; 1 on failure (NotFound unless
+ * ignore_missing). */
+int pc_cli_delete_object(podctl *ctx, const char *ns, const char *name, bool secret,
+                         bool ignore_missing);
 /* --validate[=strict|true|warn|ignore|false] at argv[*i]: 1 parsed into *out,
  * 0 not this flag, -1 a bad value (printed). */
 int pc_cli_validate_flag(int argc, char **argv, int *i, enum pc_validate *out);

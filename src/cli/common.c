@@ -398,11 +398,16 @@ int pc_cli_put_objects(podctl *ctx, const struct pc_manifest *m, const char *ver
         pc_error err;
         for (size_t i = 0; i < m->n_configmaps; i++) {
                 const struct pc_configmap *o = &m->configmaps[i];
-                if (podctl_object_put(ctx, o, &err) < 0) {
+                int r = podctl_object_put(ctx, o, &err);
+                if (r < 0) {
                         rc = pc_cli_die(&err);
                         continue;
                 }
-                printf("%s/%s %s\n", o->secret ? "secret" : "configmap", o->name, verb);
+                printf("%s/%s %s\n", o->secret ? "secret" : "configmap", o->name,
+                       verb                    ? verb
+                       : r == PODCTL_CREATED   ? "created"
+                       : r == PODCTL_UNCHANGED ? "unchanged"
+                                               : "configured");
         }
         return rc;
 }

@@ -34,7 +34,8 @@ static const struct verb_doc docs[] = {
       {"--validate", "MODE", "strict, warn or ignore"},
       {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
     {"get",
-     "get pods [NAME...] [-o FORMAT] [-l SELECTOR] [--sort-by=PATH] [-w] | get node",
+     "get pods [NAME...] [-o FORMAT] [-l SELECTOR] [--sort-by=PATH] [-w] | get node | get "
+     "configmaps|secrets [NAME...] [-o json|yaml|name]",
      "List Pods as kubectl does, or show them as JSON, YAML, names, a JSONPath template or "
      "custom columns; -w prints each change as it happens.",
      true,
@@ -117,7 +118,8 @@ static const struct verb_doc docs[] = {
       {"-o", "FORMAT", "json or yaml"},
       {"-A", NULL, "all namespaces"}}},
     {"delete",
-     "delete pod NAME... | -l SELECTOR | -f FILE [--grace-period=N] [--force]",
+     "delete pod NAME... | -l SELECTOR | -f FILE [--grace-period=N] [--force] | delete "
+     "configmap|secret NAME...",
      "Stop and remove Pods.",
      true,
      {{"-f", "FILE", "the Pods of a manifest"},

@@ -1,5 +1,7 @@
 /* podctl delete pod NAME... | -f FILE  [--grace-period=N] [--now] [--force]
- *                                      [--ignore-not-found] */
+ *                                      [--ignore-not-found]
+ * podctl delete configmap|secret NAME... (objects.c); -f deletes the file's
+ * ConfigMaps and Secrets too. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,8 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv)
                         force = true;
                 else if (!strcmp(argv[i], "--ignore-not-found"))
                         ignore_missing = true;
+                else if (!t.resource_seen && argv[i][0] != '-' && pc_cli_object_kind(argv[i]) >= 0)
+                        return pc_cli_delete_objects(cli, pc_cli_object_kind(argv[i]), argc, argv);
                 else if (pc_cli_pods_arg(&t, argc, argv, &i))
                         continue;
                 else if (argv[i][0] == '-')
@@ -71,6 +75,11 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv)
                         pc_manifest_free(&m);
                         return 1;
                 }
+                /* the file's ConfigMaps and Secrets too, as kubectl's */
+                for (size_t i = 0; i < m.n_configmaps; i++)
+                        rc |= pc_cli_delete_object(ctx, m.configmaps[i].namespace_,
+                                                   m.configmaps[i].name, m.configmaps[i].secret,
+                                                   ignore_missing);
                 for (size_t i = 0; i < m.n_pods; i++)
                         rc |= delete_one(ctx, m.pods[i].namespace_, m.pods[i].name, grace,
                                          ignore_missing);

@@ -360,6 +360,8 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                         continue;
                 else if (argv[i][0] == '-')
                         return pc_cli_fail("unknown flag \"%s\" for get", argv[i]);
+                else if (!t.resource_seen && pc_cli_object_kind(argv[i]) >= 0)
+                        return pc_cli_get_objects(cli, pc_cli_object_kind(argv[i]), argc, argv);
                 else if (!t.resource_seen && (!strcmp(argv[i], "node") ||
                                               !strcmp(argv[i], "nodes") || !strcmp(argv[i], "no")))
                         return get_node(cli, argc, argv);
@@ -369,7 +371,8 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
         const char *selector = t.selector;
         char **names = t.names;
         if (!t.resource_seen)
-                return pc_cli_fail("you must specify the type of resource to get: pods, nodes");
+                return pc_cli_fail("you must specify the type of resource to get: pods, nodes, "
+                                   "configmaps, secrets");
         if (selector && names[0])
                 return pc_cli_fail("name cannot be provided when a selector is specified");
         if (o.output && *o.output == '=')

@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# ConfigMaps and Secrets as a kubectl user handles them: apply says created,
+# configured or unchanged; get (table, -A, -o json|yaml|name); delete by
+# name and with -f; a Pod keeps what its volume holds when its ConfigMap
+# is deleted.
+
+bats_require_minimum_version 1.5.0
+
+load helpers
+
+setup_file() { common_setup_file; }
+teardown_file() { common_teardown_file; }
+teardown() {
+        delete_all_pods
+        rm -f "$PODCTL_ROOT"/objects/*.json
+}
+
+objects_yaml() { # B-VALUE
+        cat <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg}
+data: {a: "1", b: "${1:-2}"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: sec}
+type: kubernetes.io/basic-auth
+stringData: {username: admin, password: pw}
+EOF
+}
+
+@test "apply: a ConfigMap or Secret is created, then unchanged, then configured" {
+        objects_yaml >"$BATS_TEST_TMPDIR/o.yaml"
+        run -0 podctl apply -f "$BATS_TEST_TMPDIR/o.yaml"
+        [ "$output" = $'configmap/cfg created\nsecret/sec created' ]
+        uid=$(podctl get configmap cfg -o json | jq -r .metadata.uid)
+        [[ $uid =~ ^[0-9a-f-]{36}$ ]]
+        run -0 podctl apply -f "$BATS_TEST_TMPDIR/o.yaml"
+        [ "$output" = $'configmap/cfg unchanged\nsecret/sec unchanged' ]
+        objects_yaml 3 >"$BATS_TEST_TMPDIR/o.yaml"
+        run -0 podctl apply -f "$BATS_TEST_TMPDIR/o.yaml"
+        [ "$output" = $'configmap/cfg configured\nsecret/sec unchanged' ]
+        # the same object: its uid and creation time stay
+        [ "$(podctl get configmap cfg -o json | jq -r .metadata.uid)" = "$uid" ]
+        [ "$(podctl get cm cfg -o json | jq -r .data.b)" = 3 ]
+}
+
+@test "get configmaps/secrets: kubectl's columns, -A, -o name|json|yaml, NotFound" {
+        objects_yaml >"$BATS_TEST_TMPDIR/o.yaml"
+        podctl apply -f "$BATS_TEST_TMPDIR/o.yaml" >/dev/null
+        run -0 podctl get configmaps
+        [[ ${lines[0]} =~ ^NAME\ +DATA\ +AGE$ ]]
+        [[ ${lines[1]} =~ ^cfg\ +2\ +[0-9]+s$ ]]
+        run -0 podctl get secrets
+        [[ ${lines[0]} =~ ^NAME\ +TYPE\ +DATA\ +AGE$ ]]
+        [[ ${lines[1]} =~ ^sec\ +kubernetes.io/basic-auth\ +2\ + ]]
+        run -0 podctl get cm -A
+        [[ ${lines[0]} =~ ^NAMESPACE\ +NAME\ +DATA\ +AGE$ ]]
+        [[ ${lines[1]} =~ ^default\ +cfg\ +2 ]]
+        run -0 podctl get secret -o name
+        [ "$output" = secret/sec ]
+        run -0 podctl get secret sec -o json
+        [ "$(jq -r .data.username <<<"$output" | base64 -d)" = admin ]
+        [ "$(jq -r .kind <<<"$output")" = Secret ]
+        run -0 podctl get cm -o yaml
+        [[ $output == *"kind: List"* && $output == *"name: cfg"* ]]
+        run -1 --separate-stderr podctl get cm nope
+        [ "$stderr" = 'Error from server (NotFound): configmaps "nope" not found' ]
+        run -0 --separate-stderr podctl -n other get secrets
+        [ -z "$output" ]
+        [ "$stderr" = "No resources found in other namespace." ]
+}
+
+@test "delete configmap/secret NAME and delete -f FILE (its objects and Pods); a Pod keeps its volume's content" {
+        cat >"$BATS_TEST_TMPDIR/all.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: appcfg}
+data: {greeting: hello}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: user}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {name: c, configMap: {name: appcfg}}
+  containers:
+  - name: main
+    image: busybox
+    command: [sleep, "3600"]
+    volumeMounts: [{name: c, mountPath: /etc/app}]
+EOF
+        podctl apply -f "$BATS_TEST_TMPDIR/all.yaml" >/dev/null
+        wait_for 20 container_running user main
+        run -0 podctl delete configmap appcfg
+        [ "$output" = 'configmap "appcfg" deleted' ]
+        run -1 podctl get cm appcfg
+        # the running Pod still reads what the volume held
+        run -0 podctl exec user -- cat /etc/app/greeting
+        [ "$output" = hello ]
+        run -1 --separate-stderr podctl delete configmap appcfg
+        [ "$stderr" = 'Error from server (NotFound): configmaps "appcfg" not found' ]
+        run -0 podctl delete configmap appcfg --ignore-not-found
+        # delete -f: the file's ConfigMap and its Pod
+        podctl apply -f "$BATS_TEST_TMPDIR/all.yaml" >/dev/null
+        run -0 podctl delete -f "$BATS_TEST_TMPDIR/all.yaml"
+        [ "${lines[0]}" = 'configmap "appcfg" deleted' ]
+        [ "${lines[1]}" = 'pod "user" deleted' ]
+        run -0 --separate-stderr podctl get cm -o name
+        [ -z "$output" ]
+        run -0 --separate-stderr podctl get pods -o name
+        [ -z "$output" ]
+}
