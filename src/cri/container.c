@@ -1153,7 +1153,7 @@ static Runtime__V1__NetworkUsage *net_usage(struct cri_call *c, pid_t pause, int
         return NULL;
 }
 
-static Runtime__V1__PodSandboxStats *sandbox_stats(struct cri_call *c, podctl *ctx,
+Runtime__V1__PodSandboxStats *cri_sandbox_stats_of(struct cri_call *c, podctl *ctx,
                                                    const struct cri_sb_ref *sb)
 {
         Runtime__V1__PodSandboxStats *s =
@@ -1228,7 +1228,7 @@ void cri_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req)
                         &sbs, &n, &err) < 0)
                 return cri_reply_err(c, &err);
         Runtime__V1__PodSandboxStatsResponse r = RUNTIME__V1__POD_SANDBOX_STATS_RESPONSE__INIT;
-        r.stats = sandbox_stats(c, ctx, &sbs[0]);
+        r.stats = cri_sandbox_stats_of(c, ctx, &sbs[0]);
         cri_reply(c, &r.base);
 }
 
@@ -1257,7 +1257,7 @@ void cri_list_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req)
                         match = v && !strcmp(v, f->label_selector[k]->value ?: "");
                 }
                 if (match)
-                        r.stats[r.n_stats++] = sandbox_stats(c, ctx, &sbs[i]);
+                        r.stats[r.n_stats++] = cri_sandbox_stats_of(c, ctx, &sbs[i]);
         }
         cri_reply(c, &r.base);
 }

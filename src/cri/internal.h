@@ -82,6 +82,10 @@ int cri_container_ref(struct cri_call *c, podctl *ctx, const char *id, const cha
 /* PodSandboxStats, ListPodSandboxStats (container.c) */
 void cri_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req);
 void cri_list_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req);
+/* metrics.c: ListMetricDescriptors, ListPodSandboxMetrics (cadvisor's
+ * names, as CRI-O's stats server) */
+void cri_list_metric_descriptors(struct cri_call *c, const ProtobufCMessage *req);
+void cri_list_sandbox_metrics(struct cri_call *c, const ProtobufCMessage *req);
 /* GetContainerEvents (container.c): server streaming, until the client goes */
 void cri_container_events(struct cri_call *c, const ProtobufCMessage *req);
 /* sandbox.c: the PodSandboxStatus of sandbox id, NULL when it is gone */
@@ -101,6 +105,9 @@ struct cri_sb_ref {
 };
 int cri_sandbox_refs(struct cri_call *c, podctl *ctx, const char *id, struct cri_sb_ref **out,
                      size_t *n, pc_error *err);
+/* One sandbox's stats (its pod cgroup, eth0, its containers), in c's arena. */
+Runtime__V1__PodSandboxStats *cri_sandbox_stats_of(struct cri_call *c, podctl *ctx,
+                                                   const struct cri_sb_ref *sb);
 
 /* container.c */
 void cri_create_container(struct cri_call *c, const ProtobufCMessage *req);

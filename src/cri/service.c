@@ -307,6 +307,10 @@ static const struct method {
      cri_update_container_resources},
     {RT "ReopenContainerLog", &runtime__v1__reopen_container_log_request__descriptor,
      cri_reopen_container_log},
+    {RT "ListMetricDescriptors", &runtime__v1__list_metric_descriptors_request__descriptor,
+     cri_list_metric_descriptors},
+    {RT "ListPodSandboxMetrics", &runtime__v1__list_pod_sandbox_metrics_request__descriptor,
+     cri_list_sandbox_metrics},
     {IM "ListImages", &runtime__v1__list_images_request__descriptor, cri_list_images},
     {IM "ImageStatus", &runtime__v1__image_status_request__descriptor, cri_image_status},
     {IM "PullImage", &runtime__v1__pull_image_request__descriptor, cri_pull_image},
@@ -324,6 +328,7 @@ static const struct {
     {RT "StreamContainers", RT "ListContainers"},
     {RT "StreamContainerStats", RT "ListContainerStats"},
     {RT "StreamPodSandboxStats", RT "ListPodSandboxStats"},
+    {RT "StreamPodSandboxMetrics", RT "ListPodSandboxMetrics"},
     {IM "StreamImages", IM "ListImages"},
 };
 

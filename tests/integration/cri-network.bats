@@ -149,3 +149,40 @@ EOF
         run -1 rt PodSandboxStats '{"pod_sandbox_id": "ffffffffffff"}'
         [[ $output == *"NOT_FOUND"* ]]
 }
+
+@test "ListMetricDescriptors and ListPodSandboxMetrics: cadvisor's names, labels as the descriptors say, the sandbox's and its containers' values" {
+        sb=$(run_sandbox metrics)
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$sb" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "app", attempt: 0}, image: {image: "busybox"},
+                command: ["sh", "-c", "head -c 3000000 /dev/zero > /tmp/fill; sleep 3600"],
+                log_path: "app/0.log"}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        pid=$(sb_pid "$sb")
+        gw=$(nsenter --net="/proc/$pid/ns/net" ip -4 route show default | awk '{print $3}')
+        nsenter --net="/proc/$pid/ns/net" ping -c 2 -W 1 "$gw" >/dev/null || true
+        run -0 rt ListMetricDescriptors '{}'
+        descs=$output
+        [ "$(jq -c '[.descriptors[] | select(.name == "container_cpu_usage_seconds_total") | .label_keys]' <<<"$descs")" = '[["id","image","namespace","pod","container","cpu"]]' ]
+        [ "$(jq -c '[.descriptors[] | select(.name == "container_memory_working_set_bytes") | .label_keys]' <<<"$descs")" = '[["id","image","namespace","pod","container"]]' ]
+        wait_for 20 bash -c "/usr/bin/python3 '$REPO/tests/cri/cri.py' '$CRI_SOCK' RuntimeService ListPodSandboxMetrics '{}' |
+                jq -e --arg c '$cid' '[.pod_metrics[].container_metrics[]? | select(.container_id == \$c) | .metrics[] | select(.name == \"container_fs_usage_bytes\") | .value.value | tonumber] | .[0] >= 3000000' >/dev/null"
+        run -0 rt ListPodSandboxMetrics '{}'
+        m=$(jq -c --arg s "$sb" '.pod_metrics[] | select(.pod_sandbox_id == $s)' <<<"$output")
+        # the sandbox's own: labels id, "", namespace, pod, POD
+        [ "$(jq -c '[.metrics[] | select(.name == "container_memory_usage_bytes") | .label_values]' <<<"$m")" = "[[\"$sb\",\"\",\"cri-net\",\"metrics\",\"POD\"]]" ]
+        [ "$(jq -r '.metrics[] | select(.name == "container_memory_working_set_bytes") | .value.value' <<<"$m")" -gt 0 ]
+        [ "$(jq -r '.metrics[] | select(.name == "container_processes") | .value.value' <<<"$m")" -ge 2 ]
+        [ "$(jq -r '.metrics[] | select(.name == "container_network_receive_bytes_total") | .label_values[5]' <<<"$m")" = eth0 ]
+        [ "$(jq -r '.metrics[] | select(.name == "container_network_receive_bytes_total") | .value.value' <<<"$m")" -gt 0 ]
+        # every metric has as many label values as its descriptor has keys
+        for name in $(jq -r '[.metrics[], .container_metrics[].metrics[]] | .[].name' <<<"$m" | sort -u); do
+                want=$(jq -r --arg n "$name" '.descriptors[] | select(.name == $n) | .label_keys | length' <<<"$descs")
+                [ -n "$want" ]
+                [ "$(jq -r --arg n "$name" --argjson w "$want" '[.metrics[], .container_metrics[].metrics[] | select(.name == $n) | select((.label_values | length) != $w)] | length' <<<"$m")" = 0 ]
+        done
+        # the container's: its id and name
+        [ "$(jq -r --arg c "$cid" '.container_metrics[] | select(.container_id == $c) | .metrics[] | select(.name == "container_memory_usage_bytes") | .label_values[4]' <<<"$m")" = app ]
+        # the stream answers the same sandboxes
+        run -0 rt StreamPodSandboxMetrics '{}'
+        [[ $(jq -r '[.pod_sandbox_metrics[].pod_sandbox_id] | join(" ")' <<<"$output") == *"$sb"* ]]
+}
