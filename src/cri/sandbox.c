@@ -271,10 +271,22 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                                NSO ".userns_options.mode: %s: user namespaces of CRI "
                                    "sandboxes are not supported by podctl yet",
                                mode_name(no->userns_options->mode));
-        if (sc && sc->run_as_user)
-                return cri_bad(err, ENOTSUP,
-                               "config.linux.security_context.run_as_user: not supported by "
-                               "podctl yet (pause runs as root)");
+        /* pause's ids, as containerd's: run_as_user, run_as_group (else 0) */
+        _cleanup_free_ char *user = NULL;
+        if (sc && sc->run_as_user) {
+                if (sc->run_as_user->value < 0 || sc->run_as_user->value > UINT32_MAX)
+                        return cri_bad(err, EINVAL,
+                                       "config.linux.security_context.run_as_user: Invalid "
+                                       "value: %lld",
+                                       (long long)sc->run_as_user->value);
+                long long gid = sc->run_as_group ? sc->run_as_group->value : 0;
+                if (gid < 0 || gid > UINT32_MAX)
+                        return cri_bad(err, EINVAL,
+                                       "config.linux.security_context.run_as_group: Invalid "
+                                       "value: %lld",
+                                       gid);
+                user = pc_xasprintf("%lld:%lld", (long long)sc->run_as_user->value, gid);
+        }
         const char *parent = lx && *lx->cgroup_parent ? lx->cgroup_parent : NULL;
         if (parent && !cgroup_parent_ok(parent))
                 return cri_bad(err, EINVAL,
@@ -347,6 +359,8 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                 json_object_set_new(pod_ann, PC_CRI_CGROUP_ANNOTATION, json_string(parent + 1));
         if (has_ports)
                 json_object_set_new(pod_ann, PC_CRI_PORTS_ANNOTATION, json_string(ports_s));
+        if (user)
+                json_object_set_new(pod_ann, PC_CRI_USER_ANNOTATION, json_string(user));
         *podj =
             json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:o},s:o}", "apiVersion", "v1", "kind", "Pod",
                       "metadata", "name", name, "namespace", md->namespace_, "labels",

@@ -928,6 +928,9 @@ static int setup(struct pc_monitor *m, pc_error *err)
             .host_ipc = m->pod.host_ipc,
             .cgroup_procs_fd = -1,
             .shm_dir = m->pod.host_ipc ? NULL : m->shm_dir,
+            .set_user = m->pod.sandbox_uid >= 0,
+            .uid = (uint32_t)(m->pod.sandbox_uid >= 0 ? m->pod.sandbox_uid : 0),
+            .gid = (uint32_t)(m->pod.sandbox_gid >= 0 ? m->pod.sandbox_gid : 0),
         };
         size_t n_tmpfs = 0;
         struct pc_tmpfs *tmpfs = pc_monitor_pod_tmpfs(m, &n_tmpfs);

@@ -110,6 +110,11 @@ struct pc_sandbox_plan {
          * namespaced and allowed. */
         char **sysctl_names, **sysctl_values;
         size_t n_sysctls;
+        /* pause's ids (a CRI sandbox's run_as_user/run_as_group): it runs as
+         * them, with no supplementary groups and so no capabilities;
+         * set_user false: root */
+        bool set_user;
+        uint32_t uid, gid;
 };
 
 struct pc_sandbox {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -201,6 +202,13 @@ __attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan
         int exe_fd = sealed_copy(plan->pause_path, &err); /* after stdio closed the rest */
         if (exe_fd < 0)
                 pc_rt_child_fail(sync_fd, &err);
+        /* last: the ids drop every capability (the namespaces are made) */
+        if (plan->set_user &&
+            (setgroups(0, NULL) < 0 || setresgid(plan->gid, plan->gid, plan->gid) < 0 ||
+             setresuid(plan->uid, plan->uid, plan->uid) < 0)) {
+                pc_fail(&err, errno, "pause: set user %u:%u", plan->uid, plan->gid);
+                pc_rt_child_fail(sync_fd, &err);
+        }
         char *argv[] = {"pause", NULL};
         char *envp[] = {NULL};
         syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <resolv.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -754,7 +756,15 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
         /* A CRI sandbox (src/cri) is made without containers: they come later. */
         const char *cri = jstr(json_object_get(md, "annotations"), PC_CRI_SANDBOX_ANNOTATION);
         pod->cri_sandbox = cri && !strcmp(cri, "true");
+        pod->sandbox_uid = pod->sandbox_gid = -1;
         if (pod->cri_sandbox) {
+                const char *u = jstr(json_object_get(md, "annotations"), PC_CRI_USER_ANNOTATION);
+                long long uid, gid;
+                if (u && sscanf(u, "%lld:%lld", &uid, &gid) == 2 && uid >= 0 && gid >= 0 &&
+                    uid <= UINT32_MAX && gid <= UINT32_MAX) {
+                        pod->sandbox_uid = uid;
+                        pod->sandbox_gid = gid;
+                }
                 /* the kubelet's port_mappings (src/cri), as v1 ContainerPorts */
                 const char *pm = jstr(json_object_get(md, "annotations"), PC_CRI_PORTS_ANNOTATION);
                 json_t *pj = pm ? json_loads(pm, 0, NULL) : NULL;

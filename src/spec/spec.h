@@ -32,6 +32,8 @@
 #define PC_CRI_CGROUP_ANNOTATION "podctl.io/cri-cgroup-parent"
 /* A CRI sandbox's port mappings: a JSON array of v1 ContainerPort objects. */
 #define PC_CRI_PORTS_ANNOTATION "podctl.io/cri-port-mappings"
+/* A CRI sandbox's run_as_user/run_as_group (pause's ids): "UID:GID". */
+#define PC_CRI_USER_ANNOTATION "podctl.io/cri-sandbox-user"
 
 struct pc_kv {
         char *name;
@@ -268,6 +270,8 @@ struct pc_pod {
         /* A CRI sandbox's port mappings (PC_CRI_PORTS_ANNOTATION) */
         struct pc_port *sandbox_ports;
         size_t n_sandbox_ports;
+        /* A CRI sandbox's user (PC_CRI_USER_ANNOTATION): pause runs as it; -1 = root */
+        int64_t sandbox_uid, sandbox_gid;
         bool host_network, host_pid, host_ipc;
         bool host_users;            /* spec.hostUsers (default true); false: a user namespace */
         char *hostname;             /* spec.hostname, NULL = metadata.name */

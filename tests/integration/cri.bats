@@ -235,6 +235,28 @@ sb_state() { rt ListPodSandbox "{\"filter\": {\"id\": \"$1\"}}" | jq -r '.items[
         grep -q "pod[0-9a-f-]*/pause$" "/proc/$pid/cgroup"
 }
 
+@test "RunPodSandbox: run_as_user/run_as_group: pause runs as them, with no capabilities; a container of it runs" {
+        local id pid
+        id=$(run_sandbox asuser '{"linux": {"security_context": {"run_as_user": {"value": 65534}, "run_as_group": {"value": 65533}}}}')
+        pid=$(sb_pid "$id")
+        [ "$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/$pid/status")" = 65534655346553465534 ]
+        [ "$(awk '/^Gid:/ {print $2 $3 $4 $5}' "/proc/$pid/status")" = 65533655336553365533 ]
+        [ "$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")" = 0000000000000000 ]
+        [ "$(awk '/^Groups:/ {print $2}' "/proc/$pid/status")" = "" ]
+        # the sandbox works: a container starts in it, in its netns
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$id" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "c", attempt: 0}, image: {image: "busybox"},
+                command: ["sleep", "3600"], log_path: "c/0.log"}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        cpid=$(rt ContainerStatus "{\"container_id\": \"$cid\", \"verbose\": true}" | jq -r '.info.info | fromjson | .pid')
+        [ "$(ns_inode "$cpid" net)" = "$(ns_inode "$pid" net)" ]
+        # run_as_user alone: group 0, as containerd's
+        id=$(run_sandbox asuser2 '{"linux": {"security_context": {"run_as_user": {"value": 1000}}}}')
+        pid=$(sb_pid "$id")
+        [ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 1000 ]
+        [ "$(awk '/^Gid:/ {print $2}' "/proc/$pid/status")" = 0 ]
+}
+
 @test "CRI sandboxes are apart from applied Pods: podctl get pods --cri shows them" {
         local id
         id=$(run_sandbox apart)
