@@ -72,6 +72,10 @@ enum { PC_CLI_CONFIGMAP, PC_CLI_SECRET };
 int pc_cli_object_kind(const char *arg);
 int pc_cli_get_objects(struct pc_cli *cli, int kind, int argc, char **argv);
 int pc_cli_delete_objects(struct pc_cli *cli, int kind, int argc, char **argv);
+/* describe configmap|secret NAME... (names: argv[0..argc)) */
+int pc_cli_describe_objects(struct pc_cli *cli, int kind, int argc, char **argv);
+/* describe's "Labels:   k=v" block: title padded to width, "<none>" when empty */
+void pc_cli_print_map(const char *title, json_t *m, int width);
 /* Delete one, printing kubectl's line; 1 on failure (NotFound unless
  * ignore_missing). */
 int pc_cli_delete_object(podctl *ctx, const char *ns, const char *name, bool secret,

@@ -27,7 +27,7 @@ static const char *human_time(const char *rfc, char *buf, size_t len)
         return buf;
 }
 
-static void print_map(const char *title, json_t *m, int width)
+void pc_cli_print_map(const char *title, json_t *m, int width)
 {
         printf("%-*s", width, title);
         if (json_object_size(m) == 0) {
@@ -317,6 +317,9 @@ int cmd_describe(struct pc_cli *cli, int argc, char **argv)
         if (i < argc &&
             (!strcmp(argv[i], "node") || !strcmp(argv[i], "nodes") || !strcmp(argv[i], "no")))
                 return describe_node(cli);
+        if (i < argc && pc_cli_object_kind(argv[i]) >= 0)
+                return pc_cli_describe_objects(cli, pc_cli_object_kind(argv[i]), argc - i - 1,
+                                               argv + i + 1);
         if (i < argc && pc_cli_is_pod_resource(argv[i]))
                 i++;
         if (i >= argc)
@@ -351,8 +354,8 @@ int cmd_describe(struct pc_cli *cli, int argc, char **argv)
                 printf("Priority:         0\n");
                 printf("Node:             %s/%s\n", host, jstr(st, "hostIP"));
                 printf("Start Time:       %s\n", human_time(jstr(st, "startTime"), tb, sizeof(tb)));
-                print_map("Labels:           ", json_object_get(meta, "labels"), 18);
-                print_map("Annotations:      ", json_object_get(meta, "annotations"), 18);
+                pc_cli_print_map("Labels:           ", json_object_get(meta, "labels"), 18);
+                pc_cli_print_map("Annotations:      ", json_object_get(meta, "annotations"), 18);
                 printf("Status:           %s\n", jstr(st, "phase"));
                 if (*jstr(st, "reason"))
                         printf("Reason:           %s\n", jstr(st, "reason"));

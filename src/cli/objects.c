@@ -1,5 +1,6 @@
 /* podctl get configmaps|secrets [NAME...] [-o json|yaml|name] [-A] [-n NS]
  * podctl delete configmap|secret NAME... [--ignore-not-found]
+ * podctl describe configmap|secret NAME...
  *
  * As kubectl's: the table is NAME DATA AGE (Secrets: NAME TYPE DATA AGE;
  * -A puts NAMESPACE first), DATA counting data and binaryData keys; a
@@ -198,4 +199,66 @@ int pc_cli_delete_object(podctl *ctx, const char *ns, const char *name, bool sec
         printf("%s \"%s\" deleted\n", secret ? "secret" : "configmap", name);
         fflush(stdout);
         return 0;
+}
+
+/* The decoded size of a base64 string. */
+static size_t b64_size(json_t *v)
+{
+        const char *b = json_string_value(v) ?: "";
+        size_t n = strlen(b), pad = 0;
+        while (pad < n && pad < 2 && b[n - 1 - pad] == '=')
+                pad++;
+        return n / 4 * 3 - pad;
+}
+
+/* As kubectl's describe: a ConfigMap's values in full, a Secret's sizes. */
+int pc_cli_describe_objects(struct pc_cli *cli, int kind, int argc, char **argv)
+{
+        bool secret = kind == PC_CLI_SECRET;
+        if (argc == 0)
+                return pc_cli_fail("usage: podctl describe %s NAME",
+                                   secret ? "secret" : "configmap");
+        podctl *ctx = pc_cli_ctx(cli);
+        if (!ctx)
+                return 1;
+        int rc = 0;
+        for (int i = 0; i < argc; i++) {
+                json_t *o = NULL;
+                pc_error err;
+                if (podctl_object_get(ctx, cli->namespace_, argv[i], secret, &o, &err) < 0) {
+                        fprintf(stderr, "Error from server (NotFound): %s\n", err.msg);
+                        rc = 1;
+                        continue;
+                }
+                if (i)
+                        printf("\n\n");
+                json_t *meta = json_object_get(o, "metadata");
+                printf("Name:         %s\n", jstr(meta, "name") ?: "");
+                printf("Namespace:    %s\n", jstr(meta, "namespace") ?: "");
+                pc_cli_print_map("Labels:       ", json_object_get(meta, "labels"), 14);
+                pc_cli_print_map("Annotations:  ", json_object_get(meta, "annotations"), 14);
+                const char *k;
+                json_t *v;
+                if (secret) {
+                        printf("\nType:  %s\n\nData\n====\n", jstr(o, "type") ?: "Opaque");
+                        json_object_foreach(json_object_get(o, "data"), k, v)
+                        {
+                                printf("%s:  %zu bytes\n", k, b64_size(v));
+                        }
+                } else {
+                        printf("\nData\n====\n");
+                        json_object_foreach(json_object_get(o, "data"), k, v)
+                        {
+                                printf("%s:\n----\n%s\n\n", k, json_string_value(v) ?: "");
+                        }
+                        printf("\nBinaryData\n====\n");
+                        json_object_foreach(json_object_get(o, "binaryData"), k, v)
+                        {
+                                printf("%s: %zu bytes\n", k, b64_size(v));
+                        }
+                }
+                printf("\nEvents:  <none>\n");
+                json_decref(o);
+        }
+        return rc;
 }

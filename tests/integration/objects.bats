@@ -113,3 +113,18 @@ EOF
         run -0 --separate-stderr podctl get pods -o name
         [ -z "$output" ]
 }
+
+@test "describe configmap/secret: a ConfigMap's values, a Secret's sizes only" {
+        objects_yaml >"$BATS_TEST_TMPDIR/o.yaml"
+        podctl apply -f "$BATS_TEST_TMPDIR/o.yaml" >/dev/null
+        run -0 podctl describe configmap cfg
+        [ "${lines[0]}" = "Name:         cfg" ]
+        [[ $output == *$'Data\n====\na:\n----\n1\n'* ]]
+        run -0 podctl describe secret sec
+        [[ $output == *"Type:  kubernetes.io/basic-auth"* ]]
+        [[ $output == *"password:  2 bytes"* ]]
+        [[ $output == *"username:  5 bytes"* ]]
+        [[ $output != *admin* ]]
+        run -1 podctl describe cm nope
+        [[ $output == *'configmaps "nope" not found'* ]]
+}
