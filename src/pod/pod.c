@@ -491,6 +491,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
             pc_json_save(imagesp, images, true, err) < 0 ||
             (!pod->host_users && alloc_userns(dir, err) < 0))
                 goto fail_dir;
+        pc_node_books_cache(dir);
         if (pipe2(pipefd, O_CLOEXEC) < 0) {
                 pc_fail(err, errno, "pipe");
                 goto fail_dir;
