@@ -15,6 +15,15 @@ int pc_node_books(podctl *ctx, struct pc_pod_resources *requested, json_t *rows,
 /* Would `pod` fit what is left? ENOSPC with Kubernetes' wording if not.
  * Call under the root lock. */
 int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod, pc_error *err);
+/* Make the Pod's books.json (its requests, limits and hostPorts, decoded
+ * once from its pod.json) after pod.json is written: admission then reads
+ * that instead of decoding every Pod's spec. A cache: when it is missing or
+ * names another pod.json, admission decodes pod.json (node.c). */
+void pc_node_books_cache(const char *pod_dir);
+/* Does the status.json text buf say the Pod still holds its reservation
+ * (its phase is neither Succeeded nor Failed)? Reads the phase without
+ * parsing the whole file when it has the monitor's layout. */
+bool pc_node_status_holds(const char *buf, size_t len);
 /* The Pod's security settings against this node (security.c): sysctls
  * allowed, AppArmor available, Localhost seccomp profiles present and valid. */
 int pc_security_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,

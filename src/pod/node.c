@@ -1,24 +1,16 @@
 /* The node's books: what Pods that exist have requested, admission of a new
  * Pod against allocatable, and the Node object `describe node` shows. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pod/internal.h"
 #include "util/util.h"
-
-/* A Pod holds its reservation from creation until it has terminated for good
- * (Succeeded/Failed) or is deleted: reservations belong to Pods that exist. */
-static bool holds_resources(const struct pc_pod_state *ps)
-{
-        const char *phase = json_string_value(json_object_get(ps->status, "phase"));
-        if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
-                return false;
-        return true;
-}
 
 static bool host_ip_overlap(const char *a, const char *b)
 {
@@ -39,14 +31,52 @@ static int host_port_error(pc_error *err, const char *fmt, ...)
         return -1;
 }
 
-static int port_taken(const struct pc_pod *other, const struct pc_port *want, pc_error *err)
+/* What the books need of a Pod that holds resources. All of it comes from
+ * the Pod's spec and metadata, which no update changes (src/pod/update.c
+ * changes images, activeDeadlineSeconds and tolerations only). */
+struct held_port {
+        int32_t host_port; /* > 0 */
+        char *protocol;    /* NULL: TCP */
+        char *host_ip;
+};
+
+struct held {
+        char *ns, *name;
+        json_t *created; /* metadata.creationTimestamp, or NULL */
+        struct pc_pod_resources req, lim;
+        size_t n_ports;
+        struct held_port *ports;
+};
+
+static void held_free(struct held *h)
+{
+        free(h->ns);
+        free(h->name);
+        json_decref(h->created);
+        for (size_t i = 0; i < h->n_ports; i++) {
+                free(h->ports[i].protocol);
+                free(h->ports[i].host_ip);
+        }
+        free(h->ports);
+        memset(h, 0, sizeof(*h));
+}
+
+static void held_add_port(struct held *h, int32_t port, const char *protocol, const char *host_ip)
+{
+        h->ports = pc_xrealloc(h->ports, (h->n_ports + 1) * sizeof(*h->ports));
+        h->ports[h->n_ports++] = (struct held_port){
+            .host_port = port,
+            .protocol = protocol ? pc_xstrdup(protocol) : NULL,
+            .host_ip = host_ip ? pc_xstrdup(host_ip) : NULL,
+        };
+}
+
+static int port_taken(const struct held *other, const struct pc_port *want, pc_error *err)
 {
         if (want->host_port <= 0)
                 return 0;
-        const struct pc_port *ports[512];
-        size_t n = pc_pod_ports(other, ports, PC_ARRAY_SIZE(ports));
-        for (size_t i = 0; i < n; i++) {
-                const struct pc_port *h = ports[i];
+        for (size_t i = 0; i < other->n_ports; i++) {
+                const struct held_port *h = &other->ports[i];
                 if (h->host_port == want->host_port &&
                     !strcasecmp(h->protocol ? h->protocol : "TCP",
                                 want->protocol ? want->protocol : "TCP") &&
@@ -56,8 +86,8 @@ static int port_taken(const struct pc_pod *other, const struct pc_port *want, pc
                                                "%s/%s (node(s) didn't have free ports for "
                                                "the requested pod ports)",
                                                want->host_port,
-                                               want->protocol ? want->protocol : "TCP",
-                                               other->namespace_, other->name);
+                                               want->protocol ? want->protocol : "TCP", other->ns,
+                                               other->name);
         }
         return 0;
 }
@@ -78,26 +108,203 @@ static void limits_of(const struct pc_pod *p, struct pc_pod_resources *lim)
                 lim->memory = p->resources.memory_limit;
 }
 
-/* Call fn for every Pod that holds resources (decoded), stopping at the
- * first fn that fails. Pods being created or deleted are skipped. */
-typedef int (*holding_fn)(const struct pc_pod *pod, json_t *obj, void *data, pc_error *err);
+/* A Pod holds its reservation from creation until it has terminated for good
+ * (Succeeded/Failed) or is deleted: reservations belong to Pods that exist.
+ * Only status.phase is needed, so the common file is not parsed whole: the
+ * monitor writes status.json with pc_json_save (2-space indent, keys in
+ * order), which begins with status and its phase. Anything else (another
+ * layout, an escape in the phase, a file not ending as an object does) is
+ * parsed whole, as before. No status.json, or no phase: holds. */
+static const char STATUS_PREFIX[] = "{\n  \"status\": {\n    \"phase\": \"";
+
+bool pc_node_status_holds(const char *buf, size_t len)
+{
+        size_t pl = sizeof(STATUS_PREFIX) - 1;
+        size_t end = len;
+        while (end > 0 && strchr(" \t\r\n", buf[end - 1]))
+                end--;
+        if (len > pl && end > 0 && buf[end - 1] == '}' && !memcmp(buf, STATUS_PREFIX, pl)) {
+                size_t i = pl;
+                while (i < len &&
+                       ((buf[i] >= 'A' && buf[i] <= 'Z') || (buf[i] >= 'a' && buf[i] <= 'z')))
+                        i++;
+                if (i < len && buf[i] == '"') {
+                        const char *ph = buf + pl;
+                        size_t n = i - pl;
+                        return !((n == 9 && !memcmp(ph, "Succeeded", 9)) ||
+                                 (n == 6 && !memcmp(ph, "Failed", 6)));
+                }
+        }
+        json_error_t je;
+        json_t *s = json_loadb(buf, len, 0, &je);
+        const char *phase =
+            json_string_value(json_object_get(json_object_get(s, "status"), "phase"));
+        bool holds = !(phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")));
+        json_decref(s);
+        return holds;
+}
+
+static bool holds_resources(const char *dir)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/status.json", dir);
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        pc_error e;
+        if (pc_read_file(p, &buf, &len, &e) < 0)
+                return true;
+        return pc_node_status_holds(buf, len);
+}
+
+/* books.json, a Pod's entry in the books as decoded from its pod.json, so
+ * that admission need not parse and decode every Pod's spec. It names the
+ * pod.json it was made from (device, inode, size, mtime, ctime: pod.json is
+ * only ever replaced by rename); any other pod.json, or no books.json, or a
+ * books.json that does not decode, and the spec is read instead (and, under
+ * the root lock, books.json made again). */
+#define BOOKS_FILE    "books.json"
+#define BOOKS_VERSION 1
+
+static char *pod_json_key(const struct stat *st)
+{
+        return pc_xasprintf("%llu:%llu:%lld:%lld.%09ld:%lld.%09ld", (unsigned long long)st->st_dev,
+                            (unsigned long long)st->st_ino, (long long)st->st_size,
+                            (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+                            (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+static int books_cache_load(const char *dir, struct held *h)
+{
+        _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", dir);
+        _cleanup_free_ char *bp = pc_xasprintf("%s/" BOOKS_FILE, dir);
+        struct stat st;
+        if (stat(podp, &st) < 0)
+                return -1;
+        _cleanup_free_ char *key = pod_json_key(&st);
+        _cleanup_(json_decrefp) json_t *b = NULL;
+        pc_error e;
+        if (pc_json_load(bp, &b, &e) < 0)
+                return -1;
+        json_t *ports = json_object_get(b, "hostPorts");
+        const char *ns = json_string_value(json_object_get(b, "namespace"));
+        const char *name = json_string_value(json_object_get(b, "name"));
+        const char *k = json_string_value(json_object_get(b, "podJson"));
+        if (json_integer_value(json_object_get(b, "version")) != BOOKS_VERSION || !k ||
+            strcmp(k, key) || !ns || !name || !json_is_array(ports))
+                return -1;
+        const char *fields[4] = {"cpuRequests", "memoryRequests", "cpuLimits", "memoryLimits"};
+        int64_t *to[4] = {&h->req.cpu_m, &h->req.memory, &h->lim.cpu_m, &h->lim.memory};
+        for (int i = 0; i < 4; i++) {
+                json_t *v = json_object_get(b, fields[i]);
+                if (!json_is_integer(v))
+                        goto bad;
+                *to[i] = json_integer_value(v);
+        }
+        size_t i;
+        json_t *pt;
+        json_array_foreach(ports, i, pt)
+        {
+                json_int_t hp = json_integer_value(json_object_get(pt, "hostPort"));
+                if (hp <= 0 || hp > 65535)
+                        goto bad;
+                held_add_port(h, (int32_t)hp, json_string_value(json_object_get(pt, "protocol")),
+                              json_string_value(json_object_get(pt, "hostIP")));
+        }
+        h->ns = pc_xstrdup(ns);
+        h->name = pc_xstrdup(name);
+        json_t *c = json_object_get(b, "creationTimestamp");
+        h->created = c ? json_incref(c) : NULL;
+        return 0;
+bad:
+        held_free(h);
+        return -1;
+}
+
+static void books_cache_save(const char *dir, const struct held *h, const struct stat *st)
+{
+        _cleanup_free_ char *bp = pc_xasprintf("%s/" BOOKS_FILE, dir);
+        _cleanup_free_ char *key = pod_json_key(st);
+        json_t *ports = json_array();
+        for (size_t i = 0; i < h->n_ports; i++)
+                json_array_append_new(ports, json_pack("{s:i,s:s?,s:s?}", "hostPort",
+                                                       (int)h->ports[i].host_port, "protocol",
+                                                       h->ports[i].protocol, "hostIP",
+                                                       h->ports[i].host_ip));
+        json_t *b =
+            json_pack("{s:i,s:s,s:s,s:s,s:O?,s:I,s:I,s:I,s:I,s:o}", "version", BOOKS_VERSION,
+                      "podJson", key, "namespace", h->ns, "name", h->name, "creationTimestamp",
+                      h->created, "cpuRequests", (json_int_t)h->req.cpu_m, "memoryRequests",
+                      (json_int_t)h->req.memory, "cpuLimits", (json_int_t)h->lim.cpu_m,
+                      "memoryLimits", (json_int_t)h->lim.memory, "hostPorts", ports);
+        pc_error e;
+        if (b)
+                pc_json_save(bp, b, false, &e); /* a cache: failing to write it is no error */
+        json_decref(b);
+}
+
+/* The truth: pod.json read and decoded, as `pc_pod_from_json` sees it. With
+ * save, books.json is made from it, naming the very file read (fstat). */
+static int books_from_spec(const char *dir, bool save, struct held *h)
+{
+        _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", dir);
+        _cleanup_close_ int fd = open(podp, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        pc_error e;
+        struct stat st;
+        if (pc_read_fd_max(fd, podp, SIZE_MAX / 4, &buf, &len, &e) < 0 || fstat(fd, &st) < 0)
+                return -1;
+        json_error_t je;
+        _cleanup_(json_decrefp) json_t *obj = json_loadb(buf, len, 0, &je);
+        struct pc_pod pod;
+        if (!obj || pc_pod_from_json(obj, &pod, &e) < 0)
+                return -1;
+        pc_pod_effective_request(&pod, &h->req);
+        limits_of(&pod, &h->lim);
+        const struct pc_port *ports[512];
+        size_t n = pc_pod_ports(&pod, ports, PC_ARRAY_SIZE(ports));
+        for (size_t i = 0; i < n; i++)
+                if (ports[i]->host_port > 0)
+                        held_add_port(h, ports[i]->host_port, ports[i]->protocol,
+                                      ports[i]->host_ip);
+        h->ns = pc_xstrdup(pod.namespace_);
+        h->name = pc_xstrdup(pod.name);
+        json_t *c = json_object_get(json_object_get(obj, "metadata"), "creationTimestamp");
+        h->created = c ? json_incref(c) : NULL;
+        pc_pod_free(&pod);
+        if (save)
+                books_cache_save(dir, h, &st);
+        return 0;
+}
+
+void pc_node_books_cache(const char *pod_dir)
+{
+        struct held h = {0};
+        books_from_spec(pod_dir, true, &h);
+        held_free(&h);
+}
+
+/* Call fn for every Pod that holds resources, stopping at the first fn that
+ * fails. Pods being created or deleted, and Pods whose pod.json does not
+ * decode, are skipped. */
+typedef int (*holding_fn)(const struct held *h, void *data, pc_error *err);
 
 static int for_each_holding_pod(podctl *ctx, holding_fn fn, void *data, pc_error *err)
 {
         _cleanup_strv_ char **keys = NULL;
         if (pc_pods_list(&ctx->root, &keys, err) < 0)
                 return -1;
+        bool locked = ctx->root.lock_fd >= 0;
         int r = 0;
         for (size_t i = 0; keys[i] && r == 0; i++) {
-                struct pc_pod_state ps;
-                struct pc_pod pod;
-                pc_error e2;
-                if (pc_pod_state_load(&ctx->root, keys[i], &ps, &e2) == 0 && holds_resources(&ps) &&
-                    pc_pod_from_json(ps.pod, &pod, &e2) == 0) {
-                        r = fn(&pod, ps.pod, data, err);
-                        pc_pod_free(&pod);
-                }
-                pc_pod_state_free(&ps);
+                _cleanup_free_ char *dir = pc_xasprintf("%s/%s", ctx->root.pods_dir, keys[i]);
+                if (!holds_resources(dir))
+                        continue;
+                struct held h = {0};
+                if (books_cache_load(dir, &h) == 0 || books_from_spec(dir, locked, &h) == 0)
+                        r = fn(&h, data, err);
+                held_free(&h);
         }
         return r;
 }
@@ -108,25 +315,20 @@ struct books {
         const struct pc_pod *want; /* admission: check its hostPorts; NULL otherwise */
 };
 
-static int add_to_books(const struct pc_pod *pod, json_t *obj, void *data, pc_error *err)
+static int add_to_books(const struct held *h, void *data, pc_error *err)
 {
         struct books *b = data;
-        struct pc_pod_resources req, lim;
-        pc_pod_effective_request(pod, &req);
-        b->requested.cpu_m += req.cpu_m;
-        b->requested.memory += req.memory;
+        b->requested.cpu_m += h->req.cpu_m;
+        b->requested.memory += h->req.memory;
         if (b->rows) {
-                limits_of(pod, &lim);
                 json_t *r = json_object();
-                json_object_set_new(r, "namespace", json_string(pod->namespace_));
-                json_object_set_new(r, "name", json_string(pod->name));
-                json_object_set_new(r, "cpuRequests", json_integer(req.cpu_m));
-                json_object_set_new(r, "cpuLimits", json_integer(lim.cpu_m));
-                json_object_set_new(r, "memoryRequests", json_integer(req.memory));
-                json_object_set_new(r, "memoryLimits", json_integer(lim.memory));
-                json_object_set(
-                    r, "creationTimestamp",
-                    json_object_get(json_object_get(obj, "metadata"), "creationTimestamp"));
+                json_object_set_new(r, "namespace", json_string(h->ns));
+                json_object_set_new(r, "name", json_string(h->name));
+                json_object_set_new(r, "cpuRequests", json_integer(h->req.cpu_m));
+                json_object_set_new(r, "cpuLimits", json_integer(h->lim.cpu_m));
+                json_object_set_new(r, "memoryRequests", json_integer(h->req.memory));
+                json_object_set_new(r, "memoryLimits", json_integer(h->lim.memory));
+                json_object_set(r, "creationTimestamp", h->created);
                 json_array_append_new(b->rows, r);
         }
         /* hostPort conflicts (the scheduler's NodePorts filter): same
@@ -134,7 +336,7 @@ static int add_to_books(const struct pc_pod *pod, json_t *obj, void *data, pc_er
         const struct pc_port *ports[512];
         size_t n = b->want ? pc_pod_ports(b->want, ports, PC_ARRAY_SIZE(ports)) : 0;
         for (size_t i = 0; i < n; i++)
-                if (port_taken(pod, ports[i], err) < 0)
+                if (port_taken(h, ports[i], err) < 0)
                         return -1;
         return 0;
 }

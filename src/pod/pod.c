@@ -422,6 +422,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
             pc_json_save(imagesp, images, true, err) < 0 ||
             (!pod->host_users && alloc_userns(dir, err) < 0))
                 goto fail_dir;
+        pc_node_books_cache(dir);
         if (pipe2(pipefd, O_CLOEXEC) < 0) {
                 pc_fail(err, errno, "pipe");
                 goto fail_dir;
@@ -572,14 +573,23 @@ static int load(podctl *ctx, const char *ns, const char *name, struct pc_pod_sta
         return 0;
 }
 
-/* The v1 Pod with status; honest when the monitor is gone. */
-static json_t *pod_object(const struct pc_pod_state *ps)
+/* The v1 Pod with status; honest when the monitor is gone. With take, made
+ * of ps's own pod and status (which ps then no longer has): no copies, for
+ * a caller about to free ps. */
+static json_t *pod_object_of(struct pc_pod_state *ps, bool take)
 {
-        json_t *o = json_deep_copy(ps->pod);
-        json_t *status = ps->status ? json_deep_copy(ps->status) : NULL;
+        bool lost = !ps->monitor_alive && !ps->finished && ps->status;
+        json_t *o, *status;
+        if (take) {
+                o = STEAL(ps->pod);
+                status = STEAL(ps->status);
+        } else {
+                o = json_deep_copy(ps->pod);
+                status = ps->status ? json_deep_copy(ps->status) : NULL;
+        }
         if (!status)
                 status = json_pack("{s:s}", "phase", "Pending");
-        if (!ps->monitor_alive && !ps->finished && ps->status) {
+        if (lost) {
                 json_object_set_new(status, "phase", json_string("Unknown"));
                 json_object_set_new(status, "reason", json_string("MonitorLost"));
                 json_object_set_new(status, "message",
@@ -611,6 +621,11 @@ static json_t *pod_object(const struct pc_pod_state *ps)
         return o;
 }
 
+static json_t *pod_object(const struct pc_pod_state *ps)
+{
+        return pod_object_of((struct pc_pod_state *)ps, false);
+}
+
 int podctl_pod_get(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err)
 {
         struct pc_pod_state ps;
@@ -639,7 +654,7 @@ int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
                 const char *pns = json_string_value(
                     json_object_get(json_object_get(ps.pod, "metadata"), "namespace"));
                 if (!ns || (pns && !strcmp(ns, pns)))
-                        json_array_append_new(arr, pod_object(&ps));
+                        json_array_append_new(arr, pod_object_of(&ps, true));
                 pc_pod_state_free(&ps);
         }
         *out = arr;

@@ -61,6 +61,32 @@ EOF
         [ "$(allocated_memory)" = "0 (0%) 0 (0%)" ]
 }
 
+@test "admission's books.json cache: made at create; missing or stale, the spec decides" {
+        node_memory 3Gi
+        podctl apply -f "$(three_gig_pod gang)"
+        d="$PODCTL_ROOT/pods/default_gang"
+        [ -f "$d/books.json" ]
+        [ "$(jq .memoryRequests "$d/books.json")" -eq $((3 * 1024 * 1024 * 1024)) ]
+        wait_for 10 container_running gang c
+        # the monitor's status.json has the layout whose phase is read
+        # without parsing the file (src/pod/node.c, STATUS_PREFIX)
+        [ "$(head -c 30 "$d/status.json" | od -An -c | tr -d ' \n')" = '{\n"status":{\n"phase":"' ]
+        rm "$d/books.json"
+        run podctl apply -f "$(three_gig_pod gang2)"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Insufficient memory: requested 3Gi, available 0"* ]]
+        [ -f "$d/books.json" ] # made again under the root lock
+        # a books.json of another pod.json (the key names no file) is not believed
+        jq '.podJson = "0:0:0:0.0:0.0" | .memoryRequests = 0' "$d/books.json" >"$d/books.json.new"
+        mv "$d/books.json.new" "$d/books.json"
+        run podctl apply -f "$(three_gig_pod gang2)"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Insufficient memory: requested 3Gi, available 0"* ]]
+        [ "$(allocated_memory)" = "3Gi (100%) 0 (0%)" ]
+        podctl delete pod gang --force
+        [ "$(allocated_memory)" = "0 (0%) 0 (0%)" ]
+}
+
 @test "an init container's request counts when it is the largest" {
         f=$(manifest initbig <<EOF
 apiVersion: v1
