@@ -44,6 +44,9 @@ void pc_gc_debris(podctl *ctx);
  * and reload ps; nothing when a monitor runs, the Pod is finished, or
  * PODCTL_ADOPT=0. Never call it with the root lock held. */
 void pc_pod_adopt_if_lost(podctl *ctx, struct pc_pod_state *ps);
+/* The same for the Pod of key (ns_name), when it exists (before the root
+ * lock: the adopting monitor's start must not wait on it). */
+void pc_pod_adopt_key_if_lost(podctl *ctx, const char *key);
 /* The images.json records of a Pod's containers (by name): each its
  * image from the store, or {"pull": ...} for the monitor to pull. */
 int pc_pod_check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err);

@@ -78,16 +78,9 @@ int podctl_pod_update_meta(podctl *ctx, const char *ns, const char *name, const 
         if (check_entries(field, set, err) < 0)
                 return -1;
         _cleanup_free_ char *key = pc_pod_key(ns, name);
-        {
-                /* a Pod whose monitor is dead gets one first (before the root
-                 * lock: the adopting monitor's start must not wait on it), so
-                 * that the labels reach its downward API files */
-                struct pc_pod_state pre;
-                pc_error e2;
-                if (pc_pod_state_load(&ctx->root, key, &pre, &e2) == 0)
-                        pc_pod_adopt_if_lost(ctx, &pre);
-                pc_pod_state_free(&pre);
-        }
+        /* a Pod whose monitor is dead gets one first, so that the labels
+         * reach its downward API files */
+        pc_pod_adopt_key_if_lost(ctx, key);
         if (pc_root_lock(&ctx->root, err) < 0)
                 return -1;
         struct pc_pod_state ps;

@@ -552,6 +552,15 @@ void pc_pod_adopt_if_lost(podctl *ctx, struct pc_pod_state *ps)
         *ps = fresh;
 }
 
+void pc_pod_adopt_key_if_lost(podctl *ctx, const char *key)
+{
+        struct pc_pod_state pre;
+        pc_error e2;
+        if (pc_pod_state_load(&ctx->root, key, &pre, &e2) == 0)
+                pc_pod_adopt_if_lost(ctx, &pre);
+        pc_pod_state_free(&pre);
+}
+
 /* ---- reading -------------------------------------------------------------------- */
 
 static int load(podctl *ctx, const char *ns, const char *name, struct pc_pod_state *ps,

@@ -200,15 +200,9 @@ static int check_tolerations(json_t *have, json_t *want, const char *name, pc_er
 int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
 {
         _cleanup_free_ char *key = pc_pod_key(pod->namespace_, pod->name);
-        {
-                /* a Pod whose monitor is dead gets one first (before the root
-                 * lock, as meta.c), so that the change reaches a monitor */
-                struct pc_pod_state pre;
-                pc_error e2;
-                if (pc_pod_state_load(&ctx->root, key, &pre, &e2) == 0)
-                        pc_pod_adopt_if_lost(ctx, &pre);
-                pc_pod_state_free(&pre);
-        }
+        /* a Pod whose monitor is dead gets one first, so that the change
+         * reaches a monitor */
+        pc_pod_adopt_key_if_lost(ctx, key);
         if (pc_root_lock(&ctx->root, err) < 0)
                 return -1;
         struct pc_pod_state ps;
