@@ -90,15 +90,14 @@ main_ready() {
         observe once fx
 }
 
-probes_seen() {
-        [ "$(podctl -n fx get pod probes -o json | jq -r '[.status.containerStatuses[] |
-                (.name == "web" and .ready) or (.name == "tcp" and .started) or (.name == "live" and .restartCount >= 1)] | all')" = true ]
-}
+# observed POD NAMESPACE: observe without printing (a wait's condition: the
+# probes and hooks of pods/probes.yaml leave their marks over some seconds)
+observed() { observe "$@" 2>/dev/null; }
 
-@test "pod probes: readiness, startup and liveness probes in the status" {
+@test "pod probes: probes and lifecycle hooks of containers and sidecars, in the status and as the requests they make" {
         run -0 podctl apply -f "$FX/pods/probes.yaml"
-        wait_for 60 probes_seen
-        observe probes fx
+        # on a timeout, observe again to name the fields not observed
+        wait_for 90 observed probes fx || observe probes fx
 }
 
 nonroot_seen() {
