@@ -75,6 +75,14 @@ static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc
 {
         struct pc_user u = {0};
         pc_error err;
+        if (hook && h->kind != PC_HANDLER_EXEC && h->kind != PC_HANDLER_HTTP &&
+            h->kind != PC_HANDLER_SLEEP) {
+                /* the kubelet's handler runner knows exec, httpGet and sleep:
+                 * a tcpSocket hook (which the API still accepts) fails */
+                snprintf(why, whylen, "Cannot run handler: invalid handler: %s",
+                         pc_handler_kind_name(h->kind));
+                return -1;
+        }
         char helper[4096];
         snprintf(helper, sizeof(helper), "%s/podctl-probe", m->root.libexec_dir);
         struct pc_probe_target t = {

@@ -187,6 +187,9 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
                 report(m, "error", msg);
                 pc_monitor_event(m, c, true, "Failed", "Error: %s", err.msg);
                 c->ever_started = true;
+                /* it did not run: the backoff grows (no 10 minutes of running
+                 * to reset it), or a start that always fails loops hot */
+                c->healthy_since = pc_monotonic_ns();
                 return;
         }
         c->state = CTR_RUNNING;

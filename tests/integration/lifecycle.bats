@@ -161,3 +161,30 @@ EOF
         run podctl describe pod ev
         [ "$status" -ne 0 ]
 }
+
+@test "a tcpSocket lifecycle hook fails as the kubelet fails it (Cannot run handler), even when the port listens" {
+        f=$(manifest tcphook <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: tcphook
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "nc -lk -p 7070 -e true & exec sleep 3600"]
+    lifecycle:
+      postStart:
+        tcpSocket: {port: 7070}
+EOF
+)
+        podctl apply -f "$f" 2>/dev/null || true
+        wait_for 20 bash -c "'$PODCTL' --root '$PODCTL_ROOT' describe pod tcphook | grep -q FailedPostStartHook"
+        run -0 podctl describe pod tcphook
+        [[ $output == *"Cannot run handler: invalid handler: tcpSocket"* ]]
+        # the container is killed, as after any failed postStart
+        wait_for 20 bash -c "[ \"\$('$PODCTL' --root '$PODCTL_ROOT' get pod tcphook -o json | jq -r .status.phase)\" = Failed ]"
+        podctl delete pod tcphook --grace-period=0 --force >/dev/null
+}

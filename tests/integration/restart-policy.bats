@@ -104,3 +104,34 @@ EOF
         [[ "$output" == *"CrashLoopBackOff"* ]]
         podctl delete pod crash
 }
+
+@test "a container whose start always fails (StartError) restarts with the backoff, not in a hot loop" {
+        f=$(manifest starterr <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: starterr
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: f
+    hostPath: {path: /etc/os-release, type: Directory}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+    volumeMounts: [{name: f, mountPath: /f}]
+EOF
+)
+        # backoff 10s x 0.01 = 0.1s, doubling: 0, 0.1, 0.2, 0.4, 0.8, 1.6 s...
+        podctl apply -f "$f" 2>/dev/null || true
+        wait_for 15 restarts_at_least starterr 1
+        [ "$(jq_pod starterr '.status.containerStatuses[0].lastState.terminated.reason // .status.containerStatuses[0].state.terminated.reason')" = StartError ]
+        sleep 2
+        # in 2 s a backoff allows about 6 starts; a hot loop made thousands.
+        # (Load can only make fewer.)
+        [ "$(restarts starterr)" -le 12 ]
+        run -0 podctl describe pod starterr
+        [[ $output == *"Back-off restarting failed container main"* ]]
+        podctl delete pod starterr --grace-period=0 --force >/dev/null
+}
