@@ -1,6 +1,7 @@
 /* Turning the Pod spec and image configs into files on disk and container
  * plans for the runtime. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <ftw.h>
@@ -904,6 +905,19 @@ static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *
         return 0;
 }
 
+/* The kubelet's runAsNonRoot message as it is (EPERM, no strerror after it). */
+static int nonroot_refused(pc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int nonroot_refused(pc_error *err, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+        err->code = EPERM;
+        return -1;
+}
+
 /* runAsNonRoot, as the kubelet checks it (verifyRunAsNonRoot): on runAsUser,
  * else the image's user, which must then be numeric. */
 static int check_run_as_non_root(struct pc_monitor *m, struct pc_ctr *c, pc_error *err)
@@ -915,28 +929,30 @@ static int check_run_as_non_root(struct pc_monitor *m, struct pc_ctr *c, pc_erro
             pc_xasprintf("%s_%s(%s)", m->pod.name, m->pod.namespace_, m->pod.uid ? m->pod.uid : "");
         if (spec->has_run_as_user) {
                 if (spec->run_as_user == 0)
-                        return pc_fail(err, EPERM,
-                                       "container's runAsUser breaks non-root policy (pod: \"%s\", "
-                                       "container: %s)",
-                                       pod, spec->name);
+                        return nonroot_refused(
+                            err,
+                            "container's runAsUser breaks non-root policy (pod: \"%s\", "
+                            "container: %s)",
+                            pod, spec->name);
                 return 0;
         }
         const char *iu = c->image && c->image->user ? c->image->user : "";
         size_t ulen = strcspn(iu, ":");
         if (ulen == 0)
-                return pc_fail(
-                    err, EPERM,
+                return nonroot_refused(
+                    err,
                     "container has runAsNonRoot and image will run as root (pod: \"%s\", "
                     "container: %s)",
                     pod, spec->name);
         if (strspn(iu, "0123456789") != ulen)
-                return pc_fail(err, EPERM,
-                               "container has runAsNonRoot and image has non-numeric user (%.*s), "
-                               "cannot verify user is non-root (pod: \"%s\", container: %s)",
-                               (int)ulen, iu, pod, spec->name);
+                return nonroot_refused(
+                    err,
+                    "container has runAsNonRoot and image has non-numeric user (%.*s), "
+                    "cannot verify user is non-root (pod: \"%s\", container: %s)",
+                    (int)ulen, iu, pod, spec->name);
         if (strtoul(iu, NULL, 10) == 0)
-                return pc_fail(
-                    err, EPERM,
+                return nonroot_refused(
+                    err,
                     "container has runAsNonRoot and image will run as root (pod: \"%s\", "
                     "container: %s)",
                     pod, spec->name);

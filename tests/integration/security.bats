@@ -227,6 +227,8 @@ EOF
         [[ $output == *"container has runAsNonRoot and image will run as root"* ]]
         wait_for 10 waiting_reason_is nr CreateContainerConfigError
         [ "$(pod_phase nr)" = Pending ]
+        # the kubelet's message, as it is (nothing after the container's name)
+        [[ $(jq_pod nr '.status.containerStatuses[0].state.waiting.message') =~ ^container\ has\ runAsNonRoot\ and\ image\ will\ run\ as\ root\ \(pod:\ \"nr_default\(.*\)\",\ container:\ [a-z0-9-]+\)$ ]]
         run podctl describe pod nr
         [[ $output == *"container has runAsNonRoot and image will run as root"* ]]
         f=$(pod nr0 '{runAsUser: 0}' '{runAsNonRoot: true}')
