@@ -117,17 +117,28 @@ EOF
         run ! curl -s --max-time 2 "http://127.0.0.1:18095/"
 }
 
+# started_container SANDBOX NAME SCRIPT: a busybox container running sh -c
+# SCRIPT, created and started; prints its id
+started_container() {
+        local cid
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$1" --arg n "$2" --arg c "$3" '{pod_sandbox_id: $s, config: {
+                metadata: {name: $n, attempt: 0}, image: {image: "busybox"},
+                command: ["sh", "-c", $c], log_path: ($n + "/0.log")}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        echo "$cid"
+}
+# ping_gateway PID: traffic on eth0, a ping to the gateway from inside the netns of PID
+ping_gateway() {
+        local gw
+        gw=$(nsenter --net="/proc/$1/ns/net" ip -4 route show default | awk '{print $3}')
+        nsenter --net="/proc/$1/ns/net" ping -c 2 -W 1 "$gw" >/dev/null || true
+}
+
 @test "PodSandboxStats: the pod cgroup's cpu, memory and processes, eth0's counters, its containers; List filters" {
         sb=$(run_sandbox stats)
-        cid=$(rt CreateContainer "$(jq -nc --arg s "$sb" '{pod_sandbox_id: $s, config: {
-                metadata: {name: "busy", attempt: 0}, image: {image: "busybox"},
-                command: ["sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 3600"],
-                log_path: "busy/0.log"}}')" | jq -r .container_id)
-        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        cid=$(started_container "$sb" busy 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 3600')
         pid=$(sb_pid "$sb")
-        # traffic on eth0: a ping to the gateway from inside the netns
-        gw=$(nsenter --net="/proc/$pid/ns/net" ip -4 route show default | awk '{print $3}')
-        nsenter --net="/proc/$pid/ns/net" ping -c 2 -W 1 "$gw" >/dev/null || true
+        ping_gateway "$pid"
         run -0 rt PodSandboxStats "{\"pod_sandbox_id\": \"$sb\"}"
         st=$output
         [ "$(jq -r .stats.attributes.id <<<"$st")" = "$sb" ]
@@ -152,14 +163,9 @@ EOF
 
 @test "ListMetricDescriptors and ListPodSandboxMetrics: cadvisor's names, labels as the descriptors say, the sandbox's and its containers' values" {
         sb=$(run_sandbox metrics)
-        cid=$(rt CreateContainer "$(jq -nc --arg s "$sb" '{pod_sandbox_id: $s, config: {
-                metadata: {name: "app", attempt: 0}, image: {image: "busybox"},
-                command: ["sh", "-c", "head -c 3000000 /dev/zero > /tmp/fill; sleep 3600"],
-                log_path: "app/0.log"}}')" | jq -r .container_id)
-        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        cid=$(started_container "$sb" app 'head -c 3000000 /dev/zero > /tmp/fill; sleep 3600')
         pid=$(sb_pid "$sb")
-        gw=$(nsenter --net="/proc/$pid/ns/net" ip -4 route show default | awk '{print $3}')
-        nsenter --net="/proc/$pid/ns/net" ping -c 2 -W 1 "$gw" >/dev/null || true
+        ping_gateway "$pid"
         run -0 rt ListMetricDescriptors '{}'
         descs=$output
         [ "$(jq -c '[.descriptors[] | select(.name == "container_cpu_usage_seconds_total") | .label_keys]' <<<"$descs")" = '[["id","image","namespace","pod","container","cpu"]]' ]
