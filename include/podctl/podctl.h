@@ -62,11 +62,6 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
  * for a change it refuses, ENOTSUP for terminationGracePeriodSeconds (not
  * applied in place), ENOENT when there is no such Pod. */
 int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err);
-/* The paths (spec.containers[0].image) where two Pods' specs differ,
- * sorted (NULL-terminated; caller frees with pc_strv_free). */
-char **podctl_spec_diff(json_t *have, json_t *want);
-/* A path ValidatePodUpdate lets an update change. */
-bool podctl_spec_path_mutable(const char *path);
 
 /* Stop (preStop..SIGTERM..grace..SIGKILL) and remove a Pod. grace < 0: the
  * Pod's terminationGracePeriodSeconds. ENOENT when there is no such Pod. */

@@ -1229,7 +1229,6 @@ static void ws_forward_session(int fd, const struct http_req *h, struct pc_strea
         struct session s;
         if (ws_accept(&s, fd, h, key, chosen) < 0)
                 return;
-        s.version = 4;
         pc_error err = {0};
         int tcp[PC_STREAM_MAX_PORTS];
         size_t open_n = 0;

@@ -72,7 +72,9 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **podctl_spec_diff(json_t *have, json_t *want)
+/* The paths (spec.containers[0].image) where two Pods' specs differ,
+ * sorted (NULL-terminated; free with pc_strv_free). */
+static char **spec_diff(json_t *have, json_t *want)
 {
         char **out = pc_xcalloc(1, sizeof(char *));
         diff_paths(json_object_get(have, "spec"), json_object_get(want, "spec"), "spec", &out);
@@ -100,7 +102,8 @@ static bool under(const char *p, const char *prefix)
         return !strncmp(p, prefix, n) && (p[n] == '\0' || p[n] == '.' || p[n] == '[');
 }
 
-bool podctl_spec_path_mutable(const char *p)
+/* A path ValidatePodUpdate lets an update change. */
+static bool path_mutable(const char *p)
 {
         return under(p, "spec.activeDeadlineSeconds") || under(p, "spec.tolerations") ||
                under(p, "spec.terminationGracePeriodSeconds") ||
@@ -223,7 +226,7 @@ int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
              pod->init_containers, pod->n_init_containers,
              pc_xcalloc(pod->n_init_containers + 1, 1)},
         };
-        char **changed = podctl_spec_diff(ps.pod, pod->json);
+        char **changed = spec_diff(ps.pod, pod->json);
         list = joined(changed);
         if (!changed[0]) {
                 rc = PODCTL_UNCHANGED;
@@ -248,7 +251,7 @@ int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
                         deadline = true;
                 else if (under(p, "spec.tolerations"))
                         tolerations = true;
-                else if (podctl_spec_path_mutable(p))
+                else if (path_mutable(p))
                         unsupported = true;
                 else
                         forbidden = true;
