@@ -127,8 +127,13 @@ static void kill_reap(pid_t pid)
         pc_pid_killp(&pid);
 }
 
-int pc_rt_parent_run(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *data, pc_error *err)
+static int parent_wait(int parent_fd, pid_t pid, int *fd_out, pc_error *err);
+
+int pc_rt_parent_run_fd(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *data, int *fd_out,
+                        pc_error *err)
 {
+        if (fd_out)
+                *fd_out = -1;
         if (on_child && on_child(pid, data, err) < 0) {
                 kill_reap(pid);
                 return -1;
@@ -139,30 +144,90 @@ int pc_rt_parent_run(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *da
                 kill_reap(pid);
                 return pc_fail(err, e, "start child");
         }
-        return pc_rt_parent_wait(parent_fd, pid, err);
+        return parent_wait(parent_fd, pid, fd_out, err);
+}
+
+int pc_rt_parent_run(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *data, pc_error *err)
+{
+        return pc_rt_parent_run_fd(parent_fd, pid, on_child, data, NULL, err);
 }
 
 int pc_rt_parent_wait(int parent_fd, pid_t pid, pc_error *err)
 {
+        return parent_wait(parent_fd, pid, NULL, err);
+}
+
+/* EOF: the CLOEXEC end closed by a successful execve; an error record; or,
+ * when fd_out is given, one 'F' message carrying an fd first. */
+static int parent_wait(int parent_fd, pid_t pid, int *fd_out, pc_error *err)
+{
         pc_error rec;
-        ssize_t n;
-        do
-                n = recv(parent_fd, &rec, sizeof(rec), 0);
-        while (n < 0 && errno == EINTR);
-        if (n == 0)
-                return 0; /* EOF: the CLOEXEC end closed by a successful execve */
-        if (n < 0) {
-                int e = errno;
+        for (;;) {
+                struct iovec iov = {.iov_base = &rec, .iov_len = sizeof(rec)};
+                union {
+                        char buf[CMSG_SPACE(sizeof(int))];
+                        struct cmsghdr align;
+                } u;
+                struct msghdr mh = {.msg_iov = &iov,
+                                    .msg_iovlen = 1,
+                                    .msg_control = u.buf,
+                                    .msg_controllen = sizeof(u.buf)};
+                ssize_t n;
+                do
+                        n = recvmsg(parent_fd, &mh, MSG_CMSG_CLOEXEC);
+                while (n < 0 && errno == EINTR);
+                int got = -1;
+                for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                                memcpy(&got, CMSG_DATA(c), sizeof(int));
+                if (n == 1 && got >= 0 && fd_out && *fd_out < 0) {
+                        *fd_out = got;
+                        continue;
+                }
+                if (got >= 0)
+                        close(got);
+                if (n == 0)
+                        return 0;
+                if (fd_out && *fd_out >= 0) {
+                        close(*fd_out);
+                        *fd_out = -1;
+                }
+                if (n < 0) {
+                        int e = errno;
+                        kill_reap(pid);
+                        return pc_fail(err, e, "read from child");
+                }
                 kill_reap(pid);
-                return pc_fail(err, e, "read from child");
+                if ((size_t)n != sizeof(rec))
+                        return pc_fail(err, EPROTO, "short error record from child");
+                rec.msg[sizeof(rec.msg) - 1] = '\0';
+                err->code = rec.code;
+                memcpy(err->msg, rec.msg, sizeof(err->msg));
+                return -1;
         }
-        kill_reap(pid);
-        if ((size_t)n != sizeof(rec))
-                return pc_fail(err, EPROTO, "short error record from child");
-        rec.msg[sizeof(rec.msg) - 1] = '\0';
-        err->code = rec.code;
-        memcpy(err->msg, rec.msg, sizeof(err->msg));
-        return -1;
+}
+
+int pc_rt_child_send_fd(int child_fd, int fd, pc_error *err)
+{
+        char f = 'F';
+        struct iovec iov = {.iov_base = &f, .iov_len = 1};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        memset(&u, 0, sizeof(u));
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = u.buf,
+                            .msg_controllen = sizeof(u.buf)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        if (sendmsg(child_fd, &mh, MSG_NOSIGNAL) != 1)
+                return pc_fail(err, errno, "send the terminal to the monitor");
+        return 0;
 }
 
 void pc_rt_child_wait_go(int child_fd)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <linux/mount.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -538,6 +539,34 @@ static int make_cwd(const char *cwd, pc_error *err)
         return 0;
 }
 
+/* After pivot_root: a pty of the container's own devpts (mounted by
+ * setup_dev on a /dev the image cannot reach), so its slave is /dev/pts/N
+ * inside and `tty` names it; the slave comes from TIOCGPTPEER, never by path,
+ * and belongs to the container's user, as grantpt() does. The master goes to
+ * the monitor; the slave is returned. */
+static int open_tty(uid_t uid, int sync_fd, pc_error *err)
+{
+        _cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return pc_fail(err, errno, "allocate a terminal: open /dev/pts/ptmx");
+        int unlock = 0;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                return pc_fail(err, errno, "allocate a terminal: unlock the pty");
+        int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return pc_fail(err, errno, "allocate a terminal: open the pty's slave");
+        if (fchown(slave, uid, (gid_t)-1) < 0) {
+                pc_fail(err, errno, "allocate a terminal: chown the pty");
+                close(slave);
+                return -1;
+        }
+        if (pc_rt_child_send_fd(sync_fd, master, err) < 0) {
+                close(slave);
+                return -1;
+        }
+        return slave;
+}
+
 static int setup_container(const struct pc_container_plan *plan, int *stdio, int sync_fd,
                            pc_error *err)
 {
@@ -627,6 +656,12 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
                         u.groups[u.n_groups++] = plan->groups[i];
                 }
         }
+        /* A terminal, while still privileged enough to give it to the user. */
+        _cleanup_close_ int slave = -1;
+        if (plan->tty && (slave = open_tty(uid, sync_fd, err)) < 0) {
+                pc_user_free(&u);
+                return -1;
+        }
         int r = pc_rt_child_seal(&plan->sec, false, err);
         if (r == 0)
                 r = pc_rt_child_identity(uid, gid, u.groups, u.n_groups, plan->sec.caps, err);
@@ -639,8 +674,18 @@ static int setup_container(const struct pc_container_plan *plan, int *stdio, int
                 return pc_fail(err, EINVAL, "no command");
         if (pc_rt_child_lookup(plan->argv[0], plan->envp, exe, sizeof(exe), err) < 0)
                 return -1;
+        if (slave >= 0)
+                stdio[0] = stdio[1] = stdio[2] = slave;
         if (pc_rt_child_stdio(stdio[0], stdio[1], stdio[2], devnull, sync_fd, err) < 0)
                 return -1;
+        /* The terminal's session: ^C reaches the foreground process group as
+         * SIGINT, a window change as SIGWINCH. */
+        if (slave >= 0) {
+                if (setsid() < 0)
+                        return pc_fail(err, errno, "setsid");
+                if (ioctl(0, TIOCSCTTY, 0) < 0)
+                        return pc_fail(err, errno, "make the terminal the controlling terminal");
+        }
         umask(022);
         pc_rt_child_reset_signals();
         if (pc_rt_child_seal(&plan->sec, true, err) < 0)
@@ -691,8 +736,18 @@ int pc_container_start(const struct pc_container_plan *plan, pc_on_child_fn on_c
                 container_child(plan, STEAL_FD(child_fd));
         }
         close(STEAL_FD(child_fd));
-        if (pc_rt_parent_run(parent_fd, pid, on_child, data, err) < 0)
+        int master = -1;
+        if (pc_rt_parent_run_fd(parent_fd, pid, on_child, data, plan->tty ? &master : NULL, err) <
+            0)
                 return pc_error_prefix(err, "container \"%s\"", name);
+        if (plan->tty) {
+                if (master < 0) {
+                        pc_pid_killp(&pid);
+                        return pc_fail(err, EPROTO, "container \"%s\": no terminal came back",
+                                       name);
+                }
+                *plan->pty_master = master;
+        }
         *pid_out = pid;
         return 0;
 }

@@ -50,6 +50,12 @@ int pc_rt_sync_pair(int sv[2], pc_error *err);
  * record. On any failure the child is killed and reaped, *err filled and -1
  * returned. On success returns 0 and the child keeps running. */
 int pc_rt_parent_run(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *data, pc_error *err);
+/* The same, for a child that may send one fd before it execs
+ * (pc_rt_child_send_fd): *fd_out is it (O_CLOEXEC), or -1 when none came. */
+int pc_rt_parent_run_fd(int parent_fd, pid_t pid, pc_on_child_fn on_child, void *data, int *fd_out,
+                        pc_error *err);
+/* Child: send fd to the parent (SCM_RIGHTS, one 'F' byte). */
+int pc_rt_child_send_fd(int child_fd, int fd, pc_error *err);
 
 /* Child: wait for the parent's go (exits quietly when the parent is gone). */
 void pc_rt_child_wait_go(int child_fd);

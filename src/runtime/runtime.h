@@ -211,6 +211,14 @@ struct pc_container_plan {
         int stdin_fd;  /* -1: /dev/null */
         int stdout_fd; /* the write ends of the monitor's log pipes */
         int stderr_fd;
+        /* tty: true: a terminal allocated by the container itself in its own
+         * devpts (after pivot_root, so /dev/pts/0 is its name inside), its
+         * slave owned by the container's user and made its stdin, stdout,
+         * stderr and controlling terminal (a new session); stdin_fd,
+         * stdout_fd and stderr_fd are then ignored. The master (O_CLOEXEC) is
+         * sent back over the start socket and returned in *pty_master. */
+        bool tty;
+        int *pty_master;
 };
 
 /* Start a container; returns once the program has been exec'd (or fails with
