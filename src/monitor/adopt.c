@@ -61,15 +61,18 @@ static int recv_msg(int sock, struct pc_keep_msg *k, int *fd, bool block)
 
 static void tag_of(const struct pc_ctr *c, int stream, char *tag)
 {
-        snprintf(tag, PC_KEEP_TAG_MAX, "%s/%d", c->spec->name, stream);
+        if (stream == PC_STREAM_IN)
+                snprintf(tag, PC_KEEP_TAG_MAX, "%s/in", c->spec->name);
+        else
+                snprintf(tag, PC_KEEP_TAG_MAX, "%s/%d", c->spec->name, stream);
 }
 
 void pc_adopt_hold(struct pc_monitor *m, struct pc_ctr *c)
 {
         if (m->keeper_fd < 0)
                 return;
-        int fds[2] = {c->out_fd, c->err_fd};
-        for (int s = 0; s < 2; s++) {
+        int fds[3] = {c->out_fd, c->err_fd, c->in_fd};
+        for (int s = 0; s < 3; s++) {
                 if (fds[s] < 0)
                         continue;
                 struct pc_keep_msg k = {.op = PC_KEEP_HOLD};
@@ -323,7 +326,8 @@ static int restore_ctr(struct pc_monitor *m, struct pc_ctr *c, json_t *status, j
                         return pc_error_prefix(err, "container \"%s\"", c->spec->name);
                 _cleanup_free_ char *lpath =
                     pc_xasprintf("%s/%s/%d.log", m->log_dir, c->spec->name, c->restart_count);
-                struct pc_log_opts lo = {m->log_max_size, m->log_max_files, m, c};
+                struct pc_log_opts lo = {m->log_max_size, m->log_max_files, m, c,
+                                         c->spec->stdin_open || c->spec->tty};
                 if (pc_log_open(&c->log, lpath, &lo, err) < 0)
                         return -1;
                 if (!pc_proc_alive(pid, start)) {
@@ -396,7 +400,7 @@ static int take_pipes(struct pc_monitor *m, pc_error *err)
                 }
                 char *slash = strrchr(k.tag, '/');
                 struct pc_ctr *c = NULL;
-                int stream = slash && slash[1] == '1' ? 1 : 0;
+                int stream = !slash ? 0 : slash[1] == '1' ? 1 : slash[1] == 'i' ? PC_STREAM_IN : 0;
                 if (slash) {
                         *slash = '\0';
                         struct pc_ctr *lists[2] = {m->init, m->app};
@@ -407,7 +411,10 @@ static int take_pipes(struct pc_monitor *m, pc_error *err)
                                                 c = &lists[l][i];
                         *slash = '/';
                 }
-                int *slot = c ? (stream ? &c->err_fd : &c->out_fd) : NULL;
+                int *slot = !c                       ? NULL
+                            : stream == PC_STREAM_IN ? &c->in_fd
+                            : stream                 ? &c->err_fd
+                                                     : &c->out_fd;
                 if (!c || c->state != CTR_RUNNING || *slot >= 0) {
                         close(fd); /* a run that is over: the keeper may let go */
                         struct pc_keep_msg d = {.op = PC_KEEP_DROP};
@@ -415,8 +422,10 @@ static int take_pipes(struct pc_monitor *m, pc_error *err)
                         send_msg(m, &d, -1);
                         continue;
                 }
-                fcntl(fd, F_SETFL, O_NONBLOCK);
                 *slot = fd;
+                if (stream == PC_STREAM_IN)
+                        continue; /* written by attach, never read here */
+                fcntl(fd, F_SETFL, O_NONBLOCK);
                 c->watch[stream] = (struct pc_watch){c, stream};
                 struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->watch[stream]};
                 epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, fd, &ev);

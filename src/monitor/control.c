@@ -13,6 +13,9 @@
  *   start   {id}  stop {id, timeout}  remove {id}  reopen_log {id}
  *   set_image {name, reference, image}  a Pod update's new image for a container
  *   set_deadline {seconds}     a Pod update's (lower) activeDeadlineSeconds
+ *   attach {name | id, stdin}  a running container's stdin (unless stdin is
+ *                              false), sent with the reply (SCM_RIGHTS); reply
+ *                              {tty, id, pid, logPath}
  *
  * Containers added at runtime (CRI's CreateContainer) live in m->app, which a
  * CRI sandbox's monitor allocates once with room for PC_CONTROL_MAX_CTRS, so
@@ -327,7 +330,7 @@ static json_t *op_create(struct pc_monitor *m, json_t *req)
         c->spec = spec;
         c->image = image;
         c->state = CTR_WAITING;
-        c->out_fd = c->err_fd = -1;
+        c->out_fd = c->err_fd = c->in_fd = -1;
         c->log.fd = -1;
         c->log.gz_pidfd = -1;
         c->hook.fd = -1;
@@ -499,7 +502,62 @@ static json_t *op_set_deadline(struct pc_monitor *m, json_t *req)
         return json_pack("{s:b}", "ok", 1);
 }
 
-static json_t *dispatch(struct pc_monitor *m, json_t *req)
+/* attach -i: the container's stdin for the client, sent with the reply:
+ * the write end of its stdin pipe, or with tty its terminal's master (the
+ * client sets the window size on it). Any number of clients may hold it at
+ * once. stdinOnce: the first attach takes the monitor's (and the keeper's)
+ * copy, so the container reads EOF once that client closes it; later
+ * attaches get no stdin. With a terminal that only ends the input: the
+ * terminal stays, as under containerd and CRI-O. */
+static json_t *attach_reply(const struct pc_ctr *c)
+{
+        return json_pack("{s:b,s:b,s:s,s:i,s:s?}", "ok", 1, "tty", c->spec->tty, "id",
+                         c->container_id, "pid", (int)c->pid, "logPath", c->log.path);
+}
+
+static json_t *op_attach(struct pc_monitor *m, json_t *req, int *fd_out)
+{
+        const char *name = json_string_value(json_object_get(req, "name"));
+        const char *id = json_string_value(json_object_get(req, "id"));
+        struct pc_ctr *c = id ? find_ctr(m, id) : NULL;
+        for (size_t i = 0; name && i < m->n_app && !c; i++)
+                if (!strcmp(m->app[i].spec->name, name))
+                        c = &m->app[i];
+        for (size_t i = 0; name && i < m->n_init && !c; i++)
+                if (!strcmp(m->init[i].spec->name, name))
+                        c = &m->init[i];
+        const char *what = name ? name : id ? id : "";
+        if (!c)
+                return fail_reply(ENOENT, "container \"%s\" not found", what);
+        json_t *want = json_object_get(req, "stdin");
+        if (json_is_false(want)) {
+                if (c->state != CTR_RUNNING)
+                        return fail_reply(EINVAL, "container %s is not running", c->spec->name);
+                return attach_reply(c);
+        }
+        if (!c->spec->stdin_open)
+                return fail_reply(EINVAL,
+                                  "container %s does not have stdin enabled (stdin: true is not "
+                                  "set)",
+                                  c->spec->name);
+        if (c->state != CTR_RUNNING)
+                return fail_reply(EINVAL, "container %s is not running", c->spec->name);
+        if (c->in_fd < 0)
+                return fail_reply(EPIPE,
+                                  "container %s: its stdin was closed after the first attach "
+                                  "(stdinOnce: true)",
+                                  c->spec->name);
+        if (c->spec->stdin_once) {
+                *fd_out = c->in_fd;
+                c->in_fd = -1;
+                pc_adopt_release(m, c, PC_STREAM_IN);
+        } else if ((*fd_out = fcntl(c->in_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+                return fail_reply(errno, "container %s: stdin: %s", c->spec->name, strerror(errno));
+        }
+        return attach_reply(c);
+}
+
+static json_t *dispatch(struct pc_monitor *m, json_t *req, int *fd_out)
 {
         const char *op = json_string_value(json_object_get(req, "op"));
         if (!op)
@@ -512,6 +570,8 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req)
                 return op_set_image(m, req);
         if (!strcmp(op, "set_deadline"))
                 return op_set_deadline(m, req);
+        if (!strcmp(op, "attach"))
+                return op_attach(m, req, fd_out);
         const char *id = json_string_value(json_object_get(req, "id"));
         bool known = !strcmp(op, "status") || !strcmp(op, "start") || !strcmp(op, "stop") ||
                      !strcmp(op, "remove") || !strcmp(op, "reopen_log");
@@ -535,6 +595,32 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req)
                 return json_pack("{s:b}", "ok", 1);
         }
         return op_remove(m, c);
+}
+
+/* The reply, with fd (>= 0) as SCM_RIGHTS; fd is closed either way. */
+static void send_reply_fd(struct pc_monitor *m, struct conn *cn, json_t *reply, int fd)
+{
+        char *s = json_dumps(reply, JSON_COMPACT);
+        json_decref(reply);
+        struct iovec iov = {.iov_base = s, .iov_len = s ? strlen(s) : 0};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        memset(&u, 0, sizeof(u));
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = u.buf,
+                            .msg_controllen = sizeof(u.buf)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        if (!s || sendmsg(cn->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+                conn_close(m, cn);
+        free(s);
+        close(fd);
 }
 
 static void send_reply(struct pc_monitor *m, struct conn *cn, json_t *reply)
@@ -577,9 +663,13 @@ static void on_conn(struct pc_monitor *m, struct conn *cn)
                 conn_close(m, cn);
                 return;
         }
-        json_t *reply = dispatch(m, req);
+        int fd = -1;
+        json_t *reply = dispatch(m, req, &fd);
         json_decref(req);
-        send_reply(m, cn, reply);
+        if (fd >= 0)
+                send_reply_fd(m, cn, reply, fd);
+        else
+                send_reply(m, cn, reply);
         pc_monitor_write_status(m, false);
 }
 

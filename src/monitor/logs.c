@@ -491,6 +491,13 @@ void pc_log_feed(struct pc_log *log, int stream, const char *data, size_t len)
                         len--;
                 }
         }
+        /* An interactive container's prompt ("/ # ", no newline yet) is
+         * written now, as a P record the line's rest completes (conmon's
+         * way), so attach shows it. */
+        if (log->o.interactive && log->len[stream] > 0) {
+                write_record(log, &t, stream, true, buf, log->len[stream]);
+                log->len[stream] = 0;
+        }
         flush_out();
 }
 

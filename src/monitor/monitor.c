@@ -120,6 +120,11 @@ static void close_streams(struct pc_monitor *m, struct pc_ctr *c)
                         pc_adopt_release(m, c, s);
                 }
         }
+        if (c->in_fd >= 0) {
+                close(c->in_fd);
+                c->in_fd = -1;
+                pc_adopt_release(m, c, PC_STREAM_IN);
+        }
         pc_log_close(&c->log);
 }
 
@@ -728,7 +733,7 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
                 struct pc_ctr *c = &(*out)[i];
                 c->spec = &specs[i];
                 c->state = CTR_WAITING;
-                c->out_fd = c->err_fd = -1;
+                c->out_fd = c->err_fd = c->in_fd = -1;
                 c->log.fd = -1;
                 c->log.gz_pidfd = -1;
                 c->hook.fd = -1;
@@ -1017,7 +1022,9 @@ void pc_monitor_ctr_free(struct pc_ctr *c)
                 close(c->out_fd);
         if (c->err_fd >= 0)
                 close(c->err_fd);
-        c->out_fd = c->err_fd = -1;
+        if (c->in_fd >= 0)
+                close(c->in_fd);
+        c->out_fd = c->err_fd = c->in_fd = -1;
         json_decref(c->last_state);
         json_decref(c->user_status);
         pc_strv_free(c->envp);

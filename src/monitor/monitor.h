@@ -55,6 +55,9 @@ struct pc_log_opts {
         int max_files;          /* files per run, the current one included (>= 2) */
         struct pc_monitor *mon; /* for events; NULL: none (tests) */
         const struct pc_ctr *ctr;
+        bool interactive; /* stdin or tty: what is read is written at once (a P
+                             record for a line not finished yet), so an attached
+                             terminal sees a prompt */
 };
 struct pc_log {
         int fd; /* the <restartCount>.log file, -1 while it cannot be opened */
@@ -134,7 +137,13 @@ struct pc_ctr {
         int64_t restart_due_seen, restart_due_real; /* status.c: restart_due in CLOCK_REALTIME */
         int64_t backoff_ns;                         /* current backoff step */
         int64_t healthy_since;
-        int out_fd, err_fd; /* read ends of the log pipes, -1 when closed */
+        int out_fd, err_fd; /* read ends of the log pipes (tty: out_fd is the terminal's
+                               master, err_fd -1), -1 when closed */
+        /* stdin: true: what `attach -i` is given (SCM_RIGHTS over the control
+         * channel): the write end of the container's stdin pipe, or with tty
+         * a copy of the master; -1 without stdin, and once stdinOnce's first
+         * attach has it. The keeper holds a copy (tag "<name>/in"). */
+        int in_fd;
         struct pc_log log;
         pc_cgroup *cgroup;
         uint64_t oom_base; /* the cgroup's OOM kill count when this run started */
@@ -363,7 +372,9 @@ void pc_control_close(struct pc_monitor *m);
 void pc_monitor_child_exited(struct pc_monitor *m, pid_t pid, int status);
 
 /* adopt.c: the keeper and re-adoption (docs/ARCHITECTURE.md). */
-/* Give the keeper a copy of a new run's pipe read ends / let it close one. */
+/* Give the keeper a copy of a new run's pipe read ends (and its stdin) / let
+ * it close one: stream 0 stdout, 1 stderr, PC_STREAM_IN stdin. */
+#define PC_STREAM_IN 2
 void pc_adopt_hold(struct pc_monitor *m, struct pc_ctr *c);
 void pc_adopt_release(struct pc_monitor *m, struct pc_ctr *c, int stream);
 /* --adopt: everything setup() does after loading the spec, from the state

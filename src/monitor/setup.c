@@ -1004,6 +1004,16 @@ static void container_limits(const struct pc_resources *r, struct pc_cgroup_limi
         l->cpu_shares = shares < 2 ? 2 : shares;
 }
 
+static int make_pipe(int *r, int *w, pc_error *err)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return pc_fail(err, errno, "pipe");
+        *r = p[0];
+        *w = p[1];
+        return 0;
+}
+
 /* Mounts, cgroup, pipes and the runtime call, once the log is open. */
 static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **envp, char **menv,
                  const char *cwd, const char *user, pc_error *err)
@@ -1059,15 +1069,16 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
                 c->oom_base = pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 ? cs.oom_kills : 0;
         }
 
-        int outp[2] = {-1, -1}, errp[2] = {-1, -1};
-        if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-                pc_fail(err, errno, "pipe");
-                if (outp[0] >= 0) {
-                        close(outp[0]);
-                        close(outp[1]);
-                }
+        /* stdout and stderr pipes, a stdin pipe for stdin: true; or with
+         * tty: true one terminal the container allocates (its master comes
+         * back from pc_container_start). */
+        _cleanup_close_ int out_r = -1, out_w = -1, err_r = -1, err_w = -1, in_r = -1, in_w = -1;
+        _cleanup_close_ int master = -1;
+        if (!spec->tty &&
+            (make_pipe(&out_r, &out_w, err) < 0 || make_pipe(&err_r, &err_w, err) < 0))
                 return -1;
-        }
+        if (spec->stdin_open && !spec->tty && make_pipe(&in_r, &in_w, err) < 0)
+                return -1;
         char **lowers = pc_xcalloc(c->image->n_layers + 1, sizeof(char *));
         for (size_t i = 0; i < c->image->n_layers; i++)
                 lowers[i] = c->image->layer_dirs[i];
@@ -1095,24 +1106,30 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
             .privileged = spec->privileged,
             .proc_unmasked = spec->proc_unmasked,
             .sec = c->sec,
-            .stdin_fd = -1,
-            .stdout_fd = outp[1],
-            .stderr_fd = errp[1],
+            .stdin_fd = in_r,
+            .stdout_fd = out_w,
+            .stderr_fd = err_w,
+            .tty = spec->tty,
+            .pty_master = &master,
         };
         pid_t pid = -1;
         int r = pc_container_start(&plan, enter_cgroup, c->cgroup, &pid, err);
         free(lowers);
-        close(outp[1]);
-        close(errp[1]);
-        if (r < 0) {
-                close(outp[0]);
-                close(errp[0]);
+        if (r < 0)
                 return -1;
-        }
         c->pid = pid;
         c->pid_start = pc_proc_starttime(pid);
-        c->out_fd = outp[0];
-        c->err_fd = errp[0];
+        if (spec->tty) {
+                /* the terminal's input is attach's too (the same open file) */
+                if (spec->stdin_open && (c->in_fd = fcntl(master, F_DUPFD_CLOEXEC, 3)) < 0)
+                        fprintf(stderr, "container %s: stdin: %s\n", spec->name, strerror(errno));
+                c->out_fd = STEAL_FD(master);
+                fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
+                return 0;
+        }
+        c->in_fd = STEAL_FD(in_w);
+        c->out_fd = STEAL_FD(out_r);
+        c->err_fd = STEAL_FD(err_r);
         fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
         fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
         /* A fast writer fills 64 KiB in a moment: with 1 MiB it blocks less
@@ -1190,7 +1207,8 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         unlink(lpath);
         if (!c->log_path)
                 pc_log_prune_runs(ldir, c->restart_count);
-        struct pc_log_opts lo = {m->log_max_size, m->log_max_files, m, c};
+        struct pc_log_opts lo = {m->log_max_size, m->log_max_files, m, c,
+                                 c->spec->stdin_open || c->spec->tty};
         if (pc_log_open(&c->log, lpath, &lo, err) < 0)
                 return -1;
 

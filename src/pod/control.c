@@ -18,7 +18,15 @@
 
 int pc_monitor_call(const char *dir, json_t *req, json_t **reply, int timeout_ms, pc_error *err)
 {
+        return pc_monitor_call_fd(dir, req, reply, NULL, timeout_ms, err);
+}
+
+int pc_monitor_call_fd(const char *dir, json_t *req, json_t **reply, int *fd_out, int timeout_ms,
+                       pc_error *err)
+{
         *reply = NULL;
+        if (fd_out)
+                *fd_out = -1;
         struct sockaddr_un a = {.sun_family = AF_UNIX};
         _cleanup_free_ char *path = pc_xasprintf("%s/control.sock", dir);
         /* through the directory's fd: a Pod dir may be longer than sun_path */
@@ -48,7 +56,18 @@ int pc_monitor_call(const char *dir, json_t *req, json_t **reply, int timeout_ms
         if (r < 0)
                 return pc_fail(err, errno, "poll");
         _cleanup_free_ char *buf = pc_xmalloc(PC_CONTROL_MAX_REPLY + 1);
-        ssize_t n = recv(fd, buf, PC_CONTROL_MAX_REPLY + 1, MSG_TRUNC);
+        struct iovec iov = {.iov_base = buf, .iov_len = PC_CONTROL_MAX_REPLY + 1};
+        union {
+                char b[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+        ssize_t n = recvmsg(fd, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+        _cleanup_close_ int got = -1;
+        for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                        memcpy(&got, CMSG_DATA(c), sizeof(int));
         if (n < 0)
                 return pc_fail(err, errno, "the Pod's monitor: recv");
         if (n == 0)
@@ -72,6 +91,8 @@ int pc_monitor_call(const char *dir, json_t *req, json_t **reply, int timeout_ms
                 return -1;
         }
         *reply = j;
+        if (fd_out)
+                *fd_out = STEAL_FD(got);
         return 0;
 }
 
@@ -80,6 +101,24 @@ int podctl_pod_control(podctl *ctx, const char *ns, const char *name, json_t *re
 {
         _cleanup_free_ char *dir = pc_pod_dir(&ctx->root, ns, name);
         return pc_monitor_call(dir, req, reply, 0, err);
+}
+
+int podctl_pod_attach_stdin(podctl *ctx, const char *ns, const char *name, const char *container,
+                            int *fd, bool *tty, pc_error *err)
+{
+        _cleanup_free_ char *dir = pc_pod_dir(&ctx->root, ns, name);
+        json_t *req = json_pack("{s:s,s:s}", "op", "attach", "name", container);
+        json_t *reply = NULL;
+        int r = pc_monitor_call_fd(dir, req, &reply, fd, 0, err);
+        json_decref(req);
+        if (r == 0 && *fd < 0) {
+                json_decref(reply);
+                return pc_fail(err, EPROTO, "the Pod's monitor sent no stdin");
+        }
+        if (r == 0)
+                *tty = json_is_true(json_object_get(reply, "tty"));
+        json_decref(reply);
+        return r;
 }
 
 char *podctl_pod_dir_path(podctl *ctx, const char *ns, const char *name)

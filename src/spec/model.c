@@ -424,6 +424,7 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
         c->termination_message_path = jdup(j, "terminationMessagePath");
         c->termination_message_policy = jdup(j, "terminationMessagePolicy");
         c->stdin_open = jbool(j, "stdin");
+        c->stdin_once = jbool(j, "stdinOnce");
         c->tty = jbool(j, "tty");
         json_t *sc = json_object_get(j, "securityContext");
         json_t *u = json_object_get(sc, "runAsUser"), *g = json_object_get(sc, "runAsGroup");

@@ -165,7 +165,7 @@ struct pc_container {
         char *restart_policy;             /* init containers only: "Always" = native sidecar */
         char *termination_message_path;   /* defaulted /dev/termination-log */
         char *termination_message_policy; /* File | FallbackToLogsOnError */
-        bool stdin_open, tty;
+        bool stdin_open, stdin_once, tty;
         /* securityContext, with the Pod's as the fallback where Kubernetes has one */
         bool has_run_as_user, has_run_as_group;
         int64_t run_as_user, run_as_group;

@@ -243,12 +243,10 @@ S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
   {"ports", F_LIST, &s_port}, {"envFrom", F_LIST, &s_envfrom}, {"env", F_LIST, &s_env},
   {"resources", F_OBJ, &s_res}, {"restartPolicy", F_STR, NULL}, {"volumeMounts", F_LIST, &s_mount},
   {"terminationMessagePath", F_STR, NULL}, {"terminationMessagePolicy", F_STR, NULL},
-  {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc},
-  {"stdin", F_BOOL, NULL, NULL, "false; true refused (no stdin pipe yet)"},
-  {"tty", F_BOOL, NULL, NULL, "false; true refused (no terminal yet)"},
-  {"stdinOnce", F_BOOL, NULL, NULL, "false; true refused (no stdin pipe yet)"},
-  {"livenessProbe", F_OBJ, &s_probe}, {"readinessProbe", F_OBJ, &s_probe},
-  {"startupProbe", F_OBJ, &s_probe}, {"lifecycle", F_OBJ, &s_lifecycle},
+  {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc}, {"stdin", F_BOOL, NULL},
+  {"tty", F_BOOL, NULL}, {"stdinOnce", F_BOOL, NULL}, {"livenessProbe", F_OBJ, &s_probe},
+  {"readinessProbe", F_OBJ, &s_probe}, {"startupProbe", F_OBJ, &s_probe},
+  {"lifecycle", F_OBJ, &s_lifecycle},
   {"resizePolicy", F_ANY, NULL, NULL,
    "accepted; podctl has no in-place resize, so the policy is never consulted"},
   {"volumeDevices", F_ANY, NULL,
@@ -1968,15 +1966,6 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
                 _cleanup_free_ char *p = pc_path_key(path, "terminationMessagePath");
                 ERR(c, p, "Invalid value: \"%s\": must be an absolute path", tmpath);
         }
-        /* stdin, stdinOnce, tty: the monitor keeps no stdin pipe or terminal */
-        static const char *const interactive[] = {"stdin", "stdinOnce", "tty"};
-        for (size_t k = 0; k < PC_ARRAY_SIZE(interactive); k++)
-                if (json_is_true(json_object_get(ct, interactive[k]))) {
-                        _cleanup_free_ char *p = pc_path_key(path, interactive[k]);
-                        ERR(c, p,
-                            "Forbidden: true is " NOT_YET
-                            ": the monitor keeps no stdin pipe or terminal (docs/DEVIATIONS.md)");
-                }
         const char *wd = gstr(ct, "workingDir");
         if (wd && *wd && wd[0] != '/') {
                 _cleanup_free_ char *p = pc_path_key(path, "workingDir");
