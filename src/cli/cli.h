@@ -4,9 +4,11 @@
 #define PODCTL_CLI_CLI_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <termios.h>
 
 #include "podctl/podctl.h"
 #include "util/error.h"
@@ -105,8 +107,38 @@ void pc_table_add(struct pc_table *t, const char *const *cells); /* up to the fi
 #define pc_table_row(t, ...) pc_table_add((t), (const char *const[]){__VA_ARGS__, NULL})
 void pc_table_print(struct pc_table *t); /* prints and frees */
 
-/* attach's stream (logs.c): the container's output from now until its run ends. */
-int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *container);
+/* attach's stream (logs.c): the container's output from now until its run
+ * ends. input NULL, or an input relayed meanwhile (attach -i): when one of
+ * its fds (>= 0) is readable, on_ready(data, index) runs: 0 go on, 1 stop
+ * watching that fd, -1 end the attach now (detached). */
+struct pc_cli_attach_input {
+        int fds[2];
+        int (*on_ready)(void *data, int index);
+        void *data;
+};
+int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *container,
+                         struct pc_cli_attach_input *input);
+/* The Pod's first container (kubectl's default for -c; caller frees), or NULL. */
+char *pc_cli_default_container(podctl *ctx, const char *ns, const char *pod, pc_error *err);
+
+/* tty.c: our terminal in raw mode for a remote terminal's master (exec -t,
+ * attach -t): the window size copied to it (pc_cli_tty_winsize again on
+ * SIGWINCH); SIGWINCH, SIGINT, SIGTERM, SIGHUP and SIGQUIT arrive as one byte
+ * each on sig_pipe[0]. pc_cli_tty_restore undoes it all (also after a
+ * failed pc_cli_tty_raw). Initialise with sig_pipe = {-1, -1}. */
+#define PC_CLI_TTY_SIGNALS 5
+struct pc_cli_tty {
+        struct termios saved; /* our terminal before raw mode */
+        bool raw;
+        int sig_pipe[2]; /* self-pipe of the handlers */
+        struct sigaction old_sa[PC_CLI_TTY_SIGNALS], old_pipe;
+        int got_signal; /* a terminating signal */
+};
+int pc_cli_tty_raw(struct pc_cli_tty *t, int master, pc_error *err);
+void pc_cli_tty_restore(struct pc_cli_tty *t);
+void pc_cli_tty_winsize(int master);
+/* All of buf to a possibly non-blocking fd: 0, or -1 with errno. */
+int pc_cli_write_all(int fd, const char *buf, size_t len);
 
 /* image pull (image_pull.c): `image pull`, and a pull with progress on
  * stdout for apply (quiet: none). res is filled on success. */

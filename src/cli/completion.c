@@ -76,10 +76,14 @@ static const struct verb_doc docs[] = {
       {"-i", NULL, "pass standard input"},
       {"-t", NULL, "a terminal"}}},
     {"attach",
-     "attach POD [-c C]",
-     "Stream a running container's output.",
+     "attach POD [-c C] [-i] [-t] [-q]",
+     "Stream a running container's output; with -i, standard input goes to a container with "
+     "stdin: true (Ctrl-P Ctrl-Q detaches from a terminal).",
      true,
-     {{"-c", "CONTAINER", "the container"}}},
+     {{"-c", "CONTAINER", "the container"},
+      {"-i", NULL, "pass standard input to the container's"},
+      {"-t", NULL, "a terminal (the container's tty: true decides)"},
+      {"-q", NULL, "no messages, only the container's output"}}},
     {"cp",
      "cp [-c C] POD:SRC DEST | SRC POD:DEST",
      "Copy files and directories from and to a container, as kubectl cp; symlinks in the "

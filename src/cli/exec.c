@@ -25,101 +25,11 @@
 #include "cli/cli.h"
 #include "util/cleanup.h"
 
-static const int relay_signals[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-#define N_RELAY_SIGNALS (sizeof(relay_signals) / sizeof(relay_signals[0]))
-
-struct tty_relay {
-        struct termios saved; /* our terminal before raw mode */
-        bool raw;
-        int sig_pipe[2];                                    /* self-pipe of the handlers */
-        struct sigaction old_sa[N_RELAY_SIGNALS], old_pipe; /* restored afterwards */
-        int got_signal;                                     /* a terminating signal */
-};
-
-static int sig_pipe_w = -1;
-
-static void on_signal(int sig)
-{
-        int saved = errno;
-        unsigned char c = (unsigned char)sig;
-        if (sig_pipe_w >= 0)
-                (void)!write(sig_pipe_w, &c, 1);
-        errno = saved;
-}
-
-static void copy_winsize(int master)
-{
-        struct winsize ws;
-        if (ioctl(0, TIOCGWINSZ, &ws) == 0 && (ws.ws_row || ws.ws_col))
-                (void)ioctl(master, TIOCSWINSZ, &ws);
-}
-
-/* Write all of buf to a possibly non-blocking fd. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN) {
-                        struct pollfd p = {.fd = fd, .events = POLLOUT};
-                        (void)poll(&p, 1, -1);
-                        continue;
-                }
-                if (n < 0)
-                        return -1;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
-static int relay_setup(struct tty_relay *t, int master, pc_error *err)
-{
-        if (pipe2(t->sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-                return pc_fail(err, errno, "pipe");
-        sig_pipe_w = t->sig_pipe[1];
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR at once */
-        sigemptyset(&sa.sa_mask);
-        for (size_t i = 0; i < N_RELAY_SIGNALS; i++)
-                sigaction(relay_signals[i], &sa, &t->old_sa[i]);
-        /* A closed stdout must end the relay (EPIPE), not kill us raw. */
-        sa.sa_handler = SIG_IGN;
-        sigaction(SIGPIPE, &sa, &t->old_pipe);
-        copy_winsize(master);
-        if (tcgetattr(0, &t->saved) < 0)
-                return pc_fail(err, errno, "read the terminal's settings");
-        struct termios raw = t->saved;
-        cfmakeraw(&raw);
-        if (tcsetattr(0, TCSANOW, &raw) < 0)
-                return pc_fail(err, errno, "set the terminal to raw mode");
-        t->raw = true;
-        return 0;
-}
-
-static void relay_teardown(struct tty_relay *t)
-{
-        if (t->raw)
-                (void)tcsetattr(0, TCSANOW, &t->saved);
-        t->raw = false;
-        if (t->sig_pipe[1] >= 0) {
-                for (size_t i = 0; i < N_RELAY_SIGNALS; i++)
-                        sigaction(relay_signals[i], &t->old_sa[i], NULL);
-                sigaction(SIGPIPE, &t->old_pipe, NULL);
-        }
-        sig_pipe_w = -1;
-        for (int i = 0; i < 2; i++)
-                if (t->sig_pipe[i] >= 0)
-                        close(STEAL_FD(t->sig_pipe[i]));
-}
-
 enum { P_STDIN, P_MASTER, P_PIDFD, P_SIG, P_N };
 
 /* The relay loop proper. Returns 0 when the command is done (exited, or
  * every holder of the pty's slave closed it), -1 otherwise. */
-static int relay_loop(struct tty_relay *t, int master, pid_t pid, pc_error *err)
+static int relay_loop(struct pc_cli_tty *t, int master, pid_t pid, pc_error *err)
 {
         /* The command's exit (Linux >= 5.3; without it, the end comes from the
          * pty: EIO once no process holds the slave). */
@@ -147,7 +57,7 @@ static int relay_loop(struct tty_relay *t, int master, pid_t pid, pc_error *err)
                         unsigned char sig;
                         while (read(t->sig_pipe[0], &sig, 1) == 1) {
                                 if (sig == SIGWINCH) {
-                                        copy_winsize(master);
+                                        pc_cli_tty_winsize(master);
                                 } else {
                                         t->got_signal = sig;
                                         return pc_fail(err, EINTR, "interrupted by signal %d", sig);
@@ -156,7 +66,7 @@ static int relay_loop(struct tty_relay *t, int master, pid_t pid, pc_error *err)
                 }
                 if (p[P_MASTER].revents & (POLLIN | POLLHUP | POLLERR)) {
                         ssize_t n = read(master, out, sizeof(out));
-                        if (n > 0 && write_all(1, out, (size_t)n) < 0)
+                        if (n > 0 && pc_cli_write_all(1, out, (size_t)n) < 0)
                                 return pc_fail(err, errno, "write to stdout");
                         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
                                 return 0; /* EIO: nobody holds the slave any more */
@@ -187,11 +97,11 @@ static int relay_loop(struct tty_relay *t, int master, pid_t pid, pc_error *err)
 
 static int relay(void *data, int master, pid_t pid, pc_error *err)
 {
-        struct tty_relay *t = data;
-        int r = relay_setup(t, master, err);
+        struct pc_cli_tty *t = data;
+        int r = pc_cli_tty_raw(t, master, err);
         if (r == 0)
                 r = relay_loop(t, master, pid, err);
-        relay_teardown(t);
+        pc_cli_tty_restore(t);
         return r;
 }
 
@@ -236,7 +146,7 @@ int cmd_exec(struct pc_cli *cli, int argc, char **argv)
                       stderr);
                 opts.tty = false;
         }
-        struct tty_relay t = {.sig_pipe = {-1, -1}};
+        struct pc_cli_tty t = {.sig_pipe = {-1, -1}};
         if (opts.tty) {
                 struct winsize ws;
                 if (ioctl(0, TIOCGWINSZ, &ws) == 0) {

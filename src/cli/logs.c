@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@
 #include <dirent.h>
 
 #include "cli/cli.h"
+#include "util/cleanup.h"
 #include "util/util.h"
 
 enum log_mode {
@@ -43,6 +46,8 @@ enum log_mode {
 struct log_out {
         bool timestamps;
         bool split;  /* stderr records to stderr (attach) */
+        bool raw;    /* attach: each record's content as it comes (a P record's
+                        too: a prompt shows before its line ends) */
         long tail;   /* -1: all */
         char **ring; /* last `tail` lines when tail >= 0 */
         size_t ring_n, ring_pos;
@@ -124,6 +129,13 @@ static void record(struct log_out *o, const char *line, size_t len)
         if (o->since && tag != 'P' && o->partial_len[stream] == 0 && pc_parse_time(ts, &t) == 0 &&
             t < o->since)
                 return;
+        if (o->raw) {
+                FILE *f = o->split && stream ? stderr : stdout;
+                fwrite(content, 1, clen, f);
+                if (tag != 'P')
+                        fputc('\n', f);
+                return;
+        }
         o->partial[stream] = pc_xrealloc(o->partial[stream], o->partial_len[stream] + clen + 1);
         memcpy(o->partial[stream] + o->partial_len[stream], content, clen);
         o->partial_len[stream] += clen;
@@ -295,7 +307,7 @@ static int ctr_now(podctl *ctx, const char *ns, const char *pod, const char *con
 
 /* The container's name when none was given: the first app container (like
  * the library's podctl_pod_log_path). */
-static char *default_container(podctl *ctx, const char *ns, const char *pod, pc_error *err)
+char *pc_cli_default_container(podctl *ctx, const char *ns, const char *pod, pc_error *err)
 {
         json_t *p = NULL;
         if (podctl_pod_get(ctx, ns, pod, &p, err) < 0)
@@ -461,12 +473,47 @@ static int run_catch_up(struct log_out *o, struct run_reader *r, pc_error *err)
         return run_open_current(o, r, err);
 }
 
-static int stream_logs(struct pc_cli *cli, podctl *ctx, const char *pod, const char *container,
-                       bool previous, enum log_mode mode, struct log_out *o, pc_error *err)
+/* Until the log directory changes (inotify: a record written, a file
+ * rotated or created), 100 ms pass, or the input has something. Returns 1
+ * when the input asked to end the attach. */
+static int wait_more(int ino, struct pc_cli_attach_input *in)
 {
+        struct pollfd p[3] = {{.fd = ino, .events = POLLIN}};
+        for (int i = 0; i < 2; i++)
+                p[1 + i] = (struct pollfd){.fd = in ? in->fds[i] : -1, .events = POLLIN};
+        if (ino < 0 && !in) {
+                struct timespec ts = {0, 100 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+                return 0;
+        }
+        int r = poll(p, 3, 100);
+        if (r <= 0)
+                return 0;
+        if (p[0].revents) {
+                char buf[4096];
+                while (read(ino, buf, sizeof(buf)) > 0)
+                        ;
+        }
+        for (int i = 0; i < 2; i++) {
+                if (!p[1 + i].revents)
+                        continue;
+                int x = in->on_ready(in->data, i);
+                if (x < 0)
+                        return 1;
+                if (x > 0)
+                        in->fds[i] = -1;
+        }
+        return 0;
+}
+
+static int stream_logs(struct pc_cli *cli, podctl *ctx, const char *pod, const char *container,
+                       bool previous, enum log_mode mode, struct log_out *o,
+                       struct pc_cli_attach_input *in, pc_error *err)
+{
+        _cleanup_close_ int ino = -1; /* the log directory's changes (follow, attach) */
         _cleanup_free_ char *name = NULL;
         if (!container) {
-                name = default_container(ctx, cli->namespace_, pod, err);
+                name = pc_cli_default_container(ctx, cli->namespace_, pod, err);
                 if (!name)
                         return -1;
                 container = name;
@@ -513,6 +560,11 @@ static int stream_logs(struct pc_cli *cli, podctl *ctx, const char *pod, const c
                 }
         }
         bool final = false;
+        /* Woken by what the monitor writes, not by a timer only: an attached
+         * terminal echoes at once. */
+        if (mode != LOG_PRINT && (ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0 &&
+            inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
+                close(STEAL_FD(ino));
         for (;;) {
                 if (drain(o, rr.fd, err) < 0)
                         goto out;
@@ -523,8 +575,8 @@ static int stream_logs(struct pc_cli *cli, podctl *ctx, const char *pod, const c
                 flush_out();
                 if (mode == LOG_PRINT || final)
                         break;
-                struct timespec ts = {0, 100 * 1000 * 1000};
-                nanosleep(&ts, NULL);
+                if (wait_more(ino, in))
+                        break; /* detached */
                 if (ctr_now(ctx, cli->namespace_, pod, container, &now, err) < 0)
                         goto out;
                 if (now.gone) {
@@ -574,14 +626,15 @@ static void free_out(struct log_out *o)
         free(o->ring);
 }
 
-int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *container)
+int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *container,
+                         struct pc_cli_attach_input *input)
 {
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
                 return 1;
-        struct log_out o = {.tail = -1, .split = true, .limit = -1};
+        struct log_out o = {.tail = -1, .split = true, .raw = true, .limit = -1};
         pc_error err;
-        int r = stream_logs(cli, ctx, pod, container, false, LOG_ATTACH, &o, &err);
+        int r = stream_logs(cli, ctx, pod, container, false, LOG_ATTACH, &o, input, &err);
         free_out(&o);
         return r < 0 ? pc_cli_die(&err) : 0;
 }
@@ -646,7 +699,7 @@ static int one_stream(struct pc_cli *cli, podctl *ctx, const struct log_out *tmp
         if (o.tail >= 0)
                 o.ring = pc_xcalloc((size_t)o.tail + 1, sizeof(char *));
         pc_error err;
-        int r = stream_logs(cli, ctx, st->pod, st->container, previous, mode, &o, &err);
+        int r = stream_logs(cli, ctx, st->pod, st->container, previous, mode, &o, NULL, &err);
         free_out(&o);
         flush_out();
         return r < 0 ? pc_cli_die(&err) : 0;
