@@ -271,8 +271,6 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
 {
         if (!cf->metadata || !cf->metadata->name || !*cf->metadata->name)
                 return cri_bad(err, EINVAL, "config.metadata.name: Required value");
-        if (cf->tty || cf->stdin)
-                return cri_bad(err, EINVAL, "config.tty/stdin: not supported by podctl's CRI yet");
         if (cf->n_devices || cf->n_cdi_devices)
                 return cri_bad(err, EINVAL, "config.devices: not supported by podctl's CRI");
         json_t *ctr = json_pack("{s:s}", "image", img->ref);
@@ -298,6 +296,13 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
         }
         json_object_set_new(ctr, "env", env);
         json_object_set_new(ctr, "terminationMessagePolicy", json_string("File"));
+        /* the container's own stdin and terminal, for Attach */
+        if (cf->stdin)
+                json_object_set_new(ctr, "stdin", json_true());
+        if (cf->stdin_once)
+                json_object_set_new(ctr, "stdinOnce", json_true());
+        if (cf->tty)
+                json_object_set_new(ctr, "tty", json_true());
         const Runtime__V1__LinuxContainerConfig *lx = cf->linux;
         resources(lx ? lx->resources : NULL, ctr);
         if (security(lx ? lx->security_context : NULL, ctr, err) < 0) {

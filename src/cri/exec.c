@@ -54,42 +54,68 @@ static int find_container(struct cri_call *c, podctl *ctx, const char *id, const
         return 0;
 }
 
-void cri_exec(struct cri_call *c, const ProtobufCMessage *req)
+/* Exec's and Attach's common part: the checks the kubelet's streaming
+ * server makes, the container, and a URL for r (filled with the streams;
+ * taken over). */
+static void stream_reply(struct cri_call *c, const char *container_id, struct pc_stream_req *r,
+                         bool attach)
 {
-        const Runtime__V1__ExecRequest *q = (const void *)req;
         pc_error err = {0};
-        if (q->n_cmd == 0 || !q->cmd[0][0]) {
-                pc_fail(&err, EINVAL, "cmd: Required value");
-                return cri_reply_err(c, &err);
-        }
-        if (!q->stdin && !q->stdout && !q->stderr) {
+        char *url = NULL;
+        if (!r->in && !r->out && !r->err) {
                 pc_fail(&err, EINVAL, "one of stdin, stdout, or stderr must be set");
-                return cri_reply_err(c, &err);
+                goto fail;
         }
-        if (q->tty && q->stderr) {
+        if (r->tty && r->err) {
                 pc_fail(&err, EINVAL, "tty and stderr cannot both be true");
-                return cri_reply_err(c, &err);
+                goto fail;
         }
         podctl *ctx = cri_ctx(c, &err);
         const char *ns = NULL, *pod = NULL, *name = NULL;
         bool running = false;
         int rc =
-            ctx ? cri_container_ref(c, ctx, q->container_id, &ns, &pod, &name, &running, &err) : -1;
+            ctx ? cri_container_ref(c, ctx, container_id, &ns, &pod, &name, &running, &err) : -1;
         if (rc == 0 && !running)
-                rc = pc_fail(&err, EINVAL, "container %s is not running", q->container_id);
+                rc = pc_fail(&err, EINVAL, "container %s is not running", container_id);
         /* not a CRI container: a container of a Pod applied into the CRI root */
-        if (ctx && rc < 0 && err.code == ENOENT && q->container_id && *q->container_id)
-                rc = find_container(c, ctx, q->container_id, &ns, &pod, &name, &err);
-        if (rc < 0) {
-                podctl_close(ctx);
+        if (ctx && rc < 0 && err.code == ENOENT && container_id && *container_id)
+                rc = find_container(c, ctx, container_id, &ns, &pod, &name, &err);
+        if (rc == 0) {
+                r->root = pc_xstrdup(c->cri->cri_root);
+                r->ns = pc_xstrdup(ns);
+                r->pod = pc_xstrdup(pod);
+                r->container = pc_xstrdup(name);
+        }
+        podctl_close(ctx);
+        if (rc < 0)
+                goto fail;
+        if (pc_stream_url(c->cri->stream, r, &url, &err) < 0)
+                return cri_reply_err(c, &err);
+        if (attach) {
+                Runtime__V1__AttachResponse out = RUNTIME__V1__ATTACH_RESPONSE__INIT;
+                out.url = cri_strdup(c, url);
+                free(url);
+                return cri_reply(c, &out.base);
+        }
+        Runtime__V1__ExecResponse out = RUNTIME__V1__EXEC_RESPONSE__INIT;
+        out.url = cri_strdup(c, url);
+        free(url);
+        return cri_reply(c, &out.base);
+fail:
+        pc_stream_req_free(r);
+        cri_reply_err(c, &err);
+}
+
+void cri_exec(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__ExecRequest *q = (const void *)req;
+        if (q->n_cmd == 0 || !q->cmd[0][0]) {
+                pc_error err = {0};
+                pc_fail(&err, EINVAL, "cmd: Required value");
                 return cri_reply_err(c, &err);
         }
         struct pc_stream_req *r = pc_xcalloc(1, sizeof(*r));
         r->kind = PC_STREAM_EXEC;
-        r->root = pc_xstrdup(c->cri->cri_root);
-        r->ns = pc_xstrdup(ns);
-        r->pod = pc_xstrdup(pod);
-        r->container = pc_xstrdup(name);
         r->argv = pc_xcalloc(q->n_cmd + 1, sizeof(char *));
         for (size_t i = 0; i < q->n_cmd; i++)
                 r->argv[i] = pc_xstrdup(q->cmd[i]);
@@ -97,12 +123,20 @@ void cri_exec(struct cri_call *c, const ProtobufCMessage *req)
         r->in = q->stdin;
         r->out = q->stdout;
         r->err = q->stderr;
-        podctl_close(ctx);
-        char *url = NULL;
-        if (pc_stream_url(c->cri->stream, r, &url, &err) < 0)
-                return cri_reply_err(c, &err);
-        Runtime__V1__ExecResponse out = RUNTIME__V1__EXEC_RESPONSE__INIT;
-        out.url = cri_strdup(c, url);
-        free(url);
-        cri_reply(c, &out.base);
+        stream_reply(c, q->container_id, r, false);
+}
+
+/* Attach: the container's own stdin (stdin: true), terminal (tty: true) and
+ * output from now on; the streaming session's worker asks the Pod's
+ * monitor for them (stream.c). */
+void cri_attach(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__AttachRequest *q = (const void *)req;
+        struct pc_stream_req *r = pc_xcalloc(1, sizeof(*r));
+        r->kind = PC_STREAM_ATTACH;
+        r->tty = q->tty;
+        r->in = q->stdin;
+        r->out = q->stdout;
+        r->err = q->stderr;
+        stream_reply(c, q->container_id, r, true);
 }

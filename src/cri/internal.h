@@ -94,6 +94,7 @@ Runtime__V1__PodSandboxStatus *cri_sandbox_status_msg(struct cri_call *c, podctl
 
 /* exec.c */
 void cri_exec(struct cri_call *c, const ProtobufCMessage *req);
+void cri_attach(struct cri_call *c, const ProtobufCMessage *req);
 
 /* sandbox.c: the sandbox `id` names (whole or prefix; NOT_FOUND if none), or
  * every sandbox (id NULL). Alive until the call ends. */

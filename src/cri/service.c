@@ -286,6 +286,7 @@ static const struct method {
     {RT "ListPodSandbox", &runtime__v1__list_pod_sandbox_request__descriptor, cri_list_sandboxes},
     {RT "PortForward", &runtime__v1__port_forward_request__descriptor, cri_port_forward},
     {RT "Exec", &runtime__v1__exec_request__descriptor, cri_exec},
+    {RT "Attach", &runtime__v1__attach_request__descriptor, cri_attach},
     {RT "CreateContainer", &runtime__v1__create_container_request__descriptor,
      cri_create_container},
     {RT "StartContainer", &runtime__v1__start_container_request__descriptor, cri_start_container},

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -27,6 +29,7 @@
 
 #include "cri/spdy.h"
 #include "cri/stream.h"
+#include "pod/control.h"
 #include "podctl/podctl.h"
 #include "util/cleanup.h"
 #include "util/util.h"
@@ -75,7 +78,7 @@ void pc_stream_req_free(struct pc_stream_req *r)
 
 static const char *kind_path(enum pc_stream_kind k)
 {
-        return k == PC_STREAM_EXEC ? "exec" : "portforward";
+        return k == PC_STREAM_EXEC ? "exec" : k == PC_STREAM_ATTACH ? "attach" : "portforward";
 }
 
 int pc_stream_url(struct pc_stream_server *s, struct pc_stream_req *req, char **url, pc_error *err)
@@ -327,6 +330,183 @@ static int relay_tty(void *data, int master, pid_t pid, pc_error *err)
         }
 }
 
+/* ---- attach ---------------------------------------------------------------- */
+
+struct follow {
+        const char *path;
+        int fd;
+        char carry[32768]; /* an incomplete record */
+        size_t len;
+        bool tty;
+};
+
+/* One CRI record "<ts> <stream> <F|P> <content>": its content to stdout or
+ * stderr as it comes (a P record's too), a newline after an F record's. */
+static void follow_record(const char *line, size_t len)
+{
+        const char *sp1 = memchr(line, ' ', len);
+        const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line)) : NULL;
+        if (!sp2 || (size_t)(sp2 - line) + 2 > len)
+                return;
+        int out = !strncmp(sp1 + 1, "stderr ", 7) ? 2 : 1;
+        bool partial = sp2[1] == 'P';
+        const char *content = sp2 + 3 <= line + len ? sp2 + 3 : line + len;
+        size_t n = (size_t)(line + len - content);
+        if ((n && write(out, content, n) < 0) || (!partial && write(out, "\n", 1) < 0)) {
+        }
+}
+
+/* Read what the log file has past our offset; a renamed file (the kubelet's
+ * rotation, then ReopenContainerLog) is read to its end, then the new one. */
+static void follow_read(struct follow *f)
+{
+        for (;;) {
+                if (f->fd < 0 && (f->fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
+                        return;
+                ssize_t n;
+                while ((n = read(f->fd, f->carry + f->len, sizeof(f->carry) - f->len)) > 0) {
+                        f->len += (size_t)n;
+                        size_t start = 0;
+                        for (size_t i = 0; i < f->len; i++)
+                                if (f->carry[i] == '\n') {
+                                        follow_record(f->carry + start, i - start);
+                                        start = i + 1;
+                                }
+                        if (start == 0 && f->len == sizeof(f->carry))
+                                start = f->len; /* not a record: dropped */
+                        memmove(f->carry, f->carry + start, f->len - start);
+                        f->len -= start;
+                }
+                struct stat a, b;
+                if (stat(f->path, &a) == 0 && fstat(f->fd, &b) == 0 && a.st_ino == b.st_ino &&
+                    a.st_dev == b.st_dev)
+                        return;
+                close(f->fd); /* rotated: on to the new file */
+                f->fd = -1;
+                f->len = 0;
+        }
+}
+
+/* In the worker: the container's stdin (fd 0 -> its stdin or terminal), its
+ * window size (fd 3, "ROWS COLS\n"), and its output from now on, read from
+ * its CRI log (to fd 1/2) until it exits. */
+static void __attribute__((noreturn)) attach_worker(const struct pc_stream_req *r)
+{
+        podctl *ctx = NULL;
+        pc_error err = {0};
+        json_t *reply = NULL;
+        int in = -1;
+        if (podctl_open(r->root, NULL, &ctx, &err) < 0) {
+                dprintf(4, "%s", err.msg);
+                _exit(255);
+        }
+        _cleanup_free_ char *dir = podctl_pod_dir_path(ctx, r->ns, r->pod);
+        json_t *req =
+            json_pack("{s:s,s:s,s:b}", "op", "attach", "name", r->container, "stdin", r->in);
+        int rc = pc_monitor_call_fd(dir, req, &reply, r->in ? &in : NULL, 0, &err);
+        json_decref(req);
+        if (rc < 0) {
+                dprintf(4, "%s", err.msg);
+                _exit(255);
+        }
+        const char *path = json_string_value(json_object_get(reply, "logPath"));
+        const char *id = json_string_value(json_object_get(reply, "id"));
+        pid_t pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
+        struct follow f = {.path = path, .fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1};
+        if (f.fd >= 0)
+                lseek(f.fd, 0, SEEK_END); /* from now on */
+        _cleanup_free_ char *ldir = pc_xstrdup(path ? path : "/");
+        char *slash = strrchr(ldir, '/');
+        if (slash && slash != ldir)
+                *slash = '\0';
+        int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (ino >= 0)
+                inotify_add_watch(ino, ldir, IN_MODIFY | IN_CREATE | IN_MOVED_TO);
+        int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        bool in_open = in >= 0, rs_open = true;
+        char rbuf[64];
+        size_t rlen = 0;
+        while (pfd >= 0) {
+                struct pollfd p[4] = {{in_open ? 0 : -1, POLLIN, 0},
+                                      {rs_open ? 3 : -1, POLLIN, 0},
+                                      {ino, POLLIN, 0},
+                                      {pfd, POLLIN, 0}};
+                if (poll(p, 4, 100) < 0 && errno != EINTR)
+                        break;
+                if (p[0].revents) {
+                        char b[16384];
+                        ssize_t n = read(0, b, sizeof(b));
+                        for (ssize_t off = 0; n > 0 && off < n;) {
+                                ssize_t w = write(in, b + off, (size_t)(n - off));
+                                if (w < 0 && errno == EAGAIN) {
+                                        struct pollfd o = {in, POLLOUT, 0};
+                                        poll(&o, 1, -1);
+                                        continue;
+                                }
+                                if (w <= 0) {
+                                        n = 0;
+                                        break;
+                                }
+                                off += w;
+                        }
+                        if (n <= 0) {
+                                /* the client's EOF: ours closes (stdinOnce: the container's) */
+                                in_open = false;
+                                close(in);
+                                in = -1;
+                        }
+                }
+                if (p[1].revents) {
+                        ssize_t n = read(3, rbuf + rlen, sizeof(rbuf) - 1 - rlen);
+                        if (n <= 0)
+                                rs_open = false;
+                        for (rlen += n > 0 ? (size_t)n : 0, rbuf[rlen] = '\0';;) {
+                                char *nl = strchr(rbuf, '\n');
+                                if (!nl)
+                                        break;
+                                unsigned rows = 0, cols = 0;
+                                if (in >= 0 && sscanf(rbuf, "%u %u", &rows, &cols) == 2) {
+                                        struct winsize ws = {.ws_row = (unsigned short)rows,
+                                                             .ws_col = (unsigned short)cols};
+                                        ioctl(in, TIOCSWINSZ, &ws);
+                                }
+                                memmove(rbuf, nl + 1, strlen(nl + 1) + 1);
+                                rlen = strlen(rbuf);
+                        }
+                        if (rlen == sizeof(rbuf) - 1)
+                                rlen = 0;
+                }
+                if (p[2].revents) {
+                        char b[4096];
+                        while (read(ino, b, sizeof(b)) > 0)
+                                ;
+                }
+                follow_read(&f);
+                if (p[3].revents & POLLIN)
+                        break;
+        }
+        /* It exited: its last output reaches the log once the monitor has
+         * seen the exit (it drains the pipes first). */
+        for (int i = 0; i < 50 && id; i++) {
+                json_t *q = json_pack("{s:s,s:s}", "op", "status", "id", id), *st = NULL;
+                pc_error e2;
+                int x = pc_monitor_call(dir, q, &st, 1000, &e2);
+                json_decref(q);
+                const char *state =
+                    json_string_value(json_object_get(json_object_get(st, "container"), "state"));
+                bool running = x == 0 && state && !strcmp(state, "RUNNING");
+                json_decref(st);
+                if (!running)
+                        break;
+                struct timespec ts = {0, 100 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+        }
+        follow_read(&f);
+        json_decref(reply);
+        podctl_close(ctx);
+        _exit(0);
+}
+
 /* The worker: a child of the server that runs the command through the
  * library as `podctl exec` does. Its fds 0-2 are the pipes, 3 the resize
  * pipe, 4 the failure pipe (the library's error message). */
@@ -342,6 +522,8 @@ static void __attribute__((noreturn)) exec_worker(const struct exec_child *c)
                 dup2(fds[i] >= 0 ? fds[i] : null, i);
         syscall(SYS_close_range, 5, ~0U, 0);
         signal(SIGPIPE, SIG_DFL);
+        if (r->kind == PC_STREAM_ATTACH)
+                attach_worker(r);
         podctl *ctx = NULL;
         pc_error err = {0};
         int status = 0;
@@ -1353,6 +1535,9 @@ static void *conn_main(void *arg)
         if (!strncmp(h->path, "/exec/", 6)) {
                 kind = PC_STREAM_EXEC;
                 tok = h->path + 6;
+        } else if (!strncmp(h->path, "/attach/", 8)) {
+                kind = PC_STREAM_ATTACH;
+                tok = h->path + 8;
         } else if (!strncmp(h->path, "/portforward/", 13)) {
                 kind = PC_STREAM_PORTFORWARD;
                 tok = h->path + 13;
@@ -1361,6 +1546,7 @@ static void *conn_main(void *arg)
                 goto out;
         }
         r = take(srv, tok);
+        bool execish = kind != PC_STREAM_PORTFORWARD; /* exec and attach: remotecommand */
         if (!r || r->kind != kind) {
                 http_error(fd, 404, "Not Found", "unknown or expired streaming token");
                 goto out;
@@ -1368,7 +1554,7 @@ static void *conn_main(void *arg)
         upgrade = header(h, "upgrade");
         connection = header(h, "connection");
         if (has_token(connection, "upgrade") && has_token(upgrade, "websocket")) {
-                if (kind == PC_STREAM_EXEC) {
+                if (execish) {
                         ws_session(fd, h, r);
                         goto out;
                 }
@@ -1393,7 +1579,7 @@ static void *conn_main(void *arg)
         protos = header(h, "x-stream-protocol-version");
         const char *chosen = NULL;
         int version = 0;
-        if (kind == PC_STREAM_EXEC) {
+        if (execish) {
                 for (int i = 0; i < 4 && !chosen; i++)
                         if (has_token(protos, exec_protocols[i])) {
                                 chosen = exec_protocols[i];
@@ -1411,9 +1597,9 @@ static void *conn_main(void *arg)
                     "unable to upgrade: unable to negotiate protocol: client supports %s, "
                     "server supports %s",
                     protos,
-                    kind == PC_STREAM_EXEC ? "[v4.channel.k8s.io v3.channel.k8s.io "
-                                             "v2.channel.k8s.io channel.k8s.io]"
-                                           : "[portforward.k8s.io]");
+                    execish ? "[v4.channel.k8s.io v3.channel.k8s.io "
+                              "v2.channel.k8s.io channel.k8s.io]"
+                            : "[portforward.k8s.io]");
                 http_error(fd, 403, "Forbidden", m);
                 goto out;
         }
@@ -1426,7 +1612,7 @@ static void *conn_main(void *arg)
         struct session s = {.fd = fd, .version = version};
         pc_error err = {0};
         if (pc_spdy_init(&s.spdy, fd, h->head + h->head_len, h->len - h->head_len, &err) == 0) {
-                if (kind == PC_STREAM_EXEC)
+                if (execish)
                         exec_session(&s, r);
                 else
                         forward_session(&s, r);

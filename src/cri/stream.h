@@ -19,7 +19,7 @@
 
 #define PC_STREAM_TOKEN_TTL 60
 
-enum pc_stream_kind { PC_STREAM_EXEC, PC_STREAM_PORTFORWARD };
+enum pc_stream_kind { PC_STREAM_EXEC, PC_STREAM_ATTACH, PC_STREAM_PORTFORWARD };
 
 /* What a URL stands for; owned by the server once registered. */
 /* ports of one WebSocket port-forward session */
@@ -28,7 +28,7 @@ enum pc_stream_kind { PC_STREAM_EXEC, PC_STREAM_PORTFORWARD };
 struct pc_stream_req {
         enum pc_stream_kind kind;
         /* exec: the command, in container `container` of Pod ns/pod of the
-         * podctl root `root` */
+         * podctl root `root`; attach: that container's own stdio */
         char *root, *ns, *pod, *container;
         char **argv; /* NULL-terminated */
         bool tty, in, out, err;
