@@ -194,6 +194,51 @@ exec_url() { rt Exec "$1" | jq -r .url; }
         [ "$(jq -r '.error | fromjson | .status' <<<"$output")" = Success ]
 }
 
+# stdin_container SANDBOX NAME SCRIPT FLAGS: a CRI container running sh -c
+# SCRIPT with FLAGS (a JSON object: stdin, stdin_once, tty), started; its id
+stdin_container() {
+        local cid
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$1" --arg n "$2" --arg c "$3" --argjson f "$4" '{pod_sandbox_id: $s, config: ({
+                metadata: {name: $n, attempt: 0}, image: {image: "busybox"},
+                command: ["sh", "-c", $c], log_path: ($n + "/0.log")} + $f)}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        echo "$cid"
+}
+attach_url() { rt Attach "$1" | jq -r .url; }
+
+@test "Attach: the container's own stdin (stdinOnce: the client's end is its EOF) and its output from now on" {
+        sb=$(run_sandbox at1)
+        cid=$(stdin_container "$sb" reader 'while read l; do echo "got $l"; echo "err $l" >&2; done; echo eof; exit 3' \
+                '{"stdin": true, "stdin_once": true}')
+        url=$(attach_url "{\"container_id\": \"$cid\", \"stdin\": true, \"stdout\": true, \"stderr\": true}")
+        [[ $url == http://127.0.0.1:*/attach/* ]]
+        run -0 client exec "$url" --stdin $'a\nb\n'
+        echo "client: $output"
+        [ "$(jq -r .stdout <<<"$output")" = $'got a\ngot b\neof' ]
+        [ "$(jq -r .stderr <<<"$output")" = $'err a\nerr b' ]
+        [ "$(jq -r '.error | fromjson | .status' <<<"$output")" = Success ]
+        run -0 rt ContainerStatus "{\"container_id\": \"$cid\"}"
+        [ "$(jq -r .status.exit_code <<<"$output")" = 3 ]
+        # a container without stdin: no stdin for Attach
+        cid2=$(stdin_container "$sb" plain 'sleep 3600' '{}')
+        url=$(attach_url "{\"container_id\": \"$cid2\", \"stdin\": true, \"stdout\": true}")
+        run -0 client exec "$url" --stdin x
+        [[ $(jq -r '.error | fromjson | .message' <<<"$output") == *"does not have stdin enabled"* ]]
+        run -1 rt Attach "{\"container_id\": \"$cid2\"}"
+        [[ $output == *"one of stdin, stdout, or stderr must be set"* ]]
+}
+
+@test "Attach: a tty container's terminal with the client's window size" {
+        sb=$(run_sandbox at2)
+        cid=$(stdin_container "$sb" term 'read x; stty size; tty; echo "got $x"' '{"stdin": true, "tty": true}')
+        url=$(attach_url "{\"container_id\": \"$cid\", \"stdin\": true, \"stdout\": true, \"tty\": true}")
+        run -0 client exec "$url" --tty --resize 33x101 --stdin $'line\n'
+        echo "client: $output"
+        out=$(jq -r .stdout <<<"$output" | tr -d '\r')
+        [[ $out == *$'33 101\n/dev/pts/0\ngot line'* ]]
+        [ "$(jq -r '.error | fromjson | .status' <<<"$output")" = Success ]
+}
+
 @test "Exec: older protocols (v2) get the failure as text on the error stream" {
         cid=$(cri_pod ex4)
         url=$(exec_url "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"exit 7\"], \"stdout\": true}")

@@ -93,8 +93,6 @@ spec:
   containers:
   - name: c
     image: busybox
-    stdin: true
-    tty: true
     resources:
       limits: {hugepages-2Mi: 4Mi, nvidia.com/gpu: 1, memory: 64Mi}
     env:
@@ -114,8 +112,6 @@ EOF
         [[ $output == *"spec.runtimeClassName: Forbidden: RuntimeClass objects are a cluster's"* ]]
         [[ $output == *"spec.setHostnameAsFQDN: Forbidden: true is not supported by podctl yet"* ]]
         [[ $output == *"spec.ephemeralContainers: Forbidden: ephemeral containers are added by the API server"* ]]
-        [[ $output == *"spec.containers[0].stdin: Forbidden: true is not supported by podctl yet"* ]]
-        [[ $output == *"spec.containers[0].tty: Forbidden: true is not supported by podctl yet"* ]]
         [[ $output == *"spec.containers[0].resources.limits.hugepages-2Mi: Forbidden: podctl has no hugepages"* ]]
         [[ $output == *"spec.containers[0].resources.limits[nvidia.com/gpu]: Forbidden: no device plugin on this node provides \"nvidia.com/gpu\""* ]]
         [[ $output == *"spec.containers[0].env[0].valueFrom.fileKeyRef: Forbidden: fileKeyRef"* ]]

@@ -250,13 +250,7 @@ EOF
         [[ "$output" == *"not running"* ]]
 }
 
-@test "attach -i and -t say plainly they are not supported" {
-        run podctl attach -i box
-        [ "$status" = 1 ]
-        [[ "$output" == *"attach -i is not supported yet"* ]]
-        run podctl attach -t box
-        [ "$status" = 1 ]
-        [[ "$output" == *"not supported yet"* ]]
+@test "attach: a Pod that does not exist" {
         run podctl attach nosuchpod
         [ "$status" = 1 ]
         [[ "$output" == *"not found"* ]]
