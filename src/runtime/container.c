@@ -726,9 +726,10 @@ int pc_container_start(const struct pc_container_plan *plan, pc_on_child_fn on_c
         _cleanup_close_ int parent_fd = sv[0];
         _cleanup_close_ int child_fd = sv[1];
 
-        pid_t pid = plan->share_pid  ? pc_rt_fork(PC_RT_PIDNS_JOIN, plan->sandbox->pidns_fd, err)
-                    : plan->host_pid ? pc_rt_fork(PC_RT_PIDNS_KEEP, -1, err)
-                                     : pc_rt_fork(PC_RT_PIDNS_NEW, -1, err);
+        pid_t pid = plan->join_pidns  ? pc_rt_fork(PC_RT_PIDNS_JOIN, plan->pidns_fd, err)
+                    : plan->share_pid ? pc_rt_fork(PC_RT_PIDNS_JOIN, plan->sandbox->pidns_fd, err)
+                    : plan->host_pid  ? pc_rt_fork(PC_RT_PIDNS_KEEP, -1, err)
+                                      : pc_rt_fork(PC_RT_PIDNS_NEW, -1, err);
         if (pid < 0)
                 return pc_error_prefix(err, "container \"%s\"", name);
         if (pid == 0) {

@@ -219,6 +219,10 @@ struct pc_container_plan {
          * sent back over the start socket and returned in *pty_master. */
         bool tty;
         int *pty_master;
+        /* join this PID namespace (an ephemeral container's target's) instead
+         * of share_pid/host_pid/a new one */
+        bool join_pidns;
+        int pidns_fd;
 };
 
 /* Start a container; returns once the program has been exec'd (or fails with

@@ -479,6 +479,7 @@ static void container_free(struct pc_container *c)
         pc_strv_free(c->command);
         pc_strv_free(c->args);
         free(c->working_dir);
+        free(c->target_container_name);
         for (size_t i = 0; i < c->n_env; i++) {
                 free(c->env[i].name);
                 free(c->env[i].value);
@@ -687,6 +688,9 @@ void pc_pod_free(struct pc_pod *pod)
         for (size_t i = 0; i < pod->n_containers; i++)
                 container_free(&pod->containers[i]);
         free(pod->containers);
+        for (size_t i = 0; i < pod->n_ephemeral_containers; i++)
+                container_free(&pod->ephemeral_containers[i]);
+        free(pod->ephemeral_containers);
         for (size_t i = 0; i < pod->n_volumes; i++)
                 volume_free(&pod->volumes[i]);
         free(pod->volumes);
@@ -752,8 +756,15 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
         if (decode_containers(json_object_get(spec, "initContainers"), podsc, true,
                               &pod->init_containers, &pod->n_init_containers, err) < 0 ||
             decode_containers(json_object_get(spec, "containers"), podsc, false, &pod->containers,
-                              &pod->n_containers, err) < 0)
+                              &pod->n_containers, err) < 0 ||
+            decode_containers(json_object_get(spec, "ephemeralContainers"), podsc, false,
+                              &pod->ephemeral_containers, &pod->n_ephemeral_containers, err) < 0)
                 goto fail;
+        json_array_foreach(json_object_get(spec, "ephemeralContainers"), i, x)
+        {
+                pod->ephemeral_containers[i].ephemeral = true;
+                pod->ephemeral_containers[i].target_container_name = jdup(x, "targetContainerName");
+        }
         /* A CRI sandbox (src/cri) is made without containers: they come later. */
         const char *cri = jstr(json_object_get(md, "annotations"), PC_CRI_SANDBOX_ANNOTATION);
         pod->cri_sandbox = cri && !strcmp(cri, "true");
@@ -871,6 +882,12 @@ fail:
         return -1;
 }
 
+void pc_container_free(struct pc_container *c)
+{
+        container_free(c);
+        memset(c, 0, sizeof(*c));
+}
+
 struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name)
 {
         for (size_t i = 0; i < pod->n_init_containers; i++)
@@ -879,6 +896,9 @@ struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name)
         for (size_t i = 0; i < pod->n_containers; i++)
                 if (!strcmp(pod->containers[i].name, name))
                         return &pod->containers[i];
+        for (size_t i = 0; i < pod->n_ephemeral_containers; i++)
+                if (!strcmp(pod->ephemeral_containers[i].name, name))
+                        return &pod->ephemeral_containers[i];
         return NULL;
 }
 

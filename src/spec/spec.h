@@ -166,6 +166,8 @@ struct pc_container {
         char *termination_message_path;   /* defaulted /dev/termination-log */
         char *termination_message_policy; /* File | FallbackToLogsOnError */
         bool stdin_open, stdin_once, tty;
+        bool ephemeral;              /* of spec.ephemeralContainers: never restarted */
+        char *target_container_name; /* ephemeral: whose PID namespace it joins */
         /* securityContext, with the Pod's as the fallback where Kubernetes has one */
         bool has_run_as_user, has_run_as_group;
         int64_t run_as_user, run_as_group;
@@ -257,6 +259,10 @@ struct pc_pod {
         size_t n_init_containers;
         struct pc_container *containers;
         size_t n_containers;
+        /* spec.ephemeralContainers: added to a running Pod (podctl debug),
+         * never by an applied manifest */
+        struct pc_container *ephemeral_containers;
+        size_t n_ephemeral_containers;
         struct pc_volume *volumes;
         size_t n_volumes;
         char *restart_policy;                     /* Always (default), OnFailure, Never */
@@ -411,6 +417,8 @@ void pc_manifest_free(struct pc_manifest *m);
 int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err);
 int pc_configmap_from_json(json_t *json, struct pc_configmap *cm, pc_error *err);
 void pc_pod_free(struct pc_pod *pod);
+/* One container's fields (it stays zeroed). */
+void pc_container_free(struct pc_container *c);
 /* Every port of the Pod (init containers', containers', a CRI sandbox's
  * port mappings), at most max, into out; returns how many. */
 size_t pc_pod_ports(const struct pc_pod *pod, const struct pc_port **out, size_t max);
