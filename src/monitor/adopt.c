@@ -141,6 +141,8 @@ static size_t running(const struct pc_monitor *m)
                 n += m->init[i].state == CTR_RUNNING;
         for (size_t i = 0; i < m->n_app; i++)
                 n += m->app[i].state == CTR_RUNNING;
+        for (size_t i = 0; i < m->n_eph; i++)
+                n += m->eph[i].state == CTR_RUNNING;
         return n;
 }
 
@@ -195,8 +197,9 @@ static int64_t jint(json_t *o, const char *k)
 
 static json_t *find_status(json_t *status, const struct pc_ctr *c)
 {
-        json_t *arr =
-            json_object_get(status, c->spec->init ? "initContainerStatuses" : "containerStatuses");
+        json_t *arr = json_object_get(status, c->spec->init        ? "initContainerStatuses"
+                                              : c->spec->ephemeral ? "ephemeralContainerStatuses"
+                                                                   : "containerStatuses");
         size_t i;
         json_t *s;
         json_array_foreach(arr, i, s)
@@ -403,9 +406,9 @@ static int take_pipes(struct pc_monitor *m, pc_error *err)
                 int stream = !slash ? 0 : slash[1] == '1' ? 1 : slash[1] == 'i' ? PC_STREAM_IN : 0;
                 if (slash) {
                         *slash = '\0';
-                        struct pc_ctr *lists[2] = {m->init, m->app};
-                        size_t counts[2] = {m->n_init, m->n_app};
-                        for (int l = 0; l < 2 && !c; l++)
+                        struct pc_ctr *lists[3] = {m->init, m->app, m->eph};
+                        size_t counts[3] = {m->n_init, m->n_app, m->n_eph};
+                        for (int l = 0; l < 3 && !c; l++)
                                 for (size_t i = 0; i < counts[l] && !c; i++)
                                         if (!strcmp(lists[l][i].spec->name, k.tag))
                                                 c = &lists[l][i];
@@ -513,9 +516,9 @@ int pc_adopt_setup(struct pc_monitor *m, pc_error *err)
         restore_events(m, json_object_get(doc, "events"));
         restore_conditions(m, json_object_get(status, "conditions"));
 
-        struct pc_ctr *lists[2] = {m->init, m->app};
-        size_t counts[2] = {m->n_init, m->n_app};
-        for (int l = 0; l < 2; l++)
+        struct pc_ctr *lists[3] = {m->init, m->app, m->eph};
+        size_t counts[3] = {m->n_init, m->n_app, m->n_eph};
+        for (int l = 0; l < 3; l++)
                 for (size_t i = 0; i < counts[l]; i++)
                         if (restore_ctr(m, &lists[l][i], status, rt, err) < 0)
                                 return -1;
@@ -554,9 +557,9 @@ int pc_adopt_setup(struct pc_monitor *m, pc_error *err)
 
 void pc_adopt_resume(struct pc_monitor *m)
 {
-        struct pc_ctr *lists[2] = {m->init, m->app};
-        size_t counts[2] = {m->n_init, m->n_app};
-        for (int l = 0; l < 2; l++)
+        struct pc_ctr *lists[3] = {m->init, m->app, m->eph};
+        size_t counts[3] = {m->n_init, m->n_app, m->n_eph};
+        for (int l = 0; l < 3; l++)
                 for (size_t i = 0; i < counts[l]; i++) {
                         struct pc_ctr *c = &lists[l][i];
                         bool gone = false;
@@ -565,7 +568,7 @@ void pc_adopt_resume(struct pc_monitor *m)
                         if (c->state != CTR_RUNNING || gone)
                                 continue;
                         pc_health_on_adopt(m, c);
-                        if (m->state == POD_TERMINATING && (!c->sidecar || l == 1)) {
+                        if (m->state == POD_TERMINATING && (!c->sidecar || l >= 1)) {
                                 /* Stopped again: the dead monitor may not have
                                  * got to it (its preStop may run a second time). */
                                 int64_t left = (m->grace_deadline - pc_monotonic_ns()) / NS_PER_SEC;

@@ -13,6 +13,9 @@
  *   start   {id}  stop {id, timeout}  remove {id}  reopen_log {id}
  *   set_image {name, reference, image}  a Pod update's new image for a container
  *   set_deadline {seconds}     a Pod update's (lower) activeDeadlineSeconds
+ *   add_ephemeral {container, image}  podctl debug: an ephemeral container (its
+ *                              v1 EphemeralContainer and images.json record),
+ *                              started at once
  *   attach {name | id, stdin}  a running container's stdin (unless stdin is
  *                              false), sent with the reply (SCM_RIGHTS); reply
  *                              {tty, id, pid, logPath}
@@ -509,6 +512,58 @@ static json_t *op_set_deadline(struct pc_monitor *m, json_t *req)
  * copy, so the container reads EOF once that client closes it; later
  * attaches get no stdin. With a terminal that only ends the input: the
  * terminal stays, as under containerd and CRI-O. */
+/* podctl debug (src/pod/ephemeral.c validated it and stores it in pod.json):
+ * decoded as an applied Pod's container is (the Pod's securityContext as its
+ * fallback), then started in the Pod's namespaces (its target's PID
+ * namespace with targetContainerName); never restarted. */
+static json_t *op_add_ephemeral(struct pc_monitor *m, json_t *req)
+{
+        pc_error err;
+        json_t *ctr = json_object_get(req, "container");
+        json_t *img = json_object_get(req, "image");
+        if (!json_is_object(ctr) || !json_is_object(img))
+                return fail_reply(EINVAL, "add_ephemeral: container and image are required");
+        if (m->pod.cri_sandbox)
+                return fail_reply(EPERM, "add_ephemeral: not for CRI sandboxes");
+        if (m->state != POD_INIT && m->state != POD_RUNNING)
+                return fail_reply(EINVAL, "the Pod is not running");
+        if (m->n_eph >= PC_MAX_EPHEMERAL)
+                return fail_reply(ENOSPC, "the Pod has %d ephemeral containers already",
+                                  PC_MAX_EPHEMERAL);
+        const char *name = json_string_value(json_object_get(ctr, "name"));
+        if (!name || pc_pod_find_container(&m->pod, name))
+                return fail_reply(EEXIST, "a container named \"%s\" exists", name ? name : "");
+        json_t *spec_j = json_object_get(m->pod.json, "spec");
+        _cleanup_(jdecrefp) json_t *pj = json_pack(
+            "{s:s,s:s,s:{s:s,s:s},s:{s:[O],s:O?}}", "apiVersion", "v1", "kind", "Pod", "metadata",
+            "name", m->pod.name, "namespace", m->pod.namespace_, "spec", "containers", ctr,
+            "securityContext", json_object_get(spec_j, "securityContext"));
+        struct pc_pod tmp = {0};
+        if (!pj || pc_pod_from_json(pj, &tmp, &err) < 0) {
+                pc_pod_free(&tmp);
+                return fail_reply(EINVAL, "container: %s", pj ? err.msg : "bad request");
+        }
+        struct pc_container *spec = &m->pod.ephemeral_containers[m->n_eph];
+        *spec = tmp.containers[0];
+        memset(&tmp.containers[0], 0, sizeof(tmp.containers[0]));
+        pc_pod_free(&tmp);
+        spec->ephemeral = true;
+        const char *target = json_string_value(json_object_get(ctr, "targetContainerName"));
+        spec->target_container_name = target ? pc_xstrdup(target) : NULL;
+        struct pc_ctr *c = &m->eph[m->n_eph];
+        memset(c, 0, sizeof(*c));
+        if (pc_monitor_ctr_init(m, c, spec, img, &err) < 0) {
+                pc_monitor_ctr_free(c);
+                memset(c, 0, sizeof(*c));
+                pc_container_free(spec);
+                return fail_reply(err.code ? err.code : EINVAL, "%s", err.msg);
+        }
+        m->n_eph++;
+        m->pod.n_ephemeral_containers = m->n_eph;
+        pc_monitor_start_ctr(m, c);
+        return json_pack("{s:b}", "ok", 1);
+}
+
 static json_t *attach_reply(const struct pc_ctr *c)
 {
         return json_pack("{s:b,s:b,s:s,s:i,s:s?}", "ok", 1, "tty", c->spec->tty, "id",
@@ -526,6 +581,9 @@ static json_t *op_attach(struct pc_monitor *m, json_t *req, int *fd_out)
         for (size_t i = 0; name && i < m->n_init && !c; i++)
                 if (!strcmp(m->init[i].spec->name, name))
                         c = &m->init[i];
+        for (size_t i = 0; name && i < m->n_eph && !c; i++)
+                if (!strcmp(m->eph[i].spec->name, name))
+                        c = &m->eph[i];
         const char *what = name ? name : id ? id : "";
         if (!c)
                 return fail_reply(ENOENT, "container \"%s\" not found", what);
@@ -572,6 +630,8 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req, int *fd_out)
                 return op_set_deadline(m, req);
         if (!strcmp(op, "attach"))
                 return op_attach(m, req, fd_out);
+        if (!strcmp(op, "add_ephemeral"))
+                return op_add_ephemeral(m, req);
         const char *id = json_string_value(json_object_get(req, "id"));
         bool known = !strcmp(op, "status") || !strcmp(op, "start") || !strcmp(op, "stop") ||
                      !strcmp(op, "remove") || !strcmp(op, "reopen_log");

@@ -338,11 +338,11 @@ static void finish_attempt(struct pc_attempt *a, int status, bool timed_out, boo
 
 bool pc_health_reaped(struct pc_monitor *m, pid_t pid, int status)
 {
-        struct pc_ctr *lists[2] = {m->init, m->app};
-        size_t counts[2] = {m->n_init, m->n_app};
+        struct pc_ctr *lists[3] = {m->init, m->app, m->eph};
+        size_t counts[3] = {m->n_init, m->n_app, m->n_eph};
         char why[600], warn[64];
         bool ok;
-        for (int l = 0; l < 2; l++) {
+        for (int l = 0; l < 3; l++) {
                 for (size_t i = 0; i < counts[l]; i++) {
                         struct pc_ctr *c = &lists[l][i];
                         for (int k = 0; k < PC_N_PROBES; k++) {
@@ -433,6 +433,8 @@ void pc_health_tick(struct pc_monitor *m)
                 tick_ctr(m, &m->init[i], now);
         for (size_t i = 0; i < m->n_app; i++)
                 tick_ctr(m, &m->app[i], now);
+        for (size_t i = 0; i < m->n_eph; i++)
+                tick_ctr(m, &m->eph[i], now); /* a stop's SIGKILL */
 }
 
 static void earliest(int64_t *next, int64_t t)
@@ -444,9 +446,9 @@ static void earliest(int64_t *next, int64_t t)
 int64_t pc_health_next(const struct pc_monitor *m)
 {
         int64_t next = INT64_MAX;
-        const struct pc_ctr *lists[2] = {m->init, m->app};
-        size_t counts[2] = {m->n_init, m->n_app};
-        for (int l = 0; l < 2; l++) {
+        const struct pc_ctr *lists[3] = {m->init, m->app, m->eph};
+        size_t counts[3] = {m->n_init, m->n_app, m->n_eph};
+        for (int l = 0; l < 3; l++) {
                 for (size_t i = 0; i < counts[l]; i++) {
                         const struct pc_ctr *c = &lists[l][i];
                         if (c->state != CTR_RUNNING)

@@ -243,7 +243,7 @@ static void schedule_restart(struct pc_monitor *m, struct pc_ctr *c)
 
 static bool should_restart(const struct pc_monitor *m, const struct pc_ctr *c)
 {
-        if (m->state == POD_TERMINATING || m->state == POD_DONE)
+        if (m->state == POD_TERMINATING || m->state == POD_DONE || c->spec->ephemeral)
                 return false;
         if (c->spec_changed)
                 return true; /* the kubelet: "definition changed", restarted regardless */
@@ -393,6 +393,9 @@ static struct pc_ctr *find_pid(struct pc_monitor *m, pid_t pid)
         for (size_t i = 0; i < m->n_app; i++)
                 if (m->app[i].state == CTR_RUNNING && m->app[i].pid == pid)
                         return &m->app[i];
+        for (size_t i = 0; i < m->n_eph; i++)
+                if (m->eph[i].state == CTR_RUNNING && m->eph[i].pid == pid)
+                        return &m->eph[i];
         return NULL;
 }
 
@@ -463,6 +466,8 @@ static size_t running_count(const struct pc_monitor *m, bool apps, bool inits)
                 n += m->init[i].state == CTR_RUNNING;
         for (size_t i = 0; apps && i < m->n_app; i++)
                 n += m->app[i].state == CTR_RUNNING;
+        for (size_t i = 0; apps && i < m->n_eph; i++)
+                n += m->eph[i].state == CTR_RUNNING;
         return n;
 }
 
@@ -481,6 +486,20 @@ static void stop_next_sidecar(struct pc_monitor *m)
                         pc_monitor_stop_ctr(m, c, left > 0 ? left : 0);
                 }
                 return;
+        }
+}
+
+/* The Pod ends (terminating, or its containers are done): so do its
+ * ephemeral containers, as under the kubelet. */
+static void stop_ephemeral(struct pc_monitor *m, int64_t grace_s)
+{
+        for (size_t i = 0; i < m->n_eph; i++) {
+                struct pc_ctr *c = &m->eph[i];
+                if (c->state == CTR_RUNNING && !c->kill_at) {
+                        pc_monitor_event(m, c, false, "Killing", "Stopping container %s",
+                                         c->spec->name);
+                        pc_monitor_stop_ctr(m, c, grace_s);
+                }
         }
 }
 
@@ -511,6 +530,7 @@ static void begin_termination(struct pc_monitor *m, int64_t grace_s)
                         pc_monitor_stop_ctr(m, c, grace_s);
                 }
         }
+        stop_ephemeral(m, grace_s);
         if (running_count(m, true, false) == 0)
                 stop_next_sidecar(m);
 }
@@ -618,6 +638,7 @@ static void advance(struct pc_monitor *m)
                                 m->state = POD_STOPPING_SIDECARS;
                                 m->grace_deadline =
                                     now + m->pod.termination_grace_period_seconds * NS_PER_SEC;
+                                stop_ephemeral(m, m->pod.termination_grace_period_seconds);
                                 stop_next_sidecar(m);
                         }
                         break;
@@ -655,6 +676,8 @@ static void finish(struct pc_monitor *m)
                 kill_ctr(&m->init[i], SIGKILL);
         for (size_t i = 0; i < m->n_app; i++)
                 kill_ctr(&m->app[i], SIGKILL);
+        for (size_t i = 0; i < m->n_eph; i++)
+                kill_ctr(&m->eph[i], SIGKILL);
         int status;
         pid_t pid;
         while (running_count(m, true, true) > 0 && (pid = waitpid(-1, &status, 0)) > 0) {
@@ -725,33 +748,38 @@ static void pod_limits(const struct pc_monitor *m, int64_t node_pids, struct pc_
                         l->pids_max = strtoll(p->annotations[i].value, NULL, 10);
 }
 
-static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n, json_t *images,
-                     struct pc_ctr **out, pc_error *err)
+int pc_monitor_ctr_init(struct pc_monitor *m, struct pc_ctr *c, struct pc_container *spec,
+                        json_t *rec, pc_error *err)
 {
-        *out = pc_xcalloc(n, sizeof(struct pc_ctr));
-        for (size_t i = 0; i < n; i++) {
-                struct pc_ctr *c = &(*out)[i];
-                c->spec = &specs[i];
-                c->state = CTR_WAITING;
-                c->out_fd = c->err_fd = c->in_fd = -1;
-                c->log.fd = -1;
-                c->log.gz_pidfd = -1;
-                c->hook.fd = -1;
-                for (int k = 0; k < PC_N_PROBES; k++)
-                        c->probes[k].a.fd = -1;
-                c->sidecar = specs[i].init && specs[i].restart_policy &&
-                             !strcmp(specs[i].restart_policy, "Always");
-                c->reason = pc_xstrdup(m->pod.n_init_containers == 0 ? "ContainerCreating"
-                                                                     : "PodInitializing");
-                c->dir = pc_xasprintf("%s/containers/%s", m->pod_dir, specs[i].name);
-                if (pc_mkdir_p(c->dir, 0700, err) < 0)
+        c->spec = spec;
+        c->state = CTR_WAITING;
+        c->out_fd = c->err_fd = c->in_fd = -1;
+        c->log.fd = -1;
+        c->log.gz_pidfd = -1;
+        c->hook.fd = -1;
+        for (int k = 0; k < PC_N_PROBES; k++)
+                c->probes[k].a.fd = -1;
+        c->sidecar = spec->init && spec->restart_policy && !strcmp(spec->restart_policy, "Always");
+        c->reason =
+            pc_xstrdup(m->pod.n_init_containers == 0 ? "ContainerCreating" : "PodInitializing");
+        c->dir = pc_xasprintf("%s/containers/%s", m->pod_dir, spec->name);
+        if (pc_mkdir_p(c->dir, 0700, err) < 0)
+                return -1;
+        if (json_object_get(rec, "pull"))
+                pc_pull_init(m, c, json_object_get(rec, "pull"));
+        else if (pc_image_from_json(rec, &c->image, err) < 0)
+                return pc_error_prefix(err, "container \"%s\": images.json", spec->name);
+        return 0;
+}
+
+static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n, json_t *images,
+                     struct pc_ctr **out, size_t cap, pc_error *err)
+{
+        *out = pc_xcalloc(cap > n ? cap : n, sizeof(struct pc_ctr));
+        for (size_t i = 0; i < n; i++)
+                if (pc_monitor_ctr_init(m, &(*out)[i], &specs[i],
+                                        json_object_get(images, specs[i].name), err) < 0)
                         return -1;
-                json_t *rec = json_object_get(images, specs[i].name);
-                if (json_object_get(rec, "pull"))
-                        pc_pull_init(m, c, json_object_get(rec, "pull"));
-                else if (pc_image_from_json(rec, &c->image, err) < 0)
-                        return pc_error_prefix(err, "container \"%s\": images.json", specs[i].name);
-        }
         return 0;
 }
 
@@ -864,15 +892,27 @@ static int setup(struct pc_monitor *m, pc_error *err)
         json_t *images = NULL;
         if (pc_json_load(imgp, &images, err) < 0)
                 return -1;
-        int ri =
-            init_ctrs(m, m->pod.init_containers, m->pod.n_init_containers, images, &m->init, err);
+        int ri = init_ctrs(m, m->pod.init_containers, m->pod.n_init_containers, images, &m->init, 0,
+                           err);
         m->n_init = m->pod.n_init_containers;
         if (ri == 0)
-                ri = init_ctrs(m, m->pod.containers, m->pod.n_containers, images, &m->app, err);
+                ri = init_ctrs(m, m->pod.containers, m->pod.n_containers, images, &m->app, 0, err);
+        m->n_app = m->pod.n_containers;
+        /* ephemeral containers: room for more, their specs too */
+        size_t ne = m->pod.n_ephemeral_containers;
+        if (ne > PC_MAX_EPHEMERAL)
+                ne = m->pod.n_ephemeral_containers = PC_MAX_EPHEMERAL;
+        m->pod.ephemeral_containers = pc_xrealloc(
+            m->pod.ephemeral_containers, PC_MAX_EPHEMERAL * sizeof(*m->pod.ephemeral_containers));
+        memset(m->pod.ephemeral_containers + ne, 0,
+               (PC_MAX_EPHEMERAL - ne) * sizeof(*m->pod.ephemeral_containers));
+        if (ri == 0)
+                ri = init_ctrs(m, m->pod.ephemeral_containers, ne, images, &m->eph,
+                               PC_MAX_EPHEMERAL, err);
+        m->n_eph = ne;
         json_decref(images);
         if (ri < 0)
                 return -1;
-        m->n_app = m->pod.n_containers;
         pc_monitor_load_recovery(m); /* boot recovery: what the old sandbox's containers had */
         /* The kubelet's OS admission: a Pod for another OS fails at once,
          * nothing of it is created (its status says why). */
@@ -1049,6 +1089,7 @@ static void monitor_free(struct pc_monitor *m)
 {
         free_ctrs(m->init, m->n_init);
         free_ctrs(m->app, m->n_app);
+        free_ctrs(m->eph, m->n_eph);
         for (int i = 0; i < PC_N_CONDS; i++)
                 free(m->cond_message[i]);
         pc_sandbox_release(&m->sandbox);

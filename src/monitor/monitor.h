@@ -217,6 +217,12 @@ struct pc_monitor {
         size_t n_init;
         struct pc_ctr *app; /* n_app */
         size_t n_app;
+        /* ephemeral containers (podctl debug, control "add_ephemeral"): room
+         * for PC_MAX_EPHEMERAL from the start (epoll data points into it),
+         * their specs likewise in pod.ephemeral_containers. Never restarted;
+         * they do not count for the phase or readiness; stopped with the Pod. */
+        struct pc_ctr *eph;
+        size_t n_eph;
         size_t next_init; /* index of the init container being run */
         int64_t start_time;
         int64_t grace_deadline; /* monotonic ns while terminating */
@@ -358,6 +364,12 @@ int pc_pod_teardown_sandbox(const char *pod_dir, json_t *runtime, pc_error *err)
 void pc_monitor_ctr_free(struct pc_ctr *c);
 /* monitor.c: start a waiting container now (a failed start is a termination). */
 void pc_monitor_start_ctr(struct pc_monitor *m, struct pc_ctr *c);
+/* monitor.c: a container record for spec (its image record from images.json
+ * or the CLI), waiting, its dir made. */
+int pc_monitor_ctr_init(struct pc_monitor *m, struct pc_ctr *c, struct pc_container *spec,
+                        json_t *image_rec, pc_error *err);
+
+#define PC_MAX_EPHEMERAL 16
 
 /* control.c: the control channel <pod dir>/control.sock (docs/ARCHITECTURE.md). */
 #define PC_CONTROL_MAX_MSG   65536

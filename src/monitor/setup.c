@@ -1112,6 +1112,30 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
             .tty = spec->tty,
             .pty_master = &master,
         };
+        /* an ephemeral container with a target: in its PID namespace */
+        _cleanup_close_ int target_ns = -1;
+        if (spec->target_container_name) {
+                const struct pc_ctr *t = NULL;
+                for (size_t i = 0; i < m->n_app && !t; i++)
+                        if (!strcmp(m->app[i].spec->name, spec->target_container_name))
+                                t = &m->app[i];
+                for (size_t i = 0; i < m->n_init && !t; i++)
+                        if (!strcmp(m->init[i].spec->name, spec->target_container_name))
+                                t = &m->init[i];
+                if (!t || t->state != CTR_RUNNING) {
+                        free(lowers);
+                        return pc_fail(err, ESRCH, "target container \"%s\" is not running",
+                                       spec->target_container_name);
+                }
+                _cleanup_free_ char *nsp = pc_xasprintf("/proc/%d/ns/pid", (int)t->pid);
+                if ((target_ns = open(nsp, O_RDONLY | O_CLOEXEC)) < 0) {
+                        free(lowers);
+                        return pc_fail(err, errno, "target container \"%s\": %s",
+                                       spec->target_container_name, nsp);
+                }
+                plan.join_pidns = true;
+                plan.pidns_fd = target_ns;
+        }
         pid_t pid = -1;
         int r = pc_container_start(&plan, enter_cgroup, c->cgroup, &pid, err);
         free(lowers);

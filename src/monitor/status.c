@@ -330,6 +330,17 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
                         json_array_append_new(a, ctr_status_json(&m->app[i]));
                 json_object_set_new(st, "containerStatuses", a);
         }
+        if (m->n_eph > 0) {
+                /* never ready (the kubelet's: they have no probes and do not
+                 * count for the Pod's readiness) */
+                json_t *a = json_array();
+                for (size_t i = 0; i < m->n_eph; i++) {
+                        json_t *e = ctr_status_json(&m->eph[i]);
+                        json_object_set_new(e, "ready", json_false());
+                        json_array_append_new(a, e);
+                }
+                json_object_set_new(st, "ephemeralContainerStatuses", a);
+        }
         json_object_set_new(st, "qosClass",
                             json_string(m->qos_class ? m->qos_class : "BestEffort"));
         return st;
@@ -384,9 +395,9 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
                 json_object_set_new(rt, "terminatingUntil", json_integer((json_int_t)real));
         }
         json_t *cs = json_object();
-        struct pc_ctr *lists[2] = {m->init, m->app};
-        size_t counts[2] = {m->n_init, m->n_app};
-        for (int l = 0; l < 2; l++) {
+        struct pc_ctr *lists[3] = {m->init, m->app, m->eph};
+        size_t counts[3] = {m->n_init, m->n_app, m->n_eph};
+        for (int l = 0; l < 3; l++) {
                 for (size_t i = 0; i < counts[l]; i++) {
                         const struct pc_ctr *c = &lists[l][i];
                         json_t *j = json_object();
