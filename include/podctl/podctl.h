@@ -62,6 +62,11 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
  * for a change it refuses, ENOTSUP for terminationGracePeriodSeconds (not
  * applied in place), ENOENT when there is no such Pod. */
 int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err);
+/* podctl debug: add the ephemeral container `container` (a v1
+ * EphemeralContainer; its image in the store) to the running Pod ns/name
+ * and start it (src/pod/ephemeral.c). */
+int podctl_pod_add_ephemeral(podctl *ctx, const char *ns, const char *name, json_t *container,
+                             pc_error *err);
 
 /* Stop (preStop..SIGTERM..grace..SIGKILL) and remove a Pod. grace < 0: the
  * Pod's terminationGracePeriodSeconds. ENOENT when there is no such Pod. */

@@ -858,8 +858,9 @@ int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t gra
 
 static json_t *find_status(json_t *status, const char *container, bool *init)
 {
-        const char *lists[2] = {"initContainerStatuses", "containerStatuses"};
-        for (int l = 0; l < 2; l++) {
+        const char *lists[3] = {"initContainerStatuses", "containerStatuses",
+                                "ephemeralContainerStatuses"};
+        for (int l = 0; l < 3; l++) {
                 json_t *arr = json_object_get(status, lists[l]);
                 size_t i;
                 json_t *c;

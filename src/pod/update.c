@@ -77,7 +77,14 @@ static int cmp_str(const void *a, const void *b)
 static char **spec_diff(json_t *have, json_t *want)
 {
         char **out = pc_xcalloc(1, sizeof(char *));
-        diff_paths(json_object_get(have, "spec"), json_object_get(want, "spec"), "spec", &out);
+        /* ephemeralContainers change through their subresource only (podctl
+         * debug): an update neither sees nor drops them */
+        json_t *hs = json_object_get(have, "spec"), *ws = json_object_get(want, "spec");
+        json_t *eph = json_incref(json_object_get(hs, "ephemeralContainers"));
+        json_object_del(hs, "ephemeralContainers");
+        diff_paths(hs, ws, "spec", &out);
+        if (eph)
+                json_object_set_new(hs, "ephemeralContainers", eph);
         qsort(out, pc_strv_len(out), sizeof(char *), cmp_str);
         return out;
 }
