@@ -153,12 +153,14 @@ int cmd_attach(struct pc_cli *cli, int argc, char **argv)
                         return pc_cli_die(&err);
                 }
                 r.escape = true;
-                if (!quiet)
-                        fputs("If you don't see a command prompt, try pressing enter.\r\n", stderr);
         } else if (tty) {
                 pc_cli_tty_winsize(r.fd);
         }
-        struct pc_cli_attach_input in = {{0, r.tty.sig_pipe[0]}, on_ready, &r};
+        struct pc_cli_attach_input in = {
+            {0, r.tty.sig_pipe[0]},
+            on_ready,
+            &r,
+            raw && !quiet ? "If you don't see a command prompt, try pressing enter.\r\n" : NULL};
         int rc = pc_cli_attach_stream(cli, pod, container, &in);
         pc_cli_tty_restore(&r.tty);
         close_input(&r);

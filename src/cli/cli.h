@@ -34,6 +34,7 @@ int cmd_inspect(struct pc_cli *cli, int argc, char **argv);
 int cmd_image(struct pc_cli *cli, int argc, char **argv);
 int cmd_top(struct pc_cli *cli, int argc, char **argv);
 int cmd_attach(struct pc_cli *cli, int argc, char **argv);
+int cmd_debug(struct pc_cli *cli, int argc, char **argv);
 int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);
 int cmd_gc(struct pc_cli *cli, int argc, char **argv);
 int cmd_serve(struct pc_cli *cli, int argc, char **argv);
@@ -115,6 +116,7 @@ struct pc_cli_attach_input {
         int fds[2];
         int (*on_ready)(void *data, int index);
         void *data;
+        const char *banner; /* to stderr once the output is followed (NULL: none) */
 };
 int pc_cli_attach_stream(struct pc_cli *cli, const char *pod, const char *container,
                          struct pc_cli_attach_input *input);

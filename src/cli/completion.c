@@ -84,6 +84,21 @@ static const struct verb_doc docs[] = {
       {"-i", NULL, "pass standard input to the container's"},
       {"-t", NULL, "a terminal (the container's tty: true decides)"},
       {"-q", NULL, "no messages, only the container's output"}}},
+    {"debug",
+     "debug POD [-i] [-t] --image=IMAGE [--target=C] [-c NAME] [-- COMMAND...]",
+     "Add an ephemeral container to a running Pod (in its namespaces; in C's PID namespace "
+     "with --target) and attach to it with -i, as kubectl debug; never restarted, removed with "
+     "the Pod.",
+     true,
+     {{"--image", "IMAGE", "the container's image (pulled when missing)"},
+      {"--target", "CONTAINER", "share this container's PID namespace"},
+      {"-c", "NAME", "the container's name (debugger-xxxxx)"},
+      {"-i", NULL, "keep stdin open and attach"},
+      {"-t", NULL, "a terminal"},
+      {"--image-pull-policy", "POLICY", "Always, IfNotPresent or Never"},
+      {"--env", "KEY=VALUE", "an environment variable"},
+      {"--attach", "BOOL", "attach once it runs (default: with -i)"},
+      {"-q", NULL, "no messages"}}},
     {"cp",
      "cp [-c C] POD:SRC DEST | SRC POD:DEST",
      "Copy files and directories from and to a container, as kubectl cp; symlinks in the "

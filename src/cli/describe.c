@@ -377,6 +377,9 @@ int cmd_describe(struct pc_cli *cli, int argc, char **argv)
                                  json_object_get(st, "initContainerStatuses"));
                 print_containers("Containers", json_object_get(spec, "containers"),
                                  json_object_get(st, "containerStatuses"));
+                print_containers("Ephemeral Containers",
+                                 json_object_get(spec, "ephemeralContainers"),
+                                 json_object_get(st, "ephemeralContainerStatuses"));
                 puts("Conditions:\n  Type                        Status");
                 size_t k;
                 json_t *c;

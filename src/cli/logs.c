@@ -221,16 +221,19 @@ struct ctr_now {
         bool more;    /* output may still come: this run or a later one */
 };
 
-static json_t *find_status(json_t *status, const char *name, bool *init)
+/* A container's status; *eph: an ephemeral one's (never restarted). */
+static json_t *find_status(json_t *status, const char *name, bool *init, bool *eph)
 {
-        static const char *const lists[2] = {"initContainerStatuses", "containerStatuses"};
-        for (int l = 0; l < 2; l++) {
+        static const char *const lists[3] = {"initContainerStatuses", "containerStatuses",
+                                             "ephemeralContainerStatuses"};
+        for (int l = 0; l < 3; l++) {
                 size_t i;
                 json_t *c;
                 json_array_foreach(json_object_get(status, lists[l]), i, c)
                 {
                         if (!strcmp(json_string_value(json_object_get(c, "name")) ?: "", name)) {
                                 *init = l == 0;
+                                *eph = l == 2;
                                 return c;
                         }
                 }
@@ -291,8 +294,8 @@ static int ctr_now(podctl *ctx, const char *ns, const char *pod, const char *con
                 now->gone = true;
                 return 0;
         }
-        bool init = false;
-        json_t *cs = find_status(json_object_get(p, "status"), container, &init);
+        bool init = false, eph = false;
+        json_t *cs = find_status(json_object_get(p, "status"), container, &init, &eph);
         if (!cs) {
                 json_decref(p);
                 now->gone = true;
@@ -300,7 +303,8 @@ static int ctr_now(podctl *ctx, const char *ns, const char *pod, const char *con
         }
         now->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
         now->running = json_object_get(json_object_get(cs, "state"), "running") != NULL;
-        now->more = more_runs(p, cs, init, container);
+        now->more = eph ? !json_object_get(json_object_get(cs, "state"), "terminated")
+                        : more_runs(p, cs, init, container);
         json_decref(p);
         return 0;
 }
@@ -549,6 +553,12 @@ static int stream_logs(struct pc_cli *cli, podctl *ctx, const char *pod, const c
                 char last = '\n';
                 if (end > 0 && pread(rr.fd, &last, 1, end - 1) == 1 && last != '\n')
                         o->skip_to_nl = true;
+                /* only now: what the user types after it is answered after
+                 * this point of the log */
+                if (in && in->banner) {
+                        fputs(in->banner, stderr);
+                        fflush(stderr);
+                }
         } else {
                 _cleanup_strv_ char **rot = rotated_of(dir, k);
                 if (run_open_current(o, &rr, err) < 0)

@@ -17,7 +17,11 @@ static const struct verb {
     {"logs", cmd_logs,
      "Print a container's logs (logs POD [-c C] [-f] [-p] [--tail=N] [--since=5m])"},
     {"exec", cmd_exec, "Run a command in a container (exec POD [-c C] [-i] [-t] -- CMD...)"},
-    {"attach", cmd_attach, "Stream a running container's output (attach POD [-c C])"},
+    {"attach", cmd_attach,
+     "Stream a running container's output, -i its input (attach POD [-c C] [-i] [-t])"},
+    {"debug", cmd_debug,
+     "Add an ephemeral debug container to a running Pod (debug POD -it --image=IMAGE "
+     "[--target=C] [-- CMD...])"},
     {"delete", cmd_delete, "Stop and remove Pods (delete pod NAME | -f FILE)"},
     {"inspect", cmd_inspect, "Show podctl's runtime facts of a Pod (inspect pod NAME)"},
     {"top", cmd_top, "Show CPU and memory use (top pod [NAME] [--containers])"},
