@@ -13,6 +13,8 @@
  *   start   {id}  stop {id, timeout}  remove {id}  reopen_log {id}
  *   set_image {name, reference, image}  a Pod update's new image for a container
  *   set_deadline {seconds}     a Pod update's (lower) activeDeadlineSeconds
+ *   resize {containers}, resize_pending {reason, message}   an in-place Pod
+ *                              resize, or one the node cannot admit (resize.c)
  *
  * Containers added at runtime (CRI's CreateContainer) live in m->app, which a
  * CRI sandbox's monitor allocates once with room for PC_CONTROL_MAX_CTRS, so
@@ -512,6 +514,10 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req)
                 return op_set_image(m, req);
         if (!strcmp(op, "set_deadline"))
                 return op_set_deadline(m, req);
+        if (!strcmp(op, "resize"))
+                return pc_resize_op(m, req);
+        if (!strcmp(op, "resize_pending"))
+                return pc_resize_pending_op(m, req);
         const char *id = json_string_value(json_object_get(req, "id"));
         bool known = !strcmp(op, "status") || !strcmp(op, "start") || !strcmp(op, "stop") ||
                      !strcmp(op, "remove") || !strcmp(op, "reopen_log");

@@ -690,8 +690,9 @@ static void finish(struct pc_monitor *m)
 /* Kubernetes' pod-level cgroup values: limits only when every container has
  * one; shares from the sum of requests (2 for BestEffort); the Pod's pids
  * limit from its annotation podctl.io/pids-limit or the node's default. */
-static void pod_limits(const struct pc_monitor *m, int64_t node_pids, struct pc_cgroup_limits *l)
+void pc_monitor_pod_limits(const struct pc_monitor *m, struct pc_cgroup_limits *l)
 {
+        int64_t node_pids = m->node_pids_limit;
         const struct pc_pod *p = &m->pod;
         int64_t mem = 0, cpu = 0, req = 0;
         bool all_mem = p->n_containers > 0, all_cpu = p->n_containers > 0;
@@ -888,7 +889,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (pc_node_load(&m->root, &node, err) < 0)
                 return -1;
         struct pc_cgroup_limits lim;
-        pod_limits(m, node.pod_pids_limit, &lim);
+        m->node_pids_limit = node.pod_pids_limit;
+        pc_monitor_pod_limits(m, &lim);
         m->seccomp_default = node.seccomp_default;
         m->log_max_size = node.container_log_max_size;
         m->log_max_files = node.container_log_max_files;
