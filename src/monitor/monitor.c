@@ -688,7 +688,8 @@ static void finish(struct pc_monitor *m)
 /* ---- setup -------------------------------------------------------------------- */
 
 /* Kubernetes' pod-level cgroup values: limits only when every container has
- * one; shares from the sum of requests (2 for BestEffort); the Pod's pids
+ * one (app containers and sidecars, which run beside them: their limits add
+ * up); shares from the sum of requests (2 for BestEffort); the Pod's pids
  * limit from its annotation podctl.io/pids-limit or the node's default. */
 void pc_monitor_pod_limits(const struct pc_monitor *m, struct pc_cgroup_limits *l)
 {
@@ -696,8 +697,13 @@ void pc_monitor_pod_limits(const struct pc_monitor *m, struct pc_cgroup_limits *
         const struct pc_pod *p = &m->pod;
         int64_t mem = 0, cpu = 0, req = 0;
         bool all_mem = p->n_containers > 0, all_cpu = p->n_containers > 0;
-        for (size_t i = 0; i < p->n_containers; i++) {
-                const struct pc_resources *r = &p->containers[i].resources;
+        for (size_t i = 0; i < p->n_containers + p->n_init_containers; i++) {
+                const struct pc_container *c = i < p->n_containers
+                                                   ? &p->containers[i]
+                                                   : &p->init_containers[i - p->n_containers];
+                if (c->init && !(c->restart_policy && !strcmp(c->restart_policy, "Always")))
+                        continue; /* a run-once init container is not beside them */
+                const struct pc_resources *r = &c->resources;
                 all_mem = all_mem && r->memory_limit > 0;
                 all_cpu = all_cpu && r->cpu_limit > 0;
                 mem += r->memory_limit > 0 ? r->memory_limit : 0;
