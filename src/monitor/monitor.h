@@ -182,6 +182,7 @@ struct pc_ctr {
         struct pc_resources applied;
         bool applied_set;
         bool resize_restart;
+        bool resize_stale; /* its cgroup holds older values: written at its next start */
         /* a container added through the control channel (control.c) */
         char *log_path; /* its CRI log file; NULL: <log_dir>/<name>/<restartCount>.log */
         json_t *cri;    /* what the CRI server gave and gets back */

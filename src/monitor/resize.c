@@ -16,6 +16,9 @@
  *   the containers their new ones, then the Pod its new ones (after the
  *   last restart, when one is due). A write that fails puts every cgroup
  *   and the spec back as they were, and the resize is refused.
+ * - A terminating Pod is resized too, best-effort, with nothing restarted;
+ *   a container that does not run takes RestartContainer values at its
+ *   next start.
  * - A resize the node cannot admit (src/pod/resize.c) is not applied: it
  *   shows as the condition PodResizePending (reason Infeasible or Deferred,
  *   the kubelet's message) until a later resize is applied.
@@ -120,6 +123,7 @@ struct change {
         struct pc_resources old, want;
         bool restart;  /* RestartContainer for a resource that changed, and it runs */
         bool in_place; /* its cgroup takes the new values now */
+        bool stale;    /* RestartContainer: they wait for its next start */
 };
 
 static void undo(struct pc_monitor *m, struct change *ch, size_t n, size_t written,
@@ -142,8 +146,9 @@ json_t *pc_resize_op(struct pc_monitor *m, json_t *req)
                 return fail(EINVAL, "resize: containers (1 or more) are required");
         if (m->pod.cri_sandbox)
                 return fail(EPERM, "resize: not for CRI sandboxes");
-        if (m->state == POD_TERMINATING || m->state == POD_DONE)
-                return fail(EINVAL, "the Pod is terminating");
+        /* a terminating Pod is resized too, best-effort (KEP-1287's
+         * lifecycle nuances), but nothing is restarted any more */
+        bool ending = m->state == POD_TERMINATING || m->state == POD_DONE;
         struct change ch[MAX_RESIZE];
         size_t n = 0, i;
         json_t *x;
@@ -162,17 +167,17 @@ json_t *pc_resize_op(struct pc_monitor *m, json_t *req)
                 want.cpu_limit = res_field(r, "cpuLimit");
                 want.memory_request = res_field(r, "memoryRequest");
                 want.memory_limit = res_field(r, "memoryLimit");
-                bool running = c->state == CTR_RUNNING;
                 const struct pc_resources *old = &c->spec->resources;
-                bool restart =
-                    running && ((c->spec->resize_restart_cpu && cpu_changed(old, &want)) ||
-                                (c->spec->resize_restart_memory && memory_changed(old, &want)));
-                ch[n++] = (struct change){.c = c,
-                                          .old = *old,
-                                          .want = want,
-                                          .restart = restart,
-                                          .in_place = !restart && (cpu_changed(old, &want) ||
-                                                                   memory_changed(old, &want))};
+                bool changed = cpu_changed(old, &want) || memory_changed(old, &want);
+                bool by_restart = (c->spec->resize_restart_cpu && cpu_changed(old, &want)) ||
+                                  (c->spec->resize_restart_memory && memory_changed(old, &want));
+                ch[n++] =
+                    (struct change){.c = c,
+                                    .old = *old,
+                                    .want = want,
+                                    .restart = by_restart && c->state == CTR_RUNNING && !ending,
+                                    .in_place = changed && !by_restart,
+                                    .stale = changed && by_restart};
         }
         /* the Pod's values before and after */
         struct pc_cgroup_limits pod_old, pod_new, pod_wide;
@@ -206,6 +211,7 @@ json_t *pc_resize_op(struct pc_monitor *m, json_t *req)
                         c->applied = ch[i].want;
                         c->applied_set = true;
                 }
+                c->resize_stale |= ch[i].stale;
                 if (!ch[i].restart)
                         continue;
                 c->resize_restart = true;
@@ -246,14 +252,15 @@ int pc_resize_on_start(struct pc_monitor *m, struct pc_ctr *c, pc_error *err)
 {
         c->applied = c->spec->resources;
         c->applied_set = true;
+        /* after a RestartContainer resize its cgroup (kept from the run
+         * before, empty now) takes the new values, and once no other restart
+         * is due the Pod's cgroup its own */
+        if (c->resize_stale && set_ctr(c, &c->spec->resources, err) < 0)
+                return -1;
+        c->resize_stale = false;
         if (!c->resize_restart)
                 return 0;
-        /* the run a RestartContainer resize asked for: its cgroup (kept from
-         * the run before, empty now) takes the new values, and once no other
-         * restart is due the Pod's cgroup its own */
         c->resize_restart = false;
-        if (set_ctr(c, &c->spec->resources, err) < 0)
-                return -1;
         if (any_restart_due(m))
                 return 0;
         m->resize_progress_at = 0;

@@ -122,14 +122,15 @@ static void check_container(struct problems *pr, const char *path, json_t *o, js
 {
         static const char *const parts[] = {"requests", "limits"};
         static const char *const names[] = {"cpu", "memory"};
-        for (int p = 0; p < 2; p++)
+        for (int p = 0; p < 2; p++) {
+                bool removed = false;
                 for (int r = 0; r < 2; r++)
-                        if (json_object_get(res_part(o, parts[p]), names[r]) &&
-                            !json_object_get(res_part(n, parts[p]), names[r]))
-                                problem(pr,
-                                        "%s.resources.%s[%s]: Forbidden: resource %s cannot be "
-                                        "removed",
-                                        path, parts[p], names[r], parts[p]);
+                        removed |= json_object_get(res_part(o, parts[p]), names[r]) &&
+                                   !json_object_get(res_part(n, parts[p]), names[r]);
+                if (removed)
+                        problem(pr, "%s.resources.%s: Forbidden: resource %s cannot be removed",
+                                path, parts[p], parts[p]);
+        }
         const struct pc_resources *rn = &cn->resources;
         int64_t req[2] = {rn->cpu_request, rn->memory_request};
         int64_t lim[2] = {rn->cpu_limit, rn->memory_limit};

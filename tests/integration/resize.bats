@@ -117,11 +117,19 @@ no_resize_in_progress() { [ -z "$(condition "$1" PodResizeInProgress)" ]; }
 }
 
 @test "resize: RestartContainer for memory restarts the container with the new limit (restartCount 1); a lower memory limit is then allowed" {
-        podctl apply -f "$(pod_yaml rr RestartContainer 100m 200m 32Mi 64Mi | manifest rr)"
+        # c ignores SIGTERM: its stop takes the 3 s grace period, while which
+        # the resize is in progress
+        pod_yaml rr RestartContainer 100m 200m 32Mi 64Mi |
+                sed 's/terminationGracePeriodSeconds: 0/terminationGracePeriodSeconds: 3/; s/command: \[sleep, "3600"\]/command: [sh, -c, "trap \x27\x27 TERM; while :; do sleep 1; done"]/' >"$BATS_TEST_TMPDIR/rr.yaml"
+        podctl apply -f "$BATS_TEST_TMPDIR/rr.yaml"
         wait_for 20 container_running rr c
         pid=$(pid_of rr c)
         run -0 podctl resize rr -c c --memory=48Mi
         [ "$output" = "pod/rr resized" ]
+        # stopping: in progress, the old values still applied
+        [ "$(condition rr PodResizeInProgress)" = "True null null" ]
+        [ "$(jq_pod rr '.status.containerStatuses[0].resources.limits.memory')" = 64Mi ]
+        [ "$(mem_limit rr)" = 67108864 ]
         wait_for 20 restarted_once rr
         [ "$(pid_of rr c)" != "$pid" ]
         # --memory: the request, and the limit the container has
@@ -164,9 +172,44 @@ no_resize_in_progress() { [ -z "$(condition "$1" PodResizeInProgress)" ]; }
         pod_yaml q NotRequired 100m 300m 32Mi 64Mi | sed 's/"3600"/"3601"/' >"$BATS_TEST_TMPDIR/o.yaml"
         run -1 podctl apply -f "$BATS_TEST_TMPDIR/o.yaml"
         [[ $output == 'error: pod/q: The Pod "q" is invalid: spec: Forbidden: pod updates may not change fields other than'* ]]
+        # a limit removed
+        pod_yaml q NotRequired 100m 200m 32Mi 64Mi | sed 's/limits: {cpu: 200m, memory: 64Mi}/limits: {cpu: 200m}/' >"$BATS_TEST_TMPDIR/l.yaml"
+        run -1 podctl apply -f "$BATS_TEST_TMPDIR/l.yaml"
+        [ "$output" = 'error: pod/q: The Pod "q" is invalid: spec.containers[0].resources.limits: Forbidden: resource limits cannot be removed' ]
         [ "$(podctl get pod q -o json | jq -c .spec)" = "$before" ]
         [ "$(cpu_quota q)" = 20000 ]
+        [ "$(mem_limit q)" = 67108864 ]
         [ "$(pid_of q c)" = "$pid" ]
+}
+
+@test "resize: a sidecar is resized in place; a non-sidecar init container is not" {
+        f=$(manifest side <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: side
+spec:
+  terminationGracePeriodSeconds: 0
+  initContainers:
+  - {name: i, image: busybox, command: ["true"], resources: {requests: {cpu: 100m}, limits: {cpu: 200m}}}
+  - {name: s, image: busybox, restartPolicy: Always, command: [sleep, "3600"], resources: {requests: {cpu: 100m}, limits: {cpu: 200m}}}
+  containers:
+  - {name: c, image: busybox, command: [sleep, "3600"], resources: {requests: {cpu: 100m}, limits: {cpu: 200m}}}
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 20 container_running side c
+        rel=$(podctl inspect pod side | jq -r .runtime.cgroup)
+        if v2; then q=/sys/fs/cgroup/podctl/$rel/s/cpu.max; else q=/sys/fs/cgroup/cpu/podctl/$rel/s/cpu.cfs_quota_us; fi
+        pid=$(pid_of side s)
+        # (the Pod's quota is the sum of c's and s's: the resize fits under it)
+        run -0 podctl resize side -c s --limits-cpu=300m
+        [ "$(cut -d' ' -f1 "$q")" = 30000 ]
+        [ "$(pid_of side s)" = "$pid" ]
+        [ "$(jq_pod side '.status.initContainerStatuses[] | select(.name == "s") | .resources.limits.cpu')" = 300m ]
+        run -1 podctl resize side -c i --limits-cpu=300m
+        [ "$output" = 'error: The Pod "side" is invalid: spec.initContainers[0].resources: Forbidden: resources for non-sidecar init containers are immutable' ]
+        [ "$(jq_pod side '.spec.initContainers[0].resources.limits.cpu')" = 200m ]
 }
 
 @test "resize: more cpu than the node has is Infeasible (PodResizePending, the kubelet's message), more than is free Deferred; nothing changes" {
