@@ -97,12 +97,9 @@ static const struct verb_doc docs[] = {
     {"resize",
      "resize [pod] NAME -c CONTAINER [--cpu=Q] [--memory=Q] [--requests-cpu=Q] [--limits-cpu=Q] "
      "[--requests-memory=Q] [--limits-memory=Q]",
-     "Resize a running container's cpu and memory requests and limits in place, as kubectl "
-     "patch --subresource resize does (KEP-1287): resizePolicy NotRequired changes its cgroup "
-     "while it runs, RestartContainer restarts it. Refused as the API server refuses (another "
-     "QoS class, a request above its limit, a lowered memory limit without RestartContainer); "
-     "a resize the node cannot admit is not applied and shows as the condition "
-     "PodResizePending.",
+     "Change a container's cpu and memory requests and limits in place, as kubectl patch "
+     "--subresource resize does (resizePolicy NotRequired: while it runs; RestartContainer: "
+     "restarted).",
      true,
      {{"-c", "CONTAINER", "the container (an app container or a sidecar)"},
       {"--cpu", "QUANTITY", "the cpu request, and the limit if the container has one"},
