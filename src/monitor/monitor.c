@@ -1064,6 +1064,8 @@ static void monitor_free(struct pc_monitor *m)
         free(m->log_dir);
         free(m->pod_reason);
         free(m->pod_message);
+        free(m->resize_pending_reason);
+        free(m->resize_pending_message);
         free(m->shm_dir);
         free(m->etc_dir);
         free(m->pod_ip);

@@ -21,7 +21,8 @@ int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *
  * the others), with the kubelet's message and ENOSPC. Root lock held. */
 int pc_node_admit_resize(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,
                          const char **reason, pc_error *err);
-/* resize.c: is p (a path of spec_diff) in a container's resources? */
+/* resize.c: is p (a path of spec_diff) in a container's resources, or the
+ * Pod-level spec.resources? */
 bool pc_resize_path(const char *p);
 /* Resize the Pod of ps (root lock held) to want, a copy of its pod.json in
  * which only containers' resources differ: checked as the API server's

@@ -33,6 +33,9 @@ static const char *const lists[2] = {"containers", "initContainers"};
 
 bool pc_resize_path(const char *p)
 {
+        /* Pod-level ones too: refused by validate() with the reason */
+        if (!strcmp(p, "spec.resources") || pc_str_has_prefix(p, "spec.resources."))
+                return true;
         for (int l = 0; l < 2; l++) {
                 _cleanup_free_ char *pre = pc_xasprintf("spec.%s[", lists[l]);
                 if (!pc_str_has_prefix(p, pre))

@@ -202,10 +202,16 @@ static int check_tolerations(json_t *have, json_t *want, const char *name, pc_er
         return 0;
 }
 
-/* The stored Pod with the containers' resources of the applied one. */
+/* The stored Pod with the containers' resources (and the Pod-level ones:
+ * resize.c refuses a change of them with the reason) of the applied one. */
 static int resize_to(podctl *ctx, struct pc_pod_state *ps, json_t *applied, pc_error *err)
 {
         _cleanup_(json_decrefp) json_t *want = json_deep_copy(ps->pod);
+        json_t *pr = json_object_get(json_object_get(applied, "spec"), "resources");
+        if (pr)
+                json_object_set(json_object_get(want, "spec"), "resources", pr);
+        else
+                json_object_del(json_object_get(want, "spec"), "resources");
         static const char *const keys[] = {"containers", "initContainers"};
         for (int l = 0; l < 2; l++) {
                 json_t *a = json_object_get(json_object_get(want, "spec"), keys[l]);

@@ -253,6 +253,28 @@ EOF
         [ "$output" = "pod/ap unchanged" ]
 }
 
+@test "resize: Pod-level spec.resources are not resized in place (1.34 alpha): refused with the reason" {
+        plr() { # POD-LEVEL CPU LIMIT
+                cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: plr
+spec:
+  terminationGracePeriodSeconds: 0
+  resources: {limits: {cpu: $1, memory: 64Mi}}
+  containers:
+  - {name: c, image: busybox, command: [sleep, "3600"]}
+EOF
+        }
+        podctl apply -f "$(plr 500m | manifest plr)"
+        wait_for 20 container_running plr c
+        run -1 podctl apply -f "$(plr 1 | manifest plr2)"
+        [ "$output" = 'error: pod/plr: The Pod "plr" is invalid: spec.resources: Forbidden: podctl does not resize Pod-level resources in place (Kubernetes 1.34 alpha, InPlacePodLevelResourcesVerticalScaling): use replace --force' ]
+        [ "$(jq_pod plr .spec.resources.limits.cpu)" = 500m ]
+        [ "$(pod_quota plr)" = 50000 ]
+}
+
 @test "resizePolicy: bad values are refused at apply with the API server's messages" {
         f=$(manifest bad <<'EOF'
 apiVersion: v1
