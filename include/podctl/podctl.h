@@ -58,7 +58,8 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
  * (src/pod/update.c): PODCTL_UNCHANGED when the spec is the same,
  * PODCTL_UPDATED when containers' images (each such running container is
  * restarted with its new image), activeDeadlineSeconds (set or lowered) or
- * tolerations (added) changed; -1 with EINVAL and the API server's message
+ * tolerations (added) changed, or containers' cpu/memory resources alone
+ * (an in-place resize, as podctl_pod_resize); -1 with EINVAL and the API server's message
  * for a change it refuses, ENOTSUP for terminationGracePeriodSeconds (not
  * applied in place), ENOENT when there is no such Pod. */
 int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err);
@@ -67,6 +68,25 @@ int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err);
  * and start it (src/pod/ephemeral.c). */
 int podctl_pod_add_ephemeral(podctl *ctx, const char *ns, const char *name, json_t *container,
                              pc_error *err);
+
+/* An in-place resize of one container (podctl resize; KEP-1287): its new
+ * cpu (millicores) and memory (bytes) requests and limits, -1 to keep one
+ * as it is. */
+struct podctl_resize {
+        const char *container;
+        int64_t cpu_request, cpu_limit, memory_request, memory_limit;
+        /* the request, and the limit when the container has one (-1: none);
+         * the ones above take precedence */
+        int64_t cpu, memory;
+};
+/* Resize the Pod ns/name as the API server's resize subresource and the
+ * kubelet do (src/pod/resize.c): PODCTL_UPDATED, PODCTL_UNCHANGED (the
+ * same values), or -1: EINVAL with the API server's refusal (QoS class
+ * change, request above limit, ...), ENOSPC when the node cannot admit it
+ * (nothing changes; the Pod shows PodResizePending), ENOENT for no such
+ * Pod. */
+int podctl_pod_resize(podctl *ctx, const char *ns, const char *name, const struct podctl_resize *rs,
+                      pc_error *err);
 
 /* Stop (preStop..SIGTERM..grace..SIGKILL) and remove a Pod. grace < 0: the
  * Pod's terminationGracePeriodSeconds. ENOENT when there is no such Pod. */

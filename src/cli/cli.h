@@ -33,6 +33,7 @@ int cmd_delete(struct pc_cli *cli, int argc, char **argv);
 int cmd_inspect(struct pc_cli *cli, int argc, char **argv);
 int cmd_image(struct pc_cli *cli, int argc, char **argv);
 int cmd_top(struct pc_cli *cli, int argc, char **argv);
+int cmd_resize(struct pc_cli *cli, int argc, char **argv);
 int cmd_attach(struct pc_cli *cli, int argc, char **argv);
 int cmd_debug(struct pc_cli *cli, int argc, char **argv);
 int cmd_port_forward(struct pc_cli *cli, int argc, char **argv);

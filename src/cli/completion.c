@@ -113,6 +113,20 @@ static const struct verb_doc docs[] = {
       {"--timeout", "DURATION", "give up after DURATION (30s; 0: look once)"},
       {"-l", "SELECTOR", "the Pods matching the selector"},
       {"--all", NULL, "every Pod of the namespace"}}},
+    {"resize",
+     "resize [pod] NAME -c CONTAINER [--cpu=Q] [--memory=Q] [--requests-cpu=Q] [--limits-cpu=Q] "
+     "[--requests-memory=Q] [--limits-memory=Q]",
+     "Change a container's cpu and memory requests and limits in place, as kubectl patch "
+     "--subresource resize does (resizePolicy NotRequired: while it runs; RestartContainer: "
+     "restarted).",
+     true,
+     {{"-c", "CONTAINER", "the container (an app container or a sidecar)"},
+      {"--cpu", "QUANTITY", "the cpu request, and the limit if the container has one"},
+      {"--memory", "QUANTITY", "the memory request, and the limit if the container has one"},
+      {"--requests-cpu", "QUANTITY", "the cpu request"},
+      {"--limits-cpu", "QUANTITY", "the cpu limit"},
+      {"--requests-memory", "QUANTITY", "the memory request"},
+      {"--limits-memory", "QUANTITY", "the memory limit"}}},
     {"label",
      "label pod NAME|-l SELECTOR|--all KEY=VALUE... KEY-... [--overwrite]",
      "Update the labels of Pods (metadata only).",

@@ -27,6 +27,8 @@ static const struct verb {
     {"top", cmd_top, "Show CPU and memory use (top pod [NAME] [--containers])"},
     {"port-forward", cmd_port_forward, "Forward local ports to a Pod (POD [LOCAL:]REMOTE...)"},
     {"gc", cmd_gc, "Remove what no Pod owns: cgroups, leases, debris, logs (gc [--dry-run])"},
+    {"resize", cmd_resize,
+     "Resize a container's cpu/memory in place (resize POD -c C [--cpu=Q] [--memory=Q] ...)"},
     {"label", cmd_label, "Update the labels of Pods (label pod NAME|-l SEL KEY=VAL... KEY-...)"},
     {"annotate", cmd_annotate,
      "Update the annotations of Pods (annotate pod NAME|-l SEL KEY=VAL... KEY-...)"},

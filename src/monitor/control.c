@@ -19,6 +19,8 @@
  *   attach {name | id, stdin}  a running container's stdin (unless stdin is
  *                              false), sent with the reply (SCM_RIGHTS); reply
  *                              {tty, id, pid, logPath}
+ *   resize {containers}, resize_pending {reason, message}   an in-place Pod
+ *                              resize, or one the node cannot admit (resize.c)
  *
  * Containers added at runtime (CRI's CreateContainer) live in m->app, which a
  * CRI sandbox's monitor allocates once with room for PC_CONTROL_MAX_CTRS, so
@@ -632,6 +634,10 @@ static json_t *dispatch(struct pc_monitor *m, json_t *req, int *fd_out)
                 return op_attach(m, req, fd_out);
         if (!strcmp(op, "add_ephemeral"))
                 return op_add_ephemeral(m, req);
+        if (!strcmp(op, "resize"))
+                return pc_resize_op(m, req);
+        if (!strcmp(op, "resize_pending"))
+                return pc_resize_pending_op(m, req);
         const char *id = json_string_value(json_object_get(req, "id"));
         bool known = !strcmp(op, "status") || !strcmp(op, "start") || !strcmp(op, "stop") ||
                      !strcmp(op, "remove") || !strcmp(op, "reopen_log");

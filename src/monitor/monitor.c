@@ -716,15 +716,22 @@ static void finish(struct pc_monitor *m)
 /* ---- setup -------------------------------------------------------------------- */
 
 /* Kubernetes' pod-level cgroup values: limits only when every container has
- * one; shares from the sum of requests (2 for BestEffort); the Pod's pids
+ * one (app containers and sidecars, which run beside them: their limits add
+ * up); shares from the sum of requests (2 for BestEffort); the Pod's pids
  * limit from its annotation podctl.io/pids-limit or the node's default. */
-static void pod_limits(const struct pc_monitor *m, int64_t node_pids, struct pc_cgroup_limits *l)
+void pc_monitor_pod_limits(const struct pc_monitor *m, struct pc_cgroup_limits *l)
 {
+        int64_t node_pids = m->node_pids_limit;
         const struct pc_pod *p = &m->pod;
         int64_t mem = 0, cpu = 0, req = 0;
         bool all_mem = p->n_containers > 0, all_cpu = p->n_containers > 0;
-        for (size_t i = 0; i < p->n_containers; i++) {
-                const struct pc_resources *r = &p->containers[i].resources;
+        for (size_t i = 0; i < p->n_containers + p->n_init_containers; i++) {
+                const struct pc_container *c = i < p->n_containers
+                                                   ? &p->containers[i]
+                                                   : &p->init_containers[i - p->n_containers];
+                if (c->init && !(c->restart_policy && !strcmp(c->restart_policy, "Always")))
+                        continue; /* a run-once init container is not beside them */
+                const struct pc_resources *r = &c->resources;
                 all_mem = all_mem && r->memory_limit > 0;
                 all_cpu = all_cpu && r->cpu_limit > 0;
                 mem += r->memory_limit > 0 ? r->memory_limit : 0;
@@ -933,7 +940,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (pc_node_load(&m->root, &node, err) < 0)
                 return -1;
         struct pc_cgroup_limits lim;
-        pod_limits(m, node.pod_pids_limit, &lim);
+        m->node_pids_limit = node.pod_pids_limit;
+        pc_monitor_pod_limits(m, &lim);
         m->seccomp_default = node.seccomp_default;
         m->log_max_size = node.container_log_max_size;
         m->log_max_files = node.container_log_max_files;
@@ -1104,6 +1112,8 @@ static void monitor_free(struct pc_monitor *m)
         free(m->log_dir);
         free(m->pod_reason);
         free(m->pod_message);
+        free(m->resize_pending_reason);
+        free(m->resize_pending_message);
         free(m->shm_dir);
         free(m->etc_dir);
         free(m->pod_ip);

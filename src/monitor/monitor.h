@@ -184,6 +184,14 @@ struct pc_ctr {
         pid_t pull_pid; /* the helper, 0 when none */
         int pull_attempts;
         int64_t pull_started, pull_due, pull_backoff, pull_backoff_at; /* monotonic ns */
+        /* in-place resize (resize.c): the cpu/memory values its cgroup holds
+         * (status.containerStatuses[].resources; set at each start and by a
+         * resize applied in place), and a RestartContainer resize whose
+         * restart is still to come (PodResizeInProgress) */
+        struct pc_resources applied;
+        bool applied_set;
+        bool resize_restart;
+        bool resize_stale; /* its cgroup holds older values: written at its next start */
         /* a container added through the control channel (control.c) */
         char *log_path; /* its CRI log file; NULL: <log_dir>/<name>/<restartCount>.log */
         json_t *cri;    /* what the CRI server gave and gets back */
@@ -241,6 +249,12 @@ struct pc_monitor {
          * capacity: what a resourceFieldRef reads for an unset limit. */
         struct pc_pod_resources alloc;
         int64_t alloc_ephemeral;
+        int64_t node_pids_limit; /* config.json podPidsLimit: the Pod cgroup's pids.max */
+        /* in-place resize (resize.c): the last resize the node could not
+         * admit (PodResizePending: reason Infeasible or Deferred, the
+         * kubelet's message), and since when a resize is in progress */
+        char *resize_pending_reason, *resize_pending_message;
+        int64_t resize_pending_at, resize_progress_at; /* wall ns, 0 = none */
         /* Payload volumes (configMap, secret, downwardAPI, projected) written
          * for a container so far, by index in pod.volumes (n_volumes), and
          * SIGUSR1 received: rewrite the changed ones (pc_monitor_sync_volumes). */
@@ -336,6 +350,18 @@ void pc_pull_kill(struct pc_monitor *m);
 /* monitor.c: stop one container: preStop hook, then its stop signal, then
  * SIGKILL when grace_s has passed. */
 void pc_monitor_stop_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t grace_s);
+/* The kubelet's cgroup values of the Pod (from its containers' resources,
+ * or the Pod-level ones) and of one container (monitor.c, setup.c). */
+void pc_monitor_pod_limits(const struct pc_monitor *m, struct pc_cgroup_limits *l);
+void pc_monitor_container_limits(const struct pc_resources *r, struct pc_cgroup_limits *l);
+/* resize.c: control "resize" and "resize_pending" (a Pod resize the CLI
+ * checked and admitted, or could not admit); the conditions it shows; a
+ * container's start after a RestartContainer resize. */
+json_t *pc_resize_op(struct pc_monitor *m, json_t *req);
+json_t *pc_resize_pending_op(struct pc_monitor *m, json_t *req);
+void pc_resize_conditions(const struct pc_monitor *m, json_t *conds);
+json_t *pc_resize_status_json(const struct pc_ctr *c);
+int pc_resize_on_start(struct pc_monitor *m, struct pc_ctr *c, pc_error *err);
 int pc_monitor_stop_signal(const struct pc_ctr *c);
 int pc_signal_parse(const char *s);
 

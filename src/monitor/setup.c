@@ -993,7 +993,7 @@ static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, cons
 
 /* Kubernetes' container cgroup values: memory limit, CFS quota from the cpu
  * limit (period 100ms), shares from the cpu request (2 when none). */
-static void container_limits(const struct pc_resources *r, struct pc_cgroup_limits *l)
+void pc_monitor_container_limits(const struct pc_resources *r, struct pc_cgroup_limits *l)
 {
         *l = PC_CGROUP_LIMITS_NONE;
         l->memory_max = r->memory_limit > 0 ? r->memory_limit : -1;
@@ -1055,7 +1055,7 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
         if (m->cgroup) {
                 _cleanup_free_ char *rel = pc_xasprintf("%s/%s", m->cgroup_rel, spec->name);
                 struct pc_cgroup_limits lim;
-                container_limits(&spec->resources, &lim);
+                pc_monitor_container_limits(&spec->resources, &lim);
                 if (!c->cgroup &&
                     pc_cgroup_create("/sys/fs/cgroup", rel, &lim, &c->cgroup, err) < 0)
                         return -1;
@@ -1068,6 +1068,8 @@ static int spawn(struct pc_monitor *m, struct pc_ctr *c, char **argv, char **env
                 pc_error ignore;
                 c->oom_base = pc_cgroup_stats(c->cgroup, &cs, &ignore) == 0 ? cs.oom_kills : 0;
         }
+        if (pc_resize_on_start(m, c, err) < 0)
+                return -1;
 
         /* stdout and stderr pipes, a stdin pipe for stdin: true; or with
          * tty: true one terminal the container allocates (its master comes

@@ -119,6 +119,10 @@ static json_t *ctr_status_json(const struct pc_ctr *c)
                 json_object_set_new(j, "containerID", json_string(id));
         }
         json_object_set_new(j, "started", json_boolean(running && c->started));
+        /* in-place resize: what the container's cgroup holds (app containers
+         * and sidecars: the ones a resize may change) */
+        if (!c->spec->init || c->sidecar)
+                json_object_set_new(j, "resources", pc_resize_status_json(c));
         if (c->user_status)
                 json_object_set_new(j, "user", json_incref(c->user_status));
         if (c->spec->n_mounts)
@@ -301,6 +305,7 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
                                      "status", "True", "lastProbeTime", "lastTransitionTime",
                                      time_json(m->evicted_at), "reason", "TerminationByKubelet",
                                      "message", m->pod_message ? m->pod_message : ""));
+        pc_resize_conditions(m, conds);
         json_object_set_new(st, "conditions", conds);
         if (m->pod_reason)
                 json_object_set_new(st, "reason", json_string(m->pod_reason));

@@ -15,6 +15,22 @@ int pc_node_books(podctl *ctx, struct pc_pod_resources *requested, json_t *rows,
 /* Would `pod` fit what is left? ENOSPC with Kubernetes' wording if not.
  * Call under the root lock. */
 int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod, pc_error *err);
+/* Would `pod` (an existing Pod with new requests: an in-place resize) fit
+ * the node, beside the other Pods? As the kubelet's canResizePod: reason
+ * "Infeasible" (more than the node's allocatable) or "Deferred" (not beside
+ * the others), with the kubelet's message and ENOSPC. Root lock held. */
+int pc_node_admit_resize(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,
+                         const char **reason, pc_error *err);
+/* resize.c: is p (a path of spec_diff) in a container's resources, or the
+ * Pod-level spec.resources? */
+bool pc_resize_path(const char *p);
+/* Resize the Pod of ps (root lock held) to want, a copy of its pod.json in
+ * which only containers' resources differ: checked as the API server's
+ * ValidatePodResize, admitted against the node, carried out by the monitor
+ * (control "resize"), then pod.json written. PODCTL_UPDATED, or -1 with
+ * the API server's refusal (EINVAL), or the node's (ENOSPC: the Pod then
+ * shows PodResizePending). */
+int pc_pod_resize_locked(podctl *ctx, struct pc_pod_state *ps, json_t *want, pc_error *err);
 /* Make the Pod's books.json (its requests, limits and hostPorts, decoded
  * once from its pod.json) after pod.json is written: admission then reads
  * that instead of decoding every Pod's spec. A cache: when it is missing or

@@ -32,8 +32,9 @@ static int host_port_error(pc_error *err, const char *fmt, ...)
 }
 
 /* What the books need of a Pod that holds resources. All of it comes from
- * the Pod's spec and metadata, which no update changes (src/pod/update.c
- * changes images, activeDeadlineSeconds and tolerations only). */
+ * the Pod's spec and metadata; of what an update changes (src/pod/update.c)
+ * only an in-place resize (src/pod/resize.c) changes the books: it writes a
+ * new pod.json, so books.json no longer names it and is made again. */
 struct held_port {
         int32_t host_port; /* > 0 */
         char *protocol;    /* NULL: TCP */
@@ -386,6 +387,71 @@ int pc_node_admit(podctl *ctx, const struct pc_node *node, const struct pc_pod *
                 r = pc_fail(err, ENOSPC, "%s", msg);
         free(msg);
         return r;
+}
+
+/* The books without one Pod (a resize re-admits it with its new requests). */
+struct others {
+        const char *ns, *name;
+        struct pc_pod_resources requested;
+};
+
+static int add_other(const struct held *h, void *data, pc_error *err)
+{
+        (void)err;
+        struct others *o = data;
+        if (!strcmp(h->ns, o->ns) && !strcmp(h->name, o->name))
+                return 0;
+        o->requested.cpu_m += h->req.cpu_m;
+        o->requested.memory += h->req.memory;
+        return 0;
+}
+
+int pc_node_admit_resize(podctl *ctx, const struct pc_node *node, const struct pc_pod *pod,
+                         const char **reason, pc_error *err)
+{
+        *reason = NULL;
+        struct pc_pod_resources want;
+        pc_pod_effective_request(pod, &want);
+        int64_t cpu = node->allocatable.cpu_m, mem = node->allocatable.memory;
+        /* the kubelet's canResizePod: more than the node has is Infeasible
+         * (memory named first) */
+        if (want.memory > mem || want.cpu_m > cpu) {
+                *reason = "Infeasible";
+                if (want.memory > mem)
+                        pc_fail(err, 0,
+                                "Node didn't have enough capacity: memory, requested: %lld, "
+                                "capacity: %lld",
+                                (long long)want.memory, (long long)mem);
+                else
+                        pc_fail(err, 0,
+                                "Node didn't have enough capacity: cpu, requested: %lld, "
+                                "capacity: %lld",
+                                (long long)want.cpu_m, (long long)cpu);
+                err->code = ENOSPC;
+                return -1;
+        }
+        /* then admission beside the other Pods (canAdmitPod): Deferred */
+        struct others o = {.ns = pod->namespace_, .name = pod->name};
+        if (for_each_holding_pod(ctx, add_other, &o, err) < 0)
+                return -1;
+        const char *what = NULL;
+        long long req = 0, used = 0, cap = 0;
+        if (want.cpu_m > cpu - o.requested.cpu_m) {
+                what = "cpu";
+                req = want.cpu_m, used = o.requested.cpu_m, cap = cpu;
+        } else if (want.memory > mem - o.requested.memory) {
+                what = "memory";
+                req = want.memory, used = o.requested.memory, cap = mem;
+        }
+        if (!what)
+                return 0;
+        *reason = "Deferred";
+        pc_fail(err, 0,
+                "Node didn't have enough resource: %s, requested: %lld, used: %lld, capacity: "
+                "%lld",
+                what, req, used, cap);
+        err->code = ENOSPC;
+        return -1;
 }
 
 static json_t *amounts_json(const struct pc_node_amounts *a)

@@ -11,6 +11,8 @@
  *   raised nor removed, with the API server's messages.
  * - `tolerations`: additions only (stored; scheduling means nothing on one
  *   node).
+ * - `containers[*].resources` (and sidecars'), when nothing else changed:
+ *   an in-place resize with the resize subresource's rules (resize.c).
  * - `terminationGracePeriodSeconds` (the API server allows only -1 -> 1,
  *   and podctl refuses negative ones): refused with a pointer to
  *   `replace --force`.
@@ -207,6 +209,31 @@ static int check_tolerations(json_t *have, json_t *want, const char *name, pc_er
         return 0;
 }
 
+/* The stored Pod with the containers' resources (and the Pod-level ones:
+ * resize.c refuses a change of them with the reason) of the applied one. */
+static int resize_to(podctl *ctx, struct pc_pod_state *ps, json_t *applied, pc_error *err)
+{
+        _cleanup_(json_decrefp) json_t *want = json_deep_copy(ps->pod);
+        json_t *pr = json_object_get(json_object_get(applied, "spec"), "resources");
+        if (pr)
+                json_object_set(json_object_get(want, "spec"), "resources", pr);
+        else
+                json_object_del(json_object_get(want, "spec"), "resources");
+        static const char *const keys[] = {"containers", "initContainers"};
+        for (int l = 0; l < 2; l++) {
+                json_t *a = json_object_get(json_object_get(want, "spec"), keys[l]);
+                json_t *b = json_object_get(json_object_get(applied, "spec"), keys[l]);
+                for (size_t i = 0; i < json_array_size(a) && i < json_array_size(b); i++) {
+                        json_t *r = json_object_get(json_array_get(b, i), "resources");
+                        if (r)
+                                json_object_set(json_array_get(a, i), "resources", r);
+                        else
+                                json_object_del(json_array_get(a, i), "resources");
+                }
+        }
+        return pc_pod_resize_locked(ctx, ps, want, err);
+}
+
 int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
 {
         _cleanup_free_ char *key = pc_pod_key(pod->namespace_, pod->name);
@@ -241,7 +268,7 @@ int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
         }
         /* what changed, and whether an update may change it */
         bool forbidden = false, unsupported = false, deadline = false, tolerations = false,
-             any_image = false;
+             any_image = false, resize = false;
         for (size_t i = 0; changed[i]; i++)
                 for (int l = 0; l < 2; l++) {
                         long n = field_index(changed[i], lists[l].prefix, "].image");
@@ -254,7 +281,9 @@ int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
                     field_index(p, "spec.initContainers[", "].image") >= 0 ||
                     defaulted_policy(p, &lists[0]) || defaulted_policy(p, &lists[1]))
                         continue;
-                if (under(p, "spec.activeDeadlineSeconds"))
+                if (pc_resize_path(p))
+                        resize = true;
+                else if (under(p, "spec.activeDeadlineSeconds"))
                         deadline = true;
                 else if (under(p, "spec.tolerations"))
                         tolerations = true;
@@ -263,8 +292,14 @@ int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
                 else
                         forbidden = true;
         }
-        if (forbidden) {
+        /* resources alone: the resize subresource's semantics (resize.c);
+         * next to any other change, the update's refusal */
+        if (forbidden || (resize && (unsupported || deadline || tolerations || any_image))) {
                 invalid(err, pod->name, FORBIDDEN_MSG "\n  changed: %s", list);
+                goto out;
+        }
+        if (resize) {
+                rc = resize_to(ctx, &ps, pod->json, err);
                 goto out;
         }
         if (unsupported) {

@@ -419,6 +419,16 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                 }
         }
         decode_resources(json_object_get(j, "resources"), &c->resources);
+        json_t *rp;
+        json_array_foreach(json_object_get(j, "resizePolicy"), i, rp)
+        {
+                const char *rn = jstr(rp, "resourceName"), *pol = jstr(rp, "restartPolicy");
+                bool restart = pol && !strcmp(pol, "RestartContainer");
+                if (rn && !strcmp(rn, "cpu"))
+                        c->resize_restart_cpu = restart;
+                else if (rn && !strcmp(rn, "memory"))
+                        c->resize_restart_memory = restart;
+        }
         c->image_pull_policy = jdup(j, "imagePullPolicy");
         c->restart_policy = jdup(j, "restartPolicy");
         c->termination_message_path = jdup(j, "terminationMessagePath");

@@ -161,6 +161,8 @@ struct pc_container {
         struct pc_volume_mount *mounts;
         size_t n_mounts;
         struct pc_resources resources;
+        /* resizePolicy: RestartContainer for cpu / memory (default NotRequired) */
+        bool resize_restart_cpu, resize_restart_memory;
         char *image_pull_policy;          /* Always, IfNotPresent, Never (defaulted) */
         char *restart_policy;             /* init containers only: "Always" = native sidecar */
         char *termination_message_path;   /* defaulted /dev/termination-log */

@@ -26,6 +26,7 @@ struct vctx {
         const char *os;      /* its spec.os.name, NULL when not set (lifecycle.stopSignal) */
         json_t *ctr_names;   /* names of its containers and init containers (resourceFieldRef) */
         bool pod_level;      /* check_resources on spec.resources: cpu and memory only */
+        const char *restart_policy; /* its spec.restartPolicy, NULL when not set (resizePolicy) */
 };
 
 /* Strip the last component of a field path in place; false at the root. */
@@ -248,7 +249,8 @@ S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
   {"readinessProbe", F_OBJ, &s_probe}, {"startupProbe", F_OBJ, &s_probe},
   {"lifecycle", F_OBJ, &s_lifecycle},
   {"resizePolicy", F_ANY, NULL, NULL,
-   "accepted; podctl has no in-place resize, so the policy is never consulted"},
+   "applied by an in-place resize (podctl resize, or apply of new cpu/memory resources): "
+   "NotRequired changes the cgroup of the running container, RestartContainer restarts it"},
   {"volumeDevices", F_ANY, NULL,
    "raw block devices come from PersistentVolumeClaims of a cluster; podctl has none", NULL},
   {"restartPolicyRules", F_ANY, NULL, "restartPolicyRules are " NOT_YET, NULL});
@@ -1918,6 +1920,57 @@ static bool too_many(struct vctx *c, json_t *arr, const char *path, size_t max)
         return true;
 }
 
+/* resizePolicy as the API server's validateResizePolicy: cpu or memory
+ * once each, NotRequired or RestartContainer, only NotRequired in a Pod
+ * whose restartPolicy is Never. */
+static void check_resize_policy(struct vctx *c, json_t *rp, const char *path)
+{
+        static const char *const names[] = {"cpu", "memory", NULL};
+        static const char *const policies[] = {"NotRequired", "RestartContainer", NULL};
+        _cleanup_free_ char *lp = pc_path_key(path, "resizePolicy");
+        if (!rp || json_is_null(rp))
+                return;
+        if (!json_is_array(rp)) {
+                _cleanup_free_ char *s = show(rp);
+                ERR(c, lp, "Invalid value: %s: must be a list", s);
+                return;
+        }
+        bool seen[2] = {false, false};
+        size_t i;
+        json_t *x;
+        json_array_foreach(rp, i, x)
+        {
+                _cleanup_free_ char *ip = pc_path_index(lp, i);
+                _cleanup_free_ char *np = pc_path_key(ip, "resourceName");
+                _cleanup_free_ char *pp = pc_path_key(ip, "restartPolicy");
+                if (!json_is_object(x)) {
+                        _cleanup_free_ char *s = show(x);
+                        ERR(c, ip, "Invalid value: %s: must be an object", s);
+                        continue;
+                }
+                const char *n = gstr(x, "resourceName");
+                const char *p = gstr(x, "restartPolicy");
+                if (!n)
+                        ERR(c, np, "Required value");
+                else if (!one_of(n, names))
+                        unsupported(c, np, n, names);
+                else if (seen[strcmp(n, "cpu") != 0])
+                        ERR(c, np, "Duplicate value: \"%s\"", n);
+                else
+                        seen[strcmp(n, "cpu") != 0] = true;
+                if (!p)
+                        ERR(c, pp, "Required value");
+                else if (!one_of(p, policies))
+                        unsupported(c, pp, p, policies);
+                else if (!strcmp(p, "RestartContainer") && c->restart_policy &&
+                         !strcmp(c->restart_policy, "Never"))
+                        ERR(c, pp,
+                            "Invalid value: \"%s\": must be 'NotRequired' when `restartPolicy` "
+                            "is 'Never'",
+                            p);
+        }
+}
+
 static void check_container(struct vctx *c, json_t *ct, const char *path, bool init, json_t *names,
                             json_t *volumes, json_t *host_ports)
 {
@@ -1982,6 +2035,7 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
                 check_ports(c, garr(ct, "ports"), pp, host_ports);
         _cleanup_free_ char *resp = pc_path_key(path, "resources");
         check_resources(c, gobj(ct, "resources"), resp);
+        check_resize_policy(c, json_object_get(ct, "resizePolicy"), path);
         _cleanup_free_ char *mp = pc_path_key(path, "volumeMounts");
         if (!too_many(c, garr(ct, "volumeMounts"), mp, PC_MANIFEST_MAX_MOUNTS))
                 check_mounts(c, garr(ct, "volumeMounts"), mp, volumes);
@@ -2353,6 +2407,7 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                                 json_object_set_new(all_ctrs, gstr(x, "name"), json_true());
                 }
         c->ctr_names = all_ctrs;
+        c->restart_policy = gstr(spec, "restartPolicy");
         json_array_foreach(garr(spec, "volumes"), i, x)
         {
                 _cleanup_free_ char *p = pc_path_index(vp, i);

@@ -290,7 +290,7 @@ spec:
   - name: app
     image: busybox
     command: ["sleep", "3600"]
-    # accepted: podctl has no in-place resize, so it never matters
+    # valid: it acts on an in-place resize only (resize.bats)
     resizePolicy:
     - resourceName: cpu
       restartPolicy: NotRequired

@@ -4,6 +4,7 @@
  * another pod.json, or does not decode. */
 #include "unit.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,9 +202,73 @@ static void test_books_cache(void)
         free(logs);
 }
 
+/* A resize re-admits the Pod without its own old requests: Infeasible
+ * beyond the node's allocatable (memory named first), Deferred when it does
+ * not fit beside the others, with the kubelet's messages. */
+static void test_admit_resize(void)
+{
+        char tmp[] = "/tmp/podctl-test-resize.XXXXXX";
+        CHECK(mkdtemp(tmp) != NULL);
+        char *root = pc_xasprintf("%s/root", tmp), *logs = pc_xasprintf("%s/logs", tmp);
+        struct podctl ctx;
+        pc_error err;
+        CHECK(pc_root_open(root, logs, &ctx.root, &err) == 0);
+        char *a = make_pod(&ctx, "a", "100m", 8080, "Running");
+        char *b = make_pod(&ctx, "b", "20m", 0, "Running");
+        struct pc_node node;
+        memset(&node, 0, sizeof(node));
+        node.allocatable.cpu_m = 200;
+        node.allocatable.memory = 64LL << 20;
+        const char *reason = "x";
+        static const struct {
+                const char *cpu;
+                int rc;
+                const char *reason, *msg;
+        } cases[] = {
+            /* its own 100m and hostPort are not counted against it */
+            {"180m", 0, NULL, NULL},
+            {"190m", -1, "Deferred",
+             "Node didn't have enough resource: cpu, requested: 190, used: 20, capacity: 200"},
+            {"300m", -1, "Infeasible",
+             "Node didn't have enough capacity: cpu, requested: 300, capacity: 200"},
+        };
+        for (size_t i = 0; i < PC_ARRAY_SIZE(cases); i++) {
+                char *pj = pod_json("a", cases[i].cpu, 8080);
+                json_error_t je;
+                json_t *obj = json_loads(pj, 0, &je);
+                free(pj);
+                struct pc_pod want;
+                CHECK(obj && pc_pod_from_json(obj, &want, &err) == 0);
+                CHECK(pc_node_admit_resize(&ctx, &node, &want, &reason, &err) == cases[i].rc);
+                if (cases[i].reason) {
+                        CHECK_STR(reason, cases[i].reason);
+                        CHECK_STR(err.msg, cases[i].msg);
+                        CHECK(err.code == ENOSPC);
+                } else {
+                        CHECK(reason == NULL);
+                }
+                /* more memory than the node has: memory is named first */
+                want.containers[0].resources.memory_request = 128LL << 20;
+                if (cases[i].rc < 0 && !strcmp(cases[i].reason, "Infeasible")) {
+                        CHECK(pc_node_admit_resize(&ctx, &node, &want, &reason, &err) < 0);
+                        CHECK_STR(err.msg, "Node didn't have enough capacity: memory, requested: "
+                                           "134217728, capacity: 67108864");
+                }
+                pc_pod_free(&want);
+                json_decref(obj);
+        }
+        pc_root_close(&ctx.root);
+        CHECK(pc_rm_rf(tmp, &err) == 0);
+        free(a);
+        free(b);
+        free(root);
+        free(logs);
+}
+
 int main(void)
 {
         test_status_holds();
         test_books_cache();
+        test_admit_resize();
         UNIT_DONE();
 }
