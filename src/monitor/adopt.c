@@ -328,7 +328,9 @@ static int restore_ctr(struct pc_monitor *m, struct pc_ctr *c, json_t *status, j
                 if (pc_monitor_adopt_ctr(m, c, err) < 0)
                         return pc_error_prefix(err, "container \"%s\"", c->spec->name);
                 _cleanup_free_ char *lpath =
-                    pc_xasprintf("%s/%s/%d.log", m->log_dir, c->spec->name, c->restart_count);
+                    c->log_path
+                        ? pc_xstrdup(c->log_path)
+                        : pc_xasprintf("%s/%s/%d.log", m->log_dir, c->spec->name, c->restart_count);
                 struct pc_log_opts lo = {m->log_max_size, m->log_max_files, m, c,
                                          c->spec->stdin_open || c->spec->tty};
                 if (pc_log_open(&c->log, lpath, &lo, err) < 0)
@@ -516,6 +518,9 @@ int pc_adopt_setup(struct pc_monitor *m, pc_error *err)
         restore_events(m, json_object_get(doc, "events"));
         restore_conditions(m, json_object_get(status, "conditions"));
 
+        /* a CRI sandbox's containers, from their records */
+        if (pc_control_restore(m, err) < 0)
+                return -1;
         struct pc_ctr *lists[3] = {m->init, m->app, m->eph};
         size_t counts[3] = {m->n_init, m->n_app, m->n_eph};
         for (int l = 0; l < 3; l++)

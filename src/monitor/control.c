@@ -29,6 +29,7 @@
  * and the self-pointers of the ones moved are fixed. Kubelet mode: the
  * sandbox's restartPolicy is Never and its containers have no probes, so the
  * monitor never restarts them: CREATED -> RUNNING -> EXITED until removed. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -78,11 +79,6 @@ int pc_control_open(struct pc_monitor *m, pc_error *err)
 {
         for (size_t i = 0; i < MAX_CONNS; i++)
                 ctl.conns[i].fd = -1;
-        if (m->pod.cri_sandbox) {
-                free(m->app);
-                m->app = pc_xcalloc(PC_CONTROL_MAX_CTRS, sizeof(*m->app));
-                m->n_app = 0;
-        }
         struct sockaddr_un a = {.sun_family = AF_UNIX};
         ctl.path = pc_xasprintf("%s/control.sock", m->pod_dir);
         /* bound through the directory's fd: a Pod dir may be longer than sun_path */
@@ -114,6 +110,7 @@ int pc_control_open(struct pc_monitor *m, pc_error *err)
 }
 
 static json_t *ctr_json(const struct pc_monitor *m, const struct pc_ctr *c);
+static json_t *op_remove(struct pc_monitor *m, struct pc_ctr *c);
 
 /* Free what control.c added to a runtime container (its spec is owned here). */
 static void ctr_release(struct pc_ctr *c)
@@ -244,29 +241,40 @@ static void new_id(char out[65])
         out[n] = '\0';
 }
 
-/* create: the container is decoded by the same code as an applied Pod's
- * (a one-container Pod with the mounts as hostPath volumes); its hostPath
- * volumes join the sandbox Pod's (named after the container id). */
-static json_t *op_create(struct pc_monitor *m, json_t *req)
+/* A CRI container's record, <pod dir>/cri/<id>.json: its create request
+ * (with the kubelet's blob and createdAt), written before the container
+ * exists and removed with it, so that a monitor adopting the sandbox after
+ * this one's death has every container back (pc_control_restore). */
+static char *record_path(const struct pc_monitor *m, const char *id)
+{
+        return pc_xasprintf("%s/cri/%s.json", m->pod_dir, id);
+}
+
+/* The container of a create request, decoded by the same code as an
+ * applied Pod's (a one-container Pod with the mounts as hostPath volumes);
+ * its hostPath volumes join the sandbox Pod's (named after the container
+ * id). Appended to m->app as CREATED; NULL and *reply on failure. */
+static struct pc_ctr *cri_add(struct pc_monitor *m, json_t *req, const char *id, json_t **reply)
 {
         pc_error err;
-        if (!m->pod.cri_sandbox)
-                return fail_reply(EPERM, "containers can be added to CRI sandboxes only");
-        if (m->state != POD_RUNNING)
-                return fail_reply(EINVAL, "the sandbox is not running");
-        if (m->n_app >= PC_CONTROL_MAX_CTRS)
-                return fail_reply(ENOSPC, "the sandbox has %d containers already",
-                                  PC_CONTROL_MAX_CTRS);
+        *reply = NULL;
+        if (m->n_app >= PC_CONTROL_MAX_CTRS) {
+                *reply = fail_reply(ENOSPC, "the sandbox has %d containers already",
+                                    PC_CONTROL_MAX_CTRS);
+                return NULL;
+        }
         json_t *ctr = json_object_get(req, "container");
         json_t *img = json_object_get(req, "image");
         json_t *mounts = json_object_get(req, "mounts");
         const char *log_path = json_string_value(json_object_get(req, "logPath"));
-        if (!json_is_object(ctr) || !json_is_object(img) || (mounts && !json_is_array(mounts)))
-                return fail_reply(EINVAL, "create: container and image objects are required");
-        if (log_path && log_path[0] != '/')
-                return fail_reply(EINVAL, "create: logPath must be absolute");
-        char id[65];
-        new_id(id);
+        if (!json_is_object(ctr) || !json_is_object(img) || (mounts && !json_is_array(mounts))) {
+                *reply = fail_reply(EINVAL, "create: container and image objects are required");
+                return NULL;
+        }
+        if (log_path && log_path[0] != '/') {
+                *reply = fail_reply(EINVAL, "create: logPath must be absolute");
+                return NULL;
+        }
         _cleanup_(jdecrefp) json_t *c2 = json_deep_copy(ctr);
         json_object_set_new(c2, "name", json_string(id));
         json_t *vols = json_array(), *vms = json_array();
@@ -279,10 +287,11 @@ static json_t *op_create(struct pc_monitor *m, json_t *req)
                 if (!hp || !cp || hp[0] != '/' || cp[0] != '/') {
                         json_decref(vols);
                         json_decref(vms);
-                        return fail_reply(EINVAL,
-                                          "mounts[%zu]: absolute hostPath and "
-                                          "containerPath are required",
-                                          i);
+                        *reply = fail_reply(EINVAL,
+                                            "mounts[%zu]: absolute hostPath and "
+                                            "containerPath are required",
+                                            i);
+                        return NULL;
                 }
                 char vname[64];
                 snprintf(vname, sizeof(vname), "%.12s-m%zu", id, i);
@@ -300,18 +309,21 @@ static json_t *op_create(struct pc_monitor *m, json_t *req)
         struct pc_pod tmp = {0};
         if (!pj || pc_pod_from_json(pj, &tmp, &err) < 0) {
                 pc_pod_free(&tmp);
-                return fail_reply(EINVAL, "container: %s", pj ? err.msg : "bad request");
+                *reply = fail_reply(EINVAL, "container: %s", pj ? err.msg : "bad request");
+                return NULL;
         }
         struct pc_image *image = NULL;
         if (pc_image_from_json(img, &image, &err) < 0) {
                 pc_pod_free(&tmp);
-                return fail_reply(EINVAL, "image: %s", err.msg);
+                *reply = fail_reply(EINVAL, "image: %s", err.msg);
+                return NULL;
         }
         _cleanup_free_ char *dir = pc_xasprintf("%s/containers/%s", m->pod_dir, id);
         if (pc_mkdir_p(dir, 0700, &err) < 0) {
                 pc_image_free(image);
                 pc_pod_free(&tmp);
-                return fail_reply(err.code ? err.code : EIO, "%s", err.msg);
+                *reply = fail_reply(err.code ? err.code : EIO, "%s", err.msg);
+                return NULL;
         }
         /* Steal the container and the volumes from the throwaway Pod. */
         struct pc_container *spec = pc_xcalloc(1, sizeof(*spec));
@@ -343,14 +355,98 @@ static json_t *op_create(struct pc_monitor *m, json_t *req)
                 c->probes[k].a.fd = -1;
         c->reason = pc_xstrdup("ContainerCreated");
         c->dir = STEAL(dir);
-        memcpy(c->container_id, id, sizeof(id));
+        snprintf(c->container_id, sizeof(c->container_id), "%s", id);
         c->log_path = log_path ? pc_xstrdup(log_path) : NULL;
         json_t *cri = json_object_get(req, "cri");
         c->cri = json_is_object(cri) ? json_deep_copy(cri) : json_object();
-        json_object_set_new(c->cri, "createdAt", json_integer(pc_now_ns()));
         m->n_app++;
+        return c;
+}
+
+/* create (CRI sandboxes only): a new id, its record, the container. */
+static json_t *op_create(struct pc_monitor *m, json_t *req)
+{
+        if (!m->pod.cri_sandbox)
+                return fail_reply(EPERM, "containers can be added to CRI sandboxes only");
+        if (m->state != POD_RUNNING)
+                return fail_reply(EINVAL, "the sandbox is not running");
+        char id[65];
+        new_id(id);
+        _cleanup_(jdecrefp) json_t *rec = json_deep_copy(req);
+        json_object_del(rec, "op");
+        json_t *cri = json_object_get(rec, "cri");
+        if (!json_is_object(cri)) {
+                cri = json_object();
+                json_object_set_new(rec, "cri", cri);
+        }
+        json_object_set_new(cri, "createdAt", json_integer(pc_now_ns()));
+        json_t *reply = NULL;
+        struct pc_ctr *c = cri_add(m, rec, id, &reply);
+        if (!c)
+                return reply;
+        _cleanup_free_ char *rdir = pc_xasprintf("%s/cri", m->pod_dir);
+        _cleanup_free_ char *rp = record_path(m, id);
+        json_object_set_new(rec, "id", json_string(id));
+        _cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT);
+        pc_error err;
+        if (pc_mkdir_p(rdir, 0700, &err) < 0 ||
+            pc_replace_file(rp, text, strlen(text), 0600, &err) < 0) {
+                /* not adoptable: not created */
+                op_remove(m, c);
+                return fail_reply(err.code ? err.code : EIO, "create: %s", err.msg);
+        }
         pc_monitor_event(m, c, false, "Created", "Created container %s", id);
         return json_pack("{s:b,s:o}", "ok", 1, "container", ctr_json(m, c));
+}
+
+int pc_control_restore(struct pc_monitor *m, pc_error *err)
+{
+        if (!m->pod.cri_sandbox)
+                return 0;
+        _cleanup_free_ char *rdir = pc_xasprintf("%s/cri", m->pod_dir);
+        DIR *d = opendir(rdir);
+        if (!d)
+                return errno == ENOENT ? 0 : pc_fail(err, errno, "%s", rdir);
+        /* in the order they were created (ListContainers' order) */
+        json_t *recs = json_array();
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (!pc_str_has_suffix(de->d_name, ".json"))
+                        continue;
+                _cleanup_free_ char *p = pc_xasprintf("%s/%s", rdir, de->d_name);
+                json_t *r = NULL;
+                if (pc_json_load(p, &r, err) < 0) {
+                        closedir(d);
+                        json_decref(recs);
+                        return pc_error_prefix(err, "CRI container record");
+                }
+                size_t at = 0;
+                int64_t t =
+                    json_integer_value(json_object_get(json_object_get(r, "cri"), "createdAt"));
+                while (at < json_array_size(recs) &&
+                       json_integer_value(json_object_get(
+                           json_object_get(json_array_get(recs, at), "cri"), "createdAt")) <= t)
+                        at++;
+                json_array_insert_new(recs, at, r);
+        }
+        closedir(d);
+        size_t i;
+        json_t *r;
+        int rc = 0;
+        json_array_foreach(recs, i, r)
+        {
+                const char *id = json_string_value(json_object_get(r, "id"));
+                json_t *reply = NULL;
+                if (!id || !cri_add(m, r, id, &reply)) {
+                        const char *e = json_string_value(json_object_get(reply, "error"));
+                        rc = pc_fail(err, EINVAL, "CRI container %s: %s", id ? id : "?",
+                                     e ? e : "no id");
+                        json_decref(reply);
+                        break;
+                }
+        }
+        json_decref(recs);
+        return rc;
 }
 
 static json_t *op_start(struct pc_monitor *m, struct pc_ctr *c)
@@ -401,6 +497,8 @@ static json_t *op_remove(struct pc_monitor *m, struct pc_ctr *c)
                 pc_cgroup_destroy(c->cgroup, &ignore);
         }
         pc_rm_rf(c->dir, &ignore);
+        _cleanup_free_ char *rp = record_path(m, c->container_id);
+        unlink(rp);
         /* its volumes leave the Pod */
         char prefix[16];
         snprintf(prefix, sizeof(prefix), "%.12s-m", c->container_id);

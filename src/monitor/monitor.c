@@ -903,7 +903,10 @@ static int setup(struct pc_monitor *m, pc_error *err)
                            err);
         m->n_init = m->pod.n_init_containers;
         if (ri == 0)
-                ri = init_ctrs(m, m->pod.containers, m->pod.n_containers, images, &m->app, 0, err);
+                /* a CRI sandbox's containers come later (control.c): room
+                 * for them now, so that epoll data never moves */
+                ri = init_ctrs(m, m->pod.containers, m->pod.n_containers, images, &m->app,
+                               m->pod.cri_sandbox ? PC_CONTROL_MAX_CTRS : 0, err);
         m->n_app = m->pod.n_containers;
         /* ephemeral containers: room for more, their specs too */
         size_t ne = m->pod.n_ephemeral_containers;

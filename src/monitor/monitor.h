@@ -402,6 +402,9 @@ int pc_monitor_ctr_init(struct pc_monitor *m, struct pc_ctr *c, struct pc_contai
 #define PC_CONTROL_MAX_REPLY 196608
 #define PC_CONTROL_MAX_CTRS  64
 int pc_control_open(struct pc_monitor *m, pc_error *err);
+/* --adopt of a CRI sandbox: its containers again, from their records
+ * (<pod dir>/cri/<id>.json), before their state is restored. */
+int pc_control_restore(struct pc_monitor *m, pc_error *err);
 /* An epoll event whose data is ptr: the channel's (handled, true) or not. */
 bool pc_control_event(struct pc_monitor *m, void *ptr);
 void pc_control_close(struct pc_monitor *m);

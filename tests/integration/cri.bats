@@ -618,6 +618,44 @@ ctr_exited() { [ "$(ctr_state "$1")" = CONTAINER_EXITED ]; }
         run ! same_process "$pid" "$start"
 }
 
+@test "containers: SIGKILL of the sandbox's monitor: the next one has every container back, and they work" {
+        local sb run created done pid start before after mon log
+        sb=$(ctr_sandbox mon)
+        run=$(create_ctr "$sb" run '{"command": ["sh", "-c", "i=0; while :; do i=$((i+1)); echo line-$i; sleep 0.1; done"]}')
+        rt StartContainer "{\"container_id\": \"$run\"}" >/dev/null
+        created=$(create_ctr "$sb" created '{"command": ["sh", "-c", "echo late-start"]}')
+        done=$(create_ctr "$sb" done '{"command": ["sh", "-c", "exit 4"]}')
+        rt StartContainer "{\"container_id\": \"$done\"}" >/dev/null
+        wait_for 20 ctr_exited "$done"
+        pid=$(ctr_pid "$run")
+        start=$(proc_start "$pid")
+        before=$(rt ListContainers | jq -cS '[.containers[] | {id, state, metadata, labels, created_at}] | sort_by(.id)')
+        mon=$(awk '{print $4}' "/proc/$(sb_pid "$sb")/stat")
+        [ "$(cat "/proc/$mon/comm")" = podctl-monitor ]
+        kill -9 "$mon"
+        wait_for 10 eval '! kill -0 '"$mon"' 2>/dev/null'
+        # any RPC finds the monitor dead and has a new one adopt the sandbox
+        after=$(rt ListContainers | jq -cS '[.containers[] | {id, state, metadata, labels, created_at}] | sort_by(.id)')
+        [ "$after" = "$before" ]
+        [ "$(ctr_pid "$run")" = "$pid" ]
+        same_process "$pid" "$start"
+        [ "$(ctr_status "$done" | jq -r .status.exit_code)" = 4 ]
+        # they still work: the log goes on, exec, a start, a stop, a remove
+        log="$PODCTL_ROOT/logs/mon/run/0.log"
+        n=$(wc -l <"$log")
+        wait_for 10 eval '[ "$(wc -l <"'"$log"'")" -gt '"$n"' ]'
+        run -0 rt ExecSync "{\"container_id\": \"$run\", \"cmd\": [\"echo\", \"in-run\"], \"timeout\": 10}"
+        [ "$(jq -r .stdout <<<"$output" | base64 -d)" = in-run ]
+        rt StartContainer "{\"container_id\": \"$created\"}" >/dev/null
+        wait_for 20 ctr_exited "$created"
+        grep -q late-start "$PODCTL_ROOT/logs/mon/created/0.log"
+        rt StopContainer "{\"container_id\": \"$run\", \"timeout\": 1}" >/dev/null
+        run ! same_process "$pid" "$start"
+        rt RemoveContainer "{\"container_id\": \"$done\"}" >/dev/null
+        [ "$(rt ListContainers | jq -r "[.containers[] | select(.id == \"$done\")] | length")" = 0 ]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
 # control_send DIR PAYLOAD-PYTHON-EXPR: one SOCK_SEQPACKET message to the
 # monitor's control socket; prints the reply.
 control_send() {
