@@ -2808,6 +2808,7 @@ static const char *explain_type_name(const struct schema *s, char *buf, size_t l
                      {"secretVolume", "SecretVolumeSource"},
                      {"downwardAPIVolume", "DownwardAPIVolumeSource"},
                      {"projectedVolume", "ProjectedVolumeSource"},
+                     {"imageVolume", "ImageVolumeSource"},
                      {"podOS", "PodOS"},
                      {"dnsConfig", "PodDNSConfig"},
                      {"dnsOption", "PodDNSConfigOption"},
