@@ -292,23 +292,28 @@ static char *pull_error(const struct pc_monitor *m, struct subject s, int status
                             WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-/* The volume's image is there: the containers waiting for it are due. */
+/* The volume's image is there: the containers waiting for it are due, and
+ * those that showed its failure show ContainerCreating again. */
 static void volume_ready(struct pc_monitor *m, struct pc_ivol *iv)
 {
-        free(iv->reason);
-        free(iv->message);
-        iv->reason = iv->message = NULL;
         struct pc_ctr *sets[2] = {m->init, m->app};
         size_t ns[2] = {m->n_init, m->n_app};
         for (int k = 0; k < 2; k++)
                 for (size_t i = 0; i < ns[k]; i++) {
                         struct pc_ctr *c = &sets[k][i];
-                        if (c->state == CTR_WAITING && mounts(c, iv) && !c->restart_due) {
-                                if (!waits(&c->pull))
-                                        set(&c->reason, "ContainerCreating");
-                                c->restart_due = 1;
+                        if (c->state != CTR_WAITING || !mounts(c, iv))
+                                continue;
+                        if (iv->reason && c->reason && !strcmp(c->reason, iv->reason)) {
+                                set(&c->reason, "ContainerCreating");
+                                free(c->message);
+                                c->message = NULL;
                         }
+                        if (!c->restart_due)
+                                c->restart_due = 1;
                 }
+        free(iv->reason);
+        free(iv->message);
+        iv->reason = iv->message = NULL;
 }
 
 static void pull_done(struct pc_monitor *m, struct subject s, int status)
