@@ -782,6 +782,29 @@ EOF
         [ "$(grep -c "Pulling image \"$BASIC/busybox:1\"" <<<"$output")" = 1 ]
         run -0 podctl image ls
         [[ "$output" == *"$BASIC/busybox"* ]]
+
+        # an app container that waits for the pull, then starts
+        f=$(manifest ivapp <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ivapp
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    imagePullPolicy: Never
+    command: ["head", "-1", "/v/etc/passwd"]
+    volumeMounts: [{name: v, mountPath: /v}]
+  volumes:
+  - name: v
+    image: {reference: "$OPEN/busybox:1"}
+EOF
+)
+        run -0 podctl apply -f "$f"
+        wait_for 30 phase_is ivapp Succeeded
+        [ "$(podctl logs ivapp)" = "root:x:0:0:root:/root:/bin/sh" ]
 }
 
 @test "ImagePullBackOff: pull attempts are the kubelet's backoff apart, 10 s doubling up to 300 s (time-scaled)" {
