@@ -180,6 +180,7 @@ static void print_volumes(json_t *vols)
                 json_t *ed = json_object_get(v, "emptyDir");
                 json_t *cm = json_object_get(v, "configMap");
                 json_t *se = json_object_get(v, "secret");
+                json_t *im = json_object_get(v, "image");
                 if (hp) {
                         puts("    Type:          HostPath (bare host directory volume)");
                         printf("    Path:          %s\n", jstr(hp, "path"));
@@ -194,6 +195,10 @@ static void print_volumes(json_t *vols)
                 } else if (se) {
                         puts("    Type:        Secret (a volume populated by a Secret)");
                         printf("    SecretName:  %s\n", jstr(se, "secretName"));
+                } else if (im) {
+                        puts("    Type:        Image (a container image or OCI artifact)");
+                        printf("    Reference:   %s\n", jstr(im, "reference"));
+                        printf("    PullPolicy:  %s\n", jstr(im, "pullPolicy"));
                 }
         }
 }

@@ -315,6 +315,21 @@ static void add_images(json_t *used, json_t *containers)
         }
 }
 
+/* The images of image volumes (a Pod's, as a container's image). */
+static void add_volume_images(json_t *used, json_t *volumes)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach(volumes, i, v)
+        {
+                json_t *ref = json_object_get(json_object_get(v, "image"), "reference");
+                _cleanup_free_ char *n =
+                    json_is_string(ref) ? pc_image_normalize(json_string_value(ref)) : NULL;
+                if (n)
+                        json_object_set_new(used, n, json_true());
+        }
+}
+
 /* image prune: remove every image no Pod (of any namespace) refers to, and
  * the leftovers of interrupted downloads. */
 static int image_prune(struct pc_cli *cli, int argc, char **argv)
@@ -336,6 +351,7 @@ static int image_prune(struct pc_cli *cli, int argc, char **argv)
                 json_t *spec = json_object_get(p, "spec");
                 add_images(used, json_object_get(spec, "containers"));
                 add_images(used, json_object_get(spec, "initContainers"));
+                add_volume_images(used, json_object_get(spec, "volumes"));
         }
         json_decref(pods);
         pc_image_store *s = NULL;

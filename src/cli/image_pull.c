@@ -375,17 +375,33 @@ static json_t *pull_secret_auths(podctl *ctx, const struct pc_pod *p)
         return auths;
 }
 
-/* podctl image pull-for-pod --pod-dir DIR --container NAME --out FILE
- * (hidden): the helper a Pod's monitor runs to pull a container's image with
- * the Pod's imagePullSecrets; the resolved image record goes to FILE. */
+/* The image pull-for-pod pulls: a container's, or an image volume's. */
+static const char *pod_image(struct pc_pod *pod, const char *ctr, const char *vol)
+{
+        if (ctr) {
+                struct pc_container *c = pc_pod_find_container(pod, ctr);
+                return c ? c->image : NULL;
+        }
+        for (size_t i = 0; i < pod->n_volumes; i++)
+                if (pod->volumes[i].kind == PC_VOL_IMAGE && !strcmp(pod->volumes[i].name, vol))
+                        return pod->volumes[i].image_ref;
+        return NULL;
+}
+
+/* podctl image pull-for-pod --pod-dir DIR --container NAME|--volume NAME
+ * --out FILE (hidden): the helper a Pod's monitor runs to pull a container's
+ * image, or an image volume's, with the Pod's imagePullSecrets; the resolved
+ * image record goes to FILE. */
 int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
 {
-        const char *dir = NULL, *name = NULL, *out = NULL, *progress = NULL, *v;
+        const char *dir = NULL, *name = NULL, *vol = NULL, *out = NULL, *progress = NULL, *v;
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "--pod-dir")))
                         dir = v;
                 else if ((v = pc_cli_flag(argc, argv, &i, "--container")))
                         name = v;
+                else if ((v = pc_cli_flag(argc, argv, &i, "--volume")))
+                        vol = v;
                 else if ((v = pc_cli_flag(argc, argv, &i, "--out")))
                         out = v;
                 else if ((v = pc_cli_flag(argc, argv, &i, "--progress")))
@@ -393,9 +409,9 @@ int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
                 else
                         return pc_cli_fail("unknown argument \"%s\"", argv[i]);
         }
-        if (!dir || !name || !out)
+        if (!dir || !name == !vol || !out)
                 return pc_cli_fail("usage: podctl image pull-for-pod --pod-dir DIR --container "
-                                   "NAME --out FILE");
+                                   "NAME|--volume NAME --out FILE");
         podctl *ctx = pc_cli_ctx(cli);
         if (!ctx)
                 return 1;
@@ -414,14 +430,15 @@ int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
         json_decref(j);
         if (r < 0)
                 return pc_cli_die(&err);
-        struct pc_container *c = pc_pod_find_container(&pod, name);
-        if (!c) {
+        const char *image = pod_image(&pod, name, vol);
+        if (!image) {
                 pc_pod_free(&pod);
-                return pc_cli_fail("no container \"%s\" in %s", name, podp);
+                return pc_cli_fail("no %s \"%s\" in %s", name ? "container" : "image volume",
+                                   name ? name : vol, podp);
         }
         json_t *auths = pull_secret_auths(ctx, &pod);
         struct pc_pull_result res;
-        r = pull(cli, c->image, NULL, NULL, auths, false, progress, &res, &err);
+        r = pull(cli, image, NULL, NULL, auths, false, progress, &res, &err);
         json_decref(auths);
         pc_image_store *s = NULL;
         struct pc_image *img = NULL;
@@ -430,7 +447,7 @@ int pc_cli_image_pull_for_pod(struct pc_cli *cli, int argc, char **argv)
                 r = pc_image_store_open(podctl_root_dir(ctx), &s, &err);
         }
         if (r == 0)
-                r = pc_image_get(s, c->image, &img, &err);
+                r = pc_image_get(s, image, &img, &err);
         pc_image_store_close(s);
         pc_pod_free(&pod);
         if (r < 0)

@@ -571,9 +571,7 @@ static json_t *op_set_image(struct pc_monitor *m, json_t *req)
         c->spec->image = pc_xstrdup(ref);
         pc_image_free(c->image);
         c->image = image;
-        c->pull_pending = c->never_pull = c->never_reported = c->pulled_now = false;
-        c->pull_attempts = 0;
-        c->pull_due = c->pull_backoff = 0;
+        c->pull = (struct pc_pull){.pid = c->pull.pid}; /* a pull in flight is still reaped */
         if (pull)
                 pc_pull_init(m, c, pull);
         fprintf(stderr, "podctl-monitor: container %s: image changed to %s\n", name, ref);

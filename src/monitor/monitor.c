@@ -148,7 +148,7 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         pc_error err;
         pc_error_clear(&err);
         pc_pull_before_restart(c);
-        if (pc_pull_needed(c)) {
+        if (pc_pull_needed(m, c)) {
                 c->restart_due = 0;
                 pc_pull_start(m, c); /* started once the image is there */
                 return;
@@ -159,11 +159,11 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
         if (c->ever_started || !c->container_id[0]) /* control.c names it at creation */
                 new_container_id(c);
         c->started_at = pc_now_ns();
-        if (!c->pulled_now)
+        if (!c->pull.pulled_now)
                 pc_monitor_event(m, c, false, "Pulled",
                                  "Container image \"%s\" already present on machine",
                                  c->spec->image);
-        c->pulled_now = false;
+        c->pull.pulled_now = false;
         int r = pc_monitor_start_container(m, c, &err);
         if (r < 0 && c->config_error) {
                 /* Nothing ran: the kubelet's CreateContainerConfigError, a
@@ -581,9 +581,9 @@ static void advance(struct pc_monitor *m)
                                         report_done(m);
                                         break;
                                 }
-                                if (pc_pull_needed(c)) {
+                                if (pc_pull_needed(m, c)) {
                                         start_ctr(m, c); /* begins or goes on pulling */
-                                        if (pc_pull_needed(c)) {
+                                        if (pc_pull_needed(m, c)) {
                                                 report_done(m); /* apply does not wait */
                                                 break;
                                         }
@@ -790,6 +790,27 @@ static int init_ctrs(struct pc_monitor *m, struct pc_container *specs, size_t n,
         return 0;
 }
 
+/* The image volumes, with their images.json "_volumes" records: an image
+ * record, or {"pull": ...} as a container's. */
+static int init_ivols(struct pc_monitor *m, json_t *images, pc_error *err)
+{
+        m->ivols = pc_xcalloc(m->pod.n_volumes ? m->pod.n_volumes : 1, sizeof(struct pc_ivol));
+        json_t *recs = json_object_get(images, "_volumes");
+        for (size_t i = 0; i < m->pod.n_volumes; i++) {
+                struct pc_volume *v = &m->pod.volumes[i];
+                if (v->kind != PC_VOL_IMAGE)
+                        continue;
+                struct pc_ivol *iv = &m->ivols[m->n_ivols++];
+                iv->v = v;
+                json_t *rec = json_object_get(recs, v->name);
+                if (json_object_get(rec, "pull"))
+                        pc_pull_init_volume(iv, json_object_get(rec, "pull"));
+                else if (pc_image_from_json(rec, &iv->image, err) < 0)
+                        return pc_error_prefix(err, "volume \"%s\": images.json", v->name);
+        }
+        return 0;
+}
+
 static int enter_pause_cgroup(pid_t pid, void *data, pc_error *err)
 {
         struct pc_monitor *m = data;
@@ -920,6 +941,8 @@ static int setup(struct pc_monitor *m, pc_error *err)
                 ri = init_ctrs(m, m->pod.ephemeral_containers, ne, images, &m->eph,
                                PC_MAX_EPHEMERAL, err);
         m->n_eph = ne;
+        if (ri == 0)
+                ri = init_ivols(m, images, err);
         json_decref(images);
         if (ri < 0)
                 return -1;
@@ -1095,12 +1118,23 @@ static void free_ctrs(struct pc_ctr *cs, size_t n)
         free(cs);
 }
 
+static void free_ivols(struct pc_ivol *ivs, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                pc_image_free(ivs[i].image);
+                free(ivs[i].reason);
+                free(ivs[i].message);
+        }
+        free(ivs);
+}
+
 /* Everything the monitor holds, at exit (so leak checkers see a clean exit). */
 static void monitor_free(struct pc_monitor *m)
 {
         free_ctrs(m->init, m->n_init);
         free_ctrs(m->app, m->n_app);
         free_ctrs(m->eph, m->n_eph);
+        free_ivols(m->ivols, m->n_ivols);
         for (int i = 0; i < PC_N_CONDS; i++)
                 free(m->cond_message[i]);
         pc_sandbox_release(&m->sandbox);

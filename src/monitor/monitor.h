@@ -116,6 +116,25 @@ struct pc_prober {
 
 enum pc_hook_kind { PC_HOOK_NONE, PC_HOOK_POST_START, PC_HOOK_PRE_STOP };
 
+/* An image to pull before a start (pull.c): a container's, or an image
+ * volume's (the containers that mount it wait for it). */
+struct pc_pull {
+        bool pending, never, never_reported, pulled_now, always;
+        pid_t pid; /* the helper, 0 when none */
+        int attempts;
+        int64_t started, due, backoff, backoff_at; /* monotonic ns */
+};
+
+/* An image volume of the Pod (KEP-4639): its image as the CLI resolved it
+ * (images.json "_volumes"), or the pull that brings it; the containers that
+ * mount it show the pull's waiting reason. */
+struct pc_ivol {
+        struct pc_volume *v;    /* owned by the pod */
+        struct pc_image *image; /* NULL until present */
+        struct pc_pull pull;
+        char *reason, *message; /* the pull's failure (ErrImagePull...), NULL when none */
+};
+
 struct pc_ctr {
         struct pc_container *spec; /* owned by the pod */
         struct pc_image *image;
@@ -180,10 +199,7 @@ struct pc_ctr {
         bool config_error;       /* the last start failed before anything ran
                                     (CreateContainerConfigError) */
         /* image pull before the first start (pull.c); image is NULL until done */
-        bool pull_pending, never_pull, never_reported, pulled_now, pull_always;
-        pid_t pull_pid; /* the helper, 0 when none */
-        int pull_attempts;
-        int64_t pull_started, pull_due, pull_backoff, pull_backoff_at; /* monotonic ns */
+        struct pc_pull pull;
         /* in-place resize (resize.c): the cpu/memory values its cgroup holds
          * (status.containerStatuses[].resources; set at each start and by a
          * resize applied in place), and a RestartContainer resize whose
@@ -231,6 +247,8 @@ struct pc_monitor {
          * they do not count for the phase or readiness; stopped with the Pod. */
         struct pc_ctr *eph;
         size_t n_eph;
+        struct pc_ivol *ivols; /* the image volumes (n_ivols), in spec order */
+        size_t n_ivols;
         size_t next_init; /* index of the init container being run */
         int64_t start_time;
         int64_t grace_deadline; /* monotonic ns while terminating */
@@ -330,11 +348,17 @@ void pc_health_tick(struct pc_monitor *m);
 int64_t pc_health_next(const struct pc_monitor *m); /* earliest timer, INT64_MAX = none */
 
 /* pull.c: images pulled by a helper process (the podctl binary) before a
- * container's first start; waiting reasons and events as the kubelet's. */
+ * container's first start; waiting reasons and events as the kubelet's.
+ * An image volume's image is pulled once for the Pod (KEP-4639), before the
+ * first start of a container that mounts it. */
 void pc_pull_init(struct pc_monitor *m, struct pc_ctr *c, json_t *pull);
-bool pc_pull_needed(const struct pc_ctr *c);                /* no image yet: cannot start */
-void pc_pull_start(struct pc_monitor *m, struct pc_ctr *c); /* unless running or backing off */
-void pc_pull_before_restart(struct pc_ctr *c);              /* Always: pull again first */
+void pc_pull_init_volume(struct pc_ivol *iv, json_t *pull);
+/* no image yet, its own or one of its image volumes': cannot start */
+bool pc_pull_needed(const struct pc_monitor *m, const struct pc_ctr *c);
+/* its own image, else each image volume it waits for (unless pulling or
+ * backing off); the container shows the reason */
+void pc_pull_start(struct pc_monitor *m, struct pc_ctr *c);
+void pc_pull_before_restart(struct pc_ctr *c); /* Always: pull again first */
 bool pc_pull_reaped(struct pc_monitor *m, pid_t pid, int status);
 void pc_pull_tick(struct pc_monitor *m);
 int64_t pc_pull_next(const struct pc_monitor *m); /* earliest timer, INT64_MAX = none */

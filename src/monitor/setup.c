@@ -708,6 +708,15 @@ static char *expand_sub_path(const char *expr, char *const *env, pc_error *err)
         return p;
 }
 
+/* An image volume's image, NULL while it is not pulled. */
+static const struct pc_image *image_volume(const struct pc_monitor *m, const struct pc_volume *v)
+{
+        for (size_t i = 0; i < m->n_ivols; i++)
+                if (m->ivols[i].v == v)
+                        return m->ivols[i].image;
+        return NULL;
+}
+
 static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, char *const *env,
                         struct pc_bind *binds, size_t *n, char ***owned, pc_error *err)
 {
@@ -719,6 +728,7 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, char *const *env
                         return pc_fail(err, ENOENT, "volume \"%s\" not found", vm->name);
                 _cleanup_free_ char *src = NULL;
                 bool is_file = false;
+                const struct pc_image *img = NULL;
                 switch (v->kind) {
                 case PC_VOL_EMPTYDIR:
                         src = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
@@ -739,6 +749,17 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, char *const *env
                                 m->volume_written =
                                     pc_xcalloc(m->pod.n_volumes, sizeof(*m->volume_written));
                         m->volume_written[v - m->pod.volumes] = true;
+                        break;
+                case PC_VOL_IMAGE:
+                        img = image_volume(m, v);
+                        if (!img)
+                                return pc_fail(err, ENOENT,
+                                               "volume \"%s\": image \"%s\" not pulled", v->name,
+                                               v->image_ref);
+                        /* the overlay's mount point, one per mount (the child mounts it) */
+                        src = pc_xasprintf("%s/ivol%zu", c->dir, i);
+                        if (mkdir(src, 0700) < 0 && errno != EEXIST)
+                                return pc_fail(err, errno, "mkdir %s", src);
                         break;
                 }
                 /* subPath is resolved by the runtime inside the volume (never
@@ -766,12 +787,14 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, char *const *env
                     /* configMap, secret, downwardAPI and projected volumes are
                      * always read-only (kubelet), so no container can plant
                      * links in them */
-                    .read_only = vm->read_only || payload_volume(v),
+                    .read_only = vm->read_only || payload_volume(v) || img,
                     .create_file = is_file,
                     .what = (*owned)[k - 2],
                     .sub_path = sub,
                     .recursive_read_only = vm->read_only && vm->recursive_read_only,
                     .idmap = v->kind == PC_VOL_HOSTPATH,
+                    .layers = img ? img->layer_dirs : NULL,
+                    .n_layers = img ? img->n_layers : 0,
                 };
                 (*n)++;
         }

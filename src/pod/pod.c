@@ -63,12 +63,34 @@ const char *podctl_log_dir(const podctl *ctx)
 
 /* ---- create ------------------------------------------------------------------ */
 
-/* Each container's image as the CLI resolves it, for the monitor
- * ({container: image record}). An image to be pulled first (missing, or
- * imagePullPolicy Always for an image that came from a registry) is
- * {"pull": {"policy": P}}, and Never with a missing image {"pull":
- * {"never": true}}: the Pod is admitted and its monitor pulls (with a helper
- * process) or reports ErrImageNeverPull, as the kubelet does. */
+/* One image as the CLI resolves it for the monitor: its record when it is
+ * used as it is, {"pull": {"policy": P}} when it is to be pulled first
+ * (missing, or pull policy Always for an image that came from a registry),
+ * {"pull": {"never": true}} for Never and a missing image. NULL: a damaged
+ * image (err set). */
+static json_t *image_record(pc_image_store *s, const char *image, const char *policy, pc_error *err)
+{
+        struct pc_image *img = NULL;
+        pc_error e;
+        bool present = pc_image_get(s, image, &img, &e) == 0;
+        json_t *rec = NULL;
+        if (!present && e.code != ENOENT)
+                *err = e; /* a damaged image, not a missing one */
+        else if (present && (strcmp(policy, "Always") != 0 || !pc_image_pulled(s, image)))
+                /* an image loaded from an archive has no registry to ask */
+                rec = pc_image_to_json(img);
+        else if (!present && !strcmp(policy, "Never"))
+                rec = json_pack("{s:{s:b}}", "pull", "never", 1);
+        else
+                rec = json_pack("{s:{s:s}}", "pull", "policy", policy);
+        pc_image_free(img);
+        return rec;
+}
+
+/* Each container's image ({container: record}) and each image volume's
+ * ({"_volumes": {volume: record}}: '_' is in no container name), as
+ * image_record says: the Pod is admitted and its monitor pulls (with a
+ * helper process) or reports ErrImageNeverPull, as the kubelet does. */
 int pc_pod_check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err)
 {
         pc_image_store *s = NULL;
@@ -82,27 +104,26 @@ int pc_pod_check_images(podctl *ctx, const struct pc_pod *pod, json_t **records,
                 for (size_t i = 0; i < n && r == 0; i++) {
                         const char *policy =
                             cs[i].image_pull_policy ? cs[i].image_pull_policy : "IfNotPresent";
-                        struct pc_image *img = NULL;
-                        pc_error e;
-                        bool present = pc_image_get(s, cs[i].image, &img, &e) == 0;
-                        if (!present && e.code != ENOENT) {
-                                *err = e; /* a damaged image, not a missing one */
+                        json_t *one = image_record(s, cs[i].image, policy, err);
+                        if (!one)
                                 r = pc_error_prefix(err, "container \"%s\"", cs[i].name);
-                        } else if (present && (strcmp(policy, "Always") != 0 ||
-                                               !pc_image_pulled(s, cs[i].image))) {
-                                /* an image loaded from an archive has no registry to ask */
-                                json_object_set_new(rec, cs[i].name, pc_image_to_json(img));
-                        } else if (!present && !strcmp(policy, "Never")) {
-                                json_object_set_new(rec, cs[i].name,
-                                                    json_pack("{s:{s:b}}", "pull", "never", 1));
-                        } else {
-                                json_object_set_new(
-                                    rec, cs[i].name,
-                                    json_pack("{s:{s:s}}", "pull", "policy", policy));
-                        }
-                        pc_image_free(img);
+                        else
+                                json_object_set_new(rec, cs[i].name, one);
                 }
         }
+        json_t *vols = json_object();
+        for (size_t i = 0; i < pod->n_volumes && r == 0; i++) {
+                const struct pc_volume *v = &pod->volumes[i];
+                if (v->kind != PC_VOL_IMAGE)
+                        continue;
+                const char *policy = v->image_pull_policy ? v->image_pull_policy : "IfNotPresent";
+                json_t *one = image_record(s, v->image_ref, policy, err);
+                if (!one)
+                        r = pc_error_prefix(err, "volume \"%s\"", v->name);
+                else
+                        json_object_set_new(vols, v->name, one);
+        }
+        json_object_set_new(rec, "_volumes", vols);
         pc_image_store_close(s);
         if (r < 0) {
                 json_decref(rec);

@@ -50,29 +50,81 @@ static int check_overlay_path(const char *p, pc_error *err)
 }
 
 /* hostUsers: false: each image layer through an idmapped mount (host 0 ->
- * the Pod's 0), attached at <container dir>/lower<i> in this mount namespace
- * only; *out gets those paths. */
-static int idmap_lowers(const struct pc_container_plan *plan, int userns, char **out, pc_error *err)
+ * the Pod's 0), attached at <prefix><i> in this mount namespace only; out[i]
+ * gets those paths. */
+static int idmap_layers(char *const *dirs, size_t n, const char *prefix, int userns, char **out,
+                        pc_error *err)
 {
-        _cleanup_free_ char *base = pc_xstrdup(plan->rootfs_dir);
-        char *slash = strrchr(base, '/');
-        if (slash)
-                *slash = '\0';
-        for (size_t i = 0; i < plan->n_lower; i++) {
-                out[i] = pc_xasprintf("%s/lower%zu", base, i);
+        for (size_t i = 0; i < n; i++) {
+                out[i] = pc_xasprintf("%s%zu", prefix, i);
                 if (mkdir(out[i], 0755) < 0 && errno != EEXIST)
                         return pc_fail(err, errno, "mkdir %s", out[i]);
-                _cleanup_close_ int fd = (int)syscall(SYS_open_tree, AT_FDCWD, plan->lower_dirs[i],
+                _cleanup_close_ int fd = (int)syscall(SYS_open_tree, AT_FDCWD, dirs[i],
                                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
                 if (fd < 0)
-                        return pc_fail(err, errno, "open_tree %s", plan->lower_dirs[i]);
+                        return pc_fail(err, errno, "open_tree %s", dirs[i]);
                 struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP,
                                           .userns_fd = (uint64_t)userns};
                 if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-                        return pc_fail(err, errno, "idmap layer %s", plan->lower_dirs[i]);
+                        return pc_fail(err, errno, "idmap layer %s", dirs[i]);
                 if (syscall(SYS_move_mount, fd, "", AT_FDCWD, out[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
                         return pc_fail(err, errno, "attach the idmapped layer at %s", out[i]);
         }
+        return 0;
+}
+
+/* The overlay's options: lowerdir= top layer first (dirs is bottom first),
+ * and upperdir/workdir when upper is set. NULL on error. */
+static char *overlay_options(char *const *dirs, size_t n, const char *upper, const char *work,
+                             pc_error *err)
+{
+        size_t cap = 64;
+        for (size_t i = 0; i < n; i++) {
+                if (check_overlay_path(dirs[i], err) < 0)
+                        return NULL;
+                cap += strlen(dirs[i]) + 1;
+        }
+        if (upper) {
+                if (!work) {
+                        pc_fail(err, EINVAL, "upper_dir without work_dir");
+                        return NULL;
+                }
+                if (check_overlay_path(upper, err) < 0 || check_overlay_path(work, err) < 0)
+                        return NULL;
+                cap += strlen(upper) + strlen(work) + 32;
+        }
+        char *opts = pc_xmalloc(cap);
+        size_t len = (size_t)snprintf(opts, cap, "lowerdir=");
+        for (size_t i = n; i-- > 0;)
+                len += (size_t)snprintf(opts + len, cap - len, "%s%s", dirs[i], i ? ":" : "");
+        if (upper)
+                snprintf(opts + len, cap - len, ",upperdir=%s,workdir=%s", upper, work);
+        if (strlen(opts) >= (size_t)sysconf(_SC_PAGESIZE)) {
+                free(opts);
+                pc_fail(err, E2BIG, "overlay options longer than a page (%zu layers)", n);
+                return NULL;
+        }
+        return opts;
+}
+
+/* An overlay of `dirs` (+ upper) on `target`; the layers idmapped first
+ * (at <prefix><i>) when the Pod has a user namespace. */
+static int mount_overlay(const struct pc_sandbox *sb, char *const *dirs, size_t n,
+                         const char *upper, const char *work, const char *prefix,
+                         const char *target, unsigned long flags, pc_error *err)
+{
+        _cleanup_strv_ char **mapped = NULL;
+        if (sb && sb->userns_fd >= 0) {
+                mapped = pc_xcalloc(n + 1, sizeof(char *));
+                if (idmap_layers(dirs, n, prefix, sb->userns_fd, mapped, err) < 0)
+                        return -1;
+                dirs = mapped;
+        }
+        _cleanup_free_ char *opts = overlay_options(dirs, n, upper, work, err);
+        if (!opts)
+                return -1;
+        if (mount("overlay", target, "overlay", flags, opts) < 0)
+                return pc_fail(err, errno, "mount overlay on %s", target);
         return 0;
 }
 
@@ -80,46 +132,15 @@ static int mount_rootfs(const struct pc_container_plan *plan, pc_error *err)
 {
         if (plan->n_lower == 0)
                 return pc_fail(err, EINVAL, "rootfs: no lower directory");
-        const struct pc_sandbox *sb = plan->sandbox;
-        _cleanup_strv_ char **mapped = NULL;
-        struct pc_container_plan idp;
-        if (sb && sb->userns_fd >= 0) {
-                mapped = pc_xcalloc(plan->n_lower + 1, sizeof(char *));
-                if (idmap_lowers(plan, sb->userns_fd, mapped, err) < 0)
-                        return -1;
-                idp = *plan;
-                idp.lower_dirs = mapped;
-                plan = &idp;
-        }
-        size_t cap = 64;
-        for (size_t i = 0; i < plan->n_lower; i++) {
-                if (check_overlay_path(plan->lower_dirs[i], err) < 0)
-                        return -1;
-                cap += strlen(plan->lower_dirs[i]) + 1;
-        }
-        if (plan->upper_dir) {
-                if (!plan->work_dir)
-                        return pc_fail(err, EINVAL, "rootfs: upper_dir without work_dir");
-                if (check_overlay_path(plan->upper_dir, err) < 0 ||
-                    check_overlay_path(plan->work_dir, err) < 0)
-                        return -1;
-                cap += strlen(plan->upper_dir) + strlen(plan->work_dir) + 32;
-        }
-        _cleanup_free_ char *opts = pc_xmalloc(cap);
-        size_t n = (size_t)snprintf(opts, cap, "lowerdir=");
-        /* lower_dirs is bottom first; overlayfs wants the top layer first. */
-        for (size_t i = plan->n_lower; i-- > 0;)
-                n += (size_t)snprintf(opts + n, cap - n, "%s%s", plan->lower_dirs[i], i ? ":" : "");
-        if (plan->upper_dir)
-                snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s", plan->upper_dir,
-                         plan->work_dir);
-        if (strlen(opts) >= (size_t)sysconf(_SC_PAGESIZE))
-                return pc_fail(err, E2BIG,
-                               "rootfs: overlay options longer than a page (%zu "
-                               "layers)",
-                               plan->n_lower);
-        if (mount("overlay", plan->rootfs_dir, "overlay", 0, opts) < 0)
-                return pc_fail(err, errno, "mount rootfs overlay on %s", plan->rootfs_dir);
+        /* idmapped layers at <container dir>/lower<i> */
+        _cleanup_free_ char *base = pc_xstrdup(plan->rootfs_dir);
+        char *slash = strrchr(base, '/');
+        if (slash)
+                *slash = '\0';
+        _cleanup_free_ char *prefix = pc_xasprintf("%s/lower", base);
+        if (mount_overlay(plan->sandbox, plan->lower_dirs, plan->n_lower, plan->upper_dir,
+                          plan->work_dir, prefix, plan->rootfs_dir, 0, err) < 0)
+                return pc_error_prefix(err, "rootfs");
         return 0;
 }
 
@@ -479,6 +500,21 @@ static int bind_fd_in_root(int rootfd, int srcfd, const struct pc_bind *b, int u
         return remount_ro(rootfd, b->destination, err);
 }
 
+/* An image volume's bind: read-only, noexec, nosuid, nodev (the KEP's
+ * options), on the bind and anything below it. */
+static int seal_image_bind(int rootfd, const char *dest, pc_error *err)
+{
+        _cleanup_close_ int m = pc_fsroot_open(rootfd, dest, O_PATH, err);
+        if (m < 0)
+                return -1;
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOEXEC |
+                                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+        if (syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+            0)
+                return pc_fail(err, errno, "make %s read-only and noexec", dest);
+        return 0;
+}
+
 static int setup_binds(const struct pc_container_plan *plan, int rootfd, pc_error *err)
 {
         for (size_t i = 0; i < plan->n_binds; i++) {
@@ -486,15 +522,29 @@ static int setup_binds(const struct pc_container_plan *plan, int rootfd, pc_erro
                 const char *what = b->what ? b->what : b->destination;
                 if (!b->source || !b->destination)
                         return pc_fail(err, EINVAL, "mount %s: no source or destination", what);
+                /* an image of one layer is that layer (overlayfs wants two
+                 * lower dirs without an upper one): bound as it is */
+                struct pc_bind one = *b;
+                if (b->n_layers == 1) {
+                        one.source = b->layers[0];
+                        one.idmap = true;
+                        b = &one;
+                } else if (b->n_layers) {
+                        _cleanup_free_ char *prefix = pc_xasprintf("%s.lower", b->source);
+                        if (mount_overlay(plan->sandbox, b->layers, b->n_layers, NULL, NULL, prefix,
+                                          b->source, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                          err) < 0)
+                                return pc_error_prefix(err, "mount %s at %s", what, b->destination);
+                }
                 _cleanup_close_ int src = open(b->source, O_PATH | O_CLOEXEC);
                 if (src < 0)
                         return pc_fail(err, errno, "mount %s at %s: source %s", what,
                                        b->destination, b->source);
                 if (b->sub_path) {
                         /* In the volume, as in a root: an existing entry of any
-                         * type, else a new directory. */
+                         * type, else a new directory (not in an image). */
                         int sub = pc_fsroot_open(src, b->sub_path, O_PATH, err);
-                        if (sub < 0 && err->code == ENOENT)
+                        if (sub < 0 && err->code == ENOENT && !b->n_layers)
                                 sub = pc_fsroot_mkdir_p(src, b->sub_path, 0755, err);
                         if (sub < 0)
                                 return pc_error_prefix(err, "mount %s at %s: subPath \"%s\"", what,
@@ -503,7 +553,8 @@ static int setup_binds(const struct pc_container_plan *plan, int rootfd, pc_erro
                         src = sub;
                 }
                 int userns = plan->sandbox ? plan->sandbox->userns_fd : -1;
-                if (bind_fd_in_root(rootfd, src, b, userns, err) < 0)
+                if (bind_fd_in_root(rootfd, src, b, userns, err) < 0 ||
+                    (b->n_layers && seal_image_bind(rootfd, b->destination, err) < 0))
                         return pc_error_prefix(err, "mount %s at %s", what, b->destination);
         }
         return 0;

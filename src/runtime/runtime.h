@@ -158,6 +158,14 @@ struct pc_bind {
         /* hostUsers: false: mount it idmapped through the Pod's user namespace
          * (host ids 0.. seen as the Pod's 0..), as hostPath volumes are */
         bool idmap;
+        /* An image volume: `source` is an empty directory on which the child
+         * first mounts a read-only overlay of these image layers (bottom
+         * first, as lower_dirs), in the container's mount namespace only
+         * (idmapped layers under hostUsers: false, as the rootfs's); the bind
+         * is read-only, noexec, nosuid and nodev, and a subPath must exist
+         * in the image (nothing is created in it). */
+        char *const *layers;
+        size_t n_layers;
 };
 
 struct pc_container_plan {

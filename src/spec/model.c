@@ -662,6 +662,12 @@ static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *e
                                         return pc_error_prefix(err, "volume %s", v->name);
                         }
                 }
+        } else if ((s = json_object_get(j, "image"))) {
+                v->kind = PC_VOL_IMAGE;
+                v->image_ref = jdup(s, "reference");
+                v->image_pull_policy = jdup(s, "pullPolicy");
+                if (!v->image_ref)
+                        return pc_fail(err, 0, "volume %s: image.reference is required", v->name);
         } else {
                 return pc_fail(err, 0, "volume %s: no supported volume type", v->name);
         }
@@ -674,6 +680,8 @@ static void volume_free(struct pc_volume *v)
         free(v->path);
         free(v->hostpath_type);
         free(v->medium);
+        free(v->image_ref);
+        free(v->image_pull_policy);
         free(v->ref_name);
         kv_free(v->items, v->n_items);
         free(v->item_modes);

@@ -196,6 +196,7 @@ enum pc_volume_kind {
         PC_VOL_SECRET,
         PC_VOL_DOWNWARDAPI,
         PC_VOL_PROJECTED,
+        PC_VOL_IMAGE,
 };
 
 /* One file of a downwardAPI volume or projection: fieldRef or resourceFieldRef. */
@@ -245,6 +246,9 @@ struct pc_volume {
         size_t n_files;
         struct pc_projection *sources;
         size_t n_sources;
+        /* image (KEP-4639): an image of the store, mounted read-only */
+        char *image_ref;         /* image.reference */
+        char *image_pull_policy; /* image.pullPolicy (defaulted as a container's) */
 };
 
 struct pc_pod {

@@ -278,6 +278,11 @@ S(s_projection, "volumeProjection", {"configMap", F_OBJ, &s_cmproj}, {"secret", 
    NULL},
   {"podCertificate", F_ANY, NULL,
    "podCertificate projections need an API server (certificates.k8s.io); podctl has none", NULL});
+S(s_imagevol, "imageVolume",
+  {"reference", F_STR, NULL, NULL, "checked as a container's image (an invalid one refused)"},
+  {"pullPolicy", F_STR, NULL, NULL,
+   "defaulted as imagePullPolicy; pulled once for the Pod, before the first start of a "
+   "container that mounts it"});
 S(s_projected, "projectedVolume", {"sources", F_LIST, &s_projection}, {"defaultMode", F_INT, NULL});
 S(s_volume, "volume", {"name", F_STR, NULL}, {"hostPath", F_OBJ, &s_hostpath},
   {"emptyDir", F_OBJ, &s_emptydir}, {"configMap", F_OBJ, &s_cmvol}, {"secret", F_OBJ, &s_secvol},
@@ -314,9 +319,8 @@ S(s_volume, "volume", {"name", F_STR, NULL}, {"hostPath", F_OBJ, &s_hostpath},
    "FlexVolume drivers are node plugins of a cluster (deprecated); podctl calls none; use a "
    "hostPath volume",
    NULL},
-  {"image", F_ANY, NULL,
-   "image volumes are " NOT_YET "; copy the files in an init container into an emptyDir volume",
-   NULL});
+  {"image", F_OBJ, &s_imagevol, NULL,
+   "the image's layers from the store, mounted read-only, noexec (docs/IMAGES.md)"});
 S(s_sysctl, "sysctl", {"name", F_STR, NULL}, {"value", F_STR, NULL});
 S(s_podsc, "podSecurityContext", {"runAsUser", F_INT, NULL}, {"runAsGroup", F_INT, NULL},
   {"runAsNonRoot", F_BOOL, NULL}, {"supplementalGroups", F_ANY, NULL},
@@ -944,6 +948,11 @@ static void default_pod(json_t *pod)
                 set_default(gobj(x, "secret"), "defaultMode", json_integer(0644));
                 set_default(gobj(x, "downwardAPI"), "defaultMode", json_integer(0644));
                 set_default(gobj(x, "projected"), "defaultMode", json_integer(0644));
+                /* SetDefaults_ImageVolumeSource: a container image's rule */
+                const char *iref = gstr(gobj(x, "image"), "reference");
+                if (iref && *iref)
+                        set_default(gobj(x, "image"), "pullPolicy",
+                                    json_string(pc_imgref_default_pull_policy(iref)));
                 default_dapi_items(garr(gobj(x, "downwardAPI"), "items"));
                 size_t si;
                 json_t *src;
@@ -1007,7 +1016,7 @@ static const char *const field_paths[] = {"metadata.name",
                                           "status.podIPs",
                                           NULL};
 static const char *const vol_types[] = {"emptyDir",    "hostPath",  "configMap", "secret",
-                                        "downwardAPI", "projected", NULL};
+                                        "downwardAPI", "projected", "image",     NULL};
 static const char *const volume_field_paths[] = {"metadata.annotations", "metadata.labels",
                                                  "metadata.name",        "metadata.namespace",
                                                  "metadata.uid",         NULL};
@@ -1342,6 +1351,23 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                             s, rn, l);
                 }
         }
+}
+
+/* An image reference, as the kubelet parses it (its InvalidImageName,
+ * reported at apply); `key` is the field holding it. */
+static void check_image_ref(struct vctx *c, const char *image, const char *path, const char *key)
+{
+        _cleanup_free_ char *p = pc_path_key(path, key);
+        if (isspace((unsigned char)image[0]) || isspace((unsigned char)image[strlen(image) - 1])) {
+                ERR(c, p, "Invalid value: \"%s\": must not have leading or trailing whitespace",
+                    image);
+                return;
+        }
+        struct pc_imgref ir;
+        const char *why;
+        if (pc_imgref_parse(image, &ir, &why) < 0)
+                ERR(c, p, "Invalid value: \"%s\": %s", image, why);
+        pc_imgref_clear(&ir);
 }
 
 static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_t *volumes)
@@ -1983,21 +2009,8 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
                 json_object_set_new(names, name, json_true());
         }
         const char *image = require_str(c, ct, "image", path);
-        if (image && (isspace((unsigned char)image[0]) ||
-                      isspace((unsigned char)image[strlen(image) - 1]))) {
-                _cleanup_free_ char *p = pc_path_key(path, "image");
-                ERR(c, p, "Invalid value: \"%s\": must not have leading or trailing whitespace",
-                    image);
-        } else if (image && *image) {
-                /* the kubelet's InvalidImageName, reported at apply */
-                struct pc_imgref ir;
-                const char *why;
-                if (pc_imgref_parse(image, &ir, &why) < 0) {
-                        _cleanup_free_ char *p = pc_path_key(path, "image");
-                        ERR(c, p, "Invalid value: \"%s\": %s", image, why);
-                }
-                pc_imgref_clear(&ir);
-        }
+        if (image && *image)
+                check_image_ref(c, image, path, "image");
         _cleanup_free_ char *rp = pc_path_key(path, "restartPolicy");
         const char *rpol = gstr(ct, "restartPolicy");
         if (rpol && !init)
@@ -2181,6 +2194,20 @@ static void check_projected(struct vctx *c, json_t *s, const char *tp)
         }
 }
 
+/* image (KEP-4639): validateImageVolumeSource (reference required, a pull
+ * policy of the three), and the reference parsed as a container's image. */
+static void check_image_volume(struct vctx *c, json_t *s, const char *tp)
+{
+        const char *ref = require_str(c, s, "reference", tp);
+        if (ref && *ref)
+                check_image_ref(c, ref, tp, "reference");
+        const char *pp = gstr(s, "pullPolicy");
+        if (pp && !one_of(pp, pull_policies)) {
+                _cleanup_free_ char *p = pc_path_key(tp, "pullPolicy");
+                unsupported(c, p, pp, pull_policies);
+        }
+}
+
 static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *names)
 {
         _cleanup_free_ char *np = pc_path_key(path, "name");
@@ -2205,7 +2232,7 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
         if (n == 0) {
                 ERR(c, path,
                     "Required value: must specify a volume type (podctl supports emptyDir, "
-                    "hostPath, configMap, secret, downwardAPI and projected)");
+                    "hostPath, configMap, secret, downwardAPI, projected and image)");
                 return;
         }
         if (n > 1) {
@@ -2246,6 +2273,8 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                 check_dapi_items(c, s, tp, NULL);
         } else if (!strcmp(type, "projected")) {
                 check_projected(c, s, tp);
+        } else if (!strcmp(type, "image")) {
+                check_image_volume(c, s, tp);
         } else {
                 bool secret = !strcmp(type, "secret");
                 const char *rn = require_str(c, s, secret ? "secretName" : "name", tp);
@@ -2823,6 +2852,7 @@ static const char *explain_type_name(const struct schema *s, char *buf, size_t l
                      {"secretVolume", "SecretVolumeSource"},
                      {"downwardAPIVolume", "DownwardAPIVolumeSource"},
                      {"projectedVolume", "ProjectedVolumeSource"},
+                     {"imageVolume", "ImageVolumeSource"},
                      {"podOS", "PodOS"},
                      {"dnsConfig", "PodDNSConfig"},
                      {"dnsOption", "PodDNSConfigOption"},

@@ -111,7 +111,7 @@ waiting_in() {
         [ "$(podctl -n fx get pod "$1" -o json | jq -r '[.status.initContainerStatuses[]?, .status.containerStatuses[]] | map(.state.waiting.reason) | first')" = "$2" ]
 }
 
-@test "pod nonroot: runAsNonRoot of the Pod refuses a root container; a container's own setting overrides it; imagePullPolicy Never" {
+@test "pod nonroot: runAsNonRoot of the Pod refuses a root container; a container's own setting overrides it; imagePullPolicy Never, an image volume's pullPolicy Never" {
         run podctl apply -f "$FX/pods/nonroot.yaml"
         [[ $output == *'pod/nonroot created'* ]]
         [[ $output == *'pod/neverpull2 created'* ]]
@@ -119,8 +119,9 @@ waiting_in() {
         wait_for 30 waiting_in nonroot-init CreateContainerConfigError
         wait_for 30 waiting_in neverpull ErrImageNeverPull
         wait_for 30 waiting_in neverpull2 ErrImageNeverPull
+        wait_for 30 waiting_in neverpull3 ErrImageNeverPull
         local p
-        for p in nonroot nonroot-init neverpull neverpull2; do
+        for p in nonroot nonroot-init neverpull neverpull2 neverpull3; do
                 observe "$p" fx
         done
 }

@@ -731,6 +731,82 @@ EOF
 }
 attempts_at_least() { [ "$(attempts "$1" "$2" | wc -l)" -ge "$3" ]; }
 
+@test "an image volume from a registry: pulled once for the Pod with its imagePullSecrets before the containers that mount it start; its files at mountPath, read-only" {
+        podctl image load -i "$PODCTL_TEST_FIXTURES/busybox-oci" >/dev/null
+        dcj=$(printf '{"auths": {"%s": {"username": "%s", "password": "%s"}}}' "$BASIC" "$REG_USER" "$REG_PASS" | base64 -w0)
+        f=$(manifest ivpull <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: regcred
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: $dcj
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ivpull
+spec:
+  restartPolicy: Never
+  imagePullSecrets:
+  - name: regcred
+  initContainers:
+  - name: i
+    image: busybox
+    imagePullPolicy: Never
+    command: ["head", "-1", "/v/etc/passwd"]
+    volumeMounts: [{name: v, mountPath: /v}]
+  containers:
+  - name: c
+    image: busybox
+    imagePullPolicy: Never
+    command: ["sh", "-c", "head -1 /v/etc/passwd; touch /v/x 2>&1 | grep -o 'Read-only file system'"]
+    volumeMounts: [{name: v, mountPath: /v}]
+  volumes:
+  - name: v
+    image: {reference: "$BASIC/busybox:1", pullPolicy: Always}
+EOF
+)
+        run -0 podctl apply -f "$f"
+        [[ "$output" == *"pod/ivpull created"* ]]
+        wait_for 30 phase_is ivpull Succeeded
+        [ "$(podctl logs ivpull -c i)" = "root:x:0:0:root:/root:/bin/sh" ]
+        run -0 podctl logs ivpull -c c
+        [ "${lines[0]}" = "root:x:0:0:root:/root:/bin/sh" ]
+        [ "${lines[1]}" = "Read-only file system" ]
+        run -0 podctl describe pod ivpull
+        [[ "$output" != *"$REG_PASS"* ]]
+        [[ "$output" =~ Successfully\ pulled\ image\ \"$BASIC/busybox:1\"\ in\ [0-9.]+s ]]
+        # once for the Pod, under Always too: the init container's pull serves both
+        [ "$(grep -c "Pulling image \"$BASIC/busybox:1\"" <<<"$output")" = 1 ]
+        run -0 podctl image ls
+        [[ "$output" == *"$BASIC/busybox"* ]]
+
+        # an app container that waits for the pull, then starts
+        f=$(manifest ivapp <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ivapp
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    imagePullPolicy: Never
+    command: ["head", "-1", "/v/etc/passwd"]
+    volumeMounts: [{name: v, mountPath: /v}]
+  volumes:
+  - name: v
+    image: {reference: "$OPEN/busybox:1"}
+EOF
+)
+        run -0 podctl apply -f "$f"
+        wait_for 30 phase_is ivapp Succeeded
+        [ "$(podctl logs ivapp)" = "root:x:0:0:root:/root:/bin/sh" ]
+}
+
 @test "ImagePullBackOff: pull attempts are the kubelet's backoff apart, 10 s doubling up to 300 s (time-scaled)" {
         [ "$PODCTL_TIME_SCALE" = 0.01 ]
         RED=127.0.0.1:$(reg_port redir)

@@ -211,6 +211,8 @@ static const char *const k8s_fields[] = {
     "spec.volumes[].csi",
     "spec.volumes[].ephemeral",
     "spec.volumes[].image",
+    "spec.volumes[].image.reference",
+    "spec.volumes[].image.pullPolicy",
     "spec.volumes[].hostPath.path",
     "spec.volumes[].hostPath.type",
     "spec.volumes[].emptyDir.medium",
