@@ -282,26 +282,6 @@ static int image_ls(struct pc_cli *cli, int argc, char **argv)
         return 0;
 }
 
-static int image_rm(struct pc_cli *cli, int argc, char **argv)
-{
-        if (argc < 2)
-                return pc_cli_fail("usage: podctl image rm NAME|ID...");
-        pc_image_store *s = NULL;
-        if (open_store(cli, &s))
-                return 1;
-        int status = 0;
-        for (int i = 1; i < argc; i++) {
-                pc_error err;
-                if (pc_image_remove(s, argv[i], &err) < 0) {
-                        status = pc_cli_die(&err);
-                        continue;
-                }
-                printf("Deleted: %s\n", argv[i]);
-        }
-        pc_image_store_close(s);
-        return status;
-}
-
 static void add_images(json_t *used, json_t *containers)
 {
         size_t i;
@@ -328,6 +308,92 @@ static void add_volume_images(json_t *used, json_t *volumes)
                 if (n)
                         json_object_set_new(used, n, json_true());
         }
+}
+
+/* The images (by ID) that a Pod whose processes may run uses (its phase is
+ * not Succeeded or Failed): id -> "pod/NAME" (-n NAMESPACE when not default). */
+static json_t *images_in_use(podctl *ctx, pc_image_store *s, pc_error *err)
+{
+        json_t *pods = NULL;
+        if (podctl_pod_list(ctx, NULL, &pods, err) < 0)
+                return NULL;
+        json_t *ids = json_object();
+        size_t i;
+        json_t *p;
+        json_array_foreach(pods, i, p)
+        {
+                const char *phase =
+                    json_string_value(json_object_get(json_object_get(p, "status"), "phase"));
+                if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+                        continue;
+                json_t *md = json_object_get(p, "metadata");
+                const char *ns = json_string_value(json_object_get(md, "namespace"));
+                _cleanup_free_ char *who =
+                    pc_xasprintf("pod/%s%s%s", json_string_value(json_object_get(md, "name")),
+                                 ns && strcmp(ns, "default") ? " -n " : "",
+                                 ns && strcmp(ns, "default") ? ns : "");
+                json_t *refs = json_object();
+                json_t *spec = json_object_get(p, "spec");
+                add_images(refs, json_object_get(spec, "containers"));
+                add_images(refs, json_object_get(spec, "initContainers"));
+                add_images(refs, json_object_get(spec, "ephemeralContainers"));
+                add_volume_images(refs, json_object_get(spec, "volumes"));
+                const char *ref;
+                json_t *x;
+                json_object_foreach(refs, ref, x)
+                {
+                        struct pc_image *img = NULL;
+                        pc_error e2;
+                        if (pc_image_get(s, ref, &img, &e2) == 0 &&
+                            !json_object_get(ids, img->config_digest))
+                                json_object_set_new(ids, img->config_digest, json_string(who));
+                        pc_image_free(img);
+                }
+                json_decref(refs);
+        }
+        json_decref(pods);
+        return ids;
+}
+
+/* image rm: an image a live Pod uses stays (its layers are the Pod's
+ * containers' root filesystems), as podman refuses one in use. */
+static int image_rm(struct pc_cli *cli, int argc, char **argv)
+{
+        if (argc < 2)
+                return pc_cli_fail("usage: podctl image rm NAME|ID...");
+        pc_image_store *s = NULL;
+        if (open_store(cli, &s))
+                return 1;
+        pc_error err;
+        json_t *used = images_in_use(pc_cli_ctx(cli), s, &err);
+        if (!used) {
+                pc_image_store_close(s);
+                return pc_cli_die(&err);
+        }
+        int status = 0;
+        for (int i = 1; i < argc; i++) {
+                struct pc_image *img = NULL;
+                if (pc_image_get(s, argv[i], &img, &err) == 0) {
+                        const char *who =
+                            json_string_value(json_object_get(used, img->config_digest));
+                        pc_image_free(img);
+                        if (who) {
+                                pc_fail(&err, EBUSY,
+                                        "image \"%s\" is in use by %s: delete the Pod first",
+                                        argv[i], who);
+                                status = pc_cli_die(&err);
+                                continue;
+                        }
+                }
+                if (pc_image_remove(s, argv[i], &err) < 0) {
+                        status = pc_cli_die(&err);
+                        continue;
+                }
+                printf("Deleted: %s\n", argv[i]);
+        }
+        json_decref(used);
+        pc_image_store_close(s);
+        return status;
 }
 
 /* image prune: remove every image no Pod (of any namespace) refers to, and

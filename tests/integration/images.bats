@@ -339,6 +339,37 @@ EOF
         [[ "$output" == *"not found"* ]]
 }
 
+@test "image rm: an image a live Pod uses is refused, naming the Pod; once the Pod is done it goes" {
+        podctl image import "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" localhost/busy:1 >/dev/null
+        f=$(manifest inuse <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: inuse
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: localhost/busy:1
+    command: ["sleep", "3600"]
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 20 container_running inuse c
+        id=$(podctl image ls -o json | jq -r '.images[] | select(.repoTags[0]=="localhost/busy:1") | .id')
+        run -1 podctl image rm localhost/busy:1
+        [[ "$output" == *'image "localhost/busy:1" is in use by pod/inuse: delete the Pod first'* ]]
+        # by ID too, and nothing was removed: the container's root is whole
+        run -1 podctl image rm "$id"
+        [[ "$output" == *"in use by pod/inuse"* ]]
+        run -0 podctl image ls
+        [[ "$output" == *localhost/busy* ]]
+        run -0 podctl exec inuse -- ls /bin/busybox
+        podctl delete pod inuse --grace-period=0 >/dev/null
+        run -0 podctl image rm localhost/busy:1
+        [ "$output" = "Deleted: localhost/busy:1" ]
+}
+
 @test "layer whiteouts: files and directories deleted by an upper layer are absent" {
         l="$BATS_TEST_TMPDIR/wh"
         b="$BATS_TEST_TMPDIR/bundle"
