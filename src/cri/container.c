@@ -170,8 +170,15 @@ static const char *cap_name(const char *s)
 }
 
 static int security(const Runtime__V1__LinuxContainerSecurityContext *sc, json_t *ctr,
-                    pc_error *err)
+                    const struct cri_sb_ref *sb, pc_error *err)
 {
+        /* containerd's rule: a privileged container needs a privileged sandbox */
+        if (sc && sc->privileged && !json_is_true(json_object_get(sb->cfg, "privileged")))
+                return cri_bad(err, EINVAL,
+                               "linux.security_context.privileged: no privileged container "
+                               "allowed in sandbox %.12s (its security_context is not "
+                               "privileged)",
+                               sb->id);
         json_t *j = json_object();
         json_object_set_new(ctr, "securityContext", j);
         if (!sc) {
@@ -305,7 +312,7 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
                 json_object_set_new(ctr, "tty", json_true());
         const Runtime__V1__LinuxContainerConfig *lx = cf->linux;
         resources(lx ? lx->resources : NULL, ctr);
-        if (security(lx ? lx->security_context : NULL, ctr, err) < 0) {
+        if (security(lx ? lx->security_context : NULL, ctr, sb, err) < 0) {
                 json_decref(ctr);
                 return -1;
         }
@@ -360,6 +367,16 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
                       img->config_digest, "labels", cri_map_json(cf->labels, cf->n_labels),
                       "annotations", cri_map_json(cf->annotations, cf->n_annotations), "mounts",
                       cmounts, "log_path", lp ? lp : "");
+        /* the container's own supplementary groups (the kubelet lists the
+         * Pod's, fsGroup's and the image user's there), for its processes */
+        const Runtime__V1__LinuxContainerSecurityContext *csc =
+            cf->linux ? cf->linux->security_context : NULL;
+        if (cri && csc && csc->n_supplemental_groups) {
+                json_t *g = json_array();
+                for (size_t i = 0; i < csc->n_supplemental_groups; i++)
+                        json_array_append_new(g, json_integer(csc->supplemental_groups[i]));
+                json_object_set_new(cri, "supplementalGroups", g);
+        }
         *out = json_pack("{s:s,s:o,s:o,s:o,s:o}", "op", "create", "container", ctr, "image",
                          pc_image_to_json(img), "mounts", mounts, "cri", cri);
         if (lp)

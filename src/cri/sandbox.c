@@ -287,6 +287,46 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                                        gid);
                 user = pc_xasprintf("%lld:%lld", (long long)sc->run_as_user->value, gid);
         }
+        /* pause's own security, as containerd gives the sandbox container:
+         * seccomp, AppArmor, supplementary groups; `privileged` allows
+         * privileged containers in it (container.c); readonly_rootfs holds
+         * for a pause that has no root filesystem of its own to write */
+        const char *seccomp = NULL, *apparmor = NULL;
+        if (sc && sc->selinux_options &&
+            (*sc->selinux_options->user || *sc->selinux_options->role ||
+             *sc->selinux_options->type || *sc->selinux_options->level))
+                return cri_bad(err, EINVAL,
+                               "config.linux.security_context.selinux_options: SELinux is not "
+                               "supported by podctl");
+        if (sc && sc->seccomp) {
+                if (sc->seccomp->profile_type ==
+                    RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Localhost)
+                        return cri_bad(err, EINVAL,
+                                       "config.linux.security_context.seccomp: Localhost profiles "
+                                       "are not supported by podctl's CRI (only RuntimeDefault, "
+                                       "Unconfined)");
+                seccomp = sc->seccomp->profile_type ==
+                                  RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__RuntimeDefault
+                              ? "RuntimeDefault"
+                              : "Unconfined";
+        }
+        if (sc && sc->apparmor) {
+                if (sc->apparmor->profile_type ==
+                    RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Localhost)
+                        return cri_bad(err, EINVAL,
+                                       "config.linux.security_context.apparmor: Localhost is not "
+                                       "supported by podctl's CRI");
+                apparmor = sc->apparmor->profile_type ==
+                                   RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__RuntimeDefault
+                               ? "RuntimeDefault"
+                               : "Unconfined";
+        }
+        for (size_t i = 0; sc && i < sc->n_supplemental_groups; i++)
+                if (sc->supplemental_groups[i] < 0 || sc->supplemental_groups[i] > UINT32_MAX)
+                        return cri_bad(err, EINVAL,
+                                       "config.linux.security_context.supplemental_groups[%zu]: "
+                                       "Invalid value: %lld",
+                                       i, (long long)sc->supplemental_groups[i]);
         const char *parent = lx && *lx->cgroup_parent ? lx->cgroup_parent : NULL;
         if (parent && !cgroup_parent_ok(parent))
                 return cri_bad(err, EINVAL,
@@ -296,13 +336,14 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
 
         /* the kubelet's config, returned as it was given */
         json_t *cfg = json_pack(
-            "{s:{s:s,s:s,s:s,s:I},s:o,s:o,s:s,s:s,s:I,s:s,s:{s:s,s:s,s:s}}", "metadata", "name",
+            "{s:{s:s,s:s,s:s,s:I},s:o,s:o,s:s,s:s,s:I,s:s,s:{s:s,s:s,s:s},s:b}", "metadata", "name",
             md->name, "uid", md->uid, "namespace", md->namespace_, "attempt",
             (json_int_t)md->attempt, "labels", cri_map_json(cf->labels, cf->n_labels),
             "annotations", cri_map_json(cf->annotations, cf->n_annotations), "log_directory",
             cf->log_directory, "runtime_handler", q->runtime_handler, "created_at",
             (json_int_t)cri_now_ns(), "hostname", cf->hostname, "namespace_options", "network",
-            mode_name(net), "pid", mode_name(pid), "ipc", mode_name(ipc));
+            mode_name(net), "pid", mode_name(pid), "ipc", mode_name(ipc), "privileged",
+            sc && sc->privileged);
         _cleanup_free_ char *cfg_s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(cfg);
 
@@ -325,6 +366,17 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                                  ipc == RUNTIME__V1__NAMESPACE_MODE__NODE, "shareProcessNamespace",
                                  pid == RUNTIME__V1__NAMESPACE_MODE__POD, "securityContext",
                                  "sysctls", sysctls);
+        json_t *psc = json_object_get(spec, "securityContext");
+        if (seccomp)
+                json_object_set_new(psc, "seccompProfile", json_pack("{s:s}", "type", seccomp));
+        if (apparmor)
+                json_object_set_new(psc, "appArmorProfile", json_pack("{s:s}", "type", apparmor));
+        if (sc && sc->n_supplemental_groups) {
+                json_t *g = json_array();
+                for (size_t i = 0; i < sc->n_supplemental_groups; i++)
+                        json_array_append_new(g, json_integer(sc->supplemental_groups[i]));
+                json_object_set_new(psc, "supplementalGroups", g);
+        }
         if (*cf->hostname)
                 json_object_set_new(spec, "hostname", json_string(cf->hostname));
         else

@@ -1014,6 +1014,28 @@ static int setup(struct pc_monitor *m, pc_error *err)
             .uid = (uint32_t)(m->pod.sandbox_uid >= 0 ? m->pod.sandbox_uid : 0),
             .gid = (uint32_t)(m->pod.sandbox_gid >= 0 ? m->pod.sandbox_gid : 0),
         };
+        /* a CRI sandbox's pause: the security its config gave it */
+        struct pc_proc_sec pause_sec = {.caps = pc_caps_default(), .no_new_privs = true};
+        struct pc_seccomp *pause_seccomp = NULL; /* freed below, after the start */
+        _cleanup_free_ gid_t *pause_groups = NULL;
+        if (m->pod.cri_sandbox) {
+                if (m->pod.sandbox_seccomp.type == PC_PROFILE_RUNTIME_DEFAULT) {
+                        _cleanup_free_ char *cache = pc_xasprintf("%s/cache/seccomp", m->root.root);
+                        if (pc_seccomp_compile_default(pause_sec.caps, cache, &pause_seccomp, err) <
+                            0)
+                                return pc_error_prefix(err, "pause's seccomp profile");
+                        pause_sec.seccomp = pause_seccomp;
+                }
+                if (m->pod.sandbox_apparmor.type == PC_PROFILE_RUNTIME_DEFAULT &&
+                    pc_apparmor_enabled())
+                        pause_sec.apparmor = PC_APPARMOR_DEFAULT;
+                pause_groups = pc_xcalloc(m->pod.n_supplemental_groups + 1, sizeof(gid_t));
+                for (size_t i = 0; i < m->pod.n_supplemental_groups; i++)
+                        pause_groups[i] = (gid_t)m->pod.supplemental_groups[i];
+                plan.sec = &pause_sec;
+                plan.groups = pause_groups;
+                plan.n_groups = m->pod.n_supplemental_groups;
+        }
         size_t n_tmpfs = 0;
         struct pc_tmpfs *tmpfs = pc_monitor_pod_tmpfs(m, &n_tmpfs);
         plan.tmpfs = tmpfs;
@@ -1032,6 +1054,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
                 if (load_userns(m, err) < 0 ||
                     pc_userns_create(m->uid_base, m->uid_size, &userns, err) < 0) {
                         pc_tmpfs_free(tmpfs, n_tmpfs);
+                        pc_seccomp_free(pause_seccomp);
                         return pc_error_prefix(err, "pod sandbox");
                 }
                 plan.userns = true;
@@ -1042,6 +1065,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
         int sr = pc_sandbox_create(&plan, enter_pause_cgroup, m, &m->sandbox, err);
         t_sb = pc_monotonic_ns() - t_sb;
         pc_tmpfs_free(tmpfs, n_tmpfs);
+        pc_seccomp_free(pause_seccomp);
         if (sr < 0 || pc_monitor_memory_volumes_ready(m, err) < 0)
                 return pc_error_prefix(err, "pod sandbox");
         m->pause_start = pc_proc_starttime(m->sandbox.pause_pid);

@@ -918,6 +918,23 @@ static int container_security(struct pc_monitor *m, struct pc_ctr *c, pc_error *
                 break;
         }
         c->sec.seccomp = c->seccomp;
+        /* a CRI container: the groups its own security context lists (the
+         * sandbox's are pause's) */
+        json_t *cg = c->cri ? json_object_get(c->cri, "supplementalGroups") : NULL;
+        if (c->cri) {
+                c->groups = pc_xcalloc(json_array_size(cg) + 1, sizeof(gid_t));
+                size_t i;
+                json_t *g;
+                json_array_foreach(cg, i, g)
+                {
+                        json_int_t v = json_integer_value(g);
+                        if (v < 0 || v > UINT32_MAX)
+                                return pc_fail(err, EINVAL, "supplemental group %lld",
+                                               (long long)v);
+                        c->groups[c->n_groups++] = (gid_t)v;
+                }
+                return 0;
+        }
         /* fsGroup, then supplementalGroups, as the kubelet lists them */
         const struct pc_pod *pod = &m->pod;
         c->groups = pc_xcalloc(pod->n_supplemental_groups + 1, sizeof(gid_t));

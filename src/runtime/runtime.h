@@ -115,6 +115,11 @@ struct pc_sandbox_plan {
          * set_user false: root */
         bool set_user;
         uint32_t uid, gid;
+        /* a CRI sandbox's security for pause: seccomp, AppArmor (NULL sec:
+         * none) and its supplementary groups */
+        const struct pc_proc_sec *sec;
+        const gid_t *groups;
+        size_t n_groups;
 };
 
 struct pc_sandbox {

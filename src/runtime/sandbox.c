@@ -202,13 +202,22 @@ __attribute__((noreturn)) static void sandbox_child(const struct pc_sandbox_plan
         int exe_fd = sealed_copy(plan->pause_path, &err); /* after stdio closed the rest */
         if (exe_fd < 0)
                 pc_rt_child_fail(sync_fd, &err);
+        /* AppArmor's profile for the exec (and seccomp without no_new_privs)
+         * while still privileged */
+        if (plan->sec && pc_rt_child_seal(plan->sec, false, &err) < 0)
+                pc_rt_child_fail(sync_fd, &err);
+        if ((plan->set_user || plan->n_groups) && setgroups(plan->n_groups, plan->groups) < 0) {
+                pc_fail(&err, errno, "pause: set its supplementary groups");
+                pc_rt_child_fail(sync_fd, &err);
+        }
         /* last: the ids drop every capability (the namespaces are made) */
-        if (plan->set_user &&
-            (setgroups(0, NULL) < 0 || setresgid(plan->gid, plan->gid, plan->gid) < 0 ||
-             setresuid(plan->uid, plan->uid, plan->uid) < 0)) {
+        if (plan->set_user && (setresgid(plan->gid, plan->gid, plan->gid) < 0 ||
+                               setresuid(plan->uid, plan->uid, plan->uid) < 0)) {
                 pc_fail(&err, errno, "pause: set user %u:%u", plan->uid, plan->gid);
                 pc_rt_child_fail(sync_fd, &err);
         }
+        if (plan->sec && pc_rt_child_seal(plan->sec, true, &err) < 0)
+                pc_rt_child_fail(sync_fd, &err);
         char *argv[] = {"pause", NULL};
         char *envp[] = {NULL};
         syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);

@@ -723,6 +723,8 @@ void pc_pod_free(struct pc_pod *pod)
         pc_strv_free(pod->dns_searches);
         kv_free(pod->dns_options, pod->n_dns_options);
         free(pod->supplemental_groups);
+        free(pod->sandbox_seccomp.localhost);
+        free(pod->sandbox_apparmor.localhost);
         kv_free(pod->sysctls, pod->n_sysctls);
         pc_strv_free(pod->readiness_gates);
         json_decref(pod->json);
@@ -771,6 +773,8 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
         kv_from_map(json_object_get(md, "annotations"), &pod->annotations, &pod->n_annotations);
 
         json_t *podsc = json_object_get(spec, "securityContext");
+        decode_profile(json_object_get(podsc, "seccompProfile"), &pod->sandbox_seccomp);
+        decode_profile(json_object_get(podsc, "appArmorProfile"), &pod->sandbox_apparmor);
         if (decode_containers(json_object_get(spec, "initContainers"), podsc, true,
                               &pod->init_containers, &pod->n_init_containers, err) < 0 ||
             decode_containers(json_object_get(spec, "containers"), podsc, false, &pod->containers,

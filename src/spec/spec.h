@@ -284,6 +284,9 @@ struct pc_pod {
         size_t n_sandbox_ports;
         /* A CRI sandbox's user (PC_CRI_USER_ANNOTATION): pause runs as it; -1 = root */
         int64_t sandbox_uid, sandbox_gid;
+        /* spec.securityContext's seccompProfile and appArmorProfile: a CRI
+         * sandbox's pause runs under them (its containers have their own) */
+        struct pc_profile sandbox_seccomp, sandbox_apparmor;
         bool host_network, host_pid, host_ipc;
         bool host_users;            /* spec.hostUsers (default true); false: a user namespace */
         char *hostname;             /* spec.hostname, NULL = metadata.name */

@@ -257,6 +257,41 @@ sb_state() { rt ListPodSandbox "{\"filter\": {\"id\": \"$1\"}}" | jq -r '.items[
         [ "$(awk '/^Gid:/ {print $2}' "/proc/$pid/status")" = 0 ]
 }
 
+@test "RunPodSandbox: the sandbox's seccomp and supplementary groups are pause's; a container has its own; privileged needs a privileged sandbox" {
+        local id pid plain cid cpid
+        id=$(run_sandbox seccomp '{"linux": {"security_context": {"seccomp": {"profile_type": "RuntimeDefault"}, "supplemental_groups": [1234, 5678]}}}')
+        pid=$(sb_pid "$id")
+        [ "$(awk '/^Seccomp:/ {print $2}' "/proc/$pid/status")" = 2 ]
+        [ "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$pid/status")" = 1 ]
+        [ "$(awk '/^Groups:/ {print $2, $3}' "/proc/$pid/status")" = "1234 5678" ]
+        # without one: unconfined, as before
+        plain=$(run_sandbox noseccomp)
+        [ "$(awk '/^Seccomp:/ {print $2}' "/proc/$(sb_pid "$plain")/status")" = 0 ]
+        # a container's groups are its own security context's, not pause's
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$id" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "g", attempt: 0}, image: {image: "busybox"},
+                command: ["sleep", "3600"], log_path: "g/0.log",
+                linux: {security_context: {supplemental_groups: [777]}}}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        cpid=$(rt ContainerStatus "{\"container_id\": \"$cid\", \"verbose\": true}" | jq -r '.info.info | fromjson | .pid')
+        grep -qw 777 <(awk '/^Groups:/' "/proc/$cpid/status")
+        run ! grep -qw 1234 <(awk '/^Groups:/' "/proc/$cpid/status")
+        # privileged: refused in this sandbox, created in a privileged one
+        run -1 rt CreateContainer "$(jq -nc --arg s "$id" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "p", attempt: 0}, image: {image: "busybox"},
+                command: ["true"], linux: {security_context: {privileged: true}}}}')"
+        [[ $output == *"no privileged container allowed in sandbox"* ]]
+        priv=$(run_sandbox priv '{"linux": {"security_context": {"privileged": true}}}')
+        run -0 rt CreateContainer "$(jq -nc --arg s "$priv" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "p", attempt: 0}, image: {image: "busybox"},
+                command: ["true"], linux: {security_context: {privileged: true}}}}')"
+        # SELinux options and Localhost profiles: refused, naming the field
+        run -1 rt RunPodSandbox "$(sandbox_config selinux '{"linux": {"security_context": {"selinux_options": {"type": "spc_t"}}}}')"
+        [[ $output == *"config.linux.security_context.selinux_options"* ]]
+        run -1 rt RunPodSandbox "$(sandbox_config lh '{"linux": {"security_context": {"seccomp": {"profile_type": "Localhost", "localhost_ref": "/x.json"}}}}')"
+        [[ $output == *"config.linux.security_context.seccomp: Localhost"* ]]
+}
+
 @test "CRI sandboxes are apart from applied Pods: podctl get pods --cri shows them" {
         local id
         id=$(run_sandbox apart)
