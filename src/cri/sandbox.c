@@ -265,12 +265,39 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                 return cri_bad(err, EINVAL,
                                NSO ".pid: Unsupported value: TARGET: supported "
                                    "values for a sandbox: POD, CONTAINER, NODE");
-        if (no && no->userns_options &&
-            no->userns_options->mode != RUNTIME__V1__NAMESPACE_MODE__NODE)
-                return cri_bad(err, ENOTSUP,
-                               NSO ".userns_options.mode: %s: user namespaces of CRI "
-                                   "sandboxes are not supported by podctl yet",
-                               mode_name(no->userns_options->mode));
+        /* a user namespace of the sandbox's own, with the kubelet's mapping
+         * (one range for uids, the same for gids, container id 0) */
+        _cleanup_free_ char *userns = NULL;
+        const Runtime__V1__UserNamespace *un = no ? no->userns_options : NULL;
+        if (un && un->mode != RUNTIME__V1__NAMESPACE_MODE__NODE) {
+                if (un->mode != RUNTIME__V1__NAMESPACE_MODE__POD)
+                        return cri_bad(err, EINVAL,
+                                       NSO ".userns_options.mode: Unsupported value: %s: "
+                                           "supported values: POD, NODE",
+                                       mode_name(un->mode));
+                if (un->n_uids != 1 || un->n_gids != 1)
+                        return cri_bad(err, EINVAL,
+                                       NSO ".userns_options: exactly one uid and one gid "
+                                           "mapping are supported (got %zu and %zu)",
+                                       un->n_uids, un->n_gids);
+                const Runtime__V1__IDMapping *u = un->uids[0], *g = un->gids[0];
+                if (u->container_id != 0 || g->container_id != 0 || u->host_id != g->host_id ||
+                    u->length != g->length || u->length == 0 || u->host_id == 0 ||
+                    (uint64_t)u->host_id + u->length > (1ull << 32))
+                        return cri_bad(err, EINVAL,
+                                       NSO ".userns_options: the uid and gid mappings must be "
+                                           "the same range from container id 0 to a host id "
+                                           "above 0 (got uid %u->%u+%u, gid %u->%u+%u)",
+                                       u->container_id, u->host_id, u->length, g->container_id,
+                                       g->host_id, g->length);
+                if (net == RUNTIME__V1__NAMESPACE_MODE__NODE ||
+                    ipc == RUNTIME__V1__NAMESPACE_MODE__NODE ||
+                    pid == RUNTIME__V1__NAMESPACE_MODE__NODE)
+                        return cri_bad(err, EINVAL,
+                                       NSO ".userns_options: a user namespace needs the "
+                                           "sandbox's own network, IPC and PID namespaces");
+                userns = pc_xasprintf("%u:%u", u->host_id, u->length);
+        }
         /* pause's ids, as containerd's: run_as_user, run_as_group (else 0) */
         _cleanup_free_ char *user = NULL;
         if (sc && sc->run_as_user) {
@@ -413,6 +440,10 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                 json_object_set_new(pod_ann, PC_CRI_PORTS_ANNOTATION, json_string(ports_s));
         if (user)
                 json_object_set_new(pod_ann, PC_CRI_USER_ANNOTATION, json_string(user));
+        if (userns) {
+                json_object_set_new(pod_ann, PC_CRI_USERNS_ANNOTATION, json_string(userns));
+                json_object_set_new(spec, "hostUsers", json_false());
+        }
         *podj =
             json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:o},s:o}", "apiVersion", "v1", "kind", "Pod",
                       "metadata", "name", name, "namespace", md->namespace_, "labels",

@@ -359,6 +359,47 @@ static int alloc_userns(const char *dir, pc_error *err)
                        slots);
 }
 
+/* A CRI sandbox's range, as the kubelet mapped it: held the same way, or
+ * refused when another Pod holds that base. */
+static int alloc_userns_at(const char *dir, const char *spec, pc_error *err)
+{
+        unsigned long long base = 0, size = 0;
+        char *end;
+        errno = 0;
+        base = strtoull(spec, &end, 10);
+        if (errno || *end != ':' || !base)
+                return pc_fail(err, EINVAL, "user namespace range \"%s\": not HOSTID:LENGTH", spec);
+        size = strtoull(end + 1, &end, 10);
+        if (errno || *end || !size || base + size > (1ull << 32))
+                return pc_fail(err, EINVAL, "user namespace range \"%s\": not HOSTID:LENGTH", spec);
+        if (pc_mkdir_p(USERNS_REG, 0700, err) < 0)
+                return -1;
+        _cleanup_free_ char *reg = pc_xasprintf(USERNS_REG "/%llu", base);
+        int fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST) {
+                _cleanup_free_ char *holder = NULL;
+                pc_error ignore;
+                if (pc_read_file(reg, &holder, NULL, &ignore) == 0 &&
+                    recorded_base(holder) == (long long)base)
+                        return pc_fail(err, EBUSY,
+                                       "user namespace range %llu+%llu: held by another Pod (%s)",
+                                       base, size, holder);
+                unlink(reg); /* stale */
+                fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        }
+        if (fd < 0)
+                return pc_fail(err, errno, "%s", reg);
+        int w = pc_write_all(fd, dir, strlen(dir));
+        close(fd);
+        json_t *j = json_pack("{s:I,s:I}", "base", (json_int_t)base, "size", (json_int_t)size);
+        _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", dir);
+        int r = w < 0 ? pc_fail(err, errno, "write %s", reg) : pc_json_save(p, j, true, err);
+        json_decref(j);
+        if (r < 0)
+                unlink(reg);
+        return r;
+}
+
 /* The Pod's holding, when its pod dir goes. */
 static void release_userns(const char *dir)
 {
@@ -385,6 +426,11 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
         char **errors = pc_xcalloc(1, sizeof(char *));
         if (start_errors)
                 *start_errors = NULL;
+        /* a CRI sandbox's user namespace range is the kubelet's */
+        const char *cri_userns = NULL;
+        for (size_t i = 0; pod->cri_sandbox && i < pod->n_annotations; i++)
+                if (!strcmp(pod->annotations[i].name, PC_CRI_USERNS_ANNOTATION))
+                        cri_userns = pod->annotations[i].value;
 
         if (pc_root_lock(&ctx->root, err) < 0)
                 goto fail;
@@ -441,7 +487,8 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
         }
         if (pc_json_save(podp, pod->json, true, err) < 0 ||
             pc_json_save(imagesp, images, true, err) < 0 ||
-            (!pod->host_users && alloc_userns(dir, err) < 0))
+            (!pod->host_users &&
+             (cri_userns ? alloc_userns_at(dir, cri_userns, err) : alloc_userns(dir, err)) < 0))
                 goto fail_dir;
         pc_node_books_cache(dir);
         if (pipe2(pipefd, O_CLOEXEC) < 0) {

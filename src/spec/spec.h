@@ -34,6 +34,8 @@
 #define PC_CRI_PORTS_ANNOTATION "podctl.io/cri-port-mappings"
 /* A CRI sandbox's run_as_user/run_as_group (pause's ids): "UID:GID". */
 #define PC_CRI_USER_ANNOTATION "podctl.io/cri-sandbox-user"
+/* A CRI sandbox's user namespace, the kubelet's mapping: "HOSTID:LENGTH" (0 -> HOSTID) */
+#define PC_CRI_USERNS_ANNOTATION "podctl.io/cri-userns"
 
 struct pc_kv {
         char *name;

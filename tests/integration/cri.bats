@@ -292,6 +292,36 @@ sb_state() { rt ListPodSandbox "{\"filter\": {\"id\": \"$1\"}}" | jq -r '.items[
         [[ $output == *"config.linux.security_context.seccomp: Localhost"* ]]
 }
 
+@test "RunPodSandbox: a user namespace with the kubelet's mapping; its containers run in it; a range held twice is refused" {
+        local un id pid cid cpid
+        un='{"mode": "POD", "uids": [{"host_id": 3276800, "container_id": 0, "length": 65536}], "gids": [{"host_id": 3276800, "container_id": 0, "length": 65536}]}'
+        id=$(run_sandbox userns "{\"linux\": {\"security_context\": {\"namespace_options\": {\"userns_options\": $un}}}}")
+        pid=$(sb_pid "$id")
+        [ "$(awk '{print $1, $2, $3}' "/proc/$pid/uid_map")" = "0 3276800 65536" ]
+        [ "$(awk '{print $1, $2, $3}' "/proc/$pid/gid_map")" = "0 3276800 65536" ]
+        [ "$(ns_inode "$pid" user)" != "$(ns_inode $$ user)" ]
+        cid=$(rt CreateContainer "$(jq -nc --arg s "$id" '{pod_sandbox_id: $s, config: {
+                metadata: {name: "u", attempt: 0}, image: {image: "busybox"},
+                command: ["sleep", "3600"], log_path: "u/0.log"}}')" | jq -r .container_id)
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        cpid=$(rt ContainerStatus "{\"container_id\": \"$cid\", \"verbose\": true}" | jq -r '.info.info | fromjson | .pid')
+        [ "$(ns_inode "$cpid" user)" = "$(ns_inode "$pid" user)" ]
+        # root inside, the mapped host id outside
+        [ "$(awk '/^Uid:/ {print $2}' "/proc/$cpid/status")" = 3276800 ]
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"id\", \"-u\"], \"timeout\": 10}"
+        [ "$(jq -r .stdout <<<"$output" | base64 -d)" = 0 ]
+        # the same range for another sandbox: refused, nothing left
+        run -1 rt RunPodSandbox "$(sandbox_config userns2 "{\"linux\": {\"security_context\": {\"namespace_options\": {\"userns_options\": $un}}}}")"
+        [[ $output == *"held by another Pod"* ]]
+        # mappings podctl cannot take, and a user namespace with the host's network
+        run -1 rt RunPodSandbox "$(sandbox_config userns3 '{"linux": {"security_context": {"namespace_options": {"userns_options": {"mode": "POD", "uids": [{"host_id": 3342336, "container_id": 0, "length": 65536}], "gids": [{"host_id": 3407872, "container_id": 0, "length": 65536}]}}}}}')"
+        [[ $output == *"userns_options: the uid and gid mappings must be the same range"* ]]
+        run -1 rt RunPodSandbox "$(sandbox_config userns4 '{"linux": {"security_context": {"namespace_options": {"network": "NODE", "userns_options": {"mode": "POD", "uids": [{"host_id": 3342336, "container_id": 0, "length": 65536}], "gids": [{"host_id": 3342336, "container_id": 0, "length": 65536}]}}}}}')"
+        [[ $output == *"a user namespace needs the sandbox's own network"* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
+        [ ! -e /run/podctl/userns/3276800 ]
+}
+
 @test "CRI sandboxes are apart from applied Pods: podctl get pods --cri shows them" {
         local id
         id=$(run_sandbox apart)
