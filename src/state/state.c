@@ -165,8 +165,10 @@ int pc_pod_state_load(const struct pc_root *r, const char *key, struct pc_pod_st
         memset(st, 0, sizeof(*st));
         st->dir = pc_xasprintf("%s/%s", r->pods_dir, key);
         _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", st->dir);
-        if (pc_json_load(podp, &st->pod, err) < 0)
+        if (pc_json_load(podp, &st->pod, err) < 0) {
+                pc_pod_state_free(st); /* nothing for the caller to free */
                 return -1;
+        }
         _cleanup_free_ char *statp = pc_xasprintf("%s/status.json", st->dir);
         json_t *s = NULL;
         pc_error ignore;
