@@ -125,6 +125,22 @@ static int list(struct cri_call *c, podctl *ctx, const char *sandbox_id, struct 
         return 0;
 }
 
+int cri_image_user(struct cri_call *c, podctl *ctx, const char *image_id, const char **who,
+                   pc_error *err)
+{
+        struct ctr *all;
+        size_t n;
+        *who = NULL;
+        if (list(c, ctx, NULL, &all, &n, err) < 0)
+                return -1;
+        for (size_t i = 0; i < n && !*who; i++) {
+                const char *ref = jstr(json_object_get(all[i].j, "cri"), "image_ref");
+                if (ref && !strcmp(ref, image_id))
+                        *who = jstr(all[i].j, "id");
+        }
+        return 0;
+}
+
 static int find(struct cri_call *c, podctl *ctx, const char *id, struct ctr *out, pc_error *err)
 {
         if (!id || !*id)

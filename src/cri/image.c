@@ -288,7 +288,24 @@ void cri_remove_image(struct cri_call *c, const ProtobufCMessage *req)
         char *id = found ? cri_strdup(c, found) : NULL;
         _cleanup_(store_closep) pc_image_store *s = NULL;
         int r = 0;
-        if (id && pc_image_store_open(c->cri->root, &s, &err) < 0)
+        /* its layers are the root filesystems of the containers made of it
+         * (podctl keeps no second copy): refused while one exists, as the
+         * kubelet's image GC never removes such an image */
+        const char *who = NULL;
+        if (id) {
+                podctl *ctx = cri_ctx(c, &err);
+                r = ctx ? cri_image_user(c, ctx, id, &who, &err) : -1;
+                podctl_close(ctx);
+                if (r == 0 && who) {
+                        images_free(&im);
+                        pc_grpc_fail(c->out, PC_GRPC_FAILED_PRECONDITION,
+                                     "image %s is in use by container %s: remove the container "
+                                     "first",
+                                     q->image->image, who);
+                        return;
+                }
+        }
+        if (id && r == 0 && pc_image_store_open(c->cri->root, &s, &err) < 0)
                 r = -1;
         /* every tag of the image goes (the CRI's rule) */
         for (size_t i = 0; id && r == 0 && i < im.n; i++)

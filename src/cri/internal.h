@@ -111,6 +111,10 @@ Runtime__V1__PodSandboxStats *cri_sandbox_stats_of(struct cri_call *c, podctl *c
                                                    const struct cri_sb_ref *sb);
 
 /* container.c */
+/* A container (created, running or exited, not removed) of a sandbox whose
+ * image is image_id: *who is its id (in c's arena), or NULL. */
+int cri_image_user(struct cri_call *c, podctl *ctx, const char *image_id, const char **who,
+                   pc_error *err);
 void cri_create_container(struct cri_call *c, const ProtobufCMessage *req);
 void cri_start_container(struct cri_call *c, const ProtobufCMessage *req);
 void cri_stop_container(struct cri_call *c, const ProtobufCMessage *req);

@@ -721,6 +721,26 @@ ctr_exited() { [ "$(ctr_state "$1")" = CONTAINER_EXITED ]; }
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
 }
 
+@test "RemoveImage of an image a container is made of: FAILED_PRECONDITION until the container is removed" {
+        local sb cid
+        "$PODCTL" image import "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" local/in-use:1 >/dev/null
+        sb=$(ctr_sandbox inuse)
+        cid=$(create_ctr "$sb" inuse '{"image": {"image": "local/in-use:1"}, "command": ["sleep", "1000"]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        run -1 im RemoveImage '{"image": {"image": "local/in-use:1"}}'
+        [[ $output == *FAILED_PRECONDITION* && $output == *"is in use by container $cid"* ]]
+        "$PODCTL" image ls | grep -q in-use
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"ls\", \"/bin/busybox\"], \"timeout\": 10}"
+        rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 0}" >/dev/null
+        # exited, not removed: still its image
+        run -1 im RemoveImage '{"image": {"image": "local/in-use:1"}}'
+        rt RemoveContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        run -0 im RemoveImage '{"image": {"image": "local/in-use:1"}}'
+        run -0 "$PODCTL" image ls
+        [[ $output != *in-use* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
 # control_send DIR PAYLOAD-PYTHON-EXPR: one SOCK_SEQPACKET message to the
 # monitor's control socket; prints the reply.
 control_send() {
