@@ -687,6 +687,22 @@ static Runtime__V1__ContainerStatus *status_msg(struct cri_call *c, const struct
                 st->mounts[i]->readonly = json_is_true(json_object_get(m, "readonly"));
         }
         st->log_path = cri_strdup(c, jstr(j, "logPath"));
+        /* the ids the process runs with (the kubelet's status.containerStatuses[].user) */
+        json_t *lu = json_object_get(json_object_get(j, "user"), "linux");
+        if (json_is_object(lu)) {
+                Runtime__V1__LinuxContainerUser *u =
+                    CRI_NEW(c, Runtime__V1__LinuxContainerUser, linux_container_user);
+                u->uid = json_integer_value(json_object_get(lu, "uid"));
+                u->gid = json_integer_value(json_object_get(lu, "gid"));
+                json_t *g = json_object_get(lu, "supplementalGroups");
+                u->n_supplemental_groups = json_array_size(g);
+                u->supplemental_groups =
+                    cri_alloc(c, (u->n_supplemental_groups + 1) * sizeof(int64_t));
+                for (size_t i = 0; i < u->n_supplemental_groups; i++)
+                        u->supplemental_groups[i] = json_integer_value(json_array_get(g, i));
+                st->user = CRI_NEW(c, Runtime__V1__ContainerUser, container_user);
+                st->user->linux = u;
+        }
         return st;
 }
 

@@ -207,6 +207,9 @@ static json_t *ctr_json(const struct pc_monitor *m, const struct pc_ctr *c)
                 free(rel);
         }
         json_object_set_new(j, "dir", json_string(c->dir));
+        /* the ids its process runs with, read when it started (status.c) */
+        if (c->user_status)
+                json_object_set(j, "user", c->user_status);
         return j;
 }
 

@@ -276,6 +276,10 @@ sb_state() { rt ListPodSandbox "{\"filter\": {\"id\": \"$1\"}}" | jq -r '.items[
         cpid=$(rt ContainerStatus "{\"container_id\": \"$cid\", \"verbose\": true}" | jq -r '.info.info | fromjson | .pid')
         grep -qw 777 <(awk '/^Groups:/' "/proc/$cpid/status")
         run ! grep -qw 1234 <(awk '/^Groups:/' "/proc/$cpid/status")
+        # ContainerStatus's user: the ids it runs with
+        run -0 rt ContainerStatus "{\"container_id\": \"$cid\"}"
+        [ "$(jq -r '.status.user.linux.uid // 0 | tonumber' <<<"$output")" = 0 ]
+        [ "$(jq -r '.status.user.linux.supplemental_groups | map(tonumber) | index(777) != null' <<<"$output")" = true ]
         # privileged: refused in this sandbox, created in a privileged one
         run -1 rt CreateContainer "$(jq -nc --arg s "$id" '{pod_sandbox_id: $s, config: {
                 metadata: {name: "p", attempt: 0}, image: {image: "busybox"},
