@@ -33,6 +33,8 @@ struct pc_cgroup_ops {
         /* *lim is validated and normalized (period > 0, shares -1 or in
          * 2..262144); skip missing controllers. */
         int (*set_limits)(pc_cgroup *cg, const struct pc_cgroup_limits *lim, pc_error *err);
+        /* What the cgroup holds (a missing controller: its "none" value). */
+        int (*get_limits)(pc_cgroup *cg, struct pc_cgroup_limits *lim, pc_error *err);
         int (*enter)(pc_cgroup *cg, pid_t pid, pc_error *err);
         int (*stats)(pc_cgroup *cg, struct pc_cgroup_stats *st, pc_error *err);
         int (*kill)(pc_cgroup *cg, pc_error *err);

@@ -93,6 +93,40 @@ static int v1_set_limits(pc_cgroup *cg, const struct pc_cgroup_limits *lim, pc_e
         return 0;
 }
 
+/* One number of a cgroup file, or -1 when the file is missing. */
+static int read_i64(const char *dir, const char *file, int64_t *v, pc_error *err)
+{
+        _cleanup_free_ char *t = NULL;
+        uint64_t u;
+        if (!dir)
+                return 0;
+        if (pc_cg_read(dir, file, &t, err) < 0)
+                return -1;
+        if (t[0] == '-') {
+                *v = -1;
+                return 0;
+        }
+        if (!pc_cg_parse_u64(t, &u))
+                return pc_fail(err, EINVAL, "%s/%s: not a number", dir, file);
+        *v = u > INT64_MAX ? -1 : (int64_t)u;
+        return 0;
+}
+
+static int v1_get_limits(pc_cgroup *cg, struct pc_cgroup_limits *lim, pc_error *err)
+{
+        const char *mem = cg->dir[PC_CG_MEMORY], *cpu = cg->dir[PC_CG_CPU];
+        if (read_i64(mem, "memory.limit_in_bytes", &lim->memory_max, err) < 0 ||
+            read_i64(cpu, "cpu.cfs_period_us", &lim->cpu_period, err) < 0 ||
+            read_i64(cpu, "cpu.cfs_quota_us", &lim->cpu_quota, err) < 0 ||
+            read_i64(cpu, "cpu.shares", &lim->cpu_shares, err) < 0 ||
+            read_i64(cg->dir[PC_CG_PIDS], "pids.max", &lim->pids_max, err) < 0)
+                return -1;
+        /* v1's "no limit" is the largest page-aligned value */
+        if (lim->memory_max >= (INT64_C(1) << 62))
+                lim->memory_max = -1;
+        return 0;
+}
+
 static int v1_enter(pc_cgroup *cg, pid_t pid, pc_error *err)
 {
         for (int c = 0; c < PC_CG_NCTRL; c++)
@@ -194,6 +228,7 @@ const struct pc_cgroup_ops pc_cgroup_v1_ops = {
     .mode = PC_CGROUP_V1,
     .init = v1_init,
     .set_limits = v1_set_limits,
+    .get_limits = v1_get_limits,
     .enter = v1_enter,
     .stats = v1_stats,
     .kill = v1_kill,

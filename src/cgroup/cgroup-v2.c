@@ -143,6 +143,37 @@ static int v2_set_limits(pc_cgroup *cg, const struct pc_cgroup_limits *lim, pc_e
         return 0;
 }
 
+static int v2_get_limits(pc_cgroup *cg, struct pc_cgroup_limits *lim, pc_error *err)
+{
+        const char *dir = cg->dir[PC_CG_UNIFIED];
+        _cleanup_free_ char *mem = NULL, *cpu = NULL, *w = NULL, *pids = NULL;
+        uint64_t v;
+        if (!(cg->missing & PC_CGROUP_CTRL_MEMORY)) {
+                if (pc_cg_read(dir, "memory.max", &mem, err) < 0)
+                        return -1;
+                lim->memory_max = pc_cg_parse_u64(mem, &v) && v < INT64_MAX ? (int64_t)v : -1;
+        }
+        if (!(cg->missing & PC_CGROUP_CTRL_CPU)) {
+                if (pc_cg_read(dir, "cpu.max", &cpu, err) < 0 ||
+                    pc_cg_read(dir, "cpu.weight", &w, err) < 0)
+                        return -1;
+                /* "QUOTA PERIOD" or "max PERIOD" */
+                const char *sp = strchr(cpu, ' ');
+                lim->cpu_quota = pc_cg_parse_u64(cpu, &v) && v < INT64_MAX ? (int64_t)v : -1;
+                if (sp && pc_cg_parse_u64(sp + 1, &v))
+                        lim->cpu_period = (int64_t)v;
+                /* the kubelet's weight, mapped back to the shares it came from */
+                if (pc_cg_parse_u64(w, &v) && v >= 1)
+                        lim->cpu_shares = 2 + (((int64_t)v - 1) * 262142) / 9999;
+        }
+        if (!(cg->missing & PC_CGROUP_CTRL_PIDS)) {
+                if (pc_cg_read(dir, "pids.max", &pids, err) < 0)
+                        return -1;
+                lim->pids_max = pc_cg_parse_u64(pids, &v) && v < INT64_MAX ? (int64_t)v : -1;
+        }
+        return 0;
+}
+
 static int v2_enter(pc_cgroup *cg, pid_t pid, pc_error *err)
 {
         return pc_cg_writef(cg->dir[PC_CG_UNIFIED], "cgroup.procs", err, "%d", (int)pid);
@@ -196,6 +227,7 @@ const struct pc_cgroup_ops pc_cgroup_v2_ops = {
     .mode = PC_CGROUP_V2,
     .init = v2_init,
     .set_limits = v2_set_limits,
+    .get_limits = v2_get_limits,
     .enter = v2_enter,
     .stats = v2_stats,
     .kill = v2_kill,

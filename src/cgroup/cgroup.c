@@ -491,6 +491,14 @@ int pc_cgroup_set_limits(pc_cgroup *cg, const struct pc_cgroup_limits *lim, pc_e
         return 0;
 }
 
+int pc_cgroup_get_limits(pc_cgroup *cg, struct pc_cgroup_limits *lim, pc_error *err)
+{
+        *lim = PC_CGROUP_LIMITS_NONE;
+        if (cg->ops->get_limits(cg, lim, err) < 0)
+                return pc_error_prefix(err, "cgroup %s: read limits", cg->rel);
+        return 0;
+}
+
 int pc_cgroup_create(const char *base, const char *rel, const struct pc_cgroup_limits *lim,
                      pc_cgroup **out, pc_error *err)
 {

@@ -100,6 +100,9 @@ int pc_cgroup_open(const char *base, const char *rel, pc_cgroup **out, pc_error 
 /* Write every field of *lim (see struct pc_cgroup_limits); limits of missing
  * controllers are skipped and recorded in pc_cgroup_warning(). */
 int pc_cgroup_set_limits(pc_cgroup *cg, const struct pc_cgroup_limits *lim, pc_error *err);
+/* The limits the cgroup's files hold now (v2's cpu.weight mapped back to
+ * shares); unlimited and missing controllers are -1. */
+int pc_cgroup_get_limits(pc_cgroup *cg, struct pc_cgroup_limits *lim, pc_error *err);
 /* Move pid into the cgroup (cgroup.procs; on v1 of every controller). */
 int pc_cgroup_enter(pc_cgroup *cg, pid_t pid, pc_error *err);
 int pc_cgroup_stats(pc_cgroup *cg, struct pc_cgroup_stats *st, pc_error *err);

@@ -687,6 +687,25 @@ static Runtime__V1__ContainerStatus *status_msg(struct cri_call *c, const struct
                 st->mounts[i]->readonly = json_is_true(json_object_get(m, "readonly"));
         }
         st->log_path = cri_strdup(c, jstr(j, "logPath"));
+        /* the limits its cgroup holds now (the kubelet's status resources,
+         * which it checks after an UpdateContainerResources) */
+        const char *rel = jstr(j, "cgroup");
+        pc_cgroup *cg = NULL;
+        pc_error e2;
+        struct pc_cgroup_limits lim;
+        if (rel && st->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING &&
+            pc_cgroup_open("/sys/fs/cgroup", rel, &cg, &e2) == 0 &&
+            pc_cgroup_get_limits(cg, &lim, &e2) == 0) {
+                Runtime__V1__LinuxContainerResources *lr =
+                    CRI_NEW(c, Runtime__V1__LinuxContainerResources, linux_container_resources);
+                lr->cpu_period = lim.cpu_period > 0 ? lim.cpu_period : 0;
+                lr->cpu_quota = lim.cpu_quota > 0 ? lim.cpu_quota : 0;
+                lr->cpu_shares = lim.cpu_shares > 0 ? lim.cpu_shares : 0;
+                lr->memory_limit_in_bytes = lim.memory_max > 0 ? lim.memory_max : 0;
+                st->resources = CRI_NEW(c, Runtime__V1__ContainerResources, container_resources);
+                st->resources->linux = lr;
+        }
+        pc_cgroup_free(cg);
         /* the ids the process runs with (the kubelet's status.containerStatuses[].user) */
         json_t *lu = json_object_get(json_object_get(j, "user"), "linux");
         if (json_is_object(lu)) {

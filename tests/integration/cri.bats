@@ -812,8 +812,13 @@ b64d() { base64 -d <<<"$1"; }
         local cg
         cg=$(awk -F: '$2 ~ /memory/ {print $3}' "/proc/$pid/cgroup")
         [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 268435456 ]
-        run -0 rt UpdateContainerResources "{\"container_id\": \"$cid\", \"linux\": {\"memory_limit_in_bytes\": 134217728}}"
+        run -0 rt ContainerStatus "{\"container_id\": \"$cid\"}"
+        [ "$(jq -r .status.resources.linux.memory_limit_in_bytes <<<"$output")" = 268435456 ]
+        run -0 rt UpdateContainerResources "{\"container_id\": \"$cid\", \"linux\": {\"memory_limit_in_bytes\": 134217728, \"cpu_period\": 100000, \"cpu_quota\": 50000, \"cpu_shares\": 512}}"
         [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 134217728 ]
+        # ContainerStatus reports what the cgroup holds now, as the kubelet reads it back
+        run -0 rt ContainerStatus "{\"container_id\": \"$cid\"}"
+        [ "$(jq -r '.status.resources.linux | [.memory_limit_in_bytes, .cpu_period, .cpu_quota, .cpu_shares] | join(" ")' <<<"$output")" = "134217728 100000 50000 512" ]
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
         run ! test -d "/proc/$pid"
 }

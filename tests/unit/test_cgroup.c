@@ -238,6 +238,13 @@ static void test_v2_limits(void)
         CHECK_STR(get(leaf, "cpu.max"), "50000 100000");
         CHECK_STR(get(leaf, "cpu.weight"), "20"); /* 1 + 510*9999/262142 */
         CHECK_STR(get(leaf, "pids.max"), "1024");
+        /* read back: the values, the weight as shares again (v2's mapping
+         * loses precision: 20 is shares 500..526) */
+        struct pc_cgroup_limits rb;
+        CHECK(pc_cgroup_get_limits(cg, &rb, &err) == 0);
+        CHECK(rb.memory_max == 268435456 && rb.cpu_quota == 50000 && rb.cpu_period == 100000);
+        CHECK(rb.pids_max == 1024);
+        CHECK(rb.cpu_shares >= 490 && rb.cpu_shares <= 530);
         CHECK(pc_cgroup_missing(cg) == 0);
         CHECK(pc_cgroup_warning(cg) == NULL);
         /* controllers enabled for children in podctl/ and below only */
@@ -253,6 +260,8 @@ static void test_v2_limits(void)
         CHECK_STR(get(leaf, "cpu.max"), "max 100000");
         CHECK_STR(get(leaf, "cpu.weight"), "100");
         CHECK_STR(get(leaf, "pids.max"), "max");
+        CHECK(pc_cgroup_get_limits(cg, &rb, &err) == 0);
+        CHECK(rb.memory_max == -1 && rb.cpu_quota == -1 && rb.pids_max == -1);
 
         /* enter */
         CHECK(pc_cgroup_enter(cg, 4242, &err) == 0);
