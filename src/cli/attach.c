@@ -153,8 +153,11 @@ int cmd_attach(struct pc_cli *cli, int argc, char **argv)
                         return pc_cli_die(&err);
                 }
                 r.escape = true;
-        } else if (tty) {
-                pc_cli_tty_winsize(r.fd);
+        } else {
+                /* the container's end going away is EPIPE, not our death */
+                signal(SIGPIPE, SIG_IGN);
+                if (tty)
+                        pc_cli_tty_winsize(r.fd);
         }
         struct pc_cli_attach_input in = {
             {0, r.tty.sig_pipe[0]},

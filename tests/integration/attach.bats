@@ -74,6 +74,13 @@ EOF
         run ! logs_have keep r eof
 }
 
+@test "attach -i: input left over when the container exits ends the attach cleanly (no SIGPIPE)" {
+        reader_pod flood false
+        run -0 timeout 30 bash -c "{ echo quit; yes; } | '$PODCTL' attach -i flood -c r"
+        [[ "$output" == *"got quit"* ]]
+        wait_for 20 eval '[ "$(exit_code_of flood r)" = 7 ]'
+}
+
 @test "stdinOnce: the first attach's EOF is the container's; later attaches get no stdin" {
         reader_pod once true
         printf 'hello\n' | timeout 30 "$PODCTL" attach -i once -c r >"$BATS_TEST_TMPDIR/out" &
