@@ -289,8 +289,8 @@ static json_t *strv_json(char **v, size_t n)
 
 /* The create request for the monitor. */
 static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *cf,
-                        const struct cri_sb_ref *sb, const struct pc_image *img, json_t **out,
-                        pc_error *err)
+                        const struct cri_sb_ref *sb, const struct pc_image *img, pc_image_store *st,
+                        json_t **out, pc_error *err)
 {
         if (!cf->metadata || !cf->metadata->name || !*cf->metadata->name)
                 return cri_bad(err, EINVAL, "config.metadata.name: Required value");
@@ -340,10 +340,31 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
                         why = "propagation other than PROPAGATION_PRIVATE";
                 else if (mt->n_uidmappings || mt->n_gidmappings)
                         why = "uid/gid mappings";
-                else if (mt->image && mt->image->image && *mt->image->image)
-                        why = "image volumes";
-                else if (!mt->host_path || mt->host_path[0] != '/' || !mt->container_path ||
-                         mt->container_path[0] != '/')
+                else if (mt->image && mt->image->image && *mt->image->image) {
+                        /* an image volume: the image (pulled by the kubelet
+                         * first) read-only at container_path */
+                        struct pc_image *vi = NULL;
+                        if (!mt->container_path || mt->container_path[0] != '/') {
+                                why = "a relative container_path";
+                        } else if (pc_image_get(st, mt->image->image, &vi, err) < 0) {
+                                json_decref(ctr);
+                                json_decref(mounts);
+                                json_decref(cmounts);
+                                return pc_error_prefix(err, "config.mounts[%zu].image", i);
+                        } else {
+                                json_array_append_new(
+                                    mounts, json_pack("{s:o,s:s,s:s}", "image",
+                                                      pc_image_to_json(vi), "reference", vi->ref,
+                                                      "containerPath", mt->container_path));
+                                json_array_append_new(cmounts,
+                                                      json_pack("{s:s,s:s,s:b}", "host_path", "",
+                                                                "container_path",
+                                                                mt->container_path, "readonly", 1));
+                                pc_image_free(vi);
+                                continue;
+                        }
+                } else if (!mt->host_path || mt->host_path[0] != '/' || !mt->container_path ||
+                           mt->container_path[0] != '/')
                         why = "a relative host_path or container_path";
                 if (why) {
                         json_decref(ctr);
@@ -449,7 +470,7 @@ void cri_create_container(struct cri_call *c, const ProtobufCMessage *req)
                 return cri_reply_err(c, &err);
         }
         json_t *rq = NULL;
-        int r = make_request(c, q->config, sb, img, &rq, &err);
+        int r = make_request(c, q->config, sb, img, st, &rq, &err);
         pc_image_free(img);
         if (r < 0)
                 return cri_reply_err(c, &err);

@@ -244,6 +244,18 @@ static void new_id(char out[65])
         out[n] = '\0';
 }
 
+/* pod.volumes moved (a realloc, a removal): each image volume's pointer to
+ * its volume again, by name. */
+static void relink_ivols(struct pc_monitor *m)
+{
+        for (size_t i = 0; i < m->n_ivols; i++) {
+                m->ivols[i].v = NULL;
+                for (size_t k = 0; k < m->pod.n_volumes && !m->ivols[i].v; k++)
+                        if (!strcmp(m->pod.volumes[k].name, m->ivols[i].name))
+                                m->ivols[i].v = &m->pod.volumes[k];
+        }
+}
+
 /* A CRI container's record, <pod dir>/cri/<id>.json: its create request
  * (with the kubelet's blob and createdAt), written before the container
  * exists and removed with it, so that a monitor adopting the sandbox after
@@ -287,6 +299,19 @@ static struct pc_ctr *cri_add(struct pc_monitor *m, json_t *req, const char *id,
         {
                 const char *hp = json_string_value(json_object_get(mt, "hostPath"));
                 const char *cp = json_string_value(json_object_get(mt, "containerPath"));
+                json_t *irec = json_object_get(mt, "image");
+                const char *iref = json_string_value(json_object_get(mt, "reference"));
+                if (json_is_object(irec) && iref && cp && cp[0] == '/') {
+                        /* an image volume: read-only, its layers mounted by the runtime */
+                        char vname[64];
+                        snprintf(vname, sizeof(vname), "%.12s-m%zu", id, i);
+                        json_array_append_new(vols,
+                                              json_pack("{s:s,s:{s:s,s:s}}", "name", vname, "image",
+                                                        "reference", iref, "pullPolicy", "Never"));
+                        json_array_append_new(vms, json_pack("{s:s,s:s,s:b}", "name", vname,
+                                                             "mountPath", cp, "readOnly", 1));
+                        continue;
+                }
                 if (!hp || !cp || hp[0] != '/' || cp[0] != '/') {
                         json_decref(vols);
                         json_decref(vms);
@@ -338,7 +363,27 @@ static struct pc_ctr *cri_add(struct pc_monitor *m, json_t *req, const char *id,
                 for (size_t k = 0; k < tmp.n_volumes; k++) {
                         m->pod.volumes[m->pod.n_volumes++] = tmp.volumes[k];
                         memset(&tmp.volumes[k], 0, sizeof(tmp.volumes[k]));
+                        struct pc_volume *v = &m->pod.volumes[m->pod.n_volumes - 1];
+                        if (v->kind != PC_VOL_IMAGE)
+                                continue;
+                        /* its image, as the CRI server found it in the store */
+                        json_t *rec = NULL;
+                        json_array_foreach(
+                            mounts, i,
+                            mt) if (!strcmp(json_string_value(json_object_get(mt, "reference"))
+                                                ?: "",
+                                            v->image_ref ? v->image_ref : "")) rec =
+                            json_object_get(mt, "image");
+                        m->ivols = pc_xrealloc(m->ivols, (m->n_ivols + 1) * sizeof(*m->ivols));
+                        struct pc_ivol *iv = &m->ivols[m->n_ivols];
+                        memset(iv, 0, sizeof(*iv));
+                        iv->name = pc_xstrdup(v->name);
+                        if (rec && pc_image_from_json(rec, &iv->image, &err) == 0)
+                                m->n_ivols++;
+                        else
+                                free(iv->name);
                 }
+                relink_ivols(m);
                 /* (re)sized lazily by setup.c for payload volumes, which these are not) */
                 free(m->volume_written);
                 m->volume_written = NULL;
@@ -518,6 +563,20 @@ static json_t *op_remove(struct pc_monitor *m, struct pc_ctr *c)
                 m->pod.volumes[w++] = m->pod.volumes[k];
         }
         m->pod.n_volumes = w;
+        /* and its image volumes */
+        size_t wi = 0;
+        for (size_t k = 0; k < m->n_ivols; k++) {
+                if (pc_str_has_prefix(m->ivols[k].name, prefix)) {
+                        pc_image_free(m->ivols[k].image);
+                        free(m->ivols[k].name);
+                        free(m->ivols[k].reason);
+                        free(m->ivols[k].message);
+                        continue;
+                }
+                m->ivols[wi++] = m->ivols[k];
+        }
+        m->n_ivols = wi;
+        relink_ivols(m);
         free(m->volume_written);
         m->volume_written = NULL;
         ctr_release(c);

@@ -802,6 +802,7 @@ static int init_ivols(struct pc_monitor *m, json_t *images, pc_error *err)
                         continue;
                 struct pc_ivol *iv = &m->ivols[m->n_ivols++];
                 iv->v = v;
+                iv->name = pc_xstrdup(v->name);
                 json_t *rec = json_object_get(recs, v->name);
                 if (json_object_get(rec, "pull"))
                         pc_pull_init_volume(iv, json_object_get(rec, "pull"));
@@ -1146,6 +1147,7 @@ static void free_ivols(struct pc_ivol *ivs, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
                 pc_image_free(ivs[i].image);
+                free(ivs[i].name);
                 free(ivs[i].reason);
                 free(ivs[i].message);
         }

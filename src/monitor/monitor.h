@@ -130,6 +130,7 @@ struct pc_pull {
  * mount it show the pull's waiting reason. */
 struct pc_ivol {
         struct pc_volume *v;    /* owned by the pod */
+        char *name;             /* v's: v is found again after pod.volumes moved (control.c) */
         struct pc_image *image; /* NULL until present */
         struct pc_pull pull;
         char *reason, *message; /* the pull's failure (ErrImagePull...), NULL when none */

@@ -745,6 +745,22 @@ ctr_exited() { [ "$(ctr_state "$1")" = CONTAINER_EXITED ]; }
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
 }
 
+@test "containers: an image mount (the kubelet's image volume): the image read-only at container_path" {
+        local sb cid
+        "$PODCTL" image import "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" local/artifact:1 >/dev/null
+        sb=$(ctr_sandbox imgmount)
+        cid=$(create_ctr "$sb" reader '{"command": ["sleep", "1000"], "mounts": [{"container_path": "/vol", "image": {"image": "local/artifact:1"}}]}')
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"test -f /vol/bin/busybox && echo there; touch /vol/x 2>&1 || echo refused\"], \"timeout\": 10}"
+        out=$(jq -r .stdout <<<"$output" | base64 -d)
+        echo "$out"
+        [[ $out == there*"Read-only file system"*refused ]]
+        # a missing image: the field named, nothing created
+        run -1 rt CreateContainer "$(ctr_config "$sb" bad '{"mounts": [{"container_path": "/vol", "image": {"image": "local/none:1"}}]}')"
+        [[ $output == *"config.mounts[0].image"* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
 # control_send DIR PAYLOAD-PYTHON-EXPR: one SOCK_SEQPACKET message to the
 # monitor's control socket; prints the reply.
 control_send() {
