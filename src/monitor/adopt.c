@@ -17,6 +17,7 @@
 
 #include "keeper/proto.h"
 #include "monitor/monitor.h"
+#include "util/fdpass.h"
 #include "util/util.h"
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -30,27 +31,11 @@ static void send_msg(struct pc_monitor *m, const struct pc_keep_msg *k, int fd)
 /* One message; *fd the fd it carried or -1. 1 read, 0 none (nonblocking), -1 closed. */
 static int recv_msg(int sock, struct pc_keep_msg *k, int *fd, bool block)
 {
-        struct iovec iov = {.iov_base = k, .iov_len = sizeof(*k)};
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = u.buf,
-                            .msg_controllen = sizeof(u.buf)};
-        *fd = -1;
-        ssize_t r;
-        while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | (block ? 0 : MSG_DONTWAIT))) < 0 &&
-               errno == EINTR)
-                ;
+        ssize_t r = pc_recvmsg_fd(sock, k, sizeof(*k), fd, block ? 0 : MSG_DONTWAIT);
         if (r < 0 && errno == EAGAIN)
                 return 0;
         if (r <= 0)
                 return -1;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                        memcpy(fd, CMSG_DATA(c), sizeof(int));
         if ((size_t)r != sizeof(*k)) {
                 k->op = 0;
                 return 1;

@@ -45,6 +45,7 @@
 #include "monitor/monitor.h"
 #include "pod/control.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/util.h"
 
 #define MAX_CONNS 16
@@ -391,16 +392,8 @@ static struct pc_ctr *cri_add(struct pc_monitor *m, json_t *req, const char *id,
         pc_pod_free(&tmp);
 
         struct pc_ctr *c = &m->app[m->n_app];
-        memset(c, 0, sizeof(*c));
-        c->spec = spec;
+        pc_monitor_ctr_blank(c, spec);
         c->image = image;
-        c->state = CTR_WAITING;
-        c->out_fd = c->err_fd = c->in_fd = -1;
-        c->log.fd = -1;
-        c->log.gz_pidfd = -1;
-        c->hook.fd = -1;
-        for (int k = 0; k < PC_N_PROBES; k++)
-                c->probes[k].a.fd = -1;
         c->reason = pc_xstrdup("ContainerCreated");
         c->dir = STEAL(dir);
         snprintf(c->container_id, sizeof(c->container_id), "%s", id);
@@ -711,7 +704,6 @@ static json_t *op_add_ephemeral(struct pc_monitor *m, json_t *req)
         const char *target = json_string_value(json_object_get(ctr, "targetContainerName"));
         spec->target_container_name = target ? pc_xstrdup(target) : NULL;
         struct pc_ctr *c = &m->eph[m->n_eph];
-        memset(c, 0, sizeof(*c));
         if (pc_monitor_ctr_init(m, c, spec, img, &err) < 0) {
                 pc_monitor_ctr_free(c);
                 memset(c, 0, sizeof(*c));
@@ -826,22 +818,7 @@ static void send_reply_fd(struct pc_monitor *m, struct conn *cn, json_t *reply, 
 {
         char *s = json_dumps(reply, JSON_COMPACT);
         json_decref(reply);
-        struct iovec iov = {.iov_base = s, .iov_len = s ? strlen(s) : 0};
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        memset(&u, 0, sizeof(u));
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = u.buf,
-                            .msg_controllen = sizeof(u.buf)};
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        if (!s || sendmsg(cn->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        if (!s || pc_sendmsg_fd(cn->fd, s, strlen(s), fd, MSG_DONTWAIT) < 0)
                 conn_close(m, cn);
         free(s);
         close(fd);

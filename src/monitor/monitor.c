@@ -755,9 +755,9 @@ void pc_monitor_pod_limits(const struct pc_monitor *m, struct pc_cgroup_limits *
                         l->pids_max = strtoll(p->annotations[i].value, NULL, 10);
 }
 
-int pc_monitor_ctr_init(struct pc_monitor *m, struct pc_ctr *c, struct pc_container *spec,
-                        json_t *rec, pc_error *err)
+void pc_monitor_ctr_blank(struct pc_ctr *c, struct pc_container *spec)
 {
+        memset(c, 0, sizeof(*c));
         c->spec = spec;
         c->state = CTR_WAITING;
         c->out_fd = c->err_fd = c->in_fd = -1;
@@ -766,6 +766,12 @@ int pc_monitor_ctr_init(struct pc_monitor *m, struct pc_ctr *c, struct pc_contai
         c->hook.fd = -1;
         for (int k = 0; k < PC_N_PROBES; k++)
                 c->probes[k].a.fd = -1;
+}
+
+int pc_monitor_ctr_init(struct pc_monitor *m, struct pc_ctr *c, struct pc_container *spec,
+                        json_t *rec, pc_error *err)
+{
+        pc_monitor_ctr_blank(c, spec);
         c->sidecar = spec->init && spec->restart_policy && !strcmp(spec->restart_policy, "Always");
         c->reason =
             pc_xstrdup(m->pod.n_init_containers == 0 ? "ContainerCreating" : "PodInitializing");

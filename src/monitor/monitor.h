@@ -415,6 +415,8 @@ int pc_pod_teardown_sandbox(const char *pod_dir, json_t *runtime, pc_error *err)
 void pc_monitor_ctr_free(struct pc_ctr *c);
 /* monitor.c: start a waiting container now (a failed start is a termination). */
 void pc_monitor_start_ctr(struct pc_monitor *m, struct pc_ctr *c);
+/* monitor.c: a container record for spec, waiting, nothing open (its fds -1). */
+void pc_monitor_ctr_blank(struct pc_ctr *c, struct pc_container *spec);
 /* monitor.c: a container record for spec (its image record from images.json
  * or the CLI), waiting, its dir made. */
 int pc_monitor_ctr_init(struct pc_monitor *m, struct pc_ctr *c, struct pc_container *spec,

@@ -14,6 +14,7 @@
 #include "monitor/monitor.h"
 #include "pod/internal.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/util.h"
 
 int pc_monitor_call(const char *dir, json_t *req, json_t **reply, int timeout_ms, pc_error *err)
@@ -56,18 +57,8 @@ int pc_monitor_call_fd(const char *dir, json_t *req, json_t **reply, int *fd_out
         if (r < 0)
                 return pc_fail(err, errno, "poll");
         _cleanup_free_ char *buf = pc_xmalloc(PC_CONTROL_MAX_REPLY + 1);
-        struct iovec iov = {.iov_base = buf, .iov_len = PC_CONTROL_MAX_REPLY + 1};
-        union {
-                char b[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr mh = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-        ssize_t n = recvmsg(fd, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC);
         _cleanup_close_ int got = -1;
-        for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                        memcpy(&got, CMSG_DATA(c), sizeof(int));
+        ssize_t n = pc_recvmsg_fd(fd, buf, PC_CONTROL_MAX_REPLY + 1, &got, MSG_TRUNC);
         if (n < 0)
                 return pc_fail(err, errno, "the Pod's monitor: recv");
         if (n == 0)

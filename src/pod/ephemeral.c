@@ -17,20 +17,6 @@
 #include "util/imageref.h"
 #include "util/util.h"
 
-static int invalid(pc_error *err, const char *pod, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int invalid(pc_error *err, const char *pod, const char *fmt, ...)
-{
-        char what[PC_ERROR_MSG_MAX];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(what, sizeof(what), fmt, ap);
-        va_end(ap);
-        pc_fail(err, 0, "Pod \"%s\" is invalid: %s", pod, what);
-        err->code = EINVAL;
-        return -1;
-}
-
 static bool has_name(json_t *arr, const char *name)
 {
         size_t i;
@@ -63,55 +49,60 @@ static int check(json_t *pod, json_t *ec, size_t idx, const char *pod_name, pc_e
         const char *name = json_string_value(json_object_get(ec, "name"));
         const char *image = json_string_value(json_object_get(ec, "image"));
         if (!name || !*name)
-                return invalid(err, pod_name, "spec.ephemeralContainers[%zu].name: Required value",
-                               idx);
+                return pc_pod_invalid(err, pod_name,
+                                      "spec.ephemeralContainers[%zu].name: Required value", idx);
         if (!dns_label(name))
-                return invalid(err, pod_name,
-                               "spec.ephemeralContainers[%zu].name: Invalid value: \"%s\": a "
-                               "lowercase RFC 1123 label must consist of lower case alphanumeric "
-                               "characters or '-', and must start and end with an alphanumeric "
-                               "character",
-                               idx, name);
+                return pc_pod_invalid(
+                    err, pod_name,
+                    "spec.ephemeralContainers[%zu].name: Invalid value: \"%s\": a "
+                    "lowercase RFC 1123 label must consist of lower case alphanumeric "
+                    "characters or '-', and must start and end with an alphanumeric "
+                    "character",
+                    idx, name);
         if (has_name(json_object_get(spec, "containers"), name) ||
             has_name(json_object_get(spec, "initContainers"), name) ||
             has_name(json_object_get(spec, "ephemeralContainers"), name))
-                return invalid(err, pod_name,
-                               "spec.ephemeralContainers[%zu].name: Duplicate value: \"%s\"", idx,
-                               name);
+                return pc_pod_invalid(err, pod_name,
+                                      "spec.ephemeralContainers[%zu].name: Duplicate value: \"%s\"",
+                                      idx, name);
         if (!image || !*image)
-                return invalid(err, pod_name, "spec.ephemeralContainers[%zu].image: Required value",
-                               idx);
+                return pc_pod_invalid(err, pod_name,
+                                      "spec.ephemeralContainers[%zu].image: Required value", idx);
         static const char *const forbidden[] = {"ports",        "livenessProbe", "readinessProbe",
                                                 "startupProbe", "lifecycle",     "resources",
                                                 "resizePolicy", "restartPolicy", "volumeDevices"};
         for (size_t k = 0; k < PC_ARRAY_SIZE(forbidden); k++)
                 if (json_object_get(ec, forbidden[k]))
-                        return invalid(err, pod_name,
-                                       "spec.ephemeralContainers[%zu].%s: Forbidden: cannot be set "
-                                       "for an Ephemeral Container",
-                                       idx, forbidden[k]);
+                        return pc_pod_invalid(
+                            err, pod_name,
+                            "spec.ephemeralContainers[%zu].%s: Forbidden: cannot be set "
+                            "for an Ephemeral Container",
+                            idx, forbidden[k]);
         const char *target = json_string_value(json_object_get(ec, "targetContainerName"));
         if (target && !has_name(json_object_get(spec, "containers"), target) &&
             !has_name(json_object_get(spec, "initContainers"), target))
-                return invalid(err, pod_name,
-                               "spec.ephemeralContainers[%zu].targetContainerName: Not found: "
-                               "\"%s\"",
-                               idx, target);
+                return pc_pod_invalid(
+                    err, pod_name,
+                    "spec.ephemeralContainers[%zu].targetContainerName: Not found: "
+                    "\"%s\"",
+                    idx, target);
         size_t i;
         json_t *vm;
         json_array_foreach(json_object_get(ec, "volumeMounts"), i, vm)
         {
                 const char *v = json_string_value(json_object_get(vm, "name"));
                 if (!v || !has_name(json_object_get(spec, "volumes"), v))
-                        return invalid(err, pod_name,
-                                       "spec.ephemeralContainers[%zu].volumeMounts[%zu].name: "
-                                       "Not found: \"%s\"",
-                                       idx, i, v ? v : "");
+                        return pc_pod_invalid(
+                            err, pod_name,
+                            "spec.ephemeralContainers[%zu].volumeMounts[%zu].name: "
+                            "Not found: \"%s\"",
+                            idx, i, v ? v : "");
                 if (json_object_get(vm, "subPath") || json_object_get(vm, "subPathExpr"))
-                        return invalid(err, pod_name,
-                                       "spec.ephemeralContainers[%zu].volumeMounts[%zu].subPath: "
-                                       "Forbidden: cannot be set for an Ephemeral Container",
-                                       idx, i);
+                        return pc_pod_invalid(
+                            err, pod_name,
+                            "spec.ephemeralContainers[%zu].volumeMounts[%zu].subPath: "
+                            "Forbidden: cannot be set for an Ephemeral Container",
+                            idx, i);
         }
         return 0;
 }
@@ -119,17 +110,9 @@ static int check(json_t *pod, json_t *ec, size_t idx, const char *pod_name, pc_e
 int podctl_pod_add_ephemeral(podctl *ctx, const char *ns, const char *name, json_t *container,
                              pc_error *err)
 {
-        _cleanup_free_ char *key = pc_pod_key(ns, name);
-        pc_pod_adopt_key_if_lost(ctx, key);
-        if (pc_root_lock(&ctx->root, err) < 0)
-                return -1;
         struct pc_pod_state ps;
-        if (pc_pod_state_load(&ctx->root, key, &ps, err) < 0) {
-                if (err->code == ENOENT)
-                        pc_fail(err, ENOENT, "pods \"%s\" not found", name);
-                pc_root_unlock(&ctx->root);
+        if (pc_pod_change_begin(ctx, ns, name, &ps, err) < 0)
                 return -1;
-        }
         int rc = -1;
         json_t *images = NULL, *rec = NULL, *reply = NULL, *req = NULL;
         pc_image_store *store = NULL;
@@ -197,7 +180,6 @@ out:
         json_decref(images);
         pc_image_free(img);
         pc_image_store_close(store);
-        pc_pod_state_free(&ps);
-        pc_root_unlock(&ctx->root);
+        pc_pod_change_end(ctx, &ps);
         return rc;
 }

@@ -63,6 +63,16 @@ void pc_pod_adopt_if_lost(podctl *ctx, struct pc_pod_state *ps);
 /* The same for the Pod of key (ns_name), when it exists (before the root
  * lock: the adopting monitor's start must not wait on it). */
 void pc_pod_adopt_key_if_lost(podctl *ctx, const char *key);
+/* change.c: a change of the Pod ns/name's spec (update, resize, ephemeral
+ * containers) begins: its monitor re-adopted if it was lost, the root lock
+ * taken, its state loaded (ENOENT: "pods \"NAME\" not found", nothing held).
+ * pc_pod_change_end frees the state and lets the lock go. */
+int pc_pod_change_begin(podctl *ctx, const char *ns, const char *name, struct pc_pod_state *ps,
+                        pc_error *err);
+void pc_pod_change_end(podctl *ctx, struct pc_pod_state *ps);
+/* The API server's refusal: "The Pod \"NAME\" is invalid: WHAT" (EINVAL). */
+int pc_pod_invalid(pc_error *err, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The images.json records of a Pod's containers (by name): each its
  * image from the store, or {"pull": ...} for the monitor to pull. */
 int pc_pod_check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err);

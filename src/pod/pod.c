@@ -319,6 +319,38 @@ static long long recorded_base(const char *pod_dir)
         return b;
 }
 
+/* Hold base..base+size for the Pod in dir: its registry file (O_EXCL; a
+ * stale one, whose pod dir no longer records that base, is taken over) and
+ * its userns.json. 0 held, 1 another Pod holds it (or took it meanwhile),
+ * -1 error. */
+static int hold_range(const char *dir, unsigned long long base, unsigned long long size,
+                      char **holder, pc_error *err)
+{
+        _cleanup_free_ char *reg = pc_xasprintf(USERNS_REG "/%llu", base);
+        int fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST) {
+                pc_error ignore;
+                if (pc_read_file(reg, holder, NULL, &ignore) == 0 &&
+                    recorded_base(*holder) == (long long)base)
+                        return 1; /* held */
+                free(*holder);
+                *holder = NULL;
+                unlink(reg); /* stale: its Pod is gone */
+                fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        }
+        if (fd < 0)
+                return errno == EEXIST ? 1 : pc_fail(err, errno, "%s", reg);
+        int w = pc_write_all(fd, dir, strlen(dir));
+        close(fd);
+        json_t *j = json_pack("{s:I,s:I}", "base", (json_int_t)base, "size", (json_int_t)size);
+        _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", dir);
+        int r = w < 0 ? pc_fail(err, errno, "write %s", reg) : pc_json_save(p, j, true, err);
+        json_decref(j);
+        if (r < 0)
+                unlink(reg);
+        return r;
+}
+
 static int alloc_userns(const char *dir, pc_error *err)
 {
         unsigned long long first = 0, slots = 0;
@@ -327,31 +359,10 @@ static int alloc_userns(const char *dir, pc_error *err)
         if (pc_mkdir_p(USERNS_REG, 0700, err) < 0)
                 return -1;
         for (unsigned long long k = first; k < first + slots; k++) {
-                long long base = (long long)(k * USERNS_SIZE);
-                _cleanup_free_ char *reg = pc_xasprintf(USERNS_REG "/%lld", base);
-                int fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                if (fd < 0 && errno == EEXIST) {
-                        _cleanup_free_ char *holder = NULL;
-                        pc_error ignore;
-                        if (pc_read_file(reg, &holder, NULL, &ignore) == 0 &&
-                            recorded_base(holder) == base)
-                                continue; /* held */
-                        unlink(reg);      /* stale: its Pod is gone */
-                        fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                }
-                if (fd < 0)
-                        continue; /* another CLI took it meanwhile */
-                int w = pc_write_all(fd, dir, strlen(dir));
-                close(fd);
-                json_t *j = json_pack("{s:I,s:I}", "base", (json_int_t)base, "size",
-                                      (json_int_t)USERNS_SIZE);
-                _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", dir);
-                int r =
-                    w < 0 ? pc_fail(err, errno, "write %s", reg) : pc_json_save(p, j, true, err);
-                json_decref(j);
-                if (r < 0)
-                        unlink(reg);
-                return r;
+                _cleanup_free_ char *holder = NULL;
+                int r = hold_range(dir, k * USERNS_SIZE, USERNS_SIZE, &holder, err);
+                if (r <= 0)
+                        return r;
         }
         return pc_fail(err, ENOSPC,
                        "no free user namespace range (%llu Pods with hostUsers: false hold "
@@ -374,29 +385,12 @@ static int alloc_userns_at(const char *dir, const char *spec, pc_error *err)
                 return pc_fail(err, EINVAL, "user namespace range \"%s\": not HOSTID:LENGTH", spec);
         if (pc_mkdir_p(USERNS_REG, 0700, err) < 0)
                 return -1;
-        _cleanup_free_ char *reg = pc_xasprintf(USERNS_REG "/%llu", base);
-        int fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == EEXIST) {
-                _cleanup_free_ char *holder = NULL;
-                pc_error ignore;
-                if (pc_read_file(reg, &holder, NULL, &ignore) == 0 &&
-                    recorded_base(holder) == (long long)base)
-                        return pc_fail(err, EBUSY,
-                                       "user namespace range %llu+%llu: held by another Pod (%s)",
-                                       base, size, holder);
-                unlink(reg); /* stale */
-                fd = open(reg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        }
-        if (fd < 0)
-                return pc_fail(err, errno, "%s", reg);
-        int w = pc_write_all(fd, dir, strlen(dir));
-        close(fd);
-        json_t *j = json_pack("{s:I,s:I}", "base", (json_int_t)base, "size", (json_int_t)size);
-        _cleanup_free_ char *p = pc_xasprintf("%s/userns.json", dir);
-        int r = w < 0 ? pc_fail(err, errno, "write %s", reg) : pc_json_save(p, j, true, err);
-        json_decref(j);
-        if (r < 0)
-                unlink(reg);
+        _cleanup_free_ char *holder = NULL;
+        int r = hold_range(dir, base, size, &holder, err);
+        if (r == 1)
+                return pc_fail(err, EBUSY,
+                               "user namespace range %llu+%llu: held by another Pod (%s)", base,
+                               size, holder ? holder : "?");
         return r;
 }
 

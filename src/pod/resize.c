@@ -346,17 +346,9 @@ static void set_quantity(json_t *ct, const char *part, const char *name, int64_t
 int podctl_pod_resize(podctl *ctx, const char *ns, const char *name, const struct podctl_resize *rs,
                       pc_error *err)
 {
-        _cleanup_free_ char *key = pc_pod_key(ns, name);
-        pc_pod_adopt_key_if_lost(ctx, key);
-        if (pc_root_lock(&ctx->root, err) < 0)
-                return -1;
         struct pc_pod_state ps;
-        if (pc_pod_state_load(&ctx->root, key, &ps, err) < 0) {
-                if (err->code == ENOENT)
-                        pc_fail(err, ENOENT, "pods \"%s\" not found", name);
-                pc_root_unlock(&ctx->root);
+        if (pc_pod_change_begin(ctx, ns, name, &ps, err) < 0)
                 return -1;
-        }
         int rc = -1;
         _cleanup_(json_decrefp) json_t *want = json_deep_copy(ps.pod);
         json_t *spec = json_object_get(want, "spec"), *ct = NULL;
@@ -393,7 +385,6 @@ int podctl_pod_resize(podctl *ctx, const char *ns, const char *name, const struc
         }
         rc = pc_pod_resize_locked(ctx, &ps, want, err);
 out:
-        pc_pod_state_free(&ps);
-        pc_root_unlock(&ctx->root);
+        pc_pod_change_end(ctx, &ps);
         return rc;
 }

@@ -157,21 +157,6 @@ static char *joined(char **v)
         return list;
 }
 
-/* The API server's refusal: "The Pod "x" is invalid: ..." (EINVAL). */
-static int invalid(pc_error *err, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int invalid(pc_error *err, const char *name, const char *fmt, ...)
-{
-        char what[PC_ERROR_MSG_MAX];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(what, sizeof(what), fmt, ap);
-        va_end(ap);
-        pc_fail(err, 0, "The Pod \"%s\" is invalid: %s", name, what);
-        err->code = EINVAL;
-        return -1;
-}
-
 /* activeDeadlineSeconds as ValidatePodUpdate checks it: set, or lowered;
  * never raised nor removed. */
 static int check_deadline(json_t *have, json_t *want, const char *name, pc_error *err)
@@ -179,14 +164,16 @@ static int check_deadline(json_t *have, json_t *want, const char *name, pc_error
         json_t *o = json_object_get(json_object_get(have, "spec"), "activeDeadlineSeconds");
         json_t *n = json_object_get(json_object_get(want, "spec"), "activeDeadlineSeconds");
         if (!n)
-                return invalid(err, name,
-                               "spec.activeDeadlineSeconds: Invalid value: \"null\": must not "
-                               "update from a positive integer to nil value");
+                return pc_pod_invalid(
+                    err, name,
+                    "spec.activeDeadlineSeconds: Invalid value: \"null\": must not "
+                    "update from a positive integer to nil value");
         if (o && json_integer_value(o) < json_integer_value(n))
-                return invalid(err, name,
-                               "spec.activeDeadlineSeconds: Invalid value: %lld: must be less "
-                               "than or equal to previous value",
-                               (long long)json_integer_value(n));
+                return pc_pod_invalid(
+                    err, name,
+                    "spec.activeDeadlineSeconds: Invalid value: %lld: must be less "
+                    "than or equal to previous value",
+                    (long long)json_integer_value(n));
         return 0;
 }
 
@@ -202,9 +189,10 @@ static int check_tolerations(json_t *have, json_t *want, const char *name, pc_er
                 bool kept = false;
                 json_array_foreach(n, k, u) kept |= json_equal(t, u);
                 if (!kept)
-                        return invalid(err, name,
-                                       "spec.tolerations: Forbidden: existing toleration can "
-                                       "not be modified except its tolerationSeconds");
+                        return pc_pod_invalid(
+                            err, name,
+                            "spec.tolerations: Forbidden: existing toleration can "
+                            "not be modified except its tolerationSeconds");
         }
         return 0;
 }
@@ -236,19 +224,9 @@ static int resize_to(podctl *ctx, struct pc_pod_state *ps, json_t *applied, pc_e
 
 int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
 {
-        _cleanup_free_ char *key = pc_pod_key(pod->namespace_, pod->name);
-        /* a Pod whose monitor is dead gets one first, so that the change
-         * reaches a monitor */
-        pc_pod_adopt_key_if_lost(ctx, key);
-        if (pc_root_lock(&ctx->root, err) < 0)
-                return -1;
         struct pc_pod_state ps;
-        if (pc_pod_state_load(&ctx->root, key, &ps, err) < 0) {
-                if (err->code == ENOENT)
-                        pc_fail(err, ENOENT, "pods \"%s\" not found", pod->name);
-                pc_root_unlock(&ctx->root);
+        if (pc_pod_change_begin(ctx, pod->namespace_, pod->name, &ps, err) < 0)
                 return -1;
-        }
         int rc = -1;
         json_t *images = NULL, *recs = NULL;
         _cleanup_free_ char *imagesp = NULL, *podp = NULL, *list = NULL;
@@ -295,7 +273,7 @@ int podctl_pod_update(podctl *ctx, const struct pc_pod *pod, pc_error *err)
         /* resources alone: the resize subresource's semantics (resize.c);
          * next to any other change, the update's refusal */
         if (forbidden || (resize && (unsupported || deadline || tolerations || any_image))) {
-                invalid(err, pod->name, FORBIDDEN_MSG "\n  changed: %s", list);
+                pc_pod_invalid(err, pod->name, FORBIDDEN_MSG "\n  changed: %s", list);
                 goto out;
         }
         if (resize) {
@@ -371,7 +349,6 @@ out:
         json_decref(images);
         json_decref(recs);
         pc_strv_free(changed);
-        pc_pod_state_free(&ps);
-        pc_root_unlock(&ctx->root);
+        pc_pod_change_end(ctx, &ps);
         return rc;
 }

@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "util/fdpass.h"
 #include "util/util.h"
 
 pid_t pc_rt_fork(enum pc_rt_pidns how, int join_fd, pc_error *err)
@@ -163,23 +164,8 @@ static int parent_wait(int parent_fd, pid_t pid, int *fd_out, pc_error *err)
 {
         pc_error rec;
         for (;;) {
-                struct iovec iov = {.iov_base = &rec, .iov_len = sizeof(rec)};
-                union {
-                        char buf[CMSG_SPACE(sizeof(int))];
-                        struct cmsghdr align;
-                } u;
-                struct msghdr mh = {.msg_iov = &iov,
-                                    .msg_iovlen = 1,
-                                    .msg_control = u.buf,
-                                    .msg_controllen = sizeof(u.buf)};
-                ssize_t n;
-                do
-                        n = recvmsg(parent_fd, &mh, MSG_CMSG_CLOEXEC);
-                while (n < 0 && errno == EINTR);
-                int got = -1;
-                for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-                        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                                memcpy(&got, CMSG_DATA(c), sizeof(int));
+                int got;
+                ssize_t n = pc_recvmsg_fd(parent_fd, &rec, sizeof(rec), &got, 0);
                 if (n == 1 && got >= 0 && fd_out && *fd_out < 0) {
                         *fd_out = got;
                         continue;
@@ -209,23 +195,7 @@ static int parent_wait(int parent_fd, pid_t pid, int *fd_out, pc_error *err)
 
 int pc_rt_child_send_fd(int child_fd, int fd, pc_error *err)
 {
-        char f = 'F';
-        struct iovec iov = {.iov_base = &f, .iov_len = 1};
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        memset(&u, 0, sizeof(u));
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = u.buf,
-                            .msg_controllen = sizeof(u.buf)};
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        if (sendmsg(child_fd, &mh, MSG_NOSIGNAL) != 1)
+        if (pc_sendmsg_fd(child_fd, "F", 1, fd, 0) != 1)
                 return pc_fail(err, errno, "send the terminal to the monitor");
         return 0;
 }
