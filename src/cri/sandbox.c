@@ -499,8 +499,10 @@ void cri_stop_sandbox(struct cri_call *c, const ProtobufCMessage *req)
         pc_error err = {0};
         _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
         struct sb s;
+        /* the CRI: "any running containers in the sandbox must be forcibly
+         * terminated" (the kubelet stopped them with their grace first) */
         if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0 ||
-            podctl_pod_stop(ctx, s.ns, s.name, 2, &err) < 0)
+            podctl_pod_stop(ctx, s.ns, s.name, 0, &err) < 0)
                 return cri_reply_err(c, &err);
         Runtime__V1__StopPodSandboxResponse out = RUNTIME__V1__STOP_POD_SANDBOX_RESPONSE__INIT;
         cri_reply(c, &out.base);

@@ -1475,12 +1475,15 @@ int pc_monitor_main(int argc, char **argv)
                       (int)m->sandbox.pause_pid);
                 m->state = POD_INIT;
         }
+        /* The control channel listens before the first report: a CRI
+         * sandbox is done setting up at once (advance reports it), and the
+         * kubelet's CreateContainer follows RunPodSandbox's answer. */
+        if (pc_control_open(m, &err) < 0)
+                logf_("warning: no control channel: %s", err.msg);
         advance(m);
         /* A Pod refused at once is done already: its final status stays. */
         if (m->state != POD_DONE)
                 pc_monitor_write_status(m, false);
-        if (m->state != POD_DONE && pc_control_open(m, &err) < 0)
-                logf_("warning: no control channel: %s", err.msg);
 
         int trimmed_state = -1;
         size_t trimmed_running = (size_t)-1;

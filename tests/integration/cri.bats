@@ -761,6 +761,16 @@ ctr_exited() { [ "$(ctr_state "$1")" = CONTAINER_EXITED ]; }
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
 }
 
+@test "containers: CreateContainer right after RunPodSandbox's answer always finds the sandbox's monitor listening" {
+        local i sb cid
+        for i in $(seq 1 15); do
+                sb=$(ctr_sandbox "race$i")
+                cid=$(create_ctr "$sb" c '{"command": ["true"]}')
+                [[ $cid =~ ^[0-9a-f]{64}$ ]]
+                rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+        done
+}
+
 # control_send DIR PAYLOAD-PYTHON-EXPR: one SOCK_SEQPACKET message to the
 # monitor's control socket; prints the reply.
 control_send() {
@@ -876,10 +886,19 @@ b64d() { base64 -d <<<"$1"; }
         sb=$(ctr_sandbox stopsb)
         cid=$(create_ctr "$sb" app '{"command": ["sleep", "1000"]}')
         rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        # one that would answer a SIGTERM: the CRI's StopPodSandbox
+        # terminates forcibly (no TERM, no grace), as containerd's
+        trap_dir="$PODCTL_ROOT/trapped"
+        mkdir -p "$trap_dir"
+        tcid=$(create_ctr "$sb" trapper "$(jq -nc --arg d "$trap_dir" '{command: ["sh", "-c", "trap \"touch /t/termed; exit 0\" TERM; while :; do sleep 0.1; done"], mounts: [{host_path: $d, container_path: "/t"}]}')")
+        rt StartContainer "{\"container_id\": \"$tcid\"}" >/dev/null
         pid=$(ctr_pid "$cid")
         start=$(proc_start "$pid")
         rt StopPodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
         run ! same_process "$pid" "$start"
+        [ ! -e "$trap_dir/termed" ]
+        [ "$(ctr_status "$tcid" | jq -r .status.exit_code)" = 137 ]
+        rt RemoveContainer "{\"container_id\": \"$tcid\"}" >/dev/null
         run -0 rt ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$sb\"}}"
         [ "$(jq -r '.containers | length' <<<"$output")" = 1 ]
         [ "$(jq -r '.containers[0].state' <<<"$output")" = CONTAINER_EXITED ]
