@@ -180,6 +180,18 @@ int podctl_pod_update_meta(podctl *ctx, const char *ns, const char *name, const 
  * (kubectl's -l syntax, src/spec/selector.h; NULL or "": every Pod). */
 int podctl_pod_select(podctl *ctx, const char *ns, const char *selector, json_t **out,
                       pc_error *err);
+/* The same Pods one at a time, in the same order: fn gets each (its
+ * reference). With PODCTL_POD_ROWS each is only its row: what kubectl's
+ * table (printPod), -o name and -l read (src/pod/internal.h pc_pod_row_pod),
+ * from the Pod's list.json when that is current. With PODCTL_POD_PRINTED a
+ * Pod may come as a JSON string instead: the object's text as
+ * json_dumps(JSON_INDENT(4) | JSON_PRESERVE_ORDER) prints it (`get -o json`),
+ * cached. -1 (nothing called) for a selector that does not parse. */
+#define PODCTL_POD_ROWS    1u
+#define PODCTL_POD_PRINTED 2u
+typedef void (*podctl_pod_fn)(json_t *pod, void *data);
+int podctl_pod_each(podctl *ctx, const char *ns, const char *selector, unsigned flags,
+                    podctl_pod_fn fn, void *data, pc_error *err);
 
 /* Watching the Pods of a root (watch.c), for get -w, wait, events -w: an
  * inotify watch on the pod directories, no polling. podctl_watch_wait blocks

@@ -162,6 +162,89 @@ static int print_items(struct pc_cli *cli, const struct get_out *o, json_t *item
         return rc;
 }
 
+/* ---- get pods without names ------------------------------------------------- */
+
+static void append_to(json_t *pod, void *data)
+{
+        json_array_append_new(data, pod);
+}
+
+/* -o json of every Pod, each printed as it is read: the List as
+ * pc_cli_print_json prints it (JSON_INDENT(4)), each item's own dump
+ * indented to its depth (jansson's dump of a nested value is the value's
+ * with two more levels after each newline; strings never hold one). */
+struct json_list {
+        const char *head; /* the List's text before its items' "[" */
+        size_t head_len, n;
+        char *buf; /* one item's indented text, reused */
+        size_t cap;
+};
+
+#define ITEM_INDENT "        "
+
+static void list_item(json_t *pod, void *data)
+{
+        struct json_list *l = data;
+        _cleanup_(json_decrefp) json_t *p = pod;
+        _cleanup_free_ char *dumped =
+            json_is_string(p) ? NULL : json_dumps(p, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+        const char *s = json_is_string(p) ? json_string_value(p) : dumped;
+        if (!s)
+                return;
+        size_t ind = strlen(ITEM_INDENT), lines = 0, len = 0;
+        for (; s[len]; len++)
+                lines += s[len] == '\n';
+        size_t need = 2 + ind + len + lines * ind;
+        if (need > l->cap) {
+                l->cap = need * 2;
+                l->buf = pc_xrealloc(l->buf, l->cap);
+        }
+        char *o = l->buf;
+        if (l->n++ == 0) {
+                fwrite(l->head, 1, l->head_len, stdout);
+                *o++ = '[';
+        } else {
+                *o++ = ',';
+        }
+        *o++ = '\n';
+        memcpy(o, ITEM_INDENT, ind);
+        o += ind;
+        for (const char *c = s; *c; c++) {
+                *o++ = *c;
+                if (*c == '\n') {
+                        memcpy(o, ITEM_INDENT, ind);
+                        o += ind;
+                }
+        }
+        fwrite(l->buf, 1, (size_t)(o - l->buf), stdout);
+}
+
+static int print_json_stream(struct pc_cli *cli, podctl *ctx, const char *selector)
+{
+        /* the List's text around its items, as jansson prints it */
+        json_t *empty = json_pack("{s:s,s:[],s:s,s:{s:s}}", "apiVersion", "v1", "items", "kind",
+                                  "List", "metadata", "resourceVersion", "");
+        _cleanup_free_ char *frame =
+            empty ? json_dumps(empty, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(empty);
+        const char *at = frame ? strstr(frame, "[]") : NULL;
+        if (!at)
+                return pc_cli_fail("out of memory");
+        struct json_list l = {.head = frame, .head_len = (size_t)(at - frame)};
+        pc_error err;
+        int r = podctl_pod_each(ctx, cli->all_namespaces ? NULL : cli->namespace_, selector,
+                                PODCTL_POD_PRINTED, list_item, &l, &err);
+        free(l.buf);
+        if (r < 0)
+                return pc_cli_die(&err); /* before any item: nothing printed */
+        if (l.n == 0)
+                fwrite(l.head, 1, l.head_len, stdout);
+        fputs(l.n ? "\n    ]" : "[]", stdout);
+        fputs(at + 2, stdout);
+        fputc('\n', stdout);
+        return 0;
+}
+
 /* ---- get -w ---------------------------------------------------------------- */
 
 static json_t *pod_named(json_t *items, const char *key)
@@ -407,6 +490,16 @@ int cmd_get(struct pc_cli *cli, int argc, char **argv)
                                 continue;
                         }
                         json_array_append_new(items, p);
+                }
+        } else if (o.output && !strcmp(o.output, "json") && !sort_by) {
+                return print_json_stream(cli, ctx, selector);
+        } else if ((!o.output || o.wide || !strcmp(o.output, "name")) && !sort_by) {
+                /* what a row shows only (PODCTL_POD_ROWS) */
+                items = json_array();
+                if (podctl_pod_each(ctx, cli->all_namespaces ? NULL : cli->namespace_, selector,
+                                    PODCTL_POD_ROWS, append_to, items, &err) < 0) {
+                        json_decref(items);
+                        return pc_cli_die(&err);
                 }
         } else if (podctl_pod_select(ctx, cli->all_namespaces ? NULL : cli->namespace_, selector,
                                      &items, &err) < 0) {

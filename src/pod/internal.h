@@ -73,6 +73,35 @@ void pc_pod_change_end(podctl *ctx, struct pc_pod_state *ps);
 /* The API server's refusal: "The Pod \"NAME\" is invalid: WHAT" (EINVAL). */
 int pc_pod_invalid(pc_error *err, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* list.c: a Pod as the listing needs it (pod, status, finished,
+ * monitor_alive; no runtime nor events) from its list.json when that names
+ * the pod.json and status.json there are, else read in full
+ * (pc_pod_state_load) and list.json made again. PC_LIST_ROWS: pod and
+ * status are only their rows (below); PC_LIST_PRINTED: also, when the Pod
+ * is not lost (its monitor runs or it is finished) and the cache had it,
+ * *printed is the Pod object's json_dumps with PC_LIST_PRINTED_FLAGS (to
+ * free; NULL otherwise). */
+#define PC_LIST_FILE          "list.json"
+#define PC_LIST_PRINTED_FLAGS (JSON_INDENT(4) | JSON_PRESERVE_ORDER)
+enum pc_list_view { PC_LIST_FULL, PC_LIST_ROWS, PC_LIST_PRINTED };
+int pc_pod_list_load(const struct pc_root *r, const char *key, enum pc_list_view view,
+                     struct pc_pod_state *ps, char **printed, pc_error *err);
+/* Its two halves: -1 when list.json is missing, stale or broken; a save
+ * of a Pod read in full (nothing for one without status.json, or while the
+ * root lock is held exclusively). */
+int pc_pod_list_cache_load(const struct pc_root *r, const char *key, enum pc_list_view view,
+                           struct pc_pod_state *ps, char **printed);
+void pc_pod_list_cache_save(const struct pc_root *r, const struct pc_pod_state *ps);
+/* A Pod's row: of pod.json what kubectl's printPod and -l read (kind,
+ * metadata's name, namespace, uid, labels, creation and deletion
+ * timestamps; spec's containers' names, init containers' names and
+ * restartPolicy), of the status phase, reason, message, podIP, conditions'
+ * type and status, container statuses' name, state, ready, started and
+ * restartCount. What src/cli's table printers read must be in it. */
+json_t *pc_pod_row_pod(json_t *pod);
+json_t *pc_pod_row_status(json_t *status);
+/* ps's pod and status made their rows (again: a row's row is itself). */
+void pc_pod_state_rows(struct pc_pod_state *ps);
 /* The images.json records of a Pod's containers (by name): each its
  * image from the store, or {"pull": ...} for the monitor to pull. */
 int pc_pod_check_images(podctl *ctx, const struct pc_pod *pod, json_t **records, pc_error *err);

@@ -132,28 +132,19 @@ int podctl_pod_update_meta(podctl *ctx, const char *ns, const char *name, const 
         return r;
 }
 
+static void append_to(json_t *pod, void *data)
+{
+        json_array_append_new(data, pod);
+}
+
 int podctl_pod_select(podctl *ctx, const char *ns, const char *selector, json_t **out,
                       pc_error *err)
 {
-        struct pc_selector *sel = NULL;
-        if (pc_selector_parse(selector ? selector : "", &sel, err) < 0)
-                return -1;
-        json_t *all = NULL;
-        if (podctl_pod_list(ctx, ns, &all, err) < 0) {
-                pc_selector_free(sel);
-                return -1;
-        }
         json_t *arr = json_array();
-        size_t i;
-        json_t *p;
-        json_array_foreach(all, i, p)
-        {
-                if (pc_selector_match(sel,
-                                      json_object_get(json_object_get(p, "metadata"), "labels")))
-                        json_array_append(arr, p);
+        if (podctl_pod_each(ctx, ns, selector, 0, append_to, arr, err) < 0) {
+                json_decref(arr);
+                return -1;
         }
-        json_decref(all);
-        pc_selector_free(sel);
         *out = arr;
         return 0;
 }

@@ -165,14 +165,6 @@ static bool holds_resources(const char *dir)
 #define BOOKS_FILE    "books.json"
 #define BOOKS_VERSION 1
 
-static char *pod_json_key(const struct stat *st)
-{
-        return pc_xasprintf("%llu:%llu:%lld:%lld.%09ld:%lld.%09ld", (unsigned long long)st->st_dev,
-                            (unsigned long long)st->st_ino, (long long)st->st_size,
-                            (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-                            (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
-}
-
 static int books_cache_load(const char *dir, struct held *h)
 {
         _cleanup_free_ char *podp = pc_xasprintf("%s/pod.json", dir);
@@ -180,7 +172,7 @@ static int books_cache_load(const char *dir, struct held *h)
         struct stat st;
         if (stat(podp, &st) < 0)
                 return -1;
-        _cleanup_free_ char *key = pod_json_key(&st);
+        _cleanup_free_ char *key = pc_file_identity(&st);
         _cleanup_(json_decrefp) json_t *b = NULL;
         pc_error e;
         if (pc_json_load(bp, &b, &e) < 0)
@@ -223,7 +215,7 @@ bad:
 static void books_cache_save(const char *dir, const struct held *h, const struct stat *st)
 {
         _cleanup_free_ char *bp = pc_xasprintf("%s/" BOOKS_FILE, dir);
-        _cleanup_free_ char *key = pod_json_key(st);
+        _cleanup_free_ char *key = pc_file_identity(st);
         json_t *ports = json_array();
         for (size_t i = 0; i < h->n_ports; i++)
                 json_array_append_new(ports, json_pack("{s:i,s:s?,s:s?}", "hostPort",

@@ -17,6 +17,7 @@
 #include "monitor/monitor.h"
 #include "pod/internal.h"
 #include "runtime/user.h"
+#include "spec/selector.h"
 #include "podctl/podctl.h"
 #include "state/state.h"
 #include "util/util.h"
@@ -707,29 +708,50 @@ int podctl_pod_get(podctl *ctx, const char *ns, const char *name, json_t **out, 
         return 0;
 }
 
-int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
+int podctl_pod_each(podctl *ctx, const char *ns, const char *selector, unsigned flags,
+                    podctl_pod_fn fn, void *data, pc_error *err)
 {
-        _cleanup_strv_ char **keys = NULL;
-        if (pc_pods_list(&ctx->root, &keys, err) < 0)
+        struct pc_selector *sel = NULL;
+        if (selector && *selector && pc_selector_parse(selector, &sel, err) < 0)
                 return -1;
-        json_t *arr = json_array();
+        _cleanup_strv_ char **keys = NULL;
+        if (pc_pods_list(&ctx->root, &keys, err) < 0) {
+                pc_selector_free(sel);
+                return -1;
+        }
+        enum pc_list_view view = (flags & PODCTL_POD_ROWS)      ? PC_LIST_ROWS
+                                 : (flags & PODCTL_POD_PRINTED) ? PC_LIST_PRINTED
+                                                                : PC_LIST_FULL;
         for (size_t i = 0; keys[i]; i++) {
                 struct pc_pod_state ps;
+                _cleanup_free_ char *printed = NULL;
                 pc_error e2;
-                if (pc_pod_state_load(&ctx->root, keys[i], &ps, &e2) < 0 ||
+                if (pc_pod_list_load(&ctx->root, keys[i], view, &ps, &printed, &e2) < 0 ||
                     (!ps.status && !ps.monitor_alive)) {
                         pc_pod_state_free(&ps);
                         continue; /* being created or deleted, or an apply's debris */
                 }
-                pc_pod_adopt_if_lost(ctx, &ps);
-                const char *pns = json_string_value(
-                    json_object_get(json_object_get(ps.pod, "metadata"), "namespace"));
-                if (!ns || (pns && !strcmp(ns, pns)))
-                        json_array_append_new(arr, pod_object_of(&ps, true));
+                if (!ps.monitor_alive && !ps.finished) {
+                        pc_pod_adopt_if_lost(ctx, &ps); /* read again in full when adopted */
+                        if (view == PC_LIST_ROWS)
+                                pc_pod_state_rows(&ps);
+                }
+                json_t *meta = json_object_get(ps.pod, "metadata");
+                const char *pns = json_string_value(json_object_get(meta, "namespace"));
+                if ((!ns || (pns && !strcmp(ns, pns))) &&
+                    (!sel || pc_selector_match(sel, json_object_get(meta, "labels"))))
+                        fn(printed ? json_stringn_nocheck(printed, strlen(printed))
+                                   : pod_object_of(&ps, true),
+                           data);
                 pc_pod_state_free(&ps);
         }
-        *out = arr;
+        pc_selector_free(sel);
         return 0;
+}
+
+int podctl_pod_list(podctl *ctx, const char *ns, json_t **out, pc_error *err)
+{
+        return podctl_pod_select(ctx, ns, NULL, out, err);
 }
 
 int podctl_pod_events(podctl *ctx, const char *ns, const char *name, json_t **out, pc_error *err)

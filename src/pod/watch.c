@@ -2,7 +2,8 @@
  * removed) and on each Pod dir (status.json and pod.json are replaced by
  * rename; monitor.lock is closed when its monitor exits, which is how a lost
  * monitor shows). A reader calls podctl_watch_wait, then reads the Pods again
- * (podctl_pod_get/list): events only say "look again", never what changed. */
+ * (podctl_pod_get/list): events only say "look again", never what changed.
+ * A write of list.json (the listing's cache, list.c) says nothing new. */
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -64,23 +65,47 @@ int podctl_watch_fd(const struct podctl_watch *w)
         return w->fd;
 }
 
+/* Drain everything queued (one look covers it all): does any of it say
+ * more than that a list.json was written (a reader's cache, list.c: no
+ * Pod changed)? */
+static bool drain(struct podctl_watch *w)
+{
+        char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+        bool news = false;
+        ssize_t n;
+        while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *e = (const struct inotify_event *)p;
+                        if (!e->len || strcmp(e->name, PC_LIST_FILE))
+                                news = true;
+                        p += sizeof(*e) + e->len;
+                }
+        }
+        return news;
+}
+
 int podctl_watch_wait(struct podctl_watch *w, int timeout_ms, pc_error *err)
 {
-        struct pollfd p = {.fd = w->fd, .events = POLLIN};
-        int r;
-        do
-                r = poll(&p, 1, timeout_ms);
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-                return pc_fail(err, errno, "poll inotify");
-        if (r == 0)
-                return 0;
-        /* Drain everything queued: one look covers it all. */
-        char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-        while (read(w->fd, buf, sizeof(buf)) > 0)
-                ;
-        watch_pod_dirs(w); /* Pods created meanwhile */
-        return 1;
+        int64_t deadline = timeout_ms < 0 ? -1 : pc_monotonic_ns() + timeout_ms * 1000000LL;
+        for (;;) {
+                int left = -1;
+                if (deadline >= 0) {
+                        int64_t ns = deadline - pc_monotonic_ns();
+                        left = ns > 0 ? (int)((ns + 999999) / 1000000) : 0;
+                }
+                struct pollfd p = {.fd = w->fd, .events = POLLIN};
+                int r = poll(&p, 1, left);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return pc_fail(err, errno, "poll inotify");
+                if (r == 0)
+                        return 0;
+                bool news = drain(w);
+                watch_pod_dirs(w); /* Pods created meanwhile */
+                if (news)
+                        return 1;
+        }
 }
 
 void podctl_watch_close(struct podctl_watch *w)

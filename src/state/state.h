@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -61,11 +62,22 @@ struct pc_pod_state {
         json_t *events;  /* status.json "events", NULL when absent */
         bool monitor_alive;
         bool finished; /* the monitor ended the Pod itself (runtime.finished) */
+        /* The files read (fstat of the very fds), for the caches that name
+         * them; st_ino 0 when not read (status_st: no status.json). */
+        struct stat pod_st, status_st;
 };
 /* ENOENT in err->code when the pod does not exist. */
 int pc_pod_state_load(const struct pc_root *r, const char *key, struct pc_pod_state *st,
                       pc_error *err);
 void pc_pod_state_free(struct pc_pod_state *st);
+
+/* A file's identity as the caches name it: "dev:ino:size:mtime:ctime". */
+char *pc_file_identity(const struct stat *st);
+
+/* <root>/lock taken shared without waiting: an fd to close, or -1 when a
+ * create, delete or gc holds it (the writers of caches inside Pod dirs take
+ * it so, never racing a Pod dir's removal). */
+int pc_root_try_lock_shared(const struct pc_root *r);
 
 /* Is the monitor.lock of a pod dir held (by a live monitor)? */
 bool pc_pod_monitor_alive(const char *pod_dir);

@@ -90,3 +90,34 @@ teardown_file() { common_teardown_file; }
         run -0 podctl get pods --sort-by=.spec.terminationGracePeriodSeconds -o json
         [ "$(jq -r '[.items[].metadata.name] | join(",")' <<<"$output")" = "p1,p10,p2" ]
 }
+
+@test "the listing's cache (list.json): what the Pods' files give; a label's change seen at once" {
+        wait_for 30 phase_is p1 Succeeded
+        rm -f "$PODCTL_ROOT"/pods/*/list.json
+        run -0 podctl get pods -o json
+        local files=$output
+        [ -s "$PODCTL_ROOT/pods/default_p2/list.json" ]
+        run -0 podctl get pods -o json
+        [ "$output" = "$files" ]
+        [ "$(jq -r '[.items[].metadata.name] | join(",")' <<<"$output")" = "p1,p10,p2" ]
+        [ "$(jq -r '.items[2].spec.containers[1].name' <<<"$output")" = side ]
+        # the table from the rows (AGE aside), cached or not
+        run -0 podctl get pods -o wide --no-headers
+        local table
+        table=$(awk '{$5 = ""; print}' <<<"$output")
+        [[ $table == *"p1 0/2 Completed 0"* ]]
+        rm -f "$PODCTL_ROOT"/pods/*/list.json
+        run -0 podctl get pods -o wide --no-headers
+        [ "$(awk '{$5 = ""; print}' <<<"$output")" = "$table" ]
+        # label rewrites pod.json: the next listing sees it, in every view
+        podctl label pod p2 tier=web >/dev/null
+        run -0 podctl get pods -l tier=web -o name
+        [ "$output" = pod/p2 ]
+        run -0 podctl get pods -l tier=web -o json
+        [ "$(jq -r '.items[0].metadata.labels.tier' <<<"$output")" = web ]
+        podctl label pod p2 tier- >/dev/null
+        run -0 podctl get pods -l tier=web -o name
+        [ "$output" = "" ]
+        run -0 podctl get pods -o json
+        [ "$(jq -r '.items[2].metadata.labels | keys | join(",")' <<<"$output")" = app ]
+}
