@@ -216,7 +216,8 @@ resource_file() { # FILE WANT-REGEX RESOURCES
 # (secrets: "projected-secret-volume-test") with the projected volume
 # "projected-configmap-volume" / "projected-secret-volume" read-only at
 # /etc/projected-configmap-volume / /etc/projected-secret-volume, Never.
-projected_pod() { # NAME KIND(configMap|secret) OBJECT ARGS-JSON DEFAULT-MODE ITEMS-YAML
+# SC is the Pod's securityContext (setPodNonRootUser: runAsUser 1000).
+projected_pod() { # NAME KIND(configMap|secret) OBJECT ARGS-JSON DEFAULT-MODE ITEMS-YAML [SC]
         local v=projected-configmap-volume c=agnhost-container
         [ "$2" = configMap ] || { v=projected-secret-volume; c=projected-secret-volume-test; }
         apply "$1" <<EOF
@@ -226,6 +227,7 @@ metadata:
   name: $1
 spec:
   restartPolicy: Never
+${7:+  securityContext: $7}
   containers:
   - name: $c
     image: $AGNHOST
@@ -250,11 +252,11 @@ metadata: {name: $1}
 data: {data-1: value-1, data-2: value-2, data-3: value-3}
 EOF
 }
-secret_object() { # secretForTest: data-N = "value-N\n"
-        apply "secret-$1" <<EOF
+secret_object() { # NAME [NAMESPACE]: secretForTest, data-N = "value-N\n"
+        apply "secret-$1${2:+-$2}" <<EOF
 apiVersion: v1
 kind: Secret
-metadata: {name: $1}
+metadata: {name: $1, namespace: ${2:-default}}
 data: {data-1: dmFsdWUtMQo=, data-2: dmFsdWUtMgo=, data-3: dmFsdWUtMwo=}
 EOF
 }
@@ -295,6 +297,52 @@ PS2=/etc/projected-secret-volume/new-path-data-1
                 "mode of file \"$PC2\": -r--------"
 }
 
+# Projected configMap: "should be consumable from pods in volume as non-root [NodeConformance]"
+@test "Projected configMap should be consumable from pods in volume as non-root [NodeConformance]" {
+        cm_object projected-configmap-test-volume-5
+        projected_pod pod-projected-configmaps-5 configMap projected-configmap-test-volume-5 "[mounttest, --file_content=$PC1, --file_mode=$PC1]" "" "" "{runAsUser: 1000}"
+        expect_output_regexp pod-projected-configmaps-5 agnhost-container "content of file \"$PC1\": value-1" \
+                "mode of file \"$PC1\": -rw-r--r--"
+}
+
+# Projected configMap: "should be consumable from pods in volume with mappings as non-root [NodeConformance]"
+@test "Projected configMap should be consumable from pods in volume with mappings as non-root [NodeConformance]" {
+        cm_object projected-configmap-test-volume-map-6
+        projected_pod pod-projected-configmaps-6 configMap projected-configmap-test-volume-map-6 "[mounttest, --file_content=$PC2, --file_mode=$PC2]" "" "[{key: data-2, path: path/to/data-2}]" "{runAsUser: 1000}"
+        expect_output_regexp pod-projected-configmaps-6 agnhost-container "content of file \"$PC2\": value-2" \
+                "mode of file \"$PC2\": -rw-r--r--"
+}
+
+# Projected configMap: "should be consumable in multiple volumes in the same pod [NodeConformance]"
+@test "Projected configMap should be consumable in multiple volumes in the same pod [NodeConformance]" {
+        cm_object projected-configmap-test-volume-multi
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-projected-configmaps-multi
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: projected-configmap-volume
+    projected:
+      sources:
+      - configMap: {name: projected-configmap-test-volume-multi}
+  - name: projected-configmap-volume-2
+    projected:
+      sources:
+      - configMap: {name: projected-configmap-test-volume-multi}
+  containers:
+  - name: projected-configmap-volume-test
+    image: $AGNHOST
+    args: [mounttest, --file_content=$PC1]
+    volumeMounts:
+    - {name: projected-configmap-volume, mountPath: /etc/projected-configmap-volume, readOnly: true}
+    - {name: projected-configmap-volume-2, mountPath: /etc/projected-configmap-volume-2, readOnly: true}
+EOF
+        expect_output pod-projected-configmaps-multi projected-configmap-volume-test "content of file \"$PC1\": value-1"
+}
+
 # ---- storage/projected_secret.go ------------------------------------------------
 
 # Projected secret: "should be consumable from pods in volume [NodeConformance]"
@@ -319,4 +367,69 @@ PS2=/etc/projected-secret-volume/new-path-data-1
         projected_pod pod-projected-secrets-3 secret projected-secret-test-map-3 "[mounttest, --file_content=$PS2, --file_mode=$PS2]" "" "[{key: data-1, path: new-path-data-1, mode: 0400}]"
         expect_output_regexp pod-projected-secrets-3 projected-secret-volume-test "content of file \"$PS2\": value-1" \
                 "mode of file \"$PS2\": -r--------"
+}
+
+# Projected secret: "should be consumable from pods in volume as non-root with defaultMode and fsGroup set [LinuxOnly] [NodeConformance]"
+@test "Projected secret should be consumable from pods in volume as non-root with defaultMode and fsGroup set [LinuxOnly] [NodeConformance]" {
+        secret_object projected-secret-test-4
+        projected_pod pod-projected-secrets-4 secret projected-secret-test-4 "[mounttest, --file_content=$PS1, --file_mode=$PS1]" 0440 "" \
+                "{fsGroup: 1001, runAsUser: 1000}"
+        expect_output_regexp pod-projected-secrets-4 projected-secret-volume-test "content of file \"$PS1\": value-1" \
+                "mode of file \"$PS1\": -r--r-----"
+}
+
+# Projected secret: "should be consumable from pods in volume with mappings [NodeConformance]"
+@test "Projected secret should be consumable from pods in volume with mappings [NodeConformance]" {
+        secret_object projected-secret-test-map-5
+        projected_pod pod-projected-secrets-5 secret projected-secret-test-map-5 "[mounttest, --file_content=$PS2, --file_mode=$PS2]" "" "[{key: data-1, path: new-path-data-1}]"
+        expect_output_regexp pod-projected-secrets-5 projected-secret-volume-test "content of file \"$PS2\": value-1" \
+                "mode of file \"$PS2\": -rw-r--r--"
+}
+
+# Projected secret: "should be able to mount in a volume regardless of a different secret existing with same name in different namespace [NodeConformance]"
+@test "Projected secret should be able to mount in a volume regardless of a different secret existing with same name in different namespace [NodeConformance]" {
+        apply other <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: projected-secret-test-ns
+  namespace: secret-namespace-2
+data:
+  this_should_not_match_content_of_other_secret: c2ltaWxhcmx5X3RoaXNfc2hvdWxkX25vdF9tYXRjaF9jb250ZW50X29mX290aGVyX3NlY3JldAo=
+EOF
+        secret_object projected-secret-test-ns
+        projected_pod pod-projected-secrets-ns secret projected-secret-test-ns "[mounttest, --file_content=$PS1, --file_mode=$PS1]" "" ""
+        expect_output_regexp pod-projected-secrets-ns projected-secret-volume-test "content of file \"$PS1\": value-1" \
+                "mode of file \"$PS1\": -rw-r--r--"
+}
+
+# Projected secret: "should be consumable in multiple volumes in a pod [NodeConformance]"
+@test "Projected secret should be consumable in multiple volumes in a pod [NodeConformance]" {
+        secret_object projected-secret-test-multi
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-projected-secrets-multi
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: projected-secret-volume
+    projected:
+      sources:
+      - secret: {name: projected-secret-test-multi}
+  - name: projected-secret-volume-2
+    projected:
+      sources:
+      - secret: {name: projected-secret-test-multi}
+  containers:
+  - name: secret-volume-test
+    image: $AGNHOST
+    args: [mounttest, --file_content=$PS1, --file_mode=$PS1]
+    volumeMounts:
+    - {name: projected-secret-volume, mountPath: /etc/projected-secret-volume, readOnly: true}
+    - {name: projected-secret-volume-2, mountPath: /etc/projected-secret-volume-2, readOnly: true}
+EOF
+        expect_output_regexp pod-projected-secrets-multi secret-volume-test "content of file \"$PS1\": value-1" \
+                "mode of file \"$PS1\": -rw-r--r--"
 }
