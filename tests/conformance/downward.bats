@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # Node conformance: test/e2e/common/node/downwardapi.go (resourceFieldRef
 # env), test/e2e/common/storage/{downwardapi_volume,projected_downwardapi,
-# projected_configmap,projected_secret}.go, one @test per Go test, named by
-# its description string (the agnhost mounttest stand-in prints what mt.go
-# does).
+# projected_configmap,projected_secret,projected_combined}.go, one @test per
+# Go test, named by its description string (the agnhost mounttest stand-in
+# prints what mt.go does).
 
 load helpers
 
@@ -432,4 +432,46 @@ spec:
 EOF
         expect_output_regexp pod-projected-secrets-multi secret-volume-test "content of file \"$PS1\": value-1" \
                 "mode of file \"$PS1\": -rw-r--r--"
+}
+
+# ---- storage/projected_combined.go ---------------------------------------------
+
+# Projected combined: "should project all components that make up the projection API [Projection][NodeConformance]"
+@test "Projected combined should project all components that make up the projection API [Projection][NodeConformance]" {
+        apply objects <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: configmap-projected-all-test-volume}
+data: {configmap-data: configmap-value-1}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: secret-projected-all-test-volume}
+data: {secret-data: c2VjcmV0LXZhbHVlLTE=}
+EOF
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: projected-volume-all
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: podinfo
+    projected:
+      sources:
+      - downwardAPI:
+          items:
+          - path: podname
+            fieldRef: {apiVersion: v1, fieldPath: metadata.name}
+      - secret: {name: secret-projected-all-test-volume}
+      - configMap: {name: configmap-projected-all-test-volume}
+  containers:
+  - name: projected-all-volume-test
+    image: $BUSYBOX
+    command: [sh, -c, "cat /all/podname && cat /all/secret-data && cat /all/configmap-data"]
+    volumeMounts:
+    - {name: podinfo, mountPath: /all, readOnly: false}
+EOF
+        expect_output projected-volume-all projected-all-volume-test projected-volume-all secret-value-1 configmap-value-1
 }
