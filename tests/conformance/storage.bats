@@ -16,10 +16,12 @@ teardown() { conformance_teardown; }
 # securityContext.seLinuxOptions {level: s0} is left out, as podctl refuses
 # SELinux options (docs/DEVIATIONS.md); the kubelet on a host without
 # SELinux ignores them.
-emptydir_pod() { # NAME UID ARGS-JSON [SC] [MEDIUM]
+emptydir_pod() { # NAME UID ARGS-JSON [SC] [MEDIUM] [SUBPATH]
         local sc=${4:-"{}"} ed="{}"
         [ -z "${5:-}" ] || ed="{medium: $5}"
-        [ "$2" = 0 ] || sc="{runAsUser: $2}"
+        if [ "$2" != 0 ]; then
+                if [ "$sc" = "{}" ]; then sc="{runAsUser: $2}"; else sc="{runAsUser: $2, ${sc#\{}"; fi
+        fi
         apply "$1" <<EOF
 apiVersion: v1
 kind: Pod
@@ -33,7 +35,7 @@ spec:
     image: $AGNHOST
     args: $3
     volumeMounts:
-    - {name: test-volume, mountPath: /test-volume}
+    - {name: test-volume, mountPath: /test-volume${6:+, subPath: $6}}
   volumes:
   - name: test-volume
     emptyDir: $ed
@@ -133,6 +135,81 @@ file_mode_case() { # NAME UID MODE PERMS [MEDIUM]
 # EmptyDir volumes: "should support (non-root,0777,tmpfs) [LinuxOnly] [NodeConformance] [Conformance]"
 @test "EmptyDir volumes should support (non-root,0777,tmpfs) [LinuxOnly] [NodeConformance]" {
         file_mode_case pod-emptydir-t6 1001 0777 -rwxrwxrwx Memory
+}
+
+# doTestSetgidFSGroup (fsGroup 123, tmpfs): a new 0660 file is the group's.
+setgid_fsgroup_case() { # NAME UID
+        local f=/test-volume/test-file
+        emptydir_pod "$1" "$2" "[mounttest, --fs_type=/test-volume, --new_file_0660=$f, --file_perm=$f, --file_owner=$f]" \
+                '{fsGroup: 123}' Memory
+        expect_output "$1" test-container "perms of file \"$f\": -rw-rw----" \
+                "content of file \"$f\": mount-tester new file" "owner GID of \"$f\": 123" \
+                'mount type of "/test-volume": tmpfs'
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "new files should be created with FSGroup ownership when container is root"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] new files should be created with FSGroup ownership when container is root" {
+        setgid_fsgroup_case pod-emptydir-fsg-root 0
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "new files should be created with FSGroup ownership when container is non-root"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] new files should be created with FSGroup ownership when container is non-root" {
+        setgid_fsgroup_case pod-emptydir-fsg-nonroot 1001
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "nonexistent volume subPath should have the correct mode and owner using FSGroup"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] nonexistent volume subPath should have the correct mode and owner using FSGroup" {
+        # doTestSubPathFSGroup: uid 1001, fsGroup 123, tmpfs, subPath test-sub.
+        emptydir_pod pod-emptydir-fsg-sub 1001 '[mounttest, --fs_type=/test-volume, --file_perm=/test-volume, --file_owner=/test-volume, --file_mode=/test-volume]' \
+                '{fsGroup: 123}' Memory test-sub
+        expect_output pod-emptydir-fsg-sub test-container 'perms of file "/test-volume": -rwxrwxrwx' \
+                'owner UID of "/test-volume": 0' 'owner GID of "/test-volume": 123' \
+                'mode of file "/test-volume": dgtrwxrwxrwx' 'mount type of "/test-volume": tmpfs'
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "files with FSGroup ownership should support (root,0644,tmpfs)"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] files with FSGroup ownership should support (root,0644,tmpfs)" {
+        # doTest0644FSGroup: fsGroup 123.
+        local f=/test-volume/test-file
+        emptydir_pod pod-emptydir-fsg-0644 0 "[mounttest, --fs_type=/test-volume, --new_file_0644=$f, --file_perm=$f]" '{fsGroup: 123}' Memory
+        expect_output pod-emptydir-fsg-0644 test-container "perms of file \"$f\": -rw-r--r--" \
+                "content of file \"$f\": mount-tester new file" 'mount type of "/test-volume": tmpfs'
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "volume on tmpfs should have the correct mode using FSGroup"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] volume on tmpfs should have the correct mode using FSGroup" {
+        # doTestVolumeModeFSGroup: fsGroup 1001.
+        emptydir_pod pod-emptydir-fsg-tmpfs 0 '[mounttest, --fs_type=/test-volume, --file_perm=/test-volume]' '{fsGroup: 1001}' Memory
+        expect_output pod-emptydir-fsg-tmpfs test-container 'perms of file "/test-volume": -rwxrwxrwx' \
+                'mount type of "/test-volume": tmpfs'
+}
+
+# EmptyDir volumes: "pod should support memory backed volumes of specified size [NodeConformance]"
+@test "EmptyDir volumes pod should support memory backed volumes of specified size [NodeConformance]" {
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-size-memory-volume
+spec:
+  terminationGracePeriodSeconds: 0
+  restartPolicy: Never
+  volumes:
+  - name: shared-data
+    emptyDir: {medium: Memory, sizeLimit: 10Mi}
+  containers:
+  - name: busybox-main-container
+    image: $BUSYBOX
+    command: [/bin/sh]
+    args: ["-c", "trap exit TERM; while true; do sleep 1; done"]
+    volumeMounts:
+    - {name: shared-data, mountPath: /usr/share/volumeshare}
+EOF
+        wait_for 30 phase_is pod-size-memory-volume Running
+        # ExecShellInContainer: /bin/sh -c CMD
+        run -0 podctl exec pod-size-memory-volume -c busybox-main-container -- /bin/sh -c \
+                "df | grep /usr/share/volumeshare | awk '{print \$2}'"
+        [ "$output" = 10240 ]
 }
 
 # EmptyDir volumes: "pod should support shared volumes between containers"
