@@ -1,11 +1,13 @@
 #!/usr/bin/env bats
-# Node conformance: test/e2e/common/node/runtime.go's "when running a
-# container with a new image" (the pull tests), one @test per Go test, named
-# by its description string. Local registries stand in for the internet ones
+# Node conformance: the tests that pull images from registries, one @test per
+# Go test, named by its description string: test/e2e/common/node/runtime.go's
+# "when running a container with a new image" and image_volume.go. Local
+# registries stand in for the internet ones
 # (tests/integration/registry-helpers.bash: Debian's docker-registry on
 # 127.0.0.1, TLS with a CA of the run): "open" (no auth) holds the agnhost
-# stand-in as e2e-test-images/agnhost:2.52, "private" (htpasswd Basic auth)
-# the busybox stand-in as authenticated-image-pulling/alpine:3.7 (the e2e
+# stand-in as e2e-test-images/agnhost:2.52 and the kitten stand-in as
+# e2e-test-images/kitten:1.7, "private" (htpasswd Basic auth) the busybox
+# stand-in as authenticated-image-pulling/alpine:3.7 (the e2e
 # AuthenticatedAlpine, gcr.io's private image).
 
 bats_require_minimum_version 1.5.0
@@ -23,6 +25,15 @@ setup_file() {
         local d="$PODCTL_TEST_FIXTURES/conformance"
         reg_push "oci:$d/agnhost:latest" open/e2e-test-images/agnhost:2.52
         reg_push "oci:$d/busybox:latest" private/authenticated-image-pulling/alpine:3.7
+        # kitten:1.7 as image_volume.go reads it: /data.json names kitten.jpg,
+        # /etc/os-release is Alpine's
+        local k=$PODCTL_ROOT/kitten
+        mkdir -p "$k/root/etc"
+        printf '{"image": "kitten.jpg"}\n' >"$k/root/data.json"
+        printf 'NAME="Alpine Linux"\nID=alpine\n' >"$k/root/etc/os-release"
+        tar --numeric-owner --owner=0 --group=0 -C "$k/root" -cf "$k/layer.tar" .
+        oci_image "$k/oci" "$k/layer.tar" 'null' 'null'
+        reg_push "oci:$k/oci:latest" open/e2e-test-images/kitten:1.7
         reg_podctl_config
 }
 
@@ -118,4 +129,36 @@ data:
 EOF
         pull_pod "$reg/authenticated-image-pulling/alpine:3.7" "$name"
         check_status pulled
+}
+
+# ---- image_volume.go -----------------------------------------------------------
+
+# ImageVolume [Conformance]: "should succeed with pod and pull policy of Always"
+# The Go Pod's SELinux options are set only on an SELinux host (not this one).
+@test "ImageVolume should succeed with pod and pull policy of Always" {
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: test-pod
+spec:
+  restartPolicy: Always
+  containers:
+  - name: test-container
+    image: $BUSYBOX
+    command: ["/bin/sh", "-c", "while true; do echo test; sleep 1; done"]
+    volumeMounts:
+    - {name: volume, mountPath: /volume}
+  volumes:
+  - name: volume
+    image:
+      reference: 127.0.0.1:$(reg_port open)/e2e-test-images/kitten:1.7
+      pullPolicy: Always
+EOF
+        wait_for 60 phase_is test-pod Running
+        # verifyFileContents: ExecCommandInContainer /bin/cat
+        run -0 podctl exec test-pod -c test-container -- /bin/cat /volume/data.json
+        [[ $output == *kitten.jpg* ]]
+        run -0 podctl exec test-pod -c test-container -- /bin/cat /volume/etc/os-release
+        [[ $output == *"Alpine Linux"* ]]
 }
