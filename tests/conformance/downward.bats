@@ -343,6 +343,125 @@ EOF
         expect_output pod-projected-configmaps-multi projected-configmap-volume-test "content of file \"$PC1\": value-1"
 }
 
+# Polling a container's log (gomega.Eventually on GetPodLogs).
+log_has() { [[ $(podctl logs "$1" -c "$2") == *"$3"* ]]; }
+# podLogTimeout (GetPodSecretUpdateTimeout): the kubelet's sync period and
+# its ConfigMap/Secret cache TTL, 2 minutes and more; podctl rewrites the
+# files when an object is applied or deleted, so 60 s is plenty.
+UPD_WAIT=60
+
+# Projected configMap: "updates should be reflected in volume [NodeConformance]"
+# The ConfigMap update is a re-apply (podctl has no API server).
+@test "Projected configMap updates should be reflected in volume [NodeConformance]" {
+        cm_upd() {
+                apply "cm-upd-$1" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: projected-configmap-test-upd}
+data: {data-1: $1}
+EOF
+        }
+        cm_upd value-1
+        projected_pod pod-projected-configmaps-upd configMap projected-configmap-test-upd \
+                "[mounttest, --break_on_expected_content=false, --retry_time=120, --file_content_in_loop=$PC1]" "" ""
+        wait_for 30 phase_is pod-projected-configmaps-upd Running
+        wait_for $UPD_WAIT log_has pod-projected-configmaps-upd agnhost-container value-1
+        cm_upd value-2
+        wait_for $UPD_WAIT log_has pod-projected-configmaps-upd agnhost-container value-2
+}
+
+# optional-updates Pod of projected_configmap.go / projected_secret.go: three
+# containers (delete, update, create) each reading its own optional source in
+# a loop, under /etc/projected-KIND-volumes/{delete,update,create}.
+optional_pod() { # NAME KIND(configMap|secret) DIR DEL-NAME UPD-NAME CREATE-NAME CTR-DEL CTR-UPD CTR-CREATE VOL-DEL VOL-UPD VOL-CREATE
+        local args="mounttest, --break_on_expected_content=false, --retry_time=120, --file_content_in_loop=$3"
+        apply "$1" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: ${10}
+    projected:
+      sources:
+      - $2: {name: $4, optional: true}
+  - name: ${11}
+    projected:
+      sources:
+      - $2: {name: $5, optional: true}
+  - name: ${12}
+    projected:
+      sources:
+      - $2: {name: $6, optional: true}
+  containers:
+  - name: $7
+    image: $AGNHOST
+    args: [$args/delete/data-1]
+    volumeMounts:
+    - {name: ${10}, mountPath: $3/delete, readOnly: true}
+  - name: $8
+    image: $AGNHOST
+    args: [$args/update/data-3]
+    volumeMounts:
+    - {name: ${11}, mountPath: $3/update, readOnly: true}
+  - name: $9
+    image: $AGNHOST
+    args: [$args/create/data-1]
+    volumeMounts:
+    - {name: ${12}, mountPath: $3/create, readOnly: true}
+EOF
+        wait_for 30 phase_is "$1" Running
+}
+# The Go test's checks before and after: create and update fail to read,
+# delete reads value-1; then delete reads nothing, update value-3, create
+# value-1.
+optional_checks() { # POD DIR CTR-DEL CTR-UPD CTR-CREATE STEP(before|after)
+        if [ "$6" = before ]; then
+                wait_for $UPD_WAIT log_has "$1" "$5" "Error reading file $2/create/data-1"
+                wait_for $UPD_WAIT log_has "$1" "$4" "Error reading file $2/update/data-3"
+                wait_for $UPD_WAIT log_has "$1" "$3" value-1
+        else
+                wait_for $UPD_WAIT log_has "$1" "$5" value-1
+                wait_for $UPD_WAIT log_has "$1" "$4" value-3
+                wait_for $UPD_WAIT log_has "$1" "$3" "Error reading file $2/delete/data-1"
+        fi
+}
+
+# Projected configMap: "optional updates should be reflected in volume [NodeConformance]"
+# The update is a re-apply, the delete `podctl delete configmap`.
+@test "Projected configMap optional updates should be reflected in volume [NodeConformance]" {
+        local d=/etc/projected-configmap-volumes
+        apply cms <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-del}
+data: {data-1: value-1}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-upd}
+data: {data-1: value-1}
+EOF
+        optional_pod pod-projected-configmaps-opt configMap $d cm-test-opt-del cm-test-opt-upd cm-test-opt-create \
+                delcm-volume-test updcm-volume-test createcm-volume-test deletecm-volume updatecm-volume createcm-volume
+        optional_checks pod-projected-configmaps-opt $d delcm-volume-test updcm-volume-test createcm-volume-test before
+        run -0 podctl delete configmap cm-test-opt-del
+        apply cms2 <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-upd}
+data: {data-3: value-3}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-create}
+data: {data-1: value-1}
+EOF
+        optional_checks pod-projected-configmaps-opt $d delcm-volume-test updcm-volume-test createcm-volume-test after
+}
+
 # ---- storage/projected_secret.go ------------------------------------------------
 
 # Projected secret: "should be consumable from pods in volume [NodeConformance]"
@@ -432,6 +551,39 @@ spec:
 EOF
         expect_output_regexp pod-projected-secrets-multi secret-volume-test "content of file \"$PS1\": value-1" \
                 "mode of file \"$PS1\": -rw-r--r--"
+}
+
+# Projected secret: "optional updates should be reflected in volume [NodeConformance]"
+# The update is a re-apply, the delete `podctl delete secret`.
+@test "Projected secret optional updates should be reflected in volume [NodeConformance]" {
+        local d=/etc/projected-secret-volumes
+        apply secrets <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-del}
+data: {data-1: dmFsdWUtMQ==}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-upd}
+data: {data-1: dmFsdWUtMQ==}
+EOF
+        optional_pod pod-projected-secrets-opt secret $d s-test-opt-del s-test-opt-upd s-test-opt-create \
+                dels-volume-test upds-volume-test creates-volume-test deletes-volume updates-volume creates-volume
+        optional_checks pod-projected-secrets-opt $d dels-volume-test upds-volume-test creates-volume-test before
+        run -0 podctl delete secret s-test-opt-del
+        apply secrets2 <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-upd}
+data: {data-3: dmFsdWUtMw==}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-create}
+data: {data-1: dmFsdWUtMQ==}
+EOF
+        optional_checks pod-projected-secrets-opt $d dels-volume-test upds-volume-test creates-volume-test after
 }
 
 # ---- storage/projected_combined.go ---------------------------------------------
