@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # Node conformance: test/e2e/common/node/downwardapi.go (resourceFieldRef
 # env), test/e2e/common/storage/{downwardapi_volume,projected_downwardapi,
-# projected_configmap,projected_secret}.go, one @test per Go test, named by
-# its description string (the agnhost mounttest stand-in prints what mt.go
-# does).
+# projected_configmap,projected_secret,projected_combined}.go, one @test per
+# Go test, named by its description string (the agnhost mounttest stand-in
+# prints what mt.go does).
 
 load helpers
 
@@ -216,7 +216,8 @@ resource_file() { # FILE WANT-REGEX RESOURCES
 # (secrets: "projected-secret-volume-test") with the projected volume
 # "projected-configmap-volume" / "projected-secret-volume" read-only at
 # /etc/projected-configmap-volume / /etc/projected-secret-volume, Never.
-projected_pod() { # NAME KIND(configMap|secret) OBJECT ARGS-JSON DEFAULT-MODE ITEMS-YAML
+# SC is the Pod's securityContext (setPodNonRootUser: runAsUser 1000).
+projected_pod() { # NAME KIND(configMap|secret) OBJECT ARGS-JSON DEFAULT-MODE ITEMS-YAML [SC]
         local v=projected-configmap-volume c=agnhost-container
         [ "$2" = configMap ] || { v=projected-secret-volume; c=projected-secret-volume-test; }
         apply "$1" <<EOF
@@ -226,6 +227,7 @@ metadata:
   name: $1
 spec:
   restartPolicy: Never
+${7:+  securityContext: $7}
   containers:
   - name: $c
     image: $AGNHOST
@@ -250,11 +252,11 @@ metadata: {name: $1}
 data: {data-1: value-1, data-2: value-2, data-3: value-3}
 EOF
 }
-secret_object() { # secretForTest: data-N = "value-N\n"
-        apply "secret-$1" <<EOF
+secret_object() { # NAME [NAMESPACE]: secretForTest, data-N = "value-N\n"
+        apply "secret-$1${2:+-$2}" <<EOF
 apiVersion: v1
 kind: Secret
-metadata: {name: $1}
+metadata: {name: $1, namespace: ${2:-default}}
 data: {data-1: dmFsdWUtMQo=, data-2: dmFsdWUtMgo=, data-3: dmFsdWUtMwo=}
 EOF
 }
@@ -295,6 +297,171 @@ PS2=/etc/projected-secret-volume/new-path-data-1
                 "mode of file \"$PC2\": -r--------"
 }
 
+# Projected configMap: "should be consumable from pods in volume as non-root [NodeConformance]"
+@test "Projected configMap should be consumable from pods in volume as non-root [NodeConformance]" {
+        cm_object projected-configmap-test-volume-5
+        projected_pod pod-projected-configmaps-5 configMap projected-configmap-test-volume-5 "[mounttest, --file_content=$PC1, --file_mode=$PC1]" "" "" "{runAsUser: 1000}"
+        expect_output_regexp pod-projected-configmaps-5 agnhost-container "content of file \"$PC1\": value-1" \
+                "mode of file \"$PC1\": -rw-r--r--"
+}
+
+# Projected configMap: "should be consumable from pods in volume with mappings as non-root [NodeConformance]"
+@test "Projected configMap should be consumable from pods in volume with mappings as non-root [NodeConformance]" {
+        cm_object projected-configmap-test-volume-map-6
+        projected_pod pod-projected-configmaps-6 configMap projected-configmap-test-volume-map-6 "[mounttest, --file_content=$PC2, --file_mode=$PC2]" "" "[{key: data-2, path: path/to/data-2}]" "{runAsUser: 1000}"
+        expect_output_regexp pod-projected-configmaps-6 agnhost-container "content of file \"$PC2\": value-2" \
+                "mode of file \"$PC2\": -rw-r--r--"
+}
+
+# Projected configMap: "should be consumable in multiple volumes in the same pod [NodeConformance]"
+@test "Projected configMap should be consumable in multiple volumes in the same pod [NodeConformance]" {
+        cm_object projected-configmap-test-volume-multi
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-projected-configmaps-multi
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: projected-configmap-volume
+    projected:
+      sources:
+      - configMap: {name: projected-configmap-test-volume-multi}
+  - name: projected-configmap-volume-2
+    projected:
+      sources:
+      - configMap: {name: projected-configmap-test-volume-multi}
+  containers:
+  - name: projected-configmap-volume-test
+    image: $AGNHOST
+    args: [mounttest, --file_content=$PC1]
+    volumeMounts:
+    - {name: projected-configmap-volume, mountPath: /etc/projected-configmap-volume, readOnly: true}
+    - {name: projected-configmap-volume-2, mountPath: /etc/projected-configmap-volume-2, readOnly: true}
+EOF
+        expect_output pod-projected-configmaps-multi projected-configmap-volume-test "content of file \"$PC1\": value-1"
+}
+
+# Polling a container's log (gomega.Eventually on GetPodLogs).
+log_has() { [[ $(podctl logs "$1" -c "$2") == *"$3"* ]]; }
+# podLogTimeout (GetPodSecretUpdateTimeout): the kubelet's sync period and
+# its ConfigMap/Secret cache TTL, 2 minutes and more; podctl rewrites the
+# files when an object is applied or deleted, so 60 s is plenty.
+UPD_WAIT=60
+
+# Projected configMap: "updates should be reflected in volume [NodeConformance]"
+# The ConfigMap update is a re-apply (podctl has no API server).
+@test "Projected configMap updates should be reflected in volume [NodeConformance]" {
+        cm_upd() {
+                apply "cm-upd-$1" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: projected-configmap-test-upd}
+data: {data-1: $1}
+EOF
+        }
+        cm_upd value-1
+        projected_pod pod-projected-configmaps-upd configMap projected-configmap-test-upd \
+                "[mounttest, --break_on_expected_content=false, --retry_time=120, --file_content_in_loop=$PC1]" "" ""
+        wait_for 30 phase_is pod-projected-configmaps-upd Running
+        wait_for $UPD_WAIT log_has pod-projected-configmaps-upd agnhost-container value-1
+        cm_upd value-2
+        wait_for $UPD_WAIT log_has pod-projected-configmaps-upd agnhost-container value-2
+}
+
+# optional-updates Pod of projected_configmap.go / projected_secret.go: three
+# containers (delete, update, create) each reading its own optional source in
+# a loop, under /etc/projected-KIND-volumes/{delete,update,create}.
+optional_pod() { # NAME KIND(configMap|secret) DIR DEL-NAME UPD-NAME CREATE-NAME CTR-DEL CTR-UPD CTR-CREATE VOL-DEL VOL-UPD VOL-CREATE
+        local args="mounttest, --break_on_expected_content=false, --retry_time=120, --file_content_in_loop=$3"
+        apply "$1" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: ${10}
+    projected:
+      sources:
+      - $2: {name: $4, optional: true}
+  - name: ${11}
+    projected:
+      sources:
+      - $2: {name: $5, optional: true}
+  - name: ${12}
+    projected:
+      sources:
+      - $2: {name: $6, optional: true}
+  containers:
+  - name: $7
+    image: $AGNHOST
+    args: [$args/delete/data-1]
+    volumeMounts:
+    - {name: ${10}, mountPath: $3/delete, readOnly: true}
+  - name: $8
+    image: $AGNHOST
+    args: [$args/update/data-3]
+    volumeMounts:
+    - {name: ${11}, mountPath: $3/update, readOnly: true}
+  - name: $9
+    image: $AGNHOST
+    args: [$args/create/data-1]
+    volumeMounts:
+    - {name: ${12}, mountPath: $3/create, readOnly: true}
+EOF
+        wait_for 30 phase_is "$1" Running
+}
+# The Go test's checks before and after: create and update fail to read,
+# delete reads value-1; then delete reads nothing, update value-3, create
+# value-1.
+optional_checks() { # POD DIR CTR-DEL CTR-UPD CTR-CREATE STEP(before|after)
+        if [ "$6" = before ]; then
+                wait_for $UPD_WAIT log_has "$1" "$5" "Error reading file $2/create/data-1"
+                wait_for $UPD_WAIT log_has "$1" "$4" "Error reading file $2/update/data-3"
+                wait_for $UPD_WAIT log_has "$1" "$3" value-1
+        else
+                wait_for $UPD_WAIT log_has "$1" "$5" value-1
+                wait_for $UPD_WAIT log_has "$1" "$4" value-3
+                wait_for $UPD_WAIT log_has "$1" "$3" "Error reading file $2/delete/data-1"
+        fi
+}
+
+# Projected configMap: "optional updates should be reflected in volume [NodeConformance]"
+# The update is a re-apply, the delete `podctl delete configmap`.
+@test "Projected configMap optional updates should be reflected in volume [NodeConformance]" {
+        local d=/etc/projected-configmap-volumes
+        apply cms <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-del}
+data: {data-1: value-1}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-upd}
+data: {data-1: value-1}
+EOF
+        optional_pod pod-projected-configmaps-opt configMap $d cm-test-opt-del cm-test-opt-upd cm-test-opt-create \
+                delcm-volume-test updcm-volume-test createcm-volume-test deletecm-volume updatecm-volume createcm-volume
+        optional_checks pod-projected-configmaps-opt $d delcm-volume-test updcm-volume-test createcm-volume-test before
+        run -0 podctl delete configmap cm-test-opt-del
+        apply cms2 <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-upd}
+data: {data-3: value-3}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-create}
+data: {data-1: value-1}
+EOF
+        optional_checks pod-projected-configmaps-opt $d delcm-volume-test updcm-volume-test createcm-volume-test after
+}
+
 # ---- storage/projected_secret.go ------------------------------------------------
 
 # Projected secret: "should be consumable from pods in volume [NodeConformance]"
@@ -319,4 +486,144 @@ PS2=/etc/projected-secret-volume/new-path-data-1
         projected_pod pod-projected-secrets-3 secret projected-secret-test-map-3 "[mounttest, --file_content=$PS2, --file_mode=$PS2]" "" "[{key: data-1, path: new-path-data-1, mode: 0400}]"
         expect_output_regexp pod-projected-secrets-3 projected-secret-volume-test "content of file \"$PS2\": value-1" \
                 "mode of file \"$PS2\": -r--------"
+}
+
+# Projected secret: "should be consumable from pods in volume as non-root with defaultMode and fsGroup set [LinuxOnly] [NodeConformance]"
+@test "Projected secret should be consumable from pods in volume as non-root with defaultMode and fsGroup set [LinuxOnly] [NodeConformance]" {
+        secret_object projected-secret-test-4
+        projected_pod pod-projected-secrets-4 secret projected-secret-test-4 "[mounttest, --file_content=$PS1, --file_mode=$PS1]" 0440 "" \
+                "{fsGroup: 1001, runAsUser: 1000}"
+        expect_output_regexp pod-projected-secrets-4 projected-secret-volume-test "content of file \"$PS1\": value-1" \
+                "mode of file \"$PS1\": -r--r-----"
+}
+
+# Projected secret: "should be consumable from pods in volume with mappings [NodeConformance]"
+@test "Projected secret should be consumable from pods in volume with mappings [NodeConformance]" {
+        secret_object projected-secret-test-map-5
+        projected_pod pod-projected-secrets-5 secret projected-secret-test-map-5 "[mounttest, --file_content=$PS2, --file_mode=$PS2]" "" "[{key: data-1, path: new-path-data-1}]"
+        expect_output_regexp pod-projected-secrets-5 projected-secret-volume-test "content of file \"$PS2\": value-1" \
+                "mode of file \"$PS2\": -rw-r--r--"
+}
+
+# Projected secret: "should be able to mount in a volume regardless of a different secret existing with same name in different namespace [NodeConformance]"
+@test "Projected secret should be able to mount in a volume regardless of a different secret existing with same name in different namespace [NodeConformance]" {
+        apply other <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: projected-secret-test-ns
+  namespace: secret-namespace-2
+data:
+  this_should_not_match_content_of_other_secret: c2ltaWxhcmx5X3RoaXNfc2hvdWxkX25vdF9tYXRjaF9jb250ZW50X29mX290aGVyX3NlY3JldAo=
+EOF
+        secret_object projected-secret-test-ns
+        projected_pod pod-projected-secrets-ns secret projected-secret-test-ns "[mounttest, --file_content=$PS1, --file_mode=$PS1]" "" ""
+        expect_output_regexp pod-projected-secrets-ns projected-secret-volume-test "content of file \"$PS1\": value-1" \
+                "mode of file \"$PS1\": -rw-r--r--"
+}
+
+# Projected secret: "should be consumable in multiple volumes in a pod [NodeConformance]"
+@test "Projected secret should be consumable in multiple volumes in a pod [NodeConformance]" {
+        secret_object projected-secret-test-multi
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-projected-secrets-multi
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: projected-secret-volume
+    projected:
+      sources:
+      - secret: {name: projected-secret-test-multi}
+  - name: projected-secret-volume-2
+    projected:
+      sources:
+      - secret: {name: projected-secret-test-multi}
+  containers:
+  - name: secret-volume-test
+    image: $AGNHOST
+    args: [mounttest, --file_content=$PS1, --file_mode=$PS1]
+    volumeMounts:
+    - {name: projected-secret-volume, mountPath: /etc/projected-secret-volume, readOnly: true}
+    - {name: projected-secret-volume-2, mountPath: /etc/projected-secret-volume-2, readOnly: true}
+EOF
+        expect_output_regexp pod-projected-secrets-multi secret-volume-test "content of file \"$PS1\": value-1" \
+                "mode of file \"$PS1\": -rw-r--r--"
+}
+
+# Projected secret: "optional updates should be reflected in volume [NodeConformance]"
+# The update is a re-apply, the delete `podctl delete secret`.
+@test "Projected secret optional updates should be reflected in volume [NodeConformance]" {
+        local d=/etc/projected-secret-volumes
+        apply secrets <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-del}
+data: {data-1: dmFsdWUtMQ==}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-upd}
+data: {data-1: dmFsdWUtMQ==}
+EOF
+        optional_pod pod-projected-secrets-opt secret $d s-test-opt-del s-test-opt-upd s-test-opt-create \
+                dels-volume-test upds-volume-test creates-volume-test deletes-volume updates-volume creates-volume
+        optional_checks pod-projected-secrets-opt $d dels-volume-test upds-volume-test creates-volume-test before
+        run -0 podctl delete secret s-test-opt-del
+        apply secrets2 <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-upd}
+data: {data-3: dmFsdWUtMw==}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-create}
+data: {data-1: dmFsdWUtMQ==}
+EOF
+        optional_checks pod-projected-secrets-opt $d dels-volume-test upds-volume-test creates-volume-test after
+}
+
+# ---- storage/projected_combined.go ---------------------------------------------
+
+# Projected combined: "should project all components that make up the projection API [Projection][NodeConformance]"
+@test "Projected combined should project all components that make up the projection API [Projection][NodeConformance]" {
+        apply objects <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: configmap-projected-all-test-volume}
+data: {configmap-data: configmap-value-1}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: secret-projected-all-test-volume}
+data: {secret-data: c2VjcmV0LXZhbHVlLTE=}
+EOF
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: projected-volume-all
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: podinfo
+    projected:
+      sources:
+      - downwardAPI:
+          items:
+          - path: podname
+            fieldRef: {apiVersion: v1, fieldPath: metadata.name}
+      - secret: {name: secret-projected-all-test-volume}
+      - configMap: {name: configmap-projected-all-test-volume}
+  containers:
+  - name: projected-all-volume-test
+    image: $BUSYBOX
+    command: [sh, -c, "cat /all/podname && cat /all/secret-data && cat /all/configmap-data"]
+    volumeMounts:
+    - {name: podinfo, mountPath: /all, readOnly: false}
+EOF
+        expect_output projected-volume-all projected-all-volume-test projected-volume-all secret-value-1 configmap-value-1
 }

@@ -16,10 +16,12 @@ teardown() { conformance_teardown; }
 # securityContext.seLinuxOptions {level: s0} is left out, as podctl refuses
 # SELinux options (docs/DEVIATIONS.md); the kubelet on a host without
 # SELinux ignores them.
-emptydir_pod() { # NAME UID ARGS-JSON [SC] [MEDIUM]
+emptydir_pod() { # NAME UID ARGS-JSON [SC] [MEDIUM] [SUBPATH]
         local sc=${4:-"{}"} ed="{}"
         [ -z "${5:-}" ] || ed="{medium: $5}"
-        [ "$2" = 0 ] || sc="{runAsUser: $2}"
+        if [ "$2" != 0 ]; then
+                if [ "$sc" = "{}" ]; then sc="{runAsUser: $2}"; else sc="{runAsUser: $2, ${sc#\{}"; fi
+        fi
         apply "$1" <<EOF
 apiVersion: v1
 kind: Pod
@@ -33,7 +35,7 @@ spec:
     image: $AGNHOST
     args: $3
     volumeMounts:
-    - {name: test-volume, mountPath: /test-volume}
+    - {name: test-volume, mountPath: /test-volume${6:+, subPath: $6}}
   volumes:
   - name: test-volume
     emptyDir: $ed
@@ -133,6 +135,81 @@ file_mode_case() { # NAME UID MODE PERMS [MEDIUM]
 # EmptyDir volumes: "should support (non-root,0777,tmpfs) [LinuxOnly] [NodeConformance] [Conformance]"
 @test "EmptyDir volumes should support (non-root,0777,tmpfs) [LinuxOnly] [NodeConformance]" {
         file_mode_case pod-emptydir-t6 1001 0777 -rwxrwxrwx Memory
+}
+
+# doTestSetgidFSGroup (fsGroup 123, tmpfs): a new 0660 file is the group's.
+setgid_fsgroup_case() { # NAME UID
+        local f=/test-volume/test-file
+        emptydir_pod "$1" "$2" "[mounttest, --fs_type=/test-volume, --new_file_0660=$f, --file_perm=$f, --file_owner=$f]" \
+                '{fsGroup: 123}' Memory
+        expect_output "$1" test-container "perms of file \"$f\": -rw-rw----" \
+                "content of file \"$f\": mount-tester new file" "owner GID of \"$f\": 123" \
+                'mount type of "/test-volume": tmpfs'
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "new files should be created with FSGroup ownership when container is root"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] new files should be created with FSGroup ownership when container is root" {
+        setgid_fsgroup_case pod-emptydir-fsg-root 0
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "new files should be created with FSGroup ownership when container is non-root"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] new files should be created with FSGroup ownership when container is non-root" {
+        setgid_fsgroup_case pod-emptydir-fsg-nonroot 1001
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "nonexistent volume subPath should have the correct mode and owner using FSGroup"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] nonexistent volume subPath should have the correct mode and owner using FSGroup" {
+        # doTestSubPathFSGroup: uid 1001, fsGroup 123, tmpfs, subPath test-sub.
+        emptydir_pod pod-emptydir-fsg-sub 1001 '[mounttest, --fs_type=/test-volume, --file_perm=/test-volume, --file_owner=/test-volume, --file_mode=/test-volume]' \
+                '{fsGroup: 123}' Memory test-sub
+        expect_output pod-emptydir-fsg-sub test-container 'perms of file "/test-volume": -rwxrwxrwx' \
+                'owner UID of "/test-volume": 0' 'owner GID of "/test-volume": 123' \
+                'mode of file "/test-volume": dgtrwxrwxrwx' 'mount type of "/test-volume": tmpfs'
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "files with FSGroup ownership should support (root,0644,tmpfs)"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] files with FSGroup ownership should support (root,0644,tmpfs)" {
+        # doTest0644FSGroup: fsGroup 123.
+        local f=/test-volume/test-file
+        emptydir_pod pod-emptydir-fsg-0644 0 "[mounttest, --fs_type=/test-volume, --new_file_0644=$f, --file_perm=$f]" '{fsGroup: 123}' Memory
+        expect_output pod-emptydir-fsg-0644 test-container "perms of file \"$f\": -rw-r--r--" \
+                "content of file \"$f\": mount-tester new file" 'mount type of "/test-volume": tmpfs'
+}
+
+# EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance]: "volume on tmpfs should have the correct mode using FSGroup"
+@test "EmptyDir volumes when FSGroup is specified [LinuxOnly] [NodeConformance] volume on tmpfs should have the correct mode using FSGroup" {
+        # doTestVolumeModeFSGroup: fsGroup 1001.
+        emptydir_pod pod-emptydir-fsg-tmpfs 0 '[mounttest, --fs_type=/test-volume, --file_perm=/test-volume]' '{fsGroup: 1001}' Memory
+        expect_output pod-emptydir-fsg-tmpfs test-container 'perms of file "/test-volume": -rwxrwxrwx' \
+                'mount type of "/test-volume": tmpfs'
+}
+
+# EmptyDir volumes: "pod should support memory backed volumes of specified size [NodeConformance]"
+@test "EmptyDir volumes pod should support memory backed volumes of specified size [NodeConformance]" {
+        apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-size-memory-volume
+spec:
+  terminationGracePeriodSeconds: 0
+  restartPolicy: Never
+  volumes:
+  - name: shared-data
+    emptyDir: {medium: Memory, sizeLimit: 10Mi}
+  containers:
+  - name: busybox-main-container
+    image: $BUSYBOX
+    command: [/bin/sh]
+    args: ["-c", "trap exit TERM; while true; do sleep 1; done"]
+    volumeMounts:
+    - {name: shared-data, mountPath: /usr/share/volumeshare}
+EOF
+        wait_for 30 phase_is pod-size-memory-volume Running
+        # ExecShellInContainer: /bin/sh -c CMD
+        run -0 podctl exec pod-size-memory-volume -c busybox-main-container -- /bin/sh -c \
+                "df | grep /usr/share/volumeshare | awk '{print \$2}'"
+        [ "$output" = 10240 ]
 }
 
 # EmptyDir volumes: "pod should support shared volumes between containers"
@@ -331,6 +408,155 @@ EOF
         expect_output pod-configmaps-multi configmap-volume-test 'content of file "/etc/configmap-volume/data-1": value-1'
 }
 
+# Polling a container's log (gomega.Eventually on GetPodLogs), within
+# podLogTimeout (GetPodSecretUpdateTimeout: the kubelet's sync period and
+# cache TTL, 2 minutes and more); podctl rewrites the files when an object
+# is applied or deleted, so 60 s is plenty.
+log_has() { [[ $(podctl logs "$1" -c "$2") == *"$3"* ]]; }
+UPD_WAIT=60
+
+# ConfigMap: "updates should be reflected in volume [NodeConformance]"
+# The Update is a re-apply (podctl has no API server).
+@test "ConfigMap updates should be reflected in volume [NodeConformance]" {
+        cm_upd() {
+                apply "cm-upd-$1" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: configmap-test-upd}
+data: {data-1: $1}
+EOF
+        }
+        cm_upd value-1
+        configmap_pod pod-configmaps-upd configmap-test-upd \
+                "[mounttest, --break_on_expected_content=false, --retry_time=120, --file_content_in_loop=$CM1]" ""
+        wait_for 30 phase_is pod-configmaps-upd Running
+        wait_for $UPD_WAIT log_has pod-configmaps-upd agnhost-container value-1
+        cm_upd value-2
+        wait_for $UPD_WAIT log_has pod-configmaps-upd agnhost-container value-2
+}
+
+# The optional-updates Pod of configmap_volume.go / secrets_volume.go: three
+# containers (delete, update, create) each reading its own optional volume
+# in a loop, under DIR/{delete,update,create}. REF is the source's name
+# field (name or secretName).
+optional_pod() { # NAME KIND(configMap|secret) REF DIR DEL UPD CREATE CTR-DEL CTR-UPD CTR-CREATE VOL-DEL VOL-UPD VOL-CREATE
+        local args="mounttest, --break_on_expected_content=false, --retry_time=120, --file_content_in_loop=$4"
+        apply "$1" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: ${11}
+    $2: {$3: $5, optional: true}
+  - name: ${12}
+    $2: {$3: $6, optional: true}
+  - name: ${13}
+    $2: {$3: $7, optional: true}
+  containers:
+  - name: $8
+    image: $AGNHOST
+    args: [$args/delete/data-1]
+    volumeMounts:
+    - {name: ${11}, mountPath: $4/delete, readOnly: true}
+  - name: $9
+    image: $AGNHOST
+    args: [$args/update/data-3]
+    volumeMounts:
+    - {name: ${12}, mountPath: $4/update, readOnly: true}
+  - name: ${10}
+    image: $AGNHOST
+    args: [$args/create/data-1]
+    volumeMounts:
+    - {name: ${13}, mountPath: $4/create, readOnly: true}
+EOF
+        wait_for 30 phase_is "$1" Running
+}
+# The Go test's checks before and after the changes: create and update fail
+# to read, delete reads value-1; then create reads value-1, update value-3,
+# delete nothing.
+optional_checks() { # POD DIR CTR-DEL CTR-UPD CTR-CREATE before|after
+        if [ "$6" = before ]; then
+                wait_for $UPD_WAIT log_has "$1" "$5" "Error reading file $2/create/data-1"
+                wait_for $UPD_WAIT log_has "$1" "$4" "Error reading file $2/update/data-3"
+                wait_for $UPD_WAIT log_has "$1" "$3" value-1
+        else
+                wait_for $UPD_WAIT log_has "$1" "$5" value-1
+                wait_for $UPD_WAIT log_has "$1" "$4" value-3
+                wait_for $UPD_WAIT log_has "$1" "$3" "Error reading file $2/delete/data-1"
+        fi
+}
+
+# ConfigMap: "optional updates should be reflected in volume [NodeConformance]"
+# The Update is a re-apply, the Delete `podctl delete configmap`.
+@test "ConfigMap optional updates should be reflected in volume [NodeConformance]" {
+        local d=/etc/configmap-volumes
+        apply cms <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-del}
+data: {data-1: value-1}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-upd}
+data: {data-1: value-1}
+EOF
+        optional_pod pod-configmaps-opt configMap name $d cm-test-opt-del cm-test-opt-upd cm-test-opt-create \
+                delcm-volume-test updcm-volume-test createcm-volume-test deletecm-volume updatecm-volume createcm-volume
+        optional_checks pod-configmaps-opt $d delcm-volume-test updcm-volume-test createcm-volume-test before
+        run -0 podctl delete configmap cm-test-opt-del
+        apply cms2 <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-upd}
+data: {data-3: value-3}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm-test-opt-create}
+data: {data-1: value-1}
+EOF
+        optional_checks pod-configmaps-opt $d delcm-volume-test updcm-volume-test createcm-volume-test after
+}
+
+# ConfigMap "should be immutable if `immutable` field is set" and its Secret
+# twin: each Update is a re-apply of the whole object, made by MANIFEST-FN
+# EXTRA-DATA IMMUTABLE-LINE LABELS (data-1..4, EXTRA-DATA the Go test's
+# data-5); the API server's IsInvalid is podctl's refusal, and the Get after
+# it shows the object unchanged.
+immutable_case() { # KIND(configmap|secret) MANIFEST-FN
+        local k=$1 mk=$2
+        run -0 podctl apply -f "$($mk '' '' '{}')"
+        run -0 podctl apply -f "$($mk '' 'immutable: true' '{}')"
+        run -1 podctl apply -f "$($mk data-5 'immutable: true' '{}')"
+        [[ $output == *'is invalid: data: Forbidden: field is immutable when `immutable` is set'* ]]
+        [ "$(podctl get "$k" immutable -o json | jq -r '[.immutable, (.data | has("data-5"))] | join(" ")')" = "true false" ]
+        run -1 podctl apply -f "$($mk '' 'immutable: false' '{}')"
+        [[ $output == *'is invalid: immutable: Forbidden'* ]]
+        [ "$(podctl get "$k" immutable -o json | jq -r .immutable)" = true ]
+        run -0 podctl apply -f "$($mk '' 'immutable: true' '{label1: value1}')"
+        [ "$(podctl get "$k" immutable -o json | jq -r .metadata.labels.label1)" = value1 ]
+        run -0 podctl delete "$k" immutable
+        run -1 podctl get "$k" immutable
+}
+
+# ConfigMap: "should be immutable if `immutable` field is set [Conformance]"
+@test "ConfigMap should be immutable if \`immutable\` field is set" {
+        immutable_cm() { # EXTRA-DATA IMMUTABLE-LINE LABELS
+                manifest "cm-$RANDOM" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: immutable, labels: $3}
+data: {data-1: value-1, data-2: value-2, data-3: value-3, data-4: value-4${1:+, $1: value-5}}
+$2
+EOF
+        }
+        immutable_case configmap immutable_cm
+}
+
 # ---- secrets_volume.go -----------------------------------------------------------
 
 secret() { # NAME [NAMESPACE]: secretForTest, data-N = "value-N\n"
@@ -459,6 +685,54 @@ spec:
 EOF
         expect_output_regexp pod-secrets-multi secret-volume-test "content of file \"$S1\": value-1" \
                 "$(mode_re $S1 -rw-r--r-- -rw-r--r--)"
+}
+
+# Secrets: "optional updates should be reflected in volume [NodeConformance]"
+# The Update is a re-apply, the Delete `podctl delete secret`.
+@test "Secrets optional updates should be reflected in volume [NodeConformance]" {
+        local d=/etc/secret-volumes
+        apply secrets <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-del}
+data: {data-1: dmFsdWUtMQ==}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-upd}
+data: {data-1: dmFsdWUtMQ==}
+EOF
+        optional_pod pod-secrets-opt secret secretName $d s-test-opt-del s-test-opt-upd s-test-opt-create \
+                dels-volume-test upds-volume-test creates-volume-test deletes-volume updates-volume creates-volume
+        optional_checks pod-secrets-opt $d dels-volume-test upds-volume-test creates-volume-test before
+        run -0 podctl delete secret s-test-opt-del
+        apply secrets2 <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-upd}
+data: {data-3: dmFsdWUtMw==}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s-test-opt-create}
+data: {data-1: dmFsdWUtMQ==}
+EOF
+        optional_checks pod-secrets-opt $d dels-volume-test upds-volume-test creates-volume-test after
+}
+
+# Secrets: "should be immutable if `immutable` field is set [Conformance]"
+# (secretForTest's data, data-4 "value-4\n", data-5 "value-5\n").
+@test "Secrets should be immutable if \`immutable\` field is set" {
+        immutable_secret() { # EXTRA-DATA IMMUTABLE-LINE LABELS
+                manifest "secret-$RANDOM" <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: immutable, labels: $3}
+data: {data-1: dmFsdWUtMQo=, data-2: dmFsdWUtMgo=, data-3: dmFsdWUtMwo=, data-4: dmFsdWUtNAo=${1:+, $1: dmFsdWUtNQo=}}
+$2
+EOF
+        }
+        immutable_case secret immutable_secret
 }
 
 # ---- host_path.go ----------------------------------------------------------------
