@@ -1323,11 +1323,13 @@ struct pc_tmpfs *pc_monitor_pod_tmpfs(const struct pc_monitor *m, size_t *n)
                         t[*n] = (struct pc_tmpfs){dir, MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                                   pc_xstrdup("mode=0755,size=16m")};
                 } else if (memory_backed(v)) {
+                        /* tmpfs's own root mode, 1777, as the kubelet leaves it
+                         * (it only makes sure of the 0777 permission bits) */
                         int64_t size = v->size_limit > 0 ? v->size_limit : pod_limit;
                         t[*n] = (struct pc_tmpfs){
                             dir, MS_NOSUID | MS_NODEV,
-                            size > 0 ? pc_xasprintf("mode=0777,size=%lld", (long long)size)
-                                     : pc_xstrdup("mode=0777")};
+                            size > 0 ? pc_xasprintf("mode=1777,size=%lld", (long long)size)
+                                     : pc_xstrdup("mode=1777")};
                 } else {
                         free(dir);
                         continue;

@@ -515,6 +515,28 @@ static int seal_image_bind(int rootfd, const char *dest, pc_error *err)
         return 0;
 }
 
+/* A subPath the volume does not have yet, made as the kubelet makes it
+ * (makeMounts: SafeMakeDir with the volume directory's own mode, setgid and
+ * sticky bits included, so an fsGroup volume's subPath is group-writable as
+ * the volume is). Returns its O_PATH fd. */
+static int make_sub_path(int vol, const char *sub_path, pc_error *err)
+{
+        struct stat st;
+        if (fstat(vol, &st) < 0)
+                return pc_fail(err, errno, "stat the volume");
+        int fd = pc_fsroot_mkdir_p(vol, sub_path, st.st_mode & 0777, err);
+        if (fd < 0)
+                return -1;
+        char p[64];
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+        if (chmod(p, st.st_mode & 07777) < 0) {
+                int e = errno;
+                close(fd);
+                return pc_fail(err, e, "chmod");
+        }
+        return fd;
+}
+
 static int setup_binds(const struct pc_container_plan *plan, int rootfd, pc_error *err)
 {
         for (size_t i = 0; i < plan->n_binds; i++) {
@@ -545,7 +567,7 @@ static int setup_binds(const struct pc_container_plan *plan, int rootfd, pc_erro
                          * type, else a new directory (not in an image). */
                         int sub = pc_fsroot_open(src, b->sub_path, O_PATH, err);
                         if (sub < 0 && err->code == ENOENT && !b->n_layers)
-                                sub = pc_fsroot_mkdir_p(src, b->sub_path, 0755, err);
+                                sub = make_sub_path(src, b->sub_path, err);
                         if (sub < 0)
                                 return pc_error_prefix(err, "mount %s at %s: subPath \"%s\"", what,
                                                        b->destination, b->sub_path);
