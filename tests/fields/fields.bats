@@ -43,6 +43,8 @@ observe() {
                 log:*)
                         podctl -n "$ns" logs "$pod" -c "${how#log:}" 2>/dev/null | grep -qE -- "$check" ||
                                 fields[i]="!$field" ;;
+                host)
+                        (eval "$check") >/dev/null 2>&1 </dev/null || fields[i]="!$field" ;;
                 *)
                         fields[i]="!$field" ;;
                 esac
