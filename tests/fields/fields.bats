@@ -74,6 +74,13 @@ observe() {
         return $bad
 }
 
+# The hostPorts of pods/ are fixed numbers: one run of this file at a time
+# uses them (a concurrent run waits here); released when the test ends.
+hold_host_ports() {
+        exec {HOST_PORTS_FD}>>/run/podctl-tests-fields-ports.lock
+        flock -w 600 "$HOST_PORTS_FD"
+}
+
 phase_in() { [ "$(podctl -n "$1" get pod "$2" -o json | jq -r .status.phase)" = "$3" ]; }
 running_in() { [ "$(podctl -n "$1" get pod "$2" -o json | jq -r '[.status.containerStatuses[].state | has("running")] | all')" = true ]; }
 main_ready() {
@@ -99,6 +106,7 @@ main_ready() {
 observed() { observe "$@" 2>/dev/null; }
 
 @test "pod probes: probes and lifecycle hooks of containers and sidecars, in the status and as the requests they make" {
+        hold_host_ports
         run -0 podctl apply -f "$FX/pods/probes.yaml"
         # on a timeout, observe again to name the fields not observed
         wait_for 90 observed probes fx || observe probes fx
