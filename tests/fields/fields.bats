@@ -105,11 +105,12 @@ main_ready() {
 # probes and hooks of pods/probes.yaml leave their marks over some seconds)
 observed() { observe "$@" 2>/dev/null; }
 
-@test "pod probes: probes and lifecycle hooks of containers and sidecars, in the status and as the requests they make" {
+@test "pod probes: probes and lifecycle hooks of containers and sidecars, in the status and as the requests they make; pod periods: their timings and thresholds" {
         hold_host_ports
         run -0 podctl apply -f "$FX/pods/probes.yaml"
         # on a timeout, observe again to name the fields not observed
         wait_for 90 observed probes fx || observe probes fx
+        wait_for 60 observed periods fx || observe periods fx
 }
 
 nonroot_seen() {
