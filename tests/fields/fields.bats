@@ -136,11 +136,11 @@ waiting_in() {
         done
 }
 
-@test "pod hostns: the host's network, PID and IPC namespaces; pod userns: a user namespace of its own" {
+@test "pod hostns: the host's network, PID and IPC namespaces, probes and hooks to a host there; pod userns: a user namespace of its own" {
+        hold_host_ports
         run -0 podctl apply -f "$FX/pods/hostns.yaml"
-        wait_for 30 running_in fx hostns
+        wait_for 30 observed hostns fx || observe hostns fx
         wait_for 30 running_in fx userns
-        observe hostns fx
         observe userns fx
 }
 
