@@ -113,6 +113,14 @@ observed() { observe "$@" 2>/dev/null; }
         wait_for 60 observed periods fx || observe periods fx
 }
 
+@test "pods tls, tls-start, tls-hook: scheme HTTPS of probes and hooks, as the TLS handshake they begin" {
+        run -0 podctl apply -f "$FX/pods/schemes.yaml"
+        local p
+        for p in tls tls-start tls-hook; do
+                wait_for 30 observed "$p" fx || observe "$p" fx
+        done
+}
+
 nonroot_seen() {
         [ "$(podctl -n fx get pod nonroot -o json | jq -r '[.status.containerStatuses[] |
                 (.name == "a" and .state.waiting.reason == "CreateContainerConfigError") or (.name != "a" and .state.running != null)] | all')" = true ]
