@@ -10,7 +10,15 @@ load ../integration/helpers
 
 FX=$BATS_TEST_DIRNAME
 
-setup_file() { common_setup_file; }
+setup_file() {
+        common_setup_file
+        # pods/hostns.yaml's Localhost seccomp profiles
+        mkdir -p "$PODCTL_ROOT/seccomp/fields"
+        echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' \
+                >"$PODCTL_ROOT/seccomp/fields/no-mkdir.json"
+        echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["chmod", "fchmod", "fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' \
+                >"$PODCTL_ROOT/seccomp/fields/no-chmod.json"
+}
 teardown_file() { common_teardown_file; }
 teardown() { delete_all_pods; }
 
@@ -144,7 +152,7 @@ waiting_in() {
         done
 }
 
-@test "pod hostns: the host's network, PID and IPC namespaces, probes and hooks to a host there; pod userns: a user namespace of its own" {
+@test "pod hostns: the host's network, PID and IPC namespaces, probes and hooks to a host there; pod userns: a user namespace of its own, Localhost seccomp profiles, procMount Unmasked" {
         hold_host_ports
         run -0 podctl apply -f "$FX/pods/hostns.yaml"
         wait_for 30 observed hostns fx || observe hostns fx
