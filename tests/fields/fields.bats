@@ -160,10 +160,12 @@ waiting_in() {
         observe userns fx
 }
 
-@test "pod deadline: activeDeadlineSeconds fails the Pod" {
+@test "pod deadline: activeDeadlineSeconds fails the Pod; pod oswin: another OS's Pod is rejected" {
         run -0 podctl apply -f "$FX/pods/deadline.yaml"
         wait_for 60 phase_in fx deadline Failed
+        wait_for 30 phase_in fx oswin Failed
         observe deadline fx
+        observe oswin fx
 }
 
 @test "refused fields: apply fails naming the field's path, and nothing is made" {
