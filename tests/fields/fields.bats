@@ -121,10 +121,10 @@ observed() { observe "$@" 2>/dev/null; }
         wait_for 60 observed periods fx || observe periods fx
 }
 
-@test "pods tls, tls-start, tls-hook, grpc-start: scheme HTTPS of probes and hooks, as the TLS handshake they begin; gRPC probes, as the request they send" {
+@test "pods/schemes.yaml: scheme HTTPS of probes and hooks, as the TLS handshake they begin; gRPC probes, as the request they send; tcpSocket hooks fail" {
         run -0 podctl apply -f "$FX/pods/schemes.yaml"
         local p
-        for p in tls tls-start tls-hook grpc-start; do
+        for p in tls tls-start tls-hook grpc-start tcp-hook; do
                 wait_for 30 observed "$p" fx || observe "$p" fx
         done
 }
