@@ -18,6 +18,15 @@ setup_file() {
                 >"$PODCTL_ROOT/seccomp/fields/no-mkdir.json"
         echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["chmod", "fchmod", "fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' \
                 >"$PODCTL_ROOT/seccomp/fields/no-chmod.json"
+        # pods/groups.yaml's image: busybox whose /etc/group lists fxuser in fxgrp
+        local d="$BATS_FILE_TMPDIR/groups-rootfs"
+        mkdir -p "$d/etc"
+        tar -xf "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" -C "$d" ./etc/passwd ./etc/group
+        echo 'fxuser:x:1777:1777::/tmp:/bin/sh' >>"$d/etc/passwd"
+        echo 'fxgrp:x:777:fxuser' >>"$d/etc/group"
+        cp "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" "$BATS_FILE_TMPDIR/groups.tar"
+        tar -rf "$BATS_FILE_TMPDIR/groups.tar" -C "$d" --owner=0 --group=0 ./etc/passwd ./etc/group
+        podctl image import "$BATS_FILE_TMPDIR/groups.tar" localhost/fields-groups:1 >/dev/null
 }
 teardown_file() { common_teardown_file; }
 teardown() { delete_all_pods; }
@@ -158,6 +167,14 @@ waiting_in() {
         wait_for 30 observed hostns fx || observe hostns fx
         wait_for 30 running_in fx userns
         observe userns fx
+}
+
+@test "pods strict, merge: supplementalGroupsPolicy Strict leaves out the groups the image's /etc/group gives the user" {
+        run -0 podctl apply -f "$FX/pods/groups.yaml"
+        wait_for 30 running_in fx strict
+        wait_for 30 running_in fx merge
+        observe strict fx
+        observe merge fx
 }
 
 @test "pod deadline: activeDeadlineSeconds fails the Pod; pod oswin: another OS's Pod is rejected" {
