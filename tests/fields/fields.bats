@@ -10,7 +10,24 @@ load ../integration/helpers
 
 FX=$BATS_TEST_DIRNAME
 
-setup_file() { common_setup_file; }
+setup_file() {
+        common_setup_file
+        # pods/hostns.yaml's Localhost seccomp profiles
+        mkdir -p "$PODCTL_ROOT/seccomp/fields"
+        echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' \
+                >"$PODCTL_ROOT/seccomp/fields/no-mkdir.json"
+        echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["chmod", "fchmod", "fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' \
+                >"$PODCTL_ROOT/seccomp/fields/no-chmod.json"
+        # pods/groups.yaml's image: busybox whose /etc/group lists fxuser in fxgrp
+        local d="$BATS_FILE_TMPDIR/groups-rootfs"
+        mkdir -p "$d/etc"
+        tar -xf "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" -C "$d" ./etc/passwd ./etc/group
+        echo 'fxuser:x:1777:1777::/tmp:/bin/sh' >>"$d/etc/passwd"
+        echo 'fxgrp:x:777:fxuser' >>"$d/etc/group"
+        cp "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" "$BATS_FILE_TMPDIR/groups.tar"
+        tar -rf "$BATS_FILE_TMPDIR/groups.tar" -C "$d" --owner=0 --group=0 ./etc/passwd ./etc/group
+        podctl image import "$BATS_FILE_TMPDIR/groups.tar" localhost/fields-groups:1 >/dev/null
+}
 teardown_file() { common_teardown_file; }
 teardown() { delete_all_pods; }
 
@@ -43,6 +60,8 @@ observe() {
                 log:*)
                         podctl -n "$ns" logs "$pod" -c "${how#log:}" 2>/dev/null | grep -qE -- "$check" ||
                                 fields[i]="!$field" ;;
+                host)
+                        (eval "$check") >/dev/null 2>&1 </dev/null || fields[i]="!$field" ;;
                 *)
                         fields[i]="!$field" ;;
                 esac
@@ -72,6 +91,13 @@ observe() {
         return $bad
 }
 
+# The hostPorts of pods/ are fixed numbers: one run of this file at a time
+# uses them (a concurrent run waits here); released when the test ends.
+hold_host_ports() {
+        exec {HOST_PORTS_FD}>>/run/podctl-tests-fields-ports.lock
+        flock -w 600 "$HOST_PORTS_FD"
+}
+
 phase_in() { [ "$(podctl -n "$1" get pod "$2" -o json | jq -r .status.phase)" = "$3" ]; }
 running_in() { [ "$(podctl -n "$1" get pod "$2" -o json | jq -r '[.status.containerStatuses[].state | has("running")] | all')" = true ]; }
 main_ready() {
@@ -96,10 +122,20 @@ main_ready() {
 # probes and hooks of pods/probes.yaml leave their marks over some seconds)
 observed() { observe "$@" 2>/dev/null; }
 
-@test "pod probes: probes and lifecycle hooks of containers and sidecars, in the status and as the requests they make" {
+@test "pod probes: probes and lifecycle hooks of containers and sidecars, in the status and as the requests they make; pod periods: their timings and thresholds" {
+        hold_host_ports
         run -0 podctl apply -f "$FX/pods/probes.yaml"
         # on a timeout, observe again to name the fields not observed
         wait_for 90 observed probes fx || observe probes fx
+        wait_for 60 observed periods fx || observe periods fx
+}
+
+@test "pods/schemes.yaml: scheme HTTPS of probes and hooks, as the TLS handshake they begin; gRPC probes, as the request they send; tcpSocket hooks fail" {
+        run -0 podctl apply -f "$FX/pods/schemes.yaml"
+        local p
+        for p in tls tls-start tls-hook grpc-start tcp-hook; do
+                wait_for 30 observed "$p" fx || observe "$p" fx
+        done
 }
 
 nonroot_seen() {
@@ -126,18 +162,28 @@ waiting_in() {
         done
 }
 
-@test "pod hostns: the host's network, PID and IPC namespaces; pod userns: a user namespace of its own" {
+@test "pod hostns: the host's network, PID and IPC namespaces, probes and hooks to a host there; pod userns: a user namespace of its own, Localhost seccomp profiles, procMount Unmasked" {
+        hold_host_ports
         run -0 podctl apply -f "$FX/pods/hostns.yaml"
-        wait_for 30 running_in fx hostns
+        wait_for 30 observed hostns fx || observe hostns fx
         wait_for 30 running_in fx userns
-        observe hostns fx
         observe userns fx
 }
 
-@test "pod deadline: activeDeadlineSeconds fails the Pod" {
+@test "pods strict, merge: supplementalGroupsPolicy Strict leaves out the groups the image's /etc/group gives the user" {
+        run -0 podctl apply -f "$FX/pods/groups.yaml"
+        wait_for 30 running_in fx strict
+        wait_for 30 running_in fx merge
+        observe strict fx
+        observe merge fx
+}
+
+@test "pod deadline: activeDeadlineSeconds fails the Pod; pod oswin: another OS's Pod is rejected" {
         run -0 podctl apply -f "$FX/pods/deadline.yaml"
         wait_for 60 phase_in fx deadline Failed
+        wait_for 30 phase_in fx oswin Failed
         observe deadline fx
+        observe oswin fx
 }
 
 @test "refused fields: apply fails naming the field's path, and nothing is made" {
