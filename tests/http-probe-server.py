@@ -56,9 +56,12 @@ def serve(srv):
     srv.serve_forever()
 
 
-servers = [http.server.ThreadingHTTPServer(("127.0.0.1", http_port), Handler)]
+# where to listen: 127.0.0.1, or (PROBE_BIND) every address of a Pod's netns,
+# which a probe reaches at the Pod IP as the kubelet's
+BIND = os.environ.get("PROBE_BIND", "127.0.0.1")
+servers = [http.server.ThreadingHTTPServer((BIND, http_port), Handler)]
 if len(sys.argv) > 6:
-    s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[4])), Handler)
+    s = http.server.ThreadingHTTPServer((BIND, int(sys.argv[4])), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[5], sys.argv[6])
     s.socket = ctx.wrap_socket(s.socket, server_side=True)

@@ -95,6 +95,9 @@ static int attempt_start(struct pc_monitor *m, struct pc_ctr *c, const struct pc
             .helper = helper,
             .hook = hook,
             .timeout_seconds = (int)timeout_s,
+            /* a handler without host: the Pod's IP, as the kubelet's (NULL
+             * with hostNetwork: 127.0.0.1) */
+            .pod_ip = m->pod_ip,
         };
         if (h->kind == PC_HANDLER_EXEC) {
                 /* resolved once per run: an attempt every second would read

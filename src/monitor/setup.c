@@ -999,8 +999,8 @@ static int check_run_as_non_root(struct pc_monitor *m, struct pc_ctr *c, pc_erro
         return 0;
 }
 
-static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, const char *user,
-                            pc_error *err)
+static int save_exec_config(const struct pc_monitor *m, struct pc_ctr *c, char **envp,
+                            const char *cwd, const char *user, pc_error *err)
 {
         json_t *j = json_object();
         json_t *env = json_array();
@@ -1018,13 +1018,14 @@ static int save_exec_config(struct pc_ctr *c, char **envp, const char *cwd, cons
                               : spec->seccomp.type == PC_PROFILE_LOCALHOST ? "Localhost"
                                                                            : "RuntimeDefault";
         json_object_set_new(j, "security",
-                            json_pack("{s:I,s:b,s:s,s:s?,s:s?,s:o}", "caps",
+                            json_pack("{s:I,s:b,s:s,s:s?,s:s?,s:o,s:b}", "caps",
                                       (json_int_t)c->sec.caps, "noNewPrivs", c->sec.no_new_privs,
                                       "seccomp", seccomp, "seccompLocalhost",
                                       c->seccomp && spec->seccomp.type == PC_PROFILE_LOCALHOST
                                           ? spec->seccomp.localhost
                                           : NULL,
-                                      "apparmor", c->sec.apparmor, "groups", groups));
+                                      "apparmor", c->sec.apparmor, "groups", groups, "groupsStrict",
+                                      m->pod.supplemental_groups_strict));
         _cleanup_free_ char *p = pc_xasprintf("%s/exec.json", c->dir);
         int r = pc_json_save(p, j, false, err);
         json_decref(j);
@@ -1254,7 +1255,7 @@ int pc_monitor_start_container(struct pc_monitor *m, struct pc_ctr *c, pc_error 
         if (pc_replace_file(termlog, "", 0, 0666, err) < 0)
                 return -1;
         chmod(termlog, 0666);
-        if (save_exec_config(c, envp, cwd, user, err) < 0)
+        if (save_exec_config(m, c, envp, cwd, user, err) < 0)
                 return -1;
 
         /* Log file: <log_dir>/<container>/<restartCount>.log */

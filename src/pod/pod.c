@@ -1127,6 +1127,8 @@ static int exec_in(podctl *ctx, struct pc_pod_state *ps, const char *name,
         }
         _cleanup_free_ char *cwd = pc_xstrdup(json_string_value(json_object_get(cfg, "cwd")));
         _cleanup_free_ char *user = pc_xstrdup(json_string_value(json_object_get(cfg, "user")));
+        bool strict =
+            json_is_true(json_object_get(json_object_get(cfg, "security"), "groupsStrict"));
         /* Sealed as the container's own processes are. */
         struct pc_proc_sec sec = {0};
         _cleanup_(seccomp_freep) struct pc_seccomp *filter = NULL;
@@ -1138,6 +1140,31 @@ static int exec_in(podctl *ctx, struct pc_pod_state *ps, const char *name,
         json_decref(cfg);
         if (sr < 0)
                 return -1;
+        /* as the container's process: the user's groups in the image's
+         * /etc/group first (unless supplementalGroupsPolicy: Strict), then
+         * fsGroup and supplementalGroups */
+        if (user && !strict) {
+                _cleanup_free_ char *root = pc_xasprintf("/proc/%d/root", (int)pid);
+                struct pc_user u = {0};
+                pc_error ignore;
+                if (pc_user_resolve(root, user, &u, &ignore) == 0 && u.n_groups) {
+                        gid_t *all = pc_xcalloc(u.n_groups + n_groups + 1, sizeof(gid_t));
+                        size_t k = 0;
+                        for (size_t a = 0; a < u.n_groups; a++)
+                                all[k++] = u.groups[a];
+                        for (size_t b = 0; b < n_groups; b++) {
+                                bool dup = false;
+                                for (size_t j = 0; j < u.n_groups; j++)
+                                        dup |= u.groups[j] == groups[b];
+                                if (!dup)
+                                        all[k++] = groups[b];
+                        }
+                        free(groups);
+                        groups = all;
+                        n_groups = k;
+                }
+                pc_user_free(&u);
+        }
         long uid = 0, gid = -1;
         char *colon = user ? strchr(user, ':') : NULL;
         if (colon)

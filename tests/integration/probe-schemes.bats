@@ -35,7 +35,8 @@ teardown() {
 start_in_pod() {
         local pod=$1 out="$BATS_TEST_TMPDIR/server.$RANDOM"
         shift
-        nsenter --net=/proc/"$(pause_pid "$pod")"/ns/net "$@" >"$out" 2>&1 3>&- &
+        # every address of the Pod's netns: probes connect to the Pod IP
+        PROBE_BIND=${IN_POD_BIND:-0.0.0.0} nsenter --net=/proc/"$(pause_pid "$pod")"/ns/net "$@" >"$out" 2>&1 3>&- &
         SERVERS="${SERVERS:-} $!"
         wait_for 30 grep -q ready "$out"
 }
@@ -93,6 +94,30 @@ EOF
         wait_for 10 is_ready https main false
         wait_for 5 described https 'Readiness probe failed: HTTP probe failed with statuscode: 503'
         [ "$(restarts https main)" = 0 ]
+}
+
+@test "a probe without host goes to the Pod IP, as the kubelet's: a server on the Pod's 127.0.0.1 only is not reached" {
+        f=$(manifest podip <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: podip}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: [sleep, "3600"]
+    readinessProbe:
+      httpGet: {port: 8080, path: /ok}
+      periodSeconds: 1
+EOF
+)
+        podctl apply -f "$f"
+        wait_for 10 container_running podip main
+        ip=$(jq_pod podip .status.podIP)
+        IN_POD_BIND=127.0.0.1 start_in_pod podip $PY "$REPO/tests/http-probe-server.py" "$BATS_TEST_TMPDIR/requests" /nonexistent 8080
+        wait_for 10 described podip "Readiness probe failed: Get \"http://$ip:8080/ok\""
+        is_ready podip main false
 }
 
 @test "redirects: the same host is followed; another host is a success with a ProbeWarning event" {
@@ -161,7 +186,7 @@ EOF
         wait_for 10 container_running grpc main
         st="$BATS_TEST_TMPDIR/health"
         printf -- '- SERVING\n' >"$st"
-        start_in_pod grpc $PY "$REPO/tests/grpc-health-server.py" 9090 "$st"
+        start_in_pod grpc $PY "$REPO/tests/grpc-health-server.py" 9090 "$st" 0.0.0.0
         wait_for 30 is_ready grpc main true
         wait_for 10 described grpc 'Readiness probe failed: error: health rpc probe failed: rpc error: code = NotFound desc = unknown service'
         is_ready grpc other false

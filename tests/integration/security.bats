@@ -62,6 +62,39 @@ in_c() {
         podctl exec "$p" -- sh -c "$*"
 }
 
+@test "exec: the command has the container's groups, the image's /etc/group memberships included" {
+        local d=$BATS_TEST_TMPDIR/grp f pid
+        mkdir -p "$d"
+        tar -xf "$PODCTL_TEST_FIXTURES/busybox-rootfs.tar" -C "$d"
+        echo 'u1777:x:1777:1777::/:/bin/sh' >>"$d/etc/passwd"
+        echo 'staff:x:777:u1777' >>"$d/etc/group"
+        tar -cf "$BATS_TEST_TMPDIR/grp.tar" -C "$d" .
+        podctl image import "$BATS_TEST_TMPDIR/grp.tar" local/grp:1 >/dev/null
+        f=$(manifest grp <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: grp
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsUser: 1777, supplementalGroups: [4242]}
+  containers:
+  - name: c
+    image: local/grp:1
+    command: [sleep, "3600"]
+EOF
+        )
+        podctl apply -f "$f"
+        wait_for 20 container_running grp c
+        pid=$(pid_of grp c)
+        # the container's process: its /etc/group membership and supplementalGroups
+        grep -qw 777 <(awk '/^Groups:/' "/proc/$pid/status")
+        grep -qw 4242 <(awk '/^Groups:/' "/proc/$pid/status")
+        # an exec'd command: the same groups
+        run -0 podctl exec grp -- id -G
+        [[ " $output " == *" 777 "* && " $output " == *" 4242 "* ]]
+}
+
 @test "default: /proc/sys and /proc/sysrq-trigger are read-only, the host's sysctls unchanged" {
         run_pod def
         before=$(cat /proc/sys/vm/overcommit_ratio)
