@@ -39,8 +39,9 @@ EOF
         [[ ${lines[0]} == *" - tmpfs "*"size=8192k"* ]]
         # no sizeLimit: the Pod's memory limit, 64Mi + 32Mi
         [[ ${lines[1]} == *" - tmpfs "*"size=98304k"* ]]
+        # tmpfs's own 1777 (the kubelet mounts it with no mode), setgid for fsGroup
         run podctl exec mem -c a -- stat -c "%a %g" /m
-        [ "$output" = "2777 2000" ]
+        [ "$output" = "3777 2000" ]
         podctl exec mem -c a -- sh -c 'echo shared > /m/x'
         run podctl exec mem -c b -- cat /data/x
         [ "$output" = shared ]

@@ -178,7 +178,7 @@ h = grpc.method_handlers_generic_handler("grpc.health.v1.Health", {
     "Check": grpc.unary_unary_rpc_method_handler(check)})
 s = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
 s.add_generic_rpc_handlers((h,))
-s.add_insecure_port("127.0.0.1:9090")
+s.add_insecure_port("0.0.0.0:9090")  # the probe goes to the Pod IP
 s.start()
 time.sleep(60)
 PY
