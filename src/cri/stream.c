@@ -257,6 +257,35 @@ struct exec_child {
         int in, out, err, resize, fail; /* the worker's fds */
 };
 
+/* A worker's fd 3: window sizes as "ROWS COLS\n" lines (resize()); each
+ * whole one set on the terminal tty (-1: none). false once fd 3 ended. */
+struct resizes {
+        char buf[64];
+        size_t len;
+};
+
+static bool read_resizes(struct resizes *rs, int tty)
+{
+        ssize_t n = read(3, rs->buf + rs->len, sizeof(rs->buf) - 1 - rs->len);
+        if (n > 0)
+                rs->len += (size_t)n;
+        rs->buf[rs->len] = '\0';
+        char *nl;
+        while ((nl = strchr(rs->buf, '\n'))) {
+                unsigned rows = 0, cols = 0;
+                if (tty >= 0 && sscanf(rs->buf, "%u %u", &rows, &cols) == 2) {
+                        struct winsize ws = {.ws_row = (unsigned short)rows,
+                                             .ws_col = (unsigned short)cols};
+                        ioctl(tty, TIOCSWINSZ, &ws);
+                }
+                memmove(rs->buf, nl + 1, strlen(nl + 1) + 1);
+                rs->len = strlen(rs->buf);
+        }
+        if (rs->len == sizeof(rs->buf) - 1)
+                rs->len = 0; /* a line too long: not a size */
+        return n > 0;
+}
+
 /* In the worker (tty): relay the terminal between the pipes and the
  * command's pseudo-terminal; resize requests arrive as "ROWS COLS\n". */
 static int relay_tty(void *data, int master, pid_t pid, pc_error *err)
@@ -264,8 +293,7 @@ static int relay_tty(void *data, int master, pid_t pid, pc_error *err)
         (void)data;
         int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
         bool in_open = true, rs_open = true;
-        char rbuf[64];
-        size_t rlen = 0;
+        struct resizes rs = {.len = 0};
         for (;;) {
                 struct pollfd p[4] = {{master, POLLIN, 0},
                                       {in_open ? 0 : -1, POLLIN, 0},
@@ -295,29 +323,8 @@ static int relay_tty(void *data, int master, pid_t pid, pc_error *err)
                                 in_open = false;
                         }
                 }
-                if (p[2].revents) {
-                        ssize_t r = read(3, rbuf + rlen, sizeof(rbuf) - 1 - rlen);
-                        if (r <= 0)
-                                rs_open = false;
-                        if (r > 0) {
-                                rlen += (size_t)r;
-                                rbuf[rlen] = '\0';
-                                char *nl;
-                                while ((nl = strchr(rbuf, '\n'))) {
-                                        unsigned rows = 0, cols = 0;
-                                        if (sscanf(rbuf, "%u %u", &rows, &cols) == 2) {
-                                                struct winsize ws = {.ws_row = (unsigned short)rows,
-                                                                     .ws_col =
-                                                                         (unsigned short)cols};
-                                                ioctl(master, TIOCSWINSZ, &ws);
-                                        }
-                                        memmove(rbuf, nl + 1, strlen(nl + 1) + 1);
-                                        rlen = strlen(rbuf);
-                                }
-                                if (rlen == sizeof(rbuf) - 1)
-                                        rlen = 0;
-                        }
-                }
+                if (p[2].revents)
+                        rs_open = read_resizes(&rs, master);
                 if (p[3].revents & POLLIN) {
                         /* drain what the command wrote last */
                         char b[16384];
@@ -424,8 +431,7 @@ static void __attribute__((noreturn)) attach_worker(const struct pc_stream_req *
                 inotify_add_watch(ino, ldir, IN_MODIFY | IN_CREATE | IN_MOVED_TO);
         int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
         bool in_open = in >= 0, rs_open = true;
-        char rbuf[64];
-        size_t rlen = 0;
+        struct resizes rs = {.len = 0};
         while (pfd >= 0) {
                 struct pollfd p[4] = {{in_open ? 0 : -1, POLLIN, 0},
                                       {rs_open ? 3 : -1, POLLIN, 0},
@@ -456,26 +462,8 @@ static void __attribute__((noreturn)) attach_worker(const struct pc_stream_req *
                                 in = -1;
                         }
                 }
-                if (p[1].revents) {
-                        ssize_t n = read(3, rbuf + rlen, sizeof(rbuf) - 1 - rlen);
-                        if (n <= 0)
-                                rs_open = false;
-                        for (rlen += n > 0 ? (size_t)n : 0, rbuf[rlen] = '\0';;) {
-                                char *nl = strchr(rbuf, '\n');
-                                if (!nl)
-                                        break;
-                                unsigned rows = 0, cols = 0;
-                                if (in >= 0 && sscanf(rbuf, "%u %u", &rows, &cols) == 2) {
-                                        struct winsize ws = {.ws_row = (unsigned short)rows,
-                                                             .ws_col = (unsigned short)cols};
-                                        ioctl(in, TIOCSWINSZ, &ws);
-                                }
-                                memmove(rbuf, nl + 1, strlen(nl + 1) + 1);
-                                rlen = strlen(rbuf);
-                        }
-                        if (rlen == sizeof(rbuf) - 1)
-                                rlen = 0;
-                }
+                if (p[1].revents)
+                        rs_open = read_resizes(&rs, in);
                 if (p[2].revents) {
                         char b[4096];
                         while (read(ino, b, sizeof(b)) > 0)
