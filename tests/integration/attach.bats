@@ -147,11 +147,15 @@ EOF
         [[ "$(state_of term sh)" == *running* ]]
         # a second attach (no -t: the container's terminal decides) ends with the shell
         drive2() {
-                sleep 1
+                wait_for 30 shown "$out2" "try pressing enter"
                 printf 'exit 4\n'
                 wait_for 30 eval '[ "$(exit_code_of term sh)" = 4 ]'
         }
-        drive2 | in_pty "timeout 30 $PODCTL attach -i term" >"$out" && rc=0 || rc=$?
+        out2=$BATS_TEST_TMPDIR/out2
+        drive2 | in_pty "timeout 30 $PODCTL attach -i term" >"$out2" && rc=0 || rc=$?
+        # what the second attach showed, for a failure's message
+        tr -d '\r' <"$out2"
+        echo "attach -i: exit status $rc"
         [ "$rc" = 0 ]
         wait_for 20 eval '[ "$(exit_code_of term sh)" = 4 ]'
         # the terminal's output is the container's log, as stdout
