@@ -43,15 +43,23 @@ static void notify_monitors(podctl *ctx, const char *ns)
         closedir(d);
 }
 
-/* The API server's rule for an immutable ConfigMap or Secret: its data
- * (and its immutability) never change again; only delete and re-create. */
-static int check_immutable(const char *path, const struct pc_configmap *obj, pc_error *err)
+/* The API server's rules for an update of a ConfigMap or Secret: a
+ * Secret's type never changes; an immutable one's data (and its
+ * immutability) never change again; only delete and re-create. */
+static int check_update(const char *path, const struct pc_configmap *obj, pc_error *err)
 {
         json_t *old = json_load_file(path, 0, NULL);
         if (!old)
                 return 0;
         int r = 0;
-        if (json_is_true(json_object_get(old, "immutable"))) {
+        const char *old_type = json_string_value(json_object_get(old, "type"));
+        const char *new_type = json_string_value(json_object_get(obj->json, "type"));
+        if (obj->secret && old_type && new_type && strcmp(old_type, new_type) != 0)
+                r = pc_fail(err, EPERM,
+                            "Secret \"%s\" is invalid: type: Invalid value: \"%s\": field is "
+                            "immutable",
+                            obj->name, new_type);
+        if (r == 0 && json_is_true(json_object_get(old, "immutable"))) {
                 const char *kind = obj->secret ? "Secret" : "ConfigMap";
                 static const char *const fields[] = {"data", "binaryData", "type"};
                 for (size_t i = 0; i < PC_ARRAY_SIZE(fields) && r == 0; i++) {
@@ -77,7 +85,7 @@ int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err
 {
         _cleanup_free_ char *p =
             pc_object_path(ctx->root.objects_dir, obj->namespace_, obj->name, obj->secret);
-        if (check_immutable(p, obj, err) < 0)
+        if (check_update(p, obj, err) < 0)
                 return -1;
         /* the server's metadata: a new uid and creationTimestamp, or the
          * stored ones */

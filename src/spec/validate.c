@@ -73,24 +73,45 @@ static void find_pos(struct vctx *c, const char *path, int *line, int *col)
         } while (path_parent(p));
 }
 
+/* A diagnostic on path, placed at where's position in the source (a field
+ * that is not in the source, say, reported where the one that requires it
+ * is). */
+static void diag_at(struct vctx *c, enum pc_diag_level lvl, const char *where, const char *path,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void vdiag(struct vctx *c, enum pc_diag_level lvl, const char *where, const char *path,
+                  const char *fmt, va_list ap)
+{
+        _cleanup_free_ char *msg = NULL;
+        int line, col;
+        if (vasprintf(&msg, fmt, ap) < 0)
+                abort();
+        find_pos(c, where, &line, &col);
+        pc_diag_add(c->diags, lvl, c->file, line, col, path, "%s", msg);
+}
+
+static void diag_at(struct vctx *c, enum pc_diag_level lvl, const char *where, const char *path,
+                    const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vdiag(c, lvl, where, path, fmt, ap);
+        va_end(ap);
+}
+
 static void diag(struct vctx *c, enum pc_diag_level lvl, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void diag(struct vctx *c, enum pc_diag_level lvl, const char *path, const char *fmt, ...)
 {
         va_list ap;
-        _cleanup_free_ char *msg = NULL;
-        int line, col;
-
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        vdiag(c, lvl, path, path, fmt, ap);
         va_end(ap);
-        find_pos(c, path, &line, &col);
-        pc_diag_add(c->diags, lvl, c->file, line, col, path, "%s", msg);
 }
 
-#define ERR(c, path, ...) diag(c, PC_DIAG_ERROR, path, __VA_ARGS__)
+#define ERR(c, path, ...)           diag(c, PC_DIAG_ERROR, path, __VA_ARGS__)
+#define ERR_AT(c, where, path, ...) diag_at(c, PC_DIAG_ERROR, where, path, __VA_ARGS__)
 
 /* A JSON value for messages: strings quoted, containers by type. */
 static char *show(json_t *v)
@@ -168,6 +189,9 @@ struct schema {
  * (pc_spec_fields_markdown). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#define BIDIRECTIONAL_WHY                                                                          \
+        "podctl does not propagate a container's mounts to the host (a container's mount "         \
+        "namespace is a slave of its Pod's, which is a slave of the host's)"
 #define SELINUX_WHY "SELinux labels are not applied by podctl (SELinux is not supported)"
 #define WINDOWS_WHY "windows options cannot be set for a linux pod"
 #define SA_TOKEN_WHY                                                                               \
@@ -213,7 +237,10 @@ S(s_res, "resources",
 S(s_mount, "volumeMount", {"name", F_STR, NULL}, {"readOnly", F_BOOL, NULL},
   {"mountPath", F_STR, NULL}, {"subPath", F_STR, NULL}, {"recursiveReadOnly", F_STR, NULL},
   {"subPathExpr", F_STR, NULL, NULL, "expanded with the container's environment"},
-  {"mountPropagation", F_STR, NULL, NULL, "None; HostToContainer and Bidirectional refused"});
+  {"mountPropagation", F_STR, NULL, NULL,
+   "None (a private bind: no mount of the host below the volume reaches the container) and "
+   "HostToContainer (rslave: the host's mounts below a shared or slave source appear in the "
+   "container); Bidirectional refused: " BIDIRECTIONAL_WHY});
 S(s_caps, "capabilities", {"add", F_STRLIST, NULL}, {"drop", F_STRLIST, NULL});
 S(s_profile, "profile", {"type", F_STR, NULL}, {"localhostProfile", F_STR, NULL});
 S(s_csc, "securityContext", {"privileged", F_BOOL, NULL}, {"runAsUser", F_INT, NULL},
@@ -234,7 +261,9 @@ S(s_probe, "probe", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OBJ, &s_httpget},
   {"tcpSocket", F_OBJ, &s_tcpsocket}, {"grpc", F_OBJ, &s_grpcact},
   {"initialDelaySeconds", F_INT, NULL}, {"timeoutSeconds", F_INT, NULL},
   {"periodSeconds", F_INT, NULL}, {"successThreshold", F_INT, NULL},
-  {"failureThreshold", F_INT, NULL}, {"terminationGracePeriodSeconds", F_INT, NULL});
+  {"failureThreshold", F_INT, NULL},
+  {"terminationGracePeriodSeconds", F_INT, NULL, NULL,
+   "liveness and startup probes: the grace period of the kill a failure causes"});
 S(s_lchandler, "lifecycleHandler", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OBJ, &s_httpget},
   {"tcpSocket", F_OBJ, &s_tcpsocket}, {"sleep", F_OBJ, &s_sleepact});
 S(s_lifecycle, "lifecycle", {"postStart", F_OBJ, &s_lchandler}, {"preStop", F_OBJ, &s_lchandler},
@@ -242,10 +271,12 @@ S(s_lifecycle, "lifecycle", {"postStart", F_OBJ, &s_lchandler}, {"preStop", F_OB
 S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
   {"command", F_STRLIST, NULL}, {"args", F_STRLIST, NULL}, {"workingDir", F_STR, NULL},
   {"ports", F_LIST, &s_port}, {"envFrom", F_LIST, &s_envfrom}, {"env", F_LIST, &s_env},
-  {"resources", F_OBJ, &s_res}, {"restartPolicy", F_STR, NULL}, {"volumeMounts", F_LIST, &s_mount},
-  {"terminationMessagePath", F_STR, NULL}, {"terminationMessagePolicy", F_STR, NULL},
-  {"imagePullPolicy", F_STR, NULL}, {"securityContext", F_OBJ, &s_csc}, {"stdin", F_BOOL, NULL},
-  {"tty", F_BOOL, NULL}, {"stdinOnce", F_BOOL, NULL}, {"livenessProbe", F_OBJ, &s_probe},
+  {"resources", F_OBJ, &s_res},
+  {"restartPolicy", F_STR, NULL, NULL, "init containers only (Always makes a native sidecar)"},
+  {"volumeMounts", F_LIST, &s_mount}, {"terminationMessagePath", F_STR, NULL},
+  {"terminationMessagePolicy", F_STR, NULL}, {"imagePullPolicy", F_STR, NULL},
+  {"securityContext", F_OBJ, &s_csc}, {"stdin", F_BOOL, NULL}, {"tty", F_BOOL, NULL},
+  {"stdinOnce", F_BOOL, NULL}, {"livenessProbe", F_OBJ, &s_probe},
   {"readinessProbe", F_OBJ, &s_probe}, {"startupProbe", F_OBJ, &s_probe},
   {"lifecycle", F_OBJ, &s_lifecycle},
   {"resizePolicy", F_ANY, NULL, NULL,
@@ -371,7 +402,12 @@ S(s_configmap, "configMap", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
   {"immutable", F_BOOL, NULL});
 S(s_secret, "secret", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
   {"metadata", F_OBJ, &s_meta}, {"data", F_STRMAP, NULL}, {"stringData", F_STRMAP, NULL},
-  {"type", F_STR, NULL}, {"immutable", F_BOOL, NULL});
+  {"type", F_STR, NULL, NULL,
+   "defaults to Opaque and never changes on update; the keys a well-known type requires are "
+   "checked as the API server does (tls.crt and tls.key, ssh-privatekey, username or password, "
+   ".dockerconfigjson or .dockercfg as JSON, the service account annotation); only "
+   "kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg Secrets give pull credentials"},
+  {"immutable", F_BOOL, NULL});
 
 #pragma GCC diagnostic pop
 
@@ -1370,7 +1406,9 @@ static void check_image_ref(struct vctx *c, const char *image, const char *path,
         pc_imgref_clear(&ir);
 }
 
-static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_t *volumes)
+/* privileged: the container's securityContext.privileged (Bidirectional). */
+static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_t *volumes,
+                         bool privileged)
 {
         size_t i;
         json_t *m;
@@ -1413,7 +1451,8 @@ static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_
                         else
                                 check_relative_path(c, sp, spe);
                 }
-                /* mountPropagation: None is what podctl does (private binds) */
+                /* mountPropagation: None (a private bind) and HostToContainer
+                 * (an rslave one) are applied; Bidirectional is refused */
                 static const char *const props[] = {"None", "HostToContainer", "Bidirectional",
                                                     NULL};
                 const char *prop = gstr(m, "mountPropagation");
@@ -1421,14 +1460,14 @@ static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_
                         _cleanup_free_ char *pp2 = pc_path_key(mp, "mountPropagation");
                         if (!one_of(prop, props))
                                 unsupported(c, pp2, prop, props);
-                        else if (strcmp(prop, "None"))
+                        else if (!strcmp(prop, "Bidirectional") && !privileged)
                                 ERR(c, pp2,
-                                    "Forbidden: \"%s\": podctl binds volumes private to the "
-                                    "container (mount propagation None only)",
-                                    prop);
+                                    "Forbidden: Bidirectional mount propagation is available "
+                                    "only to privileged containers");
+                        else if (!strcmp(prop, "Bidirectional"))
+                                ERR(c, pp2, "Forbidden: \"Bidirectional\": " BIDIRECTIONAL_WHY);
                 }
-                /* recursiveReadOnly (the API server's rules; mountPropagation
-                 * is None, the only value podctl accepts) */
+                /* recursiveReadOnly (the API server's rules) */
                 static const char *const rro_values[] = {"Disabled", "IfPossible", "Enabled", NULL};
                 const char *rro = gstr(m, "recursiveReadOnly");
                 _cleanup_free_ char *rp = pc_path_key(mp, "recursiveReadOnly");
@@ -1437,6 +1476,10 @@ static void check_mounts(struct vctx *c, json_t *mounts, const char *path, json_
                 else if (rro && strcmp(rro, "Disabled") &&
                          !json_is_true(json_object_get(m, "readOnly")))
                         ERR(c, rp, "Forbidden: may only be specified when readOnly is true");
+                else if (rro && strcmp(rro, "Disabled") && prop && strcmp(prop, "None"))
+                        ERR(c, rp,
+                            "Forbidden: may only be specified when mountPropagation is None or "
+                            "not specified");
         }
 }
 
@@ -2051,7 +2094,9 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
         check_resize_policy(c, json_object_get(ct, "resizePolicy"), path);
         _cleanup_free_ char *mp = pc_path_key(path, "volumeMounts");
         if (!too_many(c, garr(ct, "volumeMounts"), mp, PC_MANIFEST_MAX_MOUNTS))
-                check_mounts(c, garr(ct, "volumeMounts"), mp, volumes);
+                check_mounts(
+                    c, garr(ct, "volumeMounts"), mp, volumes,
+                    json_is_true(json_object_get(gobj(ct, "securityContext"), "privileged")));
         check_probes_and_hooks(c, ct, path, init);
         check_run_as_ids(c, gobj(ct, "securityContext"), path);
         check_container_security(c, gobj(ct, "securityContext"), path);
@@ -2593,6 +2638,94 @@ static void normalize_secret(struct vctx *c, json_t *obj, const char *root)
         set_default(obj, "type", json_string("Opaque"));
 }
 
+/* The API server's checks of a Secret's type (ValidateSecret), on data with
+ * stringData merged in: the keys each well-known type requires, its JSON
+ * well-formed for the docker config types, and the 1 MiB limit of the
+ * decoded data. Any other type is taken as it is. */
+static void check_secret_type(struct vctx *c, json_t *obj, const char *root)
+{
+        _cleanup_free_ char *dp = pc_path_key(root, "data");
+        _cleanup_free_ char *sdp = pc_path_key(root, "stringData");
+        _cleanup_free_ char *tp = pc_path_key(root, "type");
+        json_t *data = gobj(obj, "data");
+        const char *type = gstr(obj, "type");
+        size_t total = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(data, k, v)
+        {
+                unsigned char *d;
+                size_t len;
+                if (json_is_string(v) && pc_b64_decode(json_string_value(v), &d, &len) == 0) {
+                        total += len;
+                        free(d);
+                }
+        }
+        if (total > 1048576)
+                ERR(c, dp, "Too long: must have at most 1048576 bytes");
+        if (!type)
+                return;
+        static const struct {
+                const char *type, *keys[2];
+                bool any;       /* basic-auth: one of the keys is enough */
+                bool non_empty; /* ssh-auth: present and not empty */
+                bool json;      /* the docker configs: a JSON object */
+        } rules[] = {
+            {"kubernetes.io/dockercfg", {".dockercfg"}, false, false, true},
+            {"kubernetes.io/dockerconfigjson", {".dockerconfigjson"}, false, false, true},
+            {"kubernetes.io/basic-auth", {"username", "password"}, true, false, false},
+            {"kubernetes.io/ssh-auth", {"ssh-privatekey"}, false, true, false},
+            {"kubernetes.io/tls", {"tls.crt", "tls.key"}, false, false, false},
+        };
+        if (!strcmp(type, "kubernetes.io/service-account-token")) {
+                json_t *ann = gobj(gobj(obj, "metadata"), "annotations");
+                const char *sa = gstr(ann, "kubernetes.io/service-account.name");
+                if (!sa || !*sa) {
+                        _cleanup_free_ char *mp = pc_path_key(root, "metadata");
+                        _cleanup_free_ char *ap = pc_path_key(mp, "annotations");
+                        _cleanup_free_ char *p =
+                            pc_path_key(ap, "kubernetes.io/service-account.name");
+                        ERR(c, p, "Required value");
+                }
+                return;
+        }
+        for (size_t i = 0; i < PC_ARRAY_SIZE(rules); i++) {
+                if (strcmp(type, rules[i].type) != 0)
+                        continue;
+                size_t n = rules[i].keys[1] ? 2 : 1;
+                bool have[2] = {false, false};
+                for (size_t j = 0; j < n; j++) {
+                        json_t *val = json_object_get(data, rules[i].keys[j]);
+                        have[j] = val && !(rules[i].non_empty && json_is_string(val) &&
+                                           !*json_string_value(val));
+                }
+                for (size_t j = 0; j < n; j++) {
+                        if (have[j] || (rules[i].any && (have[0] || have[1])))
+                                continue;
+                        _cleanup_free_ char *p = pc_path_key(dp, rules[i].keys[j]);
+                        ERR_AT(c, tp, p, "Required value"); /* at the type that asks for it */
+                }
+                json_t *cfg = json_object_get(data, rules[i].keys[0]);
+                unsigned char *d;
+                size_t len;
+                if (rules[i].json && json_is_string(cfg) &&
+                    pc_b64_decode(json_string_value(cfg), &d, &len) == 0) {
+                        json_error_t je;
+                        json_t *j = json_loadb((const char *)d, len, 0, &je);
+                        if (!json_is_object(j)) {
+                                _cleanup_free_ char *p = pc_path_key(dp, rules[i].keys[0]);
+                                _cleanup_free_ char *sp = pc_path_key(sdp, rules[i].keys[0]);
+                                /* where the user wrote it: stringData, or data */
+                                ERR_AT(c, json_object_get(c->pos, sp) ? sp : p, p,
+                                       "Invalid value: \"<secret contents redacted>\": %s",
+                                       j ? "not a JSON object" : je.text);
+                        }
+                        json_decref(j);
+                        free(d);
+                }
+        }
+}
+
 /* ---- documents ---------------------------------------------------------- */
 
 static void add_pod(struct vctx *c, struct pc_manifest *m, json_t *obj, const char *root)
@@ -2629,6 +2762,7 @@ static void add_configmap(struct vctx *c, struct pc_manifest *m, json_t *obj, co
         if (secret) {
                 check_data_keys(c, obj, "stringData", root, NULL);
                 normalize_secret(c, obj, root);
+                check_secret_type(c, obj, root);
         } else {
                 check_data_keys(c, obj, "binaryData", root, seen);
                 const char *k;
@@ -2780,17 +2914,41 @@ void pc_manifest_free(struct pc_manifest *m)
 
 /* ---- docs/FIELDS.md ---------------------------------------------------------- */
 
+/* Fields of a schema shared by several paths that the API server refuses at
+ * one of them whatever their value (check_container, check_probe): refused
+ * there, applied elsewhere. */
+static const struct {
+        const char *path, *why;
+} refused_at[] = {
+    {"spec.containers[].restartPolicy",
+     "may not be set for non-init containers (the API server's error, without the "
+     "ContainerRestartRules gate)"},
+    {"spec.containers[].readinessProbe.terminationGracePeriodSeconds",
+     "must not be set for readinessProbes (the API server's error)"},
+    {"spec.initContainers[].readinessProbe.terminationGracePeriodSeconds",
+     "must not be set for readinessProbes (the API server's error)"},
+};
+
+static const char *refused_here(const struct fdef *d, const char *path)
+{
+        for (size_t i = 0; i < PC_ARRAY_SIZE(refused_at); i++)
+                if (!strcmp(refused_at[i].path, path))
+                        return refused_at[i].why;
+        return d->refused;
+}
+
 static void fields_rows(FILE *f, const struct schema *s, const char *path)
 {
         for (size_t i = 0; s->f[i].name; i++) {
                 const struct fdef *d = &s->f[i];
                 _cleanup_free_ char *p =
                     *path ? pc_xasprintf("%s.%s", path, d->name) : pc_xstrdup(d->name);
-                if (d->refused)
-                        fprintf(f, "| `%s` | refused | %s |\n", p, d->refused);
+                const char *refused = refused_here(d, p);
+                if (refused)
+                        fprintf(f, "| `%s` | refused | %s |\n", p, refused);
                 else
                         fprintf(f, "| `%s` | applied | %s |\n", p, d->note ? d->note : "");
-                if (d->refused || !d->sub)
+                if (refused || !d->sub)
                         continue;
                 _cleanup_free_ char *sub = d->t == F_LIST ? pc_xasprintf("%s[]", p) : pc_xstrdup(p);
                 fields_rows(f, d->sub, sub);
@@ -2902,11 +3060,13 @@ static const char *ftype_name(const struct fdef *d, char *buf, size_t len)
         return "Object";
 }
 
-/* podctl's disposition of a field, as a description. */
-static char *disposition(const struct fdef *d)
+/* podctl's disposition of a field at path (FIELDS.md's form), as a
+ * description. */
+static char *disposition(const struct fdef *d, const char *path)
 {
-        if (d->refused)
-                return pc_xasprintf("podctl: refused: %s", d->refused);
+        const char *refused = refused_here(d, path);
+        if (refused)
+                return pc_xasprintf("podctl: refused: %s", refused);
         if (d->note)
                 return pc_xasprintf("podctl: applied: %s", d->note);
         return pc_xstrdup("podctl: applied");
@@ -2923,8 +3083,9 @@ static int explain_row_cmp(const void *a, const void *b)
         return strcmp(((const struct explain_row *)a)->name, ((const struct explain_row *)b)->name);
 }
 
-/* The fields of s sorted by name, as kubectl explain lists them. */
-static void explain_fields(FILE *f, const struct schema *s, bool recursive, int depth)
+/* The fields of s (at path) sorted by name, as kubectl explain lists them. */
+static void explain_fields(FILE *f, const struct schema *s, const char *path, bool recursive,
+                           int depth)
 {
         char buf[96];
         size_t n = 0;
@@ -2951,12 +3112,17 @@ static void explain_fields(FILE *f, const struct schema *s, bool recursive, int 
                 }
                 fprintf(f, "%*s%s\t<%s>\n", 2 + 2 * depth, "", d->name,
                         ftype_name(d, buf, sizeof(buf)));
+                _cleanup_free_ char *fp =
+                    *path ? pc_xasprintf("%s.%s", path, d->name) : pc_xstrdup(d->name);
                 if (recursive) {
-                        if (d->sub && !d->refused && (d->t == F_OBJ || d->t == F_LIST))
-                                explain_fields(f, d->sub, true, depth + 1);
+                        if (d->sub && !refused_here(d, fp) && (d->t == F_OBJ || d->t == F_LIST)) {
+                                _cleanup_free_ char *sub =
+                                    d->t == F_LIST ? pc_xasprintf("%s[]", fp) : pc_xstrdup(fp);
+                                explain_fields(f, d->sub, sub, true, depth + 1);
+                        }
                         continue;
                 }
-                _cleanup_free_ char *why = disposition(d);
+                _cleanup_free_ char *why = disposition(d, fp);
                 fprintf(f, "    %s\n\n", why);
         }
         free(rows);
@@ -3002,7 +3168,9 @@ int pc_spec_explain(FILE *f, const char *path, bool recursive, pc_error *err)
         const struct schema *s = ekinds[k].s;
         const struct fdef *field = NULL;
         const char *warned = NULL;
-        _cleanup_free_ char *shown = NULL; /* the last field's name */
+        _cleanup_free_ char *shown = NULL;           /* the last field's name */
+        _cleanup_free_ char *fpath = pc_xstrdup(""); /* FIELDS.md's path of it */
+        _cleanup_free_ char *spath = pc_xstrdup(""); /* and of its fields */
         while ((tok = strtok_r(NULL, ".", &save))) {
                 size_t l = strlen(tok);
                 if (l > 2 && !strcmp(tok + l - 2, "[]"))
@@ -3023,7 +3191,14 @@ int pc_spec_explain(FILE *f, const char *path, bool recursive, pc_error *err)
                 }
                 free(shown);
                 shown = pc_xstrdup(tok);
-                s = field && !field->refused && (field->t == F_OBJ || field->t == F_LIST)
+                char *np = *spath ? pc_xasprintf("%s.%s", spath, tok) : pc_xstrdup(tok);
+                free(fpath);
+                fpath = np;
+                free(spath);
+                spath =
+                    field && field->t == F_LIST ? pc_xasprintf("%s[]", fpath) : pc_xstrdup(fpath);
+                s = field && !refused_here(field, fpath) &&
+                            (field->t == F_OBJ || field->t == F_LIST)
                         ? field->sub
                         : NULL;
         }
@@ -3035,7 +3210,7 @@ int pc_spec_explain(FILE *f, const char *path, bool recursive, pc_error *err)
                 return 0;
         }
         if (field) {
-                _cleanup_free_ char *why = disposition(field);
+                _cleanup_free_ char *why = disposition(field, fpath);
                 fprintf(f, "FIELD: %s <%s>\n\nDESCRIPTION:\n    %s\n", shown,
                         ftype_name(field, buf, sizeof(buf)), why);
         } else {
@@ -3043,7 +3218,7 @@ int pc_spec_explain(FILE *f, const char *path, bool recursive, pc_error *err)
         }
         if (s) {
                 fputs("\nFIELDS:\n", f);
-                explain_fields(f, s, recursive, 0);
+                explain_fields(f, s, spath, recursive, 0);
         }
         return 0;
 }

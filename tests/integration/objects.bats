@@ -46,6 +46,29 @@ EOF
         [ "$(podctl get cm cfg -o json | jq -r .data.b)" = 3 ]
 }
 
+@test "a Secret's type: the keys it requires are checked, and it never changes on update" {
+        # kubernetes.io/tls with both keys is accepted
+        cat >"$BATS_TEST_TMPDIR/tls.yaml" <<'EOF'
+apiVersion: v1
+kind: Secret
+metadata: {name: cert}
+type: kubernetes.io/tls
+stringData: {tls.crt: CRT, tls.key: KEY}
+EOF
+        run -0 podctl apply -f "$BATS_TEST_TMPDIR/tls.yaml"
+        [ "$output" = "secret/cert created" ]
+        # the same name with another type: the API server's message, nothing changes
+        sed 's/kubernetes.io\/tls/Opaque/' "$BATS_TEST_TMPDIR/tls.yaml" >"$BATS_TEST_TMPDIR/opaque.yaml"
+        run -1 podctl apply -f "$BATS_TEST_TMPDIR/opaque.yaml"
+        [[ $output == *'Secret "cert" is invalid: type: Invalid value: "Opaque": field is immutable'* ]]
+        [ "$(podctl get secret cert -o json | jq -r .type)" = kubernetes.io/tls ]
+        # a key the type requires is missing: refused, nothing stored
+        sed 's/, tls.key: KEY//; s/name: cert/name: half/' "$BATS_TEST_TMPDIR/tls.yaml" >"$BATS_TEST_TMPDIR/half.yaml"
+        run -1 podctl apply -f "$BATS_TEST_TMPDIR/half.yaml"
+        [[ $output == *"data[tls.key]: Required value"* ]]
+        run -1 podctl get secret half
+}
+
 @test "get configmaps/secrets: kubectl's columns, -A, -o name|json|yaml, NotFound" {
         objects_yaml >"$BATS_TEST_TMPDIR/o.yaml"
         podctl apply -f "$BATS_TEST_TMPDIR/o.yaml" >/dev/null
