@@ -336,8 +336,11 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
         for (size_t i = 0; i < cf->n_mounts; i++) {
                 const Runtime__V1__Mount *mt = cf->mounts[i];
                 const char *why = NULL;
-                if (mt->propagation != RUNTIME__V1__MOUNT_PROPAGATION__PROPAGATION_PRIVATE)
-                        why = "propagation other than PROPAGATION_PRIVATE";
+                bool h2c = mt->propagation ==
+                           RUNTIME__V1__MOUNT_PROPAGATION__PROPAGATION_HOST_TO_CONTAINER;
+                if (mt->propagation != RUNTIME__V1__MOUNT_PROPAGATION__PROPAGATION_PRIVATE && !h2c)
+                        why = "mount propagation PROPAGATION_BIDIRECTIONAL (a container's mounts "
+                              "never reach the host)";
                 else if (mt->n_uidmappings || mt->n_gidmappings)
                         why = "uid/gid mappings";
                 else if (mt->image && mt->image->image && *mt->image->image) {
@@ -373,9 +376,10 @@ static int make_request(struct cri_call *c, const Runtime__V1__ContainerConfig *
                         return cri_bad(err, EINVAL,
                                        "config.mounts[%zu]: %s: not supported by podctl", i, why);
                 }
-                json_array_append_new(mounts, json_pack("{s:s,s:s,s:b}", "hostPath", mt->host_path,
-                                                        "containerPath", mt->container_path,
-                                                        "readonly", mt->readonly));
+                json_array_append_new(mounts,
+                                      json_pack("{s:s,s:s,s:b,s:b}", "hostPath", mt->host_path,
+                                                "containerPath", mt->container_path, "readonly",
+                                                mt->readonly, "hostToContainer", h2c));
                 json_array_append_new(cmounts,
                                       json_pack("{s:s,s:s,s:b}", "host_path", mt->host_path,
                                                 "container_path", mt->container_path, "readonly",

@@ -327,8 +327,12 @@ static struct pc_ctr *cri_add(struct pc_monitor *m, json_t *req, const char *id,
                 json_array_append_new(
                     vols, json_pack("{s:s,s:{s:s}}", "name", vname, "hostPath", "path", hp));
                 json_array_append_new(
-                    vms, json_pack("{s:s,s:s,s:b}", "name", vname, "mountPath", cp, "readOnly",
-                                   json_is_true(json_object_get(mt, "readonly"))));
+                    vms,
+                    json_pack("{s:s,s:s,s:b,s:s}", "name", vname, "mountPath", cp, "readOnly",
+                              json_is_true(json_object_get(mt, "readonly")), "mountPropagation",
+                              json_is_true(json_object_get(mt, "hostToContainer"))
+                                  ? "HostToContainer"
+                                  : "None"));
         }
         json_object_set_new(c2, "volumeMounts", vms);
         _cleanup_(jdecrefp) json_t *pj = json_pack(

@@ -792,6 +792,7 @@ static int volume_binds(struct pc_monitor *m, struct pc_ctr *c, char *const *env
                     .what = (*owned)[k - 2],
                     .sub_path = sub,
                     .recursive_read_only = vm->read_only && vm->recursive_read_only,
+                    .host_to_container = vm->host_to_container,
                     .idmap = v->kind == PC_VOL_HOSTPATH,
                     .layers = img ? img->layer_dirs : NULL,
                     .n_layers = img ? img->n_layers : 0,

@@ -466,9 +466,68 @@ static int bind_idmapped(int srcfd, int dstfd, int userns, pc_error *err)
         return 0;
 }
 
+/* Is the mount of fd shared or a slave (the optional fields of its
+ * /proc/self/mountinfo line: "shared:N", "master:N")? 1, 0, or -1. */
+static int mount_propagates(int fd, char *mnt_point, size_t len, pc_error *err)
+{
+        struct statx stx;
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+                return pc_fail(err, errno ? errno : ENOTSUP, "statx (mount id)");
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return pc_fail(err, errno, "open /proc/self/mountinfo");
+        char *line = NULL;
+        size_t cap = 0;
+        int r = pc_fail(err, ENOENT, "mount %llu is not in /proc/self/mountinfo",
+                        (unsigned long long)stx.stx_mnt_id);
+        while (getline(&line, &cap, f) > 0) {
+                unsigned long long id;
+                int off = 0;
+                char point[PATH_MAX];
+                /* id parent major:minor root mount-point options optional... - */
+                if (sscanf(line, "%llu %*u %*s %*s %4095s %*s%n", &id, point, &off) < 2 ||
+                    id != stx.stx_mnt_id)
+                        continue;
+                snprintf(mnt_point, len, "%s", point);
+                char *rest = line + off, *dash = strstr(rest, " - ");
+                if (dash)
+                        *dash = '\0';
+                r = strstr(rest, " shared:") || strstr(rest, " master:");
+                break;
+        }
+        free(line);
+        fclose(f);
+        return r;
+}
+
+/* The bind at dest (and below it): private, or rslave for HostToContainer. */
+static int set_propagation(int rootfd, const struct pc_bind *b, pc_error *err)
+{
+        _cleanup_close_ int m = pc_fsroot_open(rootfd, b->destination, O_PATH, err);
+        if (m < 0)
+                return -1;
+        struct mount_attr attr = {.propagation = b->host_to_container ? MS_SLAVE : MS_PRIVATE};
+        if (syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+            0)
+                return pc_fail(err, errno, "make %s %s", b->destination,
+                               b->host_to_container ? "rslave" : "private");
+        return 0;
+}
+
 static int bind_fd_in_root(int rootfd, int srcfd, const struct pc_bind *b, int userns,
                            pc_error *err)
 {
+        if (b->host_to_container) {
+                char point[PATH_MAX] = "";
+                int r = mount_propagates(srcfd, point, sizeof(point), err);
+                if (r < 0)
+                        return -1;
+                if (r == 0)
+                        return pc_fail(err, EINVAL,
+                                       "mountPropagation HostToContainer: path \"%s\" is mounted "
+                                       "on \"%s\" but it is not a shared or slave mount",
+                                       b->source, point);
+        }
         struct stat st;
         if (fstat(srcfd, &st) < 0)
                 return pc_fail(err, errno, "stat source");
@@ -485,6 +544,8 @@ static int bind_fd_in_root(int rootfd, int srcfd, const struct pc_bind *b, int u
         } else if (mount_on_fd(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0) {
                 return pc_fail(err, errno, "bind %s", b->source);
         }
+        if (set_propagation(rootfd, b, err) < 0)
+                return -1;
         if (!b->read_only)
                 return 0;
         if (b->recursive_read_only) {

@@ -160,6 +160,11 @@ struct pc_bind {
          * a directory when missing, and mounted from the resolved fd. */
         const char *sub_path;
         bool recursive_read_only; /* read_only for every submount too (mount_setattr) */
+        /* mountPropagation: HostToContainer makes the bind (and what is below
+         * it) rslave, so that the host's later mounts below a shared or slave
+         * source appear in it (a private source is refused, as containerd
+         * refuses it); otherwise (None) it is private. */
+        bool host_to_container;
         /* hostUsers: false: mount it idmapped through the Pod's user namespace
          * (host ids 0.. seen as the Pod's 0..), as hostPath volumes are */
         bool idmap;

@@ -411,6 +411,8 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                         m->read_only = jbool(x, "readOnly");
                         const char *rro = jstr(x, "recursiveReadOnly");
                         m->recursive_read_only = rro && strcmp(rro, "Disabled");
+                        const char *prop = jstr(x, "mountPropagation");
+                        m->host_to_container = prop && !strcmp(prop, "HostToContainer");
                         if (!m->name || !m->mount_path)
                                 return pc_fail(err, 0,
                                                "container %s: volumeMounts[%zu]: name "

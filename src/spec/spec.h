@@ -92,6 +92,7 @@ struct pc_volume_mount {
         char *sub_path_expr; /* subPathExpr: $(VAR) expanded with the container's env; NULL */
         bool read_only;
         bool recursive_read_only; /* recursiveReadOnly: Enabled or IfPossible */
+        bool host_to_container;   /* mountPropagation: HostToContainer (else None) */
 };
 
 struct pc_resources {

@@ -19,6 +19,15 @@ setup_file() {
         cri_start
 }
 
+# the shared mount of the propagation case (and the tmpfs below it), also
+# when it fails
+teardown() {
+        if [ -n "${PROP_DIR:-}" ]; then
+                umount -R "$PROP_DIR" 2>/dev/null || true
+                rm -rf "$PROP_DIR"
+        fi
+}
+
 teardown_file() {
         cri_remove_all_sandboxes || true
         cri_stop
@@ -664,6 +673,24 @@ ctr_exited() { [ "$(ctr_state "$1")" = CONTAINER_EXITED ]; }
         create_ctr "$sb" twice >/dev/null
         run -1 rt CreateContainer "$(ctr_config "$sb" twice)"
         [[ $output == ALREADY_EXISTS:* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
+@test "containers: PROPAGATION_HOST_TO_CONTAINER: the host's later mount below a shared source appears; PRIVATE: not" {
+        local sb cid
+        PROP_DIR=$(mktemp -d /tmp/podctl-cri-prop.XXXXXX)
+        mount --bind "$PROP_DIR" "$PROP_DIR"
+        mount --make-shared "$PROP_DIR"
+        sb=$(ctr_sandbox prop)
+        cid=$(create_ctr "$sb" app "{\"command\": [\"sleep\", \"3600\"],
+                \"mounts\": [{\"host_path\": \"$PROP_DIR\", \"container_path\": \"/s\", \"propagation\": \"PROPAGATION_HOST_TO_CONTAINER\"},
+                             {\"host_path\": \"$PROP_DIR\", \"container_path\": \"/p\"}]}")
+        rt StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+        mkdir "$PROP_DIR/sub"
+        mount -t tmpfs -o size=1m tmpfs "$PROP_DIR/sub"
+        echo late >"$PROP_DIR/sub/f"
+        run -0 rt ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"cat /s/sub/f; cat /p/sub/f 2>/dev/null || echo private\"], \"timeout\": 10}"
+        [ "$(b64d "$(jq -r .stdout <<<"$output")")" = $'late\nprivate' ]
         rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
 }
 
