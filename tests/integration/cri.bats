@@ -19,9 +19,14 @@ setup_file() {
         cri_start
 }
 
-# the shared mount of the propagation case (and the tmpfs below it), also
-# when it fails
+# what a case made for itself, also when it fails: the pull case's
+# registries and their directory; the propagation case's shared mount (and
+# the tmpfs below it)
 teardown() {
+        if [ -n "${REG_DIR:-}" ]; then
+                reg_stop_all
+                rm -rf "$REG_DIR"
+        fi
         if [ -n "${PROP_DIR:-}" ]; then
                 umount -R "$PROP_DIR" 2>/dev/null || true
                 rm -rf "$PROP_DIR"
