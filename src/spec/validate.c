@@ -2600,12 +2600,14 @@ static void check_data_keys(struct vctx *c, json_t *obj, const char *field, cons
         }
 }
 
-/* Validate base64, merge stringData into data (base64), default type. */
+/* Validate base64, merge stringData into data (base64), default type; the
+ * API server's 1 MiB limit of the decoded data, counted on the way. */
 static void normalize_secret(struct vctx *c, json_t *obj, const char *root)
 {
         _cleanup_free_ char *dp = pc_path_key(root, "data");
         json_t *data = gobj(obj, "data"), *sd = gobj(obj, "stringData"), *v;
         const char *k;
+        size_t total = 0;
 
         json_object_foreach(data, k, v)
         {
@@ -2619,6 +2621,8 @@ static void normalize_secret(struct vctx *c, json_t *obj, const char *root)
                         continue;
                 }
                 free(d);
+                if (!json_object_get(sd, k)) /* else stringData's value replaces it */
+                        total += len;
         }
         if (sd) {
                 if (!data) {
@@ -2629,19 +2633,22 @@ static void normalize_secret(struct vctx *c, json_t *obj, const char *root)
                 {
                         if (!json_is_string(v))
                                 continue;
+                        total += json_string_length(v);
                         _cleanup_free_ char *enc = pc_b64_encode(
                             (const unsigned char *)json_string_value(v), json_string_length(v));
                         json_object_set_new(data, k, json_string(enc));
                 }
                 json_object_del(obj, "stringData");
         }
+        if (total > 1048576)
+                ERR(c, dp, "Too long: must have at most 1048576 bytes");
         set_default(obj, "type", json_string("Opaque"));
 }
 
 /* The API server's checks of a Secret's type (ValidateSecret), on data with
- * stringData merged in: the keys each well-known type requires, its JSON
- * well-formed for the docker config types, and the 1 MiB limit of the
- * decoded data. Any other type is taken as it is. */
+ * stringData merged in: the keys each well-known type requires, and its JSON
+ * well-formed for the docker config types. Any other type is taken as it
+ * is. */
 static void check_secret_type(struct vctx *c, json_t *obj, const char *root)
 {
         _cleanup_free_ char *dp = pc_path_key(root, "data");
@@ -2649,20 +2656,6 @@ static void check_secret_type(struct vctx *c, json_t *obj, const char *root)
         _cleanup_free_ char *tp = pc_path_key(root, "type");
         json_t *data = gobj(obj, "data");
         const char *type = gstr(obj, "type");
-        size_t total = 0;
-        const char *k;
-        json_t *v;
-        json_object_foreach(data, k, v)
-        {
-                unsigned char *d;
-                size_t len;
-                if (json_is_string(v) && pc_b64_decode(json_string_value(v), &d, &len) == 0) {
-                        total += len;
-                        free(d);
-                }
-        }
-        if (total > 1048576)
-                ERR(c, dp, "Too long: must have at most 1048576 bytes");
         if (!type)
                 return;
         static const struct {

@@ -46,7 +46,7 @@ EOF
         [ "$(podctl get cm cfg -o json | jq -r .data.b)" = 3 ]
 }
 
-@test "a Secret's type: the keys it requires are checked, and it never changes on update" {
+@test "a Secret's type: the keys it requires are checked, it never changes on update; 1 MiB at most" {
         # kubernetes.io/tls with both keys is accepted
         cat >"$BATS_TEST_TMPDIR/tls.yaml" <<'EOF'
 apiVersion: v1
@@ -67,6 +67,11 @@ EOF
         run -1 podctl apply -f "$BATS_TEST_TMPDIR/half.yaml"
         [[ $output == *"data[tls.key]: Required value"* ]]
         run -1 podctl get secret half
+        # more than 1 MiB of data: the API server's limit
+        { printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: big}\nstringData:\n  a: '; head -c 1048577 /dev/zero | tr '\0' x; echo; } >"$BATS_TEST_TMPDIR/big.yaml"
+        run -1 podctl apply -f "$BATS_TEST_TMPDIR/big.yaml"
+        [[ $output == *"data: Too long: must have at most 1048576 bytes"* ]]
+        run -1 podctl get secret big
 }
 
 @test "get configmaps/secrets: kubectl's columns, -A, -o name|json|yaml, NotFound" {
