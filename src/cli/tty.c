@@ -70,7 +70,13 @@ int pc_cli_tty_raw(struct pc_cli_tty *t, int master, pc_error *err)
                 return pc_fail(err, errno, "read the terminal's settings");
         struct termios raw = t->saved;
         cfmakeraw(&raw);
-        if (tcsetattr(0, TCSANOW, &raw) < 0)
+        /* Our handlers have no SA_RESTART: a signal here (a job-control
+         * stop and continue of a background process group, SIGWINCH) is
+         * EINTR, not a reason to give up. */
+        int r;
+        while ((r = tcsetattr(0, TCSANOW, &raw)) < 0 && errno == EINTR)
+                ;
+        if (r < 0)
                 return pc_fail(err, errno, "set the terminal to raw mode");
         t->raw = true;
         return 0;

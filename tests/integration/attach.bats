@@ -152,7 +152,7 @@ EOF
                 wait_for 30 eval '[ "$(exit_code_of term sh)" = 4 ]'
         }
         out2=$BATS_TEST_TMPDIR/out2
-        drive2 | in_pty "timeout 30 $PODCTL attach -i term" >"$out2" && rc=0 || rc=$?
+        drive2 | in_pty "timeout --foreground 30 $PODCTL attach -i term" >"$out2" && rc=0 || rc=$?
         # what the second attach showed, for a failure's message
         tr -d '\r' <"$out2"
         echo "attach -i: exit status $rc"
