@@ -80,6 +80,9 @@ static void diag_at(struct vctx *c, enum pc_diag_level lvl, const char *where, c
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void vdiag(struct vctx *c, enum pc_diag_level lvl, const char *where, const char *path,
+                  const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void vdiag(struct vctx *c, enum pc_diag_level lvl, const char *where, const char *path,
                   const char *fmt, va_list ap)
 {
         _cleanup_free_ char *msg = NULL;
