@@ -12,6 +12,7 @@ read at every call, so a test changes the answer by rewriting it. A service
 not in the file gets NOT_FOUND "unknown service", as grpc's own health
 servicer answers. Prints "ready" once it serves."""
 import os
+import shutil
 import sys
 import tempfile
 from concurrent import futures
@@ -60,10 +61,8 @@ server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
 server.add_generic_rpc_handlers((handler,))
 server.add_insecure_port("%s:%s" % (address, port))
 server.start()
-for f in os.listdir(out):
-    p = os.path.join(out, f)
-    if os.path.isfile(p):
-        os.unlink(p)
+# the generated module is loaded: its directory (and __pycache__) goes
+shutil.rmtree(out, ignore_errors=True)
 try:
     print("ready", flush=True)
 except BrokenPipeError:
