@@ -521,6 +521,10 @@ int pc_adopt_setup(struct pc_monitor *m, pc_error *err)
         for (size_t i = 0; i < m->n_app; i++)
                 apps = apps || m->app[i].ever_started || m->app[i].state != CTR_WAITING;
         m->state = apps ? POD_RUNNING : POD_INIT;
+        /* app containers held by a postStart hook that was running start
+         * now (start_apps skips those started already: the hook is not run
+         * again by an adopting monitor) */
+        m->next_app = 0;
         int64_t until = jint(rt, "terminatingUntil");
         if (until > 0) {
                 /* It was stopping the Pod: no restarts, the same deadline. */

@@ -546,6 +546,26 @@ static void after_start(struct pc_monitor *m, struct pc_ctr *c)
 
 static void finish(struct pc_monitor *m);
 
+/* The app containers not started yet, in order, each once the previous
+ * one's postStart hook has returned (or failed, or its container ended): the
+ * kubelet's startContainer runs the hook before the next container starts,
+ * and setups such as Istio's holdApplicationUntilProxyStarts rely on it. A
+ * CRI sandbox's containers are started by StartContainer instead. */
+static void start_apps(struct pc_monitor *m)
+{
+        if (m->pod.cri_sandbox)
+                return;
+        while (m->next_app < m->n_app) {
+                if (m->next_app > 0 && m->app[m->next_app - 1].hook_kind == PC_HOOK_POST_START)
+                        return;
+                struct pc_ctr *c = &m->app[m->next_app++];
+                if (c->state != CTR_WAITING || c->ever_started || c->restart_due)
+                        continue; /* completed and kept (recover.c), or started already */
+                start_ctr(m, c);
+                after_start(m, c);
+        }
+}
+
 static void advance(struct pc_monitor *m)
 {
         int64_t now = pc_monotonic_ns();
@@ -606,16 +626,13 @@ static void advance(struct pc_monitor *m)
                         }
                         if (m->next_init == m->n_init) {
                                 m->state = POD_RUNNING;
-                                for (size_t i = 0; i < m->n_app; i++) {
-                                        if (m->app[i].state == CTR_TERMINATED)
-                                                continue; /* completed, kept (recover.c) */
-                                        start_ctr(m, &m->app[i]);
-                                        after_start(m, &m->app[i]);
-                                }
+                                m->next_app = 0;
+                                start_apps(m);
                                 report_done(m);
                         }
                         break;
                 case POD_RUNNING: {
+                        start_apps(m);
                         for (size_t i = 0; i < m->n_init; i++) {
                                 struct pc_ctr *c = &m->init[i];
                                 if (c->sidecar && c->restart_due && c->restart_due <= now) {

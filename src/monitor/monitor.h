@@ -251,6 +251,7 @@ struct pc_monitor {
         struct pc_ivol *ivols; /* the image volumes (n_ivols), in spec order */
         size_t n_ivols;
         size_t next_init; /* index of the init container being run */
+        size_t next_app;  /* index of the next app container to start (start_apps) */
         int64_t start_time;
         int64_t grace_deadline; /* monotonic ns while terminating */
         double time_scale;      /* PODCTL_TIME_SCALE: multiplies backoff timings (tests) */

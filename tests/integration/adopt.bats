@@ -225,3 +225,34 @@ EOF
                 wait_for 5 bash -c "! kill -0 $keeper 2>/dev/null"
         done
 }
+
+@test "monitor SIGKILLed while a postStart hook holds the next container: the new monitor starts it" {
+        f=$(manifest held <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: held}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: a
+    image: busybox
+    command: [sleep, "600"]
+    lifecycle:
+      postStart:
+        exec: {command: [sleep, "600"]}
+  - name: b
+    image: busybox
+    command: [sleep, "600"]
+EOF2
+)
+        podctl apply -f "$f"
+        states() { [ "$(jq_pod held '[.status.containerStatuses[].state | keys[0]] | join(" ")')" = "$1" ]; }
+        wait_for 10 states "running waiting"
+        kill -9 "$(monitor_pid held)"
+        # the next command adopts the Pod; its monitor does not run the hook
+        # again, and b, held by it, starts
+        wait_for 10 container_running held b
+        run -0 jq_pod held '.status.containerStatuses[0].restartCount'
+        [ "$output" = 0 ]
+        podctl delete pod held --grace-period=0 --force >/dev/null
+}

@@ -291,6 +291,50 @@ EOF
         podctl delete pod poststart
 }
 
+@test "app containers start in order, each after the previous one's postStart hook returned (a failed one too)" {
+        f=$(manifest holdpost <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: holdpost}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  volumes: [{name: shared, emptyDir: {}}]
+  containers:
+  - name: a
+    image: busybox
+    command: [sleep, "600"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "sleep 2; echo a-hook-done >> /shared/order"]}
+  - name: b
+    image: busybox
+    command: [sh, -c, "echo b-start >> /shared/order; exec sleep 600"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "sleep 1; echo b-hook-failed >> /shared/order; exit 3"]}
+  - name: c
+    image: busybox
+    command: [sh, -c, "echo c-start >> /shared/order; exec sleep 600"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+EOF
+)
+        podctl apply -f "$f"
+        order="$PODCTL_ROOT/pods/default_holdpost/volumes/shared/order"
+        # while a's hook runs (2 s), b and c are still being created
+        states() { [ "$(jq_pod holdpost '[.status.containerStatuses[].state | keys[0]] | join(" ")')" = "$1" ]; }
+        wait_for 2 states "running waiting waiting"
+        wait_for 20 container_running holdpost c
+        wait_for 10 grep -q c-start "$order"
+        run -0 cat "$order"
+        [ "$output" = "$(printf '%s\n' a-hook-done b-start b-hook-failed c-start)" ]
+        run -0 podctl describe pod holdpost
+        [[ "$output" == *FailedPostStartHook* ]]
+        podctl delete pod holdpost --grace-period=0 --force >/dev/null
+}
+
 @test "native sidecar with a startup probe: the next init container waits for it; sidecars stop last, in reverse order" {
         shared="$BATS_TEST_TMPDIR/order"
         mkdir -p "$shared"
