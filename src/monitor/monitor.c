@@ -24,6 +24,8 @@
 #define BACKOFF_INITIAL (10 * NS_PER_SEC)
 #define BACKOFF_MAX     (300 * NS_PER_SEC)
 #define BACKOFF_RESET   (600 * NS_PER_SEC)
+/* the kubelet's pod worker syncs a Pod again 10 s after a failed sync */
+#define CONFIG_RETRY (10 * NS_PER_SEC)
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
@@ -176,6 +178,14 @@ static void start_ctr(struct pc_monitor *m, struct pc_ctr *c)
                     pc_xasprintf("container \"%s\": %s", c->spec->name, err.msg);
                 report(m, "error", msg);
                 pc_monitor_event(m, c, true, "Failed", "Error: %s", err.msg);
+                /* tried again, as the kubelet's next sync does (a ConfigMap
+                 * created later lets it start); a CRI container's is the
+                 * kubelet's to retry */
+                if (!m->pod.cri_sandbox) {
+                        c->restart_due = pc_monotonic_ns() + scaled(m, CONFIG_RETRY);
+                        if (c->restart_due == 0)
+                                c->restart_due = 1;
+                }
                 return;
         }
         if (r < 0) {
@@ -596,8 +606,9 @@ static void advance(struct pc_monitor *m)
                                         report_done(m);
                                         break;
                                 }
-                                if (c->state == CTR_WAITING && c->config_error) {
-                                        /* stays waiting, as under the kubelet */
+                                if (c->state == CTR_WAITING && c->config_error &&
+                                    !(c->restart_due && c->restart_due <= now)) {
+                                        /* waits for its next try (start_ctr) */
                                         report_done(m);
                                         break;
                                 }
@@ -1217,6 +1228,20 @@ static void monitor_free(struct pc_monitor *m)
 
 /* ---- main ------------------------------------------------------------------------ */
 
+/* A ConfigMap or Secret changed: containers waiting in
+ * CreateContainerConfigError try again now, not at their next retry. */
+static void retry_config_errors(struct pc_monitor *m)
+{
+        struct pc_ctr *lists[2] = {m->init, m->app};
+        size_t counts[2] = {m->n_init, m->n_app};
+        for (int l = 0; l < 2; l++)
+                for (size_t i = 0; i < counts[l]; i++) {
+                        struct pc_ctr *c = &lists[l][i];
+                        if (c->state == CTR_WAITING && c->config_error && c->restart_due)
+                                c->restart_due = 1;
+                }
+}
+
 static void handle_signal(struct pc_monitor *m)
 {
         struct signalfd_siginfo si;
@@ -1544,6 +1569,7 @@ int pc_monitor_main(int argc, char **argv)
                 if (m->sync_volumes) {
                         m->sync_volumes = false;
                         pc_monitor_sync_volumes(m);
+                        retry_config_errors(m);
                 }
                 on_grace_expired(m);
                 advance(m);

@@ -132,19 +132,19 @@ static int load_object(struct pc_monitor *m, const char *name, bool secret, stru
         _cleanup_free_ char *p =
             pc_object_path(m->root.objects_dir, m->pod.namespace_, name, secret);
         json_t *j = NULL;
-        if (pc_json_load(p, &j, err) < 0)
-                return pc_fail(err, ENOENT, "%s \"%s\" not found", secret ? "secret" : "configmap",
-                               name);
-        int r = pc_configmap_from_json(j, cm, err);
-        json_decref(j);
-        if (r < 0)
-                return -1;
-        if (cm->secret != secret) {
+        if (pc_json_load(p, &j, err) == 0) {
+                int r = pc_configmap_from_json(j, cm, err);
+                json_decref(j);
+                if (r < 0)
+                        return -1;
+                if (cm->secret == secret)
+                        return 0;
                 pc_configmap_free(cm);
-                return pc_fail(err, ENOENT, "%s \"%s\" not found", secret ? "secret" : "configmap",
-                               name);
         }
-        return 0;
+        /* the API server's NotFound, as the kubelet shows it */
+        pc_fail(err, 0, "%s \"%s\" not found", secret ? "secret" : "configmap", name);
+        err->code = ENOENT;
+        return -1;
 }
 
 static const char *cm_get(const struct pc_configmap *cm, const char *key, size_t *len)
@@ -249,19 +249,22 @@ static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char 
                 case PC_ENV_SECRET: {
                         struct pc_configmap cm;
                         bool secret = e->source == PC_ENV_SECRET;
+                        /* the kubelet's messages (makeEnvironmentVariables) */
                         if (load_object(m, e->ref_name, secret, &cm, err) < 0) {
                                 if (e->optional)
                                         continue;
-                                return pc_error_prefix(err, "env %s", e->name);
+                                return -1;
                         }
                         const char *v = cm_get(&cm, e->ref_key, NULL);
                         if (!v) {
                                 pc_configmap_free(&cm);
                                 if (e->optional)
                                         continue;
-                                return pc_fail(err, ENOENT, "env %s: couldn't find key %s in %s %s",
-                                               e->name, e->ref_key, secret ? "Secret" : "ConfigMap",
-                                               e->ref_name);
+                                pc_fail(err, 0, "couldn't find key %s in %s %s/%s", e->ref_key,
+                                        secret ? "Secret" : "ConfigMap", m->pod.namespace_,
+                                        e->ref_name);
+                                err->code = ENOENT;
+                                return -1;
                         }
                         val = pc_xstrdup(v);
                         pc_configmap_free(&cm);

@@ -156,3 +156,50 @@ EOF
         run -1 podctl describe cm nope
         [[ $output == *'configmaps "nope" not found'* ]]
 }
+
+@test "a Pod whose ConfigMap is missing waits in CreateContainerConfigError, tried again, and starts once the ConfigMap is applied" {
+        cat >"$BATS_TEST_TMPDIR/late.yaml" <<EOF2
+apiVersion: v1
+kind: Pod
+metadata: {name: late}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'echo "greeting=\$GREETING"; exec sleep 3600']
+    env:
+    - name: GREETING
+      valueFrom: {configMapKeyRef: {name: latecfg, key: greeting}}
+EOF2
+        latecfg() { # DATA
+                printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: latecfg}\ndata: %s\n' "$1" \
+                        >"$BATS_TEST_TMPDIR/latecfg.yaml"
+        }
+        podctl apply -f "$BATS_TEST_TMPDIR/late.yaml" || true
+        reason() { [ "$(jq_pod late '.status.containerStatuses[0].state.waiting.reason')" = "$1" ]; }
+        wait_for 10 reason CreateContainerConfigError
+        run -0 jq_pod late '.status.containerStatuses[0].state.waiting.message'
+        [ "$output" = 'configmap "latecfg" not found' ]
+        # tried again at each of the kubelet's syncs (10 s, scaled: 0.1 s)
+        failures() {
+                jq -r '[.events[] | select(.reason == "Failed") | .count] | add // 0' \
+                        "$PODCTL_ROOT/pods/default_late/status.json"
+        }
+        tried() { [ "$(failures)" -ge 3 ]; }
+        wait_for 10 tried
+        run -0 jq_pod late '.status.containerStatuses[0].restartCount'
+        [ "$output" = 0 ]
+        # the ConfigMap arrives without the key, then with it: the
+        # container starts with its value
+        message() { [ "$(jq_pod late '.status.containerStatuses[0].state.waiting.message')" = "$1" ]; }
+        latecfg '{other: x}'
+        podctl apply -f "$BATS_TEST_TMPDIR/latecfg.yaml" >/dev/null
+        wait_for 10 message "couldn't find key greeting in ConfigMap default/latecfg"
+        latecfg '{greeting: hello}'
+        podctl apply -f "$BATS_TEST_TMPDIR/latecfg.yaml" >/dev/null
+        wait_for 10 container_running late main
+        wait_for 10 bash -c "'$PODCTL' --root '$PODCTL_ROOT' logs late | grep -qx greeting=hello"
+        run -0 jq_pod late '.status.containerStatuses[0].restartCount'
+        [ "$output" = 0 ]
+}
