@@ -115,8 +115,22 @@ $(foreach m,$(MODULES),$(eval $(call module_rule,$(m))))
 $(B)/podctl: $(CLI_OBJS) $(LIBS)
 	$(call say,LD,$@)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(LDLIBS)
 
+# The monitor, one per Pod, for the Pod's whole life: linked statically
+# (glibc's and the Debian libraries' .a files), so an idle one maps no
+# shared object and its RSS is the pages it touches (docs/PERFORMANCE.md,
+# issue 13 target 3). MON_STATIC=0 links it as the other binaries; the
+# sanitizer and fuzzing builds always do (ASan needs the dynamic runtime).
+# glibc warns that getaddrinfo (a probe's or hook's host name) loads its NSS
+# modules at run time: they are the host's own, of the same glibc.
+MON_STATIC ?= $(if $(filter 1,$(SAN) $(FUZZ)),0,1)
+ifeq ($(MON_STATIC),1)
+MON_LDLIBS := -static $(shell pkg-config --static --libs jansson libcap libseccomp zlib libmd) \
+              -lresolv -pthread
+else
+MON_LDLIBS := $(LDLIBS)
+endif
 $(B)/podctl-monitor: $(MON_OBJS) $(LIBS)
-	$(call say,LD,$@)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(MON_OBJS) $(LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(MON_OBJS) $(LIBS) $(MON_LDLIBS)
 
 # HTTPS and gRPC probe attempts (exec'd by the monitor's probe child): the
 # only binary linking OpenSSL's libssl, nghttp2 and protobuf-c.

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <link.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -1228,6 +1230,35 @@ static void monitor_free(struct pc_monitor *m)
 
 /* ---- main ------------------------------------------------------------------------ */
 
+/* The monitor's code and read-only data that the Pod's setup ran through
+ * stay mapped, and counted in its RSS, though an idle monitor runs a small
+ * part of them: their page table entries are dropped when the Pod settles.
+ * What runs again is mapped again from the page cache (a minor fault). Only
+ * the program's PT_LOAD segments without PF_W, rounded inwards to whole
+ * pages: nothing ever writes them (the RELRO part of the data, which the
+ * start-up relocated, is in a writable segment), so nothing is lost. */
+static int drop_segment_pages(struct dl_phdr_info *info, size_t size, void *data)
+{
+        (void)size;
+        uintptr_t pg = *(uintptr_t *)data;
+        for (int i = 0; i < info->dlpi_phnum; i++) {
+                const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+                if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+                        continue;
+                uintptr_t a = (info->dlpi_addr + ph->p_vaddr + pg - 1) & ~(pg - 1);
+                uintptr_t b = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(pg - 1);
+                if (b > a)
+                        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+        }
+        return 1; /* the program only: it comes first */
+}
+
+static void drop_code_pages(void)
+{
+        uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+        dl_iterate_phdr(drop_segment_pages, &pg);
+}
+
 /* A ConfigMap or Secret changed: containers waiting in
  * CreateContainerConfigError try again now, not at their next retry. */
 static void retry_config_errors(struct pc_monitor *m)
@@ -1540,6 +1571,7 @@ int pc_monitor_main(int argc, char **argv)
                         trimmed_state = (int)m->state;
                         trimmed_running = running_count(m, true, true);
                         malloc_trim(0);
+                        drop_code_pages();
                 }
                 struct epoll_event evs[16];
                 int n = epoll_wait(m->epoll_fd, evs, 16, compute_timeout(m));
