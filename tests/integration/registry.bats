@@ -919,9 +919,11 @@ image_id_is() { [ "$(jq_pod "$1" '.status.containerStatuses[0].imageID')" = "$2"
         [ "$status" -eq 0 ]
         [[ "$output" == *"$OPEN/busybox "*" 1 "* ]]
         [[ "$output" != *zstd* ]]
+        # the monitor maps no shared object at all (static) in the normal
+        # build, none but the sanitizers' and the libraries' in the other
         run ldd "$REPO/$B/podctl-monitor"
-        [ "$status" -eq 0 ]
         [[ "$output" != *libcurl* ]]
+        [[ "$output" == *"not a dynamic executable"* || "$output" == *libjansson* ]]
         # nor does podctl itself: libcurl and libarchive are loaded by the
         # pulls and unpacks (this file's) that use them, not at every command
         run ldd "$REPO/$B/podctl"
