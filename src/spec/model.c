@@ -836,8 +836,13 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
         pod->host_pid = jbool(spec, "hostPID");
         pod->host_ipc = jbool(spec, "hostIPC");
         pod->host_users = !json_is_false(json_object_get(spec, "hostUsers"));
-        pod->hostname = jdup(spec, "hostname");
-        pod->subdomain = jdup(spec, "subdomain");
+        /* hostnameOverride is the hostname and the FQDN: no subdomain in
+         * /etc/hosts (the kubelet's GeneratePodHostNameAndDomain) */
+        pod->hostname = jdup(spec, "hostnameOverride");
+        if (!pod->hostname) {
+                pod->hostname = jdup(spec, "hostname");
+                pod->subdomain = jdup(spec, "subdomain");
+        }
         pod->os_name = jdup(json_object_get(spec, "os"), "name");
         json_t *ha = json_object_get(spec, "hostAliases");
         if (json_is_array(ha) && json_array_size(ha)) {

@@ -292,8 +292,9 @@ struct pc_pod {
         struct pc_profile sandbox_seccomp, sandbox_apparmor;
         bool host_network, host_pid, host_ipc;
         bool host_users;            /* spec.hostUsers (default true); false: a user namespace */
-        char *hostname;             /* spec.hostname, NULL = metadata.name */
-        char *subdomain;            /* NULL when absent */
+        char *hostname;             /* spec.hostnameOverride, else spec.hostname;
+                                       NULL = metadata.name */
+        char *subdomain;            /* NULL when absent or under hostnameOverride */
         char *os_name;              /* spec.os.name, NULL when absent */
         struct pc_kv *host_aliases; /* name = IP, value = space-separated hostnames */
         size_t n_host_aliases;

@@ -396,7 +396,9 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"readinessGates", F_LIST, &s_rgate, NULL,
    "the Pod is Ready only when each gate's condition is True; no controller sets one here, so "
    "Ready stays False (ReadinessGatesNotReady), as in a cluster without that controller"},
-  {"hostnameOverride", F_ANY, NULL, "hostnameOverride is " NOT_YET, NULL});
+  {"hostnameOverride", F_STR, NULL, NULL,
+   "the Pod's hostname and FQDN (KEP-4762), over hostname and subdomain; an RFC 1123 "
+   "subdomain of at most 64 characters, not with hostNetwork or setHostnameAsFQDN"});
 S(s_pod, "pod", {"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL}, {"metadata", F_OBJ, &s_meta},
   {"spec", F_OBJ, &s_podspec},
   {"status", F_ANY, NULL, NULL, "accepted and replaced: the status is the node's"});
@@ -2531,6 +2533,19 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                     "Invalid value: %" JSON_INTEGER_FORMAT
                     ": must be between 1 and 2147483647, inclusive",
                     json_integer_value(ad));
+        }
+        /* hostnameOverride (KEP-4762): the kernel's hostname holds 64 bytes */
+        const char *ho = gstr(spec, "hostnameOverride");
+        if (ho) {
+                _cleanup_free_ char *p = pc_path_key(sp, "hostnameOverride");
+                if (strlen(ho) > 64)
+                        ERR(c, p, "Invalid value: \"%s\": must be no more than 64 characters", ho);
+                else
+                        check_subdomain(c, p, ho);
+                if (json_is_true(json_object_get(spec, "hostNetwork")))
+                        ERR(c, p, "Forbidden: may not be set when hostNetwork is true");
+                if (json_is_true(json_object_get(spec, "setHostnameAsFQDN")))
+                        ERR(c, p, "Forbidden: may not be set when setHostnameAsFQDN is true");
         }
         static const char *const hn[] = {"hostname", "subdomain"};
         for (int k = 0; k < 2; k++) {
