@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "monitor/monitor.h"
+#include "runtime/fsroot.h"
+#include "spec/envfile.h"
 #include "util/atomicdir.h"
 #include "util/util.h"
 
@@ -204,6 +206,62 @@ static char *field_ref(struct pc_monitor *m, const char *path)
         return pc_xstrdup("");
 }
 
+/* valueFrom.fileKeyRef (KEP-3721): the key's value in an env file of an
+ * emptyDir volume, as the kubelet reads it when the container starts. The
+ * volume is seen from pause's mount namespace (a medium: Memory emptyDir is
+ * a tmpfs there), the path resolved inside the volume (a symlink cannot lead
+ * out of it), and only a regular file of at most 1 MiB is read (a FIFO would
+ * block the monitor). 1 with *out, 0 when optional and absent, -1. */
+#define ENVFILE_MAX (1 << 20)
+static int file_key_ref(struct pc_monitor *m, const struct pc_env *e, char **out, pc_error *err)
+{
+        _cleanup_free_ char *dir = pc_xasprintf("/proc/%d/root%s/volumes/%s",
+                                                (int)m->sandbox.pause_pid, m->pod_dir, e->ref_name);
+        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return pc_fail(err, errno, "emptyDir volume \"%s\"", e->ref_name);
+        pc_error oerr;
+        _cleanup_close_ int fd =
+            pc_fsroot_open(dfd, e->ref_path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &oerr);
+        if (fd < 0) {
+                if (e->optional && oerr.code == ENOENT)
+                        return 0;
+                return pc_fail(err, oerr.code, "env file \"%s\" of volume \"%s\"", e->ref_path,
+                               e->ref_name);
+        }
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return pc_fail(err, errno, "env file \"%s\"", e->ref_path);
+        if (!S_ISREG(st.st_mode) || st.st_size > ENVFILE_MAX) {
+                pc_fail(err, 0, "env file \"%s\" of volume \"%s\": %s", e->ref_path, e->ref_name,
+                        S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a file");
+                err->code = EINVAL;
+                return -1;
+        }
+        _cleanup_free_ char *text = pc_xmalloc((size_t)st.st_size + 1);
+        size_t len = 0;
+        for (;;) {
+                ssize_t r = read(fd, text + len, (size_t)st.st_size - len);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return pc_fail(err, errno, "read env file \"%s\"", e->ref_path);
+                if (r == 0 || (len += (size_t)r) == (size_t)st.st_size)
+                        break;
+        }
+        int r = pc_envfile_get(text, len, e->ref_key, out, err);
+        if (r < 0)
+                return pc_error_prefix(err, "env file \"%s\" of volume \"%s\"", e->ref_path,
+                                       e->ref_name);
+        if (r == 0 && !e->optional) {
+                pc_fail(err, 0, "couldn't find key %s in env file \"%s\" of volume \"%s\"",
+                        e->ref_key, e->ref_path, e->ref_name);
+                err->code = ENOENT;
+                return -1;
+        }
+        return r;
+}
+
 /* The container's manifest env, resolved and expanded in order. */
 static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char ***out,
                        pc_error *err)
@@ -245,6 +303,14 @@ static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char 
                         if (!val)
                                 return pc_error_prefix(err, "env %s", e->name);
                         break;
+                case PC_ENV_FILE: {
+                        int r = file_key_ref(m, e, &val, err);
+                        if (r < 0)
+                                return -1;
+                        if (r == 0)
+                                continue;
+                        break;
+                }
                 case PC_ENV_CONFIGMAP:
                 case PC_ENV_SECRET: {
                         struct pc_configmap cm;

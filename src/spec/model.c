@@ -373,6 +373,12 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
                         } else if ((ref = json_object_get(vf, "resourceFieldRef"))) {
                                 e->source = PC_ENV_RESOURCE;
                                 decode_resource_ref(ref, &e->res);
+                        } else if ((ref = json_object_get(vf, "fileKeyRef"))) {
+                                e->source = PC_ENV_FILE;
+                                e->ref_name = jdup(ref, "volumeName");
+                                e->ref_path = jdup(ref, "path");
+                                e->ref_key = jdup(ref, "key");
+                                e->optional = jbool(ref, "optional");
                         } else {
                                 e->source = PC_ENV_VALUE;
                                 e->value = pc_xstrdup(jstr(x, "value") ? jstr(x, "value") : "");
@@ -497,6 +503,7 @@ static void container_free(struct pc_container *c)
                 free(c->env[i].value);
                 free(c->env[i].ref_name);
                 free(c->env[i].ref_key);
+                free(c->env[i].ref_path);
                 resource_ref_free(&c->env[i].res);
         }
         free(c->env);

@@ -48,6 +48,7 @@ enum pc_env_source {
         PC_ENV_SECRET,    /* valueFrom.secretKeyRef */
         PC_ENV_FIELD,     /* valueFrom.fieldRef.fieldPath */
         PC_ENV_RESOURCE,  /* valueFrom.resourceFieldRef */
+        PC_ENV_FILE,      /* valueFrom.fileKeyRef */
 };
 
 /* resourceFieldRef (env, downwardAPI files): a container's request or limit
@@ -63,8 +64,9 @@ struct pc_env {
         char *name;
         char *value; /* PC_ENV_VALUE: the value, $(VAR) references not yet expanded */
         enum pc_env_source source;
-        char *ref_name; /* configmap/secret name */
+        char *ref_name; /* configmap/secret name; PC_ENV_FILE: the volume's */
         char *ref_key;  /* key, or fieldPath for PC_ENV_FIELD */
+        char *ref_path; /* PC_ENV_FILE: the env file's path in the volume */
         bool optional;
         struct pc_resource_ref res; /* PC_ENV_RESOURCE */
 };

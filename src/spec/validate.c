@@ -25,6 +25,7 @@ struct vctx {
         json_int_t grace;    /* its terminationGracePeriodSeconds (defaulted), for sleep hooks */
         const char *os;      /* its spec.os.name, NULL when not set (lifecycle.stopSignal) */
         json_t *ctr_names;   /* names of its containers and init containers (resourceFieldRef) */
+        json_t *empty_dirs;  /* names of its emptyDir volumes (fileKeyRef) */
         bool pod_level;      /* check_resources on spec.resources: cpu and memory only */
         const char *restart_policy; /* its spec.restartPolicy, NULL when not set (resizePolicy) */
 };
@@ -218,8 +219,8 @@ S(s_resfieldref, "resourceFieldRef", {"containerName", F_STR, NULL}, {"resource"
   {"divisor", F_QTY, NULL});
 S(s_envsrc, "envVarSource", {"fieldRef", F_OBJ, &s_fieldref}, {"configMapKeyRef", F_OBJ, &s_keysel},
   {"secretKeyRef", F_OBJ, &s_keysel}, {"resourceFieldRef", F_OBJ, &s_resfieldref},
-  {"fileKeyRef", F_OBJ, &s_filekeyref,
-   "fileKeyRef (variables read from a file of a volume) is " NOT_YET, NULL});
+  {"fileKeyRef", F_OBJ, &s_filekeyref, NULL,
+   "a key of an env file in an emptyDir volume (KEP-3721), read when the container starts"});
 S(s_env, "env", {"name", F_STR, NULL}, {"value", F_STR, NULL}, {"valueFrom", F_OBJ, &s_envsrc});
 S(s_envref, "envFromRef", {"name", F_STR, NULL}, {"optional", F_BOOL, NULL});
 S(s_envfrom, "envFrom", {"prefix", F_STR, NULL}, {"configMapRef", F_OBJ, &s_envref},
@@ -1140,6 +1141,40 @@ static bool subscript_path(const char *f)
                pc_str_has_suffix(f, "']");
 }
 
+/* valueFrom.fileKeyRef (KEP-3721): an emptyDir volume of the Pod, a path
+ * in it that stays in it, a key of at most 128 printable characters but
+ * '='. */
+static void check_file_key_ref(struct vctx *c, json_t *fk, const char *rp)
+{
+        const char *vol = require_str(c, fk, "volumeName", rp);
+        if (vol && c->empty_dirs && !json_object_get(c->empty_dirs, vol)) {
+                _cleanup_free_ char *p = pc_path_key(rp, "volumeName");
+                ERR(c, p,
+                    "Invalid value: \"%s\": must be the name of an emptyDir volume of the Pod",
+                    vol);
+        }
+        const char *path = require_str(c, fk, "path", rp);
+        if (path) {
+                _cleanup_free_ char *p = pc_path_key(rp, "path");
+                if (!*path)
+                        ERR(c, p, "Required value");
+                else
+                        check_relative_path(c, p, path);
+        }
+        const char *key = require_str(c, fk, "key", rp);
+        if (key) {
+                _cleanup_free_ char *p = pc_path_key(rp, "key");
+                bool ok = *key && strlen(key) <= 128;
+                for (const char *k = key; ok && *k; k++)
+                        ok = *k > ' ' && *k < 127 && *k != '=';
+                if (!ok)
+                        ERR(c, p,
+                            "Invalid value: \"%s\": must be at most 128 printable ASCII "
+                            "characters, not '='",
+                            key);
+        }
+}
+
 static void check_env(struct vctx *c, json_t *env, const char *path)
 {
         size_t i;
@@ -1165,13 +1200,17 @@ static void check_env(struct vctx *c, json_t *env, const char *path)
                 json_t *cm = gobj(vf, "configMapKeyRef"), *sec = gobj(vf, "secretKeyRef");
                 json_t *fr = gobj(vf, "fieldRef");
                 json_t *rr = gobj(vf, "resourceFieldRef");
-                if (rr && !cm && !sec && !fr) {
+                json_t *fk = gobj(vf, "fileKeyRef");
+                if (rr && !cm && !sec && !fr && !fk) {
                         _cleanup_free_ char *rp = pc_path_key(vp, "resourceFieldRef");
                         check_resource_ref(c, rr, rp, false);
                 }
-                int n = !!cm + !!sec + !!fr;
-                if (n == 0 && !json_object_get(vf, "resourceFieldRef") &&
-                    !json_object_get(vf, "fileKeyRef")) /* refused by the walk */
+                if (fk && !cm && !sec && !fr && !rr) {
+                        _cleanup_free_ char *rp = pc_path_key(vp, "fileKeyRef");
+                        check_file_key_ref(c, fk, rp);
+                }
+                int n = !!cm + !!sec + !!fr + !!fk;
+                if (n == 0 && !json_object_get(vf, "resourceFieldRef"))
                         ERR(c, vp,
                             "Invalid value: \"\": must specify one of: `fieldRef`, "
                             "`resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
@@ -2486,6 +2525,13 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                                 json_object_set_new(all_ctrs, gstr(x, "name"), json_true());
                 }
         c->ctr_names = all_ctrs;
+        _cleanup_(json_decrefp) json_t *empty_dirs = json_object();
+        json_array_foreach(garr(spec, "volumes"), i, x)
+        {
+                if (gstr(x, "name") && json_object_get(x, "emptyDir"))
+                        json_object_set_new(empty_dirs, gstr(x, "name"), json_true());
+        }
+        c->empty_dirs = empty_dirs;
         c->restart_policy = gstr(spec, "restartPolicy");
         json_array_foreach(garr(spec, "volumes"), i, x)
         {
@@ -2593,6 +2639,7 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
         check_pod_security(c, spec, sp);
         check_pod_resources(c, spec, sp);
         c->ctr_names = NULL; /* all_ctrs ends with this scope */
+        c->empty_dirs = NULL;
 }
 
 /* ---- ConfigMap and Secret ----------------------------------------------- */

@@ -96,7 +96,8 @@ spec:
     resources:
       limits: {hugepages-2Mi: 4Mi, nvidia.com/gpu: 1, memory: 64Mi}
     env:
-    - {name: F, valueFrom: {fileKeyRef: {volumeName: v, path: f, key: k}}}
+    - {name: F, valueFrom: {fileKeyRef: {volumeName: v, path: ../f, key: k}}}
+    - {name: G, valueFrom: {fileKeyRef: {volumeName: h, path: f, key: k}}}
     lifecycle:
       stopSignal: SIGUSR1
     volumeDevices: [{name: v, devicePath: /dev/xvda}]
@@ -106,6 +107,7 @@ spec:
     - {name: v, mountPath: /c, subPath: x, subPathExpr: y}
   volumes:
   - {name: v, emptyDir: {}}
+  - {name: h, hostPath: {path: /tmp}}
 EOF
 )
         run -1 podctl apply -f "$f"
@@ -114,7 +116,9 @@ EOF
         [[ $output == *"spec.ephemeralContainers: Forbidden: ephemeral containers are added by the API server"* ]]
         [[ $output == *"spec.containers[0].resources.limits.hugepages-2Mi: Forbidden: podctl has no hugepages"* ]]
         [[ $output == *"spec.containers[0].resources.limits[nvidia.com/gpu]: Forbidden: no device plugin on this node provides \"nvidia.com/gpu\""* ]]
-        [[ $output == *"spec.containers[0].env[0].valueFrom.fileKeyRef: Forbidden: fileKeyRef"* ]]
+        # fileKeyRef is applied: a path out of its volume, a volume not an emptyDir
+        [[ $output == *"spec.containers[0].env[0].valueFrom.fileKeyRef.path: Invalid value: \"../f\": must not contain '..'"* ]]
+        [[ $output == *"spec.containers[0].env[1].valueFrom.fileKeyRef.volumeName: Invalid value: \"h\": must be the name of an emptyDir volume of the Pod"* ]]
         # stopSignal is applied, but (as the API server says) only with spec.os.name
         [[ $output == *"spec.containers[0].lifecycle.stopSignal: Forbidden: may not be set for containers with empty \`spec.os.name\`"* ]]
         [[ $output == *"spec.containers[0].volumeDevices: Forbidden: raw block devices"* ]]

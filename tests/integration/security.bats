@@ -591,3 +591,57 @@ EOF
         run timeout 10 "$PODCTL" get pod pw -o json
         [ "$status" -eq 0 ]
 }
+
+@test "fileKeyRef: an env file turned into a FIFO or a link out of its volume hangs nothing and reads nothing of the host" {
+        f=$(manifest envfiles <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: envfiles}
+spec:
+  terminationGracePeriodSeconds: 0
+  volumes:
+  - {name: s, emptyDir: {medium: Memory}}
+  initContainers:
+  - name: w
+    image: busybox
+    volumeMounts: [{name: s, mountPath: /s}]
+    command: [sh, -c, "mkfifo /s/fifo.env; ln -s /etc/shadow /s/link.env; ln -s ../../../../../../etc/hostname /s/up.env; echo \"K='in-memory'\" >/s/ok.env"]
+  containers:
+  - name: fifo
+    image: busybox
+    command: [sleep, "600"]
+    env: [{name: K, valueFrom: {fileKeyRef: {volumeName: s, path: fifo.env, key: K}}}]
+  - name: link
+    image: busybox
+    command: [sleep, "600"]
+    env: [{name: K, valueFrom: {fileKeyRef: {volumeName: s, path: link.env, key: root}}}]
+  - name: up
+    image: busybox
+    command: [sleep, "600"]
+    env: [{name: K, valueFrom: {fileKeyRef: {volumeName: s, path: up.env, key: K}}}]
+  - name: ok
+    image: busybox
+    command: [sh, -c, 'echo "K=$K"; exec sleep 600']
+    env: [{name: K, valueFrom: {fileKeyRef: {volumeName: s, path: ok.env, key: K}}}]
+EOF2
+)
+        podctl apply -f "$f" >/dev/null 2>&1 || :
+        # the medium: Memory volume's file (a tmpfs of pause's) is read
+        wait_for 20 container_running envfiles ok
+        wait_for 10 bash -c "'$PODCTL' --root '$PODCTL_ROOT' logs envfiles -c ok | grep -qx K=in-memory"
+        message_of() { jq_pod envfiles ".status.containerStatuses[] | select(.name==\"$1\") | .state.waiting.message"; }
+        waiting() { [ "$(jq_pod envfiles ".status.containerStatuses[] | select(.name==\"$1\") | .state.waiting.reason")" = CreateContainerConfigError ]; }
+        wait_for 10 waiting fifo
+        wait_for 10 waiting link
+        wait_for 10 waiting up
+        run -0 message_of fifo
+        [ "$output" = 'env file "fifo.env" of volume "s": not a file' ]
+        # the links resolve inside the volume: no /etc/shadow, no /etc/hostname there
+        run -0 message_of link
+        [ "$output" = 'env file "link.env" of volume "s": No such file or directory' ]
+        run -0 message_of up
+        [ "$output" = 'env file "up.env" of volume "s": No such file or directory' ]
+        # the monitor still answers and deletes at once
+        run timeout 10 "$PODCTL" delete pod envfiles --grace-period=0 --force
+        [ "$status" -eq 0 ]
+}
