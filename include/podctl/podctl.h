@@ -149,6 +149,13 @@ struct podctl_exec_opts {
 int podctl_pod_exec(podctl *ctx, const char *ns, const char *name,
                     const struct podctl_exec_opts *opts, int *status, pc_error *err);
 
+/* Whether an exit with exit_code of the container named `container` of the
+ * Pod object `pod` (as podctl_pod_get returns it) leads to another run:
+ * its restartPolicyRules, its own restartPolicy, the Pod's, and any
+ * RestartAllContainers rule of the Pod (which runs every container again).
+ * False for a container the Pod does not have. */
+bool podctl_container_runs_again(json_t *pod, const char *container, int exit_code);
+
 /* Path of a container's log file (restart = -1: current run; otherwise that
  * restartCount), and whether the container is still running. */
 int podctl_pod_log_path(podctl *ctx, const char *ns, const char *name, const char *container,

@@ -241,23 +241,10 @@ static json_t *find_status(json_t *status, const char *name, bool *init, bool *e
         return NULL;
 }
 
-static const char *ctr_policy(json_t *spec, const char *name)
-{
-        size_t i;
-        json_t *c;
-        json_array_foreach(json_object_get(spec, "initContainers"), i, c)
-        {
-                if (!strcmp(json_string_value(json_object_get(c, "name")) ?: "", name))
-                        return json_string_value(json_object_get(c, "restartPolicy"));
-        }
-        return NULL;
-}
-
 /* Kubernetes' restart rules applied to a Pod object: can another run of the
  * container (or more of the current one) still come? */
-static bool more_runs(json_t *pod, json_t *cs, bool init, const char *name)
+static bool more_runs(json_t *pod, json_t *cs, const char *name)
 {
-        json_t *spec = json_object_get(pod, "spec");
         json_t *status = json_object_get(pod, "status");
         const char *phase = json_string_value(json_object_get(status, "phase")) ?: "";
         if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed") || !strcmp(phase, "Unknown"))
@@ -268,19 +255,8 @@ static bool more_runs(json_t *pod, json_t *cs, bool init, const char *name)
                 return true; /* running, waiting (to start, backing off) */
         if (json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp"))
                 return false;
-        json_int_t code = json_integer_value(json_object_get(term, "exitCode"));
-        const char *policy = json_string_value(json_object_get(spec, "restartPolicy")) ?: "Always";
-        if (init) {
-                const char *own = ctr_policy(spec, name);
-                if (own && !strcmp(own, "Always"))
-                        return true; /* a native sidecar */
-                return code != 0 && strcmp(policy, "Never") != 0;
-        }
-        if (!strcmp(policy, "Always"))
-                return true;
-        if (!strcmp(policy, "OnFailure"))
-                return code != 0;
-        return false;
+        int code = (int)json_integer_value(json_object_get(term, "exitCode"));
+        return podctl_container_runs_again(pod, name, code);
 }
 
 static int ctr_now(podctl *ctx, const char *ns, const char *pod, const char *container,
@@ -304,7 +280,7 @@ static int ctr_now(podctl *ctx, const char *ns, const char *pod, const char *con
         now->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
         now->running = json_object_get(json_object_get(cs, "state"), "running") != NULL;
         now->more = eph ? !json_object_get(json_object_get(cs, "state"), "terminated")
-                        : more_runs(p, cs, init, container);
+                        : more_runs(p, cs, container);
         json_decref(p);
         return 0;
 }

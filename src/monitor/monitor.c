@@ -253,22 +253,20 @@ static void schedule_restart(struct pc_monitor *m, struct pc_ctr *c)
         }
 }
 
-static bool should_restart(const struct pc_monitor *m, const struct pc_ctr *c)
+/* What c's exit leads to now: nothing while the Pod ends or all its
+ * containers restart; a changed definition restarts it; else its restart
+ * rules and policy (pc_container_on_exit). */
+static enum pc_exit_action exit_action(const struct pc_monitor *m, const struct pc_ctr *c)
 {
-        if (m->state == POD_TERMINATING || m->state == POD_DONE || c->spec->ephemeral)
-                return false;
+        if (m->state == POD_TERMINATING || m->state == POD_DONE || m->restarting_all ||
+            c->spec->ephemeral)
+                return PC_EXIT_STAY;
         if (c->spec_changed)
-                return true; /* the kubelet: "definition changed", restarted regardless */
-        if (c->sidecar)
-                return m->state != POD_STOPPING_SIDECARS;
-        const char *p = m->pod.restart_policy;
-        if (c->spec->init)
-                return c->exit_code != 0 && strcmp(p, "Never") != 0;
-        if (!strcmp(p, "Always"))
-                return true;
-        if (!strcmp(p, "OnFailure"))
-                return c->exit_code != 0;
-        return false;
+                return PC_EXIT_RESTART; /* the kubelet: "definition changed", restarted regardless
+                                         */
+        if (m->state == POD_STOPPING_SIDECARS)
+                return PC_EXIT_STAY;
+        return pc_container_on_exit(c->spec, m->pod.restart_policy, c->exit_code);
 }
 
 /* The tail of a CRI log file as plain text: at most 80 lines, 2048 bytes
@@ -378,14 +376,57 @@ static void on_exit_ctr(struct pc_monitor *m, struct pc_ctr *c, int status)
         logf_("container %s: exited with %d (%s)", c->spec->name, c->exit_code, c->reason);
 }
 
+static void kill_ctr(struct pc_ctr *c, int sig)
+{
+        if (c->state != CTR_RUNNING)
+                return;
+        if (sig == SIGKILL && c->cgroup) {
+                pc_error ignore;
+                pc_cgroup_kill(c->cgroup, &ignore);
+        }
+        kill(c->pid, sig);
+}
+
+/* RestartAllContainers: c's exit matched the rule. Every container is
+ * killed at once (no preStop hook, no grace period, as the kubelet does);
+ * advance() starts them all again once none runs (restart_all_step). The
+ * restart waits for c's backoff, which grows as a restart of c would. */
+static void begin_restart_all(struct pc_monitor *m, struct pc_ctr *c)
+{
+        logf_("container %s: exit %d: restarting all containers", c->spec->name, c->exit_code);
+        m->restarting_all = true;
+        m->all_restarts++;
+        m->restart_all_at = pc_now_ns();
+        free(m->restart_all_message);
+        m->restart_all_message =
+            pc_xasprintf("Container %s exited with code %d, restarting all containers",
+                         c->spec->name, c->exit_code);
+        pc_monitor_event(m, c, false, "RestartingAllContainers", "%s", m->restart_all_message);
+        remember_last_state(c);
+        schedule_restart(m, c);
+        m->restart_all_due = c->restart_due;
+        c->restart_due = 0;
+        for (size_t i = 0; i < m->n_init; i++)
+                kill_ctr(&m->init[i], SIGKILL);
+        for (size_t i = 0; i < m->n_app; i++)
+                kill_ctr(&m->app[i], SIGKILL);
+        for (size_t i = 0; i < m->n_eph; i++)
+                kill_ctr(&m->eph[i], SIGKILL); /* ephemeral: ended, never run again */
+}
+
 static void after_termination(struct pc_monitor *m, struct pc_ctr *c)
 {
-        if (c->spec->init && !c->sidecar && c->exit_code != 0 &&
-            !strcmp(m->pod.restart_policy, "Never") && m->state == POD_INIT) {
+        enum pc_exit_action a = exit_action(m, c);
+        if (c->spec->init && !c->sidecar && c->exit_code != 0 && a == PC_EXIT_STAY &&
+            m->state == POD_INIT && !m->restarting_all) {
                 m->failed_init = true;
                 return;
         }
-        if (should_restart(m, c)) {
+        if (a == PC_EXIT_RESTART_ALL) {
+                begin_restart_all(m, c);
+                return;
+        }
+        if (a == PC_EXIT_RESTART) {
                 if (c->spec_changed) {
                         /* a new definition starts with no backoff (the
                          * kubelet's backoff key holds the spec's hash) */
@@ -460,17 +501,6 @@ int pc_monitor_stop_signal(const struct pc_ctr *c)
         return sig ? sig : SIGTERM;
 }
 
-static void kill_ctr(struct pc_ctr *c, int sig)
-{
-        if (c->state != CTR_RUNNING)
-                return;
-        if (sig == SIGKILL && c->cgroup) {
-                pc_error ignore;
-                pc_cgroup_kill(c->cgroup, &ignore);
-        }
-        kill(c->pid, sig);
-}
-
 static size_t running_count(const struct pc_monitor *m, bool apps, bool inits)
 {
         size_t n = 0;
@@ -521,6 +551,7 @@ static void begin_termination(struct pc_monitor *m, int64_t grace_s)
                 return;
         logf_("terminating, grace period %llds", (long long)grace_s);
         m->state = POD_TERMINATING;
+        m->restarting_all = false; /* what was being restarted is now stopped */
         pc_pull_kill(m);
         m->grace_deadline = pc_monotonic_ns() + grace_s * NS_PER_SEC;
         for (size_t i = 0; i < m->n_init; i++)
@@ -578,9 +609,49 @@ static void start_apps(struct pc_monitor *m)
         }
 }
 
+/* RestartAllContainers, once no container runs any more: each container
+ * that ran keeps that run as lastState and is due again (its restart count
+ * goes up when it starts), and the Pod starts over from its first init
+ * container; the sandbox, its IP and the volumes stay. False while
+ * containers are still being killed. */
+static bool restart_all_step(struct pc_monitor *m, int64_t now)
+{
+        if (running_count(m, true, true) > 0)
+                return false;
+        int64_t due = m->restart_all_due > now ? m->restart_all_due : now;
+        if (due == 0)
+                due = 1;
+        struct pc_ctr *lists[] = {m->init, m->app};
+        size_t counts[] = {m->n_init, m->n_app};
+        for (size_t l = 0; l < 2; l++) {
+                for (size_t i = 0; i < counts[l]; i++) {
+                        struct pc_ctr *c = &lists[l][i];
+                        if (!c->ever_started)
+                                continue; /* it never ran: it starts as the first time */
+                        if (c->state == CTR_TERMINATED)
+                                remember_last_state(c);
+                        c->state = CTR_WAITING;
+                        set_str(&c->reason, due > now ? "CrashLoopBackOff" : "PodInitializing");
+                        free(c->message);
+                        c->message = NULL;
+                        c->restart_due = due;
+                }
+        }
+        m->restarting_all = false;
+        m->restart_all_at = pc_now_ns();
+        m->failed_init = false;
+        m->state = POD_INIT;
+        m->next_init = 0;
+        m->next_app = 0;
+        logf_("all containers stopped: starting the Pod's containers again");
+        return true;
+}
+
 static void advance(struct pc_monitor *m)
 {
         int64_t now = pc_monotonic_ns();
+        if (m->restarting_all && !restart_all_step(m, now))
+                return;
         for (int guard = 0; guard < 64; guard++) {
                 enum pc_pod_state_id before = m->state;
                 switch (m->state) {
@@ -1211,6 +1282,7 @@ static void monitor_free(struct pc_monitor *m)
         free(m->log_dir);
         free(m->pod_reason);
         free(m->pod_message);
+        free(m->restart_all_message);
         free(m->resize_pending_reason);
         free(m->resize_pending_message);
         free(m->shm_dir);

@@ -259,6 +259,16 @@ struct pc_monitor {
         int report_fd; /* to the CLI that started us, -1 once reported */
         char *pod_reason, *pod_message;
         bool failed_init;
+        /* restartPolicyRules' RestartAllContainers (KEP-5532): every
+         * container is being killed (restarting_all); then the startup runs
+         * again from the first init container, in the same sandbox, no
+         * sooner than restart_all_due (monotonic ns: the trigger's backoff).
+         * all_restarts counts them; restart_all_at (wall ns) is the last
+         * transition of the AllContainersRestarting condition. */
+        bool restarting_all;
+        int all_restarts;
+        int64_t restart_all_due, restart_all_at;
+        char *restart_all_message;
         bool rejected; /* the node refused the Pod (spec.os): Failed, nothing runs */
         char *shm_dir, *etc_dir;
         bool seccomp_default;        /* config.json seccompDefault */

@@ -4,7 +4,8 @@
  * count goes on from the last one (the first start here counts as a
  * restart), the run that was cut short becomes lastState, and the previous
  * run's log file stays (the new run writes <restartCount>.log next to it).
- * Under restartPolicy OnFailure a container that had completed stays so. */
+ * A container that had ended for good (OnFailure and exit 0, its own
+ * restartPolicy Never, ...) stays so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,17 +68,20 @@ static int64_t time_of(json_t *t, const char *key)
         return ns;
 }
 
-/* restartPolicy OnFailure: an app container that had completed (exit 0) is
- * not run again in the new sandbox (the kubelet's computePodActions skips
- * it): it keeps its terminated state and restart count. */
+/* An app container whose last run ended for good (restartPolicy OnFailure
+ * and exit 0; a container's own Never; no restart rule matching) is not run
+ * again in the new sandbox (the kubelet's computePodActions skips it): it
+ * keeps its terminated state and restart count. */
 static bool keep_completed(struct pc_monitor *m, struct pc_ctr *c, json_t *old)
 {
         json_t *t = json_object_get(json_object_get(old, "state"), "terminated");
-        if (c->spec->init || !t || json_integer_value(json_object_get(t, "exitCode")) != 0 ||
-            !m->pod.restart_policy || strcmp(m->pod.restart_policy, "OnFailure"))
+        if (c->spec->init || !t)
+                return false;
+        int code = (int)json_integer_value(json_object_get(t, "exitCode"));
+        if (pc_container_on_exit(c->spec, m->pod.restart_policy, code) != PC_EXIT_STAY)
                 return false;
         c->state = CTR_TERMINATED;
-        c->exit_code = 0;
+        c->exit_code = code;
         c->ever_started = true;
         c->restart_count = (int)json_integer_value(json_object_get(old, "restartCount"));
         free(c->reason);

@@ -31,8 +31,8 @@ const char *pc_pod_phase(const struct pc_monitor *m)
         bool all_ok;
         if (m->failed_init || m->deadline_exceeded || m->rejected || m->evicted)
                 return "Failed";
-        if (m->state == POD_INIT)
-                return "Pending";
+        if (m->state == POD_INIT || m->restarting_all)
+                return "Pending"; /* also while all containers restart (KEP-5532) */
         /* A CRI sandbox's containers ending do not end it (the kubelet's). */
         if (app_terminal(m, &all_ok) && m->n_app > 0 && !m->pod.cri_sandbox) {
                 bool started = true;
@@ -226,7 +226,8 @@ void pc_monitor_update_conditions(struct pc_monitor *m)
         vals[PC_COND_READY_TO_START] = m->sandbox.pause_pid > 0 && !terminal;
         if (!strcmp(phase, "Succeeded")) {
                 reasons[PC_COND_INITIALIZED] = "PodCompleted";
-        } else if (m->n_init > 0 && !regular_started && incomplete[0]) {
+        } else if (m->n_init > 0 && !regular_started && incomplete[0] && !m->all_restarts) {
+                /* (a Pod that restarted all its containers stays Initialized) */
                 vals[PC_COND_INITIALIZED] = false;
                 reasons[PC_COND_INITIALIZED] = "ContainersNotInitialized";
                 msgs[PC_COND_INITIALIZED] =
@@ -305,6 +306,14 @@ json_t *pc_monitor_status_json(const struct pc_monitor *m)
                                      "status", "True", "lastProbeTime", "lastTransitionTime",
                                      time_json(m->evicted_at), "reason", "TerminationByKubelet",
                                      "message", m->pod_message ? m->pod_message : ""));
+        if (m->all_restarts)
+                json_array_append_new(
+                    conds,
+                    json_pack("{s:s,s:s,s:n,s:o,s:s,s:s}", "type", "AllContainersRestarting",
+                              "status", m->restarting_all ? "True" : "False", "lastProbeTime",
+                              "lastTransitionTime", time_json(m->restart_all_at), "reason",
+                              "RestartAllContainers", "message",
+                              m->restart_all_message ? m->restart_all_message : ""));
         pc_resize_conditions(m, conds);
         json_object_set_new(st, "conditions", conds);
         if (m->pod_reason)

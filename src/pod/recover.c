@@ -150,6 +150,23 @@ static int end_lost_pod(const char *dir, const struct pc_pod_state *ps, pc_error
         return r;
 }
 
+/* Would an app container run again in a new sandbox although the Pod's
+ * restartPolicy says no (Never; OnFailure once it succeeded)? Its own
+ * restartPolicy (container restart rules): Always, or OnFailure under a
+ * Never Pod (the run the reboot cut short did not succeed). */
+static bool own_policy_restarts(json_t *spec, bool pod_never)
+{
+        size_t i;
+        json_t *c;
+        json_array_foreach(json_object_get(spec, "containers"), i, c)
+        {
+                const char *p = json_string_value(json_object_get(c, "restartPolicy"));
+                if (p && (!strcmp(p, "Always") || (pod_never && !strcmp(p, "OnFailure"))))
+                        return true;
+        }
+        return false;
+}
+
 int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_ms,
                        enum podctl_recover_result *res, pc_error *err)
 {
@@ -176,8 +193,9 @@ int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_m
                 *res = PODCTL_RECOVER_FINISHED;
         else if (processes_alive(ps.runtime))
                 *res = PODCTL_RECOVER_ADOPT;
-        else if (!strcmp(policy, "Never") ||
-                 (!strcmp(policy, "OnFailure") && phase && !strcmp(phase, "Succeeded")))
+        else if ((!strcmp(policy, "Never") ||
+                  (!strcmp(policy, "OnFailure") && phase && !strcmp(phase, "Succeeded"))) &&
+                 !own_policy_restarts(spec, !strcmp(policy, "Never")))
                 *res = PODCTL_RECOVER_POLICY;
         else
                 *res = PODCTL_RECOVER_RECREATED;

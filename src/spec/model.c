@@ -330,6 +330,34 @@ static void decode_profile(json_t *j, struct pc_profile *p)
         p->localhost = jdup(j, "localhostProfile");
 }
 
+/* restartPolicyRules (validated: each rule has an action and exitCodes). */
+static void decode_restart_rules(json_t *a, struct pc_container *c)
+{
+        size_t i, k;
+        json_t *r, *v;
+        if (!json_array_size(a))
+                return;
+        c->restart_rules = pc_xcalloc(json_array_size(a), sizeof(*c->restart_rules));
+        json_array_foreach(a, i, r)
+        {
+                struct pc_restart_rule *rule = &c->restart_rules[c->n_restart_rules++];
+                const char *action = jstr(r, "action");
+                rule->action = action && !strcmp(action, "RestartAllContainers")
+                                   ? PC_EXIT_RESTART_ALL
+                                   : PC_EXIT_RESTART;
+                json_t *ec = json_object_get(r, "exitCodes");
+                const char *op = jstr(ec, "operator");
+                rule->not_in = op && !strcmp(op, "NotIn");
+                json_t *vals = json_object_get(ec, "values");
+                rule->codes = pc_xcalloc(json_array_size(vals) + 1, sizeof(int));
+                json_array_foreach(vals, k, v)
+                {
+                        if (json_is_integer(v))
+                                rule->codes[rule->n_codes++] = (int)json_integer_value(v);
+                }
+        }
+}
+
 static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, struct pc_container *c,
                             pc_error *err)
 {
@@ -439,6 +467,7 @@ static int decode_container(json_t *j, json_t *podsc, bool init, size_t pos, str
         }
         c->image_pull_policy = jdup(j, "imagePullPolicy");
         c->restart_policy = jdup(j, "restartPolicy");
+        decode_restart_rules(json_object_get(j, "restartPolicyRules"), c);
         c->termination_message_path = jdup(j, "terminationMessagePath");
         c->termination_message_policy = jdup(j, "terminationMessagePolicy");
         c->stdin_open = jbool(j, "stdin");
@@ -522,6 +551,9 @@ static void container_free(struct pc_container *c)
         free(c->mounts);
         free(c->image_pull_policy);
         free(c->restart_policy);
+        for (size_t i = 0; i < c->n_restart_rules; i++)
+                free(c->restart_rules[i].codes);
+        free(c->restart_rules);
         free(c->termination_message_path);
         free(c->termination_message_policy);
         handler_free(&c->liveness.handler);
@@ -922,6 +954,35 @@ void pc_container_free(struct pc_container *c)
 {
         container_free(c);
         memset(c, 0, sizeof(*c));
+}
+
+static bool rule_matches(const struct pc_restart_rule *r, int exit_code)
+{
+        bool in = false;
+        for (size_t i = 0; i < r->n_codes; i++)
+                in = in || r->codes[i] == exit_code;
+        return r->not_in ? !in : in;
+}
+
+enum pc_exit_action pc_container_on_exit(const struct pc_container *c, const char *pod_policy,
+                                         int exit_code)
+{
+        bool sidecar = c->init && c->restart_policy && !strcmp(c->restart_policy, "Always");
+        if (c->ephemeral)
+                return PC_EXIT_STAY;
+        if (c->init && !sidecar && exit_code == 0)
+                return PC_EXIT_STAY; /* completed: the next one starts */
+        for (size_t i = 0; i < c->n_restart_rules; i++)
+                if (rule_matches(&c->restart_rules[i], exit_code))
+                        return c->restart_rules[i].action;
+        if (sidecar)
+                return PC_EXIT_RESTART;
+        const char *p = c->restart_policy ? c->restart_policy : pod_policy ? pod_policy : "Always";
+        if (!strcmp(p, "Never"))
+                return PC_EXIT_STAY;
+        if (!strcmp(p, "OnFailure") || c->init)
+                return exit_code != 0 ? PC_EXIT_RESTART : PC_EXIT_STAY;
+        return PC_EXIT_RESTART; /* Always */
 }
 
 struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name)

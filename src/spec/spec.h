@@ -151,6 +151,23 @@ struct pc_profile {
         char *localhost; /* Localhost: the profile's name/path */
 };
 
+/* What an exit of a container leads to (restartPolicyRules' actions, and
+ * what its restart policy says when no rule matches). */
+enum pc_exit_action {
+        PC_EXIT_STAY = 0,    /* not run again (completed, or failed for good) */
+        PC_EXIT_RESTART,     /* the container runs again (after its backoff) */
+        PC_EXIT_RESTART_ALL, /* every container of the Pod runs again, init first */
+};
+
+/* One entry of restartPolicyRules: action when the exit code is (or, for
+ * NotIn, is not) one of codes. */
+struct pc_restart_rule {
+        enum pc_exit_action action; /* PC_EXIT_RESTART or PC_EXIT_RESTART_ALL */
+        bool not_in;
+        int *codes;
+        size_t n_codes;
+};
+
 struct pc_container {
         char *name;
         char *image;
@@ -168,8 +185,13 @@ struct pc_container {
         struct pc_resources resources;
         /* resizePolicy: RestartContainer for cpu / memory (default NotRequired) */
         bool resize_restart_cpu, resize_restart_memory;
-        char *image_pull_policy;          /* Always, IfNotPresent, Never (defaulted) */
-        char *restart_policy;             /* init containers only: "Always" = native sidecar */
+        char *image_pull_policy; /* Always, IfNotPresent, Never (defaulted) */
+        /* restartPolicy: an init container's Always makes it a native
+         * sidecar; Always, OnFailure or Never otherwise override the Pod's
+         * (KEP-5307); NULL when not set */
+        char *restart_policy;
+        struct pc_restart_rule *restart_rules; /* restartPolicyRules, in order */
+        size_t n_restart_rules;
         char *termination_message_path;   /* defaulted /dev/termination-log */
         char *termination_message_policy; /* File | FallbackToLogsOnError */
         bool stdin_open, stdin_once, tty;
@@ -438,6 +460,15 @@ void pc_container_free(struct pc_container *c);
  * port mappings), at most max, into out; returns how many. */
 size_t pc_pod_ports(const struct pc_pod *pod, const struct pc_port **out, size_t max);
 void pc_configmap_free(struct pc_configmap *cm);
+
+/* What the kubelet does when container c of a Pod whose restartPolicy is
+ * pod_policy exits with exit_code (Kubernetes' container restart rules):
+ * the action of the first of c's restartPolicyRules that matches, else c's
+ * own restartPolicy, else the Pod's. An init container that exits 0 has
+ * completed (PC_EXIT_STAY, whatever its rules say); a native sidecar
+ * restarts. */
+enum pc_exit_action pc_container_on_exit(const struct pc_container *c, const char *pod_policy,
+                                         int exit_code);
 
 /* Find a container by name among init and app containers; NULL if none. */
 struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name);

@@ -160,6 +160,7 @@ enum ftype {
         F_OBJ,
         F_LIST,
         F_STRLIST,
+        F_INTLIST,
         F_STRMAP,
         F_QTYMAP,
         F_QTY,
@@ -272,11 +273,18 @@ S(s_lchandler, "lifecycleHandler", {"exec", F_OBJ, &s_execact}, {"httpGet", F_OB
   {"tcpSocket", F_OBJ, &s_tcpsocket}, {"sleep", F_OBJ, &s_sleepact});
 S(s_lifecycle, "lifecycle", {"postStart", F_OBJ, &s_lchandler}, {"preStop", F_OBJ, &s_lchandler},
   {"stopSignal", F_STR, NULL});
+S(s_exitcodes, "containerRestartRuleOnExitCodes", {"operator", F_STR, NULL},
+  {"values", F_INTLIST, NULL});
+S(s_restartrule, "containerRestartRule", {"action", F_STR, NULL},
+  {"exitCodes", F_OBJ, &s_exitcodes});
 S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
   {"command", F_STRLIST, NULL}, {"args", F_STRLIST, NULL}, {"workingDir", F_STR, NULL},
   {"ports", F_LIST, &s_port}, {"envFrom", F_LIST, &s_envfrom}, {"env", F_LIST, &s_env},
   {"resources", F_OBJ, &s_res},
-  {"restartPolicy", F_STR, NULL, NULL, "init containers only (Always makes a native sidecar)"},
+  {"restartPolicy", F_STR, NULL, NULL,
+   "an init container's Always makes it a native sidecar; otherwise Always, OnFailure or "
+   "Never override the Pod's restartPolicy for this container (Kubernetes 1.35's container "
+   "restart rules)"},
   {"volumeMounts", F_LIST, &s_mount}, {"terminationMessagePath", F_STR, NULL},
   {"terminationMessagePolicy", F_STR, NULL}, {"imagePullPolicy", F_STR, NULL},
   {"securityContext", F_OBJ, &s_csc}, {"stdin", F_BOOL, NULL}, {"tty", F_BOOL, NULL},
@@ -288,7 +296,10 @@ S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
    "NotRequired changes the cgroup of the running container, RestartContainer restarts it"},
   {"volumeDevices", F_ANY, NULL,
    "raw block devices come from PersistentVolumeClaims of a cluster; podctl has none", NULL},
-  {"restartPolicyRules", F_ANY, NULL, "restartPolicyRules are " NOT_YET, NULL});
+  {"restartPolicyRules", F_LIST, &s_restartrule, NULL,
+   "evaluated in order on each exit, the first match wins; Restart runs the container again "
+   "(after its backoff), RestartAllContainers runs every container of the Pod again from the "
+   "first init container, in the same sandbox"});
 S(s_hostpath, "hostPath", {"path", F_STR, NULL}, {"type", F_STR, NULL});
 S(s_emptydir, "emptyDir", {"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL});
 S(s_keytopath, "keyToPath", {"key", F_STR, NULL}, {"path", F_STR, NULL}, {"mode", F_INT, NULL});
@@ -477,6 +488,7 @@ static const char *type_name(enum ftype t)
                 return "object";
         case F_LIST:
         case F_STRLIST:
+        case F_INTLIST:
                 return "array";
         case F_QTY:
                 return "quantity (string or number)";
@@ -502,6 +514,7 @@ static bool type_ok(enum ftype t, json_t *v)
                 return json_is_object(v);
         case F_LIST:
         case F_STRLIST:
+        case F_INTLIST:
                 return json_is_array(v);
         case F_QTY:
                 return json_is_string(v) || json_is_number(v);
@@ -545,11 +558,13 @@ static void walk_value(struct vctx *c, const struct fdef *f, json_t *v, const ch
                 }
                 break;
         case F_STRLIST:
+        case F_INTLIST:
                 json_array_foreach(v, i, x)
                 {
-                        if (!json_is_string(x)) {
+                        bool ok = f->t == F_STRLIST ? json_is_string(x) : json_is_integer(x);
+                        if (!ok) {
                                 _cleanup_free_ char *p = pc_path_index(path, i);
-                                type_error(c, p, x, "string");
+                                type_error(c, p, x, f->t == F_STRLIST ? "string" : "integer");
                         }
                 }
                 break;
@@ -2033,6 +2048,82 @@ static bool too_many(struct vctx *c, json_t *arr, const char *path, size_t max)
         return true;
 }
 
+/* A container's restartPolicy and restartPolicyRules, as the API server
+ * validates them with the ContainerRestartRules gate (beta, on by default
+ * in 1.35) and RestartAllContainersOnContainerExits on: Always, OnFailure or
+ * Never; rules only beside a restartPolicy, at most 20, each with an action
+ * and exitCodes (In or NotIn, at most 255 values, no duplicates). A native
+ * sidecar (an init container's Always) restarts on any exit: the only rule
+ * it takes is RestartAllContainers. */
+static void check_restart(struct vctx *c, json_t *ct, const char *path, bool init)
+{
+        static const char *const policies[] = {"Always", "OnFailure", "Never", NULL};
+        static const char *const actions[] = {"Restart", "RestartAllContainers", NULL};
+        static const char *const operators[] = {"In", "NotIn", NULL};
+        _cleanup_free_ char *rp = pc_path_key(path, "restartPolicy");
+        _cleanup_free_ char *lp = pc_path_key(path, "restartPolicyRules");
+        const char *rpol = gstr(ct, "restartPolicy");
+        json_t *rules = garr(ct, "restartPolicyRules");
+        if (rpol && !one_of(rpol, policies))
+                unsupported(c, rp, rpol, policies);
+        bool sidecar = init && rpol && !strcmp(rpol, "Always");
+        if (!json_array_size(rules))
+                return;
+        if (!rpol)
+                ERR(c, lp,
+                    "Required value: must specify restartPolicy when restart rules are used");
+        if (too_many(c, rules, lp, 20))
+                return;
+        size_t i;
+        json_t *r;
+        json_array_foreach(rules, i, r)
+        {
+                _cleanup_free_ char *ip = pc_path_index(lp, i);
+                _cleanup_free_ char *ap = pc_path_key(ip, "action");
+                _cleanup_free_ char *ep = pc_path_key(ip, "exitCodes");
+                _cleanup_free_ char *op = pc_path_key(ep, "operator");
+                _cleanup_free_ char *vp = pc_path_key(ep, "values");
+                const char *action = gstr(r, "action");
+                if (!action)
+                        ERR(c, ap, "Required value");
+                else if (!one_of(action, actions))
+                        unsupported(c, ap, action, actions);
+                else if (sidecar && strcmp(action, "RestartAllContainers"))
+                        ERR(c, ap,
+                            "Forbidden: a sidecar container (restartPolicy Always) restarts on "
+                            "every exit; its only rule action is RestartAllContainers");
+                json_t *ec = json_object_get(r, "exitCodes");
+                if (!json_is_object(ec)) {
+                        ERR(c, ep, "Required value");
+                        continue;
+                }
+                const char *o = gstr(ec, "operator");
+                if (!o)
+                        ERR(c, op, "Required value");
+                else if (!one_of(o, operators))
+                        unsupported(c, op, o, operators);
+                json_t *vals = garr(ec, "values");
+                if (too_many(c, vals, vp, 255))
+                        continue;
+                size_t k, l;
+                json_t *v, *w;
+                json_array_foreach(vals, k, v)
+                {
+                        json_array_foreach(vals, l, w)
+                        {
+                                if (l >= k)
+                                        break;
+                                if (json_is_integer(v) && json_equal(v, w)) {
+                                        _cleanup_free_ char *kp = pc_path_index(vp, k);
+                                        ERR(c, kp, "Duplicate value: %" JSON_INTEGER_FORMAT,
+                                            json_integer_value(v));
+                                        break;
+                                }
+                        }
+                }
+        }
+}
+
 /* resizePolicy as the API server's validateResizePolicy: cpu or memory
  * once each, NotRequired or RestartContainer, only NotRequired in a Pod
  * whose restartPolicy is Never. */
@@ -2098,12 +2189,7 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
         const char *image = require_str(c, ct, "image", path);
         if (image && *image)
                 check_image_ref(c, image, path, "image");
-        _cleanup_free_ char *rp = pc_path_key(path, "restartPolicy");
-        const char *rpol = gstr(ct, "restartPolicy");
-        if (rpol && !init)
-                ERR(c, rp, "Forbidden: may not be set for non-init containers");
-        else if (rpol && strcmp(rpol, "Always"))
-                unsupported(c, rp, rpol, (const char *const[]){"Always", NULL});
+        check_restart(c, ct, path, init);
         const char *ipp = gstr(ct, "imagePullPolicy");
         if (ipp && !one_of(ipp, pull_policies)) {
                 _cleanup_free_ char *p = pc_path_key(path, "imagePullPolicy");
@@ -2978,9 +3064,6 @@ void pc_manifest_free(struct pc_manifest *m)
 static const struct {
         const char *path, *why;
 } refused_at[] = {
-    {"spec.containers[].restartPolicy",
-     "may not be set for non-init containers (the API server's error, without the "
-     "ContainerRestartRules gate)"},
     {"spec.containers[].readinessProbe.terminationGracePeriodSeconds",
      "must not be set for readinessProbes (the API server's error)"},
     {"spec.initContainers[].readinessProbe.terminationGracePeriodSeconds",
@@ -3094,6 +3177,8 @@ static const char *ftype_name(const struct fdef *d, char *buf, size_t len)
                 return "boolean";
         case F_STRLIST:
                 return "[]string";
+        case F_INTLIST:
+                return "[]integer";
         case F_STRMAP:
                 return "map[string]string";
         case F_QTYMAP:

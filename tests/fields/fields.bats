@@ -118,6 +118,11 @@ main_ready() {
         observe initfail fx
 }
 
+@test "pod rules: a container's own restartPolicy and its restartPolicyRules restart it where the Pod's Never would not" {
+        run -0 podctl apply -f "$FX/pods/rules.yaml"
+        wait_for 30 observed rules fx || observe rules fx
+}
+
 # observed POD NAMESPACE: observe without printing (a wait's condition: the
 # probes and hooks of pods/probes.yaml leave their marks over some seconds)
 observed() { observe "$@" 2>/dev/null; }

@@ -407,7 +407,7 @@ EOF
         podctl delete pod always onfailure never --grace-period=0 --force
 }
 
-@test "reboot: a Never Pod cut short is not re-created but Failed (ContainerStatusUnknown); a Pod whose containers outlived their monitor is re-adopted" {
+@test "reboot: a Never Pod cut short is not re-created but Failed (ContainerStatusUnknown), unless its container's own restartPolicy is Always; a Pod whose containers outlived their monitor is re-adopted" {
         cat >"$BATS_TEST_TMPDIR/pods.yaml" <<'EOF'
 apiVersion: v1
 kind: Pod
@@ -429,14 +429,27 @@ spec:
   - name: c
     image: busybox
     command: ["sleep", "3600"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: neverown}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox
+    command: ["sleep", "3600"]
+    restartPolicy: Always
 EOF
         podctl apply -f "$BATS_TEST_TMPDIR/pods.yaml"
         wait_for 30 container_running nevercut c
         wait_for 30 container_running orphaned c
+        wait_for 30 container_running neverown c
         local cpid cstart
         cpid=$(pid_of orphaned c)
         cstart=$(proc_start "$cpid")
-        simulate_reboot nevercut
+        simulate_reboot nevercut neverown
         # only the monitor of this one dies; its container runs on
         kill -9 "$(cut -d' ' -f1 "$PODCTL_ROOT/pods/default_orphaned/monitor.pid")"
         wait_for 10 bash -c "[ \"\$(PODCTL_ADOPT=0 '$PODCTL' get pod orphaned -o json | jq -r .status.reason)\" = MonitorLost ]"
@@ -451,7 +464,10 @@ EOF
         [ "$(jq_pod nevercut '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
         [ "$(jq_pod nevercut '.status.conditions[] | select(.type == "Ready") | .status')" = False ]
         same_process "$cpid" "$cstart"
-        podctl delete pod nevercut orphaned --grace-period=0 --force
+        # a Never Pod whose container's own restartPolicy is Always runs again
+        wait_for 30 container_running neverown c
+        [ "$(jq_pod neverown '.status.containerStatuses[0].restartCount')" = 1 ]
+        podctl delete pod nevercut orphaned neverown --grace-period=0 --force
         # killed by delete (a zombie until whoever inherited it reaps it)
         wait_for 10 gone_or_zombie "$cpid" "$cstart"
 }

@@ -1,6 +1,7 @@
 /* What a Pod re-created by boot recovery carries over from the old sandbox's
  * status (src/monitor/recover.c): restart counts, last states, completed
- * OnFailure containers; recovery.json removed once read. */
+ * OnFailure containers and ones whose own restartPolicy is Never;
+ * recovery.json removed once read. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,27 @@ static void test_onfailure(void)
         rmdir(dir);
 }
 
+/* container restart rules: in an Always Pod, a container whose own
+ * restartPolicy is Never and that had ended stays ended */
+static void test_own_never(void)
+{
+        char dir[] = "/tmp/podctl-unit-recover.XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        struct pc_monitor m;
+        struct pc_ctr inits[1], apps[3];
+        init_monitor(&m, inits, apps, dir, "Always");
+        specs[2].restart_policy = (char *)"Never";
+        write_recovery(dir);
+        pc_monitor_load_recovery(&m);
+        specs[2].restart_policy = NULL;
+        CHECK(apps[1].state == CTR_TERMINATED);
+        CHECK(apps[1].restart_count == 1);
+        CHECK(apps[0].state == CTR_WAITING); /* the Pod's Always */
+        CHECK(apps[0].restart_count == 4);
+        free_ctrs(&m);
+        rmdir(dir);
+}
+
 static void test_no_file(void)
 {
         char dir[] = "/tmp/podctl-unit-recover.XXXXXX";
@@ -158,6 +180,7 @@ int main(void)
 {
         test_always();
         test_onfailure();
+        test_own_never();
         test_no_file();
         UNIT_DONE();
 }

@@ -912,6 +912,70 @@ static void test_sysctl_names(void)
         CHECK(!pc_sysctl_allowed("safe-and-unsafe", none));
 }
 
+/* Container restart rules: the first matching rule, else the container's
+ * own restartPolicy, else the Pod's; an init container's exit 0 completes
+ * it; a sidecar restarts unless a RestartAllContainers rule matches. */
+static void test_restart_rules(void)
+{
+        const char *text =
+            "apiVersion: v1\n"
+            "kind: Pod\n"
+            "metadata: {name: r}\n"
+            "spec:\n"
+            "  restartPolicy: Never\n"
+            "  initContainers:\n"
+            "  - {name: i, image: b}\n"
+            "  - name: ir\n"
+            "    image: b\n"
+            "    restartPolicy: Never\n"
+            "    restartPolicyRules:\n"
+            "    - {action: Restart, exitCodes: {operator: NotIn, values: [0, 9]}}\n"
+            "  - name: side\n"
+            "    image: b\n"
+            "    restartPolicy: Always\n"
+            "    restartPolicyRules:\n"
+            "    - {action: RestartAllContainers, exitCodes: {operator: In, values: [88]}}\n"
+            "  containers:\n"
+            "  - {name: plain, image: b}\n"
+            "  - {name: always, image: b, restartPolicy: Always}\n"
+            "  - {name: onfail, image: b, restartPolicy: OnFailure}\n"
+            "  - name: rules\n"
+            "    image: b\n"
+            "    restartPolicy: OnFailure\n"
+            "    restartPolicyRules:\n"
+            "    - {action: Restart, exitCodes: {operator: In, values: [0]}}\n"
+            "    - {action: RestartAllContainers, exitCodes: {operator: In, values: [5, 6]}}\n"
+            "    - {action: Restart, exitCodes: {operator: In, values: [6]}}\n";
+        struct pc_manifest m;
+        CHECK(load(text, true, &m) == 0);
+        CHECK(m.diags.n == 0 && m.n_pods == 1);
+        if (m.n_pods != 1) {
+                pc_manifest_free(&m);
+                return;
+        }
+        struct pc_pod *p = &m.pods[0];
+        const char *pol = p->restart_policy;
+#define ON_EXIT(name, code) pc_container_on_exit(pc_pod_find_container(p, name), pol, code)
+        CHECK(ON_EXIT("i", 0) == PC_EXIT_STAY);
+        CHECK(ON_EXIT("i", 1) == PC_EXIT_STAY); /* the Pod's Never */
+        CHECK(ON_EXIT("ir", 1) == PC_EXIT_RESTART);
+        CHECK(ON_EXIT("ir", 9) == PC_EXIT_STAY);
+        CHECK(ON_EXIT("ir", 0) == PC_EXIT_STAY); /* completed */
+        CHECK(ON_EXIT("side", 0) == PC_EXIT_RESTART);
+        CHECK(ON_EXIT("side", 88) == PC_EXIT_RESTART_ALL);
+        CHECK(ON_EXIT("plain", 1) == PC_EXIT_STAY);
+        CHECK(ON_EXIT("always", 0) == PC_EXIT_RESTART);
+        CHECK(ON_EXIT("onfail", 0) == PC_EXIT_STAY);
+        CHECK(ON_EXIT("onfail", 2) == PC_EXIT_RESTART);
+        CHECK(ON_EXIT("rules", 0) == PC_EXIT_RESTART);     /* first rule */
+        CHECK(ON_EXIT("rules", 6) == PC_EXIT_RESTART_ALL); /* the first match wins */
+        CHECK(ON_EXIT("rules", 3) == PC_EXIT_RESTART);     /* no rule: OnFailure */
+        CHECK(pc_container_on_exit(pc_pod_find_container(p, "always"), "OnFailure", 0) ==
+              PC_EXIT_RESTART);
+#undef ON_EXIT
+        pc_manifest_free(&m);
+}
+
 int main(void)
 {
         test_sysctl_names();
@@ -934,5 +998,6 @@ int main(void)
         test_diag_format();
         test_from_json();
         test_probes();
+        test_restart_rules();
         UNIT_DONE();
 }
