@@ -1108,11 +1108,10 @@ static int setup(struct pc_monitor *m, pc_error *err)
         if (pc_monitor_prepare_pod(m, err) < 0)
                 return -1;
         _cleanup_free_ char *pause = pc_xasprintf("%s/pause", m->root.libexec_dir);
+        _cleanup_free_ char *kernel_hostname = pc_pod_kernel_hostname(&m->pod);
         struct pc_sandbox_plan plan = {
             .pause_path = pause,
-            .hostname = m->pod.host_network ? node_name()
-                        : m->pod.hostname   ? m->pod.hostname
-                                            : m->pod.name,
+            .hostname = m->pod.host_network ? node_name() : kernel_hostname,
             .share_pid = m->pod.share_process_namespace,
             .host_network = m->pod.host_network,
             .host_ipc = m->pod.host_ipc,

@@ -267,8 +267,8 @@ static int resolve_env(struct pc_monitor *m, const struct pc_container *c, char 
                        pc_error *err)
 {
         _cleanup_strv_ char **env = pc_xcalloc(1, sizeof(char *));
-        _cleanup_free_ char *hn =
-            pc_xasprintf("HOSTNAME=%s", m->pod.hostname ? m->pod.hostname : m->pod.name);
+        _cleanup_free_ char *kh = pc_pod_kernel_hostname(&m->pod);
+        _cleanup_free_ char *hn = pc_xasprintf("HOSTNAME=%s", kh);
         if (!m->pod.host_network)
                 env_set(&env, hn);
         for (size_t i = 0; i < c->n_env_from; i++) {

@@ -882,6 +882,7 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
                 pod->hostname = jdup(spec, "hostname");
                 pod->subdomain = jdup(spec, "subdomain");
         }
+        pod->hostname_fqdn = jbool(spec, "setHostnameAsFQDN");
         pod->os_name = jdup(json_object_get(spec, "os"), "name");
         json_t *ha = json_object_get(spec, "hostAliases");
         if (json_is_array(ha) && json_array_size(ha)) {
@@ -983,6 +984,14 @@ enum pc_exit_action pc_container_on_exit(const struct pc_container *c, const cha
         if (!strcmp(p, "OnFailure") || c->init)
                 return exit_code != 0 ? PC_EXIT_RESTART : PC_EXIT_STAY;
         return PC_EXIT_RESTART; /* Always */
+}
+
+char *pc_pod_kernel_hostname(const struct pc_pod *p)
+{
+        const char *h = p->hostname ? p->hostname : p->name;
+        if (p->hostname_fqdn && p->subdomain)
+                return pc_xasprintf("%s.%s.%s.svc.cluster.local", h, p->subdomain, p->namespace_);
+        return pc_xstrdup(h);
 }
 
 struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name)

@@ -319,6 +319,7 @@ struct pc_pod {
         char *hostname;             /* spec.hostnameOverride, else spec.hostname;
                                        NULL = metadata.name */
         char *subdomain;            /* NULL when absent or under hostnameOverride */
+        bool hostname_fqdn;         /* spec.setHostnameAsFQDN: the kernel's hostname is the FQDN */
         char *os_name;              /* spec.os.name, NULL when absent */
         struct pc_kv *host_aliases; /* name = IP, value = space-separated hostnames */
         size_t n_host_aliases;
@@ -469,6 +470,13 @@ void pc_configmap_free(struct pc_configmap *cm);
  * restarts. */
 enum pc_exit_action pc_container_on_exit(const struct pc_container *c, const char *pod_policy,
                                          int exit_code);
+
+/* The Pod's kernel hostname (its UTS namespace's, and $HOSTNAME): the
+ * hostname (hostnameOverride, hostname, else the Pod's name), or with
+ * setHostnameAsFQDN its FQDN (<hostname>.<subdomain>.<namespace>.svc.
+ * cluster.local when it has a subdomain), as the kubelet's
+ * GeneratePodHostNameAndDomain; not for a hostNetwork Pod (the node's). */
+char *pc_pod_kernel_hostname(const struct pc_pod *p);
 
 /* Find a container by name among init and app containers; NULL if none. */
 struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name);

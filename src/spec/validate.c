@@ -208,7 +208,6 @@ struct schema {
 #define NO_CLOUD                                                                                   \
         "an in-tree cloud or vendor storage plugin (removed from Kubernetes or migrated to CSI); " \
         "podctl has none; use a hostPath volume"
-#define NOT_YET "not supported by podctl yet (docs/FIELDS.md)"
 
 S(s_meta, "metadata", {"name", F_STR, NULL}, {"namespace", F_STR, NULL}, {"labels", F_STRMAP, NULL},
   {"annotations", F_STRMAP, NULL}, {"uid", F_STR, NULL}, {"creationTimestamp", F_STR, NULL});
@@ -392,7 +391,10 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
   {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos},
   {"resources", F_OBJ, &s_res, NULL, "Pod-level resources: cpu and memory"},
-  {"setHostnameAsFQDN", F_BOOL, NULL, NULL, "false; true refused (not supported yet)"},
+  {"setHostnameAsFQDN", F_BOOL, NULL, NULL,
+   "true: the kernel's hostname (hostname, $HOSTNAME) is the FQDN, "
+   "<hostname>.<subdomain>.<namespace>.svc.cluster.local with a subdomain; not with "
+   "hostNetwork (the node's); an FQDN over 64 characters refused at apply"},
   {"ephemeralContainers", F_ANY, NULL,
    "ephemeral containers are added by the API server's ephemeralcontainers subresource; "
    "podctl has none",
@@ -2548,6 +2550,31 @@ static void check_pod_resources(struct vctx *c, json_t *spec, const char *sp)
         }
 }
 
+/* setHostnameAsFQDN: the FQDN becomes the kernel's hostname, at most 64
+ * characters (the kubelet fails the sandbox over it, with this message; a
+ * hostNetwork Pod keeps the node's). */
+static void check_fqdn_length(struct vctx *c, json_t *pod, const char *sp)
+{
+        json_t *spec = json_object_get(pod, "spec");
+        json_t *meta = json_object_get(pod, "metadata");
+        if (c->host_network || gstr(spec, "hostnameOverride"))
+                return;
+        const char *h = gstr(spec, "hostname") ? gstr(spec, "hostname") : gstr(meta, "name");
+        const char *sub = gstr(spec, "subdomain");
+        const char *ns = gstr(meta, "namespace") ? gstr(meta, "namespace") : "default";
+        if (!h || !*h)
+                return;
+        _cleanup_free_ char *fqdn =
+            sub && *sub ? pc_xasprintf("%s.%s.%s.svc.cluster.local", h, sub, ns) : pc_xstrdup(h);
+        if (strlen(fqdn) <= 64)
+                return;
+        _cleanup_free_ char *p = pc_path_key(sp, "setHostnameAsFQDN");
+        ERR(c, p,
+            "Invalid value: true: failed to construct FQDN from pod hostname and cluster domain, "
+            "FQDN %s is too long (64 characters is the max, %zu characters requested)",
+            fqdn, strlen(fqdn));
+}
+
 static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
 {
         _cleanup_free_ char *sp = pc_path_key(root, "spec");
@@ -2570,10 +2597,8 @@ static void check_pod_spec(struct vctx *c, json_t *pod, const char *root)
                 if (ct)
                         check_qualified_name(c, ctp, ct);
         }
-        if (json_is_true(json_object_get(spec, "setHostnameAsFQDN"))) {
-                _cleanup_free_ char *p = pc_path_key(sp, "setHostnameAsFQDN");
-                ERR(c, p, "Forbidden: true is " NOT_YET);
-        }
+        if (json_is_true(json_object_get(spec, "setHostnameAsFQDN")))
+                check_fqdn_length(c, pod, sp);
         /* spec.os.name: the API server's values; the node (the monitor)
          * rejects a Pod whose OS is not linux, as the kubelet does. */
         json_t *os = json_object_get(spec, "os");

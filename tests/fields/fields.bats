@@ -118,9 +118,11 @@ main_ready() {
         observe initfail fx
 }
 
-@test "pod rules: a container's own restartPolicy and its restartPolicyRules restart it where the Pod's Never would not" {
+@test "pod rules: a container's own restartPolicy and its restartPolicyRules restart it where the Pod's Never would not; pod fqdn: setHostnameAsFQDN" {
         run -0 podctl apply -f "$FX/pods/rules.yaml"
         wait_for 30 observed rules fx || observe rules fx
+        wait_for 30 running_in fx fqdn
+        observe fqdn fx
 }
 
 # observed POD NAMESPACE: observe without printing (a wait's condition: the

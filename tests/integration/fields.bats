@@ -88,7 +88,6 @@ metadata:
   name: refused
 spec:
   runtimeClassName: gvisor
-  setHostnameAsFQDN: true
   ephemeralContainers: [{name: dbg, image: busybox}]
   containers:
   - name: c
@@ -112,7 +111,6 @@ EOF
 )
         run -1 podctl apply -f "$f"
         [[ $output == *"spec.runtimeClassName: Forbidden: RuntimeClass objects are a cluster's"* ]]
-        [[ $output == *"spec.setHostnameAsFQDN: Forbidden: true is not supported by podctl yet"* ]]
         [[ $output == *"spec.ephemeralContainers: Forbidden: ephemeral containers are added by the API server"* ]]
         [[ $output == *"spec.containers[0].resources.limits.hugepages-2Mi: Forbidden: podctl has no hugepages"* ]]
         [[ $output == *"spec.containers[0].resources.limits[nvidia.com/gpu]: Forbidden: no device plugin on this node provides \"nvidia.com/gpu\""* ]]
