@@ -3,6 +3,7 @@
 # (tests/data/manifests/bad) is refused by `podctl apply` with its diagnostic
 # on stderr and leaves nothing behind; stdin, JSON, multi-document files and
 # lists are all-or-nothing; unsupported fields warn, and fail when strict.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 
 load helpers
 

@@ -4,6 +4,7 @@
 # bridge for that range (podctl-cri0), through the CNI plugins. The server
 # is started by the test on its own root and socket and killed by its PID;
 # the bridge the plugins make for the range is removed at the end.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 
 bats_require_minimum_version 1.5.0
 

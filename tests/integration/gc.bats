@@ -3,6 +3,7 @@
 # and the host is back to the baseline snapshot; what a Pod owns (running,
 # finished, MonitorLost, or of another root) is never touched. Orphans are
 # made by hand and by SIGKILLing apply and delete at random points.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 
 load helpers
 

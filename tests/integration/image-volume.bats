@@ -5,6 +5,7 @@
 # apply, and nothing left on the host after the Pod. The volume image is an
 # artifact of two layers made with umoci, as the KEP's ORAS example:
 # dir/file ("layer0") in the first, file ("layer1") in the second.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 
 load helpers
 

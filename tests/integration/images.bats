@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # 7j and 3: images made by the usual tools load, list and run in a Pod; the
 # image config is applied with Kubernetes' rules; image rm; layer whiteouts.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 
 load helpers
 

@@ -8,6 +8,7 @@
 # conflist (the same network, so the same leases and subnet, but not the
 # default file), which runs through the CNI plugins (bridge + host-local +
 # portmap + firewall). Every test below must pass on both.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 
 load helpers
 

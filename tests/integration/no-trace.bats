@@ -3,6 +3,7 @@
 # SIGKILLed mid-apply and after the Pod's monitor is SIGKILLed, the next podctl
 # command finds a consistent Pod or nothing, and once the Pod is deleted the
 # host is as before (mounts, processes, cgroups, state and log directories).
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 
 load helpers
 

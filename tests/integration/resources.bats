@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Issue 5: the Pod is admitted whole or not at all; cgroup limits; OOMKilled;
 # QoS layout; top.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 
 load helpers
 

@@ -2,6 +2,7 @@
 # Security: a default container is held as runc holds it, every
 # securityContext field is applied or the Pod refused, and attacks from inside
 # a container fail with the kernel's answer.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 bats_require_minimum_version 1.5.0
 load helpers
 

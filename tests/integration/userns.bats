@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # hostUsers: false: the Pod in a user namespace of its own (65536 host ids),
 # its image's files seen as root through idmapped layers.
+# tests/run: alone (snapshots of the whole host, or host-wide state)
 bats_require_minimum_version 1.5.0
 load helpers
 
