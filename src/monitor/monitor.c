@@ -854,6 +854,9 @@ void pc_monitor_pod_limits(const struct pc_monitor *m, struct pc_cgroup_limits *
         for (size_t i = 0; i < p->n_annotations; i++)
                 if (!strcmp(p->annotations[i].name, "podctl.io/pids-limit"))
                         l->pids_max = strtoll(p->annotations[i].value, NULL, 10);
+        /* spec.resources.limits.pids: min(the Pod's, the node's) */
+        if (p->pids_limit > 0 && !(node_pids > 0 && node_pids < p->pids_limit))
+                l->pids_max = p->pids_limit;
 }
 
 void pc_monitor_ctr_blank(struct pc_ctr *c, struct pc_container *spec)
@@ -1076,6 +1079,11 @@ static int setup(struct pc_monitor *m, pc_error *err)
         struct pc_cgroup_limits lim;
         m->node_pids_limit = node.pod_pids_limit;
         pc_monitor_pod_limits(m, &lim);
+        if (m->pod.pids_limit > 0 && m->node_pids_limit > 0 &&
+            m->node_pids_limit < m->pod.pids_limit)
+                pc_monitor_event(m, NULL, true, "PIDLimitCapped",
+                                 "Pod PID limit %lld capped to the node's podPidsLimit %lld",
+                                 (long long)m->pod.pids_limit, (long long)m->node_pids_limit);
         m->seccomp_default = node.seccomp_default;
         m->log_max_size = node.container_log_max_size;
         m->log_max_files = node.container_log_max_files;

@@ -530,9 +530,10 @@ int pc_monitor_prepare_pod(struct pc_monitor *m, pc_error *err)
                 if (v->kind != PC_VOL_EMPTYDIR)
                         continue;
                 _cleanup_free_ char *d = pc_xasprintf("%s/volumes/%s", m->pod_dir, v->name);
-                if (pc_mkdir_p(d, 0777, err) < 0)
+                mode_t mode = v->dir_mode >= 0 ? (mode_t)v->dir_mode : 0777;
+                if (pc_mkdir_p(d, 0700, err) < 0)
                         return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
-                chmod(d, 0777);
+                chmod(d, mode); /* emptyDir.mode, else 0777 (not the umask's) */
                 if (fs_group_apply(p, d, false, false, err) < 0)
                         return pc_error_prefix(err, "emptyDir volume \"%s\"", v->name);
         }
@@ -1397,10 +1398,11 @@ struct pc_tmpfs *pc_monitor_pod_tmpfs(const struct pc_monitor *m, size_t *n)
                         /* tmpfs's own root mode, 1777, as the kubelet leaves it
                          * (it only makes sure of the 0777 permission bits) */
                         int64_t size = v->size_limit > 0 ? v->size_limit : pod_limit;
+                        int mode = v->dir_mode >= 0 ? v->dir_mode : 01777; /* emptyDir.mode */
                         t[*n] = (struct pc_tmpfs){
                             dir, MS_NOSUID | MS_NODEV,
-                            size > 0 ? pc_xasprintf("mode=1777,size=%lld", (long long)size)
-                                     : pc_xstrdup("mode=1777")};
+                            size > 0 ? pc_xasprintf("mode=%o,size=%lld", mode, (long long)size)
+                                     : pc_xasprintf("mode=%o", mode)};
                 } else {
                         free(dir);
                         continue;

@@ -662,12 +662,14 @@ static int decode_volume(json_t *j, size_t idx, struct pc_volume *v, pc_error *e
         json_t *s;
         v->name = jdup(j, "name");
         v->size_limit = -1;
+        v->dir_mode = -1;
         v->default_mode = -1;
         if (!v->name)
                 return pc_fail(err, 0, "volumes[%zu]: name is required", idx);
         if ((s = json_object_get(j, "emptyDir"))) {
                 v->kind = PC_VOL_EMPTYDIR;
                 v->medium = pc_xstrdup(jstr(s, "medium") ? jstr(s, "medium") : "");
+                v->dir_mode = (int)jint(s, "mode", -1);
                 int64_t q;
                 if (pc_quantity_json(json_object_get(s, "sizeLimit"), false, &q) == 0)
                         v->size_limit = q;
@@ -861,6 +863,13 @@ int pc_pod_from_json(json_t *json, struct pc_pod *pod, pc_error *err)
                 }
         }
         decode_resources(json_object_get(spec, "resources"), &pod->resources);
+        int64_t pids;
+        pod->pids_limit = -1;
+        if (pc_quantity_json(
+                json_object_get(json_object_get(json_object_get(spec, "resources"), "limits"),
+                                "pids"),
+                false, &pids) == 0)
+                pod->pids_limit = pids;
         json_array_foreach(json_object_get(spec, "readinessGates"), i, x)
         {
                 if (jstr(x, "conditionType"))

@@ -260,6 +260,7 @@ struct pc_volume {
         /* emptyDir */
         char *medium;       /* "" or Memory */
         int64_t size_limit; /* bytes, -1 = none */
+        int dir_mode;       /* emptyDir.mode (0 to 01777), -1 = the default */
         /* configMap / secret */
         char *ref_name;
         bool optional;
@@ -301,6 +302,7 @@ struct pc_pod {
         char *restart_policy;                     /* Always (default), OnFailure, Never */
         int64_t termination_grace_period_seconds; /* default 30 */
         int64_t active_deadline_seconds;          /* -1 = none */
+        int64_t pids_limit;                       /* spec.resources.limits.pids, -1 = none */
         bool share_process_namespace;
         /* A CRI pod sandbox (metadata.annotations[PC_CRI_SANDBOX_ANNOTATION] =
          * "true", set by src/cri only): no containers of its own; its monitor

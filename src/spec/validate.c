@@ -300,7 +300,10 @@ S(s_container, "container", {"name", F_STR, NULL}, {"image", F_STR, NULL},
    "(after its backoff), RestartAllContainers runs every container of the Pod again from the "
    "first init container, in the same sandbox"});
 S(s_hostpath, "hostPath", {"path", F_STR, NULL}, {"type", F_STR, NULL});
-S(s_emptydir, "emptyDir", {"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL});
+S(s_emptydir, "emptyDir", {"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL},
+  {"mode", F_INT, NULL, NULL,
+   "the volume directory's permission bits, 0 to 01777 (Kubernetes 1.37's emptyDir mode, "
+   "KEP-5502; default 0777, a Memory volume's tmpfs 01777); fsGroup's group bits are added"});
 S(s_keytopath, "keyToPath", {"key", F_STR, NULL}, {"path", F_STR, NULL}, {"mode", F_INT, NULL});
 S(s_cmvol, "configMapVolume", {"name", F_STR, NULL}, {"items", F_LIST, &s_keytopath},
   {"defaultMode", F_INT, NULL}, {"optional", F_BOOL, NULL});
@@ -390,7 +393,9 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
   {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
   {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos},
-  {"resources", F_OBJ, &s_res, NULL, "Pod-level resources: cpu and memory"},
+  {"resources", F_OBJ, &s_res, NULL,
+   "Pod-level resources: cpu and memory; limits.pids (128 to 16384, Kubernetes 1.37's "
+   "per-Pod PID limit) is the Pod cgroup's pids.max, capped by the node's podPidsLimit"},
   {"setHostnameAsFQDN", F_BOOL, NULL, NULL,
    "true: the kernel's hostname (hostname, $HOSTNAME) is the FQDN, "
    "<hostname>.<subdomain>.<namespace>.svc.cluster.local with a subdomain; not with "
@@ -1028,7 +1033,8 @@ static void default_pod(json_t *pod)
                 json_t *v;
                 json_object_foreach(gobj(pres, "limits"), k, v)
                 {
-                        set_default(gobj(pres, "requests"), k, json_deep_copy(v));
+                        if (strcmp(k, "pids")) /* a limit only (KEP-6063) */
+                                set_default(gobj(pres, "requests"), k, json_deep_copy(v));
                 }
         }
         bool hostnet = json_is_true(json_object_get(spec, "hostNetwork"));
@@ -1380,12 +1386,31 @@ static void check_resources(struct vctx *c, json_t *res, const char *path)
                         _cleanup_free_ char *p = pc_path_key(wp, k);
                         bool cpu = !strcmp(k, "cpu");
                         int64_t q;
+                        if (!strcmp(k, "pids")) {
+                                /* the Pod's PID limit (Kubernetes 1.37's per-Pod PID
+                                 * limits, KEP-6063): Pod-level limits only */
+                                if (!c->pod_level)
+                                        ERR(c, p,
+                                            "Forbidden: pids may only be set in the Pod's "
+                                            "spec.resources.limits");
+                                else if (w == 1)
+                                        ERR(c, p, "Forbidden: pids may only be set in limits");
+                                else if (pc_quantity_json(v, false, &q) < 0 || q < 128 ||
+                                         q > 16384) {
+                                        _cleanup_free_ char *sv = show(v);
+                                        ERR(c, p,
+                                            "Invalid value: %s: must be an integer between 128 "
+                                            "and 16384, inclusive",
+                                            sv);
+                                }
+                                continue;
+                        }
                         if (!cpu && strcmp(k, "memory") && c->pod_level) {
                                 /* the API server's supported Pod-level resources,
                                  * less hugepages (podctl exposes none) */
                                 ERR(c, p,
                                     "Unsupported value: \"%s\": supported values: \"cpu\", "
-                                    "\"memory\"",
+                                    "\"memory\", \"pids\"",
                                     k);
                                 continue;
                         }
@@ -2433,6 +2458,15 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                         unsupported(c, q, t, hostpath_types);
                 }
         } else if (!strcmp(type, "emptyDir")) {
+                json_t *mode = json_object_get(s, "mode");
+                if (json_is_integer(mode) &&
+                    (json_integer_value(mode) < 0 || json_integer_value(mode) > 01777)) {
+                        _cleanup_free_ char *p = pc_path_key(tp, "mode");
+                        ERR(c, p,
+                            "Invalid value: %" JSON_INTEGER_FORMAT
+                            ": must be a number between 0 and 01777 (octal), both inclusive",
+                            json_integer_value(mode));
+                }
                 const char *m = gstr(s, "medium");
                 if (m && !one_of(m, media)) {
                         _cleanup_free_ char *q = pc_path_key(tp, "medium");

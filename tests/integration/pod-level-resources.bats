@@ -144,3 +144,66 @@ EOF
         [[ $output == *'spec.resources.requests.ephemeral-storage: Unsupported value: "ephemeral-storage": supported values: "cpu", "memory"'* ]]
         [ -z "$(ls -A "$PODCTL_ROOT/pods")" ]
 }
+
+# tasks/configure-pod-container/assign-pod-level-pid-limits (Kubernetes 1.37,
+# KEP-6063): pods/resource/pod-level-pid-limit.yaml's Pod, busybox in place
+# of its image
+@test "pod-level pids limit: the Pod cgroup's pids.max, capped by the node's podPidsLimit with a PIDLimitCapped event; limits only, 128 to 16384" {
+        pid_demo() {
+                manifest pid-demo <<EOF2
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pid-demo
+  namespace: pod-resources-example
+spec:
+  resources:
+    limits:
+      pids: "$1"
+  containers:
+  - name: pid-demo-ctr
+    image: busybox
+    command: ["sleep", "3600"]
+EOF2
+        }
+        run -0 podctl apply -f "$(pid_demo 2048)"
+        wait_for 30 container_running_ns pid-demo pid-demo-ctr
+        [ "$(cat "$(pod_cg_ns pid-demo pids pids.max)")" = 2048 ]
+        # a fork bomb stops at the limit: 2100 sleeps cannot all start
+        run podctl -n pod-resources-example exec pid-demo -- sh -c 'i=0; while [ $i -lt 2100 ]; do sleep 60 & i=$((i+1)); done 2>&1 | grep -m1 -o "fork: Resource temporarily unavailable\|can.t fork"'
+        [ "$status" -eq 0 ]
+        [ "$(cat "$(pod_cg_ns pid-demo pids pids.current)")" -le 2048 ]
+        run -0 podctl -n pod-resources-example get pod pid-demo -o json
+        [ "$(jq -r .spec.resources.limits.pids <<<"$output")" = 2048 ]
+        [ "$(jq -r '.spec.resources.requests.pids // "none"' <<<"$output")" = none ]
+        podctl -n pod-resources-example delete pod pid-demo --grace-period=0 --force >/dev/null
+        # the node's podPidsLimit is lower: it wins, with a warning event
+        echo '{"node": {"podPidsLimit": 1024}}' >"$PODCTL_ROOT/config.json"
+        run -0 podctl apply -f "$(pid_demo 2048)"
+        wait_for 30 container_running_ns pid-demo pid-demo-ctr
+        [ "$(cat "$(pod_cg_ns pid-demo pids pids.max)")" = 1024 ]
+        run -0 podctl -n pod-resources-example describe pod pid-demo
+        [[ $output == *"PIDLimitCapped"*"Pod PID limit 2048 capped to the node's podPidsLimit 1024"* ]]
+        podctl -n pod-resources-example delete pod pid-demo --grace-period=0 --force >/dev/null
+        # refused: out of range, in requests, on a container
+        run -1 podctl apply -f "$(pid_demo 100)"
+        [[ $output == *'spec.resources.limits.pids: Invalid value: "100": must be an integer between 128 and 16384, inclusive'* ]]
+        f=$(manifest bad <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: bad}
+spec:
+  resources:
+    requests: {pids: "200"}
+  containers:
+  - name: c
+    image: busybox
+    resources:
+      limits: {pids: "200"}
+EOF2
+)
+        run -1 podctl apply -f "$f"
+        [[ $output == *"spec.resources.requests.pids: Forbidden: pids may only be set in limits"* ]]
+        [[ $output == *"spec.containers[0].resources.limits.pids: Forbidden: pids may only be set in the Pod's spec.resources.limits"* ]]
+        run ! podctl get pod bad
+}

@@ -235,3 +235,11 @@ oomkilled() {
         wait_for 60 term_message
 }
 term_message() { [ "$(jq_pod termination-demo '.status.containerStatuses[0].lastState.terminated.message // empty')" = "Sleep expired" ]; }
+
+# tasks/configure-pod-container/configure-emptydir-volume-mode (Kubernetes 1.37)
+@test "emptydir-volume-mode.yaml: the volume directory has mode 01777 (drwxrwxrwt)" {
+        example emptydir-volume-mode.yaml
+        wait_for 20 running emptydir-mode-demo
+        run -0 in_pod emptydir-mode-demo -- ls -ld /tmp
+        [[ $output == drwxrwxrwt* ]]
+}
