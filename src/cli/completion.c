@@ -180,7 +180,8 @@ static const struct verb_doc docs[] = {
     {"image", "image pull|load|import|ls|inspect|rm|prune ...", "Manage images.", false, {{0}}},
     {"serve",
      "serve [--listen PATH | --no-cri] [--manifests DIR | --no-manifests] [--node-name NAME] "
-     "[--gc-interval SECONDS] [--no-recover] [--stream-address HOST:PORT]",
+     "[--gc-interval SECONDS] [--no-recover] [--stream-address HOST:PORT] "
+     "[--cgroup-driver cgroupfs|systemd]",
      "Serve the Kubernetes CRI (runtime.v1) on a unix socket, for a kubelet (docs/CRI.md); run "
      "the static Pods of a manifest directory; at start bring back the Pods a reboot stopped "
      "(docs/OPERATIONS.md).",
@@ -193,7 +194,10 @@ static const struct verb_doc docs[] = {
       {"--gc-interval", "SECONDS", "run gc at start and every SECONDS (default 60; 0: never)"},
       {"--no-recover", NULL, "do not bring back Pods whose sandbox is gone"},
       {"--stream-address", "HOST:PORT",
-       "the exec/port-forward streaming server (default 127.0.0.1, any port)"}}},
+       "the exec/port-forward streaming server (default 127.0.0.1, any port)"},
+      {"--cgroup-driver", "DRIVER",
+       "the kubelet's cgroup driver: cgroupfs (default) or systemd (slice names as cgroup "
+       "parents)"}}},
     {"completion", "completion bash|zsh|fish", "Print a shell completion script.", false, {{0}}},
     {"replace",
      "replace -f FILE [--force [--grace-period=N]] [--validate=strict|warn|ignore]",

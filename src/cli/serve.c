@@ -12,7 +12,8 @@
 
 #define SERVE_USAGE                                                                                \
         "podctl serve [--listen PATH | --no-cri] [--manifests DIR | --no-manifests] "              \
-        "[--node-name NAME] [--gc-interval SECONDS] [--no-recover] [--stream-address HOST:PORT]"
+        "[--node-name NAME] [--gc-interval SECONDS] [--no-recover] [--stream-address HOST:PORT] "  \
+        "[--cgroup-driver cgroupfs|systemd]"
 
 int cmd_serve(struct pc_cli *cli, int argc, char **argv)
 {
@@ -44,7 +45,13 @@ int cmd_serve(struct pc_cli *cli, int argc, char **argv)
                         o.no_recover = true;
                 else if ((v = pc_cli_flag(argc, argv, &i, "--stream-address")))
                         o.stream_address = v;
-                else
+                else if ((v = pc_cli_flag(argc, argv, &i, "--cgroup-driver"))) {
+                        if (strcmp(v, "cgroupfs") && strcmp(v, "systemd"))
+                                return pc_cli_fail("serve: invalid --cgroup-driver \"%s\": "
+                                                   "cgroupfs or systemd",
+                                                   v);
+                        o.systemd_cgroups = !strcmp(v, "systemd");
+                } else
                         return pc_cli_fail(
                             "serve: unknown argument \"%s\" (usage: " SERVE_USAGE ")", argv[i]);
         }

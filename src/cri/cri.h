@@ -19,6 +19,10 @@ struct pc_cri_opts {
         bool no_recover;            /* skip boot recovery (podctl_pod_recover) at start */
         const char *stream_address; /* the streaming server's IPv4 HOST:PORT (NULL:
                                        127.0.0.1 and an ephemeral port) */
+        /* --cgroup-driver systemd: RuntimeConfig says SYSTEMD and a
+         * sandbox's cgroup_parent is a slice name ("kubepods-pod1.slice"),
+         * nested as systemd nests slices below podctl/cri/ */
+        bool systemd_cgroups;
 };
 
 #define PC_CRI_DEFAULT_SOCKET "/run/podctl/podctl.sock"

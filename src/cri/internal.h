@@ -17,6 +17,7 @@ struct pc_cri {
         char *cri_root; /* <root>/cri: the podctl root of the CRI sandboxes */
         char *log_dir;
         struct pc_stream_server *stream; /* Exec/Attach/PortForward URLs (stream.c) */
+        bool systemd_cgroups;            /* --cgroup-driver systemd (cri.h) */
 };
 
 /* One call: its allocations (freed together when it is answered) and reply. */
@@ -78,6 +79,9 @@ void cri_update_runtime_config(struct cri_call *c, const ProtobufCMessage *req);
 /* container.c, for exec.c: the Pod and name of CRI container `id` */
 int cri_container_ref(struct cri_call *c, podctl *ctx, const char *id, const char **ns,
                       const char **pod, const char **name, bool *running, pc_error *err);
+
+/* UpdatePodSandboxResources (sandbox.c): the Pod cgroup takes them */
+void cri_update_sandbox_resources(struct cri_call *c, const ProtobufCMessage *req);
 
 /* PodSandboxStats, ListPodSandboxStats (container.c) */
 void cri_sandbox_stats(struct cri_call *c, const ProtobufCMessage *req);

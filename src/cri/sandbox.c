@@ -10,6 +10,7 @@
  * its uid). The podctl Pod is named after the metadata and a hash of it, so
  * creating the same sandbox twice at once reserves one name, under the root
  * lock, and the second gets ALREADY_EXISTS. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <openssl/sha.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "cri/internal.h"
 #include "cri/stream.h"
 #include "util/cleanup.h"
@@ -150,8 +152,32 @@ static int mode_value(const char *s)
 
 #define NSO "config.linux.security_context.namespace_options"
 
-/* cgroupfs style "/a/b/c": absolute, no empty, "." or ".." component. (The
- * systemd driver's "kubepods-besteffort.slice" form is not supported.) */
+/* The systemd driver's parent, a slice name, as a path: "a-b-c.slice" is
+ * "/a.slice/a-b.slice/a-b-c.slice" (systemd nests a slice in the slices of
+ * its name's dash-separated prefixes; runc's ExpandSlice), "-.slice" the
+ * root (""). NULL when it is not a valid slice name. Freed by the call. */
+static const char *expand_slice(struct cri_call *c, const char *name)
+{
+        size_t n = strlen(name);
+        if (!strcmp(name, "-.slice"))
+                return "";
+        if (n <= 6 || n > 512 || strcmp(name + n - 6, ".slice") || name[0] == '-' ||
+            name[n - 7] == '-' || strstr(name, "--"))
+                return NULL;
+        for (size_t i = 0; i < n - 6; i++)
+                if (!(isalnum((unsigned char)name[i]) || strchr(":_.-\\", name[i])))
+                        return NULL;
+        /* at most n / 2 + 1 prefixes, each "/" + at most n - 6 + ".slice" */
+        char *path = cri_alloc(c, (n + 2) * (n / 2 + 2)), *p = path;
+        for (size_t i = 0; i <= n - 6; i++) {
+                if (i == n - 6 || name[i] == '-') {
+                        p += sprintf(p, "/%.*s.slice", (int)i, name);
+                }
+        }
+        return path;
+}
+
+/* cgroupfs style "/a/b/c": absolute, no empty, "." or ".." component. */
 static bool cgroup_parent_ok(const char *p)
 {
         if (p[0] != '/' || !p[1] || strlen(p) > 1024)
@@ -355,6 +381,16 @@ static int make_pod(struct cri_call *c, const Runtime__V1__RunPodSandboxRequest 
                                        "Invalid value: %lld",
                                        i, (long long)sc->supplemental_groups[i]);
         const char *parent = lx && *lx->cgroup_parent ? lx->cgroup_parent : NULL;
+        if (parent && c->cri->systemd_cgroups) {
+                const char *path = expand_slice(c, parent);
+                if (!path)
+                        return cri_bad(err, EINVAL,
+                                       "config.linux.cgroup_parent: Invalid value: \"%s\": the "
+                                       "systemd cgroup driver takes a slice name "
+                                       "(\"kubepods-burstable-pod<uid>.slice\")",
+                                       parent);
+                parent = *path ? path : NULL;
+        }
         if (parent && !cgroup_parent_ok(parent))
                 return cri_bad(err, EINVAL,
                                "config.linux.cgroup_parent: Invalid value: \"%s\": an absolute "
@@ -505,6 +541,52 @@ void cri_stop_sandbox(struct cri_call *c, const ProtobufCMessage *req)
             podctl_pod_stop(ctx, s.ns, s.name, 0, &err) < 0)
                 return cri_reply_err(c, &err);
         Runtime__V1__StopPodSandboxResponse out = RUNTIME__V1__STOP_POD_SANDBOX_RESPONSE__INIT;
+        cri_reply(c, &out.base);
+}
+
+/* UpdatePodSandboxResources: the kubelet gives the Pod's resources after
+ * an in-place resize of them (it treats the call as best effort). The
+ * sandbox's Pod cgroup (podctl/cri/<cgroup_parent>/pod<uid>, which podctl
+ * made) takes them, with the sandbox's overhead added: memory limit, cpu
+ * quota/period and shares; what the request leaves unset keeps its value. */
+void cri_update_sandbox_resources(struct cri_call *c, const ProtobufCMessage *req)
+{
+        const Runtime__V1__UpdatePodSandboxResourcesRequest *q = (const void *)req;
+        pc_error err = {0};
+        _cleanup_(cri_ctx_closep) podctl *ctx = cri_ctx(c, &err);
+        struct sb s;
+        if (!ctx || find(c, ctx, q->pod_sandbox_id, &s, &err) < 0)
+                return cri_reply_err(c, &err);
+        const Runtime__V1__LinuxContainerResources *r = q->resources, *o = q->overhead;
+        if (!r)
+                return cri_reply_err(c, (cri_bad(&err, EINVAL, "resources: Required value"), &err));
+        const char *rel = json_string_value(json_object_get(s.rt, "cgroup"));
+        if (!is_ready(&s) || !rel) {
+                pc_grpc_fail(c->out, PC_GRPC_FAILED_PRECONDITION,
+                             "sandbox %s is not ready (or has no cgroup)", s.id);
+                return;
+        }
+        pc_cgroup *cg = NULL;
+        struct pc_cgroup_limits lim;
+        if (pc_cgroup_open("/sys/fs/cgroup", rel, &cg, &err) < 0 ||
+            pc_cgroup_get_limits(cg, &lim, &err) < 0) {
+                pc_cgroup_free(cg);
+                return cri_reply_err(c, &err);
+        }
+        if (r->memory_limit_in_bytes > 0)
+                lim.memory_max = r->memory_limit_in_bytes + (o ? o->memory_limit_in_bytes : 0);
+        if (r->cpu_period > 0)
+                lim.cpu_period = r->cpu_period;
+        if (r->cpu_quota > 0)
+                lim.cpu_quota = r->cpu_quota + (o && o->cpu_quota > 0 ? o->cpu_quota : 0);
+        if (r->cpu_shares > 0)
+                lim.cpu_shares = r->cpu_shares + (o && o->cpu_shares > 0 ? o->cpu_shares : 0);
+        int rr = pc_cgroup_set_limits(cg, &lim, &err);
+        pc_cgroup_free(cg);
+        if (rr < 0)
+                return cri_reply_err(c, &err);
+        Runtime__V1__UpdatePodSandboxResourcesResponse out =
+            RUNTIME__V1__UPDATE_POD_SANDBOX_RESOURCES_RESPONSE__INIT;
         cri_reply(c, &out.base);
 }
 

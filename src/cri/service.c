@@ -251,12 +251,14 @@ static void status(struct cri_call *c, const ProtobufCMessage *req)
         cri_reply(c, &r.base);
 }
 
-/* The kubelet asks which cgroup driver to use: podctl takes cgroupfs-style
- * parents only (src/cri/sandbox.c). */
+/* The kubelet asks which cgroup driver to use (it follows the runtime's
+ * since 1.28): cgroupfs paths, or systemd slice names with --cgroup-driver
+ * systemd (src/cri/sandbox.c). */
 static void runtime_config(struct cri_call *c, const ProtobufCMessage *req)
 {
         Runtime__V1__LinuxRuntimeConfiguration lx = RUNTIME__V1__LINUX_RUNTIME_CONFIGURATION__INIT;
-        lx.cgroup_driver = RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
+        lx.cgroup_driver = c->cri->systemd_cgroups ? RUNTIME__V1__CGROUP_DRIVER__SYSTEMD
+                                                   : RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
         Runtime__V1__RuntimeConfigResponse r = RUNTIME__V1__RUNTIME_CONFIG_RESPONSE__INIT;
         r.linux = &lx;
         cri_reply(c, &r.base);
@@ -308,6 +310,8 @@ static const struct method {
      cri_update_container_resources},
     {RT "ReopenContainerLog", &runtime__v1__reopen_container_log_request__descriptor,
      cri_reopen_container_log},
+    {RT "UpdatePodSandboxResources", &runtime__v1__update_pod_sandbox_resources_request__descriptor,
+     cri_update_sandbox_resources},
     {RT "ListMetricDescriptors", &runtime__v1__list_metric_descriptors_request__descriptor,
      cri_list_metric_descriptors},
     {RT "ListPodSandboxMetrics", &runtime__v1__list_pod_sandbox_metrics_request__descriptor,
@@ -580,6 +584,7 @@ int pc_cri_serve(const struct pc_cri_opts *o, pc_error *err)
             .root = pc_xstrdup(root),
             .cri_root = pc_xasprintf("%s/cri", root),
             .log_dir = o->log_dir ? pc_xstrdup(o->log_dir) : NULL,
+            .systemd_cgroups = o->systemd_cgroups,
         };
         /* The roots exist before the first call (podctl_open makes their layout). */
         podctl *ctx = NULL;

@@ -554,6 +554,65 @@ PY
         [[ $output == 'INVALID_ARGUMENT: config.linux.cgroup_parent: Invalid value: "/a/../b"'* ]]
 }
 
+@test "--cgroup-driver systemd: RuntimeConfig says SYSTEMD; a slice name as cgroup_parent nests as systemd nests slices, below podctl/cri" {
+        cri_stop
+        "$PODCTL" --root "$PODCTL_ROOT" serve --listen "$CRI_SOCK" --no-manifests --gc-interval 0 \
+                --cgroup-driver systemd >>"$PODCTL_ROOT/serve.log" 2>&1 &
+        echo $! >"$CRI_PIDFILE"
+        wait_for 10 rt Version >/dev/null 2>&1
+        run -0 rt RuntimeConfig
+        # SYSTEMD is the enum's 0: proto3 leaves it out of the message
+        [ "$(jq -r '.linux.cgroup_driver // "SYSTEMD"' <<<"$output")" = SYSTEMD ]
+        local id pid slices="/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod$$.slice"
+        id=$(run_sandbox sdp "{\"linux\": {\"cgroup_parent\": \"kubepods-besteffort-pod$$.slice\"}}")
+        pid=$(sb_pid "$id")
+        grep -q ":/podctl/cri$slices/pod[0-9a-f-]*/pause$" "/proc/$pid/cgroup"
+        run -1 rt RunPodSandbox "$(sandbox_config sdbad '{"linux": {"cgroup_parent": "/kubepods/besteffort"}}')"
+        [[ $output == 'INVALID_ARGUMENT: config.linux.cgroup_parent: Invalid value: "/kubepods/besteffort": the systemd cgroup driver takes a slice name'* ]]
+        run -1 rt RunPodSandbox "$(sandbox_config sdbad2 '{"linux": {"cgroup_parent": "a--b.slice"}}')"
+        [[ $output == 'INVALID_ARGUMENT: config.linux.cgroup_parent: Invalid value: "a--b.slice"'* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
+        local any
+        any=$(ls -d /sys/fs/cgroup/*/podctl/cri 2>/dev/null | head -n1)
+        [ -n "$any" ] || any=/sys/fs/cgroup/podctl/cri
+        [ ! -e "$any/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod$$.slice" ]
+        # back to the file's server (cgroupfs)
+        cri_stop
+        cri_start
+        run -0 rt RuntimeConfig
+        [ "$(jq -r .linux.cgroup_driver <<<"$output")" = CGROUPFS ]
+}
+
+@test "UpdatePodSandboxResources: the sandbox's Pod cgroup takes the resources plus the overhead; unset ones are kept" {
+        local id pid dir v1=1
+        id=$(run_sandbox upd)
+        pid=$(sb_pid "$id")
+        [ -f /sys/fs/cgroup/cgroup.controllers ] && v1=
+        if [ -n "$v1" ]; then
+                dir=$(grep -m1 -E '^[0-9]+:memory:' "/proc/$pid/cgroup" | cut -d: -f3)
+                dir=${dir%/pause}
+        else
+                dir=$(grep -m1 '^0::' "/proc/$pid/cgroup" | cut -d: -f3)
+                dir=${dir%/pause}
+        fi
+        mem() { if [ -n "$v1" ]; then cat "/sys/fs/cgroup/memory$dir/memory.limit_in_bytes"; else cat "/sys/fs/cgroup$dir/memory.max"; fi; }
+        quota() { if [ -n "$v1" ]; then cat "/sys/fs/cgroup/cpu$dir/cpu.cfs_quota_us"; else cut -d' ' -f1 "/sys/fs/cgroup$dir/cpu.max"; fi; }
+        rt UpdatePodSandboxResources "{\"pod_sandbox_id\": \"$id\",
+                \"resources\": {\"memory_limit_in_bytes\": 134217728, \"cpu_period\": 100000, \"cpu_quota\": 50000},
+                \"overhead\": {\"memory_limit_in_bytes\": 16777216, \"cpu_quota\": 10000}}" >/dev/null
+        [ "$(mem)" = 150994944 ]
+        [ "$(quota)" = 60000 ]
+        # memory only: the quota stays
+        rt UpdatePodSandboxResources "{\"pod_sandbox_id\": \"$id\", \"resources\": {\"memory_limit_in_bytes\": 268435456}}" >/dev/null
+        [ "$(mem)" = 268435456 ]
+        [ "$(quota)" = 60000 ]
+        run -1 rt UpdatePodSandboxResources '{"pod_sandbox_id": "0000000000000000"}'
+        [[ $output == NOT_FOUND:* ]]
+        run -1 rt UpdatePodSandboxResources "{\"pod_sandbox_id\": \"$id\"}"
+        [[ $output == "INVALID_ARGUMENT: resources: Required value"* ]]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
+}
+
 # ---- containers ----------------------------------------------------------------
 
 # ctr_sandbox NAME: a sandbox whose log_directory is under the test's root
