@@ -2259,16 +2259,22 @@ static void check_container(struct vctx *c, json_t *ct, const char *path, bool i
         check_container_security(c, gobj(ct, "securityContext"), path);
 }
 
-static void check_mode(struct vctx *c, json_t *o, const char *k, const char *path)
+/* A file mode at o.k: 0 to max (0777 for files, 01777 for an emptyDir). */
+static void check_mode_max(struct vctx *c, json_t *o, const char *k, const char *path, int max)
 {
         json_t *v = json_object_get(o, k);
-        if (json_is_integer(v) && (json_integer_value(v) < 0 || json_integer_value(v) > 0777)) {
+        if (json_is_integer(v) && (json_integer_value(v) < 0 || json_integer_value(v) > max)) {
                 _cleanup_free_ char *p = pc_path_key(path, k);
                 ERR(c, p,
                     "Invalid value: %" JSON_INTEGER_FORMAT
-                    ": must be a number between 0 and 0777 (octal), both inclusive",
-                    json_integer_value(v));
+                    ": must be a number between 0 and %#o (octal), both inclusive",
+                    json_integer_value(v), (unsigned)max);
         }
+}
+
+static void check_mode(struct vctx *c, json_t *o, const char *k, const char *path)
+{
+        check_mode_max(c, o, k, path, 0777);
 }
 
 /* An item path of a configMap, secret or downwardAPI file: relative, no
@@ -2458,15 +2464,7 @@ static void check_volume(struct vctx *c, json_t *v, const char *path, json_t *na
                         unsupported(c, q, t, hostpath_types);
                 }
         } else if (!strcmp(type, "emptyDir")) {
-                json_t *mode = json_object_get(s, "mode");
-                if (json_is_integer(mode) &&
-                    (json_integer_value(mode) < 0 || json_integer_value(mode) > 01777)) {
-                        _cleanup_free_ char *p = pc_path_key(tp, "mode");
-                        ERR(c, p,
-                            "Invalid value: %" JSON_INTEGER_FORMAT
-                            ": must be a number between 0 and 01777 (octal), both inclusive",
-                            json_integer_value(mode));
-                }
+                check_mode_max(c, s, "mode", tp, 01777);
                 const char *m = gstr(s, "medium");
                 if (m && !one_of(m, media)) {
                         _cleanup_free_ char *q = pc_path_key(tp, "medium");
