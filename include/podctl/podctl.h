@@ -238,7 +238,7 @@ int podctl_pod_copy_to(podctl *ctx, const char *ns, const char *name, const char
 enum podctl_recover_result {
         PODCTL_RECOVER_RUNNING,   /* its monitor runs: nothing to do */
         PODCTL_RECOVER_FINISHED,  /* it had finished: stays as it was */
-        PODCTL_RECOVER_POLICY,    /* restartPolicy Never, or OnFailure and Succeeded */
+        PODCTL_RECOVER_POLICY,    /* no container runs again (restart policies and rules) */
         PODCTL_RECOVER_SKIPPED,   /* a CRI sandbox, or debris (no status yet) */
         PODCTL_RECOVER_ADOPT,     /* monitor dead, containers alive: re-adoption needed */
         PODCTL_RECOVER_RECREATED, /* a new sandbox and monitor run it */

@@ -261,9 +261,8 @@ static enum pc_exit_action exit_action(const struct pc_monitor *m, const struct 
         if (m->state == POD_TERMINATING || m->state == POD_DONE || m->restarting_all ||
             c->spec->ephemeral)
                 return PC_EXIT_STAY;
-        if (c->spec_changed)
-                return PC_EXIT_RESTART; /* the kubelet: "definition changed", restarted regardless
-                                         */
+        if (c->spec_changed) /* the kubelet: "definition changed", restarted regardless */
+                return PC_EXIT_RESTART;
         if (m->state == POD_STOPPING_SIDECARS)
                 return PC_EXIT_STAY;
         return pc_container_on_exit(c->spec, m->pod.restart_policy, c->exit_code);
@@ -816,6 +815,14 @@ static void finish(struct pc_monitor *m)
 
 /* ---- setup -------------------------------------------------------------------- */
 
+/* The Pod's spec.resources.limits.pids is over the node's podPidsLimit: the
+ * node's holds (a PIDLimitCapped event at setup). */
+static bool pids_capped(const struct pc_monitor *m)
+{
+        return m->pod.pids_limit > 0 && m->node_pids_limit > 0 &&
+               m->node_pids_limit < m->pod.pids_limit;
+}
+
 /* Kubernetes' pod-level cgroup values: limits only when every container has
  * one (app containers and sidecars, which run beside them: their limits add
  * up); shares from the sum of requests (2 for BestEffort); the Pod's pids
@@ -855,7 +862,7 @@ void pc_monitor_pod_limits(const struct pc_monitor *m, struct pc_cgroup_limits *
                 if (!strcmp(p->annotations[i].name, "podctl.io/pids-limit"))
                         l->pids_max = strtoll(p->annotations[i].value, NULL, 10);
         /* spec.resources.limits.pids: min(the Pod's, the node's) */
-        if (p->pids_limit > 0 && !(node_pids > 0 && node_pids < p->pids_limit))
+        if (p->pids_limit > 0 && !pids_capped(m))
                 l->pids_max = p->pids_limit;
 }
 
@@ -1079,8 +1086,7 @@ static int setup(struct pc_monitor *m, pc_error *err)
         struct pc_cgroup_limits lim;
         m->node_pids_limit = node.pod_pids_limit;
         pc_monitor_pod_limits(m, &lim);
-        if (m->pod.pids_limit > 0 && m->node_pids_limit > 0 &&
-            m->node_pids_limit < m->pod.pids_limit)
+        if (pids_capped(m))
                 pc_monitor_event(m, NULL, true, "PIDLimitCapped",
                                  "Pod PID limit %lld capped to the node's podPidsLimit %lld",
                                  (long long)m->pod.pids_limit, (long long)m->node_pids_limit);

@@ -1001,17 +1001,9 @@ bool podctl_container_runs_again(json_t *pod, const char *container, int exit_co
         pc_error err;
         if (pc_pod_from_json(pod, &spec, &err) < 0)
                 return false;
-        bool more = false;
         const struct pc_container *c = pc_pod_find_container(&spec, container);
-        if (c)
-                more = pc_container_on_exit(c, spec.restart_policy, exit_code) != PC_EXIT_STAY;
-        const struct pc_container *lists[] = {spec.init_containers, spec.containers};
-        size_t counts[] = {spec.n_init_containers, spec.n_containers};
-        for (size_t l = 0; c && l < 2 && !more; l++)
-                for (size_t i = 0; i < counts[l]; i++)
-                        for (size_t r = 0; r < lists[l][i].n_restart_rules; r++)
-                                more = more ||
-                                       lists[l][i].restart_rules[r].action == PC_EXIT_RESTART_ALL;
+        bool more = c && (pc_container_on_exit(c, spec.restart_policy, exit_code) != PC_EXIT_STAY ||
+                          pc_pod_restarts_all(&spec));
         pc_pod_free(&spec);
         return more;
 }

@@ -150,18 +150,26 @@ static int end_lost_pod(const char *dir, const struct pc_pod_state *ps, pc_error
         return r;
 }
 
-/* Would an app container run again in a new sandbox although the Pod's
- * restartPolicy says no (Never; OnFailure once it succeeded)? Its own
- * restartPolicy (container restart rules): Always, or OnFailure under a
- * Never Pod (the run the reboot cut short did not succeed). */
-static bool own_policy_restarts(json_t *spec, bool pod_never)
+/* Would an app container run again in a new sandbox? Each one's last run as
+ * the kubelet sees it after a reboot (its exit code if it had ended, else
+ * 137: cut short, ContainerStatusUnknown) through its restart rules and
+ * policy, the Pod's included (podctl_container_runs_again). */
+static bool a_container_runs_again(json_t *pod, json_t *status)
 {
-        size_t i;
-        json_t *c;
-        json_array_foreach(json_object_get(spec, "containers"), i, c)
+        size_t i, k;
+        json_t *c, *cs;
+        json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c)
         {
-                const char *p = json_string_value(json_object_get(c, "restartPolicy"));
-                if (p && (!strcmp(p, "Always") || (pod_never && !strcmp(p, "OnFailure"))))
+                const char *name = json_string_value(json_object_get(c, "name"));
+                int code = 137;
+                json_array_foreach(json_object_get(status, "containerStatuses"), k, cs)
+                {
+                        json_t *t = json_object_get(json_object_get(cs, "state"), "terminated");
+                        if (t && name &&
+                            !strcmp(json_string_value(json_object_get(cs, "name")) ?: "", name))
+                                code = (int)json_integer_value(json_object_get(t, "exitCode"));
+                }
+                if (name && podctl_container_runs_again(pod, name, code))
                         return true;
         }
         return false;
@@ -180,11 +188,6 @@ int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_m
                 return -1;
         }
         int r = 0;
-        json_t *spec = json_object_get(ps.pod, "spec");
-        const char *policy = json_string_value(json_object_get(spec, "restartPolicy"));
-        const char *phase = json_string_value(json_object_get(ps.status, "phase"));
-        if (!policy)
-                policy = "Always";
         if (ps.monitor_alive)
                 *res = PODCTL_RECOVER_RUNNING;
         else if (!ps.status || is_cri_sandbox(ps.pod))
@@ -193,9 +196,7 @@ int podctl_pod_recover(podctl *ctx, const char *ns, const char *name, int wait_m
                 *res = PODCTL_RECOVER_FINISHED;
         else if (processes_alive(ps.runtime))
                 *res = PODCTL_RECOVER_ADOPT;
-        else if ((!strcmp(policy, "Never") ||
-                  (!strcmp(policy, "OnFailure") && phase && !strcmp(phase, "Succeeded"))) &&
-                 !own_policy_restarts(spec, !strcmp(policy, "Never")))
+        else if (!a_container_runs_again(ps.pod, ps.status))
                 *res = PODCTL_RECOVER_POLICY;
         else
                 *res = PODCTL_RECOVER_RECREATED;

@@ -995,6 +995,18 @@ enum pc_exit_action pc_container_on_exit(const struct pc_container *c, const cha
         return PC_EXIT_RESTART; /* Always */
 }
 
+bool pc_pod_restarts_all(const struct pc_pod *p)
+{
+        const struct pc_container *lists[] = {p->init_containers, p->containers};
+        size_t counts[] = {p->n_init_containers, p->n_containers};
+        for (size_t l = 0; l < 2; l++)
+                for (size_t i = 0; i < counts[l]; i++)
+                        for (size_t r = 0; r < lists[l][i].n_restart_rules; r++)
+                                if (lists[l][i].restart_rules[r].action == PC_EXIT_RESTART_ALL)
+                                        return true;
+        return false;
+}
+
 char *pc_pod_kernel_hostname(const struct pc_pod *p)
 {
         const char *h = p->hostname ? p->hostname : p->name;

@@ -480,6 +480,10 @@ enum pc_exit_action pc_container_on_exit(const struct pc_container *c, const cha
  * GeneratePodHostNameAndDomain; not for a hostNetwork Pod (the node's). */
 char *pc_pod_kernel_hostname(const struct pc_pod *p);
 
+/* Whether a container of the Pod has a RestartAllContainers rule (any
+ * container may then run again, whatever its own policy). */
+bool pc_pod_restarts_all(const struct pc_pod *p);
+
 /* Find a container by name among init and app containers; NULL if none. */
 struct pc_container *pc_pod_find_container(struct pc_pod *pod, const char *name);
 
