@@ -819,14 +819,17 @@ EOF
         run podctl delete pod backoff --force --grace-period=0
         [ "$status" -eq 0 ]
         # gaps: the backoff (x 0.01: 0.1 0.2 0.4 0.8 1.6 s, then 3 s: the cap)
-        # plus the attempt's own time (under 1 s)
+        # plus the attempt's own time: a helper process, a TLS-less request
+        # and a status write, under 2 s even on a loaded sanitizer build (CI
+        # saw 1.1 s). A gap under its backoff, no doubling (0.1 everywhere
+        # fails from the 4th gap) or no cap (6.4 s for the 7th) still fails.
         attempts "$times" "$path" | python3 -c '
 import sys
 a = [float(x) for x in sys.stdin]
 want = [0.1, 0.2, 0.4, 0.8, 1.6, 3.0, 3.0]
 gaps = [a[i + 1] - a[i] for i in range(len(want))]
 print("gaps:", " ".join("%.2f" % g for g in gaps))
-sys.exit(0 if all(w <= g <= w + 1.0 for w, g in zip(want, gaps)) else 1)'
+sys.exit(0 if all(w <= g <= w + 2.0 for w, g in zip(want, gaps)) else 1)'
 }
 
 @test "apply on a terminal shows the Pod's pulls with per-layer bars until they end; plain apply prints none" {
