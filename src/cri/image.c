@@ -231,12 +231,16 @@ void cri_pull_image(struct cri_call *c, const ProtobufCMessage *req)
                 pc_grpc_fail(c->out, PC_GRPC_INVALID_ARGUMENT, "image.image: Required value");
                 return;
         }
-        const char *user = NULL, *pass = NULL;
+        /* containerd's order (ParseAuth): username, identity_token, auth; then
+         * registry_token, which containerd leaves unused (docs/DEVIATIONS.md) */
+        const char *user = NULL, *pass = NULL, *rtok = NULL, *itok = NULL;
         _cleanup_free_ char *u = NULL, *p = NULL;
         if (q->auth) {
                 if (*q->auth->username) {
                         user = q->auth->username;
                         pass = q->auth->password;
+                } else if (*q->auth->identity_token) {
+                        itok = q->auth->identity_token;
                 } else if (*q->auth->auth) {
                         /* base64("user:pass"), as docker's config.json has it */
                         size_t n = 0;
@@ -252,18 +256,19 @@ void cri_pull_image(struct cri_call *c, const ProtobufCMessage *req)
                         p = pc_xasprintf("%.*s", (int)(n - (size_t)(colon - dec) - 1), colon + 1);
                         user = u;
                         pass = p;
-                } else if (*q->auth->registry_token || *q->auth->identity_token) {
-                        pc_grpc_fail(c->out, PC_GRPC_UNIMPLEMENTED,
-                                     "auth: registry_token and identity_token are not supported "
-                                     "by podctl yet; give username/password or auth");
-                        return;
+                } else if (*q->auth->registry_token) {
+                        rtok = q->auth->registry_token;
                 }
         }
         _cleanup_(store_closep) pc_image_store *s = NULL;
         pc_error err = {0};
         if (pc_image_store_open(c->cri->root, &s, &err) < 0)
                 return cri_reply_err(c, &err);
-        struct pc_pull_opts o = {.root = c->cri->root, .user = user, .pass = pass};
+        struct pc_pull_opts o = {.root = c->cri->root,
+                                 .user = user,
+                                 .pass = pass,
+                                 .registry_token = rtok,
+                                 .identity_token = itok};
         struct pc_pull_result res = {0};
         if (pc_image_pull(s, q->image->image, &o, &res, &err) < 0)
                 return cri_reply_err(c, &err);

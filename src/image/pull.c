@@ -181,10 +181,8 @@ static int fetch_manifest(struct pc_reg *r, const char *ref, const char *want_di
         if (resp.status != 200) {
                 _cleanup_free_ char *what = pc_xasprintf("manifest %s", ref);
                 pc_reg_http_fail(&resp, what, err);
-                size_t n = strlen(err->msg);
-                if ((resp.status == 401 || resp.status == 403) && !r->basic)
-                        snprintf(err->msg + n, sizeof(err->msg) - n,
-                                 " (no credentials found for %s)", r->host);
+                if (resp.status == 401 || resp.status == 403)
+                        pc_reg_explain_refusal(r, err);
                 pc_reg_resp_clear(&resp);
                 return -1;
         }
@@ -705,7 +703,8 @@ static json_t *docker_config(void)
         return j;
 }
 
-/* The first credentials found: --creds, the Pod's imagePullSecrets, then
+/* The first credentials found: --creds (or the CRI's tokens, which
+ * find_creds leaves alone), the Pod's imagePullSecrets, then
  * docker's config.json: its credential helper for the host (credHelpers,
  * else credsStore) and, when that has none, its "auths". A helper that
  * fails fails the pull, as it does docker's. */
@@ -713,6 +712,8 @@ static int find_creds(const struct pc_pull_opts *o, const char *host, const char
                       char **pass, pc_error *err)
 {
         *user = *pass = NULL;
+        if (o->registry_token || o->identity_token)
+                return 0;
         if (o->user && o->pass) {
                 *user = pc_xstrdup(o->user);
                 *pass = pc_xstrdup(o->pass);
@@ -748,9 +749,9 @@ static void free_secret(char *s)
 
 /* ---- the pull ---- */
 
-/* The registry itself gets the credentials found for it (--creds first); a
- * mirror only those found for the mirror's own host: a registry's secrets
- * never go to another host. */
+/* The registry itself gets the credentials found for it (--creds or the
+ * CRI's tokens first); a mirror only those found for the mirror's own
+ * host: a registry's secrets never go to another host. */
 static int open_endpoint(const struct pc_pull_opts *o, json_t *config, const char *host,
                          const char *base, bool mirror, const char *repo, struct pc_reg **out,
                          pc_error *err)
@@ -763,10 +764,14 @@ static int open_endpoint(const struct pc_pull_opts *o, json_t *config, const cha
         char *user = NULL, *pass = NULL;
         struct pc_pull_opts mo = *o;
         if (mirror)
-                mo.user = mo.pass = NULL;
+                mo.user = mo.pass = mo.registry_token = mo.identity_token = NULL;
         if (find_creds(&mo, mirror ? ep_host : host, repo, &user, &pass, err) < 0)
                 return -1;
-        int rc = pc_reg_open(mirror ? ep_host : host, base, repo, config, user, pass, out, err);
+        struct pc_reg_creds c = {.user = user,
+                                 .pass = pass,
+                                 .registry_token = mo.registry_token,
+                                 .identity_token = mo.identity_token};
+        int rc = pc_reg_open(mirror ? ep_host : host, base, repo, config, &c, out, err);
         free_secret(user);
         free_secret(pass);
         return rc;

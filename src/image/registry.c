@@ -6,8 +6,15 @@
  * challenge; Bearer -> GET realm?service=..&scope=.. (with Basic
  * credentials when we have some) -> {"token"|"access_token", "expires_in"},
  * cached per scope until it expires; Basic -> the credentials, if any.
+ * With an identity token (an OAuth2 refresh token, the CRI's
+ * identity_token) the token comes from distribution's OAuth2 POST to the
+ * realm instead (grant_type=refresh_token), as containerd asks for it,
+ * falling back to the GET as containerd does (fetch_token). A registry
+ * token (the CRI's registry_token) is a Bearer token sent as it is on every
+ * request: no token server is asked, and a 401 is final.
  *
- * Credentials travel only in an Authorization header. libcurl (>= 7.58)
+ * Credentials travel only in an Authorization header (a refresh token also
+ * in the body of the OAuth2 POST, which follows no redirect). libcurl (>= 7.58)
  * never sends a custom Authorization header to a host other than the one
  * of the original URL when it follows a redirect (CURLOPT_UNRESTRICTED_AUTH
  * stays off), so blob redirects to storage hosts go without it. Messages
@@ -309,9 +316,20 @@ static void load_certs_d(struct pc_reg *r, json_t *config, const char *certs_hos
 
 /* ---- endpoints ---- */
 
-int pc_reg_open(const char *host, const char *base, const char *repo, json_t *config,
-                const char *user, const char *pass, struct pc_reg **out, pc_error *err)
+static void free_secret(char *s)
 {
+        if (s) {
+                explicit_bzero(s, strlen(s));
+                free(s);
+        }
+}
+
+int pc_reg_open(const char *host, const char *base, const char *repo, json_t *config,
+                const struct pc_reg_creds *creds, struct pc_reg **out, pc_error *err)
+{
+        static const struct pc_reg_creds none = {0};
+        if (!creds)
+                creds = &none;
         struct pc_reg *r = pc_xcalloc(1, sizeof(*r));
         r->host = pc_xstrdup(host);
         size_t bl = strlen(base);
@@ -341,12 +359,16 @@ int pc_reg_open(const char *host, const char *base, const char *repo, json_t *co
                 r->plain_http = true;
         }
         load_certs_d(r, config, ep_host);
-        if (user && pass) {
-                _cleanup_free_ char *up = pc_xasprintf("%s:%s", user, pass);
+        if (creds->user && creds->pass) {
+                _cleanup_free_ char *up = pc_xasprintf("%s:%s", creds->user, creds->pass);
                 _cleanup_free_ char *b = pc_base64_encode(up, strlen(up));
                 r->basic = pc_xasprintf("Basic %s", b);
                 explicit_bzero(up, strlen(up));
         }
+        if (creds->registry_token && *creds->registry_token)
+                r->registry_token = pc_xstrdup(creds->registry_token);
+        if (creds->identity_token && *creds->identity_token)
+                r->identity_token = pc_xstrdup(creds->identity_token);
         r->easy = curl_easy_init();
         if (!r->easy) {
                 pc_reg_free(r);
@@ -368,14 +390,10 @@ void pc_reg_free(struct pc_reg *r)
         free(r->ca_blob);
         free(r->client_cert);
         free(r->client_key);
-        if (r->basic) {
-                explicit_bzero(r->basic, strlen(r->basic));
-                free(r->basic);
-        }
-        if (r->token) {
-                explicit_bzero(r->token, strlen(r->token));
-                free(r->token);
-        }
+        free_secret(r->basic);
+        free_secret(r->token);
+        free_secret(r->registry_token);
+        free_secret(r->identity_token);
         free(r->scope);
         json_decref(r->tokens);
         free(r);
@@ -392,6 +410,8 @@ void pc_reg_resp_clear(struct pc_reg_resp *r)
 
 char *pc_reg_auth_header(struct pc_reg *r)
 {
+        if (r->registry_token)
+                return pc_xasprintf("Authorization: Bearer %s", r->registry_token);
         if (r->token)
                 return pc_xasprintf("Authorization: Bearer %s", r->token);
         if (r->want_basic && r->basic)
@@ -500,33 +520,20 @@ static size_t body_cb(char *buf, size_t size, size_t n, void *data)
         return len;
 }
 
-static int transport_fail(CURLcode c, const char *errbuf, const char *url, pc_error *err)
+static int transport_fail(CURLcode c, const char *errbuf, const char *method, const char *url,
+                          pc_error *err)
 {
-        return pc_fail(err, 0, "GET %s: %s", url, *errbuf ? errbuf : curl_easy_strerror(c));
+        return pc_fail(err, 0, "%s %s: %s", method, url, *errbuf ? errbuf : curl_easy_strerror(c));
 }
 
-/* One GET of an absolute URL. */
-static int get_url(struct pc_reg *r, const char *url, const char *accept, const char *basic_auth,
-                   size_t max, struct pc_reg_resp *resp, pc_error *err)
+/* Perform the request set up on the endpoint's handle (headers h, freed
+ * here) into resp (at most max bytes of body). */
+static int perform(struct pc_reg *r, const char *method, const char *url, size_t max,
+                   struct curl_slist *h, struct pc_reg_resp *resp, pc_error *err)
 {
         CURL *e = r->easy;
-        curl_easy_reset(e);
-        struct curl_slist *h = NULL;
         char errbuf[CURL_ERROR_SIZE] = "";
-        pc_reg_resp_clear(resp);
         resp->max = max;
-        if (basic_auth) {
-                /* the token endpoint: Basic credentials, not the current token */
-                char *saved = r->token;
-                bool wb = r->want_basic;
-                r->token = NULL;
-                r->want_basic = true;
-                pc_reg_setup(r, e, url, accept, NULL, &h);
-                r->token = saved;
-                r->want_basic = wb;
-        } else {
-                pc_reg_setup(r, e, url, accept, NULL, &h);
-        }
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb_reset);
         curl_easy_setopt(e, CURLOPT_HEADERDATA, resp);
@@ -535,14 +542,79 @@ static int get_url(struct pc_reg *r, const char *url, const char *accept, const 
         CURLcode c = curl_easy_perform(e);
         curl_slist_free_all(h);
         if (c == CURLE_WRITE_ERROR && resp->too_big)
-                return pc_fail(err, 0, "GET %s: response larger than %zu bytes", url, max);
+                return pc_fail(err, 0, "%s %s: response larger than %zu bytes", method, url, max);
         if (c != CURLE_OK)
-                return transport_fail(c, errbuf, url, err);
+                return transport_fail(c, errbuf, method, url, err);
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
         char *eff = NULL;
         curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
         resp->effective_url = pc_xstrdup(eff);
         return 0;
+}
+
+/* One GET of an absolute URL of the registry, with what authenticates us
+ * there. */
+static int get_url(struct pc_reg *r, const char *url, const char *accept, size_t max,
+                   struct pc_reg_resp *resp, pc_error *err)
+{
+        curl_easy_reset(r->easy);
+        pc_reg_resp_clear(resp);
+        struct curl_slist *h = NULL;
+        pc_reg_setup(r, r->easy, url, accept, NULL, &h);
+        return perform(r, "GET", url, max, h, resp, err);
+}
+
+/* pc_reg_setup for a request to the token server: what authenticates us at
+ * the registry (its current token, the registry token, Basic) is not sent
+ * there; `auth` (a whole "Authorization: ..." header) or nothing instead. */
+static void setup_token_request(struct pc_reg *r, const char *url, const char *auth,
+                                struct curl_slist **h)
+{
+        char *tok = r->token, *rtok = r->registry_token;
+        bool wb = r->want_basic;
+        r->token = r->registry_token = NULL;
+        r->want_basic = false;
+        pc_reg_setup(r, r->easy, url, "application/json", auth, h);
+        r->token = tok;
+        r->registry_token = rtok;
+        r->want_basic = wb;
+}
+
+#define TOKEN_MAX (1 << 20)
+
+/* The token server's GET (distribution's token.md), with Basic
+ * credentials `basic` ("Basic <base64>") or anonymous. */
+static int token_get(struct pc_reg *r, const char *url, const char *basic, struct pc_reg_resp *resp,
+                     pc_error *err)
+{
+        curl_easy_reset(r->easy);
+        pc_reg_resp_clear(resp);
+        _cleanup_free_ char *auth = basic ? pc_xasprintf("Authorization: %s", basic) : NULL;
+        struct curl_slist *h = NULL;
+        setup_token_request(r, url, auth, &h);
+        if (auth)
+                explicit_bzero(auth, strlen(auth));
+        return perform(r, "GET", url, TOKEN_MAX, h, resp, err);
+}
+
+/* The token server's OAuth2 POST (distribution's oauth.md) of `form`,
+ * application/x-www-form-urlencoded. Redirects are not followed: the form
+ * holds the refresh token, which libcurl would post again to wherever a 307
+ * points (it keeps only headers from other hosts). */
+static int token_post(struct pc_reg *r, const char *url, const char *form, struct pc_reg_resp *resp,
+                      pc_error *err)
+{
+        curl_easy_reset(r->easy);
+        pc_reg_resp_clear(resp);
+        struct curl_slist *h = NULL;
+        setup_token_request(r, url,
+                            "Content-Type: application/x-www-form-urlencoded; charset=utf-8", &h);
+        curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, form);
+        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+        int rc = perform(r, "POST", url, TOKEN_MAX, h, resp, err);
+        curl_easy_reset(r->easy); /* the handle forgets the form */
+        return rc;
 }
 
 static char *url_escape(const char *s)
@@ -555,13 +627,124 @@ static char *url_escape(const char *s)
         return r;
 }
 
+static bool has_creds(const struct pc_reg *r)
+{
+        return r->basic || r->registry_token || r->identity_token;
+}
+
+void pc_reg_explain_refusal(const struct pc_reg *r, pc_error *err)
+{
+        size_t n = strlen(err->msg);
+        if (r->registry_token)
+                snprintf(err->msg + n, sizeof(err->msg) - n, " (the registry token was refused)");
+        else if (!has_creds(r))
+                snprintf(err->msg + n, sizeof(err->msg) - n, " (no credentials found for %s)",
+                         r->host);
+}
+
+/* A token for `scope` from the challenge's realm, as containerd's docker
+ * authorizer asks for one (remotes/docker/authorizer.go, auth/fetch.go).
+ * With an identity token: the OAuth2 POST (grant_type=refresh_token,
+ * client_id=podctl), its JSON's access_token; a POST answered 400, 401 or
+ * 404 (servers without OAuth2: GCR's 404, Artifactory's 401, ACR's 400) is
+ * followed by the GET with the refresh token as Basic password and no user
+ * name; 405 is such an answer only with a user name, which an identity
+ * token never has, so it fails. Otherwise the GET, with the Basic
+ * credentials when there are some; its JSON's token or access_token. The
+ * caller frees *tok; *expires_in is 0 when the answer has none. */
+static int fetch_token(struct pc_reg *r, const struct pc_reg_challenge *ch, const char *scope,
+                       char **tok, json_int_t *expires_in, pc_error *err)
+{
+        _cleanup_free_ char *esc_scope = url_escape(scope);
+        _cleanup_free_ char *esc_service = url_escape(ch->service ? ch->service : "");
+        struct pc_reg_resp resp = {0};
+        bool oauth = false;
+        long post_status = 0;
+        if (r->identity_token) {
+                char *esc_rt = url_escape(r->identity_token);
+                char *form = pc_xasprintf("grant_type=refresh_token&refresh_token=%s&service=%s&"
+                                          "scope=%s&client_id=podctl",
+                                          esc_rt, esc_service, esc_scope);
+                int rc = token_post(r, ch->realm, form, &resp, err);
+                free_secret(form);
+                free_secret(esc_rt);
+                if (rc < 0) {
+                        pc_reg_resp_clear(&resp);
+                        return pc_error_prefix(err, "token server");
+                }
+                post_status = resp.status;
+                oauth = resp.status == 200;
+                if (!oauth && resp.status != 400 && resp.status != 401 && resp.status != 404) {
+                        pc_reg_http_fail(&resp, "token server: OAuth2 POST", err);
+                        pc_reg_resp_clear(&resp);
+                        return -1;
+                }
+        }
+        if (!oauth) {
+                _cleanup_free_ char *url = pc_xasprintf(
+                    "%s%sscope=%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?", esc_scope,
+                    ch->service ? "&service=" : "", ch->service ? esc_service : "");
+                char *basic = NULL;
+                if (r->identity_token) {
+                        char *up = pc_xasprintf(":%s", r->identity_token);
+                        char *b = pc_base64_encode(up, strlen(up));
+                        basic = pc_xasprintf("Basic %s", b);
+                        free_secret(up);
+                        free_secret(b);
+                }
+                int rc = token_get(r, url, basic ? basic : r->basic, &resp, err);
+                free_secret(basic);
+                if (rc < 0) {
+                        pc_reg_resp_clear(&resp);
+                        return pc_error_prefix(err, "token server");
+                }
+        }
+        if (resp.status != 200) {
+                pc_reg_http_fail(&resp, "token server", err);
+                pc_reg_resp_clear(&resp);
+                size_t n = strlen(err->msg);
+                if (post_status)
+                        snprintf(err->msg + n, sizeof(err->msg) - n,
+                                 " (the GET tried after the OAuth2 POST was answered %ld)",
+                                 post_status);
+                else
+                        pc_reg_explain_refusal(r, err);
+                return -1;
+        }
+        json_t *j = NULL;
+        int rc = pc_json_parse(resp.body ? resp.body : "", resp.len, "token response", &j, err);
+        pc_reg_resp_clear(&resp);
+        if (rc < 0)
+                return -1;
+        /* the OAuth2 answer has access_token; the GET's token, or access_token */
+        const char *t = oauth ? NULL : pc_json_str(j, "token");
+        if (!t || !*t)
+                t = pc_json_str(j, "access_token");
+        if (!t || !*t) {
+                json_decref(j);
+                return pc_fail(err, 0, "token response without %s",
+                               oauth ? "an access_token" : "a token");
+        }
+        *tok = pc_xstrdup(t);
+        *expires_in = json_integer_value(json_object_get(j, "expires_in"));
+        json_decref(j);
+        return 0;
+}
+
 int pc_reg_authenticate(struct pc_reg *r, const char *www_auth, bool renew, pc_error *err)
 {
+        /* a given bearer token is all there is: never exchanged, never replaced */
+        if (r->registry_token)
+                return pc_fail(err, 0, "401 Unauthorized: the registry token was refused");
         struct pc_reg_challenge ch;
         if (pc_reg_parse_challenge(www_auth, &ch) < 0)
                 return pc_fail(err, 0, "401 Unauthorized (no usable WWW-Authenticate challenge)");
         if (!strcmp(ch.scheme, "basic")) {
                 pc_reg_challenge_clear(&ch);
+                if (!r->basic && r->identity_token)
+                        return pc_fail(err, 0,
+                                       "401 Unauthorized: the registry asks for Basic credentials; "
+                                       "an identity token is only exchanged at a token server");
                 if (!r->basic)
                         return pc_fail(err, 0,
                                        "401 Unauthorized: the registry needs credentials "
@@ -579,7 +762,7 @@ int pc_reg_authenticate(struct pc_reg *r, const char *www_auth, bool renew, pc_e
                 json_object_del(r->tokens, scope);
         json_t *cached = json_object_get(r->tokens, scope);
         if (cached && json_integer_value(json_object_get(cached, "exp")) > pc_monotonic_ns()) {
-                free(r->token);
+                free_secret(r->token);
                 r->token = pc_xstrdup(json_string_value(json_object_get(cached, "token")));
                 pc_reg_challenge_clear(&ch);
                 return 0;
@@ -590,50 +773,21 @@ int pc_reg_authenticate(struct pc_reg *r, const char *www_auth, bool renew, pc_e
                 pc_reg_challenge_clear(&ch);
                 return rr;
         }
-        _cleanup_free_ char *esc_scope = url_escape(scope);
-        _cleanup_free_ char *esc_service = ch.service ? url_escape(ch.service) : NULL;
-        _cleanup_free_ char *url =
-            pc_xasprintf("%s%sscope=%s%s%s", ch.realm, strchr(ch.realm, '?') ? "&" : "?", esc_scope,
-                         esc_service ? "&service=" : "", esc_service ? esc_service : "");
+        char *tok = NULL;
+        json_int_t exp_s = 0;
+        int rc = fetch_token(r, &ch, scope, &tok, &exp_s, err);
         pc_reg_challenge_clear(&ch);
-        struct pc_reg_resp resp = {0};
-        int rc = get_url(r, url, "application/json", r->basic, 1 << 20, &resp, err);
-        if (rc < 0) {
-                pc_reg_resp_clear(&resp);
-                return pc_error_prefix(err, "token server");
-        }
-        if (resp.status != 200) {
-                pc_reg_http_fail(&resp, "token server", err);
-                pc_reg_resp_clear(&resp);
-                size_t n = strlen(err->msg);
-                if (!r->basic)
-                        snprintf(err->msg + n, sizeof(err->msg) - n,
-                                 " (no credentials found for %s)", r->host);
-                return -1;
-        }
-        json_t *j = NULL;
-        rc = pc_json_parse(resp.body ? resp.body : "", resp.len, "token response", &j, err);
-        pc_reg_resp_clear(&resp);
         if (rc < 0)
                 return -1;
-        const char *tok = pc_json_str(j, "token");
-        if (!tok || !*tok)
-                tok = pc_json_str(j, "access_token");
-        if (!tok || !*tok) {
-                json_decref(j);
-                return pc_fail(err, 0, "token response without a token");
-        }
-        json_int_t exp_s = json_integer_value(json_object_get(j, "expires_in"));
         if (exp_s < 60)
                 exp_s = 60; /* the spec's default and minimum */
-        free(r->token);
-        r->token = pc_xstrdup(tok);
+        free_secret(r->token);
+        r->token = tok;
         /* renew 10 s before it runs out */
         json_object_set_new(
             r->tokens, scope,
             json_pack("{s:s, s:I}", "token", tok, "exp",
                       (json_int_t)(pc_monotonic_ns() + (exp_s - 10) * 1000000000LL)));
-        json_decref(j);
         return 0;
 }
 
@@ -643,9 +797,10 @@ int pc_reg_get(struct pc_reg *r, const char *path, const char *accept, size_t ma
         _cleanup_free_ char *url = pc_xasprintf("%s%s", r->base, path);
         for (bool renewed = false;; renewed = true) {
                 bool had = r->token || (r->want_basic && r->basic);
-                if (get_url(r, url, accept, NULL, max, resp, err) < 0)
+                if (get_url(r, url, accept, max, resp, err) < 0)
                         return -1;
-                if (resp->status != 401 || renewed)
+                /* a registry token refused: the caller reports the registry's answer */
+                if (resp->status != 401 || renewed || r->registry_token)
                         return 0;
                 _cleanup_free_ char *wa = pc_xstrdup(resp->www_auth);
                 if (pc_reg_authenticate(r, wa, had, err) < 0)
@@ -688,6 +843,11 @@ int pc_reg_http_fail(const struct pc_reg_resp *resp, const char *what, pc_error 
         const char *code = pc_json_str(e0, "code"), *msg = pc_json_str(e0, "message");
         if (!msg)
                 msg = pc_json_str(j, "details"); /* token servers */
+        if (!code && !msg) {
+                /* an OAuth2 error (RFC 6749 section 5.2) */
+                code = pc_json_str(j, "error");
+                msg = pc_json_str(j, "error_description");
+        }
         if (code || msg)
                 snprintf(detail, sizeof(detail), ": %s%s%.300s", code ? code : "",
                          code && msg ? ": " : "", msg ? msg : "");

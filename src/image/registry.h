@@ -1,8 +1,9 @@
 /* Pulling images from registries (OCI distribution spec v2, libcurl).
  *
  * registry.c  HTTP with the registry: TLS (system CAs + certs.d), the
- *             WWW-Authenticate challenge, Bearer tokens cached per scope,
- *             Basic auth, redirects without credentials to other hosts
+ *             WWW-Authenticate challenge, Bearer tokens cached per scope
+ *             (GET, or the OAuth2 POST of a refresh token), a given bearer
+ *             token, Basic auth, redirects without credentials to other hosts
  * creds.c     credentials: docker config.json "auths" maps (from
  *             imagePullSecrets or $DOCKER_CONFIG / ~/.docker), matched by host
  * pull.c      the pull: manifest (index / list -> this host's platform),
@@ -80,8 +81,13 @@ struct pc_pull_event {
 struct pc_pull_opts {
         const char *root;        /* for <root>/config.json */
         const char *user, *pass; /* explicit credentials (--creds), or NULL */
-        json_t *auths;           /* from imagePullSecrets, tried next; may be NULL */
-        bool no_docker_config;   /* do not read $DOCKER_CONFIG / ~/.docker/config.json */
+        /* explicit tokens (the CRI's AuthConfig), or NULL; like --creds they
+         * go to the registry only, never to a mirror, and nothing else is
+         * looked up: a bearer token sent as it is on every request, or an
+         * OAuth2 refresh token exchanged at the registry's token server */
+        const char *registry_token, *identity_token;
+        json_t *auths;         /* from imagePullSecrets, tried next; may be NULL */
+        bool no_docker_config; /* do not read $DOCKER_CONFIG / ~/.docker/config.json */
         void (*progress)(void *data, const struct pc_pull_event *ev);
         void *progress_data;
 };

@@ -22,6 +22,10 @@ struct pc_reg {
         char *client_cert, *client_key; /* certs.d client.cert / client.key */
         char *basic;                    /* "Basic <base64>" when credentials are known */
         bool want_basic;                /* the registry challenged with Basic */
+        char *registry_token;           /* a bearer token given as it is (the CRI's registry_token):
+                                         * sent on every request, never exchanged */
+        char *identity_token;           /* an OAuth2 refresh token (the CRI's identity_token):
+                                         * exchanged at the token server for each scope */
         char *token;                    /* the current Bearer token for `scope` */
         char *scope;                    /* "repository:<repo>:pull" */
         json_t *tokens;                 /* scope -> {"token": ..., "exp": monotonic ns} */
@@ -43,10 +47,17 @@ void pc_reg_resp_clear(struct pc_reg_resp *r);
  * loaded, else why it could not be. */
 const char *pc_curl_load(void);
 
+/* What an endpoint authenticates with; every member may be NULL. */
+struct pc_reg_creds {
+        const char *user, *pass;    /* Basic (at the registry or its token server) */
+        const char *registry_token; /* Bearer as it is, on every request */
+        const char *identity_token; /* OAuth2 refresh token for the token server */
+};
+
 /* An endpoint for repository `repo` on registry `host` at `base`, with the
  * registries config (NULL: none) and credentials (NULL: anonymous). */
 int pc_reg_open(const char *host, const char *base, const char *repo, json_t *config,
-                const char *user, const char *pass, struct pc_reg **out, pc_error *err);
+                const struct pc_reg_creds *creds, struct pc_reg **out, pc_error *err);
 void pc_reg_free(struct pc_reg *r);
 
 /* Common options of every transfer of this endpoint (TLS, redirects,
@@ -68,6 +79,9 @@ int pc_reg_get(struct pc_reg *r, const char *path, const char *accept, size_t ma
 int pc_reg_authenticate(struct pc_reg *r, const char *www_auth, bool renew, pc_error *err);
 /* A failed response as an error: "401 Unauthorized: <registry's message>". */
 int pc_reg_http_fail(const struct pc_reg_resp *resp, const char *what, pc_error *err);
+/* After a refusal (401, 403): append why to err's message: no credentials
+ * were found, or the registry token was refused. */
+void pc_reg_explain_refusal(const struct pc_reg *r, pc_error *err);
 /* "Authorization: ..." for transfers made outside pc_reg_get, or NULL. */
 char *pc_reg_auth_header(struct pc_reg *r);
 

@@ -202,6 +202,112 @@ cri_remove_all_sandboxes() {
         reg_stop_all
 }
 
+# tok_registry: a registry that takes bearer tokens only (docker-registry's
+# token auth, tests/token-server.py its token server) holding
+# cri/busybox:1; TOK is its host:port, TOKLOG the token server's log of
+# requests (one line each, no secrets)
+tok_registry() {
+        reg_setup
+        reg_start tok token
+        local w="$REG_DIR/images"
+        "$REPO/scripts/mkimage-busybox" oci "$w/lay" >/dev/null
+        reg_push "oci:$w/lay:latest" tok/cri/busybox:1
+        reg_podctl_config
+        TOK=127.0.0.1:$(reg_port tok)
+        TOKLOG=$REG_DIR/tok/token.log
+}
+
+# tok_token [USER:PASS]: a token for pulling cri/busybox from the token
+# server, as a credential provider would get one (anonymous: one that
+# grants nothing)
+tok_token() {
+        local u=()
+        [ -z "${1:-}" ] || u=(-u "$1")
+        curl -sf --cacert "$REG_DIR/ca.crt" "${u[@]}" \
+                "https://127.0.0.1:$(cat "$REG_DIR/tok/token-port")/token?service=podctl-test-registry&scope=repository:cri/busybox:pull" |
+                jq -er .token
+}
+
+# tok_log_since N: the token server's log after its first N lines
+tok_log_since() { tail -n "+$(($1 + 1))" "$TOKLOG"; }
+
+@test "PullImage with auth.registry_token: sent as the registry's Bearer token, no token server asked; a refused one is UNKNOWN 401 without the token" {
+        tok_registry
+        local img="$TOK/cri/busybox:1" good anon before ref bad
+        good=$(tok_token "$REG_USER:$REG_PASS")
+        anon=$(tok_token)
+        run -1 im PullImage "{\"image\": {\"image\": \"$img\"}}"
+        [[ $output == UNKNOWN:*401* ]]
+        before=$(wc -l <"$TOKLOG")
+        run -0 im PullImage "{\"image\": {\"image\": \"$img\"}, \"auth\": {\"registry_token\": \"$good\"}}"
+        ref=$(jq -r .image_ref <<<"$output")
+        [[ $ref == sha256:* ]]
+        run -0 im ImageStatus "{\"image\": {\"image\": \"$img\"}}"
+        [ "$(jq -r .image.id <<<"$output")" = "$ref" ]
+        # the token went to the registry as it was: no exchange at the token server
+        [ "$(wc -l <"$TOKLOG")" -eq "$before" ]
+        im RemoveImage "{\"image\": {\"image\": \"$ref\"}}" >/dev/null
+        # a valid token that grants nothing, and no token at all: the
+        # registry's 401, never a token server's
+        for bad in "$anon" "not-a-token-$RANDOM$RANDOM"; do
+                run -1 im PullImage "{\"image\": {\"image\": \"$img\"}, \"auth\": {\"registry_token\": \"$bad\"}}"
+                [[ $output == "UNKNOWN: pull $img: manifest 1: 401 Unauthorized"*"(the registry token was refused)"* ]]
+                [[ $output != *"$bad"* ]]
+        done
+        [ "$(wc -l <"$TOKLOG")" -eq "$before" ]
+        run -0 im ImageStatus "{\"image\": {\"image\": \"$img\"}}"
+        [ "$(jq -r '.image.id // "none"' <<<"$output")" = none ]
+        run ! grep -qF -e "$good" -e "$anon" "$PODCTL_ROOT/serve.log"
+}
+
+@test "PullImage with auth.identity_token: the OAuth2 POST (grant_type=refresh_token, client_id=podctl) gets the access token; a bad refresh token fails without it in the message" {
+        tok_registry
+        local img="$TOK/cri/busybox:1" before ref bad=wrong-refresh-$RANDOM$RANDOM
+        before=$(wc -l <"$TOKLOG")
+        run -0 im PullImage "{\"image\": {\"image\": \"$img\"}, \"auth\": {\"identity_token\": \"$REG_REFRESH\"}}"
+        ref=$(jq -r .image_ref <<<"$output")
+        [[ $ref == sha256:* ]]
+        run -0 im ImageStatus "{\"image\": {\"image\": \"$img\"}}"
+        [ "$(jq -r .image.id <<<"$output")" = "$ref" ]
+        # one POST the server took (its form checked there: grant type,
+        # refresh token, service), one token for the manifest, config and
+        # layer; no GET
+        run -0 tok_log_since "$before"
+        [ "$output" = "POST $REG_USER podctl repository:cri/busybox:pull" ]
+        im RemoveImage "{\"image\": {\"image\": \"$ref\"}}" >/dev/null
+        # refused: the POST's 400 invalid_grant, then containerd's GET with
+        # it as Basic password, 401
+        before=$(wc -l <"$TOKLOG")
+        run -1 im PullImage "{\"image\": {\"image\": \"$img\"}, \"auth\": {\"identity_token\": \"$bad\"}}"
+        [[ $output == "UNKNOWN: pull $img: token server: 401 Unauthorized: incorrect username or password (the GET tried after the OAuth2 POST was answered 400)" ]]
+        [[ $output != *"$bad"* ]]
+        run -0 tok_log_since "$before"
+        [ "$output" = "$(printf 'POST denied podctl repository:cri/busybox:pull\ndenied repository:cri/busybox:pull')" ]
+        run -0 im ImageStatus "{\"image\": {\"image\": \"$img\"}}"
+        [ "$(jq -r '.image.id // "none"' <<<"$output")" = none ]
+        run ! grep -qF -e "$REG_REFRESH" -e "$bad" "$PODCTL_ROOT/serve.log"
+}
+
+@test "PullImage with auth.identity_token, a token server without OAuth2: after the POST's 404 the GET with the refresh token as Basic password (containerd's fallback); a 405 fails with no GET" {
+        tok_registry
+        local img="$TOK/cri/busybox:1" before ref
+        echo 404 >"$REG_DIR/tok/post-status"
+        before=$(wc -l <"$TOKLOG")
+        run -0 im PullImage "{\"image\": {\"image\": \"$img\"}, \"auth\": {\"identity_token\": \"$REG_REFRESH\"}}"
+        ref=$(jq -r .image_ref <<<"$output")
+        [[ $ref == sha256:* ]]
+        run -0 tok_log_since "$before"
+        [ "$output" = "$(printf 'POST 404 repository:cri/busybox:pull\n%s repository:cri/busybox:pull' "$REG_USER")" ]
+        im RemoveImage "{\"image\": {\"image\": \"$ref\"}}" >/dev/null
+        # 405 falls back only with a user name, which an identity token has not
+        echo 405 >"$REG_DIR/tok/post-status"
+        before=$(wc -l <"$TOKLOG")
+        run -1 im PullImage "{\"image\": {\"image\": \"$img\"}, \"auth\": {\"identity_token\": \"$REG_REFRESH\"}}"
+        [[ $output == "UNKNOWN: pull $img: token server: OAuth2 POST: 405 Method Not Allowed: unsupported" ]]
+        run -0 tok_log_since "$before"
+        [ "$output" = "POST 405 repository:cri/busybox:pull" ]
+}
+
 # ---- sandboxes -----------------------------------------------------------------
 
 # sandbox_config NAME [EXTRA JSON merged into config]

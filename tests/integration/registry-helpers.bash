@@ -5,6 +5,9 @@
 
 REG_USER=podctl-tester
 REG_PASS='s3cret-Pa55'
+# the token servers' refresh token for REG_USER (the CRI's identity_token);
+# '+', '/' and '=' must reach them URL-encoded
+REG_REFRESH='r3fresh+T0ken/for=tester'
 
 reg_free_port() {
         python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -59,7 +62,8 @@ reg_wait_port() {
 # plain-http: no TLS, no auth),
 # its port in $REG_DIR/NAME/port, its storage in $REG_DIR/NAME/data (kept
 # across restarts), its access log in $REG_DIR/NAME/log. With AUTH=token a
-# token server is started too (NAME-token).
+# token server is started too (its PID in NAME/token.pid, its log of token
+# requests in NAME/token.log; it takes REG_REFRESH in an OAuth2 POST).
 reg_start() {
         local name=$1 auth=$2 port=${3:-} d="$REG_DIR/$1"
         mkdir -p "$d/data"
@@ -107,7 +111,7 @@ EOF
                         python3 "$REPO/tests/token-server.py" "$(cat "$d/token-port")" \
                                 "$REG_DIR/server.crt" "$REG_DIR/server.key" "$REG_DIR/sign.crt" \
                                 "$REG_DIR/sign.key" "$REG_USER:$REG_PASS" podctl-test-registry \
-                                podctl-test-issuer "$d/token.log" >>"$d/token.out" 2>&1 &
+                                podctl-test-issuer "$d/token.log" "$REG_REFRESH" >>"$d/token.out" 2>&1 &
                         echo $! >"$d/token.pid"
                 )
                 reg_wait_port "$(cat "$d/token-port")"
