@@ -61,6 +61,51 @@ static bool single_threaded(void)
         return stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
 }
 
+/* Mapped at the first spawn and kept: the caller is single-threaded and
+ * suspended while a child runs on it, so one stack serves every spawn. An
+ * munmap after each would cost more than the spawn's clone (a TLB flush on
+ * every CPU the child ran on; docs/PERFORMANCE.md "Probes"); the pages it
+ * touched stay, a few kB. */
+static void *spawn_stack(pc_error *err)
+{
+        static void *stack;
+        if (stack)
+                return stack;
+        void *s = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        if (s == MAP_FAILED) {
+                pc_fail(err, errno, "mmap a stack for the child");
+                return NULL;
+        }
+        if (mprotect(s, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) < 0) {
+                pc_fail(err, errno, "mprotect the child's guard page");
+                munmap(s, SPAWN_STACK);
+                return NULL;
+        }
+        return stack = s;
+}
+
+/* Our own PID namespace, to return pid_for_children to: opened once and
+ * kept (CLOEXEC). A forked child that closed its fds may hold the number
+ * for something else: checked by identity (one fstat) before each use. */
+static int own_pidns(pc_error *err)
+{
+        static int fd = -1;
+        static struct stat id;
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == id.st_dev && st.st_ino == id.st_ino)
+                return fd;
+        int n = open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+        if (n < 0 || fstat(n, &id) < 0) {
+                int e = errno;
+                if (n >= 0)
+                        close(n);
+                fd = -1;
+                return pc_fail(err, e, "open /proc/thread-self/ns/pid_for_children");
+        }
+        return fd = n;
+}
+
 pid_t pc_rt_spawn(enum pc_rt_pidns how, int join_fd, int (*fn)(void *), void *arg, pc_error *err)
 {
         bool vfork = single_threaded();
@@ -75,36 +120,23 @@ pid_t pc_rt_spawn(enum pc_rt_pidns how, int join_fd, int (*fn)(void *), void *ar
                 }
                 return pid;
         }
-        long page = sysconf(_SC_PAGESIZE);
-        void *stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-        if (stack == MAP_FAILED)
-                return pc_fail(err, errno, "mmap a stack for the child");
-        if (mprotect(stack, (size_t)page, PROT_NONE) < 0) {
-                int e = errno;
-                munmap(stack, SPAWN_STACK);
-                return pc_fail(err, e, "mprotect the child's guard page");
-        }
-        _cleanup_close_ int saved = -1;
+        void *stack = spawn_stack(err);
+        if (!stack)
+                return -1;
+        int saved = -1;
         if (how != PC_RT_PIDNS_KEEP) {
-                saved = open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
-                if (saved < 0) {
-                        int e = errno;
-                        munmap(stack, SPAWN_STACK);
-                        return pc_fail(err, e, "open /proc/thread-self/ns/pid_for_children");
-                }
+                saved = own_pidns(err);
+                if (saved < 0)
+                        return -1;
+                /* join_fd: a namespace file or the target's pidfd */
                 if ((how == PC_RT_PIDNS_NEW && unshare(CLONE_NEWPID) < 0) ||
-                    (how == PC_RT_PIDNS_JOIN && setns(join_fd, CLONE_NEWPID) < 0)) {
-                        int e = errno;
-                        munmap(stack, SPAWN_STACK);
-                        return pc_fail(err, e, "%s PID namespace",
+                    (how == PC_RT_PIDNS_JOIN && setns(join_fd, CLONE_NEWPID) < 0))
+                        return pc_fail(err, errno, "%s PID namespace",
                                        how == PC_RT_PIDNS_NEW ? "unshare a" : "join the");
-                }
         }
         pid_t pid = clone(fn, (char *)stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+        /* here the child has exec'd or exited: its stack is free again */
         int e = errno;
-        /* here the child has exec'd or exited: its stack is free */
-        munmap(stack, SPAWN_STACK);
         if (saved >= 0 && setns(saved, CLONE_NEWPID) < 0) {
                 e = errno;
                 if (pid > 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
@@ -24,30 +25,29 @@ struct exec_stdio {
         bool tty;
 };
 
-struct target_ns {
-        int fd;
-        int type;
-        const char *name;
+/* The target's namespaces: its pidfd (setns(2) joins several at once from
+ * a pidfd, Linux 5.8; it also pins the process, so a recycled pid cannot
+ * be joined by mistake) and, when it is not ours, its user namespace. */
+struct exec_ns {
+        int pidfd;
+        int userns; /* -1: the target shares ours */
 };
 
+/* ipc, uts, net, cgroup and mnt, joined in one call (mnt last: the kernel
+ * switches root and cwd to the mount namespace's root). */
+#define EXEC_NS_FLAGS (CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWNS)
+
 static int setup_exec(const struct pc_exec_plan *plan, const struct exec_stdio *io,
-                      struct target_ns *ns, size_t n_ns, int sync_fd, pc_error *err)
+                      const struct exec_ns *ns, int sync_fd, pc_error *err)
 {
         if (plan->cgroup_procs && pc_write_file(plan->cgroup_procs, "0", err) < 0)
                 return pc_error_prefix(err, "join cgroup");
-        /* ipc, uts, net, then mnt last: it changes root and cwd. */
-        for (size_t i = 0; i < n_ns; i++) {
-                if (ns[i].fd < 0)
-                        continue;
-                if (ns[i].type == CLONE_NEWUSER) {
-                        if (pc_userns_join(ns[i].fd, err) < 0)
-                                return -1;
-                        continue;
-                }
-                if (setns(ns[i].fd, ns[i].type) < 0)
-                        return pc_fail(err, errno, "join %s namespace of pid %d", ns[i].name,
-                                       (int)plan->target);
-        }
+        if (setns(ns->pidfd, EXEC_NS_FLAGS) < 0)
+                return pc_fail(err, errno, "join the namespaces of pid %d", (int)plan->target);
+        /* the user namespace last (hostUsers: false): the others belong to
+         * it, and joining them needs the host's privileges */
+        if (ns->userns >= 0 && pc_userns_join(ns->userns, err) < 0)
+                return -1;
         const char *cwd = plan->cwd && *plan->cwd ? plan->cwd : "/";
         if (chdir(cwd) < 0)
                 return pc_fail(err, errno, "workingDir \"%s\"", cwd);
@@ -85,8 +85,7 @@ static int setup_exec(const struct pc_exec_plan *plan, const struct exec_stdio *
 struct exec_child {
         const struct pc_exec_plan *plan;
         const struct exec_stdio *io;
-        struct target_ns *ns;
-        size_t n_ns;
+        const struct exec_ns *ns;
         int child_fd, parent_fd;
 };
 
@@ -104,12 +103,12 @@ static int exec_child_main(void *arg)
          * is suspended until it execs (pc_rt_spawn). */
         if (a->plan->on_child && a->plan->on_child(getpid(), a->plan->on_child_data, &cerr) < 0)
                 pc_rt_child_fail(fd, &cerr);
-        setup_exec(a->plan, a->io, a->ns, a->n_ns, fd, &cerr);
+        setup_exec(a->plan, a->io, a->ns, fd, &cerr);
         pc_rt_child_fail(fd, &cerr);
 }
 
-static int exec_fork(const struct pc_exec_plan *plan, const struct exec_stdio *io, int pidns,
-                     struct target_ns *ns, size_t n_ns, pid_t *pid_out, pc_error *err)
+static int exec_fork(const struct pc_exec_plan *plan, const struct exec_stdio *io,
+                     const struct exec_ns *ns, pid_t *pid_out, pc_error *err)
 {
         int sv[2];
         if (pc_rt_sync_pair(sv, err) < 0)
@@ -119,8 +118,8 @@ static int exec_fork(const struct pc_exec_plan *plan, const struct exec_stdio *i
         /* The child is started straight into the target's PID namespace (the
          * pid_for_children switch), so it is our direct child and its exit
          * status reaches waitpid. */
-        struct exec_child a = {plan, io, ns, n_ns, child_fd, parent_fd};
-        pid_t pid = pc_rt_spawn(PC_RT_PIDNS_JOIN, pidns, exec_child_main, &a, err);
+        struct exec_child a = {plan, io, ns, child_fd, parent_fd};
+        pid_t pid = pc_rt_spawn(PC_RT_PIDNS_JOIN, ns->pidfd, exec_child_main, &a, err);
         if (pid < 0) {
                 pc_error_prefix(err, "exec in pid %d", (int)plan->target);
                 return -1;
@@ -182,11 +181,14 @@ static int open_pty(const struct pc_exec_plan *plan, int *master_out, int *slave
         return 0;
 }
 
-static bool same_ns(int fd, const char *mine)
+/* Whether fd is the user namespace we are in (ours looked up once). */
+static bool our_userns(int fd)
 {
-        struct stat a, b;
-        return fstat(fd, &a) == 0 && stat(mine, &b) == 0 && a.st_ino == b.st_ino &&
-               a.st_dev == b.st_dev;
+        static struct stat mine;
+        struct stat st;
+        if (!mine.st_ino && stat("/proc/self/ns/user", &mine) < 0)
+                return false;
+        return fstat(fd, &st) == 0 && st.st_ino == mine.st_ino && st.st_dev == mine.st_dev;
 }
 
 int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid_out, pc_error *err)
@@ -197,59 +199,28 @@ int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid_out, pc_error *err
                                "exec: a terminal needs somewhere to return its master");
         if (plan->tty)
                 *plan->pty_master = -1;
-        static const struct {
-                const char *name;
-                int type;
-        } names[] = {
-            {"ipc", CLONE_NEWIPC},
-            {"uts", CLONE_NEWUTS},
-            {"net", CLONE_NEWNET},
-            {"cgroup", CLONE_NEWCGROUP},
-            {"mnt", CLONE_NEWNS},
-            {"user", CLONE_NEWUSER}, /* last: hostUsers: false; skipped when it is ours */
-        };
-        struct target_ns ns[PC_ARRAY_SIZE(names)];
-        _cleanup_close_ int pidns = -1;
+        _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, plan->target, 0);
+        if (pidfd < 0)
+                return pc_fail(err, errno, "exec in pid %d", (int)plan->target);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)plan->target);
+        _cleanup_close_ int userns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0)
+                return pc_fail(err, errno, "exec in pid %d: open %s", (int)plan->target, path);
+        if (our_userns(userns))
+                close(STEAL_FD(userns));
+        struct exec_ns ns = {pidfd, userns};
         _cleanup_close_ int master = -1;
         _cleanup_close_ int slave = -1;
         struct exec_stdio io = {plan->stdin_fd, plan->stdout_fd, plan->stderr_fd, false};
-        char path[64];
-        int r = -1;
-
-        for (size_t i = 0; i < PC_ARRAY_SIZE(ns); i++)
-                ns[i].fd = -1;
-        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)plan->target);
-        pidns = open(path, O_RDONLY | O_CLOEXEC);
-        if (pidns < 0) {
-                pc_fail(err, errno, "exec in pid %d: open %s", (int)plan->target, path);
-                goto out;
-        }
-        for (size_t i = 0; i < PC_ARRAY_SIZE(ns); i++) {
-                ns[i].name = names[i].name;
-                ns[i].type = names[i].type;
-                snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)plan->target, names[i].name);
-                ns[i].fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (ns[i].fd < 0) {
-                        pc_fail(err, errno, "exec in pid %d: open %s", (int)plan->target, path);
-                        goto out;
-                }
-                if (names[i].type == CLONE_NEWUSER && same_ns(ns[i].fd, "/proc/self/ns/user")) {
-                        close(ns[i].fd);
-                        ns[i].fd = -1;
-                }
-        }
-
         if (plan->tty) {
                 if (open_pty(plan, &master, &slave, err) < 0)
-                        goto out;
+                        return -1;
                 io = (struct exec_stdio){slave, slave, slave, true};
         }
-        r = exec_fork(plan, &io, pidns, ns, PC_ARRAY_SIZE(ns), pid_out, err);
-        if (r == 0 && plan->tty)
+        if (exec_fork(plan, &io, &ns, pid_out, err) < 0)
+                return -1;
+        if (plan->tty)
                 *plan->pty_master = STEAL_FD(master);
-out:
-        for (size_t i = 0; i < PC_ARRAY_SIZE(ns); i++)
-                if (ns[i].fd >= 0)
-                        close(ns[i].fd);
-        return r;
+        return 0;
 }
