@@ -62,6 +62,8 @@ struct pc_cgroup {
         char *root[PC_CG_NCTRL];
         char *dir[PC_CG_NCTRL];
         bool dup[PC_CG_NCTRL];
+        /* <dir>/cgroup.procs held open (pc_cgroup_keep_open), else -1 */
+        int procs_fd[PC_CG_NCTRL];
         unsigned missing; /* PC_CGROUP_CTRL_* */
         char warning[512];
 };
@@ -73,6 +75,9 @@ unsigned pc_cg_bit(enum pc_cg_ctrl c);
 int pc_cg_write(const char *dir, const char *file, const char *val, pc_error *err);
 int pc_cg_writef(const char *dir, const char *file, pc_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Move pid into the cgroup of controller c: through its held cgroup.procs
+ * when pc_cgroup_keep_open opened it, else by path. */
+int pc_cg_enter_one(pc_cgroup *cg, enum pc_cg_ctrl c, pid_t pid, pc_error *err);
 /* Read <dir>/<file>. The _opt variant succeeds with *out = NULL on ENOENT. */
 int pc_cg_read(const char *dir, const char *file, char **out, pc_error *err);
 int pc_cg_read_opt(const char *dir, const char *file, char **out, pc_error *err);

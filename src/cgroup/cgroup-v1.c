@@ -130,8 +130,7 @@ static int v1_get_limits(pc_cgroup *cg, struct pc_cgroup_limits *lim, pc_error *
 static int v1_enter(pc_cgroup *cg, pid_t pid, pc_error *err)
 {
         for (int c = 0; c < PC_CG_NCTRL; c++)
-                if (cg->dir[c] && !cg->dup[c] &&
-                    pc_cg_writef(cg->dir[c], "cgroup.procs", err, "%d", (int)pid) < 0)
+                if (cg->dir[c] && !cg->dup[c] && pc_cg_enter_one(cg, c, pid, err) < 0)
                         return -1;
         return 0;
 }

@@ -176,7 +176,7 @@ static int v2_get_limits(pc_cgroup *cg, struct pc_cgroup_limits *lim, pc_error *
 
 static int v2_enter(pc_cgroup *cg, pid_t pid, pc_error *err)
 {
-        return pc_cg_writef(cg->dir[PC_CG_UNIFIED], "cgroup.procs", err, "%d", (int)pid);
+        return pc_cg_enter_one(cg, PC_CG_UNIFIED, pid, err);
 }
 
 static int v2_stats(pc_cgroup *cg, struct pc_cgroup_stats *st, pc_error *err)

@@ -422,6 +422,8 @@ static int cg_new(const char *base, const char *rel, bool create, pc_cgroup **ou
                 return pc_fail(err, ENOTSUP, "no cgroup filesystem (v1 or v2) at %s", base);
         }
         pc_cgroup *cg = pc_xcalloc(1, sizeof(*cg));
+        for (int c = 0; c < PC_CG_NCTRL; c++)
+                cg->procs_fd[c] = -1;
         cg->ops = ops;
         cg->base = pc_xstrdup(base);
         cg->rel = pc_xstrdup(rel);
@@ -528,6 +530,30 @@ int pc_cgroup_enter(pc_cgroup *cg, pid_t pid, pc_error *err)
         return 0;
 }
 
+int pc_cgroup_keep_open(pc_cgroup *cg, pc_error *err)
+{
+        for (int c = 0; c < PC_CG_NCTRL; c++) {
+                if (!cg->dir[c] || cg->dup[c] || cg->procs_fd[c] >= 0)
+                        continue;
+                _cleanup_free_ char *p = pc_xasprintf("%s/cgroup.procs", cg->dir[c]);
+                cg->procs_fd[c] = open(p, O_WRONLY | O_CLOEXEC);
+                if (cg->procs_fd[c] < 0)
+                        return pc_fail(err, errno, "open %s", p);
+        }
+        return 0;
+}
+
+int pc_cg_enter_one(pc_cgroup *cg, enum pc_cg_ctrl c, pid_t pid, pc_error *err)
+{
+        if (cg->procs_fd[c] < 0)
+                return pc_cg_writef(cg->dir[c], "cgroup.procs", err, "%d", (int)pid);
+        char buf[24];
+        int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+        if (pwrite(cg->procs_fd[c], buf, (size_t)n, 0) != n)
+                return pc_fail(err, errno, "write %s/cgroup.procs", cg->dir[c]);
+        return 0;
+}
+
 int pc_cgroup_stats(pc_cgroup *cg, struct pc_cgroup_stats *st, pc_error *err)
 {
         memset(st, 0, sizeof(*st));
@@ -622,6 +648,8 @@ void pc_cgroup_free(pc_cgroup *cg)
         for (int c = 0; c < PC_CG_NCTRL; c++) {
                 free(cg->root[c]);
                 free(cg->dir[c]);
+                if (cg->procs_fd[c] >= 0)
+                        close(cg->procs_fd[c]);
         }
         free(cg->base);
         free(cg->rel);

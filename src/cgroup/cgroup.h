@@ -105,6 +105,12 @@ int pc_cgroup_set_limits(pc_cgroup *cg, const struct pc_cgroup_limits *lim, pc_e
 int pc_cgroup_get_limits(pc_cgroup *cg, struct pc_cgroup_limits *lim, pc_error *err);
 /* Move pid into the cgroup (cgroup.procs; on v1 of every controller). */
 int pc_cgroup_enter(pc_cgroup *cg, pid_t pid, pc_error *err);
+/* Hold the cgroup's cgroup.procs files open (O_CLOEXEC) until
+ * pc_cgroup_free, so that pc_cgroup_enter does not walk their paths again:
+ * for a caller that moves processes in often (a monitor's probe attempts).
+ * Idempotent. Must be called in the process whose children will enter
+ * (a CLONE_VM child shares cg but not its fd table). */
+int pc_cgroup_keep_open(pc_cgroup *cg, pc_error *err);
 int pc_cgroup_stats(pc_cgroup *cg, struct pc_cgroup_stats *st, pc_error *err);
 /* SIGKILL every process inside (recursively), wait until empty (bounded:
  * 5 s, then ETIMEDOUT). v2 uses cgroup.kill when the kernel has it; v1

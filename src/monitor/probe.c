@@ -264,6 +264,11 @@ int pc_handler_start(const struct pc_handler *h, const struct pc_probe_target *t
                 _cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 if (devnull < 0)
                         return pc_fail(err, errno, "exec: open /dev/null");
+                /* The attempt joins the container's cgroup through fds held
+                 * for the container's run (a failure: by path, as before). */
+                pc_error ignore;
+                if (t->cgroup)
+                        (void)pc_cgroup_keep_open(t->cgroup, &ignore);
                 struct pc_exec_plan plan = {
                     .target = t->container_pid,
                     .argv = h->command,
