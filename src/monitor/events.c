@@ -27,6 +27,7 @@ void pc_monitor_event(struct pc_monitor *m, const struct pc_ctr *c, bool warning
         va_end(ap);
         if (!msg)
                 return;
+        pc_monitor_not_quiet(m);
         _cleanup_free_ char *object =
             c ? pc_xasprintf("spec.%s{%s}", c->spec->init ? "initContainers" : "containers",
                              c->spec->name)

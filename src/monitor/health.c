@@ -252,6 +252,7 @@ static void probe_result(struct pc_monitor *m, struct pc_ctr *c, int k, bool suc
 {
         struct pc_prober *pr = &c->probes[k];
         const struct pc_probe *p = pr->p;
+        bool ok = pr->ok, ready = c->ready, started = c->started;
         if (success) {
                 pr->failures = 0;
                 if (++pr->successes >= p->success_threshold)
@@ -282,10 +283,15 @@ static void probe_result(struct pc_monitor *m, struct pc_ctr *c, int k, bool suc
                 c->ready = c->started && pr->ok;
                 break;
         }
+        /* a failure made an event (not quiet already); a pass that flips
+         * nothing leaves the status as it was */
+        if (pr->ok != ok || c->ready != ready || c->started != started)
+                pc_monitor_not_quiet(m);
 }
 
 static void hook_result(struct pc_monitor *m, struct pc_ctr *c, bool success, const char *why)
 {
+        pc_monitor_not_quiet(m);
         enum pc_hook_kind kind = c->hook_kind;
         c->hook_kind = PC_HOOK_NONE;
         if (kind == PC_HOOK_POST_START) {
@@ -386,6 +392,7 @@ static void tick_ctr(struct pc_monitor *m, struct pc_ctr *c, int64_t now)
                 return;
         /* The grace period of a stopping container is over. */
         if (c->kill_at && now >= c->kill_at) {
+                pc_monitor_not_quiet(m);
                 logf_kill(c);
                 if (c->cgroup) {
                         pc_error ignore;

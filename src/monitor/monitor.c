@@ -1364,6 +1364,7 @@ static void handle_signal(struct pc_monitor *m)
         while (read(m->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 if (si.ssi_signo == SIGCHLD)
                         continue; /* reaped below */
+                pc_monitor_not_quiet(m);
                 if (si.ssi_signo == SIGUSR1) {
                         m->sync_volumes = true; /* a ConfigMap or Secret changed */
                         continue;
@@ -1392,7 +1393,8 @@ void pc_monitor_child_exited(struct pc_monitor *m, pid_t pid, int status)
                 return;
         }
         if (pc_health_reaped(m, pid, status))
-                return; /* a probe or hook attempt */
+                return; /* a probe or hook attempt (health.c says if it changed anything) */
+        pc_monitor_not_quiet(m);
         if (pc_pull_reaped(m, pid, status))
                 return; /* an image pull helper */
         struct pc_ctr *c = find_pid(m, pid);
@@ -1412,9 +1414,10 @@ static void reap_children(struct pc_monitor *m)
                 pc_monitor_child_exited(m, pid, status);
 }
 
-static int compute_timeout(const struct pc_monitor *m)
+/* The earliest deadline of the Pod's timers other than the probes'. */
+static int64_t next_deadline(const struct pc_monitor *m)
 {
-        int64_t now = pc_monotonic_ns(), next = INT64_MAX;
+        int64_t next = INT64_MAX;
         for (size_t i = 0; i < m->n_init; i++)
                 if (m->init[i].restart_due && m->init[i].restart_due < next)
                         next = m->init[i].restart_due;
@@ -1426,13 +1429,31 @@ static int compute_timeout(const struct pc_monitor *m)
                 next = m->grace_deadline;
         if (m->active_deadline && !m->deadline_exceeded && m->active_deadline < next)
                 next = m->active_deadline;
-        int64_t h = pc_health_next(m);
-        if (h < next)
-                next = h;
-        h = pc_pull_next(m);
+        int64_t h = pc_pull_next(m);
         if (h < next)
                 next = h;
         h = pc_storage_next(m);
+        if (h < next)
+                next = h;
+        return next;
+}
+
+/* Whether this turn may skip rebuilding the status: it was quiet (see the
+ * event loop), and the status was rebuilt less than STATUS_RECHECK ago (a
+ * bound on what a missed not-quiet mark could leave stale). Each rebuild
+ * is a JSON document built and compared: the monitor's largest cost under
+ * an exec probe every second (docs/PERFORMANCE.md "Probes"). */
+#define STATUS_RECHECK (10 * NS_PER_SEC)
+
+static bool status_unchanged(const struct pc_monitor *m)
+{
+        return m->turn_quiet && pc_monotonic_ns() - m->status_built_at < STATUS_RECHECK;
+}
+
+static int compute_timeout(const struct pc_monitor *m)
+{
+        int64_t now = pc_monotonic_ns(), next = next_deadline(m);
+        int64_t h = pc_health_next(m);
         if (h < next)
                 next = h;
         if (next == INT64_MAX)
@@ -1664,11 +1685,17 @@ int pc_monitor_main(int argc, char **argv)
                         logf_("epoll_wait: %s", strerror(errno));
                         break;
                 }
+                /* Quiet until shown otherwise: a wake-up for a probe's
+                 * timer or its attempt's exit only. Any fd but the
+                 * signalfd, any signal but SIGCHLD, any other child, any
+                 * event, any other timer due: not quiet. */
+                m->turn_quiet = pc_monotonic_ns() < next_deadline(m);
                 for (int i = 0; i < n; i++) {
                         if (!evs[i].data.ptr) {
                                 handle_signal(m);
                                 continue;
                         }
+                        pc_monitor_not_quiet(m);
                         if (pc_control_event(m, evs[i].data.ptr))
                                 continue;
                         if (evs[i].data.ptr == &m->keeper_fd) {
@@ -1690,7 +1717,7 @@ int pc_monitor_main(int argc, char **argv)
                 }
                 on_grace_expired(m);
                 advance(m);
-                if (m->state != POD_DONE)
+                if (m->state != POD_DONE && !status_unchanged(m))
                         pc_monitor_write_status(m, false);
         }
         pc_control_close(m);

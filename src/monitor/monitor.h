@@ -290,8 +290,13 @@ struct pc_monitor {
          * SIGUSR1 received: rewrite the changed ones (pc_monitor_sync_volumes). */
         bool *volume_written;
         bool sync_volumes;
-        char *pod_ip;     /* from CNI; NULL with hostNetwork or before attach */
-        char *sandbox_id; /* 64 hex, the CNI container id */
+        /* This turn of the event loop only ran probe attempts that changed
+         * nothing a status shows (a passing probe that passed before): the
+         * status is not rebuilt (pc_monitor_not_quiet clears it; status.c). */
+        bool turn_quiet;
+        int64_t status_built_at; /* monotonic ns of the last rebuild */
+        char *pod_ip;            /* from CNI; NULL with hostNetwork or before attach */
+        char *sandbox_id;        /* 64 hex, the CNI container id */
         bool net_attached;
         bool deadline_exceeded;  /* activeDeadlineSeconds passed: the Pod failed */
         bool evicted;            /* over a local storage limit (storage.c): failed */
@@ -318,6 +323,13 @@ struct pc_monitor {
         bool adopting;     /* --adopt: reload a running Pod instead of creating it */
         int64_t reaped_at; /* CLOCK_REALTIME ns of an exit the keeper recorded, 0 = now */
 };
+
+/* Something a status may show happened this turn (an event, a state
+ * change, a child other than a passing probe attempt): rebuild it. */
+static inline void pc_monitor_not_quiet(struct pc_monitor *m)
+{
+        m->turn_quiet = false;
+}
 
 /* status.c: the ids the container's process runs with, read from /proc when
  * it started (in the Pod's user namespace's terms), for status's `user`. */

@@ -457,6 +457,7 @@ static json_t *runtime_json(const struct pc_monitor *m, bool finished)
  * docs/PERFORMANCE.md "Probes"). The monitor is status.json's only writer. */
 int pc_monitor_write_status(struct pc_monitor *m, bool finished)
 {
+        m->status_built_at = pc_monotonic_ns();
         pc_monitor_update_conditions(m);
         json_t *doc = json_object();
         json_object_set_new(doc, "status", pc_monitor_status_json(m));
