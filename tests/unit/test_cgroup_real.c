@@ -285,16 +285,20 @@ static void run_suite(const char *base)
         CHECK(w1 > 0);
         CHECK(pc_cgroup_enter(g1, w1, &err) == 0);
         CHECK(start_worker(go, ready));
+        /* g2 through its held cgroup.procs files (pc_cgroup_keep_open,
+         * twice: idempotent) */
+        CHECK(pc_cgroup_keep_open(g2, &err) == 0);
+        CHECK(pc_cgroup_keep_open(g2, &err) == 0);
         w2 = spawn_worker(&go, &ready, true);
         CHECK(w2 > 0);
         CHECK(pc_cgroup_enter(g2, w2, &err) == 0);
         CHECK(start_worker(go, ready));
-        {
+        for (int w = 0; w < 2; w++) {
                 char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)w1);
+                snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)(w ? w2 : w1));
                 _cleanup_free_ char *s = NULL;
                 CHECK(pc_read_file(path, &s, NULL, &err) == 0);
-                _cleanup_free_ char *want = pc_xasprintf("/podctl/%s\n", c1);
+                _cleanup_free_ char *want = pc_xasprintf("/podctl/%s\n", w ? c2 : c1);
                 CHECK_CONTAINS(s, want);
         }
 
