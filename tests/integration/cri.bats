@@ -1046,6 +1046,53 @@ b64d() { base64 -d <<<"$1"; }
         run ! test -d "/proc/$pid"
 }
 
+# cpu's "timestamp usage_core_nano_seconds usage_nano_cores" of a
+# ContainerStats or PodSandboxStats answer (RPC, request, path to the stats)
+cpu_of() {
+        rt "$1" "$2" | jq -r "$3.cpu | [.timestamp, .usage_core_nano_seconds.value, .usage_nano_cores.value // 0] | map(tostring) | join(\" \")"
+}
+# whether usage_nano_cores of answer B is the rate between answers A and B
+# (within 1%), above MIN and at most MAX
+rate_between() {
+        python3 -c '
+import sys
+t1, u1, _ = map(int, sys.argv[1].split()); t2, u2, nc = map(int, sys.argv[2].split())
+want = (u2 - u1) / (t2 - t1) * 1e9
+print("rate", nc, "want", int(want))
+sys.exit(0 if abs(nc - want) <= want * 0.01 + 1 and int(sys.argv[3]) < nc <= int(sys.argv[4]) else 1)' "$@"
+}
+
+@test "stats: usage_nano_cores is the CPU rate since the previous call (0 at the first); a spinner held to half a core by its quota, an idle container near 0" {
+        local sb spin idle a b
+        sb=$(ctr_sandbox rates)
+        spin=$(create_ctr "$sb" spin '{"command": ["sh", "-c", "while :; do :; done"],
+                "linux": {"resources": {"cpu_period": 100000, "cpu_quota": 50000}}}')
+        idle=$(create_ctr "$sb" idle '{"command": ["sleep", "3600"]}')
+        rt StartContainer "{\"container_id\": \"$spin\"}" >/dev/null
+        rt StartContainer "{\"container_id\": \"$idle\"}" >/dev/null
+        # the spinner: the first answer has no rate; 2 s later the next one
+        # is the rate in between, at most the quota's half core (+10%)
+        a=$(cpu_of ContainerStats "{\"container_id\": \"$spin\"}" .stats)
+        [ "${a##* }" = 0 ]
+        local sa ia
+        sa=$(cpu_of PodSandboxStats "{\"pod_sandbox_id\": \"$sb\"}" .stats.linux)
+        ia=$(cpu_of ContainerStats "{\"container_id\": \"$idle\"}" .stats)
+        a=$(cpu_of ContainerStats "{\"container_id\": \"$spin\"}" .stats)
+        sleep 2
+        b=$(cpu_of ContainerStats "{\"container_id\": \"$spin\"}" .stats)
+        rate_between "$a" "$b" 0 550000000
+        # idle: near 0
+        b=$(cpu_of ContainerStats "{\"container_id\": \"$idle\"}" .stats)
+        rate_between "$ia" "$b" -1 20000000
+        # the sandbox: its Pod cgroup holds the spinner
+        b=$(cpu_of PodSandboxStats "{\"pod_sandbox_id\": \"$sb\"}" .stats.linux)
+        rate_between "$sa" "$b" 0 600000000
+        # the list answers rates too
+        run -0 rt ListContainerStats "{\"filter\": {\"id\": \"$spin\"}}"
+        [ "$(jq -r '.stats[0].cpu.usage_nano_cores.value' <<<"$output")" -gt 0 ]
+        rt RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null
+}
+
 @test "containers: ReopenContainerLog starts a new file at log_path after the old one was moved" {
         local sb cid log
         sb=$(ctr_sandbox reopen)
