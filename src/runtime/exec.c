@@ -26,8 +26,8 @@ struct exec_stdio {
 };
 
 /* The target's namespaces: its pidfd (setns(2) joins several at once from
- * a pidfd, Linux 5.8; it also pins the process, so a recycled pid cannot
- * be joined by mistake) and, when it is not ours, its user namespace. */
+ * a pidfd, Linux 5.8; from its opening on, a recycled pid cannot be joined
+ * by mistake) and, when it is not ours, its user namespace. */
 struct exec_ns {
         int pidfd;
         int userns; /* -1: the target shares ours */
@@ -209,6 +209,10 @@ int pc_exec_start(const struct pc_exec_plan *plan, pid_t *pid_out, pc_error *err
                 return pc_fail(err, errno, "exec in pid %d: open %s", (int)plan->target, path);
         if (our_userns(userns))
                 close(STEAL_FD(userns));
+        /* still the process the pidfd names: the /proc path above was not
+         * a recycled pid's */
+        if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+                return pc_fail(err, errno, "exec in pid %d", (int)plan->target);
         struct exec_ns ns = {pidfd, userns};
         _cleanup_close_ int master = -1;
         _cleanup_close_ int slave = -1;
