@@ -278,6 +278,227 @@ void pc_node_books_cache(const char *pod_dir)
         held_free(&h);
 }
 
+/* ---- the root's books ---------------------------------------------------------
+
+ * root/books.cache: every Pod's entry in the books as the last walk found
+ * it, and the identities (pc_file_identity) of the pod.json and status.json
+ * it was found in. A walk over the Pods then costs two fstatat per Pod and
+ * reads nothing else of a Pod whose two files are unchanged, where reading
+ * each Pod's status.json and books.json made admission at 1,000 Pods cost
+ * 23 ms of CPU under the root lock (docs/PERFORMANCE.md). Each file is
+ * stat'ed before it is read, so an entry never names a file older than what
+ * was read from it: a change after the stat only makes the next walk read
+ * the Pod again. A cache: a line that does not parse, or a Pod not in it, is
+ * read from the Pod's own files as before; it is written under the root
+ * lock only, by rename, and only when a walk changed it. One line a Pod
+ * after the first ("podctl-books 1"), fields separated by tabs:
+ *   KEY NAMESPACE NAME POD_ID STATUS_ID HOLDS CPU_REQ MEM_REQ CPU_LIM MEM_LIM
+ *   CREATED PORTS
+ * HOLDS 0 or 1; CREATED the creationTimestamp or "-"; PORTS "-" or
+ * PORT/PROTOCOL/HOSTIP joined by commas (an empty PROTOCOL or HOSTIP: "-").
+ * None of these ever holds a tab, a newline, a comma or a slash: keys,
+ * names and timestamps are the API server's formats, host IPs are IP
+ * addresses; an entry that would (a Pod not made by podctl) is not kept. */
+#define ROOT_BOOKS_FILE  "books.cache"
+#define ROOT_BOOKS_MAGIC "podctl-books 1"
+
+struct book_entry {
+        char *key, *pod_id, *status_id;
+        bool holds, seen;
+        struct held h; /* when holds */
+};
+
+struct root_books {
+        size_t n;
+        struct book_entry *e; /* sorted by key, as pc_pods_list's keys */
+        bool dirty;
+};
+
+static void entry_free(struct book_entry *e)
+{
+        free(e->key);
+        free(e->pod_id);
+        free(e->status_id);
+        held_free(&e->h);
+}
+
+static void root_books_free(struct root_books *rb)
+{
+        for (size_t i = 0; i < rb->n; i++)
+                entry_free(&rb->e[i]);
+        free(rb->e);
+        memset(rb, 0, sizeof(*rb));
+}
+
+static bool safe_field(const char *s)
+{
+        return s && *s && !strpbrk(s, "\t\n,/");
+}
+
+static bool parse_i64(const char *s, int64_t *out)
+{
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || *end)
+                return false;
+        *out = v;
+        return true;
+}
+
+static char *dash_null(const char *s)
+{
+        return strcmp(s, "-") ? pc_xstrdup(s) : NULL;
+}
+
+/* One line (NUL-terminated, no newline) into e; false if it does not parse. */
+static bool book_line(char *line, struct book_entry *e)
+{
+        char *f[12];
+        size_t n = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(line, "\t", &save); t; t = strtok_r(NULL, "\t", &save))
+                if (n++ < 12)
+                        f[n - 1] = t;
+        if (n != 12)
+                return false;
+        memset(e, 0, sizeof(*e));
+        int64_t *to[4] = {&e->h.req.cpu_m, &e->h.req.memory, &e->h.lim.cpu_m, &e->h.lim.memory};
+        for (int i = 0; i < 4; i++)
+                if (!parse_i64(f[6 + i], to[i]))
+                        return false;
+        if (strcmp(f[5], "0") && strcmp(f[5], "1"))
+                return false;
+        e->holds = f[5][0] == '1';
+        if (strcmp(f[11], "-")) {
+                char *psave = NULL;
+                for (char *p = strtok_r(f[11], ",", &psave); p; p = strtok_r(NULL, ",", &psave)) {
+                        char *proto = strchr(p, '/');
+                        char *ip = proto ? strchr(proto + 1, '/') : NULL;
+                        int64_t port;
+                        if (!ip)
+                                goto bad;
+                        *proto++ = '\0';
+                        *ip++ = '\0';
+                        if (!parse_i64(p, &port) || port <= 0 || port > 65535 || !*proto || !*ip)
+                                goto bad;
+                        _cleanup_free_ char *pr = dash_null(proto);
+                        _cleanup_free_ char *hi = dash_null(ip);
+                        held_add_port(&e->h, (int32_t)port, pr, hi);
+                }
+        }
+        e->key = pc_xstrdup(f[0]);
+        e->h.ns = pc_xstrdup(f[1]);
+        e->h.name = pc_xstrdup(f[2]);
+        e->pod_id = pc_xstrdup(f[3]);
+        e->status_id = pc_xstrdup(f[4]);
+        e->h.created = strcmp(f[10], "-") ? json_string(f[10]) : NULL;
+        return true;
+bad:
+        held_free(&e->h);
+        return false;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+        return strcmp(((const struct book_entry *)a)->key, ((const struct book_entry *)b)->key);
+}
+
+static void root_books_load(const struct pc_root *r, struct root_books *rb)
+{
+        memset(rb, 0, sizeof(*rb));
+        _cleanup_free_ char *p = pc_xasprintf("%s/" ROOT_BOOKS_FILE, r->root);
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        pc_error e;
+        if (pc_read_file_max(p, 64 << 20, &buf, &len, &e) < 0 || !len || buf[len - 1] != '\n')
+                return;
+        buf[len - 1] = '\0';
+        char *save = NULL;
+        char *line = strtok_r(buf, "\n", &save);
+        if (!line || strcmp(line, ROOT_BOOKS_MAGIC))
+                return;
+        size_t cap = 0;
+        while ((line = strtok_r(NULL, "\n", &save))) {
+                struct book_entry be;
+                if (!book_line(line, &be))
+                        continue;
+                if (rb->n == cap) {
+                        cap = cap ? 2 * cap : 64;
+                        rb->e = pc_xrealloc(rb->e, cap * sizeof(*rb->e));
+                }
+                rb->e[rb->n++] = be;
+        }
+        if (rb->n)
+                qsort(rb->e, rb->n, sizeof(*rb->e), cmp_entry);
+}
+
+static struct book_entry *root_books_find(struct root_books *rb, const char *key)
+{
+        struct book_entry k = {.key = (char *)key};
+        if (!rb->n)
+                return NULL;
+        return bsearch(&k, rb->e, rb->n, sizeof(*rb->e), cmp_entry);
+}
+
+static bool entry_safe(const struct book_entry *e)
+{
+        if (!safe_field(e->key) || !safe_field(e->pod_id) || !safe_field(e->status_id))
+                return false;
+        if (!e->holds)
+                return true;
+        const char *created = json_string_value(e->h.created);
+        if (!safe_field(e->h.ns) || !safe_field(e->h.name) ||
+            (e->h.created && !safe_field(created)))
+                return false;
+        for (size_t i = 0; i < e->h.n_ports; i++)
+                if ((e->h.ports[i].protocol && !safe_field(e->h.ports[i].protocol)) ||
+                    (e->h.ports[i].host_ip && !safe_field(e->h.ports[i].host_ip)))
+                        return false;
+        return true;
+}
+
+static void root_books_save(const struct pc_root *r, const struct root_books *rb)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return;
+        fputs(ROOT_BOOKS_MAGIC "\n", f);
+        for (size_t i = 0; i < rb->n; i++) {
+                const struct book_entry *e = &rb->e[i];
+                if (!e->seen)
+                        continue; /* a Pod that is gone */
+                const struct held *h = &e->h;
+                fprintf(f, "%s\t%s\t%s\t%s\t%s\t%d\t%lld\t%lld\t%lld\t%lld\t%s\t", e->key,
+                        h->ns ? h->ns : "-", h->name ? h->name : "-", e->pod_id, e->status_id,
+                        e->holds, (long long)h->req.cpu_m, (long long)h->req.memory,
+                        (long long)h->lim.cpu_m, (long long)h->lim.memory,
+                        h->created ? json_string_value(h->created) : "-");
+                for (size_t j = 0; j < h->n_ports; j++)
+                        fprintf(f, "%s%d/%s/%s", j ? "," : "", (int)h->ports[j].host_port,
+                                h->ports[j].protocol ? h->ports[j].protocol : "-",
+                                h->ports[j].host_ip ? h->ports[j].host_ip : "-");
+                fputs(h->n_ports ? "\n" : "-\n", f);
+        }
+        if (fclose(f) == 0) {
+                _cleanup_free_ char *p = pc_xasprintf("%s/" ROOT_BOOKS_FILE, r->root);
+                pc_error e;
+                pc_replace_file(p, buf, len, 0600, &e); /* a cache: failing is no error */
+        }
+        free(buf);
+}
+
+static char *identity_at(int dfd, const char *key, const char *file)
+{
+        _cleanup_free_ char *p = pc_xasprintf("%s/%s", key, file);
+        struct stat st;
+        if (fstatat(dfd, p, &st, 0) < 0)
+                return NULL;
+        return pc_file_identity(&st);
+}
+
 /* Call fn for every Pod that holds resources, stopping at the first fn that
  * fails. Pods being created or deleted, and Pods whose pod.json does not
  * decode, are skipped. */
@@ -288,17 +509,65 @@ static int for_each_holding_pod(podctl *ctx, holding_fn fn, void *data, pc_error
         _cleanup_strv_ char **keys = NULL;
         if (pc_pods_list(&ctx->root, &keys, err) < 0)
                 return -1;
+        _cleanup_close_ int dfd = open(ctx->root.pods_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return pc_fail(err, errno, "open %s", ctx->root.pods_dir);
         bool locked = ctx->root.lock_fd >= 0;
+        struct root_books rb;
+        root_books_load(&ctx->root, &rb);
+        struct book_entry *fresh = NULL;
+        size_t n_fresh = 0;
         int r = 0;
         for (size_t i = 0; keys[i] && r == 0; i++) {
-                _cleanup_free_ char *dir = pc_xasprintf("%s/%s", ctx->root.pods_dir, keys[i]);
-                if (!holds_resources(dir))
+                /* both stat'ed before anything is read of them */
+                _cleanup_free_ char *pod_id = identity_at(dfd, keys[i], "pod.json");
+                _cleanup_free_ char *status_id =
+                    pod_id ? identity_at(dfd, keys[i], "status.json") : NULL;
+                struct book_entry *be = root_books_find(&rb, keys[i]);
+                if (be && pod_id && status_id && !strcmp(be->pod_id, pod_id) &&
+                    !strcmp(be->status_id, status_id)) {
+                        be->seen = true;
+                        if (be->holds)
+                                r = fn(&be->h, data, err);
                         continue;
-                struct held h = {0};
-                if (books_cache_load(dir, &h) == 0 || books_from_spec(dir, locked, &h) == 0)
-                        r = fn(&h, data, err);
-                held_free(&h);
+                }
+                if (be)
+                        rb.dirty = true; /* changed: dropped, and found again below */
+                _cleanup_free_ char *dir = pc_xasprintf("%s/%s", ctx->root.pods_dir, keys[i]);
+                struct book_entry ne = {.holds = holds_resources(dir)};
+                bool found = !ne.holds || books_cache_load(dir, &ne.h) == 0 ||
+                             books_from_spec(dir, locked, &ne.h) == 0;
+                if (found && ne.holds)
+                        r = fn(&ne.h, data, err);
+                ne.key = pc_xstrdup(keys[i]);
+                ne.pod_id = STEAL(pod_id);
+                ne.status_id = STEAL(status_id);
+                ne.seen = true;
+                if (!found || !entry_safe(&ne)) {
+                        entry_free(&ne);
+                        continue;
+                }
+                fresh = pc_xrealloc(fresh, (n_fresh + 1) * sizeof(*fresh));
+                fresh[n_fresh++] = ne;
         }
+        for (size_t i = 0; i < rb.n; i++)
+                if (!rb.e[i].seen)
+                        rb.dirty = true; /* a Pod that is gone, or changed */
+        if (locked && r == 0 && (rb.dirty || n_fresh)) {
+                struct root_books out = {.n = rb.n + n_fresh};
+                out.e = pc_xcalloc(out.n ? out.n : 1, sizeof(*out.e));
+                if (rb.n)
+                        memcpy(out.e, rb.e, rb.n * sizeof(*rb.e));
+                if (n_fresh)
+                        memcpy(out.e + rb.n, fresh, n_fresh * sizeof(*fresh));
+                qsort(out.e, out.n, sizeof(*out.e), cmp_entry);
+                root_books_save(&ctx->root, &out);
+                free(out.e); /* the entries are rb's and fresh's */
+        }
+        for (size_t i = 0; i < n_fresh; i++)
+                entry_free(&fresh[i]);
+        free(fresh);
+        root_books_free(&rb);
         return r;
 }
 

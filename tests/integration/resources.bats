@@ -23,6 +23,9 @@ teardown() { rm -f "$PODCTL_ROOT/config.json"; }
 # resources, e.g. "3Gi (100%) 0 (0%)".
 allocated_memory() { podctl describe node | awk '$1 == "memory" && /%\)/ {$1 = ""; print substr($0, 2)}'; }
 
+# Field N of the Pod's line in the root's books.cache (src/pod/node.c).
+books_field() { awk -F'\t' -v k="default_$1" -v n="$2" '$1 == k {print $n}' "$PODCTL_ROOT/books.cache"; }
+
 three_gig_pod() {
         manifest "$1" <<EOF
 apiVersion: v1
@@ -86,6 +89,53 @@ EOF
         [ "$(allocated_memory)" = "3Gi (100%) 0 (0%)" ]
         podctl delete pod gang --force
         [ "$(allocated_memory)" = "0 (0%) 0 (0%)" ]
+}
+
+@test "the root's books.cache: a Pod that finishes frees its requests; a line naming other files is read again" {
+        node_memory 3Gi
+        short=$(manifest short <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: short
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  containers:
+  - {name: a, image: busybox, command: [sh, -c, "sleep 2"], resources: {requests: {memory: 3Gi}}}
+EOF
+)
+        podctl apply -f "$short"
+        wait_for 10 container_running short a
+        # this walk of the books puts short in books.cache, holding 3Gi
+        run podctl apply -f "$(three_gig_pod gang)"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Insufficient memory: requested 3Gi, available 0"* ]]
+        [ "$(head -1 "$PODCTL_ROOT/books.cache")" = "podctl-books 1" ]
+        [ "$(books_field short 6)" = 1 ]
+        [ "$(books_field short 8)" -eq $((3 * 1024 * 1024 * 1024)) ]
+        # once short has Succeeded (a new status.json), its line is read again
+        wait_for 20 phase_is short Succeeded
+        run podctl apply -f "$(three_gig_pod gang)"
+        [ "$status" -eq 0 ]
+        [ "$(books_field short 6)" = 0 ]
+        # a line naming another status.json is not believed, and is made again
+        awk -F'\t' -v OFS='\t' '$1 == "default_gang" {$5 = "0:0:0:0.0:0.0"; $8 = 0} {print}' \
+            "$PODCTL_ROOT/books.cache" >"$BATS_TEST_TMPDIR/books"
+        cp "$BATS_TEST_TMPDIR/books" "$PODCTL_ROOT/books.cache"
+        run podctl apply -f "$(three_gig_pod gang2)"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Insufficient memory: requested 3Gi, available 0"* ]]
+        [ "$(books_field gang 8)" -eq $((3 * 1024 * 1024 * 1024)) ]
+        # a deleted Pod's line goes at the next walk
+        podctl delete pod short --force
+        podctl delete pod gang --force
+        [ "$(allocated_memory)" = "0 (0%) 0 (0%)" ]
+        run podctl apply -f "$(three_gig_pod gang2)"
+        [ "$status" -eq 0 ]
+        [ -z "$(books_field short 1)" ]
+        [ -z "$(books_field gang 1)" ]
+        podctl delete pod gang2 --force
 }
 
 @test "an init container's request counts when it is the largest" {
