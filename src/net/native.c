@@ -602,6 +602,14 @@ int pc_net_native_add(const struct pc_net_pod *pod, json_t *port_mappings, json_
                 snprintf(veth, sizeof(veth), "veth%08x", rnd);
                 r = pc_nl_veth_add(nl, veth, PC_NET_IFNAME, nsfd, br);
         }
+        if (r == -EXFULL) {
+                /* the kernel's BR_MAX_PORTS */
+                pc_fail(err, -r,
+                        "create veth pair %s/%s: the bridge has no free port (a Linux bridge "
+                        "holds at most 1024 ports: a host with more Pods needs a second network)",
+                        veth, PC_NET_IFNAME);
+                goto fail_lease;
+        }
         if (r < 0) {
                 pc_fail(err, -r, "create veth pair %s/%s", veth, PC_NET_IFNAME);
                 goto fail_lease;
