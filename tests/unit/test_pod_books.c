@@ -89,6 +89,15 @@ static bool exists(const char *dir, const char *name)
         return r;
 }
 
+/* The root's books.cache stands in front of every Pod's books.json: gone,
+ * and the next walk reads the Pods' own files. */
+static void forget_root_books(struct podctl *ctx)
+{
+        char *p = pc_xasprintf("%s/books.cache", ctx->root.root);
+        unlink(p);
+        free(p);
+}
+
 static void test_books_cache(void)
 {
         char tmp[] = "/tmp/podctl-test-books.XXXXXX";
@@ -105,6 +114,7 @@ static void test_books_cache(void)
         /* no books.json: the truth, and nothing written without the lock */
         CHECK(books_cpu(&ctx) == 120);
         CHECK(!exists(a, "books.json"));
+        CHECK(!exists(root, "books.cache"));
         /* the rows (describe node) */
         json_t *rows = json_array();
         struct pc_pod_resources req;
@@ -123,6 +133,7 @@ static void test_books_cache(void)
         pc_root_unlock(&ctx.root);
         CHECK(exists(a, "books.json") && exists(b, "books.json"));
         CHECK(!exists(done, "books.json") && !exists(failed, "books.json"));
+        CHECK(exists(root, "books.cache")); /* the four Pods' lines */
         CHECK(books_cpu(&ctx) == 120);
 
         /* admission sees a cached Pod's hostPort */
@@ -152,6 +163,7 @@ static void test_books_cache(void)
         free(apj);
         CHECK(books_cpu(&ctx) == 320);
         /* nor one that lies but names this pod.json wrongly, nor garbage */
+        forget_root_books(&ctx);
         char *bp = pc_xasprintf("%s/books.json", b);
         write_text(b, "books.json",
                    "{\"version\":1,\"podJson\":\"0:0:0:0.0:0.0\",\"namespace\":\"default\","
@@ -160,6 +172,7 @@ static void test_books_cache(void)
         CHECK(books_cpu(&ctx) == 320);
         write_text(b, "books.json", "{not json");
         CHECK(books_cpu(&ctx) == 320);
+        forget_root_books(&ctx);
         /* remade under the lock, and then right from the cache */
         CHECK(pc_root_lock(&ctx.root, &err) == 0);
         CHECK(books_cpu(&ctx) == 320);
