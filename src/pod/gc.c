@@ -319,41 +319,48 @@ static void stale_tmp_files(struct gc *g, const char *dir)
         closedir(d);
 }
 
-static void gc_pod_dirs(struct gc *g)
+/* The pod dir pods/KEY: debris when no monitor holds it and its pod.json or
+ * its status.json is missing or does not parse (what an apply or a delete
+ * killed half-way left); a Pod otherwise (perhaps finished, perhaps
+ * MonitorLost), whose stale temporary files go. */
+static void gc_pod_dir(struct gc *g, const char *key)
 {
-        _cleanup_strv_ char **keys = NULL;
         pc_error e;
-        if (pc_pods_list(&g->ctx->root, &keys, &e) < 0)
+        _cleanup_free_ char *dir = pc_xasprintf("%s/%s", g->ctx->root.pods_dir, key);
+        if (pc_pod_monitor_alive(dir))
                 return;
-        for (size_t i = 0; keys[i]; i++) {
-                _cleanup_free_ char *dir = pc_xasprintf("%s/%s", g->ctx->root.pods_dir, keys[i]);
-                if (pc_pod_monitor_alive(dir))
-                        continue;
-                _cleanup_free_ char *sp = pc_xasprintf("%s/status.json", dir);
-                _cleanup_free_ char *pp = pc_xasprintf("%s/pod.json", dir);
-                json_t *pod = NULL, *st = NULL;
-                bool has_pod = pc_json_load(pp, &pod, &e) == 0;
-                bool has_status = pc_json_load(sp, &st, &e) == 0;
-                json_decref(pod);
-                if (has_pod && has_status) {
-                        json_decref(st);
-                        stale_tmp_files(g, dir);
-                        continue; /* a Pod (perhaps finished, perhaps MonitorLost) */
-                }
-                unmount_below(g, dir);
-                note(g, "pod directory %s", dir);
-                if (g->debris)
-                        pc_strv_push(&g->debris, dir);
-                if (!g->dry) {
-                        json_t *rt = json_object_get(st, "runtime");
-                        rt = rt ? json_incref(rt) : json_object();
-                        pc_pod_teardown(dir, rt, &e);
-                        json_decref(rt);
-                        pc_rm_rf(dir, &e);
-                }
+        _cleanup_free_ char *sp = pc_xasprintf("%s/status.json", dir);
+        _cleanup_free_ char *pp = pc_xasprintf("%s/pod.json", dir);
+        json_t *pod = NULL, *st = NULL;
+        bool has_pod = pc_json_load(pp, &pod, &e) == 0;
+        bool has_status = pc_json_load(sp, &st, &e) == 0;
+        json_decref(pod);
+        if (has_pod && has_status) {
                 json_decref(st);
+                stale_tmp_files(g, dir);
+                return;
         }
-        /* Mounts of pod dirs that are gone altogether. */
+        if (access(dir, F_OK) < 0) {
+                json_decref(st);
+                return; /* gone meanwhile, or never there */
+        }
+        unmount_below(g, dir);
+        note(g, "pod directory %s", dir);
+        if (g->debris)
+                pc_strv_push(&g->debris, dir);
+        if (!g->dry) {
+                json_t *rt = json_object_get(st, "runtime");
+                rt = rt ? json_incref(rt) : json_object();
+                pc_pod_teardown(dir, rt, &e);
+                json_decref(rt);
+                pc_rm_rf(dir, &e);
+        }
+        json_decref(st);
+}
+
+/* Mounts below pod dirs that are gone altogether. */
+static void gc_gone_mounts(struct gc *g)
+{
         FILE *f = fopen("/proc/self/mountinfo", "re");
         if (!f)
                 return;
@@ -381,11 +388,28 @@ static void gc_pod_dirs(struct gc *g)
         pc_strv_free(gone);
 }
 
-/* The cheap part, run by every create and delete (under the root lock). */
-void pc_gc_debris(podctl *ctx)
+static void gc_pod_dirs(struct gc *g)
+{
+        _cleanup_strv_ char **keys = NULL;
+        pc_error e;
+        if (pc_pods_list(&g->ctx->root, &keys, &e) < 0)
+                return;
+        for (size_t i = 0; keys[i]; i++)
+                gc_pod_dir(g, keys[i]);
+        gc_gone_mounts(g);
+}
+
+void pc_gc_debris(podctl *ctx, const char *key)
 {
         struct gc g = {.ctx = ctx};
-        gc_pod_dirs(&g);
+        gc_pod_dir(&g, key);
+        gc_gone_mounts(&g);
+}
+
+void pc_gc_debris_dir(podctl *ctx, const char *key)
+{
+        struct gc g = {.ctx = ctx};
+        gc_pod_dir(&g, key);
 }
 
 /* ---- cgroups -------------------------------------------------------------------- */

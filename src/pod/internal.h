@@ -49,9 +49,14 @@ int pc_security_admit(podctl *ctx, const struct pc_node *node, const struct pc_p
  * which Pods of other roots own cgroups, leases and logs. */
 #define PC_ROOTS_REGISTRY "/run/podctl/roots"
 void pc_gc_register_root(const char *root);
-/* The cheap part of gc run by every create and delete (root lock held):
- * debris pod dirs (no live monitor, and no status.json or no pod.json). */
-void pc_gc_debris(podctl *ctx);
+/* The cheap part of gc run by every create and delete (root lock held): the
+ * pod dir pods/KEY if it is debris (no live monitor, and no status.json or
+ * no pod.json that parses: what an apply or a delete killed half-way left),
+ * and mounts below pod dirs that are gone. The debris of other Pods goes at
+ * the next walk of the books (pc_node_admit: every create), which calls
+ * pc_gc_debris_dir for each Pod dir whose two files it cannot stat. */
+void pc_gc_debris(podctl *ctx, const char *key);
+void pc_gc_debris_dir(podctl *ctx, const char *key);
 
 /* pod.c: start a Pod's monitor detached, with the pod's monitor.lock
  * (flocked by the caller) and the write end of a report pipe; read its

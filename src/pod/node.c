@@ -533,6 +533,13 @@ static int for_each_holding_pod(podctl *ctx, holding_fn fn, void *data, pc_error
                 }
                 if (be)
                         rb.dirty = true; /* changed: dropped, and found again below */
+                /* a file missing: a Pod being made, or an apply's or a
+                 * delete's debris, which gc removes here (under the lock) */
+                if (locked && !status_id) {
+                        pc_gc_debris_dir(ctx, keys[i]);
+                        if (faccessat(dfd, keys[i], F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                }
                 _cleanup_free_ char *dir = pc_xasprintf("%s/%s", ctx->root.pods_dir, keys[i]);
                 struct book_entry ne = {.holds = holds_resources(dir)};
                 bool found = !ne.holds || books_cache_load(dir, &ne.h) == 0 ||
@@ -543,6 +550,8 @@ static int for_each_holding_pod(podctl *ctx, holding_fn fn, void *data, pc_error
                 ne.pod_id = STEAL(pod_id);
                 ne.status_id = STEAL(status_id);
                 ne.seen = true;
+                if (!found && locked && status_id)
+                        pc_gc_debris_dir(ctx, keys[i]); /* a pod.json that does not parse */
                 if (!found || !entry_safe(&ne)) {
                         entry_free(&ne);
                         continue;

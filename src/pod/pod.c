@@ -25,10 +25,14 @@
 /* ---- opening, garbage collection ------------------------------------------- */
 
 /* A pod dir without a live monitor and without status.json (or pod.json) is
- * what an apply or a delete killed half-way left (gc.c). */
-static void gc_orphans(podctl *ctx)
+ * what an apply or a delete killed half-way left (gc.c): the Pod's own, and
+ * mounts of pod dirs that are gone. The debris of the other Pods goes at the
+ * walk of admission (node.c), which stats their files anyway: a walk of its
+ * own cost 6 ms of every create and delete at 1,000 Pods. */
+static void gc_orphans(podctl *ctx, const char *ns, const char *name)
 {
-        pc_gc_debris(ctx);
+        _cleanup_free_ char *key = pc_pod_key(ns, name);
+        pc_gc_debris(ctx, key);
 }
 
 int podctl_open(const char *root, const char *log_dir, podctl **out, pc_error *err)
@@ -429,7 +433,7 @@ int podctl_pod_create(podctl *ctx, struct pc_pod *pod, int wait_ms, char ***star
 
         if (pc_root_lock(&ctx->root, err) < 0)
                 goto fail;
-        gc_orphans(ctx);
+        gc_orphans(ctx, pod->namespace_, pod->name);
         struct stat st;
         if (stat(dir, &st) == 0) {
                 _cleanup_free_ char *key = pc_pod_key(pod->namespace_, pod->name);
@@ -903,7 +907,7 @@ int podctl_pod_delete(podctl *ctx, const char *ns, const char *name, int64_t gra
         struct pc_pod_state ps;
         if (pc_root_lock(&ctx->root, err) < 0)
                 return -1;
-        gc_orphans(ctx);
+        gc_orphans(ctx, ns, name);
         pc_root_unlock(&ctx->root);
         if (load(ctx, ns, name, &ps, err) < 0)
                 return -1;

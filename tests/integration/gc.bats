@@ -170,6 +170,28 @@ dead() { ! alive "$1"; }
         assert_no_new_trace "$base"
 }
 
+@test "debris pod dirs go without gc: a create's admission walk removes every one, a delete its own name's" {
+        local p=$PODCTL_ROOT/pods
+        # an apply killed before its monitor, a delete killed half-way
+        mkdir -p "$p/default_ghost1" "$p/default_ghost2"
+        echo '{"metadata": {"name": "ghost1", "namespace": "default"}}' >"$p/default_ghost1/pod.json"
+        echo '{"status": {"phase": "Running"}, "runtime": {}}' >"$p/default_ghost2/status.json"
+        podctl apply -f "$(sleeper live)"
+        [ ! -e "$p/default_ghost1" ]
+        [ ! -e "$p/default_ghost2" ]
+        run -0 podctl get pods -o name
+        [ "$output" = pod/live ]
+        # debris of the name a delete asks for: no Pod, and gone
+        mkdir -p "$p/default_ghost3"
+        echo '{"metadata": {"name": "ghost3", "namespace": "default"}}' >"$p/default_ghost3/pod.json"
+        run podctl delete pod ghost3
+        [ "$status" -ne 0 ]
+        [[ "$output" == *'pods "ghost3" not found'* ]]
+        [ ! -e "$p/default_ghost3" ]
+        wait_for 20 container_running live c
+        podctl delete pod live --grace-period=0 >/dev/null
+}
+
 @test "gc leaves every Pod alone: finished, MonitorLost, and another root's whose monitor is dead" {
         export PODCTL_ADOPT=0 # MonitorLost Pods stay so (no command adopts them)
         podctl apply -f "$(sleeper done Never 'echo bye')"
