@@ -12,6 +12,7 @@ FX=$BATS_TEST_DIRNAME
 
 setup_file() {
         common_setup_file
+        rm -f /run/podctl-fields-made # pods/main.yaml's hostPath FileOrCreate
         # pods/hostns.yaml's Localhost seccomp profiles
         mkdir -p "$PODCTL_ROOT/seccomp/fields"
         echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' \
@@ -28,7 +29,10 @@ setup_file() {
         tar -rf "$BATS_FILE_TMPDIR/groups.tar" -C "$d" --owner=0 --group=0 ./etc/passwd ./etc/group
         podctl image import "$BATS_FILE_TMPDIR/groups.tar" localhost/fields-groups:1 >/dev/null
 }
-teardown_file() { common_teardown_file; }
+teardown_file() {
+        common_teardown_file
+        rm -f /run/podctl-fields-made
+}
 teardown() { delete_all_pods; }
 
 @test "every applied field has an observation (or is on the shrinking not-yet list); every refused field a case" {
