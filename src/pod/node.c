@@ -311,7 +311,6 @@ struct book_entry {
 struct root_books {
         size_t n;
         struct book_entry *e; /* sorted by key, as pc_pods_list's keys */
-        bool dirty;
 };
 
 static void entry_free(struct book_entry *e)
@@ -531,8 +530,6 @@ static int for_each_holding_pod(podctl *ctx, holding_fn fn, void *data, pc_error
                                 r = fn(&be->h, data, err);
                         continue;
                 }
-                if (be)
-                        rb.dirty = true; /* changed: dropped, and found again below */
                 /* a file missing: a Pod being made, or an apply's or a
                  * delete's debris, which gc removes here (under the lock) */
                 if (locked && !status_id) {
@@ -559,23 +556,18 @@ static int for_each_holding_pod(podctl *ctx, holding_fn fn, void *data, pc_error
                 fresh = pc_xrealloc(fresh, (n_fresh + 1) * sizeof(*fresh));
                 fresh[n_fresh++] = ne;
         }
+        /* changed: a Pod read again (fresh), or one gone or changed (unseen) */
+        bool changed = n_fresh > 0;
         for (size_t i = 0; i < rb.n; i++)
-                if (!rb.e[i].seen)
-                        rb.dirty = true; /* a Pod that is gone, or changed */
-        if (locked && r == 0 && (rb.dirty || n_fresh)) {
-                struct root_books out = {.n = rb.n + n_fresh};
-                out.e = pc_xcalloc(out.n ? out.n : 1, sizeof(*out.e));
-                if (rb.n)
-                        memcpy(out.e, rb.e, rb.n * sizeof(*rb.e));
-                if (n_fresh)
-                        memcpy(out.e + rb.n, fresh, n_fresh * sizeof(*fresh));
-                qsort(out.e, out.n, sizeof(*out.e), cmp_entry);
-                root_books_save(&ctx->root, &out);
-                free(out.e); /* the entries are rb's and fresh's */
+                changed |= !rb.e[i].seen;
+        if (n_fresh) { /* the file's order is not kept: a load sorts */
+                rb.e = pc_xrealloc(rb.e, (rb.n + n_fresh) * sizeof(*rb.e));
+                memcpy(rb.e + rb.n, fresh, n_fresh * sizeof(*fresh));
+                rb.n += n_fresh;
         }
-        for (size_t i = 0; i < n_fresh; i++)
-                entry_free(&fresh[i]);
-        free(fresh);
+        free(fresh); /* its entries are rb's now */
+        if (locked && r == 0 && changed)
+                root_books_save(&ctx->root, &rb);
         root_books_free(&rb);
         return r;
 }
