@@ -204,6 +204,7 @@ EOF
 )
                 podctl apply -f "$f"
                 wait_for 10 container_running graceful$i a
+                wait_for 5 traps graceful$i a
                 keeper=$(rt graceful$i .keeperPid)
                 cpid=$(rt graceful$i .containers.a.pid)
                 mon=$(monitor_pid graceful$i)

@@ -780,6 +780,7 @@ ctr_exited() { [ "$(ctr_state "$1")" = CONTAINER_EXITED ]; }
         run ! touch "/proc/$pid/root/data/g" # read-only bind (seen from the host through it)
         wait_for 10 grep -qE '^[0-9]{4}-[0-9-]+T[0-9:.]+(Z|[+-][0-9:]+) stdout F hello-cri$' \
                 "$PODCTL_ROOT/logs/flow/app/0.log"
+        wait_for 5 sig_handled "$pid" # its TERM trap is set
         run -0 rt StopContainer "{\"container_id\": \"$cid\", \"timeout\": 10}"
         run -0 ctr_status "$cid"
         [ "$(jq -r '.status.state' <<<"$output")" = CONTAINER_EXITED ]
@@ -1136,6 +1137,8 @@ sys.exit(0 if abs(nc - want) <= want * 0.01 + 1 and int(sys.argv[3]) < nc <= int
         mkdir -p "$trap_dir"
         tcid=$(create_ctr "$sb" trapper "$(jq -nc --arg d "$trap_dir" '{command: ["sh", "-c", "trap \"touch /t/termed; exit 0\" TERM; while :; do sleep 0.1; done"], mounts: [{host_path: $d, container_path: "/t"}]}')")
         rt StartContainer "{\"container_id\": \"$tcid\"}" >/dev/null
+        # the trap is set: the TERM, had one been sent, would not be lost
+        wait_for 5 sig_handled "$(ctr_pid "$tcid")"
         pid=$(ctr_pid "$cid")
         start=$(proc_start "$pid")
         rt StopPodSandbox "{\"pod_sandbox_id\": \"$sb\"}" >/dev/null

@@ -69,6 +69,18 @@ pidns_members() {
 }
 
 pid_of() { podctl inspect pod "$1" | jq -r ".runtime.containers[\"$2\"].pid"; }
+# Whether process PID $1 handles signal $2 (15, TERM, by default): a handler
+# or SIG_IGN, from /proc/PID/status. A container's first process is the init
+# of its PID namespace, and the kernel drops a signal that such an init has no
+# handler for; a test that stops a shell with a trap waits for it first, or a
+# TERM sent before the trap is set is lost and the grace period runs out.
+sig_handled() {
+        local bit=$((1 << (${2:-15} - 1))) cgt ign
+        cgt=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+        ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+        [ -n "$cgt" ] && [ -n "$ign" ] && (((0x$cgt | 0x$ign) & bit))
+}
+traps() { sig_handled "$(pid_of "$1" "$2")" "${3:-15}"; } # POD CTR [SIGNUM]
 pause_pid() { podctl inspect pod "$1" | jq -r .runtime.pausePid; }
 
 # Delete every Pod of this root (force, no grace).

@@ -119,6 +119,7 @@ all_running() { # POD C...
         [ "$status" -eq 0 ]
         [ "$output" = "pod/trio created" ]
         wait_for 20 all_running trio a b c
+        wait_for 5 traps trio b
         run podctl exec trio -c c -- cat /scratch/init.txt
         [ "$output" = from-init ]
         run podctl logs trio -c c
@@ -427,6 +428,7 @@ check_consistent_or_absent() { # POD ITERATION-LABEL
         before=$(snap)
         podctl apply -f "$f"
         wait_for 20 all_running trio a b c
+        wait_for 5 traps trio b
         J=$(podctl inspect pod trio)
         uid=$(jq -r .uid <<<"$J")
         dir=$(jq -r .stateDir <<<"$J")

@@ -302,6 +302,7 @@ EOF
 )
         podctl apply -f "$f"
         wait_for 5 container_running stopsig main
+        wait_for 5 traps stopsig main 10
         [ "$(jq_pod stopsig '.status.containerStatuses[0].stopSignal')" = SIGUSR1 ]
         podctl delete pod stopsig
         # it exited on its own signal (its trap ran), not on TERM nor on the
