@@ -11,6 +11,7 @@
 #include "image/image.h"
 #include "image/registry.h"
 #include "util/cleanup.h"
+#include "util/imageref.h"
 #include "util/util.h"
 
 static void store_closep(pc_image_store **s)
@@ -231,20 +232,35 @@ void cri_pull_image(struct cri_call *c, const ProtobufCMessage *req)
                 pc_grpc_fail(c->out, PC_GRPC_INVALID_ARGUMENT, "image.image: Required value");
                 return;
         }
+        /* an AuthConfig with a server_address is for that registry only, as
+         * containerd's ParseAuth has it: for another the pull goes without */
+        const Runtime__V1__AuthConfig *auth = q->auth;
+        char *other = NULL;
+        if (auth && *auth->server_address) {
+                struct pc_imgref ir;
+                const char *why;
+                if (pc_imgref_parse(q->image->image, &ir, &why) == 0) {
+                        if (!pc_reg_server_is(auth->server_address, ir.domain)) {
+                                other = cri_strdup(c, ir.domain);
+                                auth = NULL;
+                        }
+                        pc_imgref_clear(&ir);
+                }
+        }
         /* containerd's order (ParseAuth): username, identity_token, auth; then
          * registry_token, which containerd leaves unused (docs/DEVIATIONS.md) */
         const char *user = NULL, *pass = NULL, *rtok = NULL, *itok = NULL;
         _cleanup_free_ char *u = NULL, *p = NULL;
-        if (q->auth) {
-                if (*q->auth->username) {
-                        user = q->auth->username;
-                        pass = q->auth->password;
-                } else if (*q->auth->identity_token) {
-                        itok = q->auth->identity_token;
-                } else if (*q->auth->auth) {
+        if (auth) {
+                if (*auth->username) {
+                        user = auth->username;
+                        pass = auth->password;
+                } else if (*auth->identity_token) {
+                        itok = auth->identity_token;
+                } else if (*auth->auth) {
                         /* base64("user:pass"), as docker's config.json has it */
                         size_t n = 0;
-                        char *dec = b64(c, q->auth->auth, &n);
+                        char *dec = b64(c, auth->auth, &n);
                         char *colon = dec ? memchr(dec, ':', n) : NULL;
                         if (!colon) {
                                 pc_grpc_fail(
@@ -256,8 +272,8 @@ void cri_pull_image(struct cri_call *c, const ProtobufCMessage *req)
                         p = pc_xasprintf("%.*s", (int)(n - (size_t)(colon - dec) - 1), colon + 1);
                         user = u;
                         pass = p;
-                } else if (*q->auth->registry_token) {
-                        rtok = q->auth->registry_token;
+                } else if (*auth->registry_token) {
+                        rtok = auth->registry_token;
                 }
         }
         _cleanup_(store_closep) pc_image_store *s = NULL;
@@ -270,8 +286,14 @@ void cri_pull_image(struct cri_call *c, const ProtobufCMessage *req)
                                  .registry_token = rtok,
                                  .identity_token = itok};
         struct pc_pull_result res = {0};
-        if (pc_image_pull(s, q->image->image, &o, &res, &err) < 0)
+        if (pc_image_pull(s, q->image->image, &o, &res, &err) < 0) {
+                if (other) /* says why the credentials were not sent */
+                        pc_error_prefix(&err,
+                                        "auth not used: its server_address \"%s\" is not "
+                                        "the image's registry %s",
+                                        q->auth->server_address, other);
                 return cri_reply_err(c, &err);
+        }
         Runtime__V1__PullImageResponse r = RUNTIME__V1__PULL_IMAGE_RESPONSE__INIT;
         r.image_ref = cri_strdup(c, res.config_digest); /* Image.id, as v1.36 asks */
         pc_pull_result_clear(&res);

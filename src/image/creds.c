@@ -7,6 +7,7 @@
  * "password"}. Nothing here ever prints or reports a secret. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 
 #include "image/image_int.h"
@@ -46,6 +47,19 @@ static bool is_docker_hub(const char *h, size_t n)
                 if (strlen(names[i]) == n && !strncmp(h, names[i], n))
                         return true;
         return false;
+}
+
+bool pc_reg_server_is(const char *server_address, const char *domain)
+{
+        const char *k = server_address;
+        if (pc_str_has_prefix(k, "https://"))
+                k += 8;
+        else if (pc_str_has_prefix(k, "http://"))
+                k += 7;
+        size_t hn = strcspn(k, "/");
+        if (is_docker_hub(k, hn))
+                return !strcmp(domain, "docker.io");
+        return strlen(domain) == hn && !strncasecmp(k, domain, hn);
 }
 
 /* Match length of `key` for domain/path, or -1. */

@@ -52,6 +52,11 @@ int pc_reg_auths_add_secret(json_t *auths, const char *type, const char *data, s
  * 0 when nothing matches. */
 int pc_reg_auths_lookup(json_t *auths, const char *domain, const char *path, char **user,
                         char **pass);
+/* Does a CRI AuthConfig's server_address ("host[:port]", with or without
+ * "https://" and a path: "https://index.docker.io/v1/") name the registry
+ * `domain` of an image (pc_imgref's, "docker.io" for Docker Hub under any of
+ * its names)? Host names compare case-insensitively. */
+bool pc_reg_server_is(const char *server_address, const char *domain);
 /* The credential helper docker's config.json (`config`, the whole file)
  * names for registry `domain`: credHelpers, else credsStore; or NULL. */
 const char *pc_reg_cred_helper_name(json_t *config, const char *domain);

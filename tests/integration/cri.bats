@@ -202,6 +202,33 @@ cri_remove_all_sandboxes() {
         reg_stop_all
 }
 
+@test "PullImage: an auth whose server_address names another registry is not sent (containerd's ParseAuth); its own registry's is, in any of its spellings" {
+        reg_setup
+        reg_start basic htpasswd
+        local w="$REG_DIR/images" port img
+        "$REPO/scripts/mkimage-busybox" oci "$w/lay" >/dev/null
+        reg_push "oci:$w/lay:latest" basic/cri/busybox:1
+        port=$(reg_port basic)
+        reg_podctl_config
+        img=127.0.0.1:$port/cri/busybox:1
+        local creds="\"username\": \"$REG_USER\", \"password\": \"$REG_PASS\""
+        # another port of the same host, another host, Docker Hub: the pull
+        # goes without the credentials, and the registry refuses it
+        for other in "127.0.0.1:$((port + 1))" "https://registry.example.com" "https://index.docker.io/v1/"; do
+                run -1 im PullImage "{\"image\": {\"image\": \"$img\"}, \"auth\": {$creds, \"server_address\": \"$other\"}}"
+                [[ $output == UNKNOWN:*"auth not used: its server_address \"$other\" is not the image's registry 127.0.0.1:$port"*401* ||
+                        $output == UNKNOWN:*"auth not used: its server_address \"$other\" is not the image's registry 127.0.0.1:$port"*nauthorized* ]]
+                run -0 im ImageStatus "{\"image\": {\"image\": \"$img\"}}"
+                [ "$(jq -r '.image.id // empty' <<<"$output")" = "" ]
+        done
+        for own in "127.0.0.1:$port" "https://127.0.0.1:$port" "http://127.0.0.1:$port/v2/"; do
+                run -0 im PullImage "{\"image\": {\"image\": \"$img\"}, \"auth\": {$creds, \"server_address\": \"$own\"}}"
+                [[ $(jq -r .image_ref <<<"$output") == sha256:* ]]
+                im RemoveImage "{\"image\": {\"image\": \"$img\"}}" >/dev/null
+        done
+        reg_stop_all
+}
+
 # tok_registry: a registry that takes bearer tokens only (docker-registry's
 # token auth, tests/token-server.py its token server) holding
 # cri/busybox:1; TOK is its host:port, TOKLOG the token server's log of

@@ -233,6 +233,23 @@ static void test_auths(void)
         json_decref(a);
 }
 
+/* A CRI AuthConfig's server_address against the image's registry */
+static void test_server_address(void)
+{
+        CHECK(pc_reg_server_is("127.0.0.1:5000", "127.0.0.1:5000"));
+        CHECK(pc_reg_server_is("https://127.0.0.1:5000", "127.0.0.1:5000"));
+        CHECK(pc_reg_server_is("http://127.0.0.1:5000/v2/", "127.0.0.1:5000"));
+        CHECK(pc_reg_server_is("Registry.Example.com", "registry.example.com"));
+        CHECK(pc_reg_server_is("https://index.docker.io/v1/", "docker.io"));
+        CHECK(pc_reg_server_is("registry-1.docker.io", "docker.io"));
+        CHECK(!pc_reg_server_is("127.0.0.1:5001", "127.0.0.1:5000"));
+        CHECK(!pc_reg_server_is("127.0.0.1", "127.0.0.1:5000"));
+        CHECK(!pc_reg_server_is("127.0.0.1:50000", "127.0.0.1:5000"));
+        CHECK(!pc_reg_server_is("https://index.docker.io/v1/", "quay.io"));
+        CHECK(!pc_reg_server_is("quay.io", "docker.io"));
+        CHECK(!pc_reg_server_is("registry.example.com.evil", "registry.example.com"));
+}
+
 int main(void)
 {
         test_normalise();
@@ -240,5 +257,6 @@ int main(void)
         test_pull_policy();
         test_challenge();
         test_auths();
+        test_server_address();
         UNIT_DONE();
 }
