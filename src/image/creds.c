@@ -99,7 +99,7 @@ static int match(const char *key, const char *domain, const char *path)
 }
 
 int pc_reg_auths_lookup(json_t *auths, const char *domain, const char *path, char **user,
-                        char **pass)
+                        char **pass, char **identity_token)
 {
         const char *key, *best_key = NULL;
         json_t *val;
@@ -118,7 +118,12 @@ int pc_reg_auths_lookup(json_t *auths, const char *domain, const char *path, cha
                 return 0;
         val = json_object_get(auths, best_key);
         const char *u = pc_json_str(val, "username"), *p = pc_json_str(val, "password");
-        const char *a = pc_json_str(val, "auth");
+        const char *a = pc_json_str(val, "auth"), *t = pc_json_str(val, "identitytoken");
+        /* docker's and containers/image's rule: the refresh token wins */
+        if (identity_token && t && *t) {
+                *identity_token = pc_xstrdup(t);
+                return 1;
+        }
         if (a && *a) {
                 char *dec = NULL;
                 size_t n = 0;
@@ -177,7 +182,7 @@ const char *pc_reg_cred_helper_name(json_t *config, const char *domain)
  * not found"), -1 when it cannot be run or fails. Its output, which may
  * hold the secret, never reaches an error message. */
 int pc_reg_cred_helper_get(const char *name, const char *domain, char **user, char **pass,
-                           pc_error *err)
+                           char **identity_token, pc_error *err)
 {
         if (!*name || strchr(name, '/'))
                 return pc_fail(err, 0, "credential helper \"%s\": not a helper name", name);
@@ -221,15 +226,14 @@ int pc_reg_cred_helper_get(const char *name, const char *domain, char **user, ch
                 return pc_fail(err, 0,
                                "credential helper %s: its answer has no Username and Secret", prog);
         }
-        if (!strcmp(u, "<token>")) {
-                json_decref(j);
-                return pc_fail(err, 0,
-                               "credential helper %s returned an identity token, which podctl "
-                               "does not support",
-                               prog);
+        /* docker's convention (cli/config/credentials): this user name says
+         * the secret is an identity token */
+        if (!strcmp(u, "<token>"))
+                *identity_token = pc_xstrdup(p);
+        else {
+                *user = pc_xstrdup(u);
+                *pass = pc_xstrdup(p);
         }
-        *user = pc_xstrdup(u);
-        *pass = pc_xstrdup(p);
         /* jansson keeps its own copy of the secret */
         explicit_bzero((char *)p, strlen(p));
         json_decref(j);

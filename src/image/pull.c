@@ -707,11 +707,12 @@ static json_t *docker_config(void)
  * find_creds leaves alone), the Pod's imagePullSecrets, then
  * docker's config.json: its credential helper for the host (credHelpers,
  * else credsStore) and, when that has none, its "auths". A helper that
- * fails fails the pull, as it does docker's. */
+ * fails fails the pull, as it does docker's. Only config.json and its
+ * helpers give an identity token (*itok), as docker's. */
 static int find_creds(const struct pc_pull_opts *o, const char *host, const char *repo, char **user,
-                      char **pass, pc_error *err)
+                      char **pass, char **itok, pc_error *err)
 {
-        *user = *pass = NULL;
+        *user = *pass = *itok = NULL;
         if (o->registry_token || o->identity_token)
                 return 0;
         if (o->user && o->pass) {
@@ -719,7 +720,7 @@ static int find_creds(const struct pc_pull_opts *o, const char *host, const char
                 *pass = pc_xstrdup(o->pass);
                 return 0;
         }
-        if (o->auths && pc_reg_auths_lookup(o->auths, host, repo, user, pass) == 1)
+        if (o->auths && pc_reg_auths_lookup(o->auths, host, repo, user, pass, NULL) == 1)
                 return 0;
         if (o->no_docker_config)
                 return 0;
@@ -729,11 +730,11 @@ static int find_creds(const struct pc_pull_opts *o, const char *host, const char
         int rc = 0;
         const char *helper = pc_reg_cred_helper_name(cfg, host);
         if (helper)
-                rc = pc_reg_cred_helper_get(helper, host, user, pass, err);
+                rc = pc_reg_cred_helper_get(helper, host, user, pass, itok, err);
         if (rc == 0) {
                 json_t *a = json_object_get(cfg, "auths");
                 if (json_is_object(a))
-                        pc_reg_auths_lookup(a, host, repo, user, pass);
+                        pc_reg_auths_lookup(a, host, repo, user, pass, itok);
         }
         json_decref(cfg);
         return rc < 0 ? -1 : 0;
@@ -761,19 +762,20 @@ static int open_endpoint(const struct pc_pull_opts *o, json_t *config, const cha
         _cleanup_free_ char *ep_host = strndup(h, strcspn(h, "/"));
         if (!ep_host)
                 abort();
-        char *user = NULL, *pass = NULL;
+        char *user = NULL, *pass = NULL, *itok = NULL;
         struct pc_pull_opts mo = *o;
         if (mirror)
                 mo.user = mo.pass = mo.registry_token = mo.identity_token = NULL;
-        if (find_creds(&mo, mirror ? ep_host : host, repo, &user, &pass, err) < 0)
+        if (find_creds(&mo, mirror ? ep_host : host, repo, &user, &pass, &itok, err) < 0)
                 return -1;
         struct pc_reg_creds c = {.user = user,
                                  .pass = pass,
                                  .registry_token = mo.registry_token,
-                                 .identity_token = mo.identity_token};
+                                 .identity_token = mo.identity_token ? mo.identity_token : itok};
         int rc = pc_reg_open(mirror ? ep_host : host, base, repo, config, &c, out, err);
         free_secret(user);
         free_secret(pass);
+        free_secret(itok);
         return rc;
 }
 

@@ -48,10 +48,13 @@ int pc_reg_auths_add_secret(json_t *auths, const char *type, const char *data, s
                             pc_error *err);
 /* The credentials for an image in `auths` (registry keys as docker and the
  * kubelet write them: "host[:port]", "https://host/v1/", "host/path"):
- * the most specific matching key. 1 with *user, *pass set (caller frees),
- * 0 when nothing matches. */
+ * the most specific matching key. 1 with *user, *pass set, or with
+ * *identity_token (an entry's "identitytoken", an OAuth2 refresh token, as
+ * docker's config.json has it; it wins over "auth") when identity_token is
+ * not NULL (NULL for a Secret's: the kubelet reads no token there); 0 when
+ * nothing matches. The caller frees what is set. */
 int pc_reg_auths_lookup(json_t *auths, const char *domain, const char *path, char **user,
-                        char **pass);
+                        char **pass, char **identity_token);
 /* Does a CRI AuthConfig's server_address ("host[:port]", with or without
  * "https://" and a path: "https://index.docker.io/v1/") name the registry
  * `domain` of an image (pc_imgref's, "docker.io" for Docker Hub under any of
@@ -60,10 +63,11 @@ bool pc_reg_server_is(const char *server_address, const char *domain);
 /* The credential helper docker's config.json (`config`, the whole file)
  * names for registry `domain`: credHelpers, else credsStore; or NULL. */
 const char *pc_reg_cred_helper_name(json_t *config, const char *domain);
-/* Run docker-credential-`name` get for `domain`: 1 with *user, *pass set
- * (caller frees), 0 when it has no credentials, -1 when it fails. */
+/* Run docker-credential-`name` get for `domain`: 1 with *user, *pass set,
+ * or *identity_token when its user name is "<token>" (docker's convention),
+ * the caller frees them; 0 when it has no credentials, -1 when it fails. */
 int pc_reg_cred_helper_get(const char *name, const char *domain, char **user, char **pass,
-                           pc_error *err);
+                           char **identity_token, pc_error *err);
 
 /* ---- pull ---------------------------------------------------------------- */
 

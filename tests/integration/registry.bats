@@ -463,6 +463,66 @@ EOF
         wait_for 20 phase_is tokpod Succeeded
 }
 
+@test "identity tokens of docker's config.json: an auths entry's identitytoken (over its auth) and a helper's <token> user go through the OAuth2 POST; a Secret's is not read" {
+        local tl="$REG_DIR/tok/token.log" before bad=wrong-refresh-$RANDOM$RANDOM
+        mkdir -p "$DOCKER_CONFIG"
+        printf '{"auths": {"%s": {"auth": "%s", "identitytoken": "%s"}}}\n' "$TOK" \
+                "$(printf 'nobody:wrong' | base64 -w0)" "$REG_REFRESH" >"$DOCKER_CONFIG/config.json"
+        before=$(wc -l <"$tl")
+        run -0 podctl image pull -q "$TOK/busybox:1"
+        # one POST with the refresh token (the token server checks it), no GET
+        run -0 tail -n "+$((before + 1))" "$tl"
+        [ "$output" = "POST $REG_USER podctl repository:busybox:pull" ]
+        run -0 podctl image rm "$TOK/busybox:1"
+
+        # a credential helper that answers docker's "<token>" user name
+        local bin="$BATS_TEST_TMPDIR/bin"
+        mkdir -p "$bin"
+        cat >"$bin/docker-credential-tokhelper" <<EOF
+#!/bin/sh
+read -r server
+printf '{"ServerURL":"%s","Username":"<token>","Secret":"%s"}\n' "\$server" "$REG_REFRESH"
+EOF
+        chmod +x "$bin/docker-credential-tokhelper"
+        printf '{"credsStore": "tokhelper"}\n' >"$DOCKER_CONFIG/config.json"
+        before=$(wc -l <"$tl")
+        run -0 env PATH="$bin:$PATH" "$PODCTL" image pull -q "$TOK/busybox:1"
+        run -0 tail -n "+$((before + 1))" "$tl"
+        [ "$output" = "POST $REG_USER podctl repository:busybox:pull" ]
+        run -0 podctl image rm "$TOK/busybox:1"
+
+        # a refused one: the registry's answer, the token never printed
+        printf '{"auths": {"%s": {"identitytoken": "%s"}}}\n' "$TOK" "$bad" >"$DOCKER_CONFIG/config.json"
+        run -1 podctl image pull -q "$TOK/busybox:1"
+        [[ $output == *"token server: 401 Unauthorized"* ]]
+        [[ $output != *"$bad"* ]]
+        [ -z "$(blobs)" ]
+
+        # a Secret's identitytoken is not read, as the kubelet reads none:
+        # the pull goes anonymous and is refused
+        rm "$DOCKER_CONFIG/config.json"
+        local cfg
+        cfg=$(printf '{"auths": {"%s": {"identitytoken": "%s"}}}' "$TOK" "$REG_REFRESH" | base64 -w0)
+        f=$(manifest toksecret <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: toksecret
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: $cfg
+EOF
+)
+        run -0 podctl apply -f "$f"
+        before=$(wc -l <"$tl")
+        f=$(run_pod_yaml tokonly "$TOK/busybox:1" "  imagePullSecrets: [{name: toksecret}]")
+        run -0 podctl apply -f "$f"
+        wait_for 30 reason_is tokonly ImagePullBackOff
+        run -0 podctl describe pod tokonly
+        [[ $output == *"Failed to pull image \"$TOK/busybox:1\""*"401 Unauthorized"* ]]
+        run ! grep -q '^POST' <(tail -n "+$((before + 1))" "$tl")
+}
+
 @test "a blob redirected to another host (storage, CDN) goes without the Authorization header; schema 1 and unknown manifests refused" {
         RED=127.0.0.1:$(reg_port redir)
         local log="$REG_DIR/redir/requests.log"

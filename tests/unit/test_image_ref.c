@@ -182,7 +182,7 @@ static void check_lookup(json_t *auths, const char *domain, const char *path, co
                          const char *pass)
 {
         char *u = NULL, *p = NULL;
-        int r = pc_reg_auths_lookup(auths, domain, path, &u, &p);
+        int r = pc_reg_auths_lookup(auths, domain, path, &u, &p, NULL);
         if (!user) {
                 if (r != 0)
                         fprintf(stderr, "lookup %s/%s: unexpected match %s\n", domain, path, u);
@@ -216,6 +216,24 @@ static void test_auths(void)
         check_lookup(auths, "127.0.0.1:5001", "busybox", NULL, NULL);
         check_lookup(auths, "quay.io", "a/b", NULL, NULL);
         json_decref(auths);
+
+        /* config.json's "identitytoken" wins over "auth"; not read when the
+         * caller takes no token (a Secret's auths, as the kubelet's) */
+        json_t *t =
+            json_pack("{s:{s:s, s:s}, s:{s:s}}", "tok.example", "auth", "dTpw", /* u:p */
+                      "identitytoken", "refresh-1", "only.example", "identitytoken", "refresh-2");
+        char *u = NULL, *pw = NULL, *it = NULL;
+        CHECK(pc_reg_auths_lookup(t, "tok.example", "a", &u, &pw, &it) == 1);
+        CHECK(!u && !pw);
+        CHECK_STR(it, "refresh-1");
+        free(it);
+        it = NULL;
+        check_lookup(t, "tok.example", "a", "u", "p");
+        check_lookup(t, "only.example", "a", NULL, NULL);
+        CHECK(pc_reg_auths_lookup(t, "only.example", "a", &u, &pw, &it) == 1);
+        CHECK_STR(it, "refresh-2");
+        free(it);
+        json_decref(t);
 
         /* Secrets: dockerconfigjson has "auths", dockercfg is the map itself */
         json_t *a = json_object();
