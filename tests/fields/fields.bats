@@ -13,6 +13,10 @@ FX=$BATS_TEST_DIRNAME
 setup_file() {
         common_setup_file
         rm -f /run/podctl-fields-made # pods/main.yaml's hostPath FileOrCreate
+        # pods/main.yaml's mountPropagation source: a shared mount
+        mkdir -p /run/podctl-fields-prop
+        mount --bind /run/podctl-fields-prop /run/podctl-fields-prop
+        mount --make-shared /run/podctl-fields-prop
         # pods/hostns.yaml's Localhost seccomp profiles
         mkdir -p "$PODCTL_ROOT/seccomp/fields"
         echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' \
@@ -32,6 +36,8 @@ setup_file() {
 teardown_file() {
         common_teardown_file
         rm -f /run/podctl-fields-made
+        umount -R /run/podctl-fields-prop 2>/dev/null || true
+        rmdir /run/podctl-fields-prop 2>/dev/null || true
 }
 teardown() { delete_all_pods; }
 
