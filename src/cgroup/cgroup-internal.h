@@ -75,6 +75,12 @@ unsigned pc_cg_bit(enum pc_cg_ctrl c);
 int pc_cg_write(const char *dir, const char *file, const char *val, pc_error *err);
 int pc_cg_writef(const char *dir, const char *file, pc_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* pc_cg_write unless the file already reads `val` (trailing newline
+ * aside). For the CPU bandwidth files: every write of cpu.cfs_quota_us,
+ * cpu.cfs_period_us or cpu.max makes the kernel walk every cpu cgroup of
+ * the host (tg_set_cfs_bandwidth's schedulability check), 60 us at 4,000
+ * cgroups, and a new cgroup already has the defaults. */
+int pc_cg_write_changed(const char *dir, const char *file, const char *val, pc_error *err);
 /* Move pid into the cgroup of controller c: through its held cgroup.procs
  * when pc_cgroup_keep_open opened it, else by path. */
 int pc_cg_enter_one(pc_cgroup *cg, enum pc_cg_ctrl c, pid_t pid, pc_error *err);

@@ -75,10 +75,13 @@ static int v1_set_limits(pc_cgroup *cg, const struct pc_cgroup_limits *lim, pc_e
                                 lim->memory_max < 0 ? -1 : lim->memory_max) < 0)
                 return -1;
         if (cpu) {
+                char period[24], quota[24];
+                snprintf(period, sizeof(period), "%" PRId64, lim->cpu_period);
+                snprintf(quota, sizeof(quota), "%" PRId64,
+                         lim->cpu_quota < 0 ? -1 : lim->cpu_quota);
                 /* period first: the quota is checked against it */
-                if (pc_cg_writef(cpu, "cpu.cfs_period_us", err, "%" PRId64, lim->cpu_period) < 0 ||
-                    pc_cg_writef(cpu, "cpu.cfs_quota_us", err, "%" PRId64,
-                                 lim->cpu_quota < 0 ? -1 : lim->cpu_quota) < 0 ||
+                if (pc_cg_write_changed(cpu, "cpu.cfs_period_us", period, err) < 0 ||
+                    pc_cg_write_changed(cpu, "cpu.cfs_quota_us", quota, err) < 0 ||
                     pc_cg_writef(cpu, "cpu.shares", err, "%" PRId64,
                                  lim->cpu_shares < 0 ? 1024 : lim->cpu_shares) < 0)
                         return -1;

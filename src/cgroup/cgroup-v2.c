@@ -120,11 +120,13 @@ static int v2_set_limits(pc_cgroup *cg, const struct pc_cgroup_limits *lim, pc_e
                         return -1;
         }
         if (!(cg->missing & PC_CGROUP_CTRL_CPU)) {
-                int r = lim->cpu_quota < 0
-                            ? pc_cg_writef(dir, "cpu.max", err, "max %" PRId64, lim->cpu_period)
-                            : pc_cg_writef(dir, "cpu.max", err, "%" PRId64 " %" PRId64,
-                                           lim->cpu_quota, lim->cpu_period);
-                if (r < 0)
+                char max[48];
+                if (lim->cpu_quota < 0)
+                        snprintf(max, sizeof(max), "max %" PRId64, lim->cpu_period);
+                else
+                        snprintf(max, sizeof(max), "%" PRId64 " %" PRId64, lim->cpu_quota,
+                                 lim->cpu_period);
+                if (pc_cg_write_changed(dir, "cpu.max", max, err) < 0)
                         return -1;
                 /* kubelet's shares -> weight; the v2 default when unset */
                 int64_t weight = 100;

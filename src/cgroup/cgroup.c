@@ -54,6 +54,19 @@ int pc_cg_writef(const char *dir, const char *file, pc_error *err, const char *f
         return pc_cg_write(dir, file, buf, err);
 }
 
+int pc_cg_write_changed(const char *dir, const char *file, const char *val, pc_error *err)
+{
+        _cleanup_free_ char *cur = NULL;
+        if (pc_cg_read(dir, file, &cur, err) < 0)
+                return -1;
+        size_t n = strlen(cur);
+        while (n && (cur[n - 1] == '\n' || cur[n - 1] == ' '))
+                n--;
+        if (n == strlen(val) && !memcmp(cur, val, n))
+                return 0;
+        return pc_cg_write(dir, file, val, err);
+}
+
 int pc_cg_read(const char *dir, const char *file, char **out, pc_error *err)
 {
         _cleanup_free_ char *path = pc_xasprintf("%s/%s", dir, file);

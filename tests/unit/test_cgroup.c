@@ -170,6 +170,21 @@ static char *fake_v2(const char *ctrls, const char *const *rels)
         return base;
 }
 
+/* Setting `l` again leaves dir/file unwritten: its mtime, set to the past
+ * first, stays. */
+static bool untouched_by(pc_cgroup *cg, const struct pc_cgroup_limits *l, const char *dir,
+                         const char *file)
+{
+        _cleanup_free_ char *p = path2(dir, file);
+        struct timespec past[2] = {{.tv_sec = 1000000}, {.tv_sec = 1000000}};
+        struct stat st;
+        pc_error err;
+        if (utimensat(AT_FDCWD, p, past, 0) < 0 || pc_cgroup_set_limits(cg, l, &err) < 0 ||
+            stat(p, &st) < 0)
+                return false;
+        return st.st_mtim.tv_sec == 1000000;
+}
+
 static void test_detect(void)
 {
         _cleanup_free_ char *empty = mktemp_dir();
@@ -258,6 +273,7 @@ static void test_v2_limits(void)
         CHECK(pc_cgroup_set_limits(cg, &none, &err) == 0);
         CHECK_STR(get(leaf, "memory.max"), "max");
         CHECK_STR(get(leaf, "cpu.max"), "max 100000");
+        CHECK(untouched_by(cg, &none, leaf, "cpu.max")); /* the same again: no write */
         CHECK_STR(get(leaf, "cpu.weight"), "100");
         CHECK_STR(get(leaf, "pids.max"), "max");
         CHECK(pc_cgroup_get_limits(cg, &rb, &err) == 0);
@@ -601,6 +617,15 @@ static void test_v1_limits(void)
         struct pc_cgroup_limits none = PC_CGROUP_LIMITS_NONE;
         CHECK(pc_cgroup_set_limits(cg, &none, &err) == 0);
         CHECK_STR(get(bc, "cpu.shares"), "1024");
+        /* the bandwidth files are written only when they change (each write
+         * walks every cpu cgroup of the host): their mtime stays */
+        CHECK(untouched_by(cg, &none, bc, "cpu.cfs_quota_us"));
+        CHECK(untouched_by(cg, &none, bc, "cpu.cfs_period_us"));
+        struct pc_cgroup_limits q = lim(-1, 30000, 100000, 1024, -1);
+        CHECK(pc_cgroup_set_limits(cg, &q, &err) == 0);
+        CHECK_STR(get(bc, "cpu.cfs_quota_us"), "30000");
+        CHECK(pc_cgroup_set_limits(cg, &none, &err) == 0);
+        CHECK_STR(get(bc, "cpu.cfs_quota_us"), "-1");
         pc_cgroup_free(cg);
 
         struct pc_cgroup_limits be = lim(-1, -1, 0, 2, -1);
