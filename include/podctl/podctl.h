@@ -31,9 +31,11 @@ const char *podctl_log_dir(const podctl *ctx);
  * PODCTL_CREATED, PODCTL_UPDATED or PODCTL_UNCHANGED (an immutable one
  * refuses a change: EPERM). */
 int podctl_object_put(podctl *ctx, const struct pc_configmap *obj, pc_error *err);
-/* The stored ConfigMaps (secret: Secrets) of namespace ns (all when NULL),
- * sorted by namespace and name: a new JSON array. */
-int podctl_object_list(podctl *ctx, const char *ns, bool secret, json_t **out, pc_error *err);
+/* The stored ConfigMaps (secret: Secrets) of namespace ns (all when NULL)
+ * whose labels match a label selector (kubectl's -l syntax; NULL or "":
+ * every one), sorted by namespace and name: a new JSON array. */
+int podctl_object_list(podctl *ctx, const char *ns, bool secret, const char *selector, json_t **out,
+                       pc_error *err);
 /* One, or ENOENT ("configmaps \"x\" not found"). */
 int podctl_object_get(podctl *ctx, const char *ns, const char *name, bool secret, json_t **out,
                       pc_error *err);

@@ -35,7 +35,7 @@ static const struct verb_doc docs[] = {
       {"--wait-timeout", "SECONDS", "how long to wait for the first start of the containers"}}},
     {"get",
      "get pods [NAME...] [-o FORMAT] [-l SELECTOR] [--sort-by=PATH] [-w] | get node | get "
-     "configmaps|secrets [NAME...] [-o json|yaml|name]",
+     "configmaps|secrets [NAME... | -l SELECTOR] [-o json|yaml|name]",
      "List Pods as kubectl does, or show them as JSON, YAML, names, a JSONPath template or "
      "custom columns; -w prints each change as it happens.",
      true,

@@ -99,7 +99,7 @@ static int print(json_t *items, const char *output, bool single, bool secret, bo
 int pc_cli_get_objects(struct pc_cli *cli, int kind, int argc, char **argv)
 {
         bool secret = kind == PC_CLI_SECRET, headers = true, seen_kind = false;
-        const char *output = NULL, *v;
+        const char *output = NULL, *selector = NULL, *v;
         _cleanup_strv_ char **names = pc_xcalloc(1, sizeof(char *));
         for (int i = 1; i < argc; i++) {
                 if ((v = pc_cli_flag(argc, argv, &i, "-o")) ||
@@ -107,6 +107,11 @@ int pc_cli_get_objects(struct pc_cli *cli, int kind, int argc, char **argv)
                         output = v;
                 else if (!strncmp(argv[i], "-o", 2) && argv[i][2])
                         output = argv[i] + 2;
+                else if ((v = pc_cli_flag(argc, argv, &i, "-l")) ||
+                         (v = pc_cli_flag(argc, argv, &i, "--selector")))
+                        selector = v;
+                else if (!strncmp(argv[i], "-l", 2) && argv[i][2])
+                        selector = argv[i] + 2;
                 else if (!strcmp(argv[i], "--no-headers"))
                         headers = false;
                 else if (argv[i][0] == '-')
@@ -119,6 +124,8 @@ int pc_cli_get_objects(struct pc_cli *cli, int kind, int argc, char **argv)
         }
         if (output && *output == '=')
                 output++;
+        if (selector && names[0])
+                return pc_cli_fail("name cannot be provided when a selector is specified");
         if (output && strcmp(output, "json") && strcmp(output, "yaml") && strcmp(output, "name"))
                 return pc_cli_fail("unable to match a printer suitable for the output format "
                                    "\"%s\", allowed formats are: json,name,yaml",
@@ -142,7 +149,7 @@ int pc_cli_get_objects(struct pc_cli *cli, int kind, int argc, char **argv)
                         }
                         json_array_append_new(items, o);
                 }
-        } else if (podctl_object_list(ctx, ns, secret, &items, &err) < 0) {
+        } else if (podctl_object_list(ctx, ns, secret, selector, &items, &err) < 0) {
                 return pc_cli_die(&err);
         }
         if (!names[0] && json_array_size(items) == 0 && (!output || !strcmp(output, "name"))) {

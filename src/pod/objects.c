@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pod/internal.h"
+#include "spec/selector.h"
 #include "state/state.h"
 #include "util/cleanup.h"
 #include "util/util.h"
@@ -139,16 +140,22 @@ static int cmp_objects(const void *a, const void *b)
                           json_string_value(json_object_get(my, "name")) ?: "");
 }
 
-int podctl_object_list(podctl *ctx, const char *ns, bool secret, json_t **out, pc_error *err)
+int podctl_object_list(podctl *ctx, const char *ns, bool secret, const char *selector, json_t **out,
+                       pc_error *err)
 {
         *out = NULL;
+        struct pc_selector *sel = NULL;
+        if (selector && *selector && pc_selector_parse(selector, &sel, err) < 0)
+                return -1;
         DIR *d = opendir(ctx->root.objects_dir);
         if (!d) {
-                if (errno == ENOENT) {
+                int e = errno;
+                pc_selector_free(sel);
+                if (e == ENOENT) {
                         *out = json_array();
                         return 0;
                 }
-                return pc_fail(err, errno, "open %s", ctx->root.objects_dir);
+                return pc_fail(err, e, "open %s", ctx->root.objects_dir);
         }
         json_t **v = NULL;
         size_t n = 0;
@@ -160,10 +167,16 @@ int podctl_object_list(podctl *ctx, const char *ns, bool secret, json_t **out, p
                 json_t *j = json_load_file(p, 0, NULL);
                 if (!j)
                         continue; /* going away under us */
+                if (sel && !pc_selector_match(
+                               sel, json_object_get(json_object_get(j, "metadata"), "labels"))) {
+                        json_decref(j);
+                        continue;
+                }
                 v = pc_xrealloc(v, (n + 1) * sizeof(*v));
                 v[n++] = j;
         }
         closedir(d);
+        pc_selector_free(sel);
         if (n)
                 qsort(v, n, sizeof(*v), cmp_objects);
         json_t *a = json_array();

@@ -210,7 +210,10 @@ struct schema {
         "podctl has none; use a hostPath volume"
 
 S(s_meta, "metadata", {"name", F_STR, NULL}, {"namespace", F_STR, NULL}, {"labels", F_STRMAP, NULL},
-  {"annotations", F_STRMAP, NULL}, {"uid", F_STR, NULL}, {"creationTimestamp", F_STR, NULL});
+  {"annotations", F_STRMAP, NULL},
+  {"uid", F_STR, NULL, NULL, "replaced on create, as the API server replaces it: a new UUID"},
+  {"creationTimestamp", F_STR, NULL, NULL,
+   "replaced on create, as the API server replaces it: the time of the create"});
 S(s_keysel, "keySelector", {"name", F_STR, NULL}, {"key", F_STR, NULL}, {"optional", F_BOOL, NULL});
 S(s_filekeyref, "fileKeyRef", {"volumeName", F_STR, NULL}, {"path", F_STR, NULL},
   {"key", F_STR, NULL}, {"optional", F_BOOL, NULL});
@@ -390,9 +393,9 @@ S(s_podspec, "podSpec", {"volumes", F_LIST, &s_volume}, {"initContainers", F_LIS
   {"dnsPolicy", F_STR, NULL}, {"hostNetwork", F_BOOL, NULL}, {"hostPID", F_BOOL, NULL},
   {"hostIPC", F_BOOL, NULL}, {"shareProcessNamespace", F_BOOL, NULL},
   {"securityContext", F_OBJ, &s_podsc}, {"hostname", F_STR, NULL}, {"subdomain", F_STR, NULL},
-  {"schedulerName", F_STR, NULL}, {"hostAliases", F_LIST, &s_hostalias},
-  {"dnsConfig", F_OBJ, &s_dnsconfig}, {"enableServiceLinks", F_BOOL, NULL},
-  {"hostUsers", F_BOOL, NULL}, {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos},
+  {"hostAliases", F_LIST, &s_hostalias}, {"dnsConfig", F_OBJ, &s_dnsconfig},
+  {"enableServiceLinks", F_BOOL, NULL}, {"hostUsers", F_BOOL, NULL},
+  {"imagePullSecrets", F_LIST, &s_localref}, {"os", F_OBJ, &s_podos},
   {"resources", F_OBJ, &s_res, NULL,
    "Pod-level resources: cpu and memory; limits.pids (128 to 16384, Kubernetes 1.37's "
    "per-Pod PID limit) is the Pod cgroup's pids.max, capped by the node's podPidsLimit"},
@@ -465,6 +468,7 @@ static const struct {
     {"podSpec", "preemptionPolicy", SCHEDULING},
     {"podSpec", "topologySpreadConstraints", SCHEDULING},
     {"podSpec", "schedulingGates", SCHEDULING},
+    {"podSpec", "schedulerName", SCHEDULING},
     {"podSpec", "serviceAccountName", "no service accounts: no token is mounted"},
     {"podSpec", "serviceAccount", "no service accounts: no token is mounted"},
     {"podSpec", "automountServiceAccountToken", "no service accounts: no token is mounted"},

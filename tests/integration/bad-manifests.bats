@@ -287,6 +287,7 @@ spec:
     disktype: ssd
   tolerations:
   - {key: k, operator: Exists}
+  schedulerName: my-scheduler
   containers:
   - name: app
     image: busybox
@@ -306,6 +307,7 @@ EOF
         [ "$out" = "pod/unsupported created" ]
         [[ $err == *"Warning: $f:7:3: spec.nodeSelector: "* ]]
         [[ $err == *"Warning: $f:9:3: spec.tolerations: "* ]]
+        [[ $err == *"Warning: $f:11:3: spec.schedulerName: not supported by podctl (scheduling: one node, nothing to choose); ignored"* ]]
         [[ $err != *"error"* ]]
         [[ $err != *resizePolicy* ]]
         all_lines_are_diagnostics "$f"

@@ -100,6 +100,47 @@ EOF
         [ "$stderr" = "No resources found in other namespace." ]
 }
 
+@test "get configmaps/secrets -l: a label selector picks them by their labels, as kubectl's; a bad one is refused" {
+        cat >"$BATS_TEST_TMPDIR/l.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-cfg, labels: {app: web, tier: front}}
+data: {a: "1"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: db-cfg, labels: {app: db}}
+data: {a: "1"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: bare}
+data: {a: "1"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-sec, labels: {app: web}}
+stringData: {k: v}
+EOF
+        run -0 podctl apply -f "$BATS_TEST_TMPDIR/l.yaml"
+        run -0 podctl get cm -l app=web -o name
+        [ "$output" = configmap/web-cfg ]
+        run -0 podctl get configmaps --selector 'app in (web,db)' -o name
+        [ "$output" = "$(printf 'configmap/db-cfg\nconfigmap/web-cfg')" ]
+        run -0 podctl get cm -l '!app' -o name
+        [ "$output" = configmap/bare ]
+        run -0 --separate-stderr podctl get cm -lapp=web,tier!=front -o name
+        [ -z "$output" ]
+        run -0 podctl get secrets -l app=web -o name
+        [ "$output" = secret/web-sec ]
+        run -0 --separate-stderr podctl get secrets -l app=db
+        [ "$stderr" = "No resources found in default namespace." ]
+        run -1 podctl get cm -l 'app in (web'
+        [[ $output == *"unable to parse requirement"* ]]
+        run -1 podctl get cm web-cfg -l app=web
+        [[ $output == *"name cannot be provided when a selector is specified"* ]]
+}
+
 @test "delete configmap/secret NAME and delete -f FILE (its objects and Pods); a Pod keeps its volume's content" {
         cat >"$BATS_TEST_TMPDIR/all.yaml" <<EOF
 apiVersion: v1
