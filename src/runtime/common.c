@@ -20,6 +20,10 @@
 #include "util/fdpass.h"
 #include "util/util.h"
 
+/* pid_for_children is opened again each call, not kept as own_pidns keeps
+ * it: this path serves multi-threaded callers (the CRI server's threads),
+ * each with its own thread-self namespace state, and a static fd would be a
+ * race. */
 pid_t pc_rt_fork(enum pc_rt_pidns how, int join_fd, pc_error *err)
 {
         _cleanup_close_ int saved = -1;
