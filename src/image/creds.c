@@ -49,14 +49,21 @@ static bool is_docker_hub(const char *h, size_t n)
         return false;
 }
 
+/* A registry key or address without its scheme; *hn: the host's length. */
+static const char *host_of(const char *key, size_t *hn)
+{
+        if (pc_str_has_prefix(key, "https://"))
+                key += 8;
+        else if (pc_str_has_prefix(key, "http://"))
+                key += 7;
+        *hn = strcspn(key, "/");
+        return key;
+}
+
 bool pc_reg_server_is(const char *server_address, const char *domain)
 {
-        const char *k = server_address;
-        if (pc_str_has_prefix(k, "https://"))
-                k += 8;
-        else if (pc_str_has_prefix(k, "http://"))
-                k += 7;
-        size_t hn = strcspn(k, "/");
+        size_t hn;
+        const char *k = host_of(server_address, &hn);
         if (is_docker_hub(k, hn))
                 return !strcmp(domain, "docker.io");
         return strlen(domain) == hn && !strncasecmp(k, domain, hn);
@@ -65,12 +72,8 @@ bool pc_reg_server_is(const char *server_address, const char *domain)
 /* Match length of `key` for domain/path, or -1. */
 static int match(const char *key, const char *domain, const char *path)
 {
-        const char *k = key;
-        if (pc_str_has_prefix(k, "https://"))
-                k += 8;
-        else if (pc_str_has_prefix(k, "http://"))
-                k += 7;
-        size_t hn = strcspn(k, "/");
+        size_t hn;
+        const char *k = host_of(key, &hn);
         const char *kpath = k[hn] ? k + hn + 1 : "";
         bool hub = is_docker_hub(k, hn);
         if (hub) {
