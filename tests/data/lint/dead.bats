@@ -58,3 +58,11 @@ helper() {
         [ $SECONDS -lt $end ] || return 1
         echo $((SECONDS - start))
 }
+
+@test "whole-host snapshots in a file not run alone" {
+        before=$(snap) # want L6
+        apply_capture apply -f x.yaml
+        assert_no_new_trace "$before" # want L6
+        # snap in a comment is fine; so is a word that only contains it: snapshot_of
+        snapshot_of x
+}
